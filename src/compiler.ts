@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { lower } from "./ir/lower.js";
+import type { ModelIR } from "./ir/types.js";
+import { assertValidIr } from "./ir/validate.js";
+import type { Decl } from "./syntax/ast.js";
+import { parseBytes, parseText } from "./syntax/parse.js";
+import { check, type CheckedSpec } from "./validation/checker.js";
+
+/** The front end in one call: source → tokens → AST → checked model → IR (when clean). */
+export interface CompileResult {
+  file: string;
+  text: string;
+  checked: CheckedSpec;
+  diagnostics: Diagnostic[];
+  /** Present only when there are no errors. */
+  ir?: ModelIR;
+}
+
+export function compileSource(source: string | Uint8Array, file: string): CompileResult {
+  const parsed = typeof source === "string" ? parseText(source, file) : parseBytes(source, file);
+  const checked = check(parsed.ast);
+  const semantic = withoutCascades(checked.diagnostics, parsed.diagnostics, parsed.ast.decls);
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...semantic]);
+  const result: CompileResult = { file, text: parsed.text, checked, diagnostics };
+  if (!hasErrors(diagnostics)) result.ir = assertValidIr(lower(checked));
+  return result;
+}
+
+/**
+ * Recovery drops the tokens around a syntax error, so the checker would
+ * complain about what went missing. A syntax error belongs to the last
+ * declaration starting before it; that declaration's semantic diagnostics are
+ * dropped until the syntax is fixed.
+ */
+function withoutCascades(semantic: Diagnostic[], syntax: Diagnostic[], decls: readonly Decl[]): Diagnostic[] {
+  if (syntax.length === 0) return semantic;
+  const broken: Decl[] = [];
+  for (const error of syntax) {
+    const owner = decls.findLast((d) => d.range.start.offset <= error.range.start.offset);
+    if (owner) broken.push(owner);
+  }
+  const inside = (d: Diagnostic, decl: Decl) => d.range.start.offset >= decl.range.start.offset && d.range.start.offset < Math.max(decl.range.end.offset, nextStart(decls, decl));
+  return semantic.filter((d) => !broken.some((decl) => inside(d, decl)));
+}
+
+function nextStart(decls: readonly Decl[], decl: Decl): number {
+  const next = decls[decls.indexOf(decl) + 1];
+  return next ? next.range.start.offset : Number.MAX_SAFE_INTEGER;
+}
+
+/** Reads and compiles a spec file; a file that cannot be read throws a plain Error naming it. */
+export function compileFile(path: string): CompileResult {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((error as Error).message);
+    throw new SpecReadError(`cannot read '${path}': ${why}`);
+  }
+  return compileSource(bytes, path);
+}
+
+export class SpecReadError extends Error {
+  override name = "SpecReadError";
+}

@@ -1,0 +1,131 @@
+import type { Severity } from "./diagnostic.js";
+
+/**
+ * Every diagnostic mtl can report, with a stable code. Codes never change
+ * meaning once released; retire a code rather than reuse it.
+ *
+ *   MTL1xxx  text and syntax        MTL4xxx  graph and widths
+ *   MTL2xxx  names and declarations MTL5xxx  tasks and labels
+ *   MTL3xxx  constructors, options  MTL6xxx  data binding
+ *
+ * Each message says what is wrong and how to fix it. `hint` arguments carry
+ * "Did you mean ...?" suggestions (empty when there is none).
+ */
+export const CATALOG = {
+  // ── text and syntax ────────────────────────────────────────────────────
+  MTL1001: entry("error", "unexpected-character", (text: string) =>
+    `Unexpected character${text.length > 1 ? "s" : ""} '${text}'. Remove ${text.length > 1 ? "them" : "it"}; names use letters, digits and '_', comments start with '#'.`),
+  MTL1002: entry("error", "unterminated-string", () =>
+    `Unterminated string. Close it with '"' on the same line.`),
+  MTL1003: entry("error", "syntax-error", (expected: string, found: string) =>
+    `Expected ${expected}, but found ${found}.`),
+  MTL1004: entry("error", "invalid-utf8", (count: number) =>
+    `The file is not valid UTF-8 here${count > 1 ? ` (${count} invalid byte sequences in the file)` : ""}. Save the file as UTF-8.`),
+  MTL1005: entry("error", "nesting-too-deep", (limit: number) =>
+    `Brackets are nested more than ${limit} levels deep; the rest of this expression is ignored. Flatten the expression.`),
+  MTL1006: entry("error", "invalid-number", (text: string) =>
+    `'${text.length > 40 ? text.slice(0, 40) + "..." : text}' is not a usable number: it is too large to represent. Use a smaller value.`),
+  MTL1007: entry("warning", "detached-doc-comment", () =>
+    `This doc comment ('##') documents nothing: no declaration starts on the next line. Move it right above a declaration, or use '#' for a plain comment.`),
+  MTL1008: entry("error", "unbalanced-bracket", (bracket: string) =>
+    `'${bracket}' has no matching opening bracket. Remove it or add the opening one.`),
+
+  // ── names and declarations ─────────────────────────────────────────────
+  MTL2001: entry("error", "unknown-name", (name: string, hint: string) =>
+    `Cannot find '${name}'. Declare it, or fix the spelling.${hint}`),
+  MTL2002: entry("error", "duplicate-name", (name: string) =>
+    `'${name}' is declared more than once. Every feature, input, expert, gate, tower and task needs its own name; rename one of them.`),
+  MTL2003: entry("error", "wrong-kind", (name: string, actual: string, expected: string) =>
+    `'${name}' is ${actual}, but ${expected} is needed here.`),
+  MTL2004: entry("error", "missing-model", () =>
+    `The spec has no 'model' declaration. Start the file with 'model <name> "<description>"'.`),
+  MTL2005: entry("error", "duplicate-singleton", (what: string) =>
+    `There is more than one ${what}. Merge them into one.`),
+  MTL2006: entry("warning", "unused-declaration", (kind: string, name: string) =>
+    `${kind} '${name}' is declared but never used. Use it, or remove it.`),
+
+  // ── constructors and options ───────────────────────────────────────────
+  MTL3001: entry("error", "unknown-constructor", (name: string, where: string, allowed: string, hint: string) =>
+    `'${name}' is not a valid ${where}. Use one of: ${allowed}.${hint}`),
+  MTL3002: entry("error", "unknown-option", (name: string, owner: string, allowed: string, hint: string) =>
+    `'${owner}' has no option '${name}'.${hint || ` Its options are: ${allowed}.`}`),
+  MTL3003: entry("error", "missing-option", (name: string, owner: string, example: string) =>
+    `'${owner}' needs the option '${name}', e.g. '${example}'.`),
+  MTL3004: entry("error", "out-of-range", (what: string, rule: string, value: string) =>
+    `${what} must be ${rule}, but is ${value}.`),
+  MTL3005: entry("error", "wrong-type", (what: string, expected: string, actual: string) =>
+    `${what} must be ${expected}, but is ${actual}.`),
+  MTL3006: entry("error", "duplicate-option", (name: string) =>
+    `The option '${name}' is given more than once. Keep one.`),
+  MTL3007: entry("error", "conflicting-options", (a: string, b: string, owner: string) =>
+    `'${owner}' takes '${a}' or '${b}', not both. Remove one.`),
+  MTL3008: entry("error", "wrong-arguments", (owner: string, usage: string) =>
+    `Wrong arguments for '${owner}'. Write it as '${usage}'.`),
+  MTL3009: entry("error", "invalid-choice", (what: string, value: string, allowed: string, hint: string) =>
+    `'${value}' is not a valid ${what}. Use one of: ${allowed}.${hint}`),
+  MTL3010: entry("error", "requires-one-of", (a: string, b: string, owner: string, example: string) =>
+    `'${owner}' needs either '${a}' or '${b}', e.g. '${example}'.`),
+
+  // ── graph and widths ───────────────────────────────────────────────────
+  MTL4001: entry("error", "cycle", (path: string) =>
+    `These declarations depend on each other in a cycle: ${path}. A model must be a directed acyclic graph; break the cycle.`),
+  MTL4002: entry("error", "gate-width-mismatch", (gate: string, name: string, width: number, first: string, firstWidth: number) =>
+    `Gate '${gate}' mixes experts of different widths: '${name}' outputs ${width} but '${first}' outputs ${firstWidth}. A gate adds its experts' outputs, so give them the same last layer size.`),
+  MTL4003: entry("warning", "gate-single-expert", (gate: string) =>
+    `Gate '${gate}' mixes a single expert, so its softmax weight is always 1 and the gate learns nothing. Add experts (e.g. 'expert e[4] = ...'), or use the expert directly.`),
+  MTL4004: entry("error", "expert-group-as-value", (name: string, count: number) =>
+    `'${name}' is a group of ${count} experts and has no single output. Mix it with a gate ('gate g = softmax(x) over ${name}') and use the gate.`),
+  MTL4005: entry("error", "empty-concat", () =>
+    `'concat' needs at least one input: name features or nodes, or write 'concat(*)' for all features.`),
+  MTL4006: entry("error", "duplicate-expert", (name: string, gate: string) =>
+    `'${name}' appears more than once in gate '${gate}'. List each expert group once.`),
+  MTL4007: entry("warning", "duplicate-concat-input", (name: string) =>
+    `'${name}' is concatenated more than once. Its columns would appear twice; list it once.`),
+
+  // ── tasks and labels ───────────────────────────────────────────────────
+  MTL5001: entry("error", "regression-product", (a: string, b: string) =>
+    `'${a} * ${b}' multiplies two regression tasks, which has no probabilistic meaning. A product needs at least one binary task for all but one factor (binary * regression is an expectation).`),
+  MTL5002: entry("error", "untrainable-task", (name: string) =>
+    `Task '${name}' has no label and no labelled task depends on it, so it can never be trained. Add 'label <column>', or make a labelled task multiply it, as ESMM does: 'task ctcvr : binary = ctr * ${name} label purchase'.`),
+  MTL5003: entry("error", "label-leakage", (column: string, feature: string) =>
+    `Column '${column}' is a label and also the input of feature '${feature}': the model would see the answer. Remove the feature, or label another column.`),
+  MTL5004: entry("error", "where-not-binary-label", (column: string, hint: string) =>
+    `'where ${column}' must name the label column of a binary task, so its 0/1 values can select rows.${hint}`),
+  MTL5005: entry("error", "positive-on-regression", () =>
+    `Only binary tasks declare a positive value with 'is'. Remove it, or make the task binary.`),
+  MTL5006: entry("error", "no-tasks", () =>
+    `The spec declares no task, so there is nothing to predict. Add one, e.g. 'task ctr : binary = ctr_tower label click'.`),
+  MTL5007: entry("error", "loss-for-type", (loss: string, type: string, allowed: string) =>
+    `A ${type} task cannot use the loss '${loss}'. Use one of: ${allowed}.`),
+  MTL5008: entry("error", "self-product", (name: string) =>
+    `'${name}' appears twice in this product. Each factor must be a different task.`),
+  MTL5009: entry("error", "binary-product-type", (name: string) =>
+    `Task '${name}' multiplies factors that include a regression task, so it is a regression (an expectation). Declare it as 'regression'.`),
+  MTL5010: entry("error", "product-of-binary-declared-regression", (name: string) =>
+    `Task '${name}' multiplies probabilities only, so it is a probability itself. Declare it as 'binary'.`),
+  MTL5011: entry("warning", "where-on-own-label", (column: string) =>
+    `The task is masked by its own label column '${column}', so every row it trains on is positive. Mask by another column.`),
+
+  // ── data binding ───────────────────────────────────────────────────────
+  MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>
+    `Column '${column}' is not in the data section's 'columns' list. Add it there, or fix the spelling.${hint}`),
+  MTL6002: entry("error", "duplicate-column", (column: string) =>
+    `Column '${column}' is listed more than once in 'columns'. Column names must be unique.`),
+  MTL6003: entry("error", "columns-required", () =>
+    `A CSV file without a header needs the column names: add 'columns: [a, b, ...]' to the data section.`),
+  MTL6004: entry("warning", "columns-ignored", (format: string) =>
+    `'columns' is ignored for ${format} files, which name their own columns. Remove it.`),
+} as const satisfies Record<string, CatalogEntry>;
+
+export type DiagnosticCode = keyof typeof CATALOG;
+
+export interface CatalogEntry {
+  severity: Severity;
+  /** A short, stable, kebab-case id (used as a SARIF rule id beside the code). */
+  id: string;
+  message: (...args: never[]) => string;
+}
+
+function entry<F extends (...args: never[]) => string>(severity: Severity, id: string, message: F) {
+  return { severity, id, message };
+}

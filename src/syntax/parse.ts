@@ -1,0 +1,63 @@
+import { EOF, type IRecognitionException, type IToken } from "chevrotain";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Range, SpecFile } from "./ast.js";
+import { buildAst } from "./build-ast.js";
+import { lex } from "./lexer.js";
+import { parseTokens } from "./parser.js";
+import { tokenRange } from "./range.js";
+import { decodeSource } from "./source.js";
+import { Identifier, KEYWORDS, NumberLiteral, StringLiteral } from "./tokens.js";
+
+export interface ParseResult {
+  ast: SpecFile;
+  text: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Bytes → text → tokens → CST → AST, collecting every problem on the way. */
+export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
+  const source = decodeSource(bytes, file);
+  const result = parseText(source.text, file, source.hadInvalidBytes);
+  result.diagnostics.unshift(...source.diagnostics);
+  return result;
+}
+
+export function parseText(text: string, file: string, invalidBytesReported = false): ParseResult {
+  const lexed = lex(text, file, { invalidBytesReported });
+  const { cst, errors } = parseTokens(lexed.tokens);
+  const ast = buildAst(cst, lexed.docs, text, file);
+  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, ast.range, file)];
+  for (const stray of ast.strayDocs) diagnostics.push(diagnostic("MTL1007", file, stray.range));
+  return { ast, text, diagnostics };
+}
+
+function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], fileRange: Range, file: string): Diagnostic[] {
+  const seen = new Set<number>();
+  const out: Diagnostic[] = [];
+  for (const error of errors) {
+    const tok = error.token;
+    const atEnd = tok.tokenType === EOF || !Number.isFinite(tok.startOffset);
+    const range = atEnd ? endRange(tokens, fileRange) : tokenRange(tok);
+    if (seen.has(range.start.offset)) continue;
+    seen.add(range.start.offset);
+    out.push(diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok)));
+  }
+  return out;
+}
+
+/** Errors at the end of the file point just after the last token, where the missing text belongs. */
+function endRange(tokens: IToken[], fileRange: Range): Range {
+  const last = tokens[tokens.length - 1];
+  if (!last) return { start: fileRange.end, end: fileRange.end };
+  const end = tokenRange(last).end;
+  return { start: end, end };
+}
+
+function describe(tok: IToken): string {
+  const image = tok.image.length > 30 ? tok.image.slice(0, 30) + "..." : tok.image;
+  if (KEYWORDS.includes(tok.tokenType)) return `the keyword '${image}'`;
+  if (tok.tokenType === Identifier) return `the name '${image}'`;
+  if (tok.tokenType === NumberLiteral) return `the number ${image}`;
+  if (tok.tokenType === StringLiteral || tok.tokenType.CATEGORIES?.includes(StringLiteral)) return `the string ${image}`;
+  return `'${image}'`;
+}

@@ -1,0 +1,44 @@
+import type { CATALOG, DiagnosticCode } from "../diagnostics/catalog.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { closest } from "../diagnostics/suggest.js";
+import type * as A from "../syntax/ast.js";
+import type { RefKind } from "./schema.js";
+import { ARTICLE, describeKinds, type Sym } from "./symbols.js";
+
+/** Shared state of one checking pass: the symbol table and the diagnostics found so far. */
+export class CheckContext {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly symbols = new Map<string, Sym>();
+
+  constructor(readonly file: string) {}
+
+  report<C extends DiagnosticCode>(code: C, range: A.Range, ...args: Parameters<(typeof CATALOG)[C]["message"]>): Diagnostic {
+    const d = diagnostic(code, this.file, range, ...args);
+    this.diagnostics.push(d);
+    return d;
+  }
+
+  /**
+   * Looks a name up for use in a place that accepts `kinds`, recording the
+   * reference. `single` refuses expert groups, which have no single output.
+   */
+  resolve(name: A.Name, kinds: readonly RefKind[], options: { single?: boolean } = {}): Sym | undefined {
+    const sym = this.symbols.get(name.text);
+    if (!sym) {
+      const candidates = [...this.symbols.values()].filter((s) => kinds.includes(s.kind)).map((s) => s.name);
+      const hint = closest(name.text, candidates) ?? closest(name.text, this.symbols.keys());
+      this.report("MTL2001", name.range, name.text, hint ? ` Did you mean '${hint}'?` : "");
+      return undefined;
+    }
+    sym.references.push(name);
+    if (!kinds.includes(sym.kind)) {
+      this.report("MTL2003", name.range, name.text, ARTICLE[sym.kind], describeKinds(kinds));
+      return undefined;
+    }
+    if (options.single && sym.kind === "expert" && sym.count > 1) {
+      this.report("MTL4004", name.range, name.text, sym.count);
+      return undefined;
+    }
+    return sym;
+  }
+}

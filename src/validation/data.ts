@@ -1,0 +1,40 @@
+import { closest } from "../diagnostics/suggest.js";
+import type * as A from "../syntax/ast.js";
+import type { CheckContext } from "./context.js";
+import type { NestedCtor } from "./options.js";
+import type { TaskSym } from "./symbols.js";
+
+/** Rules binding the spec to its data: every column a feature or task reads must exist. */
+export function checkData(ctx: CheckContext, data: Record<string, unknown>, block: A.BlockDecl | undefined): void {
+  const format = data["format"] as NestedCtor | undefined;
+  const columns = data["columns"] as A.Name[] | undefined;
+  const columnsEntry = block?.entries.find((e) => e.name.text === "columns");
+  if (format?.ctor === "csv" && format.options["header"] === false && !columnsEntry && block) {
+    ctx.report("MTL6003", block.keyword);
+  }
+  if (!columns || !columnsEntry) return;
+  if (format && format.ctor !== "csv") {
+    ctx.report("MTL6004", columnsEntry.name.range, format.ctor);
+    return;
+  }
+  const known = new Set<string>();
+  for (const column of columns) {
+    if (known.has(column.text)) ctx.report("MTL6002", column.range, column.text);
+    known.add(column.text);
+  }
+  const requireColumn = (text: string, range: A.Range) => {
+    if (known.has(text)) return;
+    const hint = closest(text, known);
+    ctx.report("MTL6001", range, text, hint ? ` Did you mean '${hint}'?` : "");
+  };
+  for (const sym of ctx.symbols.values()) {
+    if (sym.kind === "feature" && sym.ctor) requireColumn(sym.column, sym.columnRange);
+    if (sym.kind === "task") requireTaskColumns(sym, requireColumn);
+  }
+}
+
+function requireTaskColumns(task: TaskSym, requireColumn: (text: string, range: A.Range) => void): void {
+  const { label, where } = task.decl;
+  if (label) requireColumn(label.column.text, label.column.range);
+  if (where) requireColumn(where.text, where.range);
+}

@@ -1,0 +1,173 @@
+import type * as A from "../syntax/ast.js";
+import type { CheckContext } from "./context.js";
+import { checkCall, checkValue, type NestedCtor, type Ref } from "./options.js";
+import { FEATURE_CTORS, GATE_CTORS, INPUT_CTORS, LOSS_CTORS, LOSSES_BY_TYPE, MLP_CTORS, TASK_TYPES, VALUE_KINDS } from "./schema.js";
+import { type ExpertSym, type FeatureSym, type GateSym, type InputSym, type Sym, type TaskSym, type TowerSym } from "./symbols.js";
+
+/**
+ * The checks of each kind of declaration, keyed by kind: each resolves the
+ * declaration's references, checks its constructor and options, and fills in
+ * its symbol. Rules that need the whole graph live in graph.ts and tasks.ts.
+ */
+type DeclChecks = { [K in Sym["kind"]]: (ctx: CheckContext, sym: Extract<Sym, { kind: K }>) => void };
+
+export const DECLARATION_CHECKS: DeclChecks = {
+  feature: checkFeature,
+  input: checkInput,
+  expert: checkNetwork,
+  tower: checkNetwork,
+  gate: checkGate,
+  task: checkTask,
+};
+
+export function checkDeclaration(ctx: CheckContext, sym: Sym): void {
+  (DECLARATION_CHECKS[sym.kind] as (ctx: CheckContext, sym: Sym) => void)(ctx, sym);
+}
+
+function checkFeature(ctx: CheckContext, sym: FeatureSym): void {
+  const call = sym.decl.ctor;
+  if (!call) return;
+  const checked = checkCall(ctx, call, FEATURE_CTORS, "feature type");
+  if (!checked) return;
+  sym.ctor = checked.ctor as FeatureSym["ctor"];
+  sym.options = checked.options;
+  const column = checked.options["column"] as A.Name | undefined;
+  if (column) {
+    sym.column = column.text;
+    sym.columnRange = column.range;
+  }
+  const of = checked.options["of"] as Ref | undefined;
+  if (of?.sym) {
+    sym.deps.push(of.sym);
+    const target = of.sym as FeatureSym;
+    const targetCtor = target.decl.ctor?.callee.text;
+    if (targetCtor && targetCtor !== "categorical" && targetCtor in FEATURE_CTORS) {
+      ctx.report("MTL2003", of.name.range, of.name.text, `a ${targetCtor} feature`, "a categorical feature (whose embedding table the items share)");
+    }
+  }
+}
+
+function checkInput(ctx: CheckContext, sym: InputSym): void {
+  const call = sym.decl.expr;
+  if (!call) return;
+  const checked = checkCall(ctx, call, INPUT_CTORS, "input expression");
+  if (!checked) return;
+  const args = (checked.args["inputs"] as (Ref | "*" | undefined)[] | undefined) ?? [];
+  if (call.positional.length === 0) ctx.report("MTL4005", call.range);
+  const seen = new Set<Sym>();
+  const add = (target: Sym, name?: A.Name) => {
+    if (seen.has(target)) {
+      if (name) ctx.report("MTL4007", name.range, name.text);
+      return;
+    }
+    seen.add(target);
+    sym.inputs.push(target);
+    sym.deps.push(target);
+  };
+  const explicit = new Set(args.flatMap((a) => (a && a !== "*" && a.sym ? [a.sym] : [])));
+  for (const arg of args) {
+    if (arg === "*") {
+      for (const other of ctx.symbols.values()) {
+        if (other.kind !== "feature") continue;
+        other.usedByStar = true;
+        if (!explicit.has(other)) add(other);
+      }
+    } else if (arg?.sym) {
+      add(arg.sym, arg.name);
+    }
+  }
+}
+
+function checkNetwork(ctx: CheckContext, sym: ExpertSym | TowerSym): void {
+  const call = sym.decl.expr;
+  if (!call) return;
+  const checked = checkCall(ctx, call, MLP_CTORS, sym.kind === "expert" ? "expert network" : "tower network");
+  if (!checked) return;
+  const input = checked.args["input"] as Ref | undefined;
+  if (input?.sym) {
+    sym.input = input.sym;
+    sym.deps.push(input.sym);
+  }
+  const units = checked.args["layers"] as number[] | undefined;
+  if (units) sym.units = units;
+  sym.options = checked.options;
+}
+
+function checkGate(ctx: CheckContext, sym: GateSym): void {
+  const call = sym.decl.expr;
+  const checked = call && checkCall(ctx, call, GATE_CTORS, "gate");
+  const input = checked?.args["input"] as Ref | undefined;
+  if (input?.sym) {
+    sym.input = input.sym;
+    sym.deps.push(input.sym);
+  }
+  const seen = new Set<Sym>();
+  for (const name of sym.decl.over) {
+    const expert = ctx.resolve(name, ["expert"]);
+    if (!expert) continue;
+    if (seen.has(expert)) {
+      ctx.report("MTL4006", name.range, name.text, sym.name);
+      continue;
+    }
+    seen.add(expert);
+    sym.experts.push(expert as ExpertSym);
+    sym.deps.push(expert);
+  }
+}
+
+function checkTask(ctx: CheckContext, sym: TaskSym): void {
+  const decl = sym.decl;
+  if (decl.type) {
+    const type = decl.type.text;
+    if ((TASK_TYPES as readonly string[]).includes(type)) sym.type = type as TaskSym["type"];
+    else checkValue(ctx, { kind: "name", name: decl.type, range: decl.type.range }, { t: "enum", values: TASK_TYPES }, "task type");
+  }
+  checkFactors(ctx, sym);
+  if (decl.label?.positive) {
+    const positive = decl.label.positive;
+    if (positive.kind === "string") sym.positive = positive.value;
+    else if (positive.kind === "number") sym.positive = positive.text;
+    else checkValue(ctx, positive, { t: "string" }, "The positive label value");
+    if (sym.type === "regression") ctx.report("MTL5005", positive.range);
+  }
+  if (decl.weight && decl.weight.value < 0) ctx.report("MTL3004", decl.weight.range, "A task weight", "at least 0", decl.weight.text);
+  if (decl.loss) checkLoss(ctx, sym, decl.loss);
+  for (const repeated of decl.repeatedClauses) ctx.report("MTL3006", repeated.range, repeated.clause);
+}
+
+function checkFactors(ctx: CheckContext, sym: TaskSym): void {
+  const factors = sym.decl.factors;
+  if (factors.length === 1) {
+    const head = ctx.resolve(factors[0]!, VALUE_KINDS, { single: true });
+    if (head) {
+      sym.head = head;
+      sym.deps.push(head);
+    }
+    return;
+  }
+  const seen = new Set<Sym>();
+  for (const name of factors) {
+    const factor = ctx.resolve(name, ["task"]);
+    if (!factor) continue;
+    if (factor === sym || seen.has(factor)) {
+      if (seen.has(factor)) ctx.report("MTL5008", name.range, name.text);
+      else sym.deps.push(factor); // a self-reference is a cycle; graph.ts reports it
+      continue;
+    }
+    seen.add(factor);
+    sym.factors.push(factor as TaskSym);
+    sym.deps.push(factor);
+  }
+}
+
+function checkLoss(ctx: CheckContext, sym: TaskSym, loss: A.Value): void {
+  const checked = checkValue(ctx, loss, { t: "ctor", ctors: LOSS_CTORS, what: "loss" }, "The loss") as NestedCtor | undefined;
+  if (!checked) return;
+  const allowed = sym.type ? LOSSES_BY_TYPE[sym.type]! : [];
+  if (sym.type && !allowed.includes(checked.ctor)) {
+    ctx.report("MTL5007", loss.range, checked.ctor, sym.type, allowed.join(", "));
+    return;
+  }
+  sym.loss = checked;
+}
+

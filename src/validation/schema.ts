@@ -1,0 +1,241 @@
+/**
+ * The vocabulary of the language as data: which constructors exist where,
+ * which options each takes, their types, ranges and defaults. The option
+ * checker, the lowering (defaults), completion and docs all read this table,
+ * so adding an option is a one-line change here.
+ */
+
+export type RefKind = "feature" | "input" | "expert" | "gate" | "tower" | "task";
+
+export type ValueType =
+  | { t: "int"; min?: number; max?: number }
+  | { t: "number"; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }
+  | { t: "bool" }
+  | { t: "string"; length?: number }
+  | { t: "enum"; values: readonly string[] }
+  /** A name of a declaration of one of these kinds. */
+  | { t: "ref"; kinds: readonly RefKind[]; star?: boolean }
+  /** A data column: a name or a string. */
+  | { t: "column" }
+  | { t: "list"; of: ValueType; nonEmpty?: boolean; unique?: boolean }
+  /** A nested constructor, like `adam(lr: 0.001)`, or its bare name for all defaults. */
+  | { t: "ctor"; ctors: Readonly<Record<string, CtorSchema>>; what: string };
+
+export interface OptionSchema {
+  type: ValueType;
+  required?: boolean;
+  default?: unknown;
+  doc: string;
+}
+
+export interface PositionalSchema {
+  name: string;
+  type: ValueType;
+  /** Accepts any number of values (concat's inputs). */
+  variadic?: boolean;
+}
+
+export interface CtorSchema {
+  doc: string;
+  usage: string;
+  positional: readonly PositionalSchema[];
+  options: Readonly<Record<string, OptionSchema>>;
+  /** Exactly one of each pair must be given. */
+  oneOf?: readonly (readonly [string, string])[];
+}
+
+const int = (min?: number, max?: number): ValueType => ({ t: "int", ...(min !== undefined && { min }), ...(max !== undefined && { max }) });
+const positive: ValueType = { t: "number", min: 0, minExclusive: true };
+const fraction: ValueType = { t: "number", min: 0, max: 1, maxExclusive: true };
+const enumOf = (...values: string[]): ValueType => ({ t: "enum", values });
+const column: OptionSchema = { type: { t: "column" }, doc: "The data column to read; defaults to the feature's name." };
+
+/** Anything with an output width can feed a network. */
+export const VALUE_KINDS: readonly RefKind[] = ["feature", "input", "expert", "gate", "tower"];
+
+export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"] as const;
+
+export const FEATURE_CTORS: Record<string, CtorSchema> = {
+  categorical: {
+    doc: "A categorical column embedded in a learned table: hashed ids (`buckets`) or a fixed vocabulary (`vocab`, plus one out-of-vocabulary row).",
+    usage: "categorical(buckets: 100_000, dim: 16)",
+    positional: [],
+    options: {
+      buckets: { type: int(1, 2 ** 31 - 1), doc: "Number of hash buckets (table rows) for ids hashed with a stable hash." },
+      vocab: { type: { t: "list", of: { t: "string" }, nonEmpty: true, unique: true }, doc: "The known values; anything else maps to the out-of-vocabulary row." },
+      dim: { type: int(1, 65_536), required: true, doc: "Embedding width." },
+      column,
+    },
+    oneOf: [["buckets", "vocab"]],
+  },
+  numeric: {
+    doc: "A number, optionally transformed, then normalised with statistics from the training data.",
+    usage: "numeric(transform: log1p, normalize: zscore)",
+    positional: [],
+    options: {
+      transform: { type: enumOf("none", "log1p", "sqrt"), default: "none", doc: "Applied before normalisation." },
+      normalize: { type: enumOf("none", "zscore", "minmax"), default: "none", doc: "Statistics are fitted on the training data and saved with the model." },
+      fill: { type: enumOf("mean", "zero"), default: "mean", doc: "What a missing value becomes: the training mean, or 0." },
+      column,
+    },
+  },
+  sequence: {
+    doc: "A list of ids in one field, embedded with the table of a categorical feature and pooled.",
+    usage: "sequence(of: item_id, max_len: 50, pool: mean)",
+    positional: [],
+    options: {
+      of: { type: { t: "ref", kinds: ["feature"] }, required: true, doc: "The categorical feature whose encoding and embedding table the items share." },
+      max_len: { type: int(1, 10_000), required: true, doc: "Keeps the last `max_len` items." },
+      pool: { type: enumOf("mean", "sum", "max"), default: "mean", doc: "How item embeddings are combined." },
+      sep: { type: { t: "string", length: 1 }, default: "|", doc: "Separator between items in a field." },
+      column,
+    },
+  },
+};
+
+export const INPUT_CTORS: Record<string, CtorSchema> = {
+  concat: {
+    doc: "Concatenates features and nodes side by side; `*` means every feature.",
+    usage: "concat(*)  or  concat(user_id, price)",
+    positional: [{ name: "inputs", type: { t: "ref", kinds: VALUE_KINDS, star: true }, variadic: true }],
+    options: {},
+  },
+};
+
+export const MLP_CTORS: Record<string, CtorSchema> = {
+  mlp: {
+    doc: "A stack of dense layers, one per entry of the layer sizes.",
+    usage: "mlp(x, [256, 128], activation: relu, dropout: 0.1)",
+    positional: [
+      { name: "input", type: { t: "ref", kinds: VALUE_KINDS } },
+      { name: "layers", type: { t: "list", of: int(1, 1_000_000), nonEmpty: true } },
+    ],
+    options: {
+      activation: { type: enumOf(...ACTIVATIONS), default: "relu", doc: "Activation after every layer." },
+      dropout: { type: fraction, default: 0, doc: "Dropout rate after every layer while training, in [0, 1)." },
+      batchnorm: { type: { t: "bool" }, default: false, doc: "Batch normalisation before every activation." },
+    },
+  },
+};
+
+export const GATE_CTORS: Record<string, CtorSchema> = {
+  softmax: {
+    doc: "A gate: softmax(W x) gives one weight per expert, summing to 1; the output is the weighted sum of the experts.",
+    usage: "softmax(x) over experts",
+    positional: [{ name: "input", type: { t: "ref", kinds: VALUE_KINDS } }],
+    options: {},
+  },
+};
+
+export const LOSS_CTORS: Record<string, CtorSchema> = {
+  bce: { doc: "Binary cross-entropy, computed from logits.", usage: "loss bce", positional: [], options: {} },
+  mse: { doc: "Mean squared error.", usage: "loss mse", positional: [], options: {} },
+  huber: {
+    doc: "Huber loss: squared near 0, linear beyond `delta`; robust to outliers such as huge order amounts.",
+    usage: "loss huber(delta: 1.0)",
+    positional: [],
+    options: { delta: { type: positive, default: 1, doc: "Where the loss turns from squared to linear." } },
+  },
+};
+
+export const LOSSES_BY_TYPE: Record<string, readonly string[]> = { binary: ["bce"], regression: ["mse", "huber"] };
+
+export const TASK_TYPES = ["binary", "regression"] as const;
+
+const OPTIMIZERS: Record<string, CtorSchema> = {
+  adam: {
+    doc: "Adam.",
+    usage: "adam(lr: 0.001)",
+    positional: [],
+    options: {
+      lr: { type: positive, default: 0.001, doc: "Learning rate." },
+      beta1: { type: fraction, default: 0.9, doc: "Decay of the first moment." },
+      beta2: { type: fraction, default: 0.999, doc: "Decay of the second moment." },
+      epsilon: { type: positive, default: 1e-7, doc: "Added to the denominator." },
+    },
+  },
+  adagrad: {
+    doc: "Adagrad, common for sparse embedding tables.",
+    usage: "adagrad(lr: 0.01)",
+    positional: [],
+    options: {
+      lr: { type: positive, default: 0.01, doc: "Learning rate." },
+      initial_accumulator: { type: positive, default: 0.1, doc: "Starting value of the squared-gradient sums." },
+    },
+  },
+  sgd: {
+    doc: "Stochastic gradient descent, with optional momentum.",
+    usage: "sgd(lr: 0.01, momentum: 0.9)",
+    positional: [],
+    options: {
+      lr: { type: positive, default: 0.01, doc: "Learning rate." },
+      momentum: { type: fraction, default: 0, doc: "Momentum in [0, 1)." },
+    },
+  },
+  rmsprop: {
+    doc: "RMSProp.",
+    usage: "rmsprop(lr: 0.001)",
+    positional: [],
+    options: {
+      lr: { type: positive, default: 0.001, doc: "Learning rate." },
+      decay: { type: fraction, default: 0.9, doc: "Decay of the squared-gradient average." },
+      momentum: { type: fraction, default: 0, doc: "Momentum in [0, 1)." },
+      epsilon: { type: positive, default: 1e-7, doc: "Added to the denominator." },
+    },
+  },
+};
+
+/** The `train { ... }` block, checked like the options of a call. */
+export const TRAIN_BLOCK: CtorSchema = {
+  doc: "Training settings.",
+  usage: "train { optimizer: adam(lr: 0.001)  batch: 1024  epochs: 3 }",
+  positional: [],
+  options: {
+    optimizer: { type: { t: "ctor", ctors: OPTIMIZERS, what: "optimizer" }, default: "adam", doc: "adam, adagrad, sgd or rmsprop, with their settings." },
+    batch: { type: int(1, 1 << 24), default: 512, doc: "Rows per training step." },
+    epochs: { type: int(1, 1_000_000), default: 1, doc: "Passes over the training data." },
+    weighting: { type: enumOf("fixed", "uncertainty"), default: "fixed", doc: "Task loss weights: fixed (`weight` per task), or learned uncertainty weighting (Kendall et al. 2018)." },
+    seed: { type: int(0, 2 ** 31 - 1), default: 42, doc: "Seeds initialisation, dropout and shuffling: the same seed gives the same model." },
+    l2: { type: { t: "number", min: 0 }, default: 0, doc: "L2 penalty on all dense kernels." },
+  },
+};
+
+export const FORMATS: Record<string, CtorSchema> = {
+  csv: {
+    doc: "Comma- (or otherwise) separated values.",
+    usage: 'csv(header: false, trim: true, missing: ["?", ""])',
+    positional: [],
+    options: {
+      header: { type: { t: "bool" }, default: true, doc: "Whether the first row names the columns." },
+      delimiter: { type: { t: "string", length: 1 }, default: ",", doc: "Field separator." },
+      trim: { type: { t: "bool" }, default: false, doc: "Strip blanks around every field." },
+      missing: { type: { t: "list", of: { t: "string" } }, default: ["", "?", "NA"], doc: "Field values that mean 'missing'." },
+    },
+  },
+  jsonl: {
+    doc: "One JSON object per line.",
+    usage: "jsonl",
+    positional: [],
+    options: { missing: { type: { t: "list", of: { t: "string" } }, default: ["", "?", "NA"], doc: "String values that mean 'missing' (null always does)." } },
+  },
+  parquet: { doc: "Apache Parquet.", usage: "parquet", positional: [], options: {} },
+};
+
+/** The `data { ... }` block. */
+export const DATA_BLOCK: CtorSchema = {
+  doc: "How the data files are laid out; command-line options override it.",
+  usage: 'data { format: csv(header: false)  columns: [age, income] }',
+  positional: [],
+  options: {
+    format: { type: { t: "ctor", ctors: FORMATS, what: "data format" }, default: "csv", doc: "csv(...), jsonl or parquet." },
+    columns: { type: { t: "list", of: { t: "column" }, nonEmpty: true }, doc: "Column names in file order, for files without a header." },
+  },
+};
+
+export const CTORS_BY_DECL = {
+  feature: FEATURE_CTORS,
+  input: INPUT_CTORS,
+  expert: MLP_CTORS,
+  tower: MLP_CTORS,
+  gate: GATE_CTORS,
+} as const;

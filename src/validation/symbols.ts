@@ -1,0 +1,106 @@
+import type * as A from "../syntax/ast.js";
+import type { RefKind } from "./schema.js";
+
+/**
+ * What the checker knows about one declared name. References are recorded
+ * while options are checked, so "find references", rename and the unused-
+ * declaration warning all read the same data.
+ */
+interface SymBase {
+  name: string;
+  decl: A.NamedDecl;
+  /** Every place that names this symbol. */
+  references: A.Name[];
+  /** Symbols this one reads (its graph edges). */
+  deps: Sym[];
+  /** Output width, once inferred; undefined while unknown or broken. */
+  width?: number;
+}
+
+export interface FeatureSym extends SymBase {
+  kind: "feature";
+  decl: A.FeatureDecl;
+  ctor?: "categorical" | "numeric" | "sequence";
+  options: Record<string, unknown>;
+  column: string;
+  columnRange: A.Range;
+  /** Read by a `concat(*)`, which names no feature in the text. */
+  usedByStar: boolean;
+}
+
+export interface InputSym extends SymBase {
+  kind: "input";
+  decl: A.InputDecl;
+  inputs: Sym[];
+}
+
+export interface ExpertSym extends SymBase {
+  kind: "expert";
+  decl: A.ExpertDecl;
+  count: number;
+  input?: Sym;
+  units?: number[];
+  options: Record<string, unknown>;
+}
+
+export interface TowerSym extends SymBase {
+  kind: "tower";
+  decl: A.TowerDecl;
+  input?: Sym;
+  units?: number[];
+  options: Record<string, unknown>;
+}
+
+export interface GateSym extends SymBase {
+  kind: "gate";
+  decl: A.GateDecl;
+  input?: Sym;
+  experts: ExpertSym[];
+}
+
+export interface TaskSym extends SymBase {
+  kind: "task";
+  decl: A.TaskDecl;
+  type?: "binary" | "regression";
+  /** The node a dense head sits on, for a single-factor task. */
+  head?: Sym;
+  /** The tasks multiplied, for a product task. */
+  factors: TaskSym[];
+  positive?: string;
+  loss?: { ctor: string; options: Record<string, unknown> };
+}
+
+export type Sym = FeatureSym | InputSym | ExpertSym | TowerSym | GateSym | TaskSym;
+
+export const ARTICLE: Record<RefKind, string> = {
+  feature: "a feature",
+  input: "an input",
+  expert: "an expert",
+  gate: "a gate",
+  tower: "a tower",
+  task: "a task",
+};
+
+/** "a feature, input, expert, gate or tower" */
+export function describeKinds(kinds: readonly RefKind[]): string {
+  const words = kinds.map((k, i) => (i === 0 ? ARTICLE[k] : k));
+  return words.length === 1 ? words[0]! : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
+}
+
+export function newSym(decl: Exclude<A.NamedDecl, A.ModelDecl>): Sym {
+  const base = { name: decl.name.text, references: [], deps: [] };
+  switch (decl.kind) {
+    case "feature":
+      return { ...base, kind: "feature", decl, options: {}, column: decl.name.text, columnRange: decl.name.range, usedByStar: false };
+    case "input":
+      return { ...base, kind: "input", decl, inputs: [] };
+    case "expert":
+      return { ...base, kind: "expert", decl, count: 1, options: {} };
+    case "tower":
+      return { ...base, kind: "tower", decl, options: {} };
+    case "gate":
+      return { ...base, kind: "gate", decl, experts: [] };
+    case "task":
+      return { ...base, kind: "task", decl, factors: [] };
+  }
+}

@@ -1,0 +1,64 @@
+import { closest } from "../diagnostics/suggest.js";
+import type * as A from "../syntax/ast.js";
+import { span } from "../syntax/range.js";
+import type { CheckContext } from "./context.js";
+import type { FeatureSym, TaskSym } from "./symbols.js";
+
+/** Rules over all tasks together: product types, trainability, leakage and masks. */
+export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.Range): void {
+  if (tasks.length === 0) ctx.report("MTL5006", noTaskRange);
+  tasks.forEach((task) => checkProductType(ctx, task));
+  checkTrainable(ctx, tasks);
+  checkLeakage(ctx, tasks);
+  checkWhere(ctx, tasks);
+}
+
+/** binary * binary -> binary; binary * regression -> regression; regression * regression is an error. */
+function checkProductType(ctx: CheckContext, task: TaskSym): void {
+  if (task.factors.length < 2 || task.factors.some((f) => !f.type)) return;
+  const regressions = task.factors.filter((f) => f.type === "regression");
+  const factorNames = task.decl.factors;
+  if (regressions.length >= 2) {
+    ctx.report("MTL5001", span(factorNames[0]!.range, factorNames[factorNames.length - 1]!.range), regressions[0]!.name, regressions[1]!.name);
+    return;
+  }
+  if (!task.type || !task.decl.type) return;
+  const inferred = regressions.length === 1 ? "regression" : "binary";
+  if (task.type !== inferred) ctx.report(inferred === "regression" ? "MTL5009" : "MTL5010", task.decl.type.range, task.name);
+}
+
+/** A latent task is trained through the labelled tasks that multiply it, directly or transitively. */
+function checkTrainable(ctx: CheckContext, tasks: TaskSym[]): void {
+  const trained = new Set<TaskSym>();
+  const mark = (task: TaskSym) => {
+    if (trained.has(task)) return;
+    trained.add(task);
+    task.factors.forEach(mark);
+  };
+  tasks.filter((t) => t.decl.label).forEach(mark);
+  for (const task of tasks) if (!trained.has(task)) ctx.report("MTL5002", task.decl.name.range, task.name);
+}
+
+function checkLeakage(ctx: CheckContext, tasks: TaskSym[]): void {
+  const featureByColumn = new Map<string, FeatureSym>();
+  for (const sym of ctx.symbols.values()) if (sym.kind === "feature") featureByColumn.set(sym.column, sym);
+  for (const task of tasks) {
+    const label = task.decl.label?.column;
+    const feature = label && featureByColumn.get(label.text);
+    if (label && feature) ctx.report("MTL5003", label.range, label.text, feature.name);
+  }
+}
+
+function checkWhere(ctx: CheckContext, tasks: TaskSym[]): void {
+  const binaryLabels = new Set(tasks.filter((t) => t.type === "binary" && t.decl.label).map((t) => t.decl.label!.column.text));
+  for (const task of tasks) {
+    const where = task.decl.where;
+    if (!where) continue;
+    if (!binaryLabels.has(where.text)) {
+      const hint = closest(where.text, binaryLabels);
+      ctx.report("MTL5004", where.range, where.text, hint ? ` Did you mean '${hint}'?` : "");
+    } else if (where.text === task.decl.label?.column.text) {
+      ctx.report("MTL5011", where.range, where.text);
+    }
+  }
+}
