@@ -27,8 +27,6 @@ export const CATALOG = {
     `'${text.length > 40 ? text.slice(0, 40) + "..." : text}' is not a usable number: it is too large to represent. Use a smaller value.`),
   MTL1007: entry("warning", "detached-doc-comment", () =>
     `This doc comment ('##') documents nothing: no declaration starts on the next line. Move it right above a declaration, or use '#' for a plain comment.`),
-  MTL1008: entry("error", "unbalanced-bracket", (bracket: string) =>
-    `'${bracket}' has no matching opening bracket. Remove it or add the opening one.`),
 
   // ── names and declarations ─────────────────────────────────────────────
   MTL2001: entry("error", "unknown-name", (name: string, hint: string) =>
