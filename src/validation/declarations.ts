@@ -55,25 +55,24 @@ function checkInput(ctx: CheckContext, sym: InputSym): void {
   const args = (checked.args["inputs"] as (Ref | "*" | undefined)[] | undefined) ?? [];
   if (call.positional.length === 0) ctx.report("MTL4005", call.range);
   const seen = new Set<Sym>();
-  const add = (target: Sym, name?: A.Name) => {
-    if (seen.has(target)) {
-      if (name) ctx.report("MTL4007", name.range, name.text);
-      return;
-    }
+  const add = (target: Sym) => {
+    if (seen.has(target)) return;
     seen.add(target);
     sym.inputs.push(target);
     sym.deps.push(target);
   };
-  const explicit = new Set(args.flatMap((a) => (a && a !== "*" && a.sym ? [a.sym] : [])));
+  const star = args.includes("*");
   for (const arg of args) {
     if (arg === "*") {
       for (const other of ctx.symbols.values()) {
         if (other.kind !== "feature") continue;
         other.usedByStar = true;
-        if (!explicit.has(other)) add(other);
+        add(other);
       }
     } else if (arg?.sym) {
-      add(arg.sym, arg.name);
+      // `*` already brings every feature in; naming one again is a mistake too.
+      if (seen.has(arg.sym) || (star && arg.sym.kind === "feature")) ctx.report("MTL4007", arg.name.range, arg.name.text);
+      add(arg.sym);
     }
   }
 }

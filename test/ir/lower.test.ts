@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { compileSource } from "../../src/compiler.js";
+import type { GateNodeIR, MlpNodeIR, ModelIR } from "../../src/ir/types.js";
+import { validateIr } from "../../src/ir/validate.js";
+import { packageRoot } from "../../src/util/package-root.js";
+
+const specsDir = join(packageRoot(), "specs");
+const specs = readdirSync(specsDir).filter((f) => f.endsWith(".mtl")).sort();
+
+function irOf(file: string): ModelIR {
+  const result = compileSource(readFileSync(join(specsDir, file)), file);
+  assert.deepEqual(result.diagnostics, [], `${file} should check clean`);
+  return result.ir!;
+}
+
+test("there is an example spec per architecture", () => {
+  for (const name of ["shared-bottom", "omoe", "mmoe", "esmm", "ple", "esmm-mmoe-gmv"]) assert.ok(specs.includes(`${name}.mtl`), name);
+});
+
+for (const file of specs) {
+  test(`${file}: checks clean, lowers to a schema-valid IR, deterministically`, () => {
+    const ir = irOf(file);
+    assert.deepEqual(validateIr(ir), []);
+    assert.equal(JSON.stringify(irOf(file)), JSON.stringify(ir));
+    const known = new Set([...ir.features.map((f) => f.name), ...ir.nodes.map((n) => n.name)]);
+    for (const node of ir.nodes) {
+      const inputs = node.op === "concat" ? node.inputs : node.op === "gate" ? [node.input, ...node.experts] : [node.input];
+      for (const input of inputs) assert.ok(known.has(input), `${node.name} reads ${input}`);
+    }
+    const order = new Map(ir.nodes.map((n, i) => [n.name, i]));
+    for (const [i, node] of ir.nodes.entries()) {
+      const inputs = node.op === "concat" ? node.inputs : node.op === "gate" ? [node.input, ...node.experts] : [node.input];
+      for (const input of inputs) if (order.has(input)) assert.ok(order.get(input)! < i, `${input} must precede ${node.name}`);
+    }
+  });
+}
+
+test("ESMM: ctcvr is the product of ctr and cvr; the latent cvr has no label", () => {
+  const ir = irOf("esmm.mtl");
+  const task = (name: string) => ir.tasks.find((t) => t.name === name)!;
+  assert.deepEqual(task("ctcvr").head, { op: "product", factors: ["ctr", "cvr"] });
+  assert.equal(task("cvr").label, null);
+  assert.deepEqual(task("ctr").label, { column: "click", positive: null });
+  assert.deepEqual(task("ctcvr").label, { column: "purchase", positive: null });
+  assert.ok(ir.tasks.indexOf(task("ctcvr")) > ir.tasks.indexOf(task("cvr")), "factors come before their product");
+});
+
+test("MMoE: one gate per task over the same 4 experts; where masks cvr by click", () => {
+  const ir = irOf("mmoe.mtl");
+  const gates = ir.nodes.filter((n): n is GateNodeIR => n.op === "gate");
+  assert.deepEqual(gates.map((g) => [g.name, g.experts, g.numExperts, g.width]), [["g_ctr", ["e"], 4, 64], ["g_cvr", ["e"], 4, 64]]);
+  const experts = ir.nodes.find((n): n is MlpNodeIR => n.name === "e")!;
+  assert.deepEqual([experts.count, experts.units, experts.role], [4, [64], "expert"]);
+  assert.deepEqual(ir.tasks.find((t) => t.name === "cvr")!.where, { column: "click", positive: null });
+  assert.equal(ir.nodes.find((n) => n.name === "x")!.width, 16 + 16 + 8 + 1);
+});
+
+test("PLE: a task's gate mixes its own and the shared experts; level 2 reads level 1's gates", () => {
+  const ir = irOf("ple.mtl");
+  const node = (name: string) => ir.nodes.find((n) => n.name === name)!;
+  assert.deepEqual([(node("g_ctr1") as GateNodeIR).experts, (node("g_ctr1") as GateNodeIR).numExperts], [["ctr_own1", "shared1"], 4]);
+  assert.equal((node("g_shared1") as GateNodeIR).numExperts, 6);
+  assert.equal((node("ctr_own2") as MlpNodeIR).input, "g_ctr1");
+  assert.equal((node("shared2") as MlpNodeIR).input, "g_shared1");
+});
+
+test("combined spec: egmv = ctcvr * gmv is a regression with Huber loss and weight 0.5", () => {
+  const ir = irOf("esmm-mmoe-gmv.mtl");
+  const egmv = ir.tasks.find((t) => t.name === "egmv")!;
+  assert.deepEqual([egmv.type, egmv.head, egmv.loss, egmv.weight], ["regression", { op: "product", factors: ["ctcvr", "gmv"] }, { type: "huber", delta: 1 }, 0.5]);
+  assert.deepEqual(ir.tasks.find((t) => t.name === "gmv")!.where, { column: "purchase", positive: null });
+});
+
+test("census: headerless CSV with trimmed fields, positive label values, renamed columns", () => {
+  const ir = irOf("census-mmoe.mtl");
+  assert.deepEqual([ir.data.format, ir.data.header, ir.data.trim, ir.data.missing, ir.data.columns?.length], ["csv", false, true, ["?", ""], 42]);
+  assert.deepEqual(ir.tasks.map((t) => t.label), [
+    { column: "income", positive: "50000+." },
+    { column: "marital_stat", positive: "Never married" },
+  ]);
+  assert.equal(ir.features.find((f) => f.name === "dividends")!.column, "dividends_from_stocks");
+  const sex = ir.features.find((f) => f.name === "sex")!;
+  assert.deepEqual(sex.kind === "categorical" && sex.encoding, { type: "vocab", vocab: ["Female", "Male"] });
+  assert.deepEqual(ir.tables.find((t) => t.name === "sex"), { name: "sex", rows: 3, dim: 4 });
+});
+
+test("defaults fill the train settings; options given override them", () => {
+  const ir = compileSource("model m\nfeature f : numeric()\ninput x = concat(f)\ntower t = mlp(x, [2])\ntask c : binary = t label y\ntrain { optimizer: sgd(momentum: 0.5) }\n", "d.mtl").ir!;
+  assert.deepEqual(ir.train, { optimizer: { type: "sgd", lr: 0.01, momentum: 0.5 }, batch: 512, epochs: 1, weighting: "fixed", seed: 42, l2: 0 });
+  assert.deepEqual(ir.nodes.find((n) => n.name === "t"), { op: "mlp", name: "t", role: "tower", count: 1, input: "x", units: [2], activation: "relu", dropout: 0, batchNorm: false, width: 2 });
+  assert.deepEqual(ir.data, { format: "csv", header: true, delimiter: ",", trim: false, missing: ["", "?", "NA"], columns: null });
+});
+
+test("doc comments reach the IR", () => {
+  const ir = compileSource("## The model\nmodel m\n## Price in euros\nfeature f : numeric()\ninput x = concat(f)\ntower t = mlp(x, [2])\ntask c : binary = t label y\n", "d.mtl").ir!;
+  assert.equal(ir.model.doc, "The model");
+  assert.equal(ir.features[0]!.doc, "Price in euros");
+});

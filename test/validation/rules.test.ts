@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compileSource } from "../../src/compiler.js";
+import { CATALOG, type DiagnosticCode } from "../../src/diagnostics/catalog.js";
+import { rangeText, unmark } from "../helpers/marked.js";
+
+/** A clean MMoE spec; each case edits it to trigger one rule, or to come close without triggering it. */
+const VALID = `model m
+feature user_id : categorical(buckets: 100, dim: 8)
+feature price : numeric()
+input x = concat(*)
+expert e[2] = mlp(x, [16])
+gate g1 = softmax(x) over e
+gate g2 = softmax(x) over e
+tower t1 = mlp(g1, [8])
+tower t2 = mlp(g2, [8])
+task ctr : binary = t1 label click
+task cvr : binary = t2 label purchase where click
+`;
+
+/** Replaces exact text in VALID (which must occur), then appends `extra`. */
+function edit(pairs: [string, string][], extra = ""): string {
+  let text = VALID;
+  for (const [from, to] of pairs) {
+    assert.ok(text.includes(from), `test bug: '${from}' not in the base spec`);
+    text = text.replace(from, to);
+  }
+  return text + extra;
+}
+
+const REGRESSION_TASKS = `tower t3 = mlp(g2, [8])
+task r1 : regression = t3 label amount
+task r2 : regression = t2 label amount2
+`;
+
+interface Case {
+  code: DiagnosticCode;
+  /** Spec with «marked» range the diagnostic must cover exactly. */
+  trigger: string;
+  /** A near miss that must not report this code. */
+  nearMiss: string;
+  /** Text the message must contain (e.g. a suggestion). */
+  says?: string;
+}
+
+const CASES: Case[] = [
+  { code: "MTL1001", trigger: edit([["tower t1", "«@»tower t1"]]), nearMiss: edit([["tower t1", "# @ in a comment\ntower t1"]]) },
+  { code: "MTL1002", trigger: edit([["model m", 'model m «"unterminated»']]), nearMiss: edit([["model m", 'model m "terminated"']]) },
+  { code: "MTL1003", trigger: edit([["feature price : numeric()", "feature price «numeric»()"]]), nearMiss: VALID, says: "Expected ':', but found the name 'numeric'" },
+  { code: "MTL1003", trigger: edit([["mlp(g1, [8])", "mlp(g1 «[»8])"]]), nearMiss: VALID, says: "Expected ',' or ')'" },
+  { code: "MTL1006", trigger: edit([["e[2]", "e[«1e999»]"]]), nearMiss: edit([["e[2]", "e[2e0]"]]) },
+  { code: "MTL1007", trigger: edit([["tower t1", "«## stray doc»\n\ntower t1"]]), nearMiss: edit([["tower t1", "## attached doc\ntower t1"]]) },
+
+  { code: "MTL2001", trigger: edit([["mlp(g1, [8])", "mlp(«gl», [8])"]]), nearMiss: VALID, says: "Did you mean 'g1'?" },
+  { code: "MTL2001", trigger: edit([["over e\ngate g2", "over «exp»\ngate g2"]]), nearMiss: VALID },
+  { code: "MTL2002", trigger: edit([], "tower «t1» = mlp(g1, [4])\n"), nearMiss: edit([], "tower t4 = mlp(g1, [4])\n") },
+  { code: "MTL2003", trigger: edit([["gate g1 = softmax(x) over e", "gate g1 = softmax(x) over «t2»"]]), nearMiss: VALID, says: "'t2' is a tower, but an expert is needed here" },
+  { code: "MTL2003", trigger: edit([["mlp(g1, [8])", "mlp(«ctr», [8])"]]), nearMiss: VALID },
+  { code: "MTL2003", trigger: edit([], "feature hist : sequence(of: «price», max_len: 5)\n"), nearMiss: edit([], "feature hist : sequence(of: user_id, max_len: 5)\n") },
+  { code: "MTL2004", trigger: VALID.replace("model m\n", ""), nearMiss: VALID },
+  { code: "MTL2005", trigger: edit([], "train { batch: 8 }\n«train» { epochs: 2 }\n"), nearMiss: edit([], "train { batch: 8  epochs: 2 }\n") },
+  { code: "MTL2005", trigger: edit([], "«model» n\n"), nearMiss: VALID },
+  { code: "MTL2006", trigger: edit([], "tower «spare» = mlp(x, [4])\n"), nearMiss: edit([], "tower spare = mlp(x, [4])\ntask extra : binary = spare label click\n") },
+
+  { code: "MTL3001", trigger: edit([["numeric()", "«numerc»()"]]), nearMiss: VALID, says: "Did you mean 'numeric'?" },
+  { code: "MTL3001", trigger: edit([], "train { optimizer: «adamw»(lr: 0.1) }\n"), nearMiss: edit([], "train { optimizer: adam(lr: 0.1) }\n"), says: "Did you mean 'adam'?" },
+  { code: "MTL3002", trigger: edit([["dim: 8", "«dims»: 8, dim: 8"]]), nearMiss: VALID, says: "Did you mean 'dim'?" },
+  { code: "MTL3002", trigger: edit([], "train { «batch_size»: 8 }\n"), nearMiss: edit([], "train { batch: 8 }\n") },
+  { code: "MTL3003", trigger: edit([["categorical(buckets: 100, dim: 8)", "«categorical(buckets: 100)»"]]), nearMiss: VALID },
+  { code: "MTL3003", trigger: edit([], "feature hist : «sequence(of: user_id)»\n"), nearMiss: edit([], "feature hist : sequence(of: user_id, max_len: 3)\n") },
+  { code: "MTL3004", trigger: edit([["dim: 8", "dim: «0»"]]), nearMiss: edit([["dim: 8", "dim: 1"]]) },
+  { code: "MTL3004", trigger: edit([["buckets: 100", "buckets: «0»"]]), nearMiss: edit([["buckets: 100", "buckets: 1"]]) },
+  { code: "MTL3004", trigger: edit([["mlp(x, [16])", "mlp(x, [16], dropout: «1»)"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16], dropout: 0.99)"]]) },
+  { code: "MTL3004", trigger: edit([["mlp(x, [16])", "mlp(x, [16], dropout: «-0.1»)"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16], dropout: 0)"]]) },
+  { code: "MTL3004", trigger: edit([], "train { optimizer: adam(lr: «0») }\n"), nearMiss: edit([], "train { optimizer: adam(lr: 1e-9) }\n") },
+  { code: "MTL3004", trigger: edit([], "train { batch: «0» }\n"), nearMiss: edit([], "train { batch: 1 }\n") },
+  { code: "MTL3004", trigger: edit([["e[2]", "e[«0»]"]]), nearMiss: edit([["e[2]", "e[1]"]]) },
+  { code: "MTL3004", trigger: edit([["mlp(x, [16])", "mlp(x, [16, «0»])"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16, 1])"]]) },
+  { code: "MTL3004", trigger: edit([["task ctr : binary = t1 label click", "task ctr : binary = t1 label click weight «-1»"]]), nearMiss: edit([["task ctr : binary = t1 label click", "task ctr : binary = t1 label click weight 0"]]) },
+  { code: "MTL3004", trigger: edit([["categorical(buckets: 100, dim: 8)", 'categorical(vocab: ["a", «"a"»], dim: 8)']]), nearMiss: edit([["categorical(buckets: 100, dim: 8)", 'categorical(vocab: ["a", "A"], dim: 8)']]) },
+  { code: "MTL3005", trigger: edit([["dim: 8", 'dim: «"8"»']]), nearMiss: VALID },
+  { code: "MTL3005", trigger: edit([["dim: 8", "dim: «8.5»"]]), nearMiss: edit([["dim: 8", "dim: 8.0"]]), says: "must be an integer" },
+  { code: "MTL3005", trigger: edit([["mlp(x, [16])", "mlp(x, «16»)"]]), nearMiss: VALID },
+  { code: "MTL3005", trigger: edit([["mlp(x, [16])", "mlp(x, [16], batchnorm: «yes»)"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16], batchnorm: true)"]]) },
+  { code: "MTL3006", trigger: edit([["dim: 8", "dim: 8, «dim»: 4"]]), nearMiss: VALID },
+  { code: "MTL3006", trigger: edit([["label click\n", "label click «label clicked»\n"]]), nearMiss: VALID },
+  { code: "MTL3007", trigger: edit([["dim: 8", 'dim: 8, «vocab»: ["a"]']]), nearMiss: VALID },
+  { code: "MTL3008", trigger: edit([["mlp(x, [16])", "«mlp(x)»"]]), nearMiss: VALID },
+  { code: "MTL3008", trigger: edit([["softmax(x) over e\ngate g2", "softmax(x, «x») over e\ngate g2"]]), nearMiss: VALID },
+  { code: "MTL3009", trigger: edit([["mlp(x, [16])", "mlp(x, [16], activation: «relux»)"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16], activation: relu)"]]), says: "Did you mean 'relu'?" },
+  { code: "MTL3009", trigger: edit([["task ctr : binary", "task ctr : «binery»"]]), nearMiss: VALID, says: "Did you mean 'binary'?" },
+  { code: "MTL3010", trigger: edit([["categorical(buckets: 100, dim: 8)", "«categorical(dim: 8)»"]]), nearMiss: VALID },
+
+  { code: "MTL4001", trigger: edit([["tower t1 = mlp(g1, [8])", "tower «t1» = mlp(t2, [8])"], ["tower t2 = mlp(g2, [8])", "tower t2 = mlp(t1, [8])"]]), nearMiss: edit([["tower t1 = mlp(g1, [8])", "tower t1 = mlp(t2, [8])"]]), says: "t1 -> t2 -> t1" },
+  { code: "MTL4001", trigger: edit([["tower t1 = mlp(g1, [8])", "tower «t1» = mlp(t1, [8])"]]), nearMiss: VALID },
+  { code: "MTL4001", trigger: edit([], "task «a» : binary = b * ctr label click\ntask b : binary = a * ctr label click\n"), nearMiss: edit([], "task a : binary = cvr * ctr label click\n") },
+  { code: "MTL4002", trigger: edit([["gate g1 = softmax(x) over e", "expert f[2] = mlp(x, [8])\ngate g1 = softmax(x) over e, «f»"]]), nearMiss: edit([["gate g1 = softmax(x) over e", "expert f[2] = mlp(x, [32, 16])\ngate g1 = softmax(x) over e, f"]]), says: "'f' outputs 8 but 'e' outputs 16" },
+  { code: "MTL4003", trigger: edit([["gate g1 = softmax(x) over e", "expert solo = mlp(x, [16])\ngate «g1» = softmax(x) over solo"]]), nearMiss: edit([["gate g1 = softmax(x) over e", "expert solo[2] = mlp(x, [16])\ngate g1 = softmax(x) over solo"]]) },
+  { code: "MTL4004", trigger: edit([["mlp(g1, [8])", "mlp(«e», [8])"]]), nearMiss: edit([["mlp(g1, [8])", "mlp(bottom, [8])"]], "expert bottom = mlp(x, [8])\n") },
+  { code: "MTL4005", trigger: edit([["concat(*)", "«concat()»"]]), nearMiss: VALID },
+  { code: "MTL4006", trigger: edit([["gate g1 = softmax(x) over e", "gate g1 = softmax(x) over e, «e»"]]), nearMiss: VALID },
+  { code: "MTL4007", trigger: edit([["concat(*)", "concat(user_id, price, «user_id»)"]]), nearMiss: edit([["concat(*)", "concat(user_id, price)"]]) },
+  { code: "MTL4007", trigger: edit([["concat(*)", "concat(*, «price»)"]]), nearMiss: VALID },
+
+  { code: "MTL5001", trigger: edit([], REGRESSION_TASKS + "task p : regression = «r1 * r2» label amount\n"), nearMiss: edit([], REGRESSION_TASKS + "task p : regression = ctr * r2 label amount\n") },
+  { code: "MTL5002", trigger: edit([["label purchase where click", ""], ["task cvr", "task «cvr»"]]), nearMiss: edit([["label purchase where click", ""]], "task ctcvr : binary = ctr * cvr label purchase\n") },
+  { code: "MTL5003", trigger: edit([["label click\n", "label «price»\n"], ["where click", "where price"]]), nearMiss: VALID, says: "feature 'price'" },
+  { code: "MTL5003", trigger: edit([["numeric()", 'numeric(column: "clicks")'], ["label click\n", "label «clicks»\n"], ["where click", "where clicks"]]), nearMiss: edit([["numeric()", 'numeric(column: "clicks2")']]) },
+  { code: "MTL5004", trigger: edit([["where click", "where «clik»"]]), nearMiss: VALID, says: "Did you mean 'click'?" },
+  { code: "MTL5004", trigger: edit([["where click", "where «amount»"]], REGRESSION_TASKS.replace("t3 = mlp(g2, [8])", "t3 = mlp(g1, [8])")), nearMiss: VALID },
+  { code: "MTL5005", trigger: edit([], 'tower t3 = mlp(g2, [8])\ntask r : regression = t3 label amount is «"big"»\n'), nearMiss: edit([["label click", 'label click is "yes"']]) },
+  { code: "MTL5006", trigger: "model «m»\nfeature a : numeric()\n", nearMiss: VALID },
+  { code: "MTL5007", trigger: edit([["label click\n", "label click loss «huber(delta: 1)»\n"]]), nearMiss: edit([], "tower t3 = mlp(g2, [8])\ntask r : regression = t3 label amount loss huber(delta: 1)\n") },
+  { code: "MTL5008", trigger: edit([], "task p : binary = ctr * «ctr» label purchase\n"), nearMiss: edit([], "task p : binary = ctr * cvr label purchase\n") },
+  { code: "MTL5009", trigger: edit([], REGRESSION_TASKS + "task p : «binary» = ctr * r1 label amount\n"), nearMiss: edit([], REGRESSION_TASKS + "task p : regression = ctr * r1 label amount\n") },
+  { code: "MTL5010", trigger: edit([], "task p : «regression» = ctr * cvr label purchase\n"), nearMiss: edit([], "task p : binary = ctr * cvr label purchase\n") },
+  { code: "MTL5011", trigger: edit([["where click", "where «purchase»"]]), nearMiss: VALID },
+
+  { code: "MTL6001", trigger: edit([["feature price", "feature «price»"]], "data { columns: [user_id, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n") },
+  { code: "MTL6001", trigger: edit([["label purchase", "label «purchse»"]], "data { columns: [user_id, price, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n"), says: "Did you mean 'purchase'?" },
+  { code: "MTL6002", trigger: edit([], "data { columns: [user_id, price, click, purchase, «click»] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n") },
+  { code: "MTL6003", trigger: edit([], "«data» { format: csv(header: false) }\n"), nearMiss: edit([], "data { format: csv(header: false)  columns: [user_id, price, click, purchase] }\n") },
+  { code: "MTL6004", trigger: edit([], "data { format: jsonl  «columns»: [user_id] }\n"), nearMiss: edit([], "data { format: jsonl }\n") },
+];
+
+test("the base spec is clean", () => {
+  assert.deepEqual(compileSource(VALID, "base.mtl").diagnostics, []);
+});
+
+for (const [i, c] of CASES.entries()) {
+  test(`${c.code} #${i}: reported at the exact range`, () => {
+    const { text, start, end } = unmark(c.trigger);
+    const diagnostics = compileSource(text, "t.mtl").diagnostics;
+    const hits = diagnostics.filter((d) => d.code === c.code);
+    assert.ok(hits.length > 0, `expected ${c.code}; got ${diagnostics.map((d) => `${d.code} ${d.message}`).join(" | ") || "nothing"}`);
+    if (start !== undefined) {
+      const expected = text.slice(start, end);
+      assert.ok(
+        hits.some((d) => d.range.start.offset === start && d.range.end.offset === end),
+        `expected ${c.code} on '${expected}', got it on ${hits.map((d) => `'${rangeText(text, d)}'`).join(", ")}`,
+      );
+    }
+    for (const d of hits) assert.equal(d.severity, CATALOG[c.code].severity);
+    if (c.says) assert.ok(hits.some((d) => d.message.includes(c.says!)), `message should say "${c.says}": ${hits.map((d) => d.message).join(" | ")}`);
+  });
+  test(`${c.code} #${i}: not reported for a near miss`, () => {
+    const diagnostics = compileSource(c.nearMiss, "n.mtl").diagnostics;
+    assert.deepEqual(diagnostics.filter((d) => d.code === c.code), []);
+  });
+}
+
+test("every catalog code has a test case", () => {
+  const covered = new Set<string>([...CASES.map((c) => c.code), "MTL1004", "MTL1005"]);
+  const missing = Object.keys(CATALOG).filter((code) => !covered.has(code));
+  assert.deepEqual(missing, [], `codes without a rule test: ${missing.join(", ")}`);
+});
+
+test("near misses of the clean spec report no errors at all", () => {
+  for (const c of CASES) {
+    const errors = compileSource(c.nearMiss, "n.mtl").diagnostics.filter((d) => d.severity === "error");
+    assert.deepEqual(errors.map((d) => `${d.code}: ${d.message}`), [], `near miss of ${c.code} should be error-free:\n${c.nearMiss}`);
+  }
+});
+
+test("all problems are reported in one pass", () => {
+  const text = edit([
+    ["dim: 8", "dim: 0"],
+    ["mlp(g1, [8])", "mlp(gl, [8])"],
+    ["task ctr : binary", "task ctr : binery"],
+    ["where click", "where clik"],
+  ]);
+  const codes = compileSource(text, "t.mtl").diagnostics.map((d) => d.code);
+  for (const code of ["MTL3004", "MTL2001", "MTL3009", "MTL5004"]) assert.ok(codes.includes(code as DiagnosticCode), `missing ${code} in ${codes.join(", ")}`);
+});
