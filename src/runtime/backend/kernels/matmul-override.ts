@@ -1,0 +1,225 @@
+import * as tf from "@tensorflow/tfjs";
+import { disposeAll, runWasmKernel } from "./run-kernel.js";
+
+/**
+ * Replacement BatchMatMul and _FusedMatMul kernels for the wasm backend.
+ *
+ * The stock kernels reach XNNPACK's fast fully-connected operator only when
+ * neither operand is transposed and both are single matrices; anything else
+ * runs a generic blocked loop that is 10-30x slower. Every dense layer's
+ * backward pass multiplies by a transposed operand (dX = dY·Wᵀ, dW = Xᵀ·dY),
+ * so training spends most of its time in that loop. The replacements:
+ *
+ * - transpose a flagged operand explicitly with the Transpose kernel (one
+ *   memory pass) and call the stock kernel without transpose flags;
+ * - fold a stack of left operands sharing one right operand ([..., M, K] x
+ *   [K, N], e.g. a dense layer on 3-D input) into one [B·M, K] matrix, which
+ *   is a free reshape and also takes the fast path;
+ * - leave a stack of right operands to the stock loop (nothing to gain
+ *   from transposing there).
+ *
+ * They also fix the stock _FusedMatMul's bias outside the fast path: the loop
+ * adds bias[min(i·N + j, N - 1)] instead of bias[j], so every row after the
+ * first gets bias[N-1]. Where that path, or a bias not shaped [N] (which the
+ * stock kernel rejects or misreads), would be needed, the product is computed
+ * without bias and the bias and activation are applied by their own kernels.
+ */
+const MATMUL_KERNELS = ["BatchMatMul", "_FusedMatMul"] as const;
+type MatMulKernelName = (typeof MATMUL_KERNELS)[number];
+
+/** Marks our configs and keeps what they replaced. Symbol.for so a second copy
+ * of this module (two bundles, say) still recognises them. */
+const REPLACED: unique symbol = Symbol.for("mtl.runtime.backend.matMulOverride.replaced");
+
+interface OverrideConfig extends tf.KernelConfig {
+  readonly [REPLACED]: tf.KernelConfig;
+}
+
+function isOverride(config: tf.KernelConfig | undefined): config is OverrideConfig {
+  return config != null && REPLACED in config;
+}
+
+/** Installs the replacements. Idempotent; skips kernels wasm hasn't registered. */
+export function installMatMulOverride(): void {
+  for (const kernelName of MATMUL_KERNELS) {
+    const original = tf.getKernel(kernelName, "wasm");
+    if (original == null || isOverride(original)) continue;
+    const replacement: OverrideConfig = {
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: fastMatMul(kernelName, original.kernelFunc),
+      // The stock kernel binds its wasm export in setupFunc, which tfjs re-runs
+      // on every setBackend; without it our delegate calls would break.
+      ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
+      ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
+      [REPLACED]: original,
+    };
+    tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel(replacement);
+  }
+}
+
+/** Restores the stock kernels (for benchmarks and comparisons). Idempotent. */
+export function uninstallMatMulOverride(): void {
+  for (const kernelName of MATMUL_KERNELS) {
+    const current = tf.getKernel(kernelName, "wasm");
+    if (!isOverride(current)) continue;
+    tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel(current[REPLACED]);
+  }
+}
+
+export function isMatMulOverrideInstalled(): boolean {
+  return MATMUL_KERNELS.every((kernelName) => isOverride(tf.getKernel(kernelName, "wasm")));
+}
+
+type Activation = "linear" | "relu" | "relu6" | "prelu" | "leakyrelu" | "sigmoid" | "elu";
+
+function fastMatMul(kernelName: MatMulKernelName, original: tf.KernelFunc): tf.KernelFunc {
+  const fused = kernelName === "_FusedMatMul";
+  return ({ inputs, backend, attrs = {} }) => {
+    const { a, b } = inputs;
+    if (a == null || b == null) throw new Error(`${kernelName} expects inputs a and b`);
+    const bias = fused ? inputs["bias"] : undefined;
+    const preluWeights = fused ? inputs["preluActivationWeights"] : undefined;
+    const transposeA = attrs["transposeA"] === true;
+    const transposeB = attrs["transposeB"] === true;
+    const activation = (fused ? (attrs["activation"] ?? "linear") : "linear") as Activation;
+
+    const innerA = a.shape[a.shape.length - (transposeA ? 2 : 1)]!;
+    const innerB = b.shape[b.shape.length - (transposeB ? 1 : 2)]!;
+    if (innerA !== innerB) {
+      // The op doesn't check this; the stock kernel did, and our reshapes below would hide it.
+      throw new Error(
+        `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ${a.shape} and ` +
+          `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+      );
+    }
+    const n = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
+    // The stock kernel rejects a bias of rank != 1 and applies a [1] bias to
+    // column 0 only; a per-column [N] vector is the one shape it gets right.
+    const fusable = bias == null || (bias.shape.length === 1 && bias.shape[0] === n);
+    const aBatch = tf.util.sizeFromShape(a.shape.slice(0, -2));
+    const bBatch = tf.util.sizeFromShape(b.shape.slice(0, -2));
+
+    if (!transposeA && !transposeB && aBatch === 1 && bBatch === 1 && fusable) {
+      return original({ inputs, backend, attrs });
+    }
+
+    const temporaries: tf.TensorInfo[] = [];
+    try {
+      if (bBatch > 1) {
+        // Stock loop: correct for transposes, batches and broadcasting; only
+        // the bias it adds is wrong, and activations need bias first.
+        if (bias == null && fusable) return original({ inputs, backend, attrs });
+        const product = original({
+          inputs: { a, b },
+          backend,
+          attrs: fused ? { ...attrs, activation: "linear" } : attrs,
+        });
+        return epilogue(product as tf.TensorInfo, bias, activation, preluWeights, attrs, backend, temporaries);
+      }
+
+      const plainA = transposeA ? keep(temporaries, swapInnerDims(a, backend)) : a;
+      const plainB = transposeB ? keep(temporaries, swapInnerDims(b, backend)) : b;
+      const m = plainA.shape[plainA.shape.length - 2]!;
+      const k = plainA.shape[plainA.shape.length - 1]!;
+      // Rows of every left matrix meet the same right matrix: one big matrix.
+      // Same dataId, new shape: row-major storage makes this a free reshape.
+      const rows: tf.TensorInfo = { dataId: plainA.dataId, dtype: plainA.dtype, shape: [1, aBatch * m, k] };
+      const weights: tf.TensorInfo = { dataId: plainB.dataId, dtype: plainB.dtype, shape: [1, k, n] };
+      const outShape = [
+        ...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)),
+        m,
+        n,
+      ];
+      const plainAttrs = { ...attrs, transposeA: false, transposeB: false };
+
+      if (fusable) {
+        const out = original({
+          inputs: { ...inputs, a: rows, b: weights },
+          backend,
+          attrs: plainAttrs,
+        }) as tf.TensorInfo;
+        out.shape = outShape;
+        return out;
+      }
+      const product = original({
+        inputs: { a: rows, b: weights },
+        backend,
+        attrs: fused ? { ...plainAttrs, activation: "linear" } : plainAttrs,
+      }) as tf.TensorInfo;
+      product.shape = outShape;
+      return epilogue(product, bias, activation, preluWeights, attrs, backend, temporaries);
+    } finally {
+      disposeAll(backend, temporaries);
+    }
+  };
+}
+
+/**
+ * Adds the bias and applies the activation with separate kernels. Consumes
+ * `product` (it, and every step but the result, go to `temporaries`).
+ */
+function epilogue(
+  product: tf.TensorInfo,
+  bias: tf.TensorInfo | undefined,
+  activation: Activation,
+  preluWeights: tf.TensorInfo | undefined,
+  attrs: tf.NamedAttrMap,
+  backend: {},
+  temporaries: tf.TensorInfo[],
+): tf.TensorInfo {
+  let y = product;
+  if (bias != null) {
+    temporaries.push(y);
+    y = runWasmKernel("Add", { a: y, b: bias }, backend);
+  }
+  const activated = applyActivation(y, activation, preluWeights, attrs, backend);
+  if (activated !== y) temporaries.push(y);
+  return activated;
+}
+
+function applyActivation(
+  x: tf.TensorInfo,
+  activation: Activation,
+  preluWeights: tf.TensorInfo | undefined,
+  attrs: tf.NamedAttrMap,
+  backend: {},
+): tf.TensorInfo {
+  switch (activation) {
+    case "linear":
+      return x;
+    case "relu":
+      return runWasmKernel("Relu", { x }, backend);
+    case "relu6":
+      return runWasmKernel("Relu6", { x }, backend);
+    case "sigmoid":
+      return runWasmKernel("Sigmoid", { x }, backend);
+    case "elu":
+      return runWasmKernel("Elu", { x }, backend);
+    case "leakyrelu":
+      return runWasmKernel("LeakyRelu", { x }, backend, {
+        alpha: (attrs["leakyreluAlpha"] as number | undefined) ?? 0.2,
+      });
+    case "prelu":
+      if (preluWeights == null) throw new Error("prelu activation needs preluActivationWeights");
+      return runWasmKernel("Prelu", { x, alpha: preluWeights }, backend);
+    default:
+      throw new Error(`Unsupported fused activation '${String(activation)}'`);
+  }
+}
+
+/** Transposes the last two dimensions. */
+function swapInnerDims(x: tf.TensorInfo, backend: {}): tf.TensorInfo {
+  const rank = x.shape.length;
+  const perm = [...Array(rank).keys()];
+  perm[rank - 2] = rank - 1;
+  perm[rank - 1] = rank - 2;
+  return runWasmKernel("Transpose", { x }, backend, { perm });
+}
+
+function keep(temporaries: tf.TensorInfo[], t: tf.TensorInfo): tf.TensorInfo {
+  temporaries.push(t);
+  return t;
+}

@@ -1,0 +1,32 @@
+import * as tf from "@tensorflow/tfjs";
+// Registers the stock wasm kernels, which the override below wraps.
+import "@tensorflow/tfjs-backend-wasm";
+import { CPU_DELEGATED_KERNELS, cpuDelegateConfig } from "./kernels/cpu-delegate.js";
+import { installMatMulOverride } from "./kernels/matmul-override.js";
+import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
+
+export {
+  installMatMulOverride,
+  isMatMulOverrideInstalled,
+  uninstallMatMulOverride,
+} from "./kernels/matmul-override.js";
+
+/**
+ * Makes the tfjs wasm backend usable and fast for training:
+ * - registers kernels it lacks that gradients need (UnsortedSegmentSum for
+ *   every gather/embedding gradient; conv backprop and Einsum via cpu);
+ * - replaces BatchMatMul/_FusedMatMul so transposed operands take the fast
+ *   XNNPACK path (and fused bias is right for batched operands).
+ *
+ * Idempotent, and safe before or after the backend is initialised. A kernel
+ * that a future tfjs registers natively is left alone.
+ */
+export function installWasmKernels(): void {
+  registerIfMissing(unsortedSegmentSumConfig);
+  for (const kernelName of CPU_DELEGATED_KERNELS) registerIfMissing(cpuDelegateConfig(kernelName));
+  installMatMulOverride();
+}
+
+function registerIfMissing(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
+}

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { isMatMulOverrideInstalled } from "../../../src/runtime/backend/wasm-kernels.js";
+import { assertClose, onBackend, pseudoRandom, values } from "./helpers.js";
+
+const TOLERANCE = 1e-4;
+const FLAGS = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+/** Operand shapes for C = op(A)·op(B) with C of [..., m, n] and inner size k. */
+function operand(batch: number[], rows: number, cols: number, transposed: boolean, seed: number): tf.Tensor {
+  const shape = transposed ? [...batch, cols, rows] : [...batch, rows, cols];
+  return tf.tensor(
+    pseudoRandom(
+      shape.reduce((p, d) => p * d, 1),
+      seed,
+    ),
+    shape,
+  );
+}
+
+interface Case {
+  readonly label: string;
+  readonly batchA: number[];
+  readonly batchB: number[];
+  /** tfjs-core's fused.matMul can't broadcast batch dims, on any backend. */
+  readonly fusedToo: boolean;
+}
+
+const CASES: readonly Case[] = [
+  { label: "2-D", batchA: [], batchB: [], fusedToo: true },
+  { label: "batched 3-D", batchA: [3], batchB: [3], fusedToo: true },
+  { label: "batched A, shared B", batchA: [2], batchB: [], fusedToo: true },
+  { label: "shared A, batched B", batchA: [], batchB: [2], fusedToo: true },
+  { label: "4-D broadcast batch", batchA: [2, 1], batchB: [1, 3], fusedToo: false },
+];
+
+const ACTIVATIONS = ["linear", "relu", "sigmoid", "elu", "relu6", "leakyrelu", "prelu"] as const;
+
+async function compareAcrossBackends(label: string, compute: () => number[][]): Promise<void> {
+  const onWasm = await onBackend("wasm", () => {
+    assert.ok(isMatMulOverrideInstalled(), "override is installed on wasm");
+    return compute();
+  });
+  const onCpu = await onBackend("cpu", compute);
+  onWasm.forEach((actual, i) => assertClose(actual, onCpu[i]!, TOLERANCE, `${label} output ${i}`));
+}
+
+for (const { label, batchA, batchB, fusedToo } of CASES) {
+  for (const [transposeA, transposeB] of FLAGS) {
+    const name = `${label}, transposeA=${transposeA}, transposeB=${transposeB}`;
+
+    test(`matMul ${name} matches cpu`, async () => {
+      await compareAcrossBackends(name, () => {
+        const a = operand(batchA, 5, 7, transposeA, 21);
+        const b = operand(batchB, 7, 6, transposeB, 22);
+        return [values(tf.matMul(a, b, transposeA, transposeB))];
+      });
+    });
+
+    if (!fusedToo) continue;
+
+    test(`fused matMul ${name} with bias and each activation matches cpu`, async () => {
+      await compareAcrossBackends(name, () => {
+        const a = operand(batchA, 5, 7, transposeA, 23);
+        const b = operand(batchB, 7, 6, transposeB, 24);
+        const bias = tf.tensor1d(pseudoRandom(6, 25));
+        const alphas = tf.tensor1d(pseudoRandom(6, 26).map((v) => Math.abs(v) * 0.3));
+        return ACTIVATIONS.map((activation) =>
+          values(
+            tf.fused.matMul({
+              a,
+              b,
+              transposeA,
+              transposeB,
+              bias,
+              activation,
+              ...(activation === "prelu" ? { preluActivationWeights: alphas } : {}),
+              ...(activation === "leakyrelu" ? { leakyreluAlpha: 0.15 } : {}),
+            }),
+          ),
+        );
+      });
+    });
+  }
+}
+
+test("fused matMul with a bias or prelu weights not shaped [N] matches cpu", async () => {
+  // The stock wasm kernel rejects a bias that isn't rank 1 and adds a [1]
+  // bias to column 0 only.
+  for (const [transposeA, transposeB] of FLAGS) {
+    await compareAcrossBackends(`bias shapes, transposeA=${transposeA}, transposeB=${transposeB}`, () => {
+      const a = operand([], 5, 7, transposeA, 27);
+      const b = operand([], 7, 6, transposeB, 28);
+      const biases = [
+        tf.scalar(0.5),
+        tf.tensor1d([0.5]),
+        tf.tensor2d(pseudoRandom(6, 29), [1, 6]),
+        tf.tensor2d(pseudoRandom(30, 30), [5, 6]),
+      ];
+      const alphas = [tf.tensor1d([0.25]), tf.tensor2d(pseudoRandom(30, 31), [5, 6])];
+      return [
+        ...biases.map((bias) => values(tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation: "relu" }))),
+        ...alphas.map((preluActivationWeights) =>
+          values(tf.fused.matMul({ a, b, transposeA, transposeB, activation: "prelu", preluActivationWeights })),
+        ),
+      ];
+    });
+  }
+});
+
+test("gradients of a fused dense layer (which use transposed matMuls) match cpu", async () => {
+  await compareAcrossBackends("fused dense gradients", () => {
+    const x = tf.tensor2d(pseudoRandom(32 * 12, 31), [32, 12]);
+    const w = tf.tensor2d(pseudoRandom(12 * 9, 32), [12, 9]);
+    const bias = tf.tensor1d(pseudoRandom(9, 33));
+    const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+      tf.fused
+        .matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation: "relu" })
+        .square()
+        .sum(),
+    )([x, w, bias]);
+    return grads.map(values);
+  });
+});
+
+test("a dense-layer model trained one Adam step matches cpu", async () => {
+  await compareAcrossBackends("dense model", () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [10], units: 16, activation: "relu" }),
+        tf.layers.dense({ units: 8, activation: "sigmoid" }),
+        tf.layers.dense({ units: 1 }),
+      ],
+    });
+    model.setWeights(model.getWeights().map((w, i) => tf.tensor(pseudoRandom(w.size, 40 + i), w.shape)));
+    const x = tf.tensor2d(pseudoRandom(24 * 10, 50), [24, 10]);
+    const y = tf.tensor2d(pseudoRandom(24, 51), [24, 1]);
+    const optimizer = tf.train.adam(0.01);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor) as tf.Scalar, false, variables);
+    const after = model.getWeights().map(values);
+    optimizer.dispose();
+    model.dispose();
+    return after;
+  });
+});
+
+test("the override keeps shape errors from the matMul op", async () => {
+  await onBackend("wasm", () => {
+    assert.throws(() => tf.matMul(tf.ones([2, 3]), tf.ones([2, 3]), true, true), /inner shapes/);
+  });
+});
