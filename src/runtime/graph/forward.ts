@@ -1,0 +1,50 @@
+/**
+ * Running a built (or loaded) model on feature tensors keyed by name.
+ * Returned tensors belong to the caller: call inside tf.tidy or dispose.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { TaskOutputs } from "../loss/types.js";
+import type { BuiltModel } from "./build-model.js";
+
+export type FeatureTensors = Record<string, tf.Tensor>;
+
+/**
+ * Orders `inputs` as `model.inputs` and lifts a [batch] categorical or numeric
+ * column to the model's [batch, 1]; the encoder may hand over either.
+ */
+export function modelInputs(model: tf.LayersModel, inputs: FeatureTensors): tf.Tensor[] {
+  return model.inputs.map((symbolic, i) => {
+    const name = model.inputNames[i]!;
+    const t = inputs[name];
+    if (t === undefined) throw new Error(`no input tensor for feature '${name}'`);
+    const wantsColumn = symbolic.shape.length === 2 && symbolic.shape[1] === 1;
+    return wantsColumn && t.rank === 1 ? tf.reshape(t, [-1, 1]) : t;
+  });
+}
+
+/** Inference: every task's probability or value by task name, each [batch, 1]. */
+export function predictTasks(model: tf.LayersModel, inputs: FeatureTensors): Record<string, tf.Tensor> {
+  return tf.tidy(() => {
+    const raw = model.predict(modelInputs(model, inputs));
+    const outs = Array.isArray(raw) ? raw : [raw];
+    return Object.fromEntries(model.outputNames.map((name, i) => [name, outs[i]!]));
+  });
+}
+
+/**
+ * One pass of the training model. With `training` true, Dropout drops and
+ * BatchNormalization uses (and updates its moving statistics from) the batch.
+ */
+export function forward(built: BuiltModel, inputs: FeatureTensors, training: boolean): TaskOutputs {
+  return tf.tidy(() => {
+    const raw = built.trainingModel.apply(modelInputs(built.trainingModel, inputs), { training });
+    const outs = (Array.isArray(raw) ? raw : [raw]) as tf.Tensor[];
+    const values: Record<string, tf.Tensor> = {};
+    const logits: Record<string, tf.Tensor> = {};
+    for (const [task, index] of Object.entries(built.taskIndex)) {
+      values[task] = outs[index.output]!;
+      if (index.logit !== null) logits[task] = outs[index.logit]!;
+    }
+    return { values, logits };
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * TensorFlow.js "layers-model" format on the local file system: a folder with
+ * model.json and one weight file, readable by tf.loadLayersModel here and by
+ * any TF.js loader that is pointed at the folder.
+ *
+ * Writes are atomic. The weight file is named by a hash of its bytes and
+ * written first (temp file, fsync, rename); model.json is then replaced the
+ * same way, and that rename is the commit: a reader sees either the old
+ * model.json with the old weights (still present) or the new one with the
+ * new weights, never a mix or a torn file. Weight files that model.json no
+ * longer names are removed afterwards.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+// Loading must be able to rebuild the custom layers whoever imports this module.
+import "./custom-layers.js";
+
+export const MODEL_JSON = "model.json";
+const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
+
+export function fileSystemHandler(dir: string): tf.io.IOHandler {
+  return {
+    save: (artifacts) => saveArtifacts(dir, artifacts),
+    load: () => loadArtifacts(dir),
+  };
+}
+
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<tf.io.SaveResult> {
+  return model.save(fileSystemHandler(dir));
+}
+
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(fileSystemHandler(dir));
+}
+
+async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+  if (artifacts.modelTopology instanceof ArrayBuffer) {
+    throw new Error("a binary (graph-model) topology cannot be saved as a layers model");
+  }
+  await fs.mkdir(dir, { recursive: true });
+  const weights = new Uint8Array(joinWeights(artifacts.weightData));
+  const weightsName = `weights.${createHash("sha256").update(weights).digest("hex").slice(0, 16)}.bin`;
+  const modelJson: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology ?? {},
+    weightsManifest: [{ paths: [weightsName], weights: artifacts.weightSpecs ?? [] }],
+    format: artifacts.format ?? "layers-model",
+    generatedBy: artifacts.generatedBy ?? "mtl",
+    convertedBy: artifacts.convertedBy ?? null,
+  };
+  if (artifacts.trainingConfig !== undefined) modelJson.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.signature !== undefined) modelJson.signature = artifacts.signature;
+  if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+  if (artifacts.modelInitializer !== undefined) modelJson.modelInitializer = artifacts.modelInitializer;
+  if (artifacts.initializerSignature !== undefined) modelJson.initializerSignature = artifacts.initializerSignature;
+
+  await writeAtomic(dir, weightsName, weights);
+  await writeAtomic(dir, MODEL_JSON, new TextEncoder().encode(JSON.stringify(modelJson)));
+  await syncDirectory(dir);
+  await removeStaleWeights(dir, weightsName);
+
+  return {
+    modelArtifactsInfo: {
+      dateSaved: new Date(),
+      modelTopologyType: "JSON",
+      modelTopologyBytes: JSON.stringify(modelJson.modelTopology).length,
+      weightSpecsBytes: JSON.stringify(modelJson.weightsManifest[0]!.weights).length,
+      weightDataBytes: weights.byteLength,
+    },
+  };
+}
+
+async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const jsonPath = path.join(dir, MODEL_JSON);
+  let modelJson: tf.io.ModelJSON;
+  try {
+    modelJson = JSON.parse(await fs.readFile(jsonPath, "utf8")) as tf.io.ModelJSON;
+  } catch (err) {
+    throw new Error(`cannot read a TF.js model from ${jsonPath}: ${(err as Error).message}`);
+  }
+  if (modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
+    throw new Error(`${jsonPath} is not a TF.js layers model (no modelTopology or weightsManifest)`);
+  }
+  return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const buffers: ArrayBuffer[] = [];
+    for (const group of manifest) {
+      specs.push(...group.weights);
+      for (const file of group.paths) buffers.push(await readWeightFile(dir, file));
+    }
+    return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+  });
+}
+
+async function readWeightFile(dir: string, file: string): Promise<ArrayBuffer> {
+  const root = path.resolve(dir);
+  const full = path.resolve(root, file);
+  if (path.dirname(full) !== root) {
+    throw new Error(`weight file '${file}' in ${MODEL_JSON} is outside the model folder`);
+  }
+  const bytes = await fs.readFile(full);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function joinWeights(data: tf.io.WeightData | undefined): ArrayBuffer {
+  if (data === undefined) return new ArrayBuffer(0);
+  return Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
+}
+
+/** Temp file in the same folder (so rename stays atomic), fsync, rename. */
+async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const target = path.join(dir, name);
+  const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await fs.open(temp, "wx");
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** Makes the renames durable; some platforms cannot fsync a folder, which only weakens durability. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Best effort: the data files themselves were fsynced.
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function removeStaleWeights(dir: string, keep: string): Promise<void> {
+  for (const entry of await fs.readdir(dir)) {
+    if (entry !== keep && WEIGHTS_FILE.test(entry)) await fs.rm(path.join(dir, entry), { force: true });
+  }
+}

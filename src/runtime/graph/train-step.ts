@@ -1,0 +1,118 @@
+/**
+ * One optimisation step: forward in training mode, the loss of
+ * src/runtime/loss plus the L2 penalty, gradients, update. Every tensor a step
+ * creates is released before it returns; only the optimizer's slots (created
+ * on the first step) and the uncertainty log-variances persist.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { computeLoss } from "../loss/compute-loss.js";
+import type { LossBatch } from "../loss/types.js";
+import { createUncertaintyWeights, type UncertaintyWeights } from "../loss/uncertainty.js";
+import type { BuiltModel } from "./build-model.js";
+import { seedDropoutForStep } from "./dropout-seeds.js";
+import { forward, type FeatureTensors } from "./forward.js";
+import { createOptimizer } from "./optimizer.js";
+
+export interface TrainBatch extends LossBatch {
+  /** Feature tensors by feature name (see modelInputs for accepted shapes). */
+  inputs: FeatureTensors;
+}
+
+export interface StepLosses {
+  /** The minimised objective: weighted task losses plus the L2 penalty. */
+  total: number;
+  /** Unweighted mean loss of every trained task. */
+  perTask: Record<string, number>;
+  /** train.l2 * sum of squared Dense kernels (0 when l2 is 0). */
+  l2: number;
+  /** s_k after the step, under uncertainty weighting; absent otherwise. */
+  logVariances?: Record<string, number>;
+}
+
+export interface TrainStep {
+  run(batch: TrainBatch): StepLosses;
+  readonly optimizer: tf.Optimizer;
+  /** Created here when train.weighting is "uncertainty"; null otherwise. */
+  readonly uncertainty: UncertaintyWeights | null;
+  /** Steps run so far; also the index the next step's dropout seeds derive from. */
+  readonly steps: number;
+  /** Releases the optimizer's slots and the log-variances (not the model). */
+  dispose(): void;
+}
+
+export function createTrainStep(
+  built: BuiltModel,
+  optimizer: tf.Optimizer = createOptimizer(built.ir.train.optimizer),
+): TrainStep {
+  const { ir, trainingModel } = built;
+  const uncertainty = ir.train.weighting === "uncertainty" ? createUncertaintyWeights(ir) : null;
+  const variables: tf.Variable[] = [
+    ...trainingModel.trainableWeights.map((w) => w.read() as tf.Variable),
+    ...(uncertainty === null ? [] : Object.values(uncertainty.variables)),
+  ];
+  const kernels = denseKernels(trainingModel);
+  let steps = 0;
+
+  const l2Penalty = (): tf.Scalar =>
+    tf.tidy(() =>
+      ir.train.l2 === 0 || kernels.length === 0
+        ? tf.scalar(0)
+        : tf.mul(ir.train.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))),
+    ) as tf.Scalar;
+
+  function run(batch: TrainBatch): StepLosses {
+    const restoreSeeds = seedDropoutForStep(trainingModel, built.dropoutSeeds, steps);
+    // Scalars to report, kept past the tidy that variableGrads runs `f` in.
+    const reported: tf.Tensor[] = [];
+    let taskNames: string[] = [];
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const outputs = forward(built, batch.inputs, true);
+        const loss = computeLoss(ir, outputs, batch, uncertainty ?? undefined);
+        const l2 = l2Penalty();
+        taskNames = Object.keys(loss.perTask);
+        reported.push(...taskNames.map((t) => tf.keep(loss.perTask[t]!)), tf.keep(l2));
+        return tf.add(loss.total, l2) as tf.Scalar;
+      }, variables);
+      optimizer.applyGradients(grads);
+      const numbers = tf.tidy(() => tf.stack([value, ...reported]).dataSync());
+      tf.dispose([value, grads]);
+      const result: StepLosses = {
+        total: numbers[0]!,
+        perTask: Object.fromEntries(taskNames.map((t, i) => [t, numbers[i + 1]!])),
+        l2: numbers[taskNames.length + 1]!,
+      };
+      if (uncertainty !== null) {
+        result.logVariances = Object.fromEntries(
+          Object.entries(uncertainty.variables).map(([t, s]) => [t, s.dataSync()[0]!]),
+        );
+      }
+      return result;
+    } finally {
+      tf.dispose(reported);
+      restoreSeeds();
+      steps++;
+    }
+  }
+
+  return {
+    run,
+    optimizer,
+    uncertainty,
+    get steps() {
+      return steps;
+    },
+    dispose() {
+      optimizer.dispose();
+      uncertainty?.dispose();
+    },
+  };
+}
+
+/** The kernels train.l2 penalises: every Dense kernel (hidden, gate, head); not embeddings, biases or BN. */
+function denseKernels(model: tf.LayersModel): tf.Variable[] {
+  return model.layers
+    .filter((layer) => layer.getClassName() === "Dense")
+    .flatMap((layer) => layer.trainableWeights.filter((w) => w.originalName.endsWith("/kernel")))
+    .map((w) => w.read() as tf.Variable);
+}

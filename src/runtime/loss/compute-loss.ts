@@ -1,0 +1,111 @@
+/**
+ * The training objective: each trained task's mean loss (over its `where`
+ * rows when it has one), combined with fixed task weights or learned
+ * uncertainty weights. Latent tasks (label null) have no term; they learn
+ * through the product tasks that use them.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ModelIR, TaskIR } from "../../ir/types.js";
+import { bceWithLogitProduct } from "./bce.js";
+import { maskedMean } from "./masked-mean.js";
+import { huber, squaredError } from "./regression.js";
+import type { LossBatch, LossResult, TaskOutputs } from "./types.js";
+import { uncertaintyTerm, type UncertaintyWeights } from "./uncertainty.js";
+
+/** Tensors must be used inside a tidy or disposed by the caller (total, perTask). */
+export function computeLoss(
+  ir: ModelIR,
+  outputs: TaskOutputs,
+  batch: LossBatch,
+  uncertainty?: UncertaintyWeights,
+): LossResult {
+  const useUncertainty = ir.train.weighting === "uncertainty";
+  if (useUncertainty && uncertainty === undefined) {
+    throw new Error("train.weighting is 'uncertainty': pass the weights from createUncertaintyWeights(ir)");
+  }
+  const { total, perTask } = tf.tidy(() => {
+    const perTask: Record<string, tf.Scalar> = {};
+    const terms: tf.Scalar[] = [];
+    for (const task of ir.tasks) {
+      if (task.label === null) continue;
+      const loss = taskLoss(ir, task, outputs, batch);
+      perTask[task.name] = loss;
+      if (useUncertainty) {
+        const s = uncertainty!.variables[task.name];
+        if (s === undefined) throw new Error(`no log-variance for task '${task.name}'`);
+        terms.push(uncertaintyTerm(task.loss, s, loss));
+      } else {
+        terms.push(tf.mul(task.weight, loss));
+      }
+    }
+    const total = (terms.length === 0 ? tf.scalar(0) : tf.addN(terms)) as tf.Scalar;
+    return { total, perTask };
+  });
+  return { total, perTask, logVariances: useUncertainty ? uncertainty!.variables : null };
+}
+
+function taskLoss(ir: ModelIR, task: TaskIR, outputs: TaskOutputs, batch: LossBatch): tf.Scalar {
+  const label = batch.labels[task.name];
+  if (label === undefined) throw new Error(`the batch has no labels for task '${task.name}'`);
+  const rawMask = batch.masks?.[task.name];
+  if (task.where !== null && rawMask === undefined) {
+    throw new Error(`task '${task.name}' has 'where', but the batch has no mask for it`);
+  }
+  const y = column(label, `labels of '${task.name}'`);
+  const mask = rawMask === undefined ? null : column(rawMask, `mask of '${task.name}'`);
+  let perRow: tf.Tensor;
+  switch (task.loss.type) {
+    case "bce": {
+      if (task.type !== "binary") throw new Error(`task '${task.name}': bce needs a binary task`);
+      const logits = logitLeaves(ir.tasks, task).map((name) => {
+        const l = outputs.logits[name];
+        if (l === undefined) throw new Error(`no logit for task '${name}' (needed by '${task.name}')`);
+        return column(l, `logit of '${name}'`);
+      });
+      perRow = bceWithLogitProduct(y, logits);
+      break;
+    }
+    case "mse":
+      perRow = squaredError(y, taskValue(outputs, task));
+      break;
+    case "huber":
+      perRow = huber(y, taskValue(outputs, task), task.loss.delta);
+      break;
+  }
+  const size = y.shape[0];
+  if (perRow.shape[0] !== size || (mask !== null && mask.shape[0] !== size)) {
+    throw new Error(`task '${task.name}': labels, outputs and mask disagree on the batch size`);
+  }
+  return maskedMean(perRow as tf.Tensor1D, mask);
+}
+
+function taskValue(outputs: TaskOutputs, task: TaskIR): tf.Tensor1D {
+  const v = outputs.values[task.name];
+  if (v === undefined) throw new Error(`no output for task '${task.name}'`);
+  return column(v, `output of '${task.name}'`);
+}
+
+/**
+ * The dense binary tasks whose sigmoids multiply to `task`'s probability:
+ * itself for a dense head, its factors' leaves (recursively) for a product.
+ */
+export function logitLeaves(tasks: TaskIR[], task: TaskIR): string[] {
+  if (task.head.op === "dense") return [task.name];
+  return task.head.factors.flatMap((name) => {
+    const factor = tasks.find((t) => t.name === name);
+    if (factor === undefined) throw new Error(`task '${task.name}' multiplies unknown task '${name}'`);
+    if (factor.type !== "binary") {
+      throw new Error(`task '${task.name}' has bce loss but its factor '${name}' is not binary`);
+    }
+    return logitLeaves(tasks, factor);
+  });
+}
+
+/** [batch] or [batch, 1] -> float32 [batch]. */
+function column(t: tf.Tensor, what: string): tf.Tensor1D {
+  if (t.rank > 2 || (t.rank === 2 && t.shape[1] !== 1) || t.rank === 0) {
+    throw new Error(`${what}: expected shape [batch] or [batch, 1], got [${t.shape.join(", ")}]`);
+  }
+  const flat = t.rank === 1 ? t : tf.reshape(t, [-1]);
+  return (flat.dtype === "float32" ? flat : tf.cast(flat, "float32")) as tf.Tensor1D;
+}

@@ -1,0 +1,96 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { buildModel } from "../../../src/runtime/graph/build-model.js";
+import { ClampIds, MaskedSequencePooling } from "../../../src/runtime/graph/custom-layers.js";
+import { predictTasks } from "../../../src/runtime/graph/forward.js";
+import { loadModel, saveModel } from "../../../src/runtime/graph/save-load.js";
+import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
+import { esmmIR, features, inputTensors, pleIR, rawBatch, useCpu } from "./fixtures.js";
+
+let root = "";
+before(async () => {
+  await useCpu();
+  root = await mkdtemp(path.join(tmpdir(), "mtl-save-load-"));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function predictions(model: tf.LayersModel, inputs: Record<string, tf.Tensor>): Record<string, number[]> {
+  const out = predictTasks(model, inputs);
+  const values = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.dataSync())]));
+  tf.dispose(out);
+  return values;
+}
+
+test("save then load gives identical predictions and rebuilds the custom layers", async () => {
+  const ir = esmmIR({ dropout: 0.2, batchNorm: true });
+  ir.features = features("max");
+  const built = buildModel(ir);
+  // Train a little so that batch-norm statistics and weights are not initial.
+  const raw = rawBatch(32, 3);
+  const inputs = inputTensors(raw);
+  const labels = { ctr: tf.tensor1d(raw.user.map((u) => u % 2)), ctcvr: tf.zeros([32]), gmv: tf.tensor1d(raw.price) };
+  const step = createTrainStep(built);
+  for (let i = 0; i < 3; i++) step.run({ inputs, labels, masks: { gmv: tf.ones([32]) } });
+  step.dispose();
+
+  const dir = path.join(root, "esmm");
+  const result = await saveModel(built.model, dir);
+  assert.ok((result.modelArtifactsInfo.weightDataBytes ?? 0) > 0);
+  const files = await readdir(dir);
+  assert.ok(files.includes("model.json"));
+  assert.equal(files.filter((f) => /^weights\.[0-9a-f]{16}\.bin$/.test(f)).length, 1);
+  assert.equal(files.filter((f) => f.endsWith(".tmp")).length, 0, "no temp files left");
+
+  const json = JSON.parse(await readFile(path.join(dir, "model.json"), "utf8"));
+  assert.equal(json.format, "layers-model");
+  const weightNames: string[] = json.weightsManifest[0].weights.map((w: { name: string }) => w.name);
+  assert.ok(weightNames.includes("expert_bottom_0_dense_0/kernel"));
+  assert.ok(weightNames.includes("task_ctr_head/kernel"));
+  assert.ok(!weightNames.some((n) => n.startsWith("task_ctcvr")), "a product head has no weights");
+  assert.ok(weightNames.includes("emb_item/embeddings"));
+
+  const loaded = await loadModel(dir);
+  assert.deepEqual(loaded.inputNames, built.model.inputNames);
+  assert.deepEqual(loaded.outputNames, built.model.outputNames);
+  assert.ok(loaded.layers.some((l) => l instanceof ClampIds && l.maxId === 11));
+  assert.ok(loaded.layers.some((l) => l instanceof MaskedSequencePooling && l.mode === "max"));
+  assert.deepEqual(predictions(loaded, inputs), predictions(built.model, inputs));
+  tf.dispose([inputs, labels]);
+});
+
+test("saving again replaces the model and removes the old weight file", async () => {
+  const dir = path.join(root, "ple");
+  const built = buildModel(pleIR());
+  await saveModel(built.model, dir);
+  const first = (await readdir(dir)).filter((f) => f.startsWith("weights."));
+  const kernel = built.model.getLayer("gate_g1_ctr").getWeights()[0]!;
+  built.model.getLayer("gate_g1_ctr").setWeights([tf.add(kernel, 1), built.model.getLayer("gate_g1_ctr").getWeights()[1]!]);
+  await writeFile(path.join(dir, "unrelated.txt"), "kept");
+  await saveModel(built.model, dir);
+  const files = await readdir(dir);
+  const second = files.filter((f) => f.startsWith("weights."));
+  assert.equal(second.length, 1);
+  assert.notDeepEqual(second, first);
+  assert.ok(files.includes("unrelated.txt"));
+  const inputs = inputTensors(rawBatch(8, 4));
+  assert.deepEqual(predictions(await loadModel(dir), inputs), predictions(built.model, inputs));
+  tf.dispose(inputs);
+});
+
+test("loading reports a missing or foreign folder, and refuses weight paths outside it", async () => {
+  await assert.rejects(loadModel(path.join(root, "nothing-here")), /cannot read a TF.js model from .*model\.json/);
+  const dir = path.join(root, "escape");
+  const built = buildModel(pleIR());
+  await saveModel(built.model, dir);
+  const jsonPath = path.join(dir, "model.json");
+  const json = JSON.parse(await readFile(jsonPath, "utf8"));
+  json.weightsManifest[0].paths = ["../secret.bin"];
+  await writeFile(jsonPath, JSON.stringify(json));
+  await assert.rejects(loadModel(dir), /outside the model folder/);
+});
