@@ -1,0 +1,79 @@
+import type { CategoricalFeatureIR } from "../../ir/types.js";
+import type { RawValue } from "../record.js";
+import { canonicalString } from "./canonical.js";
+import { murmur3StringInt32, unsignedMod } from "./murmur3.js";
+
+/**
+ * The seed of every categorical hash. Fixed forever for IR version 1: a
+ * trained model's embedding rows are only meaningful under this exact
+ * mapping, so changing it would silently scramble every saved model.
+ */
+export const HASH_SEED = 0;
+
+/** Maps one categorical value to its row in the feature's embedding table. */
+export interface CategoricalCodec {
+  /** Rows of the table; every id is in [0, rows). */
+  readonly rows: number;
+  /** The id of a missing value. */
+  readonly missingId: number;
+  encode(value: RawValue | undefined): number;
+  /** The id of a value already in canonical string form (sequence items). */
+  encodeText(text: string): number;
+}
+
+/** The bucket of `text` among `buckets` hash buckets. */
+export function hashBucket(text: string, buckets: number): number {
+  return unsignedMod(murmur3StringInt32(text, HASH_SEED), buckets, 1 / buckets);
+}
+
+/**
+ * Hash encoding. The missing value takes the bucket of the empty string
+ * (with seed 0 that is bucket 0), so a reader that keeps "" as a value and
+ * one that turns it into null agree.
+ */
+export class HashCodec implements CategoricalCodec {
+  readonly missingId: number;
+  private readonly inverse: number;
+
+  constructor(readonly rows: number) {
+    this.missingId = hashBucket("", rows);
+    this.inverse = 1 / rows;
+  }
+
+  encode(value: RawValue | undefined): number {
+    if (value === null || value === undefined) return this.missingId;
+    return this.encodeText(typeof value === "string" ? value : canonicalString(value));
+  }
+
+  encodeText(text: string): number {
+    return unsignedMod(murmur3StringInt32(text, HASH_SEED), this.rows, this.inverse);
+  }
+}
+
+/** Vocabulary encoding: row 0 is out-of-vocabulary (unknown or missing), vocab[i] is row i + 1. */
+export class VocabCodec implements CategoricalCodec {
+  readonly rows: number;
+  readonly missingId = 0;
+  private readonly ids = new Map<string, number>();
+
+  constructor(vocab: readonly string[]) {
+    this.rows = vocab.length + 1;
+    // A duplicated entry keeps its first row; the later row is never produced.
+    for (let i = vocab.length - 1; i >= 0; i--) this.ids.set(vocab[i]!, i + 1);
+  }
+
+  encode(value: RawValue | undefined): number {
+    if (value === null || value === undefined) return 0;
+    return this.ids.get(typeof value === "string" ? value : canonicalString(value)) ?? 0;
+  }
+
+  encodeText(text: string): number {
+    return this.ids.get(text) ?? 0;
+  }
+}
+
+export function createCategoricalCodec(feature: CategoricalFeatureIR): CategoricalCodec {
+  return feature.encoding.type === "hash"
+    ? new HashCodec(feature.encoding.buckets)
+    : new VocabCodec(feature.encoding.vocab);
+}

@@ -1,0 +1,72 @@
+import type { ModelIR } from "../../ir/types.js";
+import type { RawRecord } from "../record.js";
+import { NumericReader } from "./numeric.js";
+import { NumericAccumulator } from "./numeric-stats.js";
+import { planEncoding } from "./plan.js";
+import { encodeTaskRow, toDataError, type BadRowOptions } from "./rows.js";
+import { ENCODING_STATE_VERSION, type EncodingState, type NumericStats } from "./state.js";
+
+/**
+ * One streaming pass over the training data: counts the rows and fits the
+ * statistics of every numeric feature. Rows are checked as the encoder will
+ * check them (numbers, transform domains, labels, where columns), so a bad
+ * training file fails here, before any training, and a row skipped through
+ * `onBadRow` contributes nothing to the statistics.
+ */
+export async function fitEncoding(
+  ir: ModelIR,
+  records: AsyncIterable<RawRecord> | Iterable<RawRecord>,
+  file: string,
+  options?: BadRowOptions,
+): Promise<EncodingState> {
+  const plan = planEncoding(ir);
+  const numeric = plan.numeric.map((f) => new NumericReader(f));
+  const accumulators = plan.numeric.map((f) => new NumericAccumulator(f));
+  // A row's values are held here until the whole row has proved good.
+  const raw = new Float64Array(numeric.length);
+  const transformed = new Float64Array(numeric.length);
+  const present = new Uint8Array(numeric.length);
+  const labelScratch = new Float32Array(1);
+  const maskScratch = new Float32Array(1);
+  const onBadRow = options?.onBadRow;
+  let rows = 0;
+
+  const take = (record: RawRecord): void => {
+    const fields = record.fields;
+    try {
+      for (let c = 0; c < numeric.length; c++) {
+        const reader = numeric[c]!;
+        const x = reader.read(fields[reader.column]);
+        if (x === null) {
+          present[c] = 0;
+        } else {
+          present[c] = 1;
+          raw[c] = x;
+          transformed[c] = reader.transformed(x);
+        }
+      }
+      for (const task of plan.tasks) encodeTaskRow(task, fields, labelScratch, maskScratch, 0);
+    } catch (error) {
+      const dataError = toDataError(error, file, record);
+      if (!onBadRow) throw dataError;
+      onBadRow(dataError);
+      return;
+    }
+    for (let c = 0; c < numeric.length; c++) {
+      if (present[c]) accumulators[c]!.add(raw[c]!, transformed[c]!);
+      else accumulators[c]!.addMissing();
+    }
+    rows++;
+  };
+
+  // `for await` over a plain array would cost a microtask per row.
+  if (Symbol.asyncIterator in records) {
+    for await (const record of records as AsyncIterable<RawRecord>) take(record);
+  } else {
+    for (const record of records as Iterable<RawRecord>) take(record);
+  }
+
+  const features: Record<string, NumericStats> = {};
+  plan.numeric.forEach((f, c) => (features[f.name] = accumulators[c]!.finish()));
+  return { version: ENCODING_STATE_VERSION, rows, features };
+}

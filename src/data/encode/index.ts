@@ -1,0 +1,23 @@
+/**
+ * Feature and label encoding: raw records in, typed arrays out, with no
+ * TensorFlow dependency. See encoder.ts for the batch layout the graph
+ * builder relies on, and categorical.ts for the hash every id depends on.
+ */
+export { fitEncoding } from "./fit.js";
+export { createEncoder, batchTargets, type Encoder, type EncodedBatch, type EncodedFeatures } from "./encoder.js";
+export type { BadRowOptions } from "./rows.js";
+export type { FeatureLayout } from "./plan.js";
+export { EncodingSpecError } from "./plan.js";
+export {
+  ENCODING_STATE_VERSION,
+  EncodingStateError,
+  parseEncoding,
+  serializeEncoding,
+  validateEncoding,
+  type EncodingState,
+  type NumericStats,
+} from "./state.js";
+export { HASH_SEED, hashBucket } from "./categorical.js";
+export { PAD_ID } from "./sequence.js";
+export { FLOAT32_MAX } from "./numeric.js";
+export { murmur3Bytes, murmur3String } from "./murmur3.js";

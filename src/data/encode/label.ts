@@ -1,0 +1,50 @@
+import type { LabelIR, TaskIR } from "../../ir/types.js";
+import type { RawValue } from "../record.js";
+import { canonicalString } from "./canonical.js";
+import { FieldError, describeValue } from "./field-error.js";
+import { parseNumber } from "./numeric.js";
+
+/** Decodes one label field to its training value; null when the field is missing. */
+export type LabelDecoder = (value: RawValue | undefined) => number | null;
+
+/**
+ * A binary column: with a declared positive value, 1 exactly when the field's
+ * text equals it (census incomes "50000+." against "- 50000."); without one,
+ * only the unambiguous spellings of 0/1 and true/false, so that a column of
+ * "yes"/"no" is caught instead of being read as all zeros.
+ */
+export function binaryDecoder(label: LabelIR, role: "label" | "where"): LabelDecoder {
+  const positive = label.positive;
+  if (positive !== null) {
+    return (value) => (value === null || value === undefined ? null : canonicalString(value) === positive ? 1 : 0);
+  }
+  const column = label.column;
+  return (value) => {
+    if (value === null || value === undefined) return null;
+    if (value === 1 || value === true) return 1;
+    if (value === 0 || value === false) return 0;
+    if (typeof value === "string") {
+      if (value === "1") return 1;
+      if (value === "0") return 0;
+      const lower = value.toLowerCase();
+      if (lower === "true") return 1;
+      if (lower === "false") return 0;
+    }
+    const shown = canonicalString(value);
+    throw new FieldError(
+      `${role} column '${column}' must be 0/1 or true/false, got ${describeValue(shown)}`,
+      column,
+      `declare the positive value with \`label ${column} is ${JSON.stringify(shown)}\``,
+    );
+  };
+}
+
+/** A regression column: a finite number that fits a float32. */
+export function regressionDecoder(label: LabelIR): LabelDecoder {
+  const what = `label column '${label.column}'`;
+  return (value) => parseNumber(value, label.column, what, false);
+}
+
+export function labelDecoder(task: TaskIR, label: LabelIR): LabelDecoder {
+  return task.type === "binary" ? binaryDecoder(label, "label") : regressionDecoder(label);
+}

@@ -1,0 +1,207 @@
+import type { NumericFeatureIR } from "../../ir/types.js";
+import type { RawValue } from "../record.js";
+import { FieldError, describeValue } from "./field-error.js";
+import type { NumericStats } from "./state.js";
+
+/** The largest finite float32; anything beyond becomes Infinity in a tensor. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Plain decimal notation only. `Number()` alone would also take "0x1F",
+ * "0b1", "Infinity" and "" (as 0), none of which a data file means as a
+ * number. Surrounding blanks are allowed: the reader may have been told not
+ * to trim, and " 3.5 " is still unambiguous.
+ */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** Spellings of "no value" that deserve a hint about the spec's missing list rather than about number syntax. */
+const MISSING_LOOKING = new Set(["", "na", "n/a", "nan", "null", "none", "nil", "?", "-", "--", "."]);
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * Fast path for the common shapes ("42", "-3.25"): at most 15 digits, an
+ * optional leading minus and at most one dot. The digits form an integer m
+ * below 2^53 and the dot a power of ten p <= 10^15, both exact in a double,
+ * so m / p is one correctly rounded operation and equals Number(text) bit for
+ * bit (Clinger's fast path). V8's own conversion is a runtime call, several
+ * times slower on the fresh strings a reader produces. NaN for other shapes.
+ */
+export function parseSimpleDecimal(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 17) return NaN;
+  const negative = text.charCodeAt(0) === 45;
+  let mantissa = 0;
+  let digits = 0;
+  let dot = -1;
+  for (let i = negative ? 1 : 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && dot < 0) {
+      dot = i;
+    } else {
+      return NaN;
+    }
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  const x = dot < 0 ? mantissa : mantissa / POW10[n - 1 - dot]!;
+  return negative ? -x : x;
+}
+
+/** Text the fast path declined: any other decimal form, or an error. */
+function parseText(text: string, field: string, what: string): number {
+  if (!DECIMAL.test(text)) {
+    const hint = MISSING_LOOKING.has(text.trim().toLowerCase())
+      ? `if ${describeValue(text)} means "missing", add it to the data section's missing values`
+      : "numeric columns take plain decimal numbers such as 3.5, -2 or 1e-3";
+    throw new FieldError(`${what}: ${describeValue(text)} is not a number`, field, hint);
+  }
+  return checkRange(Number(text), text, field, what);
+}
+
+function checkRange(x: number, value: RawValue, field: string, what: string): number {
+  if (!Number.isFinite(x)) {
+    // Only a JSON number can be NaN or infinite here; text that overflows a double lands below.
+    if (typeof value === "number") {
+      throw new FieldError(`${what}: ${x} is not a finite number`, field, "replace the value, or list it among the spec's missing values");
+    }
+  }
+  if (!(Math.abs(x) <= FLOAT32_MAX)) {
+    throw new FieldError(
+      `${what}: ${describeValue(value)} does not fit in a 32-bit float (|x| > ${FLOAT32_MAX})`,
+      field,
+      "rescale the column before training (e.g. divide it by a constant)",
+    );
+  }
+  return x;
+}
+
+/** A present value that is not a string: a JSON number, or a boolean where `acceptBoolean`. */
+function parseOther(value: number | boolean, field: string, what: string, acceptBoolean: boolean): number {
+  if (typeof value === "number") return checkRange(value, value, field, what);
+  if (acceptBoolean) return value ? 1 : 0;
+  throw new FieldError(`${what}: ${describeValue(value)} is not a number`, field, "the column must hold numbers");
+}
+
+/**
+ * Parses a numeric field: null for a missing value, else a finite number a
+ * float32 can hold, else a FieldError. `what` names the consumer in messages
+ * ("feature 'age'", "label column 'y'").
+ */
+export function parseNumber(value: RawValue | undefined, field: string, what: string, acceptBoolean: boolean): number | null {
+  if (typeof value === "string") {
+    const x = parseSimpleDecimal(value);
+    return x === x ? x : parseText(value, field, what);
+  }
+  if (value === null || value === undefined) return null;
+  return parseOther(value, field, what, acceptBoolean);
+}
+
+export type Transform = NumericFeatureIR["transform"];
+
+/** The transformed value, or NaN when `x` is outside the transform's domain. */
+export function transformValue(transform: Transform, x: number): number {
+  switch (transform) {
+    case "none":
+      return x;
+    case "log1p":
+      return x > -1 ? Math.log1p(x) : NaN;
+    case "sqrt":
+      return x >= 0 ? Math.sqrt(x) : NaN;
+  }
+}
+
+/**
+ * log1p of the small counts that make up most log1p columns, precomputed
+ * with Math.log1p itself (so identical to it): a lookup is several times
+ * cheaper than the libm routine, which would otherwise dominate the row loop.
+ */
+const LOG1P_TABLE_SIZE = 4096;
+const LOG1P_TABLE = Float64Array.from({ length: LOG1P_TABLE_SIZE }, (_, i) => Math.log1p(i));
+
+/**
+ * Reads one numeric feature: parse, then transform. Fitting and encoding
+ * both go through it, so a value is accepted by one exactly when by the other.
+ */
+export class NumericReader {
+  readonly column: string;
+  /** Built once: a message prefix assembled per value would allocate on every row. */
+  private readonly what: string;
+  private readonly transform: Transform;
+
+  constructor(readonly feature: NumericFeatureIR) {
+    this.column = feature.column;
+    this.what = `feature '${feature.name}'`;
+    this.transform = feature.transform;
+  }
+
+  /** The raw value, or null when missing. */
+  read(value: RawValue | undefined): number | null {
+    return parseNumber(value, this.column, this.what, true);
+  }
+
+  /** The transformed value of a raw one, or a FieldError outside the transform's domain. */
+  transformed(x: number): number {
+    // Compared here rather than through transformValue: a switch on strings is not inlined into the row loop.
+    const t = this.transform;
+    if (t === "none") return x;
+    if (t === "log1p") {
+      if (x >= 0 && x < LOG1P_TABLE_SIZE && (x | 0) === x) return LOG1P_TABLE[x]!;
+      if (x > -1) return Math.log1p(x);
+    } else if (x >= 0) {
+      return Math.sqrt(x);
+    }
+    throw this.domainError(x);
+  }
+
+  private domainError(x: number): FieldError {
+    const { name, transform } = this.feature;
+    const domain = transform === "log1p" ? "greater than -1" : "at least 0";
+    return new FieldError(
+      `feature '${name}': transform ${transform} needs a value ${domain}, got ${x}`,
+      this.column,
+      `change the transform of '${name}' (e.g. 'transform none'), or fix the value`,
+    );
+  }
+}
+
+/** Fill, transform and normalize with the statistics fitted on the training data. */
+export class NumericCodec {
+  readonly column: string;
+  private readonly reader: NumericReader;
+  private readonly center: number;
+  private readonly scale: number;
+  /** A missing value always encodes to the same number, so it is worked out once. */
+  private readonly missingOutput: number;
+
+  constructor(feature: NumericFeatureIR, stats: NumericStats) {
+    this.column = feature.column;
+    this.reader = new NumericReader(feature);
+    switch (feature.normalize) {
+      case "none":
+        this.center = 0;
+        this.scale = 1;
+        break;
+      case "zscore":
+        this.center = stats.mean;
+        this.scale = stats.std === 0 ? 1 : stats.std;
+        break;
+      case "minmax":
+        this.center = stats.min;
+        this.scale = stats.max === stats.min ? 1 : stats.max - stats.min;
+        break;
+    }
+    this.missingOutput = (this.reader.transformed(stats.fillValue) - this.center) / this.scale;
+  }
+
+  /**
+   * Writes the encoded value into `out[row]`. Writing rather than returning
+   * keeps the double from being boxed on the heap when this is not inlined.
+   */
+  encodeInto(value: RawValue | undefined, out: Float32Array, row: number): void {
+    const x = this.reader.read(value);
+    out[row] = x === null ? this.missingOutput : (this.reader.transformed(x) - this.center) / this.scale;
+  }
+}

@@ -1,0 +1,108 @@
+import type {
+  CategoricalFeatureIR,
+  FeatureIR,
+  LabelIR,
+  ModelIR,
+  NumericFeatureIR,
+  SequenceFeatureIR,
+  TableIR,
+  TaskIR,
+} from "../../../src/ir/types.js";
+import { DataError, type RawRecord, type RawValue } from "../../../src/data/record.js";
+
+/** Hand-built IR pieces: no parser exists to produce them. */
+export function hashFeature(name: string, buckets: number, column = name): CategoricalFeatureIR {
+  return { name, column, kind: "categorical", width: 4, encoding: { type: "hash", buckets }, table: `${name}_table` };
+}
+
+export function vocabFeature(name: string, vocab: string[], column = name): CategoricalFeatureIR {
+  return { name, column, kind: "categorical", width: 4, encoding: { type: "vocab", vocab }, table: `${name}_table` };
+}
+
+export function numericFeature(name: string, options: Partial<NumericFeatureIR> = {}): NumericFeatureIR {
+  return { name, column: name, kind: "numeric", width: 1, transform: "none", normalize: "none", fill: "zero", ...options };
+}
+
+export function sequenceFeature(
+  name: string,
+  of: CategoricalFeatureIR,
+  maxLen: number,
+  sep = "|",
+  column = name,
+): SequenceFeatureIR {
+  return { name, column, kind: "sequence", width: 4, of: of.name, table: of.table, maxLen, pool: "mean", sep };
+}
+
+export function binaryTask(name: string, label: LabelIR | null, where: LabelIR | null = null): TaskIR {
+  return { name, type: "binary", head: { op: "dense", input: "tower" }, label, where, weight: 1, loss: { type: "bce" } };
+}
+
+export function regressionTask(name: string, column: string): TaskIR {
+  return {
+    name,
+    type: "regression",
+    head: { op: "dense", input: "tower" },
+    label: { column, positive: null },
+    where: null,
+    weight: 1,
+    loss: { type: "mse" },
+  };
+}
+
+export function label(column: string, positive: string | null = null): LabelIR {
+  return { column, positive };
+}
+
+/** A model around `features` and `tasks`, with a table for every categorical feature. */
+export function model(features: FeatureIR[], tasks: TaskIR[] = []): ModelIR {
+  const tables: TableIR[] = features
+    .filter((f): f is CategoricalFeatureIR => f.kind === "categorical")
+    .map((f) => ({
+      name: f.table,
+      rows: f.encoding.type === "hash" ? f.encoding.buckets : f.encoding.vocab.length + 1,
+      dim: 4,
+    }));
+  return {
+    irVersion: 1,
+    model: { name: "test" },
+    data: { format: "csv", header: true, delimiter: ",", trim: true, missing: ["", "?"], columns: null },
+    features,
+    tables,
+    nodes: [{ op: "concat", name: "input", role: "input", inputs: features.map((f) => f.name), width: 8 }],
+    tasks,
+    train: {
+      optimizer: { type: "adam", lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      batch: 32,
+      epochs: 1,
+      weighting: "fixed",
+      seed: 1,
+      l2: 0,
+    },
+  };
+}
+
+/** Records numbered as a headed CSV file numbers them: the first data row is line 2. */
+export function records(rows: Record<string, RawValue>[]): RawRecord[] {
+  return rows.map((fields, i) => ({ line: i + 2, fields }));
+}
+
+/** Runs `fn` and returns the DataError it throws, failing the test otherwise. */
+export function catchDataError(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DataError) return error;
+    throw error;
+  }
+  throw new Error("expected a DataError, but nothing was thrown");
+}
+
+export async function rejectsWithDataError(promise: Promise<unknown>): Promise<DataError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DataError) return error;
+    throw error;
+  }
+  throw new Error("expected a DataError, but the promise resolved");
+}
