@@ -5,7 +5,10 @@ import type { ModelIR } from "./ir/types.js";
 import { assertValidIr } from "./ir/validate.js";
 import type { Decl } from "./syntax/ast.js";
 import { parseBytes, parseText } from "./syntax/parse.js";
+import { SpecReadError } from "./spec-read-error.js";
 import { check, type CheckedSpec } from "./validation/checker.js";
+
+export { SpecReadError };
 
 /** The front end in one call: source → tokens → AST → checked model → IR (when clean). */
 export interface CompileResult {
@@ -17,13 +20,18 @@ export interface CompileResult {
   ir?: ModelIR;
 }
 
-export function compileSource(source: string | Uint8Array, file: string): CompileResult {
+export interface CompileOptions {
+  /** Lower to IR and validate it (default); `mtl check` needs only the diagnostics. */
+  lower?: boolean;
+}
+
+export function compileSource(source: string | Uint8Array, file: string, options: CompileOptions = {}): CompileResult {
   const parsed = typeof source === "string" ? parseText(source, file) : parseBytes(source, file);
   const checked = check(parsed.ast);
   const semantic = withoutCascades(checked.diagnostics, parsed.diagnostics, parsed.ast.decls);
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...semantic]);
   const result: CompileResult = { file, text: parsed.text, checked, diagnostics };
-  if (!hasErrors(diagnostics)) result.ir = assertValidIr(lower(checked));
+  if (options.lower !== false && !hasErrors(diagnostics)) result.ir = assertValidIr(lower(checked));
   return result;
 }
 
@@ -34,9 +42,10 @@ export function compileSource(source: string | Uint8Array, file: string): Compil
  * dropped until the syntax is fixed.
  */
 function withoutCascades(semantic: Diagnostic[], syntax: Diagnostic[], decls: readonly Decl[]): Diagnostic[] {
-  if (syntax.length === 0) return semantic;
+  const errors = syntax.filter((d) => d.severity === "error");
+  if (errors.length === 0) return semantic;
   const broken: Decl[] = [];
-  for (const error of syntax) {
+  for (const error of errors) {
     const owner = decls.findLast((d) => d.range.start.offset <= error.range.start.offset);
     if (owner) broken.push(owner);
   }
@@ -50,7 +59,7 @@ function nextStart(decls: readonly Decl[], decl: Decl): number {
 }
 
 /** Reads and compiles a spec file; a file that cannot be read throws a plain Error naming it. */
-export function compileFile(path: string): CompileResult {
+export function compileFile(path: string, options: CompileOptions = {}): CompileResult {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -59,9 +68,5 @@ export function compileFile(path: string): CompileResult {
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((error as Error).message);
     throw new SpecReadError(`cannot read '${path}': ${why}`);
   }
-  return compileSource(bytes, path);
-}
-
-export class SpecReadError extends Error {
-  override name = "SpecReadError";
+  return compileSource(bytes, path, options);
 }

@@ -2,15 +2,29 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
-import { SpecReadError } from "../compiler.js";
+import { SpecReadError } from "../spec-read-error.js";
 import { packageRoot } from "../util/package-root.js";
-import { registerCheck } from "./commands/check.js";
-import { registerCompile } from "./commands/compile.js";
-import { EXIT_USAGE, UsageError } from "./exit-codes.js";
+import { DataError } from "../data/record.js";
+import { ModelDirError, NonFiniteLossError } from "../train/errors.js";
+import { EXIT_ERRORS, EXIT_USAGE, UsageError } from "./exit-codes.js";
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
 
-function buildProgram(): Command {
+/**
+ * Commands by name, loaded on demand: `mtl check` must not pay for loading
+ * TensorFlow.js. Only the command being run is imported (all of them for help).
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  check: async () => (await import("./commands/check.js")).registerCheck,
+  compile: async () => (await import("./commands/compile.js")).registerCompile,
+  train: async () => (await import("./commands/train.js")).registerTrain,
+  eval: async () => (await import("./commands/evaluate.js")).registerEval,
+  predict: async () => (await import("./commands/predict.js")).registerPredict,
+  generate: async () => (await import("./commands/generate.js")).registerGenerate,
+  demo: async () => (await import("./commands/demo.js")).registerDemo,
+};
+
+async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command("mtl")
     .description("mtl: declarative multi-task ranking models (Shared-Bottom, OMoE, MMoE, PLE, ESMM), compiled to TensorFlow.js.")
     .version(version, "-v, --version")
@@ -18,15 +32,15 @@ function buildProgram(): Command {
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`mtl: ${text.replace(/^error: /, "")}`) });
-  registerCheck(program);
-  registerCompile(program);
+  const wanted = argv[2] !== undefined && argv[2] in COMMANDS ? [COMMANDS[argv[2]]!] : Object.values(COMMANDS);
+  for (const load of wanted) (await load())(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (error) {
     process.exitCode = exitCodeFor(error);
   }
@@ -38,6 +52,14 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof SpecReadError) {
     process.stderr.write(`mtl: ${error.message}\n`);
     return EXIT_USAGE;
+  }
+  if (error instanceof DataError) {
+    process.stderr.write(`${error.render()}\n`);
+    return EXIT_ERRORS;
+  }
+  if (error instanceof ModelDirError || error instanceof NonFiniteLossError) {
+    process.stderr.write(`mtl: error: ${error.message}\n`);
+    return EXIT_ERRORS;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`mtl: internal error: ${message}\nThis is a bug in mtl; please report it with the command and input that caused it.\n`);

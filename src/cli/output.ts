@@ -1,4 +1,7 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { UsageError } from "./exit-codes.js";
 
 /** Whether to colour human output: a terminal, and no NO_COLOR (https://no-color.org). */
 export function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
@@ -6,9 +9,19 @@ export function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined):
   return Boolean(stream.isTTY) && !process.env["NO_COLOR"];
 }
 
-/** Writes to a file atomically, or to standard output for "-" or no file. */
+/** Writes to a file atomically (creating its folder), or to standard output for "-" or no file. */
 export function emit(text: string, file: string | undefined): void {
   const data = text.endsWith("\n") ? text : text + "\n";
-  if (file === undefined || file === "-") process.stdout.write(data);
-  else writeFileAtomic(file, data);
+  if (file === undefined || file === "-") {
+    process.stdout.write(data);
+    return;
+  }
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileAtomic(file, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EISDIR" ? "it is a directory" : code === "ENOTDIR" ? "a parent of it is a file" : code === "ENOSPC" ? "the disk is full" : (error as Error).message;
+    throw new UsageError(`cannot write '${file}': ${why}`);
+  }
 }

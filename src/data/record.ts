@@ -2,7 +2,8 @@
  * What the readers hand to the encoder: one record of raw field values, with
  * the place it came from so that any later error can name the row.
  */
-export type RawValue = string | number | boolean | null;
+/** Arrays come from JSONL arrays and Parquet lists (sequence features). */
+export type RawValue = string | number | boolean | null | (string | number | boolean | null)[];
 
 export interface RawRecord {
   /** 1-based line in the file (CSV, JSONL) or 1-based row number (Parquet). */

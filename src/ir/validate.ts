@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { packageRoot } from "../util/package-root.js";
 import type { ModelIR } from "./types.js";
 
@@ -11,6 +12,8 @@ let validator: ValidateFunction | undefined;
 function compiled(): ValidateFunction {
   if (!validator) {
     const schema = JSON.parse(readFileSync(IR_SCHEMA_PATH, "utf8")) as object;
+    // Loaded on first use: `mtl check` never validates an IR and should not pay for ajv.
+    const { Ajv } = createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvClass };
     validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
   }
   return validator;
@@ -33,22 +36,25 @@ export function validateIr(ir: unknown): IrViolation[] {
 export function assertValidIr(ir: ModelIR): ModelIR {
   const violations = validateIr(ir);
   if (violations.length) {
-    throw new Error(`internal error: the compiler produced an invalid IR:\n${violations.map((v) => `  ${v.path || "/"}: ${v.message}`).join("\n")}`);
+    throw new Error(`the compiler produced an IR that violates its schema:\n${violations.map((v) => `  ${v.path || "/"}: ${v.message}`).join("\n")}`);
   }
   return ir;
 }
 
 /**
- * `oneOf` failures list every branch's complaint; keep the deepest ones,
- * which name the actual offending value.
+ * Tagged unions are written as if/then on their discriminator, so ajv reports
+ * the real problem inside the matching branch; drop its "must match then"
+ * summaries, which only repeat that.
  */
 function simplify(errors: ErrorObject[]): IrViolation[] {
-  const deepest = Math.max(...errors.map((e) => e.instancePath.split("/").length));
   const seen = new Set<string>();
   const out: IrViolation[] = [];
   for (const e of errors) {
-    if (e.instancePath.split("/").length < deepest && errors.some((o) => o.instancePath.startsWith(e.instancePath + "/"))) continue;
-    const message = e.keyword === "additionalProperties" ? `unexpected property '${(e.params as { additionalProperty: string }).additionalProperty}'` : (e.message ?? "is invalid");
+    if (e.keyword === "if") continue;
+    const message =
+      e.keyword === "additionalProperties"
+        ? `unexpected property '${(e.params as { additionalProperty: string }).additionalProperty}'`
+        : (e.message ?? "is invalid");
     const key = `${e.instancePath}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);

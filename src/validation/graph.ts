@@ -14,15 +14,35 @@ export function orderSymbols(ctx: CheckContext): Sym[] {
     const first = component.reduce((a, b) => (a.decl.range.start.offset <= b.decl.range.start.offset ? a : b));
     ctx.report("MTL4001", first.decl.name.range, cyclePath(first, new Set(component)));
   }
-  const order: Sym[] = [];
-  const done = new Set<Sym>();
-  const visit = (sym: Sym) => {
-    if (done.has(sym) || cyclic.has(sym)) return;
-    done.add(sym);
-    sym.deps.forEach(visit);
-    order.push(sym);
-  };
-  [...ctx.symbols.values()].forEach(visit);
+  return postOrder([...ctx.symbols.values()], (sym) => sym.deps, (sym) => !cyclic.has(sym));
+}
+
+/**
+ * Depth-first post-order (dependencies before dependents), with an explicit
+ * stack: a spec may chain thousands of declarations.
+ */
+export function postOrder<T>(roots: readonly T[], next: (node: T) => readonly T[], include: (node: T) => boolean = () => true): T[] {
+  const order: T[] = [];
+  const seen = new Set<T>();
+  for (const root of roots) {
+    if (seen.has(root) || !include(root)) continue;
+    seen.add(root);
+    const stack: { node: T; i: number }[] = [{ node: root, i: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const deps = next(top.node);
+      if (top.i < deps.length) {
+        const dep = deps[top.i++]!;
+        if (!seen.has(dep) && include(dep)) {
+          seen.add(dep);
+          stack.push({ node: dep, i: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      order.push(top.node);
+    }
+  }
   return order;
 }
 

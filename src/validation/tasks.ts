@@ -2,6 +2,7 @@ import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
 import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
+import { postOrder } from "./graph.js";
 import type { FeatureSym, TaskSym } from "./symbols.js";
 
 /** Rules over all tasks together: product types, trainability, leakage and masks. */
@@ -29,13 +30,7 @@ function checkProductType(ctx: CheckContext, task: TaskSym): void {
 
 /** A latent task is trained through the labelled tasks that multiply it, directly or transitively. */
 function checkTrainable(ctx: CheckContext, tasks: TaskSym[]): void {
-  const trained = new Set<TaskSym>();
-  const mark = (task: TaskSym) => {
-    if (trained.has(task)) return;
-    trained.add(task);
-    task.factors.forEach(mark);
-  };
-  tasks.filter((t) => t.decl.label).forEach(mark);
+  const trained = new Set(postOrder(tasks.filter((t) => t.decl.label), (t) => t.factors));
   for (const task of tasks) if (!trained.has(task)) ctx.report("MTL5002", task.decl.name.range, task.name);
 }
 

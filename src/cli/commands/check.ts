@@ -14,6 +14,7 @@ interface CheckOptions {
 export function registerCheck(program: Command): void {
   program
     .command("check")
+    .summary("report every problem in .mtl specs")
     .description("Parse and check .mtl specs and report every problem.\nExit code: 0 when clean (warnings allowed), 1 when any spec has errors, 2 on a usage error.")
     .argument("<spec...>", ".mtl files to check")
     .addOption(new Option("-f, --format <format>", "output format: human (file:line:col with the source line) or json").choices(["human", "json"]).default("human"))
@@ -24,7 +25,7 @@ export function registerCheck(program: Command): void {
 }
 
 function runCheck(specs: string[], options: CheckOptions): number {
-  const results: CompileResult[] = specs.map((spec) => compileFile(spec));
+  const results: CompileResult[] = specs.map((spec) => compileFile(spec, { lower: false }));
   const diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
   if (options.format === "json") {
     process.stdout.write(renderJson(diagnostics) + "\n");

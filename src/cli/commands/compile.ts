@@ -23,6 +23,7 @@ interface CompileOptions {
 export function registerCompile(program: Command): void {
   program
     .command("compile")
+    .summary("compile specs for a back end (the JSON IR)")
     .description(
       "Compile .mtl specs for a back end. Errors are reported as by 'mtl check' (on standard error) and nothing is written.\n" +
         "Targets:\n  ir   the JSON intermediate representation (schema: grammar/mtl-ir.schema.json)",

@@ -79,9 +79,9 @@ function checkRange(x: number, value: RawValue, field: string, what: string): nu
 }
 
 /** A present value that is not a string: a JSON number, or a boolean where `acceptBoolean`. */
-function parseOther(value: number | boolean, field: string, what: string, acceptBoolean: boolean): number {
+function parseOther(value: Exclude<RawValue, string | null>, field: string, what: string, acceptBoolean: boolean): number {
   if (typeof value === "number") return checkRange(value, value, field, what);
-  if (acceptBoolean) return value ? 1 : 0;
+  if (acceptBoolean && typeof value === "boolean") return value ? 1 : 0;
   throw new FieldError(`${what}: ${describeValue(value)} is not a number`, field, "the column must hold numbers");
 }
 

@@ -3,7 +3,9 @@ import { AVAILABLE, type Availability, firstLine, unavailable } from "./availabi
 import { silenceCpuFirstUseBanner } from "./cpu-banner.js";
 import { initTfjsNodeBackend, TFJS_NODE_BACKEND } from "./tfjs-node.js";
 
-export type BackendName = "node" | "wasm" | "cpu";
+import { BACKEND_NAMES, type BackendName } from "./names.js";
+
+export { BACKEND_NAMES, type BackendName };
 
 export interface BackendSelection {
   readonly name: BackendName;
@@ -11,7 +13,6 @@ export interface BackendSelection {
   readonly reason: string;
 }
 
-export const BACKEND_NAMES: readonly BackendName[] = ["node", "wasm", "cpu"];
 
 /** What tfjs calls each backend. */
 const ENGINE_NAMES: Readonly<Record<BackendName, string>> = {

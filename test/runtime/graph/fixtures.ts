@@ -14,6 +14,7 @@ import type {
   TaskIR,
   TrainIR,
 } from "../../../src/ir/types.js";
+import { seededRandom } from "../../helpers/random.js";
 
 export const USER_ROWS = 10;
 export const ITEM_ROWS = 12;
@@ -228,17 +229,8 @@ export const ARCHITECTURES: Record<string, () => ModelIR> = {
   esmm: () => esmmIR(),
 };
 
-/** A deterministic PRNG (mulberry32), so test data never depends on Math.random. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG, so test data never depends on Math.random. */
+export const prng = seededRandom;
 
 export interface RawBatch {
   user: number[];

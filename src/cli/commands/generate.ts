@@ -1,0 +1,74 @@
+import type { Command } from "commander";
+import { esmmColumns, generateEsmm } from "../../data/synthetic/esmm.js";
+import { generateMmoe, mmoeColumns } from "../../data/synthetic/mmoe.js";
+import { writeGenerated } from "../../data/synthetic/write.js";
+import { positiveInt } from "../data-options.js";
+import { EXIT_OK, UsageError } from "../exit-codes.js";
+
+interface GenerateCliOptions {
+  rows: string;
+  output: string;
+  holdout?: string;
+  holdoutOutput?: string;
+  seed: string;
+  correlation: string;
+  dim: string;
+  ctr?: string;
+  cvr?: string;
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command("generate")
+    .summary("write synthetic data with known ground truth")
+    .description(
+      "Write synthetic data with known ground truth (.csv, .tsv, .jsonl or .parquet, by file name).\n" +
+        "  esmm  impressions: user_id, item_id, category, price, user_age; labels click, purchase (= click and buy), amount;\n" +
+        "        ground truth true_ctr, true_cvr (p(buy | click) on every row), true_ctcvr, true_amount, buy_if_clicked\n" +
+        "  mmoe  the MMoE paper's two regression tasks with correlation p: x0..x{dim-1}, y1, y2, and noise-free f1, f2",
+    )
+    .argument("<kind>", "esmm or mmoe")
+    .requiredOption("--rows <n>", "rows to write to --output")
+    .requiredOption("-o, --output <file>", "where to write them")
+    .option("--holdout <n>", "also write this many further rows (same synthetic world) to --holdout-output")
+    .option("--holdout-output <file>", "the holdout file, e.g. valid.csv")
+    .option("--seed <n>", "random seed", "1")
+    .option("--correlation <p>", "mmoe: task correlation p in [-1, 1]", "0.9")
+    .option("--dim <n>", "mmoe: input dimension", "100")
+    .option("--ctr <rate>", "esmm: target click rate (default 0.04)")
+    .option("--cvr <rate>", "esmm: target purchases per click (default 0.1)")
+    .action(async (kind: string, options: GenerateCliOptions) => {
+      process.exitCode = await runGenerate(kind, options);
+    });
+}
+
+async function runGenerate(kind: string, options: GenerateCliOptions): Promise<number> {
+  const rows = positiveInt("--rows", options.rows)!;
+  const holdoutRows = positiveInt("--holdout", options.holdout);
+  if ((holdoutRows === undefined) !== (options.holdoutOutput === undefined)) throw new UsageError("--holdout and --holdout-output go together");
+  const holdout = holdoutRows !== undefined ? { rows: holdoutRows, file: options.holdoutOutput! } : undefined;
+  const total = rows + (holdoutRows ?? 0);
+  const seed = Number(options.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got '${options.seed}'`);
+  if (kind === "esmm") {
+    const rate = (name: string, v: string | undefined) => {
+      if (v === undefined) return undefined;
+      const x = Number(v);
+      if (!(x > 0 && x < 1)) throw new UsageError(`${name} must be a rate between 0 and 1, got '${v}'`);
+      return x;
+    };
+    const ctr = rate("--ctr", options.ctr);
+    const cvr = rate("--cvr", options.cvr);
+    const generated = generateEsmm({ rows: total, seed, ...(ctr !== undefined && { ctr }), ...(cvr !== undefined && { cvr }) });
+    await writeGenerated(generated, esmmColumns(), options.output, rows, holdout);
+  } else if (kind === "mmoe") {
+    const correlation = Number(options.correlation);
+    if (!(correlation >= -1 && correlation <= 1)) throw new UsageError(`--correlation must be in [-1, 1], got '${options.correlation}'`);
+    const inputDim = positiveInt("--dim", options.dim)!;
+    if (inputDim < 2) throw new UsageError("--dim must be at least 2");
+    await writeGenerated(generateMmoe({ rows: total, correlation, inputDim, seed }), mmoeColumns(inputDim), options.output, rows, holdout);
+  } else {
+    throw new UsageError(`unknown kind '${kind}'; use esmm or mmoe`);
+  }
+  return EXIT_OK;
+}

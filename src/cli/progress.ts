@@ -1,0 +1,54 @@
+import cliProgress from "cli-progress";
+import type { TaskEvaluation } from "../train/evaluate.js";
+import { metricsTable } from "../train/report.js";
+import type { TrainEvents } from "../train/trainer.js";
+
+/**
+ * Training progress on standard error: a bar with rows per second and the
+ * running loss on a terminal, one summary line per epoch otherwise (CI logs).
+ */
+export function progressReporter(options: { quiet: boolean }): TrainEvents & { stop(): void } {
+  const out = process.stderr;
+  const tty = Boolean(out.isTTY) && !options.quiet;
+  let bar: cliProgress.SingleBar | undefined;
+  let started = 0;
+  let rows = 0;
+  let running = NaN;
+  let epochLabel = "";
+  const log = (line: string) => {
+    if (!options.quiet) out.write(line + "\n");
+  };
+  const rate = () => Math.round(rows / Math.max((Date.now() - started) / 1000, 1e-3));
+  return {
+    fitted(total, skipped) {
+      log(`read ${total.toLocaleString("en-US")} training rows${skipped ? `, skipped ${skipped} bad row${skipped === 1 ? "" : "s"}` : ""}`);
+    },
+    epochStart(epoch, epochs, total) {
+      started = Date.now();
+      rows = 0;
+      running = NaN;
+      epochLabel = `epoch ${epoch}/${epochs}`;
+      if (tty) {
+        bar = new cliProgress.SingleBar(
+          { format: `${epochLabel} {bar} {percentage}% | {value}/{total} rows | {speed} rows/s | loss {loss}`, stream: out, hideCursor: true, barsize: 24 },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, 0, { speed: 0, loss: "-" });
+      }
+    },
+    step(n, losses) {
+      rows += n;
+      running = Number.isNaN(running) ? losses.total : 0.98 * running + 0.02 * losses.total;
+      bar?.update(rows, { speed: rate().toLocaleString("en-US"), loss: running.toFixed(4) });
+    },
+    epochEnd(_epoch, metrics: TaskEvaluation[], on) {
+      bar?.stop();
+      bar = undefined;
+      log(`${epochLabel}: ${rows.toLocaleString("en-US")} rows, ${rate().toLocaleString("en-US")} rows/s, loss ${running.toFixed(4)}`);
+      log(`metrics on the ${on} data:\n${metricsTable(metrics)}\n`);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { open, type FileHandle } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { DataError } from "../record.js";
+import { fileError, gzipError } from "./file-errors.js";
+
+/**
+ * Large enough that per-chunk overhead vanishes; small enough that the
+ * records parsed from one chunk die young. (With 1 MiB chunks some ten
+ * thousand records were alive at once, got promoted to the old generation,
+ * and garbage collection took most of the time.)
+ */
+export const CHUNK_BYTES = 1 << 17;
+
+/** Opens `file` for reading, refusing folders, with errors a user can act on. */
+export async function openDataFile(file: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r");
+  } catch (err) {
+    throw fileError(file, err);
+  }
+  try {
+    // Linux lets a folder be opened read-only; the failure would only come at the first read.
+    if ((await handle.stat()).isDirectory()) throw fileError(file, { code: "EISDIR" });
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw fileError(file, err);
+  }
+  return handle;
+}
+
+/**
+ * The bytes of a text data file, decompressed when it is gzip. Gzip is
+ * recognised by its magic bytes rather than the name, so a renamed file still
+ * reads; a Parquet or UTF-16 file handed to a text reader is named as such
+ * instead of surfacing later as "invalid UTF-8".
+ */
+export async function* textFileBytes(file: string, format: "csv" | "jsonl"): AsyncGenerator<Buffer, void, undefined> {
+  const handle = await openDataFile(file);
+  let raw: Readable | undefined;
+  let stream: Readable | undefined;
+  let gzip = false;
+  try {
+    const head = Buffer.alloc(4);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(head, 0, 4, 0));
+    } catch (err) {
+      throw fileError(file, err);
+    }
+    if (bytesRead === 4 && head.toString("latin1") === "PAR1") {
+      throw new DataError(file, null, `this is a Parquet file, but it is being read as ${format}`, "set the data format to parquet");
+    }
+    if (bytesRead >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
+      throw new DataError(file, 1, "the file is UTF-16 encoded, not UTF-8", "save it as UTF-8 (most editors and `iconv -f utf-16 -t utf-8` can)");
+    }
+    gzip = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    raw = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES, autoClose: false });
+    stream = gzip ? pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => undefined) : raw;
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (err) {
+      throw gzip ? gzipError(file, err) : fileError(file, err);
+    }
+  } finally {
+    stream?.destroy();
+    raw?.destroy();
+    await handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,303 @@
+import { parse, type Parser } from "csv-parse";
+import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
+import type { BadRowBudget } from "./bad-rows.js";
+import { textFileBytes } from "./byte-source.js";
+import { missingMarkers, setField, showDelimiter } from "./fields.js";
+import { LineIndex } from "./line-index.js";
+import { Utf8Guard } from "./utf8.js";
+
+/**
+ * A record this long is almost surely an unclosed quote swallowing the rest
+ * of the file; stopping here keeps memory bounded and names the line.
+ */
+const MAX_RECORD_BYTES = 64 << 20;
+
+const UTF8_HINT = "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`";
+
+/**
+ * Streams a CSV (or TSV, or any delimiter) file as records.
+ *
+ * csv-parse does the tokenising; everything a user sees is decided here:
+ * the header, field counts, missing values, line numbers and the wording of
+ * errors. Records are collected as csv-parse pushes them while one chunk is
+ * parsed, and handed out before the next chunk is read, so at most one
+ * chunk's records are ever held.
+ *
+ * Names come from the header, or from `opts.columns` for a headerless file.
+ * Given both, the header line is skipped and `opts.columns` renames it (the
+ * counts must match), so a command-line override can rename columns.
+ */
+export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBudget): AsyncGenerator<RawRecord, void, undefined> {
+  checkOptions(file, opts);
+  const lines = new LineIndex();
+  const utf8 = new Utf8Guard();
+  const rows = new CsvRows(file, opts, lines, utf8);
+  const parser = parse({
+    delimiter: opts.delimiter,
+    trim: opts.trim,
+    bom: true,
+    // Fixed rather than detected from the first line, so a file whose line endings are mixed still reads.
+    record_delimiter: ["\r\n", "\n"],
+    skip_empty_lines: true,
+    // Field counts are checked by CsvRows, which can then skip a bad row and go on.
+    relax_column_count: true,
+    max_record_size: MAX_RECORD_BYTES,
+  });
+  // Records are taken as csv-parse pushes them, never queued in the stream. `on_record` would do the same
+  // but builds a fresh info object per record, which cost a quarter of the parse time; at push time the
+  // live `parser.info.bytes` already counts the record, which is all that is needed.
+  parser.push = (record: unknown): boolean => {
+    if (record !== null) rows.onRecord(record as string[], parser.info.bytes);
+    return true;
+  };
+  // Errors arrive through the write callbacks; without a listener they would also crash the process.
+  parser.on("error", () => undefined);
+
+  let offset = 0;
+  let yielded = 0;
+  try {
+    for await (const chunk of textFileBytes(file, "csv")) {
+      lines.append(chunk);
+      utf8.feed(chunk, offset);
+      offset += chunk.length;
+      const err = await writeTo(parser, chunk);
+      for (const record of rows.take(budget, file)) {
+        yielded++;
+        yield record;
+      }
+      if (err) throw rows.explain(err);
+      lines.release(rows.releasable());
+    }
+    utf8.finish();
+    const err = await endOf(parser);
+    for (const record of rows.take(budget, file)) {
+      yielded++;
+      yield record;
+    }
+    if (err) throw rows.explain(err);
+    if (yielded === 0) throw rows.noRows(budget);
+  } finally {
+    parser.destroy();
+  }
+}
+
+function checkOptions(file: string, opts: ReadOptions): void {
+  if (opts.delimiter.length === 0) {
+    throw new DataError(file, null, "the CSV delimiter is empty", "set a delimiter such as ',' or '\\t'");
+  }
+  if (!opts.header && (opts.columns === null || opts.columns.length === 0)) {
+    throw new DataError(
+      file,
+      null,
+      "the file has no header and no column names were given",
+      "list the columns in the spec's data section (columns: [a, b, ...]) or set header: true",
+    );
+  }
+  if (opts.columns) checkNames(file, null, opts.columns, "the spec's column list");
+}
+
+/** Parsing happens synchronously inside write; its callback fires once the chunk's records are collected. */
+function writeTo(parser: Parser, chunk: Buffer): Promise<Error | null> {
+  return new Promise((resolve) => parser.write(chunk, (err) => resolve(err ?? null)));
+}
+
+function endOf(parser: Parser): Promise<Error | null> {
+  return new Promise((resolve) => parser.end(() => resolve(parser.errored ?? null)));
+}
+
+/** Header handling, field checks and conversion for the records of one file. */
+class CsvRows {
+  private readonly missing: Set<string>;
+  private names: string[] | null;
+  private headerLine: number | null = null;
+  private dataRows = 0;
+  private prevEnd = 0;
+  private queue: Array<RawRecord | DataError> = [];
+  /** A problem that ends the read (a bad header); records queued before it are still handed out. */
+  private fatal: DataError | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly opts: ReadOptions,
+    private readonly lines: LineIndex,
+    private readonly utf8: Utf8Guard,
+  ) {
+    this.missing = missingMarkers(opts.missing);
+    this.names = opts.header ? null : opts.columns;
+  }
+
+  /** Called by csv-parse for every record; never throws into it (an error there would leave the stream in limbo). */
+  onRecord(values: string[], end: number): void {
+    if (this.fatal) return;
+    try {
+      this.record(values, end);
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      this.fatal = err;
+    }
+  }
+
+  private record(values: string[], end: number): void {
+    const start = this.prevEnd;
+    this.prevEnd = end;
+    const line = this.firstLine(values, start, end);
+    const bad = this.utf8.firstBadIn(start, end);
+    if (bad >= 0) {
+      const err = new DataError(this.file, this.lines.lineAt(bad), "this line has bytes that are not valid UTF-8", UTF8_HINT);
+      // A header with bad bytes leaves no trustworthy column names, so it is never skipped.
+      if (this.names === null) throw err;
+      this.dataRows++;
+      this.queue.push(err);
+      return;
+    }
+    if (this.names === null) {
+      this.names = this.header(values, line);
+      return;
+    }
+    const names = this.names;
+    if (values.length === 1 && values[0]!.trim() === "" && names.length !== 1) return; // a blank line
+    this.dataRows++;
+    if (values.length !== names.length) {
+      this.queue.push(this.fieldCountError(values, line, names.length));
+      return;
+    }
+    const fields: Record<string, RawValue> = {};
+    const trimmed = this.opts.trim;
+    for (let i = 0; i < names.length; i++) {
+      const v = values[i]!;
+      const value = this.missing.has(trimmed ? v : v.trim()) ? null : v;
+      setField(fields, names[i]!, value);
+    }
+    this.queue.push({ line, fields });
+  }
+
+  /** The queued records, with bad rows skipped or thrown as the budget decides, then any fatal error. */
+  *take(budget: BadRowBudget, file: string): Generator<RawRecord, void, undefined> {
+    const queue = this.queue;
+    this.queue = [];
+    for (const item of queue) {
+      if (item instanceof DataError) budget.reject(item);
+      else if (budget.accept(item, file)) yield item;
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Data before this offset is no longer needed for line numbers. */
+  releasable(): number {
+    return this.prevEnd;
+  }
+
+  /** Turns a csv-parse error into one that names the line and says how to fix it. */
+  explain(err: Error): DataError {
+    if (err instanceof DataError) return err;
+    const info = err as Error & { code?: string; bytes?: number; column?: number | string | null };
+    const at = typeof info.bytes === "number" ? Math.max(info.bytes, this.prevEnd) : this.prevEnd;
+    const line = this.lines.lineAt(this.lines.skipLineBreaks(at));
+    const index = typeof info.column === "number" ? info.column : null;
+    const field = index !== null && this.names ? this.names[index] : undefined;
+    const which = index !== null ? `field ${index + 1}` : "a field";
+    switch (info.code) {
+      case "INVALID_OPENING_QUOTE":
+        return new DataError(
+          this.file,
+          line,
+          `${which} has a quote character inside an unquoted value`,
+          'quote the whole field and double the quotes inside it, e.g. "5"" screen"',
+          field,
+        );
+      case "CSV_INVALID_CLOSING_QUOTE":
+      case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+        return new DataError(
+          this.file,
+          line,
+          `${which} continues after its closing quote`,
+          `inside a quoted field write a quote as two quotes (""); after the closing quote only the delimiter (${showDelimiter(this.opts.delimiter)}) or the end of the line may follow`,
+          field,
+        );
+      case "CSV_QUOTE_NOT_CLOSED":
+        return new DataError(this.file, line, "a quoted field is never closed: the file ends inside quotes", "add the missing closing quote to the field that starts here", field);
+      case "CSV_MAX_RECORD_SIZE":
+        return new DataError(
+          this.file,
+          line,
+          `a record starting here is longer than ${MAX_RECORD_BYTES >> 20} MiB`,
+          "a quote opened here is probably never closed; check the quotes on this line",
+        );
+      default:
+        return new DataError(this.file, line, `the CSV cannot be parsed: ${err.message}`);
+    }
+  }
+
+  noRows(budget: BadRowBudget): DataError {
+    if (this.headerLine !== null && this.dataRows === 0) {
+      return budget.noRows(this.file, this.headerLine, "the file has a header but no data rows");
+    }
+    return budget.noRows(this.file, null, "the file is empty: no data rows");
+  }
+
+  /**
+   * A record's first line: the line of its last byte, less the line breaks
+   * inside its quoted fields. The fields are only searched when the record's
+   * bytes span several lines at all, which keeps the common case cheap.
+   */
+  private firstLine(values: string[], start: number, end: number): number {
+    const feedsBeforeStart = this.lines.feedsBefore(start);
+    const last = this.lines.lastLineBefore(end);
+    if (feedsBeforeStart + 1 === last) return last;
+    let inner = 0;
+    for (const v of values) {
+      for (let i = v.indexOf("\n"); i >= 0; i = v.indexOf("\n", i + 1)) inner++;
+    }
+    return last - inner;
+  }
+
+  private header(values: string[], line: number): string[] {
+    this.headerLine = line;
+    checkNames(this.file, line, values, "the header");
+    const columns = this.opts.columns;
+    if (columns === null) return values;
+    if (columns.length !== values.length) {
+      throw new DataError(
+        this.file,
+        line,
+        `the header has ${values.length} columns but the spec lists ${columns.length} column names`,
+        "make the spec's column list match the file, or drop it to use the header's names",
+      );
+    }
+    return columns;
+  }
+
+  private fieldCountError(values: string[], line: number, expected: number): DataError {
+    const found = values.length;
+    const delimiter = this.opts.delimiter;
+    let hint = `the delimiter is ${showDelimiter(delimiter)}; a field that contains it must be in double quotes`;
+    if (found === 1) {
+      const other = [",", "\t", ";", "|"].find((d) => d !== delimiter && values[0]!.includes(d));
+      if (other) hint = `the line contains ${showDelimiter(other)} but the delimiter is ${showDelimiter(delimiter)}: set the delimiter to ${showDelimiter(other)}`;
+    } else if (found === expected + 1 && values[found - 1] === "") {
+      hint = "the line ends with an extra delimiter";
+    }
+    return new DataError(this.file, line, `expected ${expected} fields, found ${found} — check the delimiter`, hint);
+  }
+}
+
+/** Column names must be non-empty and distinct, or fields would silently go missing or overwrite each other. */
+function checkNames(file: string, line: number | null, names: readonly string[], where: string): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (name.trim() === "") {
+      throw new DataError(file, line, `column ${i + 1} of ${where} has no name`, "give every column a name");
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new DataError(
+        file,
+        line,
+        `column name '${name}' appears twice in ${where} (columns ${first + 1} and ${i + 1})`,
+        "rename one of the two columns",
+        name,
+      );
+    }
+    seen.set(name, i);
+  });
+}

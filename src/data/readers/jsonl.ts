@@ -1,0 +1,139 @@
+import { isUtf8 } from "node:buffer";
+import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
+import type { BadRowBudget } from "./bad-rows.js";
+import { textFileBytes } from "./byte-source.js";
+import { missingMarkers } from "./fields.js";
+import { columnOf, findJsonSyntaxError } from "./json-syntax.js";
+import { firstInvalidUtf8 } from "./utf8.js";
+
+/** A longer line is not a record but a file without line breaks (or not JSONL at all); stop before memory runs out. */
+const MAX_LINE_BYTES = 64 << 20;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+const EXAMPLE = 'each line must be one JSON object, e.g. {"price": 3.5, "click": 1}';
+
+/**
+ * Streams a JSON Lines file as records: one JSON object per line, blank
+ * lines skipped. Values keep their JSON types; a string listed among the
+ * missing markers becomes null; arrays (sequence features) are passed on as
+ * arrays, which the encoder accepts; a nested object, which no feature can
+ * use, is passed on as its JSON text so that an unused column cannot make
+ * every row bad.
+ */
+export async function* readJsonl(file: string, opts: ReadOptions, budget: BadRowBudget): AsyncGenerator<RawRecord, void, undefined> {
+  const lines = new JsonLines(file, missingMarkers(opts.missing));
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let lineNo = 0;
+  let yielded = 0;
+
+  const handle = (bytes: Buffer): RawRecord | null => {
+    lineNo++;
+    const parsed = lines.parse(bytes, lineNo);
+    if (parsed === null) return null;
+    if (parsed instanceof DataError) {
+      budget.reject(parsed);
+      return null;
+    }
+    return budget.accept(parsed, file) ? parsed : null;
+  };
+
+  for await (const chunk of textFileBytes(file, "jsonl")) {
+    let pos = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl < 0) {
+        if (pos < chunk.length) {
+          pending.push(chunk.subarray(pos));
+          pendingBytes += chunk.length - pos;
+          if (pendingBytes > MAX_LINE_BYTES) {
+            throw new DataError(file, lineNo + 1, `line is longer than ${MAX_LINE_BYTES >> 20} MiB`, "is this really a JSON Lines file? each record must be on its own line");
+          }
+        }
+        break;
+      }
+      let bytes = chunk.subarray(pos, nl);
+      if (pending.length > 0) {
+        pending.push(bytes);
+        bytes = Buffer.concat(pending);
+        pending = [];
+        pendingBytes = 0;
+      }
+      pos = nl + 1;
+      const record = handle(bytes);
+      if (record) {
+        yielded++;
+        yield record;
+      }
+    }
+  }
+  if (pending.length > 0) {
+    const record = handle(Buffer.concat(pending));
+    if (record) {
+      yielded++;
+      yield record;
+    }
+  }
+  if (yielded === 0) throw budget.noRows(file, null, "the file is empty: no data rows");
+}
+
+class JsonLines {
+  constructor(
+    private readonly file: string,
+    private readonly missing: Set<string>,
+  ) {}
+
+  /** A record, a bad row, or null for a blank line. */
+  parse(raw: Buffer, line: number): RawRecord | DataError | null {
+    let bytes = raw;
+    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+    if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    if (isBlankLine(bytes)) return null;
+    if (!isUtf8(bytes)) {
+      const at = firstInvalidUtf8(bytes);
+      const column = at < 0 ? 1 : columnOf(bytes.toString("utf8", 0, at), at);
+      return new DataError(this.file, line, `bytes that are not valid UTF-8 at column ${column}`, "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.jsonl > out.jsonl`");
+    }
+    const text = bytes.toString("utf8");
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      const problem = findJsonSyntaxError(text);
+      if (problem === null) return new DataError(this.file, line, `invalid JSON: ${(err as Error).message}`, EXAMPLE);
+      return new DataError(this.file, line, `invalid JSON at column ${columnOf(text, problem.offset)}: ${problem.reason}`, EXAMPLE);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+      return new DataError(this.file, line, `the line holds ${kind}, not a JSON object`, EXAMPLE);
+    }
+    const fields = value as Record<string, unknown>;
+    for (const key in fields) fields[key] = this.field(fields[key]);
+    return { line, fields: fields as Record<string, RawValue> };
+  }
+
+  private field(v: unknown): unknown {
+    if (typeof v === "string") return this.missing.has(v.trim()) ? null : v;
+    if (v === null || typeof v !== "object") return v;
+    if (!Array.isArray(v)) return JSON.stringify(v);
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (typeof item === "string") {
+        if (this.missing.has(item.trim())) v[i] = null;
+      } else if (item !== null && typeof item === "object") {
+        v[i] = JSON.stringify(item);
+      }
+    }
+    return v;
+  }
+}
+
+function isBlankLine(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== CR) return false;
+  }
+  return true;
+}

@@ -1,0 +1,173 @@
+import type { FileHandle } from "node:fs/promises";
+import { parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type DecodedArray, type FileMetaData, type ParquetScan } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
+import type { BadRowBudget } from "./bad-rows.js";
+import { openDataFile } from "./byte-source.js";
+import { fileError } from "./file-errors.js";
+import { missingMarkers, setField } from "./fields.js";
+
+const MAGIC = "PAR1";
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Streams a Parquet file one row group at a time: hyparquet reads only the
+ * byte ranges of the group asked for, through a file handle, so memory is
+ * bounded by the largest row group rather than the file. The next group is
+ * read while the current one is handed out. `line` is the 1-based row number.
+ */
+export async function* readParquet(file: string, opts: ReadOptions, budget: BadRowBudget): AsyncGenerator<RawRecord, void, undefined> {
+  const handle = await openDataFile(file);
+  try {
+    const size = (await handle.stat()).size;
+    await checkMagic(file, handle, size);
+    const buffer = fileHandleBuffer(handle, size);
+    let metadata: FileMetaData;
+    try {
+      metadata = await parquetMetadataAsync(buffer);
+    } catch (err) {
+      throw new DataError(file, null, `the Parquet footer cannot be read (${messageOf(err)})`, "the file is damaged or was not fully written; write it again");
+    }
+    let names: string[];
+    let scan: ParquetScan;
+    try {
+      names = parquetSchema(metadata).children.map((c) => c.element.name);
+      scan = await parquetScan({ file: buffer, metadata, compressors });
+    } catch (err) {
+      throw new DataError(file, null, `the Parquet schema or indexes cannot be read (${messageOf(err)})`, "the file is damaged or was not fully written; write it again");
+    }
+    const convert = new ValueConverter(missingMarkers(opts.missing));
+    const groups = groupRanges(metadata);
+
+    let yielded = 0;
+    let next = groups.length > 0 ? readGroup(file, scan, names, groups[0]!) : null;
+    for (let g = 0; g < groups.length; g++) {
+      const columns = await next!;
+      // Decoding the next group overlaps with the consumer's work on this one; a failure surfaces when awaited.
+      next = g + 1 < groups.length ? readGroup(file, scan, names, groups[g + 1]!) : null;
+      next?.catch(() => undefined);
+      const { start, end } = groups[g]!;
+      for (let r = 0; r < end - start; r++) {
+        const fields: Record<string, RawValue> = {};
+        for (let c = 0; c < names.length; c++) setField(fields, names[c]!, convert.value(columns[c]![r]) as RawValue);
+        const record: RawRecord = { line: start + r + 1, fields };
+        if (budget.accept(record, file)) {
+          yielded++;
+          yield record;
+        }
+      }
+    }
+    if (yielded === 0) throw budget.noRows(file, null, "the Parquet file has no data rows");
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+interface GroupRange {
+  start: number;
+  end: number;
+}
+
+function groupRanges(metadata: FileMetaData): GroupRange[] {
+  const ranges: GroupRange[] = [];
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows);
+    if (rows > 0) ranges.push({ start, end: start + rows });
+    start += rows;
+  }
+  return ranges;
+}
+
+/** One group's columns, decoded straight into column arrays (no intermediate row arrays). */
+async function readGroup(file: string, scan: ParquetScan, names: string[], range: GroupRange): Promise<DecodedArray[]> {
+  try {
+    return await Promise.all(names.map((column) => scan.readColumn({ column, rowStart: range.start, rowEnd: range.end })));
+  } catch (err) {
+    throw new DataError(
+      file,
+      range.start + 1,
+      `the Parquet rows ${range.start + 1}-${range.end} cannot be decoded (${messageOf(err)})`,
+      "the file is damaged or uses an unsupported encoding; rewrite it (e.g. with pyarrow) and retry",
+    );
+  }
+}
+
+/** hyparquet's view of the file: positional reads through one handle, so only the requested ranges are ever in memory. */
+function fileHandleBuffer(handle: FileHandle, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const length = Math.max(0, Math.min(end, size) - start);
+      const bytes = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
+        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + done}`);
+        done += bytesRead;
+      }
+      return bytes.buffer;
+    },
+  };
+}
+
+async function checkMagic(file: string, handle: FileHandle, size: number): Promise<void> {
+  if (size === 0) throw new DataError(file, null, "the file is empty: no data rows", "a data file needs at least one data row");
+  const head = Buffer.alloc(4);
+  const tail = Buffer.alloc(4);
+  try {
+    await handle.read(head, 0, 4, 0);
+    if (size >= 8) await handle.read(tail, 0, 4, size - 4);
+  } catch (err) {
+    throw fileError(file, err);
+  }
+  if (head.toString("latin1") !== MAGIC) {
+    const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    throw new DataError(
+      file,
+      null,
+      "this is not a Parquet file (it does not start with PAR1)",
+      gzip ? "it is gzip-compressed; decompress it, or set the format to csv or jsonl if that is what it holds" : "check the data format: csv or jsonl?",
+    );
+  }
+  if (size < 12 || tail.toString("latin1") !== MAGIC) {
+    throw new DataError(file, null, "the Parquet file is truncated: its footer is missing", "the file was not fully written or copied; write it again");
+  }
+}
+
+/**
+ * Parquet values in the shapes the encoder takes: 64-bit integers become
+ * numbers when exact and decimal strings otherwise, NaN means missing (as in
+ * pandas), dates become ISO text, lists stay arrays, and anything else
+ * (structs, maps, raw bytes) becomes text so an unused column does no harm.
+ */
+class ValueConverter {
+  constructor(private readonly missing: Set<string>) {}
+
+  value(v: unknown): unknown {
+    switch (typeof v) {
+      case "string":
+        return this.missing.size > 0 && this.missing.has(v.trim()) ? null : v;
+      case "number":
+        return Number.isNaN(v) ? null : v;
+      case "boolean":
+        return v;
+      case "bigint":
+        return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
+      case "undefined":
+        return null;
+      default:
+        break;
+    }
+    if (v === null) return null;
+    if (Array.isArray(v)) return v.map((item) => this.value(item));
+    if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+    return JSON.stringify(v, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner));
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

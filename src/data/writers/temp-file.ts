@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { unlinkSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { DataError } from "../record.js";
+
+/**
+ * Temp files not yet renamed into place. They are removed on a normal exit
+ * (including process.exit after an error), so even a run that never reached
+ * close() or abort() leaves no debris; only a hard kill can.
+ */
+const live = new Set<string>();
+let exitHookInstalled = false;
+
+/** A fresh temp path beside `target`: the same folder, so the final rename is atomic. */
+export function tempPathFor(target: string): string {
+  const name = `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const temp = join(dirname(target), name);
+  live.add(temp);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const path of live) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      }
+    });
+  }
+  return temp;
+}
+
+/** Moves an already-synced temp file over `target` in one step, then persists the rename. */
+export async function commitTemp(temp: string, target: string): Promise<void> {
+  try {
+    await rename(temp, target);
+  } catch (err) {
+    await discardTemp(temp);
+    throw outputError(target, err);
+  }
+  live.delete(temp);
+  await syncFolder(dirname(target));
+}
+
+export async function discardTemp(temp: string): Promise<void> {
+  await unlink(temp).catch(() => undefined);
+  live.delete(temp);
+}
+
+/** fsync of an already-written file, for writers (like hyparquet-writer's) that do not keep a handle. */
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, "r+");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Persists the rename itself; some platforms cannot open folders, and there the rename is all we can do. */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/** An output problem in a user's terms. */
+export function outputError(target: string, err: unknown): DataError {
+  if (err instanceof DataError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case "ENOENT":
+    case "ENOTDIR":
+      return new DataError(target, null, "cannot create the output file: its folder does not exist", "create the folder first, or write elsewhere");
+    case "EACCES":
+    case "EPERM":
+      return new DataError(target, null, "permission denied: cannot write the output file here", "check the folder's permissions, or write elsewhere");
+    case "EISDIR":
+      return new DataError(target, null, "the output path is a folder", "name a file inside it");
+    case "ENOSPC":
+    case "EDQUOT":
+      return new DataError(target, null, "the disk is full; nothing was written", "free some space and run again");
+    case "EROFS":
+      return new DataError(target, null, "the file system is read-only", "write elsewhere");
+    default: {
+      const message = err instanceof Error ? err.message : String(err);
+      return new DataError(target, null, `cannot write the output file: ${message}`);
+    }
+  }
+}

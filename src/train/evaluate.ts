@@ -1,0 +1,91 @@
+import * as tf from "@tensorflow/tfjs";
+import type { Encoder } from "../data/encode/index.js";
+import type { DataError, RawRecord } from "../data/record.js";
+import type { ModelIR, TaskIR } from "../ir/types.js";
+import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
+import { predictTasks } from "../runtime/graph/index.js";
+import { batches } from "./batches.js";
+import { featureTensors } from "./tensors.js";
+
+/** One row of the metrics table: a task, the rows it was scored on, and its metrics. */
+export interface TaskEvaluation {
+  task: string;
+  /** Which rows: "all rows", "click = 1", ... */
+  on: string;
+  metrics: TaskMetrics;
+}
+
+/**
+ * How each task is scored. A labelled task is scored against its label under
+ * its `where`. A latent factor of a labelled product (ESMM's cvr in
+ * ctcvr = ctr * cvr) is scored against the product's label on the rows where
+ * the other factors' labels are 1: pCVR against purchase on clicked rows.
+ */
+interface Scoring {
+  task: TaskIR;
+  labelOf: string;
+  maskOf: string[];
+  whereOf: string | null;
+  on: string;
+}
+
+export function scoringPlan(ir: ModelIR): Scoring[] {
+  const byName = new Map(ir.tasks.map((t) => [t.name, t]));
+  const plan: Scoring[] = [];
+  for (const task of ir.tasks) {
+    if (task.label) {
+      plan.push({ task, labelOf: task.name, maskOf: [], whereOf: task.where ? task.name : null, on: task.where ? `${task.where.column} = 1` : "all rows" });
+      continue;
+    }
+    const product = ir.tasks.find(
+      (p) =>
+        p.label &&
+        p.type === "binary" &&
+        p.head.op === "product" &&
+        p.head.factors.includes(task.name) &&
+        p.head.factors.every((f) => f === task.name || (byName.get(f)?.label && byName.get(f)?.type === "binary" && !byName.get(f)?.where)),
+    );
+    if (!product || product.head.op !== "product") continue;
+    const others = product.head.factors.filter((f) => f !== task.name);
+    plan.push({
+      task,
+      labelOf: product.name,
+      maskOf: others,
+      whereOf: product.where ? product.name : null,
+      on: others.map((f) => `${byName.get(f)!.label!.column} = 1`).join(" and "),
+    });
+  }
+  return plan;
+}
+
+export interface EvaluateOptions {
+  batch: number;
+  file: string;
+  onBadRow?: (error: DataError) => void;
+}
+
+export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: EvaluateOptions): Promise<TaskEvaluation[]> {
+  const plan = scoringPlan(ir);
+  const accumulators = plan.map((s) => new TaskMetricAccumulator(s.task.type));
+  for await (const rows of batches(records, options.batch)) {
+    const encoded = encoder.encodeBatch(rows, options.file, options.onBadRow ? { onBadRow: options.onBadRow } : {});
+    if (encoded.size === 0) continue;
+    const inputs = featureTensors(ir, encoded);
+    const outputs = predictTasks(model, inputs);
+    const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.dataSync() as Float32Array]));
+    tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
+    plan.forEach((s, i) => {
+      const mask = rowMask(encoded.size, s, encoded.labels, encoded.masks);
+      accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined);
+    });
+  }
+  return plan.map((s, i) => ({ task: s.task.name, on: s.on, metrics: accumulators[i]!.compute() }));
+}
+
+function rowMask(size: number, s: Scoring, labels: Record<string, Float32Array>, masks: Record<string, Float32Array>): Float32Array | null {
+  const parts = [...s.maskOf.map((f) => labels[f]!), ...(s.whereOf ? [masks[s.whereOf]!] : [])];
+  if (parts.length === 0) return null;
+  const mask = new Float32Array(size).fill(1);
+  for (const part of parts) for (let r = 0; r < size; r++) mask[r]! *= part[r]!;
+  return mask;
+}

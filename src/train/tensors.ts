@@ -1,0 +1,31 @@
+import * as tf from "@tensorflow/tfjs";
+import type { EncodedBatch, EncodedFeatures } from "../data/encode/index.js";
+import type { ModelIR } from "../ir/types.js";
+import type { FeatureTensors } from "../runtime/graph/index.js";
+
+/** Encoded typed arrays → the tensors the model reads: ids [n] int32, sequences [n, maxLen] int32, numbers [n] float32. */
+export function featureTensors(ir: ModelIR, encoded: EncodedFeatures): FeatureTensors {
+  const out: FeatureTensors = {};
+  for (const feature of ir.features) {
+    const values = encoded.features[feature.name]!;
+    if (feature.kind === "sequence") out[feature.name] = tf.tensor2d(values as Int32Array, [encoded.size, feature.maxLen], "int32");
+    else if (feature.kind === "categorical") out[feature.name] = tf.tensor1d(values as Int32Array, "int32");
+    else out[feature.name] = tf.tensor1d(values as Float32Array, "float32");
+  }
+  return out;
+}
+
+export interface BatchTensors {
+  inputs: FeatureTensors;
+  labels: Record<string, tf.Tensor>;
+  masks: Record<string, tf.Tensor>;
+}
+
+export function batchTensors(ir: ModelIR, encoded: EncodedBatch): BatchTensors {
+  const map = (arrays: Record<string, Float32Array>) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, tf.tensor1d(v, "float32")]));
+  return { inputs: featureTensors(ir, encoded), labels: map(encoded.labels), masks: map(encoded.masks) };
+}
+
+export function disposeBatch(batch: BatchTensors): void {
+  tf.dispose([...Object.values(batch.inputs), ...Object.values(batch.labels), ...Object.values(batch.masks)]);
+}

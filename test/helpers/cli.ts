@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Generous: only meant to turn a hang into a failure, not to measure speed. */
+export const CLI_TIMEOUT_MS = 60_000;
+
+/** Runs `node <cli> ...args`, never coloured, never in debug mode. */
+export function runCli(cli: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env["MTL_DEBUG"];
+  delete env["FORCE_COLOR"];
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: options.cwd,
+    env,
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const ms = performance.now() - started;
+  if (result.error && (result.error as NodeJS.ErrnoException).code !== "ETIMEDOUT") throw result.error;
+  return { status: result.status, signal: result.signal, stdout: result.stdout ?? "", stderr: result.stderr ?? "", ms };
+}
+
+/** A stack frame line such as "    at foo (file.js:1:2)". */
+const STACK_LINE = /^\s+at\s.+/m;
+
+/** The process ended by itself, printed no stack trace and reported no internal error. */
+export function assertNoCrash(result: CliResult, what: string): void {
+  assert.notEqual(result.status, null, `${what}: the CLI did not finish (signal ${result.signal}) within the timeout`);
+  const all = result.stdout + "\n" + result.stderr;
+  assert.doesNotMatch(all, STACK_LINE, `${what}: output contains a stack trace:\n${result.stderr.slice(0, 2000)}`);
+  assert.doesNotMatch(all, /internal error/i, `${what}: reported an internal error:\n${result.stderr.slice(0, 2000)}`);
+  assert.notEqual(result.status, 70, `${what}: exit code 70 (internal error)`);
+}
+
+/**
+ * A usage error: exit 2, one "mtl: ..." line on standard error (optionally
+ * followed by commander's "(add --help for usage)" hint), nothing on stdout.
+ */
+export function assertUsageError(result: CliResult, what: string, mentions?: RegExp): string {
+  assertNoCrash(result, what);
+  assert.equal(result.status, 2, `${what}: expected exit 2, got ${result.status}; stderr: ${result.stderr}`);
+  assert.equal(result.stdout, "", `${what}: nothing should go to stdout`);
+  const lines = result.stderr.split("\n").filter((l) => l.trim() !== "");
+  assert.ok(lines.length >= 1, `${what}: no message on stderr`);
+  assert.match(lines[0]!, /^mtl: \S/, `${what}: first stderr line should start with "mtl: "`);
+  const rest = lines.slice(1);
+  assert.ok(
+    rest.every((l) => l === "(add --help for usage)"),
+    `${what}: expected a one-line message, got:\n${result.stderr}`,
+  );
+  if (mentions) assert.match(lines[0]!, mentions, `${what}: message should match ${mentions}`);
+  return lines[0]!;
+}
+
+/** A fresh temporary folder, and a function removing it (also run when the process exits). */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `mtl-${prefix}-`));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", remove);
+  return { dir, remove };
+}
