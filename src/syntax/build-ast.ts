@@ -1,7 +1,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
-import { span, tokenRange } from "./range.js";
+import { span, type LineIndex } from "./range.js";
 import { NumberLiteral, Star, StringLiteral, UnterminatedString } from "./tokens.js";
 
 /**
@@ -9,7 +9,19 @@ import { NumberLiteral, Star, StringLiteral, UnterminatedString } from "./tokens
  * tolerates absence and a declaration without its name is dropped (its syntax
  * error has been reported already).
  */
-export function buildAst(cst: CstNode, docs: IToken[], text: string, file: string): A.SpecFile {
+/**
+ * The file being built. Set for the duration of one synchronous buildAst
+ * call, so the helpers below can turn offsets into positions.
+ */
+let lines: LineIndex;
+
+function tokenRange(tok: IToken): A.Range {
+  return lines.tokenRange(tok);
+}
+
+export function buildAst(cst: CstNode, docs: IToken[], lineIndex: LineIndex, file: string): A.SpecFile {
+  lines = lineIndex;
+  const text = lineIndex.text;
   const decls: A.Decl[] = [];
   for (const declNode of nodes(cst, "decl")) {
     const inner = firstNode(declNode);
@@ -17,8 +29,7 @@ export function buildAst(cst: CstNode, docs: IToken[], text: string, file: strin
     if (decl) decls.push(decl);
   }
   const strayDocs = attachDocs(decls, docs, text);
-  const end = positionAfter(text);
-  return { file, decls, strayDocs, range: { start: { line: 1, column: 1, offset: 0 }, end } };
+  return { file, decls, strayDocs, range: { start: { line: 1, column: 1, offset: 0 }, end: lineIndex.end() } };
 }
 
 function buildDecl(node: CstNode): A.Decl | undefined {
@@ -177,12 +188,13 @@ function attachDocs(decls: A.Decl[], docs: IToken[], text: string): A.DocComment
   const groups: { lines: IToken[]; nextLine: number }[] = [];
   for (const doc of docs) {
     if (!startsLine(doc, text)) continue;
+    const line = lines.position(doc.startOffset).line;
     const last = groups[groups.length - 1];
-    if (last && last.nextLine === doc.startLine) {
+    if (last && last.nextLine === line) {
       last.lines.push(doc);
       last.nextLine++;
     } else {
-      groups.push({ lines: [doc], nextLine: (doc.startLine ?? 1) + 1 });
+      groups.push({ lines: [doc], nextLine: line + 1 });
     }
   }
   const byNextLine = new Map(groups.map((g) => [g.nextLine, g]));
@@ -236,13 +248,17 @@ function firstNode(node: CstNode): CstNode | undefined {
   return undefined;
 }
 
-/** The earliest real token under `node`, in source order. */
+/**
+ * The earliest real token among `node`'s own children. Every rule that asks
+ * starts with a token of its own (a keyword, a name, a literal), so there is
+ * no need to descend.
+ */
 function firstToken(node: CstNode): IToken | undefined {
   let best: IToken | undefined;
   for (const children of Object.values(node.children)) {
     for (const child of children) {
-      const tok = "children" in child ? firstToken(child) : usable(child) ? child : undefined;
-      if (tok && (!best || tok.startOffset < best.startOffset)) best = tok;
+      if ("children" in child || !usable(child)) continue;
+      if (!best || child.startOffset < best.startOffset) best = child;
     }
   }
   return best;
@@ -251,25 +267,12 @@ function firstToken(node: CstNode): IToken | undefined {
 function nodeRange(node: CstNode): A.Range | undefined {
   const loc = node.location;
   if (!loc || !Number.isFinite(loc.startOffset) || !Number.isFinite(loc.endOffset ?? NaN)) return undefined;
-  return {
-    start: { line: loc.startLine ?? 1, column: loc.startColumn ?? 1, offset: loc.startOffset },
-    end: { line: loc.endLine ?? 1, column: (loc.endColumn ?? 0) + 1, offset: (loc.endOffset ?? loc.startOffset) + 1 },
-  };
+  return lines.range(loc.startOffset, (loc.endOffset ?? loc.startOffset) + 1);
 }
 
 function emptyRange(): A.Range {
   const p = { line: 1, column: 1, offset: 0 };
   return { start: p, end: p };
-}
-
-function positionAfter(text: string): A.Position {
-  let line = 1;
-  let lastBreak = -1;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
-    line++;
-    lastBreak = i;
-  }
-  return { line, column: text.length - lastBreak, offset: text.length };
 }
 
 function isDefined<T>(value: T | undefined): value is T {

@@ -1,13 +1,13 @@
 import { Lexer, type ILexingError, type IToken } from "chevrotain";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Range } from "./ast.js";
-import { tokenRange } from "./range.js";
+import type { LineIndex } from "./range.js";
 import { ALL_TOKENS, CLOSING, NumberLiteral, OPENING, UnterminatedString } from "./tokens.js";
 
 /** Deeper nesting than any real spec needs; it bounds the parser's recursion. */
 export const MAX_NESTING = 64;
 
-const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });
+const lexer = new Lexer(ALL_TOKENS, { positionTracking: "onlyOffset", ensureOptimizations: true });
 
 export interface LexResult {
   tokens: IToken[];
@@ -15,21 +15,25 @@ export interface LexResult {
   diagnostics: Diagnostic[];
 }
 
-export function lex(text: string, file: string, options: { invalidBytesReported?: boolean } = {}): LexResult {
+export function lex(lines: LineIndex, file: string, options: { invalidBytesReported?: boolean } = {}): LexResult {
+  const text = lines.text;
   const result = lexer.tokenize(text);
   const diagnostics: Diagnostic[] = [];
   for (const error of result.errors) {
-    const report = lexingDiagnostic(error, text, file, options.invalidBytesReported ?? false);
+    const report = lexingDiagnostic(error, lines, file, options.invalidBytesReported ?? false);
     if (report) diagnostics.push(report);
   }
   for (const token of result.tokens) {
     if (token.tokenType === UnterminatedString) {
-      diagnostics.push(diagnostic("MTL1002", file, tokenRange(token)));
+      diagnostics.push(diagnostic("MTL1002", file, lines.tokenRange(token)));
     } else if (token.tokenType === NumberLiteral && !Number.isFinite(parseNumber(token.image))) {
-      diagnostics.push(diagnostic("MTL1006", file, tokenRange(token), token.image));
+      diagnostics.push(diagnostic("MTL1006", file, lines.tokenRange(token), token.image));
     }
   }
-  const tokens = limitNesting(result.tokens, file, diagnostics);
+  // The cheapest tracking mode records start offsets only; the parser's node
+  // locations need end offsets, which single-line tokens give for free.
+  for (const token of result.tokens) token.endOffset = token.startOffset + token.image.length - 1;
+  const tokens = limitNesting(result.tokens, lines, file, diagnostics);
   return { tokens, docs: result.groups["docs"] ?? [], diagnostics };
 }
 
@@ -37,16 +41,11 @@ export function parseNumber(image: string): number {
   return Number(image.replace(/_/g, ""));
 }
 
-function lexingDiagnostic(error: ILexingError, text: string, file: string, invalidBytesReported: boolean): Diagnostic | undefined {
-  let chars = text.substr(error.offset, error.length);
+function lexingDiagnostic(error: ILexingError, lines: LineIndex, file: string, invalidBytesReported: boolean): Diagnostic | undefined {
+  let chars = lines.text.substr(error.offset, error.length);
   if (invalidBytesReported) chars = chars.replace(/\uFFFD/g, "");
   if (chars.trim() === "") return undefined;
-  const line = error.line ?? 1;
-  const column = error.column ?? 1;
-  const range: Range = {
-    start: { line, column, offset: error.offset },
-    end: { line, column: column + error.length, offset: error.offset + error.length },
-  };
+  const range: Range = lines.range(error.offset, error.offset + error.length);
   const shown = chars.length > 20 ? chars.slice(0, 20) + "..." : chars;
   return diagnostic("MTL1001", file, range, printable(shown));
 }
@@ -59,7 +58,7 @@ function printable(text: string): string {
  * Drops whatever is nested deeper than MAX_NESTING and reports it once per
  * region, so a pathological file cannot exhaust the parser's stack.
  */
-function limitNesting(tokens: IToken[], file: string, diagnostics: Diagnostic[]): IToken[] {
+function limitNesting(tokens: IToken[], lines: LineIndex, file: string, diagnostics: Diagnostic[]): IToken[] {
   let depth = 0;
   let deepest = 0;
   for (const token of tokens) {
@@ -77,7 +76,7 @@ function limitNesting(tokens: IToken[], file: string, diagnostics: Diagnostic[])
     if (depth <= MAX_NESTING) {
       kept.push(token);
     } else if (opening && depth === MAX_NESTING + 1) {
-      diagnostics.push(diagnostic("MTL1005", file, tokenRange(token), MAX_NESTING));
+      diagnostics.push(diagnostic("MTL1005", file, lines.tokenRange(token), MAX_NESTING));
     }
     if (closing && depth > 0) depth--;
   }

@@ -4,7 +4,7 @@ import type { Range, SpecFile } from "./ast.js";
 import { buildAst } from "./build-ast.js";
 import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
-import { tokenRange } from "./range.js";
+import { LineIndex } from "./range.js";
 import { decodeSource } from "./source.js";
 import { Identifier, KEYWORDS, NumberLiteral, StringLiteral } from "./tokens.js";
 
@@ -23,21 +23,22 @@ export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
 }
 
 export function parseText(text: string, file: string, invalidBytesReported = false): ParseResult {
-  const lexed = lex(text, file, { invalidBytesReported });
+  const lines = new LineIndex(text);
+  const lexed = lex(lines, file, { invalidBytesReported });
   const { cst, errors } = parseTokens(lexed.tokens);
-  const ast = buildAst(cst, lexed.docs, text, file);
-  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, ast.range, file)];
+  const ast = buildAst(cst, lexed.docs, lines, file);
+  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, lines, file)];
   for (const stray of ast.strayDocs) diagnostics.push(diagnostic("MTL1007", file, stray.range));
   return { ast, text, diagnostics };
 }
 
-function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], fileRange: Range, file: string): Diagnostic[] {
+function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, file: string): Diagnostic[] {
   const seen = new Set<number>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
     const tok = error.token;
     const atEnd = tok.tokenType === EOF || !Number.isFinite(tok.startOffset);
-    const range = atEnd ? endRange(tokens, fileRange) : tokenRange(tok);
+    const range = atEnd ? endRange(tokens, lines) : lines.tokenRange(tok);
     if (seen.has(range.start.offset)) continue;
     seen.add(range.start.offset);
     out.push(diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok)));
@@ -46,10 +47,9 @@ function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], fi
 }
 
 /** Errors at the end of the file point just after the last token, where the missing text belongs. */
-function endRange(tokens: IToken[], fileRange: Range): Range {
+function endRange(tokens: IToken[], lines: LineIndex): Range {
   const last = tokens[tokens.length - 1];
-  if (!last) return { start: fileRange.end, end: fileRange.end };
-  const end = tokenRange(last).end;
+  const end = last ? lines.tokenRange(last).end : lines.end();
   return { start: end, end };
 }
 

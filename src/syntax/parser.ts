@@ -25,7 +25,7 @@ import * as T from "./tokens.js";
  */
 class MtlParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: plainErrorMessages });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", errorMessageProvider: plainErrorMessages });
     this.performSelfAnalysis();
   }
 

@@ -1,5 +1,5 @@
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { rangeAt } from "./range.js";
+import { LineIndex } from "./range.js";
 
 export interface DecodedSource {
   text: string;
@@ -20,7 +20,8 @@ export function decodeSource(bytes: Uint8Array, file: string): DecodedSource {
     const first = text.indexOf("\uFFFD");
     let count = 0;
     for (let i = first; i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++;
-    const range = rangeAt(text, Math.max(first, 0), 1);
+    const at = Math.max(first, 0);
+    const range = new LineIndex(text).range(at, at + 1);
     return { text, hadInvalidBytes: true, diagnostics: [diagnostic("MTL1004", file, range, count)] };
   }
 }

@@ -11,7 +11,9 @@ export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][
 function keyword(word: string, soft = false): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
-    pattern: new RegExp(`${word}\\b`),
+    // A plain pattern keeps chevrotain's first-character optimisation; longer_alt
+    // makes `modelling` an Identifier rather than `model` + `ling`.
+    pattern: new RegExp(word),
     longer_alt: Identifier,
     ...(soft && { categories: [Identifier] }),
     label: `'${word}'`,
