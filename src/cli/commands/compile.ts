@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
 import { compileFile } from "../../compiler.js";
@@ -7,12 +7,43 @@ import type { ModelIR } from "../../ir/types.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
 import { emit, useColor } from "../output.js";
 
-/** Back ends by target name; each reads the IR only. */
-const TARGETS: Record<string, { extension: string; render: (ir: ModelIR) => string }> = {
-  ir: { extension: ".ir.json", render: (ir) => JSON.stringify(ir, null, 2) },
+interface TargetOptions {
+  model?: string;
+  tfjsNode?: boolean;
+}
+
+/** Back ends by target name; each reads the IR only, and is loaded only when used. */
+const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options: TargetOptions) => Promise<string> }> = {
+  ir: { extension: ".ir.json", render: async (ir) => JSON.stringify(ir, null, 2) },
+  ts: {
+    extension: ".ts",
+    render: async (ir, options) => {
+      const { generateTypeScript } = await import("../../codegen/typescript/index.js");
+      const encoding = options.model ? await trainedEncoding(options.model, ir) : undefined;
+      return generateTypeScript(ir, { ...(encoding && { encoding }), tfjsPackage: options.tfjsNode ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs" });
+    },
+  },
+  dot: { extension: ".dot", render: async (ir) => (await import("../../codegen/graph/index.js")).renderDot(ir) },
+  svg: { extension: ".svg", render: async (ir) => (await import("../../codegen/graph/index.js")).renderSvg(ir) },
 };
 
-interface CompileOptions {
+/** The fitted statistics of a trained model folder, checked against the spec being compiled. */
+async function trainedEncoding(dir: string, ir: ModelIR) {
+  const { parseEncoding } = await import("../../data/encode/index.js");
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "encoding.json"), "utf8");
+  } catch {
+    throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
+  }
+  try {
+    return parseEncoding(text, ir);
+  } catch (error) {
+    throw new UsageError(`--model ${dir}: ${(error as Error).message}`);
+  }
+}
+
+interface CompileOptions extends TargetOptions {
   target: string;
   emit?: string;
   output?: string;
@@ -23,23 +54,30 @@ interface CompileOptions {
 export function registerCompile(program: Command): void {
   program
     .command("compile")
-    .summary("compile specs for a back end (the JSON IR)")
+    .summary("compile specs for a back end: IR, TypeScript, or a picture")
     .description(
       "Compile .mtl specs for a back end. Errors are reported as by 'mtl check' (on standard error) and nothing is written.\n" +
-        "Targets:\n  ir   the JSON intermediate representation (schema: grammar/mtl-ir.schema.json)",
+        "Targets:\n" +
+        "  ir   the JSON intermediate representation (schema: grammar/mtl-ir.schema.json)\n" +
+        "  ts   a standalone, typed TypeScript module (model, encoding, predict) that imports only TensorFlow.js;\n" +
+        "       with --model DIR it embeds that trained model's feature statistics\n" +
+        "  dot  the architecture as a Graphviz graph\n" +
+        "  svg  the architecture as a picture (Graphviz compiled to WebAssembly; no system binary needed)",
     )
     .argument("<spec...>", ".mtl files to compile")
     .addOption(new Option("-t, --target <target>", "what to generate").choices(Object.keys(TARGETS)).default("ir"))
     .addOption(new Option("--emit <target>", "alias of --target").choices(Object.keys(TARGETS)))
     .option("-o, --output <file>", "write here instead of standard output (one spec only); written atomically")
     .option("--out-dir <dir>", "write one file per spec into this folder, named after the spec")
+    .option("--model <dir>", "ts: a trained model folder (from 'mtl train --out') whose encoding statistics to embed")
+    .option("--tfjs-node", "ts: import @tensorflow/tfjs-node instead of @tensorflow/tfjs")
     .option("--no-color", "never colour diagnostics")
-    .action((specs: string[], options: CompileOptions) => {
-      process.exitCode = runCompile(specs, options);
+    .action(async (specs: string[], options: CompileOptions) => {
+      process.exitCode = await runCompile(specs, options);
     });
 }
 
-function runCompile(specs: string[], options: CompileOptions): number {
+async function runCompile(specs: string[], options: CompileOptions): Promise<number> {
   const target = TARGETS[options.emit ?? options.target]!;
   if (options.output && options.outDir) throw new UsageError("use either --output or --out-dir, not both");
   if (specs.length > 1 && !options.outDir) throw new UsageError("compiling several specs needs --out-dir DIR");
@@ -53,7 +91,7 @@ function runCompile(specs: string[], options: CompileOptions): number {
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
   for (const result of results) {
     const file = options.outDir ? join(options.outDir, basename(result.file).replace(/\.mtl$/, "") + target.extension) : options.output;
-    emit(target.render(result.ir!), file);
+    emit(await target.render(result.ir!, options), file);
   }
   return EXIT_OK;
 }
