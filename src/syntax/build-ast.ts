@@ -201,7 +201,8 @@ function attachDocs(decls: A.Decl[], docs: IToken[], text: string): A.DocComment
   const attached = new Set<object>();
   for (const decl of decls) {
     const group = byNextLine.get(decl.range.start.line);
-    if (!group) continue;
+    // Only the first declaration on the line below gets the doc.
+    if (!group || attached.has(group)) continue;
     decl.doc = group.lines.map((t) => t.image.replace(/^##\s?/, "").trimEnd()).join("\n");
     attached.add(group);
   }

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { formatSource } from "../../src/format/index.js";
+import { assertNoCrash, runCli, tempDir } from "../helpers/cli.js";
+import { cliFrom, repoRoot } from "../helpers/paths.js";
+
+const CLI = cliFrom(import.meta.url);
+const ESMM = readFileSync(join(repoRoot(), "specs", "esmm.mtl"), "utf8");
+const FORMATTED = formatSource(ESMM, "esmm.mtl").text!;
+const BROKEN = "model m\nfeature a : numeric(\n";
+
+function fresh(files: Record<string, string>): string {
+  const { dir } = tempDir("fmt");
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test("mtl fmt rewrites files in place, leaves formatted ones alone, exits 0", () => {
+  const dir = fresh({ "a.mtl": ESMM, "b.mtl": FORMATTED });
+  chmodSync(join(dir, "a.mtl"), 0o640);
+  const before = statSync(join(dir, "b.mtl")).mtimeMs;
+  const result = runCli(CLI, ["fmt", "a.mtl", "b.mtl"], { cwd: dir });
+  assertNoCrash(result, "fmt");
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(readFileSync(join(dir, "a.mtl"), "utf8"), FORMATTED);
+  assert.equal(readFileSync(join(dir, "b.mtl"), "utf8"), FORMATTED);
+  assert.equal(statSync(join(dir, "b.mtl")).mtimeMs, before, "an already formatted file is not rewritten");
+  assert.equal(statSync(join(dir, "a.mtl")).mode & 0o777, 0o640, "the file mode is kept");
+  assert.deepEqual(readdirSync(dir).sort(), ["a.mtl", "b.mtl"], "no temporary files left");
+  const again = runCli(CLI, ["fmt", "--check", "a.mtl", "b.mtl"], { cwd: dir });
+  assert.equal(again.status, 0);
+  assert.equal(again.stdout, "");
+});
+
+test("mtl fmt --check lists files that would change, exits 1, writes nothing", () => {
+  const dir = fresh({ "a.mtl": ESMM, "b.mtl": FORMATTED, "c.mtl": ESMM.replace("batch: 512", "batch:512") });
+  const result = runCli(CLI, ["fmt", "--check", "a.mtl", "b.mtl", "c.mtl"], { cwd: dir });
+  assertNoCrash(result, "fmt --check");
+  assert.equal(result.status, 1);
+  assert.equal(result.stdout, "a.mtl\nc.mtl\n");
+  assert.equal(readFileSync(join(dir, "a.mtl"), "utf8"), ESMM, "--check writes nothing");
+});
+
+test("a file with syntax errors is reported like mtl check and left untouched; the others are formatted", () => {
+  const dir = fresh({ "bad.mtl": BROKEN, "good.mtl": ESMM });
+  const result = runCli(CLI, ["fmt", "bad.mtl", "good.mtl"], { cwd: dir });
+  assertNoCrash(result, "fmt bad");
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /^bad\.mtl:2:21: error MTL1003: /m);
+  assert.match(result.stderr, /^ {2}\d+ \| /m, "the source line is shown");
+  assert.equal(readFileSync(join(dir, "bad.mtl"), "utf8"), BROKEN);
+  assert.equal(readFileSync(join(dir, "good.mtl"), "utf8"), FORMATTED);
+  const check = runCli(CLI, ["fmt", "--check", "bad.mtl"], { cwd: dir });
+  assert.equal(check.status, 1);
+  assert.equal(check.stdout, "");
+});
+
+test("invalid UTF-8 is reported and the file left untouched; a missing file is a usage error", () => {
+  const dir = fresh({});
+  const bytes = Buffer.concat([Buffer.from("model m \""), Buffer.from([0xff, 0xfe]), Buffer.from("\"\n")]);
+  writeFileSync(join(dir, "bin.mtl"), bytes);
+  const result = runCli(CLI, ["fmt", "bin.mtl"], { cwd: dir });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /bin\.mtl:1:\d+: error MTL1004/);
+  assert.deepEqual(readFileSync(join(dir, "bin.mtl")), bytes);
+  const missing = runCli(CLI, ["fmt", "nope.mtl"], { cwd: dir });
+  assertNoCrash(missing, "fmt missing");
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /^mtl: cannot read 'nope\.mtl': no such file$/m);
+});
+
+test("mtl fmt with no file is a usage error", () => {
+  const result = runCli(CLI, ["fmt"]);
+  assert.equal(result.status, 2);
+});
