@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { AVAILABLE, type Availability, firstLine, unavailable } from "./availability.js";
 import { silenceCpuFirstUseBanner } from "./cpu-banner.js";
+import { installCpuKernels } from "./kernels/unsorted-segment-sum-cpu.js";
 import { initTfjsNodeBackend, TFJS_NODE_BACKEND } from "./tfjs-node.js";
 
 import { BACKEND_NAMES, type BackendName } from "./names.js";
@@ -101,6 +102,7 @@ const INITIALISERS: Readonly<Record<BackendName, () => Promise<Availability>>> =
   async cpu() {
     if (!(await tf.setBackend("cpu"))) return unavailable("the cpu backend failed to initialise");
     silenceCpuFirstUseBanner(tf.backend());
+    installCpuKernels();
     return AVAILABLE;
   },
 };
