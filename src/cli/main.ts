@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { SpecReadError } from "../spec-read-error.js";
 import { packageRoot } from "../util/package-root.js";
 import { DataError } from "../data/record.js";
+import { BackendUnavailableError } from "../runtime/backend/names.js";
 import { ModelDirError, NonFiniteLossError } from "../train/errors.js";
 import { EXIT_ERRORS, EXIT_USAGE, UsageError } from "./exit-codes.js";
 
@@ -16,12 +17,15 @@ const { version } = JSON.parse(readFileSync(join(packageRoot(), "package.json"),
  */
 const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   check: async () => (await import("./commands/check.js")).registerCheck,
+  lint: async () => (await import("./commands/check.js")).registerLint,
+  fmt: async () => (await import("./commands/fmt.js")).registerFmt,
   compile: async () => (await import("./commands/compile.js")).registerCompile,
   train: async () => (await import("./commands/train.js")).registerTrain,
   eval: async () => (await import("./commands/evaluate.js")).registerEval,
   predict: async () => (await import("./commands/predict.js")).registerPredict,
   generate: async () => (await import("./commands/generate.js")).registerGenerate,
   demo: async () => (await import("./commands/demo.js")).registerDemo,
+  lsp: async () => (await import("./commands/lsp.js")).registerLsp,
 };
 
 async function buildProgram(argv: string[]): Promise<Command> {
@@ -49,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
 /** Expected failures print one line; anything else is a bug and says so. */
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-  if (error instanceof UsageError || error instanceof SpecReadError) {
+  if (error instanceof UsageError || error instanceof SpecReadError || error instanceof BackendUnavailableError) {
     process.stderr.write(`mtl: ${error.message}\n`);
     return EXIT_USAGE;
   }

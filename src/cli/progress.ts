@@ -19,7 +19,12 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
     if (!options.quiet) out.write(line + "\n");
   };
   const rate = () => Math.round(rows / Math.max((Date.now() - started) / 1000, 1e-3));
+  let reported = 0;
   return {
+    skipped(error) {
+      if (++reported <= 20) out.write(`${error.render().replace(": error: ", ": warning: skipped bad row: ")}\n`);
+      else if (reported === 21) out.write("(further skipped rows are counted, not shown)\n");
+    },
     fitted(total, skipped) {
       log(`read ${total.toLocaleString("en-US")} training rows${skipped ? `, skipped ${skipped} bad row${skipped === 1 ? "" : "s"}` : ""}`);
     },

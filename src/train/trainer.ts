@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { createEncoder, fitEncoding, type Encoder } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
-import type { RawRecord, ReadOptions } from "../data/record.js";
+import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
 import { buildModel, createTrainStep } from "../runtime/graph/index.js";
-import { SkipBudget } from "./bad-rows.js";
+import { encoderCheck, SkipBudget } from "./bad-rows.js";
+import { neededColumns, requireColumns } from "./columns.js";
 import { batches } from "./batches.js";
 import { evaluate, type TaskEvaluation } from "./evaluate.js";
 import { NonFiniteLossError } from "./errors.js";
@@ -29,6 +30,8 @@ export interface TrainRun {
 
 /** What the trainer tells its caller; the CLI turns these into a progress bar and tables. */
 export interface TrainEvents {
+  /** A bad row skipped under --skip-bad-rows (reported once, from the first pass). */
+  skipped?(error: DataError): void;
   fitted(rows: number, skipped: number): void;
   epochStart(epoch: number, epochs: number, rows: number): void;
   step(rows: number, losses: { total: number; perTask: Record<string, number> }): void;
@@ -48,15 +51,20 @@ export interface TrainResult {
  * generated from the features and labels, so a wrong type names the record
  * and the field instead of surfacing later as a bad number.
  */
-export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOptions }, budget: SkipBudget): AsyncIterable<RawRecord> {
-  const check = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
-  return readRecords(source.file, source.read, budget.readerLimits(check));
+export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOptions }, budget: SkipBudget, encoder?: Encoder): AsyncIterable<RawRecord> {
+  const schema = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
+  const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
+  const records = readRecords(source.file, source.read, budget.readerLimits(check));
+  return { [Symbol.asyncIterator]: () => requireColumns(records, neededColumns(ir, true), source.file, source.read) };
 }
 
 export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const { ir } = run;
-  const fitBudget = new SkipBudget(run.skipBadRows);
+  const fitBudget = new SkipBudget(run.skipBadRows, run.events.skipped);
   const state = await fitEncoding(ir, readLabelled(ir, run.train, fitBudget), run.train.file, { onBadRow: fitBudget.take });
+  if (state.rows === 0) {
+    throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
+  }
   run.events.fitted(state.rows, fitBudget.skipped.length);
   const encoder = createEncoder(ir, state);
   const built = buildModel(ir);
@@ -107,7 +115,7 @@ export async function evaluateFile(
   skipBadRows: number,
 ): Promise<TaskEvaluation[]> {
   const budget = new SkipBudget(skipBadRows);
-  const records = readLabelled(ir, source, budget);
+  const records = readLabelled(ir, source, budget, encoder);
   return evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take });
 }
 

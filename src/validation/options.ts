@@ -106,7 +106,8 @@ function materialiseDefault(option: OptionSchema): unknown {
     const schema = option.type.ctors[option.default]!;
     return { ctor: option.default, options: defaultsOf(schema) } satisfies NestedCtor;
   }
-  return structuredClone(option.default);
+  const value = option.default;
+  return Array.isArray(value) ? [...value] : value;
 }
 
 function defaultsOf(schema: CtorSchema): Checked {
@@ -125,7 +126,7 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
       if (type.t === "int" && !Number.isInteger(value.value)) return wrongType(ctx, value, what, "an integer");
       const rule = rangeRule(type);
       if (rule && !rule.ok(value.value)) {
-        ctx.report("MTL3004", value.range, what, rule.text, value.text);
+        ctx.report("MTL3004", value.range, what, rule.text(), value.text);
         return undefined;
       }
       return value.value;
@@ -200,17 +201,19 @@ function reportRepeats(ctx: CheckContext, nodes: readonly A.Value[], items: unkn
   });
 }
 
-function rangeRule(type: Extract<ValueType, { t: "int" | "number" }>): { ok: (v: number) => boolean; text: string } | undefined {
+/** The range check of a number type; `text` is built only when a value fails. */
+function rangeRule(type: Extract<ValueType, { t: "int" | "number" }>): { ok: (v: number) => boolean; text: () => string } | undefined {
   const minEx = type.t === "number" && type.minExclusive;
   const maxEx = type.t === "number" && type.maxExclusive;
   const { min, max } = type;
   if (min === undefined && max === undefined) return undefined;
   const okMin = (v: number) => min === undefined || (minEx ? v > min : v >= min);
   const okMax = (v: number) => max === undefined || (maxEx ? v < max : v <= max);
-  let text: string;
-  if (min !== undefined && max !== undefined) text = `${minEx ? "greater than" : "at least"} ${min} and ${maxEx ? "less than" : "at most"} ${fmt(max)}`;
-  else if (min !== undefined) text = minEx ? `greater than ${min}` : `at least ${min}`;
-  else text = maxEx ? `less than ${fmt(max!)}` : `at most ${fmt(max!)}`;
+  const text = () => {
+    if (min !== undefined && max !== undefined) return `${minEx ? "greater than" : "at least"} ${min} and ${maxEx ? "less than" : "at most"} ${fmt(max)}`;
+    if (min !== undefined) return minEx ? `greater than ${min}` : `at least ${min}`;
+    return maxEx ? `less than ${fmt(max!)}` : `at most ${fmt(max!)}`;
+  };
   return { ok: (v) => okMin(v) && okMax(v), text };
 }
 

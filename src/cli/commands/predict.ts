@@ -3,7 +3,8 @@ import { createEncoder } from "../../data/encode/index.js";
 import { readRecords } from "../../data/readers/index.js";
 import { createRecordWriter } from "../../data/writers/index.js";
 import { selectBackend } from "../../runtime/backend/select.js";
-import { SkipBudget } from "../../train/bad-rows.js";
+import { encoderCheck, SkipBudget } from "../../train/bad-rows.js";
+import { neededColumns, requireColumns } from "../../train/columns.js";
 import { loadModelDir } from "../../train/model-dir.js";
 import { predictRecords, withSkipped } from "../../train/predict.js";
 import { readOptionsFor } from "../../train/read-options.js";
@@ -41,6 +42,7 @@ async function runPredict(dir: string, options: PredictCliOptions): Promise<numb
   const budget = new SkipBudget(skipBadRows(options));
   let readerSkipped = 0;
   const records = readRecords(options.data, read, {
+    check: encoderCheck((rows, file) => encoder.encodeFeaturesOnly(rows, file)),
     skipBadRows: Number.POSITIVE_INFINITY,
     onSkip: (error) => {
       budget.take(error);
@@ -55,7 +57,7 @@ async function runPredict(dir: string, options: PredictCliOptions): Promise<numb
   const format = options.outputFormat ?? (options.output && /\.(jsonl|ndjson)$/i.test(options.output) ? "jsonl" : "csv");
   const writer = createRecordWriter(options.output ?? "-", format, ir.tasks.map((t) => t.name));
   try {
-    await predictRecords(ir, model, encoder, withSkipped(records, takeSkipped), writer, { batch: 4096, file: options.data, onBadRow: budget.take });
+    await predictRecords(ir, model, encoder, withSkipped(requireColumns(records, neededColumns(ir, false), options.data, read, (message) => process.stderr.write(message + "\n")), takeSkipped), writer, { batch: 4096, file: options.data, onBadRow: budget.take });
     await writer.close();
   } catch (error) {
     await writer.abort();

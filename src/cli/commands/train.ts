@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { selectBackend } from "../../runtime/backend/select.js";
 import { readOptionsFor } from "../../train/read-options.js";
+import { metricsTable } from "../../train/report.js";
 import { trainModel } from "../../train/trainer.js";
 import { compileOrReport } from "../compile-or-report.js";
 import { addDataOptions, dataOverrides, positiveInt, skipBadRows, type DataCliOptions } from "../data-options.js";
@@ -57,6 +58,7 @@ async function runTrain(spec: string, options: TrainCliOptions): Promise<number>
   const maxSteps = positiveInt("--max-steps", options.maxSteps);
   const shuffleBuffer = positiveInt("--shuffle-buffer", options.shuffleBuffer) ?? 1;
   const overrides = dataOverrides(options);
+  const skip = skipBadRows(options);
   const backend = await selectBackend(options.backend);
   if (!options.quiet) process.stderr.write(`backend: ${backend.reason}\n`);
   const events = progressReporter({ quiet: Boolean(options.quiet) });
@@ -67,11 +69,12 @@ async function runTrain(spec: string, options: TrainCliOptions): Promise<number>
       train: { file: options.data, read: readOptionsFor(options.data, ir.data, overrides) },
       ...(options.valid && { valid: { file: options.valid, read: readOptionsFor(options.valid, ir.data, overrides) } }),
       out: options.out,
-      skipBadRows: skipBadRows(options),
+      skipBadRows: skip,
       ...(maxSteps !== undefined && { maxSteps }),
       shuffleBuffer,
       events,
     });
+    if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
     process.stderr.write(`saved the model to ${options.out} after ${result.steps} steps\n`);
   } finally {
     events.stop();

@@ -52,7 +52,7 @@ export class BadRowBudget {
   /** The error for a file that produced no usable row. */
   noRows(file: string, line: number | null, what: string): DataError {
     if (this.skipped > 0) {
-      return new DataError(file, null, `no data rows: all ${this.skipped} rows were bad and skipped`, "see the skipped-row messages above");
+      return new DataError(file, null, `no data rows: all ${this.skipped} rows were bad and skipped`, "every row was bad; see the skipped rows reported above");
     }
     return new DataError(file, line, what, "a data file needs at least one data row");
   }

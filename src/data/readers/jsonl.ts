@@ -37,7 +37,11 @@ export async function* readJsonl(file: string, opts: ReadOptions, budget: BadRow
       budget.reject(parsed);
       return null;
     }
-    return budget.accept(parsed, file) ? parsed : null;
+    // The check (the spec's JSON Schema) sees nested objects as they are;
+    // only accepted records have them turned into text.
+    if (!budget.accept(parsed, file)) return null;
+    lines.flatten(parsed);
+    return parsed;
   };
 
   for await (const chunk of textFileBytes(file, "jsonl")) {
@@ -116,17 +120,23 @@ class JsonLines {
 
   private field(v: unknown): unknown {
     if (typeof v === "string") return this.missing.has(v.trim()) ? null : v;
-    if (v === null || typeof v !== "object") return v;
-    if (!Array.isArray(v)) return JSON.stringify(v);
+    if (!Array.isArray(v)) return v;
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
-      if (typeof item === "string") {
-        if (this.missing.has(item.trim())) v[i] = null;
-      } else if (item !== null && typeof item === "object") {
-        v[i] = JSON.stringify(item);
-      }
+      if (typeof item === "string" && this.missing.has(item.trim())) v[i] = null;
     }
     return v;
+  }
+
+  /** Nested objects, which no feature reads, become their JSON text, so an unused column cannot make a row bad. */
+  flatten(record: RawRecord): void {
+    const fields = record.fields as Record<string, unknown>;
+    for (const key in fields) {
+      const v = fields[key];
+      if (v === null || typeof v !== "object") continue;
+      if (!Array.isArray(v)) fields[key] = JSON.stringify(v);
+      else for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === "object") v[i] = JSON.stringify(v[i]);
+    }
   }
 }
 

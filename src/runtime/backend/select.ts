@@ -4,7 +4,7 @@ import { silenceCpuFirstUseBanner } from "./cpu-banner.js";
 import { installCpuKernels } from "./kernels/unsorted-segment-sum-cpu.js";
 import { initTfjsNodeBackend, TFJS_NODE_BACKEND } from "./tfjs-node.js";
 
-import { BACKEND_NAMES, type BackendName } from "./names.js";
+import { BACKEND_NAMES, BackendUnavailableError, type BackendName } from "./names.js";
 
 export { BACKEND_NAMES, type BackendName };
 
@@ -45,12 +45,12 @@ const initialised = new Map<BackendName, Promise<Availability>>();
 export async function selectBackend(preferred?: BackendName): Promise<BackendSelection> {
   if (preferred !== undefined) {
     if (!BACKEND_NAMES.includes(preferred)) {
-      throw new Error(`Unknown backend "${String(preferred)}"; expected one of: ${BACKEND_NAMES.join(", ")}`);
+      throw new BackendUnavailableError(`Unknown backend "${String(preferred)}"; expected one of: ${BACKEND_NAMES.join(", ")}`);
     }
     const availability = await initialise(preferred);
     if (!availability.available) {
       const alternatives = BACKEND_NAMES.filter((name) => name !== preferred).map((name) => `"${name}"`);
-      throw new Error(
+      throw new BackendUnavailableError(
         `Backend "${preferred}" is unavailable: ${availability.why}. ` +
           `To use it, ${REMEDIES[preferred]}; or choose ${alternatives.join(" or ")}.`,
       );
@@ -71,7 +71,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendSel
   }
   const cpu = await initialise("cpu");
   if (!cpu.available) {
-    throw new Error(`No TensorFlow.js backend is usable: ${node.why}; wasm: ${wasm.why}; cpu: ${cpu.why}`);
+    throw new BackendUnavailableError(`No TensorFlow.js backend is usable: ${node.why}; wasm: ${wasm.why}; cpu: ${cpu.why}`);
   }
   await makeCurrent("cpu");
   return { name: "cpu", reason: `cpu (${node.why}; wasm unavailable: ${wasm.why})` };

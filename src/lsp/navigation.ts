@@ -1,0 +1,139 @@
+import { LSPErrorCodes, ResponseError, SymbolKind, type DocumentSymbol, type Location, type TextEdit, type WorkspaceEdit } from "vscode-languageserver/node.js";
+import type * as L from "vscode-languageserver/node.js";
+import { isNamedDecl } from "../syntax/ast.js";
+import type * as A from "../syntax/ast.js";
+import { KEYWORDS } from "../syntax/tokens.js";
+import type { FeatureSym, Sym } from "../validation/symbols.js";
+import { occurrenceAt, toLspRange, type Analysis } from "./analysis.js";
+
+export function definition(analysis: Analysis, offset: number): Location | null {
+  const occ = occurrenceAt(analysis, offset);
+  return occ ? { uri: analysis.uri, range: toLspRange(occ.sym.decl.name.range) } : null;
+}
+
+export function references(analysis: Analysis, offset: number, includeDeclaration: boolean): Location[] {
+  const occ = occurrenceAt(analysis, offset);
+  if (!occ) return [];
+  const ranges = [...(includeDeclaration ? [occ.sym.decl.name.range] : []), ...occ.sym.references.map((r) => r.range)];
+  return ranges.sort((a, b) => a.start.offset - b.start.offset).map((range) => ({ uri: analysis.uri, range: toLspRange(range) }));
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const KEYWORD_WORDS = new Set(KEYWORDS.map((k) => String(k.PATTERN).replace(/^\/|\/$/g, "")));
+
+export function prepareRename(analysis: Analysis, offset: number): { range: L.Range; placeholder: string } {
+  const occ = occurrenceAt(analysis, offset);
+  if (!occ) throw new ResponseError(LSPErrorCodes.RequestFailed, "Only a declared feature, input, expert, gate, tower or task can be renamed.");
+  return { range: toLspRange(occ.range), placeholder: occ.sym.name };
+}
+
+/** Why `newName` cannot replace `sym`'s name, or undefined when it can. */
+export function renameProblem(analysis: Analysis, sym: Sym, newName: string): string | undefined {
+  if (!IDENTIFIER.test(newName)) return `'${newName}' is not a valid name: use letters, digits and '_', not starting with a digit.`;
+  if (KEYWORD_WORDS.has(newName)) return `'${newName}' is a keyword of the language and cannot name a ${sym.kind}.`;
+  if (newName === sym.name) return undefined;
+  const clash = analysis.checked.symbols.get(newName);
+  if (clash) {
+    const at = clash.decl.name.range.start;
+    return `'${newName}' is already declared (${clash.kind} at line ${at.line}); renaming '${sym.name}' would clash with it.`;
+  }
+  for (const decl of analysis.checked.ast.decls) {
+    if (isNamedDecl(decl) && decl.kind !== "model" && decl.name.text === newName) {
+      return `'${newName}' is already declared (line ${decl.name.range.start.line}); renaming '${sym.name}' would clash with it.`;
+    }
+  }
+  return undefined;
+}
+
+export function rename(analysis: Analysis, offset: number, newName: string): WorkspaceEdit {
+  const occ = occurrenceAt(analysis, offset);
+  if (!occ) throw new ResponseError(LSPErrorCodes.RequestFailed, "Only a declared feature, input, expert, gate, tower or task can be renamed.");
+  const sym = occ.sym;
+  const problem = renameProblem(analysis, sym, newName);
+  if (problem) throw new ResponseError(LSPErrorCodes.RequestFailed, problem);
+  if (newName === sym.name) return { changes: { [analysis.uri]: [] } };
+  const edits: TextEdit[] = [sym.decl.name.range, ...sym.references.map((r) => r.range)]
+    .sort((a, b) => a.start.offset - b.start.offset)
+    .map((range) => ({ range: toLspRange(range), newText: newName }));
+  const keep = keepColumn(sym);
+  if (keep) edits.push(keep);
+  return { changes: { [analysis.uri]: edits } };
+}
+
+/**
+ * A feature without `column:` reads the column named like itself; renaming it
+ * would silently read another column, so the old column is written out.
+ */
+function keepColumn(sym: Sym): TextEdit | undefined {
+  if (sym.kind !== "feature") return undefined;
+  const call = (sym as FeatureSym).decl.ctor;
+  if (!call || call.options.some((o) => o.name.text === "column")) return undefined;
+  const args: { range: A.Range }[] = [...call.positional, ...call.options];
+  const last = args.sort((a, b) => a.range.end.offset - b.range.end.offset)[args.length - 1];
+  const at = last ? last.range.end : call.callee.range.end;
+  // After the last argument, or right after `name(` when there is none.
+  const pos = last ? { line: at.line - 1, character: at.column - 1 } : { line: at.line - 1, character: at.column };
+  return { range: { start: pos, end: pos }, newText: last ? `, column: ${sym.name}` : `column: ${sym.name}` };
+}
+
+// ── outline ─────────────────────────────────────────────────────────────
+
+const SYMBOL_KINDS: Record<A.Decl["kind"], SymbolKind> = {
+  model: SymbolKind.Module,
+  feature: SymbolKind.Field,
+  input: SymbolKind.Variable,
+  expert: SymbolKind.Class,
+  gate: SymbolKind.Operator,
+  tower: SymbolKind.Struct,
+  task: SymbolKind.Function,
+  train: SymbolKind.Namespace,
+  data: SymbolKind.Namespace,
+};
+
+/** The model is the root with every other declaration as a child; without a model the list is flat. */
+export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
+  const { ast, symbols } = analysis.checked;
+  const out: DocumentSymbol[] = [];
+  let root: DocumentSymbol | undefined;
+  for (const decl of ast.decls) {
+    const named = isNamedDecl(decl);
+    const selection = named ? decl.name.range : decl.keyword;
+    const sym = named ? symbols.get(decl.name.text) : undefined;
+    const item: DocumentSymbol = {
+      name: named ? decl.name.text || "(unnamed)" : decl.kind,
+      detail: detail(decl, sym?.decl === decl ? sym : undefined),
+      kind: SYMBOL_KINDS[decl.kind],
+      range: toLspRange(decl.range),
+      selectionRange: toLspRange(selection),
+    };
+    if (decl.kind === "model" && !root) {
+      root = { ...item, children: [] };
+      out.push(root);
+    } else out.push(item);
+  }
+  if (!root) return out;
+  // Every declaration belongs to the model whatever its place in the file;
+  // the root's range must contain its children's, so it spans the file.
+  root.children = out.filter((s) => s !== root);
+  root.range = toLspRange(ast.range);
+  return [root];
+}
+
+function detail(decl: A.Decl, sym: Sym | undefined): string {
+  const w = sym?.width !== undefined ? `, width ${sym.width}` : "";
+  switch (decl.kind) {
+    case "model":
+      return decl.description?.value ?? "model";
+    case "feature":
+      return `${decl.ctor?.callee.text ?? "feature"}${w}`;
+    case "expert":
+      return sym?.kind === "expert" && sym.count > 1 ? `expert ×${sym.count}${w}` : `expert${w}`;
+    case "task":
+      return `${decl.type?.text ?? "task"} task${decl.label ? `, label ${decl.label.column.text}` : ", latent"}`;
+    case "train":
+    case "data":
+      return `${decl.kind} block`;
+    default:
+      return `${decl.kind}${w}`;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * `mtl predict` end to end, through the compiled CLI: the output's shape and
+ * numbers, the output formats, label-free input, and damaged model folders.
+ * One small model is trained once, in `before`.
+ */
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { assertNoCrash, tempDir, type CliResult } from "../helpers/cli.js";
+import { cliFrom, repoRoot } from "../helpers/paths.js";
+import { assertOk, ESMM_TASKS, linesOf, parsePredictionCsv, parsePredictionJsonl, withoutColumns, runCliAsync } from "../helpers/train-cli.js";
+
+const cli = cliFrom(import.meta.url);
+const { dir } = tempDir("predict-cli");
+const mtl = (args: readonly string[]): Promise<CliResult> => runCliAsync(cli, args, { cwd: dir });
+const MODEL = "model";
+const VALID_ROWS = 400;
+
+let setup: CliResult[] = [];
+/** `mtl predict model --data valid.csv` to stdout, the reference the other tests compare with. */
+let reference: CliResult;
+
+/** Tests overlap two CLI runs at a time (each spends most of a second starting up). */
+describe("mtl predict", { concurrency: 2 }, () => {
+  before(async () => {
+    setup = [
+      await mtl(["generate", "esmm", "--rows", "2000", "-o", "train.csv", "--holdout", String(VALID_ROWS), "--holdout-output", "valid.csv", "--seed", "11"]),
+      await mtl(["train", join(repoRoot(), "specs", "esmm.mtl"), "--data", "train.csv", "--out", MODEL, "--epochs", "1", "--max-steps", "4", "--quiet"]),
+    ];
+    reference = await mtl(["predict", MODEL, "--data", "valid.csv"]);
+  });
+
+  function assertSetup(): void {
+    assertOk(setup[0]!, "generate");
+    assertOk(setup[1]!, "train");
+  }
+
+  /** A copy of the trained model folder, to damage. */
+  function copyOfModel(name: string): string {
+    const copy = join(dir, name);
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(join(dir, MODEL), copy, { recursive: true });
+    return copy;
+  }
+
+  /** Exit 1, nothing on stdout, one "mtl: error: ..." line naming `mentions`; no stack trace. */
+  function assertModelDirError(result: CliResult, what: string, mentions: string, also?: RegExp): string {
+    assertNoCrash(result, what);
+    assert.equal(result.status, 1, `${what}: expected exit 1, got ${result.status}\nstderr:\n${result.stderr}`);
+    assert.equal(result.stdout, "", `${what}: no predictions should be written`);
+    const lines = linesOf(result.stderr);
+    assert.equal(lines.length, 1, `${what}: expected a one-line message, got:\n${result.stderr}`);
+    assert.match(lines[0]!, /^mtl: error: /, `${what}: ${lines[0]}`);
+    assert.ok(lines[0]!.includes(mentions), `${what}: the message should name '${mentions}':\n${lines[0]}`);
+    if (also) assert.match(lines[0]!, also, `${what}: ${lines[0]}`);
+    return lines[0]!;
+  }
+
+  test("predict writes CSV to stdout: a column per task, one row per input row, probabilities with ctcvr = ctr * cvr", async () => {
+    assertSetup();
+    assertOk(reference, "predict");
+    const { header, rows } = parsePredictionCsv(reference.stdout);
+    assert.deepEqual(header, [...ESMM_TASKS], "header");
+    assert.equal(rows.length, VALID_ROWS, "one output row per input row");
+    rows.forEach((row, i) => {
+      const [ctr, cvr, ctcvr] = row as [number, number, number];
+      for (const [task, p] of [
+        ["ctr", ctr],
+        ["cvr", cvr],
+        ["ctcvr", ctcvr],
+      ] as const) {
+        assert.ok(p !== null && p >= 0 && p <= 1, `row ${i + 1}: ${task} = ${p} is not a probability`);
+      }
+      // The product is computed in float32: allow float32 rounding only.
+      const product = ctr * cvr;
+      assert.ok(Math.abs(ctcvr - product) <= 1e-6 * Math.max(product, Number.MIN_VALUE), `row ${i + 1}: ctcvr ${ctcvr} != ctr ${ctr} * cvr ${cvr} = ${product}`);
+    });
+    // A trained model does not give every row the same score.
+    assert.ok(new Set(rows.map((r) => r[0])).size > 1, "every row got the same ctr");
+  });
+
+  test("predict -o out.jsonl writes JSONL with the same numbers as the CSV, atomically", async () => {
+    assertSetup();
+    mkdirSync(join(dir, "jsonl-out"), { recursive: true });
+    const result = await mtl(["predict", MODEL, "--data", "valid.csv", "-o", join("jsonl-out", "out.jsonl")]);
+    assertOk(result, "predict -o out.jsonl");
+    assert.equal(result.stdout, "", "with -o nothing goes to stdout");
+    assert.deepEqual(readdirSync(join(dir, "jsonl-out")), ["out.jsonl"], "only the output file, no temp file left behind");
+    const records = parsePredictionJsonl(readFileSync(join(dir, "jsonl-out", "out.jsonl"), "utf8"));
+    const { rows } = parsePredictionCsv(reference.stdout);
+    assert.equal(records.length, rows.length, "one record per input row");
+    records.forEach((r, i) => {
+      assert.deepEqual(Object.keys(r), [...ESMM_TASKS], `record ${i + 1}: keys`);
+      assert.deepEqual(
+        ESMM_TASKS.map((t) => r[t]),
+        rows[i],
+        `record ${i + 1}: JSONL and CSV outputs differ`,
+      );
+    });
+  });
+
+  test("predict --output-format jsonl writes JSONL to stdout", async () => {
+    assertSetup();
+    const result = await mtl(["predict", MODEL, "--data", "valid.csv", "--output-format", "jsonl"]);
+    assertOk(result, "predict --output-format jsonl");
+    const records = parsePredictionJsonl(result.stdout);
+    const { rows } = parsePredictionCsv(reference.stdout);
+    assert.deepEqual(
+      records.map((r) => ESMM_TASKS.map((t) => r[t])),
+      rows,
+      "the JSONL on stdout should hold the CSV's numbers",
+    );
+  });
+
+  test("predict on rows without the label and ground-truth columns gives the same scores", async () => {
+    assertSetup();
+    const unlabelled = withoutColumns(readFileSync(join(dir, "valid.csv"), "utf8"), ["click", "purchase", "amount", "true_ctr", "true_cvr", "true_ctcvr", "true_amount", "buy_if_clicked"]);
+    assert.equal(unlabelled.split("\n")[0], "user_id,item_id,category,price,user_age");
+    writeFileSync(join(dir, "unlabelled.csv"), unlabelled);
+    const result = await mtl(["predict", MODEL, "--data", "unlabelled.csv"]);
+    assertOk(result, "predict without labels");
+    assert.equal(result.stdout, reference.stdout, "labels must not change the predictions");
+  });
+
+  test("predict refuses a model folder whose weights file was truncated, naming the file", async () => {
+    assertSetup();
+    const copy = copyOfModel("model-truncated");
+    const weights = readdirSync(copy).filter((f) => f.endsWith(".bin"));
+    assert.equal(weights.length, 1, `expected one weights file, got ${weights.join(", ")}`);
+    truncateSync(join(copy, weights[0]!), 1000);
+    assertModelDirError(await mtl(["predict", "model-truncated", "--data", "valid.csv"]), "truncated weights", weights[0]!, /truncated/);
+  });
+
+  test("predict refuses a model folder whose encoding.json was edited, naming the file", async () => {
+    assertSetup();
+    const copy = copyOfModel("model-edited");
+    const path = join(copy, "encoding.json");
+    const text = readFileSync(path, "utf8");
+    // Same length, different statistics: only the checksum can tell.
+    const edited = text.replace(/"mean": (-?)(\d)/, (_m, sign: string, d: string) => `"mean": ${sign}${(Number(d) + 1) % 10}`);
+    assert.notEqual(edited, text, "encoding.json should have a mean to edit");
+    assert.equal(edited.length, text.length);
+    writeFileSync(path, edited);
+    assertModelDirError(await mtl(["predict", "model-edited", "--data", "valid.csv"]), "edited encoding.json", "encoding.json");
+  });
+
+  test("predict refuses a model folder without manifest.json, naming the file", async () => {
+    assertSetup();
+    const copy = copyOfModel("model-no-manifest");
+    rmSync(join(copy, "manifest.json"));
+    assertModelDirError(await mtl(["predict", "model-no-manifest", "--data", "valid.csv"]), "missing manifest", "manifest.json", /missing/);
+  });
+
+  test("predict with something that is not a model folder fails clearly", async () => {
+    assertSetup();
+    mkdirSync(join(dir, "not-a-model"), { recursive: true });
+    writeFileSync(join(dir, "not-a-model", "notes.txt"), "hello\n");
+    const cases: [string, string][] = [
+      ["not-a-model", "a folder of other files"],
+      ["valid.csv", "a data file"],
+      ["no-such-folder", "a path that does not exist"],
+    ];
+    const results = await Promise.all(cases.map(([target]) => mtl(["predict", target, "--data", "valid.csv"])));
+    cases.forEach(([target, what], i) => {
+      const line = assertModelDirError(results[i]!, `predict on ${what}`, target);
+      assert.match(line, /mtl train/, `${what}: the message should say a model folder comes from 'mtl train':\n${line}`);
+    });
+  });
+
+  test("predict that stops on a bad row leaves no output file and no temp file", async () => {
+    assertSetup();
+    const lines = readFileSync(join(dir, "valid.csv"), "utf8").split("\n");
+    lines[5] += ",extra";
+    writeFileSync(join(dir, "bad-valid.csv"), lines.join("\n"));
+    mkdirSync(join(dir, "failed-out"), { recursive: true });
+    const result = await mtl(["predict", MODEL, "--data", "bad-valid.csv", "-o", join("failed-out", "out.csv")]);
+    assertNoCrash(result, "predict on a bad row");
+    assert.equal(result.status, 1, `expected exit 1:\n${result.stderr}`);
+    assert.match(result.stderr, /^bad-valid\.csv:6: error: /m);
+    assert.deepEqual(readdirSync(join(dir, "failed-out")), [], "no partial output and no temp file");
+  });
+});
