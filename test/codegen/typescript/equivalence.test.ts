@@ -6,7 +6,7 @@
  * weight names must match, and scores must agree within 1e-6.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -61,10 +61,17 @@ train {
 }
 `;
 
-const SPECS: { name: string; text: () => string }[] = [
-  ...["esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl"].map((name) => ({ name, text: () => readFileSync(join(repoRoot(), "specs", name), "utf8") })),
+/** Every example spec (census-mmoe on the shared census rows, the others on synthetic impressions), plus one with sequences and vocabularies. */
+const SPECS: { name: string; text: () => string; census?: boolean }[] = [
+  ...["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl"].map((name) => ({
+    name,
+    text: () => readFileSync(join(repoRoot(), "specs", name), "utf8"),
+    census: name === "census-mmoe.mtl",
+  })),
   { name: "seq-vocab.mtl", text: () => SEQ_VOCAB_SPEC },
 ];
+
+
 
 const ROOT = join(repoRoot(), ".build-codegen-tmp", "equivalence");
 const quiet: TrainEvents = { fitted() {}, epochStart() {}, step() {}, epochEnd() {} };
@@ -100,6 +107,19 @@ const data = (async () => {
   return { train, valid };
 })();
 
+/** The census head rows as shipped (headerless, padded, `?`), split 1,500 / 391. */
+const censusData = (async () => {
+  await data;
+  const head = join(repoRoot(), "..", "shared", "data", "census-income-kdd", "census-income.data.head-1891rows");
+  assert.ok(existsSync(head), `the shared census data should be at ${head}`);
+  const lines = readFileSync(head, "utf8").split("\n").filter((l) => l.trim() !== "");
+  const train = join(ROOT, "census-train.csv");
+  const valid = join(ROOT, "census-valid.csv");
+  writeFileSync(train, lines.slice(0, 1500).join("\n") + "\n");
+  writeFileSync(valid, lines.slice(1500).join("\n") + "\n");
+  return { train, valid };
+})();
+
 /** The generated module's exports, as the test uses them. */
 interface Generated {
   buildModel(): tf.LayersModel;
@@ -129,9 +149,9 @@ function topology(model: tf.LayersModel): { layers: string[]; weights: string[] 
 }
 
 const trained = (async () => {
-  const { train, valid } = await data;
   const out: { name: string; ir: ModelIR; dir: string; module: string }[] = [];
   for (const spec of SPECS) {
+    const { train, valid } = await (spec.census ? censusData : data);
     const result = compileSource(spec.text(), spec.name);
     assert.ok(result.ir, `${spec.name}: ${result.diagnostics.map((d) => d.message).join("; ")}`);
     const ir = result.ir;
@@ -163,7 +183,7 @@ const trained = (async () => {
 
 for (const spec of SPECS) {
   test(`${spec.name}: the generated module encodes, builds, loads and predicts like mtl`, async () => {
-    const { valid } = await data;
+    const { valid } = await (spec.census ? censusData : data);
     const entry = (await trained).find((m) => m.name === spec.name)!;
     const loaded = await loadModelDir(entry.dir);
     const ir = loaded.ir;
