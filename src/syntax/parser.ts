@@ -174,7 +174,7 @@ class MtlParser extends CstParser {
 
   private arg = this.RULE("arg", () => {
     this.OR([
-      { GATE: () => this.LA(2).tokenType === T.Colon, ALT: () => this.SUBRULE(this.namedValue) },
+      { ALT: () => this.SUBRULE(this.namedValue) },
       { ALT: () => this.SUBRULE(this.value) },
     ]);
   });
@@ -185,7 +185,7 @@ class MtlParser extends CstParser {
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.Star) },
       { ALT: () => this.SUBRULE(this.list) },
-      { GATE: () => this.LA(2).tokenType === T.LParen, ALT: () => this.SUBRULE(this.call) },
+      { ALT: () => this.SUBRULE(this.call) },
       { ALT: () => this.CONSUME(T.Identifier) },
     ]);
   });
