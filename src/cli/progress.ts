@@ -18,7 +18,9 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
   const log = (line: string) => {
     if (!options.quiet) out.write(line + "\n");
   };
-  const rate = () => Math.round(rows / Math.max((Date.now() - started) / 1000, 1e-3));
+  let lastStep = 0;
+  // Training speed only: the epoch's evaluation comes after the last step.
+  const rate = () => Math.round(rows / Math.max(((lastStep || Date.now()) - started) / 1000, 1e-3));
   let reported = 0;
   return {
     skipped(error) {
@@ -30,6 +32,7 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
     },
     epochStart(epoch, epochs, total) {
       started = Date.now();
+      lastStep = 0;
       rows = 0;
       running = NaN;
       epochLabel = `epoch ${epoch}/${epochs}`;
@@ -43,6 +46,7 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
     },
     step(n, losses) {
       rows += n;
+      lastStep = Date.now();
       running = Number.isNaN(running) ? losses.total : 0.98 * running + 0.02 * losses.total;
       bar?.update(rows, { speed: rate().toLocaleString("en-US"), loss: running.toFixed(4) });
     },
