@@ -72,7 +72,7 @@ async function runDemo(options: DemoCliOptions): Promise<number> {
     events.stop();
   }
   await reportEntireSpace(modelDir, validFile);
-  process.stdout.write(`\nmodel saved in ${modelDir}; try:\n  mtl predict ${modelDir} --data ${validFile} | head\n`);
+  process.stdout.write(`\nmodel saved in ${modelDir}; try:\n  npx mtl predict ${modelDir} --data ${validFile} | head\n`);
   return EXIT_OK;
 }
 
