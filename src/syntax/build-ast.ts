@@ -43,38 +43,47 @@ function buildDecl(node: CstNode): A.Decl | undefined {
   }
   const name = nameOf(token(node, "name"));
   if (!name) return undefined;
-  const base = { name, range, keyword };
+  // Plain literals with every property present: objects built by spreading
+  // optional parts get different shapes per declaration, which makes every
+  // later read of the AST slow on large specs.
+  const call = firstNodeOf(node, "call");
+  const expr = call ? buildCall(call) : undefined;
   switch (node.name) {
     case "modelDecl": {
       const description = token(node, "description");
-      return { kind: "model", ...base, ...(description && { description: stringValue(description) }) };
+      return { kind: "model", name, range, keyword, description: description ? stringValue(description) : undefined };
     }
     case "featureDecl":
-      return { kind: "feature", ...base, ...withCall("ctor", node) };
+      return { kind: "feature", name, range, keyword, ctor: expr };
     case "inputDecl":
-      return { kind: "input", ...base, ...withCall("expr", node) };
+      return { kind: "input", name, range, keyword, expr };
     case "towerDecl":
-      return { kind: "tower", ...base, ...withCall("expr", node) };
+      return { kind: "tower", name, range, keyword, expr };
     case "expertDecl": {
       const count = token(node, "count");
-      return { kind: "expert", ...base, ...withCall("expr", node), ...(count && { count: numberValue(count) }) };
+      return { kind: "expert", name, range, keyword, expr, count: count ? numberValue(count) : undefined };
     }
     case "gateDecl":
-      return { kind: "gate", ...base, ...withCall("expr", node), over: tokens(node, "over").map(nameOf).filter(isDefined) };
+      return { kind: "gate", name, range, keyword, expr, over: tokens(node, "over").map(nameOf).filter(isDefined) };
     case "taskDecl":
-      return buildTask(node, base);
+      return buildTask(node, name, range, keyword);
     default:
       return undefined;
   }
 }
 
-function buildTask(node: CstNode, base: { name: A.Name; range: A.Range; keyword: A.Range }): A.TaskDecl {
-  const type = nameOf(token(node, "type"));
+function buildTask(node: CstNode, name: A.Name, range: A.Range, keyword: A.Range): A.TaskDecl {
   const task: A.TaskDecl = {
     kind: "task",
-    ...base,
-    ...(type && { type }),
+    name,
+    range,
+    keyword,
+    type: nameOf(token(node, "type")),
     factors: tokens(node, "factor").map(nameOf).filter(isDefined),
+    label: undefined,
+    where: undefined,
+    weight: undefined,
+    loss: undefined,
     repeatedClauses: [],
   };
   for (const clause of nodes(node, "taskClause")) {
@@ -105,11 +114,6 @@ function buildTask(node: CstNode, base: { name: A.Name; range: A.Range; keyword:
     }
   }
   return task;
-}
-
-function withCall<K extends string>(key: K, node: CstNode): { [P in K]?: A.CallValue } {
-  const call = firstNodeOf(node, "call");
-  return (call ? { [key]: buildCall(call) } : {}) as { [P in K]?: A.CallValue };
 }
 
 function buildCall(node: CstNode): A.CallValue {

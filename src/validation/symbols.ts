@@ -88,19 +88,20 @@ export function describeKinds(kinds: readonly RefKind[]): string {
 }
 
 export function newSym(decl: Exclude<A.NamedDecl, A.ModelDecl>): Sym {
-  const base = { name: decl.name.text, references: [], deps: [] };
+  // Plain literals (no spread): symbols are created for every declaration of large specs.
+  const name = decl.name.text;
   switch (decl.kind) {
     case "feature":
-      return { ...base, kind: "feature", decl, options: {}, column: decl.name.text, columnRange: decl.name.range, usedByStar: false };
+      return { name, references: [], deps: [], kind: "feature", decl, options: {}, column: name, columnRange: decl.name.range, usedByStar: false };
     case "input":
-      return { ...base, kind: "input", decl, inputs: [] };
+      return { name, references: [], deps: [], kind: "input", decl, inputs: [] };
     case "expert":
-      return { ...base, kind: "expert", decl, count: 1, options: {} };
+      return { name, references: [], deps: [], kind: "expert", decl, count: 1, options: {} };
     case "tower":
-      return { ...base, kind: "tower", decl, options: {} };
+      return { name, references: [], deps: [], kind: "tower", decl, options: {} };
     case "gate":
-      return { ...base, kind: "gate", decl, experts: [] };
+      return { name, references: [], deps: [], kind: "gate", decl, experts: [] };
     case "task":
-      return { ...base, kind: "task", decl, factors: [] };
+      return { name, references: [], deps: [], kind: "task", decl, factors: [] };
   }
 }
