@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { assertNoCrash, assertUsageError, runCli, tempDir } from "../helpers/cli.js";
+import { cliFrom, repoRoot } from "../helpers/paths.js";
+
+const CLI = cliFrom(import.meta.url);
+const ESMM = join(repoRoot(), "specs", "esmm.mtl");
+
+test("compile --target ts prints a typed module with the predict API", () => {
+  const result = runCli(CLI, ["compile", ESMM, "--target", "ts"]);
+  assertNoCrash(result, "ts");
+  assert.equal(result.status, 0, result.stderr);
+  for (const part of ['from "@tensorflow/tfjs"', "export interface Input", "export interface Output", "export function buildModel", "export async function loadWeights", "export function predict"]) {
+    assert.ok(result.stdout.includes(part), `missing ${part}`);
+  }
+  const node = runCli(CLI, ["compile", ESMM, "--target", "ts", "--tfjs-node"]);
+  assert.ok(node.stdout.includes('from "@tensorflow/tfjs-node"'));
+});
+
+test("compile --target svg and dot write pictures; --model must be a trained model folder", () => {
+  const dir = tempDir("targets");
+  const svg = join(dir.dir, "esmm.svg");
+  const result = runCli(CLI, ["compile", ESMM, "--target", "svg", "-o", svg]);
+  assert.equal(result.status, 0, result.stderr);
+  const text = readFileSync(svg, "utf8");
+  assert.match(text, /<svg[\s>]/);
+  for (const name of ["ctr", "cvr", "ctcvr", "user_id"]) assert.ok(text.includes(name), name);
+  const dot = runCli(CLI, ["compile", ESMM, "--emit", "dot"]);
+  assert.match(dot.stdout, /^digraph /);
+  assertUsageError(runCli(CLI, ["compile", ESMM, "--target", "ts", "--model", join(dir.dir, "nowhere")]), "--model without a model", /encoding\.json/);
+});
