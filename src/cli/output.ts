@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { outputError } from "../data/writers/temp-file.js";
 import { UsageError } from "./exit-codes.js";
 
 /** Whether to colour human output: a terminal, and no NO_COLOR (https://no-color.org). */
@@ -20,8 +21,6 @@ export function emit(text: string, file: string | undefined): void {
     mkdirSync(dirname(file), { recursive: true });
     writeFileAtomic(file, data);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EISDIR" ? "it is a directory" : code === "ENOTDIR" ? "a parent of it is a file" : code === "ENOSPC" ? "the disk is full" : (error as Error).message;
-    throw new UsageError(`cannot write '${file}': ${why}`);
+    throw new UsageError(`cannot write '${file}': ${outputError(file, error).message}`);
   }
 }

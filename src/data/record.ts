@@ -1,3 +1,5 @@
+import type { DataIR } from "../ir/types.js";
+
 /**
  * What the readers hand to the encoder: one record of raw field values, with
  * the place it came from so that any later error can name the row.
@@ -12,15 +14,11 @@ export interface RawRecord {
   fields: Record<string, RawValue>;
 }
 
-/** How to read one data file; the spec's data section, overridable from the command line. */
-export interface ReadOptions {
-  format: "csv" | "jsonl" | "parquet";
-  header: boolean;
-  delimiter: string;
-  trim: boolean;
-  missing: string[];
-  columns: string[] | null;
-}
+/**
+ * How to read one data file: the spec's data section (the same fields),
+ * overridable from the command line.
+ */
+export type ReadOptions = DataIR;
 
 /**
  * A problem with the data, located as precisely as the format allows.
