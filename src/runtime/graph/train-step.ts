@@ -3,6 +3,11 @@
  * src/runtime/loss plus the L2 penalty, gradients, update. Every tensor a step
  * creates is released before it returns; only the optimizer's slots (created
  * on the first step) and the uncertainty log-variances persist.
+ *
+ * Embedding tables train sparsely when they can (sparse-embeddings.ts): only
+ * the rows a batch reads get gradients and updates. `{ sparse: false }`
+ * keeps every table on the dense optimiser; the two paths give the same
+ * losses and gradients (test/runtime/graph/sparse-embeddings.test.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { computeLoss } from "../loss/compute-loss.js";
@@ -12,6 +17,8 @@ import type { BuiltModel } from "./build-model.js";
 import { seedDropoutForStep } from "./dropout-seeds.js";
 import { forward, type FeatureTensors } from "./forward.js";
 import { createOptimizer } from "./optimizer.js";
+import { SparseEmbeddings } from "./sparse-embeddings.js";
+import { exportStepState, importStepState, type TrainStepState } from "./step-state.js";
 
 export interface TrainBatch extends LossBatch {
   /** Feature tensors by feature name (see modelInputs for accepted shapes). */
@@ -36,18 +43,30 @@ export interface TrainStep {
   readonly uncertainty: UncertaintyWeights | null;
   /** Steps run so far; also the index the next step's dropout seeds derive from. */
   readonly steps: number;
+  /** True when the embedding tables train sparsely (see sparse-embeddings.ts). */
+  readonly sparse: boolean;
+  /** Everything the steps so far changed: weights, optimiser slots, log-variances, step count. */
+  exportState(): Promise<TrainStepState>;
+  /** Puts back what exportState returned, for the same spec. */
+  importState(state: TrainStepState): Promise<void>;
   /** Releases the optimizer's slots and the log-variances (not the model). */
   dispose(): void;
 }
 
-export function createTrainStep(
-  built: BuiltModel,
-  optimizer: tf.Optimizer = createOptimizer(built.ir.train.optimizer),
-): TrainStep {
+export interface TrainStepOptions {
+  optimizer?: tf.Optimizer;
+  /** Train embedding tables sparsely where possible (default true). */
+  sparse?: boolean;
+}
+
+export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {}): TrainStep {
   const { ir, trainingModel } = built;
+  const optimizer = options.optimizer ?? createOptimizer(ir.train.optimizer);
   const uncertainty = ir.train.weighting === "uncertainty" ? createUncertaintyWeights(ir) : null;
-  const variables: tf.Variable[] = [
-    ...trainingModel.trainableWeights.map((w) => w.read() as tf.Variable),
+  const sparse = options.sparse === false ? null : SparseEmbeddings.create(built, ir.train.optimizer);
+  const tableVariables = new Set(sparse?.tableVariables ?? []);
+  const denseVariables: tf.Variable[] = [
+    ...trainingModel.trainableWeights.map((w) => w.read() as tf.Variable).filter((v) => !tableVariables.has(v)),
     ...(uncertainty === null ? [] : Object.values(uncertainty.variables)),
   ];
   const kernels = denseKernels(trainingModel);
@@ -62,19 +81,28 @@ export function createTrainStep(
 
   function run(batch: TrainBatch): StepLosses {
     const restoreSeeds = seedDropoutForStep(trainingModel, built.dropoutSeeds, steps);
+    const lookup = sparse?.prepare(batch.inputs);
     // Scalars to report, kept past the tidy that variableGrads runs `f` in.
     const reported: tf.Tensor[] = [];
     let taskNames: string[] = [];
     try {
+      const inputs = lookup?.inputs ?? batch.inputs;
+      const variables = lookup === undefined ? denseVariables : [...denseVariables, ...lookup.variables];
       const { value, grads } = tf.variableGrads(() => {
-        const outputs = forward(built, batch.inputs, true);
+        const outputs = forward(built, inputs, true);
         const loss = computeLoss(ir, outputs, batch, uncertainty ?? undefined);
         const l2 = l2Penalty();
         taskNames = Object.keys(loss.perTask);
         reported.push(...taskNames.map((t) => tf.keep(loss.perTask[t]!)), tf.keep(l2));
         return tf.add(loss.total, l2) as tf.Scalar;
       }, variables);
-      optimizer.applyGradients(grads);
+      if (lookup !== undefined) {
+        sparse!.update(grads, steps + 1);
+        const tableGrads = new Set(lookup.variables.map((v) => v.name));
+        optimizer.applyGradients(Object.fromEntries(Object.entries(grads).filter(([name]) => !tableGrads.has(name))));
+      } else {
+        optimizer.applyGradients(grads);
+      }
       const numbers = tf.tidy(() => tf.stack([value, ...reported]).dataSync());
       tf.dispose([value, grads]);
       const result: StepLosses = {
@@ -90,6 +118,7 @@ export function createTrainStep(
       return result;
     } finally {
       tf.dispose(reported);
+      lookup?.release();
       restoreSeeds();
       steps++;
     }
@@ -99,8 +128,13 @@ export function createTrainStep(
     run,
     optimizer,
     uncertainty,
+    sparse: sparse !== null,
     get steps() {
       return steps;
+    },
+    exportState: () => exportStepState({ model: trainingModel, optimizer, uncertainty, sparse, steps }),
+    async importState(state) {
+      steps = await importStepState({ model: trainingModel, optimizer, uncertainty, sparse }, state);
     },
     dispose() {
       optimizer.dispose();

@@ -137,7 +137,7 @@ test("every optimizer of the IR trains", () => {
     ir.train.optimizer = config;
     const built = buildModel(ir);
     const before = built.model.getLayer("task_ctr_head").getWeights()[0]!.dataSync().slice();
-    const step = createTrainStep(built, optimizer);
+    const step = createTrainStep(built, { optimizer });
     const losses = [0, 1, 2].map(() => step.run(batch).total);
     for (const l of losses) assert.ok(Number.isFinite(l), `${className}: ${l}`);
     const after = built.model.getLayer("task_ctr_head").getWeights()[0]!.dataSync();

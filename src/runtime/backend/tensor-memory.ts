@@ -1,0 +1,69 @@
+/**
+ * Writable access to a float32 tensor's own storage, for updating a few rows
+ * of a large embedding table in place. TF.js has no in-place scatter: every
+ * functional update of a 100,000-row table copies the whole table, which is
+ * exactly the cost sparse updates exist to avoid.
+ *
+ * Only the wasm and cpu backends keep tensor data where JavaScript can reach
+ * it; for any other backend (tfjs-node) `writableRows` returns null and the
+ * caller takes the ordinary dense path.
+ *
+ * Writing in place is only sound while no other tensor shares the storage:
+ * TF.js shares data between a variable and the tensor it was created or
+ * assigned from, and between a tensor and its reshapes and clones. Callers
+ * check `sharesStorage` before each write and call `ownStorage` when needed.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+interface WasmLike {
+  dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } | undefined };
+  wasm: { HEAPU8: Uint8Array };
+}
+
+interface CpuLike {
+  data: { get(dataId: object): { values?: unknown; refCount: number } | undefined };
+}
+
+/** The backends whose tensor memory `writableRows` can reach. */
+export function supportsInPlaceWrites(): boolean {
+  const name = tf.getBackend();
+  return name === "wasm" || name === "cpu";
+}
+
+/**
+ * A Float32Array aliasing `tensor`'s storage, or null when the current backend
+ * does not expose it. The view is only valid until the next TF.js call that
+ * may allocate (wasm memory can grow and move), so take it right before use.
+ */
+export function writableRows(tensor: tf.Tensor): Float32Array | null {
+  if (tensor.dtype !== "float32") return null;
+  const backend = tf.engine().backend as unknown;
+  const dataId = tensor.dataId as object;
+  switch (tf.getBackend()) {
+    case "wasm": {
+      const wasm = backend as WasmLike;
+      const entry = wasm.dataIdMap.get(dataId);
+      if (entry === undefined || typeof entry.memoryOffset !== "number") return null;
+      return new Float32Array(wasm.wasm.HEAPU8.buffer, entry.memoryOffset, tensor.size);
+    }
+    case "cpu": {
+      const entry = (backend as CpuLike).data.get(dataId);
+      const values = entry?.values;
+      return values instanceof Float32Array && values.length === tensor.size ? values : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** True when another tensor (a clone, a reshape, an assigned value) reads `tensor`'s storage. */
+export function sharesStorage(tensor: tf.Tensor): boolean {
+  return tf.engine().backend.refCount(tensor.dataId) > 1;
+}
+
+/** Gives `variable` storage that no other tensor shares (a copy of its value). */
+export function ownStorage(variable: tf.Variable): void {
+  const copy = tf.tensor(Float32Array.from(variable.dataSync()), variable.shape, "float32");
+  variable.assign(copy);
+  copy.dispose();
+}

@@ -1,0 +1,219 @@
+/**
+ * Sparse training of the embedding tables.
+ *
+ * Per step and table: the distinct rows the batch reads are gathered into a
+ * small variable, the batch's ids are renumbered to index it, and the table's
+ * Embedding layer reads the small variable for the duration of the step. The
+ * gradient then has one row per distinct id instead of one per table row, and
+ * sparse-update.ts applies the optimiser to those rows, writing them into the
+ * table's storage in place (backend/tensor-memory.ts). The model's weights
+ * are therefore always current: nothing needs syncing before evaluation or
+ * saving.
+ *
+ * Used when the optimiser has a sparse form and the backend exposes tensor
+ * memory (wasm, cpu); otherwise the train step keeps the dense path.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { FeatureIR, OptimizerIR, TableIR } from "../../ir/types.js";
+import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
+import type { BuiltModel } from "./build-model.js";
+import type { FeatureTensors } from "./forward.js";
+import { names } from "./names.js";
+import { sparseRule, type SparseRule } from "./sparse-update.js";
+
+/** What one step needs: renumbered ids, the small variables, and how to undo the swap. */
+export interface SparseLookup {
+  /** The batch's feature tensors with every table's ids renumbered (new tensors; dispose). */
+  inputs: FeatureTensors;
+  /** One small trainable variable per table, [distinct rows, dim]. */
+  variables: tf.Variable[];
+  /** Points the Embedding layers back at their tables and releases the step's tensors. */
+  release(): void;
+}
+
+/** Optimiser slots of one table, for checkpoints. */
+export interface SparseSlots {
+  table: string;
+  slots: Float32Array[];
+}
+
+interface LayerVariableLike {
+  val: unknown;
+}
+
+interface Table {
+  readonly ir: TableIR;
+  readonly features: readonly FeatureIR[];
+  /** The Embedding layer's weight holder, whose `val` is swapped per step. */
+  readonly holder: LayerVariableLike;
+  readonly variable: tf.Variable;
+  /** Optimiser slots, one table-sized array each. */
+  slots: Float32Array[];
+  /** Per step: the distinct rows read, in the order of the small variable. */
+  rows: Int32Array;
+  small: tf.Variable | null;
+}
+
+let instances = 0;
+
+export class SparseEmbeddings {
+  private readonly scope = `sparse_${instances++}`;
+  private readonly tables: Table[];
+  /** table row -> position in the step's small variable, -1 when not read; reset after use. */
+  private readonly position: Int32Array;
+
+  private constructor(
+    built: BuiltModel,
+    private readonly rule: SparseRule,
+  ) {
+    const { ir } = built;
+    this.tables = ir.tables
+      .map((table) => ({ table, features: ir.features.filter((f) => f.kind !== "numeric" && f.table === table.name) }))
+      .filter(({ features }) => features.length > 0)
+      .map(({ table, features }) => {
+        const holder = embeddingHolder(built, table);
+        return {
+          ir: table,
+          features,
+          holder,
+          variable: holder.val as tf.Variable,
+          slots: Array.from({ length: rule.slots }, () => new Float32Array(table.rows * table.dim).fill(rule.initialSlot)),
+          rows: new Int32Array(0),
+          small: null,
+        };
+      });
+    this.position = new Int32Array(Math.max(0, ...this.tables.map((t) => t.ir.rows))).fill(-1);
+  }
+
+  /** Sparse training for `built` under `optimizer`, or null when the dense path must be used. */
+  static create(built: BuiltModel, optimizer: OptimizerIR): SparseEmbeddings | null {
+    const rule = sparseRule(optimizer);
+    if (rule === null || !supportsInPlaceWrites() || built.ir.tables.length === 0) return null;
+    return new SparseEmbeddings(built, rule);
+  }
+
+  /** The tables' full variables, which the dense optimiser must leave alone. */
+  get tableVariables(): readonly tf.Variable[] {
+    return this.tables.map((t) => t.variable);
+  }
+
+  prepare(inputs: FeatureTensors): SparseLookup {
+    const renumbered: FeatureTensors = { ...inputs };
+    const created: tf.Tensor[] = [];
+    for (const table of this.tables) {
+      const ids = table.features.map((f) => {
+        const t = inputs[f.name];
+        if (t === undefined) throw new Error(`no input tensor for feature '${f.name}'`);
+        return { name: f.name, shape: t.shape, values: t.dataSync(), padded: f.kind === "sequence" };
+      });
+      table.rows = this.distinctRows(table.ir.rows, ids);
+      for (const { name, shape, values, padded } of ids) {
+        const t = tf.tensor(this.renumber(values, table.ir.rows, padded), shape, "int32");
+        renumbered[name] = t;
+        created.push(t);
+      }
+      this.clearPositions(table.rows);
+      table.small = tf.tidy(() =>
+        tf.variable(tf.gather(table.variable, tf.tensor1d(table.rows, "int32")), true, `${this.scope}/${names.embedding(table.ir.name)}`),
+      );
+      table.holder.val = table.small;
+    }
+    return {
+      inputs: renumbered,
+      variables: this.tables.map((t) => t.small!),
+      release: () => {
+        for (const table of this.tables) {
+          table.holder.val = table.variable;
+          table.small?.dispose();
+          table.small = null;
+        }
+        tf.dispose(created);
+      },
+    };
+  }
+
+  /** Applies the optimiser to the rows read this step; `step` counts from 1. Call before release(). */
+  update(grads: tf.NamedTensorMap, step: number): void {
+    for (const table of this.tables) {
+      const grad = grads[table.small!.name];
+      if (grad === undefined) continue; // the table did not reach the loss
+      const values = grad.dataSync() as Float32Array;
+      if (sharesStorage(table.variable)) ownStorage(table.variable);
+      const storage = writableRows(table.variable);
+      if (storage === null) throw new Error(`cannot write the rows of table '${table.ir.name}' on backend '${tf.getBackend()}'`);
+      this.rule.apply(storage, table.slots, { rows: table.rows, values }, table.ir.dim, step);
+    }
+  }
+
+  slots(): SparseSlots[] {
+    return this.tables.map((t) => ({ table: t.ir.name, slots: t.slots }));
+  }
+
+  restoreSlots(saved: readonly SparseSlots[]): void {
+    for (const table of this.tables) {
+      const entry = saved.find((s) => s.table === table.ir.name);
+      const size = table.ir.rows * table.ir.dim;
+      if (entry === undefined || entry.slots.length !== this.rule.slots || entry.slots.some((s) => s.length !== size)) {
+        throw new Error(`the saved optimiser state does not fit table '${table.ir.name}' (${table.ir.rows} x ${table.ir.dim})`);
+      }
+      table.slots = entry.slots.map((s) => Float32Array.from(s));
+    }
+  }
+
+  /** The distinct rows all of a table's features read, in first-seen order. */
+  private distinctRows(rows: number, features: readonly { values: ArrayLike<number>; padded: boolean }[]): Int32Array {
+    const out: number[] = [];
+    for (const { values, padded } of features) {
+      for (let i = 0; i < values.length; i++) {
+        const row = rowOf(values[i]!, rows, padded);
+        if (row >= 0 && this.position[row] === -1) {
+          this.position[row] = out.length;
+          out.push(row);
+        }
+      }
+    }
+    // A batch of only padded sequences still needs one row for the clamped lookups.
+    if (out.length === 0) {
+      this.position[0] = 0;
+      out.push(0);
+    }
+    return Int32Array.from(out);
+  }
+
+  /**
+   * Ids as positions in the small variable. Sequence padding (negative ids)
+   * stays negative, since the pooling layer masks on it; any other id is
+   * clamped into the table as ClampIds does on the dense path.
+   */
+  private renumber(ids: ArrayLike<number>, rows: number, padded: boolean): Int32Array {
+    const out = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const row = rowOf(ids[i]!, rows, padded);
+      out[i] = row < 0 ? -1 : this.position[row]!;
+    }
+    return out;
+  }
+
+  private clearPositions(rows: Int32Array): void {
+    for (let i = 0; i < rows.length; i++) this.position[rows[i]!] = -1;
+  }
+}
+
+/**
+ * The table row an id reads, as ClampIds and the Embedding layer resolve it
+ * on the dense path; -1 for sequence padding, which the pooling masks out.
+ */
+function rowOf(id: number, rows: number, padded: boolean): number {
+  if (id < 0) return padded ? -1 : 0;
+  return id < rows ? id : rows - 1;
+}
+
+/** The weight holder of a table's Embedding layer; its `val` is the TF.js variable. */
+function embeddingHolder(built: BuiltModel, table: TableIR): LayerVariableLike {
+  const layer = built.trainingModel.getLayer(names.embedding(table.name));
+  const holder = layer.weights[0] as unknown as LayerVariableLike | undefined;
+  if (holder === undefined || !(holder.val instanceof tf.Variable)) {
+    throw new Error(`the Embedding layer of table '${table.name}' holds no variable where expected; the TF.js layers internals changed`);
+  }
+  return holder;
+}

@@ -1,0 +1,115 @@
+/**
+ * Optimiser updates of the embedding rows a batch touched, and of no others.
+ *
+ * Dense updates of a 100,000 x 16 table touch 1.6 million values per step
+ * for the 1,024 rows a batch reads. The rules below apply the optimiser's own
+ * formula (as TF.js writes it, so that a row updated here gets the value the
+ * dense optimiser would give it) to the touched rows only:
+ *
+ *   sgd      exactly the dense update: an untouched row has zero gradient.
+ *   adagrad  exactly the dense update too: a zero gradient changes neither
+ *            the accumulator nor the row.
+ *   adam     "lazy Adam" (TensorFlow's LazyAdamOptimizer): moments of a row
+ *            decay only when the row is read, while dense Adam keeps moving
+ *            untouched rows on stale momentum. The bias correction uses the
+ *            global step, as dense Adam does. Identical to dense Adam on the
+ *            first step, and on every row a batch touches at every step.
+ * Momentum SGD and RMSprop have no such accepted sparse form; tables then
+ * take the dense path.
+ */
+import type { OptimizerIR } from "../../ir/types.js";
+
+/** The gradient of one table at the batch's distinct rows. */
+export interface RowGradients {
+  /** Distinct row indices into the table. */
+  rows: Int32Array;
+  /** rows.length x dim values, row-major, in the order of `rows`. */
+  values: Float32Array;
+}
+
+export interface SparseRule {
+  /** Optimiser slots per table value (Adam: 2, Adagrad: 1, SGD: 0). */
+  readonly slots: number;
+  /** The slots' starting values. */
+  readonly initialSlot: number;
+  /**
+   * Updates `table` (and `slots`, one array per slot, each table-sized) at
+   * the given rows. `step` counts from 1.
+   */
+  apply(table: Float32Array, slots: Float32Array[], grad: RowGradients, dim: number, step: number): void;
+}
+
+/** The sparse form of an optimizer, or null when it has none. */
+export function sparseRule(config: OptimizerIR): SparseRule | null {
+  switch (config.type) {
+    case "sgd":
+      return config.momentum === 0 ? sgd(config.lr) : null;
+    case "adagrad":
+      return adagrad(config.lr, config.initialAccumulator);
+    case "adam":
+      return adam(config.lr, config.beta1, config.beta2, config.epsilon);
+    case "rmsprop":
+      return null;
+  }
+}
+
+function sgd(lr: number): SparseRule {
+  return {
+    slots: 0,
+    initialSlot: 0,
+    apply(table, _slots, { rows, values }, dim) {
+      forEachValue(rows, dim, (at, g) => {
+        table[at] = table[at]! - lr * values[g]!;
+      });
+    },
+  };
+}
+
+/** TF.js's epsilon for float32 backends (ENGINE.backend.epsilon()). */
+const BACKEND_EPSILON = 1e-7;
+
+function adagrad(lr: number, initialAccumulator: number): SparseRule {
+  return {
+    slots: 1,
+    initialSlot: initialAccumulator,
+    apply(table, [accumulator], { rows, values }, dim) {
+      const acc = accumulator!;
+      forEachValue(rows, dim, (at, g) => {
+        const grad = values[g]!;
+        const next = acc[at]! + grad * grad;
+        acc[at] = next;
+        table[at] = table[at]! - (lr * grad) / Math.sqrt(next + BACKEND_EPSILON);
+      });
+    },
+  };
+}
+
+function adam(lr: number, beta1: number, beta2: number, epsilon: number): SparseRule {
+  return {
+    slots: 2,
+    initialSlot: 0,
+    apply(table, [first, second], { rows, values }, dim, step) {
+      const m = first!;
+      const v = second!;
+      const correction1 = 1 - Math.pow(beta1, step);
+      const correction2 = 1 - Math.pow(beta2, step);
+      forEachValue(rows, dim, (at, g) => {
+        const grad = values[g]!;
+        const mNext = m[at]! * beta1 + grad * (1 - beta1);
+        const vNext = v[at]! * beta2 + grad * grad * (1 - beta2);
+        m[at] = mNext;
+        v[at] = vNext;
+        table[at] = table[at]! - (lr * (mNext / correction1)) / (Math.sqrt(vNext / correction2) + epsilon);
+      });
+    },
+  };
+}
+
+/** Calls `visit(indexInTable, indexInGradient)` for every value of every touched row. */
+function forEachValue(rows: Int32Array, dim: number, visit: (at: number, g: number) => void): void {
+  for (let r = 0; r < rows.length; r++) {
+    const base = rows[r]! * dim;
+    const g0 = r * dim;
+    for (let d = 0; d < dim; d++) visit(base + d, g0 + d);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A train step's state as plain arrays, for checkpoints: every weight of the
+ * model (trainable or not, so batch-norm statistics too), the dense
+ * optimiser's slots, the sparse tables' slots, the uncertainty log-variances
+ * and the step count (which also seeds dropout). Putting it back into a
+ * freshly built model of the same spec continues training exactly where the
+ * state was taken.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { UncertaintyWeights } from "../loss/uncertainty.js";
+import type { SparseEmbeddings, SparseSlots } from "./sparse-embeddings.js";
+
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  dtype: "float32" | "int32";
+  values: Float32Array | Int32Array;
+}
+
+export interface TrainStepState {
+  steps: number;
+  /** model.weights, in order. */
+  weights: NamedArray[];
+  /** tf.Optimizer.getWeights(), in order (slot order follows the variables'). */
+  optimizer: NamedArray[];
+  /** Optimiser slots of sparsely trained tables; empty on the dense path. */
+  sparse: SparseSlots[];
+  /** s_k per task under uncertainty weighting; empty otherwise. */
+  logVariances: Record<string, number>;
+}
+
+interface StepParts {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  uncertainty: UncertaintyWeights | null;
+  sparse: SparseEmbeddings | null;
+}
+
+export async function exportStepState(parts: StepParts & { steps: number }): Promise<TrainStepState> {
+  const optimizerWeights = await parts.optimizer.getWeights();
+  return {
+    steps: parts.steps,
+    weights: parts.model.weights.map((w) => toArray(w.originalName, w.read())),
+    optimizer: optimizerWeights.map(({ name, tensor }) => toArray(name, tensor)),
+    sparse: (parts.sparse?.slots() ?? []).map(({ table, slots }) => ({ table, slots: slots.map((s) => s.slice()) })),
+    logVariances: Object.fromEntries(
+      Object.entries(parts.uncertainty?.variables ?? {}).map(([task, v]) => [task, v.dataSync()[0]!]),
+    ),
+  };
+}
+
+/** Restores `state` and returns its step count; throws when it was taken from another model. */
+export async function importStepState(parts: StepParts, state: TrainStepState): Promise<number> {
+  const weights = parts.model.weights;
+  if (weights.length !== state.weights.length) {
+    throw new Error(`the saved state has ${state.weights.length} weights, the model ${weights.length}`);
+  }
+  weights.forEach((w, i) => {
+    const saved = state.weights[i]!;
+    if (saved.name !== w.originalName || !sameShape(saved.shape, w.shape)) {
+      throw new Error(`saved weight '${saved.name}' [${saved.shape}] does not fit '${w.originalName}' [${w.shape}]`);
+    }
+  });
+  tf.tidy(() => weights.forEach((w, i) => w.write(fromArray(state.weights[i]!))));
+  const optimizerWeights = state.optimizer.map((a) => ({ name: a.name, tensor: fromArray(a) }));
+  try {
+    await parts.optimizer.setWeights(optimizerWeights);
+  } finally {
+    tf.dispose(optimizerWeights.map((w) => w.tensor));
+  }
+  if (parts.sparse !== null) parts.sparse.restoreSlots(state.sparse);
+  for (const [task, variable] of Object.entries(parts.uncertainty?.variables ?? {})) {
+    const saved = state.logVariances[task];
+    if (saved === undefined) throw new Error(`the saved state has no log-variance for task '${task}'`);
+    tf.tidy(() => variable.assign(tf.scalar(saved)));
+  }
+  return state.steps;
+}
+
+function toArray(name: string, tensor: tf.Tensor): NamedArray {
+  const dtype = tensor.dtype === "int32" ? "int32" : "float32";
+  const values = tensor.dataSync();
+  return { name, shape: [...tensor.shape], dtype, values: dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values) };
+}
+
+function fromArray(a: NamedArray): tf.Tensor {
+  return tf.tensor(a.values.slice(), a.shape, a.dtype);
+}
+
+function sameShape(a: readonly number[], b: readonly (number | null)[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

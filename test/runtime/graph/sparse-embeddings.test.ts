@@ -1,0 +1,178 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import type { ModelIR, OptimizerIR } from "../../../src/ir/types.js";
+import { selectBackend } from "../../../src/runtime/backend/select.js";
+import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
+import { createTrainStep, type TrainBatch } from "../../../src/runtime/graph/train-step.js";
+import { assertClose, esmmIR, features, inputTensors, ITEM_ROWS, mmoeIR, rawBatch, type RawBatch } from "./fixtures.js";
+
+const ADAM: OptimizerIR = { type: "adam", lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const ADAGRAD: OptimizerIR = { type: "adagrad", lr: 0.1, initialAccumulator: 0.1 };
+const SGD: OptimizerIR = { type: "sgd", lr: 0.5, momentum: 0 };
+
+after(() => selectBackend("cpu"));
+
+function batchOf(raw: RawBatch): TrainBatch {
+  const click = raw.user.map((u) => (u % 3 === 0 ? 1 : 0));
+  const buy = raw.item.map((i, r) => (click[r] === 1 && i % 2 === 0 ? 1 : 0));
+  return {
+    inputs: inputTensors(raw),
+    labels: { ctr: tf.tensor1d(click), cvr: tf.tensor1d(buy), ctcvr: tf.tensor1d(buy), gmv: tf.tensor1d(raw.price.map((p) => 2 * p + 1)) },
+    masks: { cvr: tf.tensor1d(click), gmv: tf.tensor1d(buy) },
+  };
+}
+
+function withOptimizer(ir: ModelIR, optimizer: OptimizerIR): ModelIR {
+  ir.train.optimizer = optimizer;
+  return ir;
+}
+
+/** Every weight of the model, by name. */
+function weights(built: BuiltModel): Map<string, Float32Array> {
+  return new Map(built.model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
+}
+
+function assertSameWeights(actual: BuiltModel, expected: BuiltModel, tol: number, what: string): void {
+  const a = weights(actual);
+  for (const [name, values] of weights(expected)) assertClose(a.get(name)!, values, tol, `${what}: ${name}`);
+}
+
+/** Trains a sparse and a dense copy of the same model on the same batches; returns both and their losses. */
+function trainBoth(ir: () => ModelIR, batches: TrainBatch[]) {
+  const sparse = buildModel(ir());
+  const dense = buildModel(ir());
+  const sparseStep = createTrainStep(sparse);
+  const denseStep = createTrainStep(dense, { sparse: false });
+  assert.equal(sparseStep.sparse, true);
+  assert.equal(denseStep.sparse, false);
+  const losses = batches.map((b) => [sparseStep.run(b).total, denseStep.run(b).total] as const);
+  sparseStep.dispose();
+  denseStep.dispose();
+  return { sparse, dense, losses };
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`${backend}: sparse and dense tables give the same losses and weights under SGD and Adagrad (exact sparse forms)`, async () => {
+    await selectBackend(backend);
+    for (const optimizer of [SGD, ADAGRAD]) {
+      for (const pool of ["mean", "sum", "max"] as const) {
+        const batches = [1, 2, 3, 4].map((seed) => batchOf(rawBatch(24, seed)));
+        const ir = () => withOptimizer({ ...esmmIR(), features: features(pool) }, optimizer);
+        const { sparse, dense, losses } = trainBoth(ir, batches);
+        for (const [s, d] of losses) assertClose([s], [d], 1e-5, `${optimizer.type}/${pool} loss`);
+        assertSameWeights(sparse, dense, 1e-5, `${optimizer.type}/${pool}`);
+        tf.dispose(batches.map((b) => [b.inputs, b.labels, b.masks ?? {}]));
+      }
+    }
+  });
+
+  test(`${backend}: lazy Adam equals dense Adam when every step reads the same rows, and on the first step`, async () => {
+    await selectBackend(backend);
+    const batch = batchOf(rawBatch(32, 5));
+    const { sparse, dense, losses } = trainBoth(() => withOptimizer(mmoeIR(), ADAM), [batch, batch, batch]);
+    // Adam divides by the gradient's root mean square, which magnifies float
+    // rounding in near-zero gradients (the two paths sum rows in different orders).
+    for (const [s, d] of losses) assertClose([s], [d], 1e-5, "adam loss");
+    assertSameWeights(sparse, dense, 1e-4, "adam");
+    tf.dispose([batch.inputs, batch.labels, batch.masks ?? {}]);
+  });
+}
+
+test("lazy Adam leaves the rows a batch does not read untouched; dense Adam moves them on old momentum", async () => {
+  await selectBackend("cpu");
+  const first = rawBatch(16, 6);
+  // The second batch reads items 0 and 1 only (no history), so items >= 2 are unread.
+  const second: RawBatch = { ...rawBatch(16, 7), item: Array.from({ length: 16 }, (_, i) => i % 2), hist: Array.from({ length: 16 }, () => [-1, -1, -1]) };
+  const batches = [batchOf(first), batchOf(second)];
+  const { sparse, dense } = trainBoth(() => withOptimizer(mmoeIR(), ADAM), batches.slice(0, 1));
+  const sparseStep = createTrainStep(sparse);
+  const denseStep = createTrainStep(dense, { sparse: false });
+  // Continue from identical weights and fresh optimisers: one step on each batch.
+  const itemTable = (b: BuiltModel) => b.model.getLayer("emb_item").getWeights()[0]!.dataSync().slice() as Float32Array;
+  sparseStep.run(batches[0]!);
+  denseStep.run(batches[0]!);
+  const sparseBefore = itemTable(sparse);
+  const denseBefore = itemTable(dense);
+  sparseStep.run(batches[1]!);
+  denseStep.run(batches[1]!);
+  const sparseAfter = itemTable(sparse);
+  const denseAfter = itemTable(dense);
+  const dim = sparseAfter.length / ITEM_ROWS;
+  const unread = (values: Float32Array) => Array.from(values.slice(2 * dim));
+  assert.deepEqual(unread(sparseAfter), unread(sparseBefore), "sparse: unread rows unchanged");
+  assert.notDeepEqual(unread(denseAfter), unread(denseBefore), "dense Adam keeps moving rows with momentum");
+  assert.notDeepEqual(Array.from(sparseAfter.slice(0, 2 * dim)), Array.from(sparseBefore.slice(0, 2 * dim)), "read rows move");
+  sparseStep.dispose();
+  denseStep.dispose();
+  tf.dispose(batches.map((b) => [b.inputs, b.labels, b.masks ?? {}]));
+});
+
+test("optimisers without a sparse form keep the tables dense", async () => {
+  await selectBackend("cpu");
+  const momentum = createTrainStep(buildModel(withOptimizer(mmoeIR(), { type: "sgd", lr: 0.1, momentum: 0.9 })));
+  const rmsprop = createTrainStep(buildModel(withOptimizer(mmoeIR(), { type: "rmsprop", lr: 0.01, decay: 0.9, momentum: 0, epsilon: 1e-7 })));
+  assert.equal(momentum.sparse, false);
+  assert.equal(rmsprop.sparse, false);
+  momentum.dispose();
+  rmsprop.dispose();
+});
+
+test("a sparse step leaks no tensors and leaves the tables' storage private", async () => {
+  await selectBackend("wasm");
+  const built = buildModel(withOptimizer(esmmIR(), ADAM));
+  const step = createTrainStep(built);
+  const batch = batchOf(rawBatch(16, 8));
+  step.run(batch);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 4; i++) step.run(batch);
+  assert.equal(tf.memory().numTensors, before);
+  // A clone (which TF.js lets share the table's storage) must not change under the in-place update.
+  const snapshot = tf.clone(built.model.getLayer("emb_user").getWeights()[0]!);
+  const copy = snapshot.dataSync().slice();
+  step.run(batch);
+  assert.deepEqual(Array.from(snapshot.dataSync()), Array.from(copy));
+  assert.notDeepEqual(Array.from(built.model.getLayer("emb_user").getWeights()[0]!.dataSync()), Array.from(copy), "the table itself trained");
+  snapshot.dispose();
+  step.dispose();
+  tf.dispose([batch.inputs, batch.labels, batch.masks ?? {}]);
+});
+
+test("exportState and importState continue a run exactly (sparse Adam, batch norm, uncertainty weighting)", async () => {
+  await selectBackend("wasm");
+  const ir = () => {
+    const model = withOptimizer(esmmIR({ batchNorm: true, dropout: 0.2 }), ADAM);
+    model.train.weighting = "uncertainty";
+    return model;
+  };
+  const batches = [1, 2, 3, 4, 5].map((seed) => batchOf(rawBatch(16, seed)));
+  const straight = buildModel(ir());
+  const straightStep = createTrainStep(straight);
+  for (const b of batches) straightStep.run(b);
+
+  const first = buildModel(ir());
+  const firstStep = createTrainStep(first);
+  for (const b of batches.slice(0, 3)) firstStep.run(b);
+  const state = await firstStep.exportState();
+  firstStep.dispose();
+
+  const resumed = buildModel(ir());
+  const resumedStep = createTrainStep(resumed);
+  await resumedStep.importState(state);
+  assert.equal(resumedStep.steps, 3);
+  for (const b of batches.slice(3)) resumedStep.run(b);
+  assertSameWeights(resumed, straight, 1e-6, "resumed");
+  assert.deepEqual((await resumedStep.exportState()).logVariances, (await straightStep.exportState()).logVariances);
+  resumedStep.dispose();
+  straightStep.dispose();
+  tf.dispose(batches.map((b) => [b.inputs, b.labels, b.masks ?? {}]));
+});
+
+test("importState refuses the state of another model", async () => {
+  await selectBackend("cpu");
+  const step = createTrainStep(buildModel(esmmIR()));
+  const other = createTrainStep(buildModel(mmoeIR()));
+  await assert.rejects(other.importState(await step.exportState()), /weights|does not fit/);
+  step.dispose();
+  other.dispose();
+});
