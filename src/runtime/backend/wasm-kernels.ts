@@ -3,6 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { CPU_DELEGATED_KERNELS, cpuDelegateConfig } from "./kernels/cpu-delegate.js";
 import { installMatMulOverride } from "./kernels/matmul-override.js";
+export { installSliceOverride, uninstallSliceOverride } from "./kernels/slice-override.js";
+import { installSliceOverride } from "./kernels/slice-override.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 
 export {
@@ -16,7 +18,8 @@ export {
  * - registers kernels it lacks that gradients need (UnsortedSegmentSum for
  *   every gather/embedding gradient; conv backprop and Einsum via cpu);
  * - replaces BatchMatMul/_FusedMatMul so transposed operands take the fast
- *   XNNPACK path (and fused bias is right for batched operands).
+ *   XNNPACK path (and fused bias is right for batched operands);
+ * - replaces Slice/SplitV, which copied their whole input per slice.
  *
  * Idempotent, and safe before or after the backend is initialised. A kernel
  * that a future tfjs registers natively is left alone.
@@ -25,6 +28,7 @@ export function installWasmKernels(): void {
   registerIfMissing(unsortedSegmentSumConfig);
   for (const kernelName of CPU_DELEGATED_KERNELS) registerIfMissing(cpuDelegateConfig(kernelName));
   installMatMulOverride();
+  installSliceOverride();
 }
 
 function registerIfMissing(config: tf.KernelConfig): void {

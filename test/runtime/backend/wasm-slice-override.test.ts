@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { onBackend, pseudoRandom, values } from "./helpers.js";
+
+/** Slices and splits with exact expected values: the override only moves numbers, so wasm must equal cpu bit for bit. */
+const SLICES: readonly { shape: number[]; begin: number[]; size: number[] }[] = [
+  { shape: [7], begin: [2], size: [4] },
+  { shape: [5, 6], begin: [1, 0], size: [3, 6] }, // whole rows: one contiguous run
+  { shape: [5, 6], begin: [0, 2], size: [5, 3] }, // a column band
+  { shape: [4, 5, 6], begin: [1, 2, 3], size: [2, 3, 2] },
+  { shape: [4, 5, 6], begin: [0, 1, 0], size: [4, 2, 6] }, // trailing axis whole
+  { shape: [2, 3, 4, 5], begin: [1, 0, 1, 2], size: [1, 3, 2, -1] },
+  { shape: [3, 4], begin: [1, 1], size: [0, 2] }, // empty
+];
+
+const SPLITS: readonly { shape: number[]; sizes: number | number[]; axis: number }[] = [
+  { shape: [6, 8], sizes: 4, axis: 1 },
+  { shape: [6, 8], sizes: [1, 5, -1], axis: 0 },
+  { shape: [4, 8, 3], sizes: 8, axis: 1 }, // a gate's expert stack
+  { shape: [3, 5, 7], sizes: [2, 5], axis: -1 },
+];
+
+function both<T>(compute: () => T): Promise<[T, T]> {
+  return Promise.all([onBackend("wasm", compute)]).then(async ([wasm]) => [wasm, await onBackend("cpu", compute)]);
+}
+
+for (const { shape, begin, size } of SLICES) {
+  test(`wasm slice of [${shape}] from [${begin}] size [${size}] equals cpu`, async () => {
+    const [wasm, cpu] = await both(() => {
+      const x = tf.tensor(pseudoRandom(shape.reduce((p, d) => p * d, 1), 3), shape);
+      const s = tf.slice(x, begin, size);
+      return { shape: s.shape, values: values(s) };
+    });
+    assert.deepEqual(wasm, cpu);
+  });
+}
+
+for (const { shape, sizes, axis } of SPLITS) {
+  test(`wasm split of [${shape}] into ${JSON.stringify(sizes)} on axis ${axis} equals cpu`, async () => {
+    const [wasm, cpu] = await both(() => {
+      const x = tf.tensor(pseudoRandom(shape.reduce((p, d) => p * d, 1), 5), shape);
+      return tf.split(x, sizes, axis).map((p) => ({ shape: p.shape, values: values(p) }));
+    });
+    assert.deepEqual(wasm, cpu);
+  });
+}
+
+test("wasm: the gradient of a concatenation (a SplitV) equals cpu's", async () => {
+  const [wasm, cpu] = await both(() => {
+    const parts = [3, 1, 4].map((w, i) => tf.tensor(pseudoRandom(5 * w, 10 + i), [5, w]));
+    const weights = tf.tensor(pseudoRandom(5 * 8, 20), [5, 8]);
+    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(tf.concat(xs, 1), weights)))(parts);
+    return grads.map(values);
+  });
+  assert.deepEqual(wasm, cpu);
+});
