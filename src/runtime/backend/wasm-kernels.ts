@@ -3,8 +3,12 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { CPU_DELEGATED_KERNELS, cpuDelegateConfig } from "./kernels/cpu-delegate.js";
 import { installMatMulOverride } from "./kernels/matmul-override.js";
+export { installConcatOverride, uninstallConcatOverride } from "./kernels/concat-override.js";
 export { installSliceOverride, uninstallSliceOverride } from "./kernels/slice-override.js";
+export { installSumOverride, uninstallSumOverride } from "./kernels/sum-override.js";
+import { installConcatOverride } from "./kernels/concat-override.js";
 import { installSliceOverride } from "./kernels/slice-override.js";
+import { installSumOverride } from "./kernels/sum-override.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 
 export {
@@ -19,7 +23,9 @@ export {
  *   every gather/embedding gradient; conv backprop and Einsum via cpu);
  * - replaces BatchMatMul/_FusedMatMul so transposed operands take the fast
  *   XNNPACK path (and fused bias is right for batched operands);
- * - replaces Slice/SplitV, which copied their whole input per slice.
+ * - replaces Slice/SplitV, which copied their whole input per slice, and
+ *   Sum over leading axes (every bias gradient), which transposed first,
+ *   and Concat, which was slow for narrow pieces.
  *
  * Idempotent, and safe before or after the backend is initialised. A kernel
  * that a future tfjs registers natively is left alone.
@@ -29,6 +35,8 @@ export function installWasmKernels(): void {
   for (const kernelName of CPU_DELEGATED_KERNELS) registerIfMissing(cpuDelegateConfig(kernelName));
   installMatMulOverride();
   installSliceOverride();
+  installSumOverride();
+  installConcatOverride();
 }
 
 function registerIfMissing(config: tf.KernelConfig): void {

@@ -63,6 +63,21 @@ for (const { label, batchA, batchB, fusedToo } of CASES) {
       });
     });
 
+    test(`matMul ${name} with inner size 1 (an outer product) matches a broadcast product on cpu`, async () => {
+      // Not cpu's matMul: with broadcast batch dims and inner size 1 it returns half the values (tfjs 4.22).
+      const compute = (viaMul: boolean) => () => {
+        const a = operand(batchA, 5, 1, transposeA, 31);
+        const b = operand(batchB, 1, 6, transposeB, 32);
+        if (!viaMul) return [values(tf.matMul(a, b, transposeA, transposeB))];
+        const column = transposeA ? tf.reshape(a, [...batchA, 5, 1]) : a;
+        const row = transposeB ? tf.reshape(b, [...batchB, 1, 6]) : b;
+        return [values(tf.mul(column, row))];
+      };
+      const onWasm = await onBackend("wasm", compute(false));
+      const onCpu = await onBackend("cpu", compute(true));
+      assertClose(onWasm[0]!, onCpu[0]!, TOLERANCE, name);
+    });
+
     if (!fusedToo) continue;
 
     test(`fused matMul ${name} with bias and each activation matches cpu`, async () => {

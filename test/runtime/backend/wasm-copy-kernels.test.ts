@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { onBackend, pseudoRandom, values } from "./helpers.js";
 
-/** Slices and splits with exact expected values: the override only moves numbers, so wasm must equal cpu bit for bit. */
+/** Kernels that only move or add numbers: wasm must equal cpu (bit for bit where nothing is summed). */
 const SLICES: readonly { shape: number[]; begin: number[]; size: number[] }[] = [
   { shape: [7], begin: [2], size: [4] },
   { shape: [5, 6], begin: [1, 0], size: [3, 6] }, // whole rows: one contiguous run
@@ -55,3 +55,46 @@ test("wasm: the gradient of a concatenation (a SplitV) equals cpu's", async () =
   });
   assert.deepEqual(wasm, cpu);
 });
+
+const CONCATS: readonly { shapes: number[][]; axis: number }[] = [
+  { shapes: Array.from({ length: 9 }, () => [6, 1]), axis: 1 }, // narrow numeric features
+  { shapes: [[4, 40], [4, 3], [4, 33]], axis: 1 }, // wide and narrow pieces
+  { shapes: [[5, 1, 7], [5, 1, 7], [5, 1, 7]], axis: 1 }, // a gate's expert stack
+  { shapes: [[2, 3], [4, 3]], axis: 0 },
+  { shapes: [[3, 0], [3, 2], [3, 1]], axis: -1 }, // an empty piece
+];
+
+for (const { shapes, axis } of CONCATS) {
+  test(`wasm concat of ${JSON.stringify(shapes)} on axis ${axis} equals cpu`, async () => {
+    const [wasm, cpu] = await both(() => {
+      const xs = shapes.map((shape, i) => tf.tensor(pseudoRandom(shape.reduce((p, d) => p * d, 1), 40 + i), shape));
+      const c = tf.concat(xs, axis);
+      return { shape: c.shape, values: values(c) };
+    });
+    assert.deepEqual(wasm, cpu);
+  });
+}
+
+test("wasm: an int32 concat equals cpu", async () => {
+  const [wasm, cpu] = await both(() => values(tf.concat([tf.tensor2d([[1], [2]], [2, 1], "int32"), tf.tensor2d([[3, 4], [5, 6]], [2, 2], "int32")], 1)));
+  assert.deepEqual(wasm, cpu);
+});
+
+const SUMS: readonly { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+  { shape: [7, 5], axis: 0, keepDims: false }, // a bias gradient
+  { shape: [4, 3, 5], axis: [0, 1], keepDims: true },
+  { shape: [4, 3, 5], axis: [1, 0], keepDims: false }, // unsorted axes
+  { shape: [4, 3, 5], axis: 1, keepDims: false }, // not leading: the stock kernel
+  { shape: [4, 3], axis: [0, 1], keepDims: false }, // all axes: the stock kernel
+];
+
+for (const { shape, axis, keepDims } of SUMS) {
+  test(`wasm sum of [${shape}] over ${JSON.stringify(axis)} (keepDims ${keepDims}) matches cpu`, async () => {
+    const [wasm, cpu] = await both(() => {
+      const s = tf.sum(tf.tensor(pseudoRandom(shape.reduce((p, d) => p * d, 1), 60), shape), axis, keepDims);
+      return { shape: s.shape, values: values(s) };
+    });
+    assert.deepEqual(wasm.shape, cpu.shape);
+    wasm.values.forEach((v, i) => assert.ok(Math.abs(v - cpu.values[i]!) < 1e-5, `value ${i}: ${v} vs ${cpu.values[i]}`));
+  });
+}
