@@ -4,9 +4,11 @@ import "@tensorflow/tfjs-backend-wasm";
 import { CPU_DELEGATED_KERNELS, cpuDelegateConfig } from "./kernels/cpu-delegate.js";
 import { installMatMulOverride } from "./kernels/matmul-override.js";
 export { installConcatOverride, uninstallConcatOverride } from "./kernels/concat-override.js";
+export { installIdentityOverride, uninstallIdentityOverride } from "./kernels/identity-override.js";
 export { installSliceOverride, uninstallSliceOverride } from "./kernels/slice-override.js";
 export { installSumOverride, uninstallSumOverride } from "./kernels/sum-override.js";
 import { installConcatOverride } from "./kernels/concat-override.js";
+import { installIdentityOverride } from "./kernels/identity-override.js";
 import { installSliceOverride } from "./kernels/slice-override.js";
 import { installSumOverride } from "./kernels/sum-override.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
@@ -25,7 +27,9 @@ export {
  *   XNNPACK path (and fused bias is right for batched operands);
  * - replaces Slice/SplitV, which copied their whole input per slice, and
  *   Sum over leading axes (every bias gradient), which transposed first,
- *   and Concat, which was slow for narrow pieces.
+ *   and Concat, which was slow for narrow pieces;
+ * - makes Identity share storage instead of copying (TF.js saves every
+ *   tensor a gradient needs through it).
  *
  * Idempotent, and safe before or after the backend is initialised. A kernel
  * that a future tfjs registers natively is left alone.
@@ -37,6 +41,7 @@ export function installWasmKernels(): void {
   installSliceOverride();
   installSumOverride();
   installConcatOverride();
+  installIdentityOverride();
 }
 
 function registerIfMissing(config: tf.KernelConfig): void {

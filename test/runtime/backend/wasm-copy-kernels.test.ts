@@ -98,3 +98,17 @@ for (const { shape, axis, keepDims } of SUMS) {
     wasm.values.forEach((v, i) => assert.ok(Math.abs(v - cpu.values[i]!) < 1e-5, `value ${i}: ${v} vs ${cpu.values[i]}`));
   });
 }
+
+test("wasm: a clone shares storage yet outlives its source, and memory is released when both are gone", async () => {
+  await onBackend("wasm", () => {
+    const before = tf.memory().numDataBuffers;
+    const x = tf.tensor(pseudoRandom(1000, 70), [10, 100]);
+    const copy = tf.clone(x);
+    assert.equal(tf.memory().numDataBuffers - before, 1, "one buffer for both");
+    const expected = values(x);
+    x.dispose();
+    assert.deepEqual(values(copy), expected);
+    copy.dispose();
+    assert.equal(tf.memory().numDataBuffers, before);
+  });
+});

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { asWasmBackend } from "./as-wasm-backend.js";
+import { overrideWasmKernel, restoreWasmKernel } from "./override.js";
 
 /**
  * Replacement Concat kernel for the wasm backend.
@@ -10,39 +11,18 @@ import { asWasmBackend } from "./as-wasm-backend.js";
  * for 65,536 numbers. Narrow pieces are copied value by value instead; wide
  * ones keep the bulk copy.
  */
-const REPLACED: unique symbol = Symbol.for("mtl.runtime.backend.concatOverride.replaced");
 
 /** Below this many values a plain loop beats subarray + set. */
 const BULK_COPY_FROM = 32;
 
-interface OverrideConfig extends tf.KernelConfig {
-  readonly [REPLACED]: tf.KernelConfig;
-}
-
-function isOverride(config: tf.KernelConfig | undefined): config is OverrideConfig {
-  return config != null && REPLACED in config;
-}
-
+/** Installs the replacement. Idempotent; skipped if wasm has no Concat. */
 export function installConcatOverride(): void {
-  const original = tf.getKernel("Concat", "wasm");
-  if (original == null || isOverride(original)) return;
-  const replacement: OverrideConfig = {
-    kernelName: "Concat",
-    backendName: "wasm",
-    kernelFunc: fastConcat(original.kernelFunc),
-    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-    [REPLACED]: original,
-  };
-  tf.unregisterKernel("Concat", "wasm");
-  tf.registerKernel(replacement);
+  overrideWasmKernel("Concat", fastConcat);
 }
 
+/** Restores the stock kernels (for benchmarks and comparisons). Idempotent. */
 export function uninstallConcatOverride(): void {
-  const current = tf.getKernel("Concat", "wasm");
-  if (!isOverride(current)) return;
-  tf.unregisterKernel("Concat", "wasm");
-  tf.registerKernel(current[REPLACED]);
+  restoreWasmKernel("Concat");
 }
 
 function fastConcat(original: tf.KernelFunc): tf.KernelFunc {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { isWasmKernelOverridden, overrideWasmKernel, restoreWasmKernel } from "./override.js";
 import { disposeAll, runWasmKernel } from "./run-kernel.js";
 
 /**
@@ -30,50 +31,18 @@ import { disposeAll, runWasmKernel } from "./run-kernel.js";
 const MATMUL_KERNELS = ["BatchMatMul", "_FusedMatMul"] as const;
 type MatMulKernelName = (typeof MATMUL_KERNELS)[number];
 
-/** Marks our configs and keeps what they replaced. Symbol.for so a second copy
- * of this module (two bundles, say) still recognises them. */
-const REPLACED: unique symbol = Symbol.for("mtl.runtime.backend.matMulOverride.replaced");
-
-interface OverrideConfig extends tf.KernelConfig {
-  readonly [REPLACED]: tf.KernelConfig;
-}
-
-function isOverride(config: tf.KernelConfig | undefined): config is OverrideConfig {
-  return config != null && REPLACED in config;
-}
-
 /** Installs the replacements. Idempotent; skips kernels wasm hasn't registered. */
 export function installMatMulOverride(): void {
-  for (const kernelName of MATMUL_KERNELS) {
-    const original = tf.getKernel(kernelName, "wasm");
-    if (original == null || isOverride(original)) continue;
-    const replacement: OverrideConfig = {
-      kernelName,
-      backendName: "wasm",
-      kernelFunc: fastMatMul(kernelName, original.kernelFunc),
-      // The stock kernel binds its wasm export in setupFunc, which tfjs re-runs
-      // on every setBackend; without it our delegate calls would break.
-      ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-      ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-      [REPLACED]: original,
-    };
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel(replacement);
-  }
+  for (const kernelName of MATMUL_KERNELS) overrideWasmKernel(kernelName, (original) => fastMatMul(kernelName, original));
 }
 
 /** Restores the stock kernels (for benchmarks and comparisons). Idempotent. */
 export function uninstallMatMulOverride(): void {
-  for (const kernelName of MATMUL_KERNELS) {
-    const current = tf.getKernel(kernelName, "wasm");
-    if (!isOverride(current)) continue;
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel(current[REPLACED]);
-  }
+  for (const kernelName of MATMUL_KERNELS) restoreWasmKernel(kernelName);
 }
 
 export function isMatMulOverrideInstalled(): boolean {
-  return MATMUL_KERNELS.every((kernelName) => isOverride(tf.getKernel(kernelName, "wasm")));
+  return MATMUL_KERNELS.every(isWasmKernelOverridden);
 }
 
 type Activation = "linear" | "relu" | "relu6" | "prelu" | "leakyrelu" | "sigmoid" | "elu";

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { asWasmBackend } from "./as-wasm-backend.js";
+import { overrideWasmKernel, restoreWasmKernel } from "./override.js";
 
 /**
  * Replacement Slice and SplitV kernels for the wasm backend.
@@ -12,15 +13,6 @@ import { asWasmBackend } from "./as-wasm-backend.js";
  * dense-MMoE training step put over a third of its time there. These read
  * the input in place through a heap view instead, copying only the slice.
  */
-const REPLACED: unique symbol = Symbol.for("mtl.runtime.backend.sliceOverride.replaced");
-
-interface OverrideConfig extends tf.KernelConfig {
-  readonly [REPLACED]: tf.KernelConfig;
-}
-
-function isOverride(config: tf.KernelConfig | undefined): config is OverrideConfig {
-  return config != null && REPLACED in config;
-}
 
 const REPLACEMENTS: Readonly<Record<"Slice" | "SplitV", (original: tf.KernelFunc) => tf.KernelFunc>> = {
   Slice: (original) => (args) => {
@@ -49,30 +41,12 @@ const REPLACEMENTS: Readonly<Record<"Slice" | "SplitV", (original: tf.KernelFunc
 
 /** Installs the replacements. Idempotent; skips kernels wasm hasn't registered. */
 export function installSliceOverride(): void {
-  for (const [kernelName, replace] of Object.entries(REPLACEMENTS)) {
-    const original = tf.getKernel(kernelName, "wasm");
-    if (original == null || isOverride(original)) continue;
-    const replacement: OverrideConfig = {
-      kernelName,
-      backendName: "wasm",
-      kernelFunc: replace(original.kernelFunc),
-      ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-      ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-      [REPLACED]: original,
-    };
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel(replacement);
-  }
+  for (const [kernelName, replace] of Object.entries(REPLACEMENTS)) overrideWasmKernel(kernelName, replace);
 }
 
 /** Restores the stock kernels (for benchmarks and comparisons). Idempotent. */
 export function uninstallSliceOverride(): void {
-  for (const kernelName of Object.keys(REPLACEMENTS)) {
-    const current = tf.getKernel(kernelName, "wasm");
-    if (!isOverride(current)) continue;
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel(current[REPLACED]);
-  }
+  for (const kernelName of Object.keys(REPLACEMENTS)) restoreWasmKernel(kernelName);
 }
 
 /** The [begin, begin + size) block of `x`, copied row run by row run. */

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { asWasmBackend } from "./as-wasm-backend.js";
+import { overrideWasmKernel, restoreWasmKernel } from "./override.js";
 
 /**
  * Replacement Sum kernel for the wasm backend, for sums over leading axes.
@@ -9,38 +10,15 @@ import { asWasmBackend } from "./as-wasm-backend.js";
  * transposes the whole input. Summing rows into the output directly reads
  * the input once, in order. Other reductions go to the stock kernel.
  */
-const REPLACED: unique symbol = Symbol.for("mtl.runtime.backend.sumOverride.replaced");
-
-interface OverrideConfig extends tf.KernelConfig {
-  readonly [REPLACED]: tf.KernelConfig;
-}
-
-function isOverride(config: tf.KernelConfig | undefined): config is OverrideConfig {
-  return config != null && REPLACED in config;
-}
 
 /** Installs the replacement. Idempotent; skipped if wasm has no Sum. */
 export function installSumOverride(): void {
-  const original = tf.getKernel("Sum", "wasm");
-  if (original == null || isOverride(original)) return;
-  const replacement: OverrideConfig = {
-    kernelName: "Sum",
-    backendName: "wasm",
-    kernelFunc: leadingAxesSum(original.kernelFunc),
-    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-    [REPLACED]: original,
-  };
-  tf.unregisterKernel("Sum", "wasm");
-  tf.registerKernel(replacement);
+  overrideWasmKernel("Sum", leadingAxesSum);
 }
 
-/** Restores the stock kernel (for benchmarks and comparisons). Idempotent. */
+/** Restores the stock kernels (for benchmarks and comparisons). Idempotent. */
 export function uninstallSumOverride(): void {
-  const current = tf.getKernel("Sum", "wasm");
-  if (!isOverride(current)) return;
-  tf.unregisterKernel("Sum", "wasm");
-  tf.registerKernel(current[REPLACED]);
+  restoreWasmKernel("Sum");
 }
 
 function leadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
