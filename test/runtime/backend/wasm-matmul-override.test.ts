@@ -171,3 +171,20 @@ test("the override keeps shape errors from the matMul op", async () => {
     assert.throws(() => tf.matMul(tf.ones([2, 3]), tf.ones([2, 3]), true, true), /inner shapes/);
   });
 });
+
+test("one operand transposed for many products (as a shared input is for each expert's gradient) matches cpu", async () => {
+  await compareAcrossBackends("shared transposed operand", () => {
+    const x = operand([], 6, 5, false, 40); // [6, 5], read as xᵀ
+    const reshaped = tf.reshape(x, [1, 6, 5]); // same storage, another shape
+    const out: number[][] = [];
+    for (let i = 0; i < 7; i++) {
+      const dy = operand([], 6, 3, false, 41 + i);
+      out.push(values(tf.matMul(x, dy, true, false)));
+      // Other transposes in between push x's out of a small cache and back.
+      const w = operand([], 4, 3, false, 60 + i);
+      out.push(values(tf.matMul(dy, w, false, true)));
+      out.push(values(tf.matMul(reshaped, tf.reshape(dy, [1, 6, 3]), true, false)));
+    }
+    return out;
+  });
+});

@@ -95,8 +95,8 @@ function fastMatMul(kernelName: MatMulKernelName, original: tf.KernelFunc): tf.K
         return epilogue(product as tf.TensorInfo, bias, activation, preluWeights, attrs, backend, temporaries);
       }
 
-      const plainA = transposeA ? keep(temporaries, swapInnerDims(a, backend)) : a;
-      const plainB = transposeB ? keep(temporaries, swapInnerDims(b, backend)) : b;
+      const plainA = transposeA ? recentTransposes.get(a, backend) : a;
+      const plainB = transposeB ? recentTransposes.get(b, backend) : b;
       const m = plainA.shape[plainA.shape.length - 2]!;
       const k = plainA.shape[plainA.shape.length - 1]!;
       // Rows of every left matrix meet the same right matrix: one big matrix.
@@ -186,6 +186,57 @@ function applyActivation(
 }
 
 /** Transposes the last two dimensions. */
+/**
+ * The last few transposed operands, by the storage and shape they came from.
+ * A layer's input is transposed for its weight gradient by every layer that
+ * reads it: 8 experts and 2 gates on one shared input make 10 identical
+ * transposes per step, each nearly as slow as the product itself. TF.js
+ * never changes a tensor's storage once written (the in-place sparse update
+ * touches embedding tables only, which no product reads untransformed), so
+ * storage identity and shape determine the result.
+ */
+class TransposeCache {
+  private readonly entries = new Map<string, { result: tf.TensorInfo; backend: {} }>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+
+  constructor(private readonly capacity: number) {
+    if (capacity < 1) throw new Error("TransposeCache needs room for at least the transpose it returns");
+  }
+
+  get(x: tf.TensorInfo, backend: {}): tf.TensorInfo {
+    const key = `${this.idOf(x.dataId)}:${x.shape.join("x")}`;
+    const hit = this.entries.get(key);
+    if (hit !== undefined && hit.backend === backend) {
+      // Refresh: most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.result;
+    }
+    if (hit !== undefined) this.entries.delete(key);
+    const result = swapInnerDims(x, backend);
+    this.entries.set(key, { result, backend });
+    while (this.entries.size > this.capacity) {
+      const [oldest, entry] = this.entries.entries().next().value as [string, { result: tf.TensorInfo; backend: {} }];
+      this.entries.delete(oldest);
+      disposeAll(entry.backend, [entry.result]);
+    }
+    return result;
+  }
+
+  private idOf(dataId: tf.DataId): number {
+    let id = this.ids.get(dataId as object);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(dataId as object, id);
+    }
+    return id;
+  }
+}
+
+/** Enough for a layer's input and its output gradient, across a few layers. */
+const recentTransposes = new TransposeCache(4);
+
 function swapInnerDims(x: tf.TensorInfo, backend: {}): tf.TensorInfo {
   const rank = x.shape.length;
   const perm = [...Array(rank).keys()];
@@ -206,7 +257,3 @@ function outerProduct(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, t
   return runWasmKernel("Multiply", { a: column, b: row }, backend);
 }
 
-function keep(temporaries: tf.TensorInfo[], t: tf.TensorInfo): tf.TensorInfo {
-  temporaries.push(t);
-  return t;
-}

@@ -1,0 +1,45 @@
+/**
+ * The JSON-lines protocol between the benchmark and its two kinds of child,
+ * mtl-child.ts and torch_peer.py: one command per line on stdin, one reply
+ * per line on stdout, after a first `ready` line from the child.
+ */
+import type { PeerShape } from "./peer-shape.js";
+import type { ServingSizes } from "./workloads.js";
+
+export type Command =
+  | { cmd: "setup"; threads: number; seed: number; workload: SetupWorkload }
+  | { cmd: "train"; steps: number }
+  | { cmd: "serve"; requests: number }
+  | { cmd: "throughput"; calls: number }
+  | { cmd: "exit" };
+
+/** mtl reads the spec; the PyTorch peer reads the shape taken from the compiled spec. */
+export type SetupWorkload =
+  { kind: "train" | "serve"; specFile: string; specText: string; serving: ServingSizes } | PeerShape;
+
+export interface Ready {
+  event: "ready";
+  /** Intra-op threads the side computes with. */
+  threads: number;
+  peakRssBytes: number;
+  [detail: string]: unknown;
+}
+
+/** Every reply; which fields are present depends on the command. */
+export interface Reply {
+  ok: boolean;
+  error?: string;
+  trace?: string;
+  peakRssBytes?: number;
+  /** mtl only: bytes held by live tensors, and the size of the wasm heap. */
+  tensorBytes?: number;
+  wasmHeapBytes?: number;
+  setupMs?: number;
+  threads?: number;
+  /** Rows per training batch (mtl reports it from the spec). */
+  batch?: number;
+  stepMs?: number[];
+  loss?: number;
+  latencyMs?: number[];
+  callMs?: number[];
+}

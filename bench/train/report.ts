@@ -1,0 +1,159 @@
+/** The benchmark's printed report: a header, a markdown table, and notes. */
+import type { BenchResult, WorkloadResult } from "./harness.js";
+import type { SideFigures } from "./side.js";
+import { median, quantile } from "./stats.js";
+import { describeBlas, isReferenceBlas } from "./torch-peer.js";
+
+interface Row {
+  workload: string;
+  metric: string;
+  mtl: number;
+  torch: number;
+  /** mtl/PyTorch of the metric as shown. */
+  ratio: number;
+  /** "≥ 0.5", "≤ 2.0" or "" */
+  target: string;
+  met: boolean | null;
+  unit: "rows/s" | "ms";
+  mtlRss?: number | undefined;
+  torchRss?: number | undefined;
+}
+
+/** The figures of one workload as table rows; NaN where a side has no figure. */
+export function workloadRows(w: WorkloadResult): Row[] {
+  const mtl = w.mtl;
+  const torch = w.torch;
+  const rows: Row[] = [];
+  const add = (
+    metric: string,
+    unit: Row["unit"],
+    pick: (s: SideFigures) => number,
+    target: { at: number; atLeast: boolean } | null,
+  ) => {
+    const a = pick(mtl);
+    const b = torch === null ? NaN : pick(torch);
+    const ratio = a / b;
+    rows.push({
+      workload: w.title,
+      metric,
+      mtl: a,
+      torch: b,
+      ratio,
+      target: target === null ? "" : `${target.atLeast ? "≥" : "≤"} ${target.at.toFixed(1)}`,
+      met: target === null || !Number.isFinite(ratio) ? null : target.atLeast ? ratio >= target.at : ratio <= target.at,
+      unit,
+      // Memory once per workload, on its first row.
+      mtlRss: rows.length === 0 ? mtl.peakRssBytes : undefined,
+      torchRss: rows.length === 0 ? torch?.peakRssBytes : undefined,
+    });
+  };
+  const rowsPerSec = (s: SideFigures) => median(s.roundRowsPerSec);
+  if (w.kind === "train") {
+    const at = "rowsRatioAtLeast" in w.target ? w.target.rowsRatioAtLeast : 1;
+    add(`training rows/s (batch ${w.batch})`, "rows/s", rowsPerSec, { at, atLeast: true });
+  } else {
+    const at = "latencyRatioAtMost" in w.target ? w.target.latencyRatioAtMost : 2;
+    const candidates = w.serving?.requestRows ?? NaN;
+    add(`latency median, ${candidates.toLocaleString("en-US")} candidates`, "ms", (s) => median(s.latencyMs), {
+      at,
+      atLeast: false,
+    });
+    add(`latency p99, ${candidates.toLocaleString("en-US")} candidates`, "ms", (s) => quantile(s.latencyMs, 0.99), {
+      at,
+      atLeast: false,
+    });
+    add(`throughput rows/s (batch ${w.serving?.throughputRows.toLocaleString("en-US")})`, "rows/s", rowsPerSec, null);
+  }
+  return rows;
+}
+
+export function formatReport(result: BenchResult): string {
+  const withPeer = result.peer.status === "ran";
+  const o = result.options;
+  const lines: string[] = [];
+  lines.push("", "## Training and serving speed: mtl against PyTorch (issue #6)", "");
+  lines.push(
+    `machine: ${result.machine.cpu}, ${result.machine.cores} cores, 1-min load ${result.machine.loadBefore.toFixed(1)} at start, ${result.machine.loadAfter.toFixed(1)} at end (timings are noisy when it exceeds the core count)`,
+  );
+  lines.push(
+    `mtl: tfjs ${String(result.mtl.tfjs ?? "?")}, ${String(result.mtl.backend ?? "?")} backend, ${result.mtl.threads ?? "?"} thread(s), ${result.machine.node}`,
+  );
+  if (withPeer) {
+    lines.push(
+      `PyTorch: ${result.peer.detail}, ${result.peer.threads ?? "?"} thread(s), ${describeBlas(result.peer.blas)}`,
+    );
+  } else {
+    lines.push(result.peer.detail);
+  }
+  lines.push(
+    `${o.quick ? "--quick (small tables and batches; a smoke test, not a measurement): " : ""}${o.rounds} interleaved round(s), ${o.steps} step(s) or ${o.requests} request(s) + ${o.throughputCalls} throughput call(s) per side per round, ${o.warmup} warm-up; rows/s are medians over rounds`,
+    "",
+  );
+
+  const header = withPeer
+    ? ["workload", "metric", "mtl", "PyTorch", "mtl/PyTorch", "target", "peak RSS mtl", "peak RSS PyTorch"]
+    : ["workload", "metric", "mtl", "peak RSS mtl"];
+  const table: string[][] = [];
+  for (const w of result.workloads) {
+    for (const row of workloadRows(w)) {
+      const figure = (x: number) =>
+        Number.isFinite(x) ? (row.unit === "ms" ? `${x.toFixed(1)} ms` : Math.round(x).toLocaleString("en-US")) : "—";
+      const cells = withPeer
+        ? [
+            row.workload,
+            row.metric,
+            figure(row.mtl),
+            figure(row.torch),
+            Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : "—",
+            row.target === "" ? "" : `${row.target} ${row.met === null ? "" : row.met ? "met" : "MISSED"}`.trim(),
+            bytes(row.mtlRss),
+            bytes(row.torchRss),
+          ]
+        : [row.workload, row.metric, figure(row.mtl), bytes(row.mtlRss)];
+      table.push(cells);
+    }
+  }
+  lines.push(...markdownTable(header, table), "");
+
+  const notes: string[] = [];
+  if (withPeer && isReferenceBlas(result.peer.blas)) {
+    notes.push(
+      "PyTorch runs on the reference BLAS (Debian's libblas3, unoptimised), so its matmuls are about 10x slower than they would be " +
+        "with OpenBLAS and the ratios flatter mtl. For a representative peer install libopenblas0-pthread, or pass " +
+        "--torch-library-path DIR with a directory holding OpenBLAS's libblas.so.3.",
+    );
+  }
+  for (const w of result.workloads) {
+    for (const side of [w.mtl, w.torch]) {
+      if (side?.error !== undefined) notes.push(`${w.title}: ${side.label} failed: ${side.error}`);
+    }
+  }
+  notes.push(
+    "serving latency ratios are mtl/PyTorch latency (lower is better for mtl); rows/s ratios are mtl/PyTorch rows/s.",
+  );
+  notes.push(
+    `peak RSS: each side runs each workload in a fresh process; the figure includes the runtime itself (${runtimeBaseline(result)}).`,
+  );
+  lines.push(...notes.map((n) => `- ${n}`));
+  return lines.join("\n");
+}
+
+/** The smallest resident set each side had once its runtime was loaded, e.g. "mtl 150 MB, PyTorch 230 MB at start". */
+function runtimeBaseline(result: BenchResult): string {
+  const least = (pick: (w: WorkloadResult) => SideFigures | null) =>
+    Math.min(...result.workloads.map((w) => pick(w)?.startRssBytes ?? Infinity));
+  const parts = [`mtl ${bytes(least((w) => w.mtl))}`];
+  if (result.peer.status === "ran") parts.push(`PyTorch ${bytes(least((w) => w.torch))}`);
+  return `${parts.join(", ")} at start`;
+}
+
+function bytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return "";
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${Math.round(n / 1e6)} MB`;
+}
+
+function markdownTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)];
+}

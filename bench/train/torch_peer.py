@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""PyTorch peer of the mtl training benchmark (bench/train, issue #6).
+
+The same workloads written directly in PyTorch, the way common recommender
+libraries write them: one plain nn.Embedding per categorical feature (dense
+gradients), nn.Linear + ReLU MLPs, torch.optim.Adam, BCE with logits.
+
+A long-lived child of bench/train/index.ts that speaks JSON lines, so that its
+rounds interleave with mtl's in one benchmark run:
+
+  <- {"event": "ready", "torch": "1.13.0", ...}      once, on start
+  -> {"cmd": "setup", "workload": {...}, "threads": 1, "seed": 7}
+  -> {"cmd": "train", "steps": 3}          <- {"ok": true, "stepMs": [...], ...}
+  -> {"cmd": "serve", "requests": 20}      <- {"ok": true, "latencyMs": [...], ...}
+  -> {"cmd": "throughput", "calls": 2}     <- {"ok": true, "callMs": [...], ...}
+  -> {"cmd": "exit"}
+
+Every reply carries peakRssBytes, the process's peak resident set so far.
+A failing command replies {"ok": false, "error": "..."} and the loop goes on.
+The workload description is built by bench/train/peer-shape.ts from the
+compiled .mtl spec, so both sides train the same shapes.
+"""
+import json
+import resource
+import sys
+import time
+import traceback
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+except Exception as error:  # reported to the parent, which prints mtl alone
+    print(json.dumps({"event": "error", "error": f"cannot import torch: {error}"}), flush=True)
+    sys.exit(1)
+
+# Distinct random batches cycled through, so no step sees exactly the previous
+# step's ids (matters for cache behaviour of the embedding lookups).
+DISTINCT_BATCHES = 4
+DISTINCT_REQUESTS = 4
+
+
+def peak_rss_bytes():
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def blas_library():
+    """The BLAS torch's matmuls run on, as mapped into this process: Debian's
+    python3-torch uses whatever libblas.so.3 the alternatives system points to,
+    which is the unoptimised reference BLAS unless OpenBLAS is installed."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "/" in line}
+    except OSError:
+        return None
+    found = sorted(p for p in paths if "blas" in p.lower() or "mkl" in p.lower())
+    return found[0] if found else None
+
+
+class Mlp(nn.Sequential):
+    """Linear + ReLU per layer, ReLU after the last layer too (as mtl's mlp)."""
+
+    def __init__(self, width_in, units):
+        layers = []
+        for width_out in units:
+            layers += [nn.Linear(width_in, width_out), nn.ReLU()]
+            width_in = width_out
+        super().__init__(*layers)
+
+
+class Inputs(nn.Module):
+    """The concatenated input: numeric columns as they are, or one
+    nn.Embedding per categorical feature, concatenated."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.numeric = shape["numeric"]
+        cat = shape["categorical"]
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(cat["buckets"], cat["dim"]) for _ in range(cat["count"])
+        )
+        self.width = self.numeric + cat["count"] * cat["dim"]
+
+    def forward(self, numeric, ids):
+        parts = [] if numeric is None else [numeric]
+        parts += [table(ids[:, k]) for k, table in enumerate(self.embeddings)]
+        return torch.cat(parts, dim=1)
+
+
+class MMoE(nn.Module):
+    """Shared experts, a softmax gate and a tower per task; returns logits."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.inputs = Inputs(shape)
+        width = self.inputs.width
+        self.experts = nn.ModuleList(Mlp(width, shape["expertUnits"]) for _ in range(shape["experts"]))
+        self.gates = nn.ModuleList(nn.Linear(width, shape["experts"]) for _ in range(shape["tasks"]))
+        self.towers = nn.ModuleList(Mlp(shape["expertUnits"][-1], shape["towerUnits"]) for _ in range(shape["tasks"]))
+        self.heads = nn.ModuleList(nn.Linear(shape["towerUnits"][-1], 1) for _ in range(shape["tasks"]))
+
+    def forward(self, numeric, ids):
+        x = self.inputs(numeric, ids)
+        experts = torch.stack([e(x) for e in self.experts], dim=1)  # [batch, n, width]
+        logits = []
+        for gate, tower, head in zip(self.gates, self.towers, self.heads):
+            weights = torch.softmax(gate(x), dim=1).unsqueeze(1)  # [batch, 1, n]
+            mixed = torch.bmm(weights, experts).squeeze(1)
+            logits.append(head(tower(mixed)).squeeze(1))
+        return logits
+
+    def loss(self, logits, labels):
+        return sum(F.binary_cross_entropy_with_logits(l, y) for l, y in zip(logits, labels))
+
+    def scores(self, logits):
+        return [torch.sigmoid(l) for l in logits]
+
+
+class ESMM(nn.Module):
+    """CTR and CVR towers on shared embeddings; pCTCVR = pCTR * pCVR."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.inputs = Inputs(shape)
+        width = self.inputs.width
+        last = shape["towerUnits"][-1]
+        self.ctr = nn.Sequential(Mlp(width, shape["towerUnits"]), nn.Linear(last, 1))
+        self.cvr = nn.Sequential(Mlp(width, shape["towerUnits"]), nn.Linear(last, 1))
+
+    def forward(self, numeric, ids):
+        x = self.inputs(numeric, ids)
+        return [self.ctr(x).squeeze(1), self.cvr(x).squeeze(1)]
+
+    def loss(self, logits, labels):
+        ctr_logit, cvr_logit = logits
+        click, purchase = labels
+        p_ctcvr = torch.sigmoid(ctr_logit) * torch.sigmoid(cvr_logit)
+        return F.binary_cross_entropy_with_logits(ctr_logit, click) + F.binary_cross_entropy(p_ctcvr, purchase)
+
+    def scores(self, logits):
+        p_ctr, p_cvr = (torch.sigmoid(l) for l in logits)
+        return [p_ctr, p_cvr, p_ctr * p_cvr]
+
+
+ARCHITECTURES = {"mmoe": MMoE, "esmm": ESMM}
+
+
+class Workload:
+    def __init__(self, shape, seed):
+        self.shape = shape
+        self.generator = np.random.default_rng(seed)
+        self.model = ARCHITECTURES[shape["architecture"]](shape)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=shape["lr"])
+        self.batches = [self.random_batch(shape["batch"]) for _ in range(DISTINCT_BATCHES)]
+        self.requests = [self.random_request(shape["servingRows"]) for _ in range(DISTINCT_REQUESTS)]
+        self.big_batch = self.random_inputs(shape["throughputRows"])
+        self.steps = 0
+        self.calls = 0
+
+    def random_ids(self, rows, count):
+        return self.generator.integers(0, self.shape["categorical"]["buckets"], size=(rows, count), dtype=np.int64)
+
+    def random_inputs(self, rows):
+        """Numeric [rows, n] float32 (or None) and ids [rows, features] int64 as numpy."""
+        n = self.shape["numeric"]
+        numeric = self.generator.standard_normal((rows, n), dtype=np.float32) if n > 0 else None
+        return numeric, self.random_ids(rows, self.shape["categorical"]["count"])
+
+    def random_batch(self, rows):
+        numeric, ids = self.random_inputs(rows)
+        click = (self.generator.random(rows) < 0.3).astype(np.float32)
+        purchase = click * (self.generator.random(rows) < 0.1).astype(np.float32)
+        to_tensor = lambda a: None if a is None else torch.from_numpy(a)
+        return to_tensor(numeric), to_tensor(ids), [torch.from_numpy(click), torch.from_numpy(purchase)]
+
+    def random_request(self, rows):
+        """One user's features repeated over `rows` candidate items (numpy, as a server receives them)."""
+        user = self.shape["userFeatures"]
+        numeric, ids = self.random_inputs(rows)
+        ids[:, :user] = ids[0, :user]
+        return numeric, ids
+
+    def train(self, steps):
+        times = []
+        loss_value = None  # JSON has no NaN
+        self.model.train()
+        for _ in range(steps):
+            numeric, ids, labels = self.batches[self.steps % DISTINCT_BATCHES]
+            start = time.perf_counter()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = self.model.loss(self.model(numeric, ids), labels)
+            loss.backward()
+            self.optimizer.step()
+            loss_value = loss.item()
+            times.append((time.perf_counter() - start) * 1000)
+            self.steps += 1
+        return {"stepMs": times, "loss": loss_value}
+
+    def score(self, numeric, ids):
+        """What a server does per call: numpy in, scores out as numpy."""
+        with torch.inference_mode():
+            logits = self.model(None if numeric is None else torch.from_numpy(numeric), torch.from_numpy(ids))
+            return [s.numpy().copy() for s in self.model.scores(logits)]
+
+    def timed_calls(self, inputs_for, calls):
+        self.model.eval()
+        times = []
+        for _ in range(calls):
+            numeric, ids = inputs_for(self.calls)
+            start = time.perf_counter()
+            self.score(numeric, ids)
+            times.append((time.perf_counter() - start) * 1000)
+            self.calls += 1
+        return times
+
+    def serve(self, requests):
+        return {"latencyMs": self.timed_calls(lambda i: self.requests[i % DISTINCT_REQUESTS], requests)}
+
+    def throughput(self, calls):
+        return {"callMs": self.timed_calls(lambda _: self.big_batch, calls)}
+
+
+def main():
+    print(json.dumps({
+        "event": "ready",
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "threads": torch.get_num_threads(),
+        "blas": blas_library(),
+        "peakRssBytes": peak_rss_bytes(),
+    }), flush=True)
+    workload = None
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            command = json.loads(line)
+            name = command["cmd"]
+            if name == "exit":
+                break
+            if name == "setup":
+                torch.set_num_threads(command["threads"])
+                torch.manual_seed(command["seed"])
+                start = time.perf_counter()
+                workload = Workload(command["workload"], command["seed"])
+                reply = {"setupMs": (time.perf_counter() - start) * 1000, "threads": torch.get_num_threads()}
+            elif workload is None:
+                raise RuntimeError(f"'{name}' before 'setup'")
+            elif name == "train":
+                reply = workload.train(command["steps"])
+            elif name == "serve":
+                reply = workload.serve(command["requests"])
+            elif name == "throughput":
+                reply = workload.throughput(command["calls"])
+            else:
+                raise RuntimeError(f"unknown command '{name}'")
+            reply.update(ok=True, peakRssBytes=peak_rss_bytes())
+            line = json.dumps(reply, allow_nan=False)  # a NaN (diverged loss) fails here, not in the parent
+        except Exception as error:
+            line = json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()})
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+/**
+ * The reference workloads of issue #6. Each names a real .mtl spec under
+ * bench/train/specs; the PyTorch peer receives the shapes of the compiled spec
+ * (peer-shape.ts), so the spec is the single source of truth for both sides.
+ */
+
+export const WORKLOAD_IDS = ["dense-mmoe", "recsys-mmoe", "recsys-esmm", "serving"] as const;
+export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+/** The architectures torch_peer.py implements. */
+export type Architecture = "mmoe" | "esmm";
+
+export interface Workload {
+  readonly id: WorkloadId;
+  /** As the issue names it. */
+  readonly title: string;
+  readonly kind: "train" | "serve";
+  /** File name under bench/train/specs. */
+  readonly spec: string;
+  readonly architecture: Architecture;
+  /** The issue's target for mtl/PyTorch: rows/s ratio at least, or latency ratio at most. */
+  readonly target: { readonly rowsRatioAtLeast: number } | { readonly latencyRatioAtMost: number };
+}
+
+export const WORKLOADS: readonly Workload[] = [
+  {
+    id: "dense-mmoe",
+    title: "dense-MMoE",
+    kind: "train",
+    spec: "dense-mmoe.mtl",
+    architecture: "mmoe",
+    target: { rowsRatioAtLeast: 0.5 },
+  },
+  {
+    id: "recsys-mmoe",
+    title: "recsys-MMoE",
+    kind: "train",
+    spec: "recsys-mmoe.mtl",
+    architecture: "mmoe",
+    target: { rowsRatioAtLeast: 1.0 },
+  },
+  {
+    id: "recsys-esmm",
+    title: "recsys-ESMM",
+    kind: "train",
+    spec: "recsys-esmm.mtl",
+    architecture: "esmm",
+    target: { rowsRatioAtLeast: 1.0 },
+  },
+  {
+    id: "serving",
+    title: "serving",
+    kind: "serve",
+    spec: "recsys-mmoe.mtl",
+    architecture: "mmoe",
+    target: { latencyRatioAtMost: 2.0 },
+  },
+];
+
+export function workloadById(id: WorkloadId): Workload {
+  return WORKLOADS.find((w) => w.id === id)!;
+}
+
+/** Sizes that are the benchmark's, not the spec's. */
+export interface ServingSizes {
+  /** Candidates scored per request (one user, many items). */
+  readonly requestRows: number;
+  /** Rows per call of the throughput figure. */
+  readonly throughputRows: number;
+}
+
+/** Features whose name starts with this are the request's user features, repeated on every candidate. */
+export const USER_FEATURE_PREFIX = "user_";
+
+export const SERVING_SIZES: ServingSizes = { requestRows: 1000, throughputRows: 4096 };
+export const QUICK_SERVING_SIZES: ServingSizes = { requestRows: 200, throughputRows: 1024 };
+
+/**
+ * --quick rewrites the specs' sizes before compiling them, so a smoke test
+ * still goes through the compiler but finishes in seconds: the full 26 x
+ * 100,000-row tables take a minute to initialise and to take the first Adam step.
+ */
+export const QUICK_SPEC_SIZES = { buckets: 1000, batch: 128 } as const;
