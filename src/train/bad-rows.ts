@@ -49,3 +49,25 @@ export function encoderCheck(encode: (records: RawRecord[], file: string) => unk
     }
   };
 }
+
+/** Rows reported one by one before the rest are only counted. */
+const SHOWN_SKIPS = 20;
+
+/**
+ * An `onSkip` for SkipBudget that reports each skipped row as a warning with
+ * its file, line, field and hint (the first 20 of them; later ones are only
+ * counted), in the same words as `mtl train`.
+ */
+export function skipReporter(write: (text: string) => void): (error: DataError) => void {
+  let reported = 0;
+  return (error) => {
+    reported++;
+    if (reported <= SHOWN_SKIPS) write(`${error.render().replace(": error: ", ": warning: skipped bad row: ")}\n`);
+    else if (reported === SHOWN_SKIPS + 1) write("(further skipped rows are counted, not shown)\n");
+  };
+}
+
+/** "skipped 1 bad row", "skipped 3 bad rows". */
+export function skippedRows(n: number): string {
+  return `skipped ${n} bad row${n === 1 ? "" : "s"}`;
+}

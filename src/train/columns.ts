@@ -14,11 +14,15 @@ export function neededColumns(ir: ModelIR, withLabels: boolean): { column: strin
 }
 
 /**
- * Checks, at the first record, that a CSV or Parquet file has every column
- * the spec reads. By default a missing column is an error (training on a
- * column of nothing but fill values is a mistake); with `warn`, as for
- * prediction, it is reported and every row takes the feature's missing-value
- * rule. JSONL records may leave out a key to mean "missing", so they pass.
+ * Checks that a file has every column the spec reads. CSV and Parquet files
+ * are checked at the first record (they have a header or schema). By default
+ * a missing column is an error (training on a column of nothing but fill
+ * values is a mistake); with `warn`, as for prediction, it is reported and
+ * every row takes the feature's missing-value rule, unless the file has none
+ * of the columns at all. JSONL records may leave out a key to mean
+ * "missing", so a JSONL file is checked at its end, for a column that no
+ * record had: the same error (a training run has read the whole file to fit
+ * the encoding before it trains), or the same warning.
  */
 export async function* requireColumns(
   records: AsyncIterable<RawRecord>,
@@ -27,27 +31,75 @@ export async function* requireColumns(
   read: ReadOptions,
   warn?: (message: string) => void,
 ): AsyncGenerator<RawRecord> {
+  if (read.format === "jsonl") {
+    let unseen = needed;
+    let any = false;
+    for await (const record of records) {
+      any = true;
+      if (unseen.length > 0) unseen = unseen.filter((n) => !Object.hasOwn(record.fields, n.column));
+      yield record;
+    }
+    if (any && unseen.length > 0) {
+      const all = needed.every((n) => unseen.includes(n));
+      report(unseen, new Set(), file, null, warn && !all ? warn : undefined, "appears in no record", all && warn !== undefined);
+    }
+    return;
+  }
   let first = true;
   for await (const record of records) {
-    if (first && read.format !== "jsonl") {
+    if (first) {
       first = false;
       const present = new Set(Object.keys(record.fields));
-      const absent = needed.find((n) => !present.has(n.column));
-      if (absent && warn) {
-        for (const n of needed.filter((x) => !present.has(x.column))) {
-          warn(`${file}: warning: column '${n.column}' is missing; ${n.reader} treats every row as a missing value`);
-        }
-      } else if (absent) {
+      const absent = needed.filter((n) => !present.has(n.column));
+      if (absent.length > 0) {
+        const all = absent.length === needed.length;
         const line = read.format === "csv" && read.header ? 1 : null;
-        throw new DataError(
-          file,
-          line,
-          `column '${absent.column}' is missing, but ${absent.reader} reads it (the file has: ${[...present].slice(0, 12).join(", ")}${present.size > 12 ? ", ..." : ""})`,
-          `add the column, or point ${absent.reader} at another one with column: "..."`,
-          absent.column,
-        );
+        report(absent, present, file, line, warn && !all ? warn : undefined, "is missing", all && warn !== undefined);
       }
     }
     yield record;
   }
+}
+
+/**
+ * Warns about each absent column, or throws: for the first absent column, or
+ * (`none`: a prediction from a file without any of the model's columns) for
+ * all of them, since scoring every row from fill values alone would print
+ * plausible-looking numbers that mean nothing.
+ */
+function report(
+  absent: { column: string; reader: string }[],
+  present: Set<string>,
+  file: string,
+  line: number | null,
+  warn: ((message: string) => void) | undefined,
+  is: string,
+  none: boolean,
+): void {
+  const has = present.size > 0 ? `; the file has: ${listed([...present])}` : "";
+  if (none) {
+    throw new DataError(
+      file,
+      line,
+      `none of the columns the model reads is in the file (it reads ${listed(absent.map((n) => n.column))}${has})`,
+      "check that this is the right file for this model, and its header and delimiter",
+    );
+  }
+  if (warn) {
+    for (const n of absent) warn(`${file}: warning: column '${n.column}' ${is}; ${n.reader} treats every row as a missing value`);
+    return;
+  }
+  const first = absent[0]!;
+  throw new DataError(
+    file,
+    line,
+    `column '${first.column}' ${is}, but ${first.reader} reads it${present.size > 0 ? ` (the file has: ${listed([...present])})` : ""}`,
+    `add the column, or point ${first.reader} at another one with column: "..."`,
+    first.column,
+  );
+}
+
+/** Column names for a message: the first dozen. */
+function listed(names: string[]): string {
+  return names.slice(0, 12).join(", ") + (names.length > 12 ? ", ..." : "");
 }

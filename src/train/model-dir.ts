@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, serializeEncoding, type EncodingState } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
 import { validateIr } from "../ir/validate.js";
-import { loadModel, MODEL_JSON, saveModel } from "../runtime/graph/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ModelDirError } from "./errors.js";
 
@@ -21,8 +20,17 @@ export { ModelDirError };
  * Every file is written atomically; the manifest is the commit point, and
  * loading checks every file against it, so a torn, truncated or altered file
  * is refused instead of predicting garbage.
+ *
+ * TensorFlow.js is loaded only by saving and loading the model itself, so
+ * `verifyModelDir` and `specMismatch` (used by `mtl compile --model`) stay light.
  */
 export const MANIFEST = "manifest.json";
+
+/** The TF.js topology file (the same name as runtime/graph's MODEL_JSON, which would load TF.js to import). */
+const MODEL_JSON = "model.json";
+
+/** Files every model folder has, besides the weight files model.json names. */
+const REQUIRED_FILES = [MODEL_JSON, "encoding.json", "ir.json", "spec.mtl"] as const;
 
 export interface ModelDirContents {
   ir: ModelIR;
@@ -38,42 +46,143 @@ interface Manifest {
 }
 
 export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown }): Promise<void> {
+  const { saveModel } = await import("../runtime/graph/index.js");
   await saveModel(contents.model, dir);
   writeFileAtomic(join(dir, "encoding.json"), serializeEncoding(contents.encoding));
   writeFileAtomic(join(dir, "ir.json"), JSON.stringify(contents.ir, null, 2) + "\n");
   writeFileAtomic(join(dir, "spec.mtl"), contents.spec);
   writeFileAtomic(join(dir, "metrics.json"), JSON.stringify(contents.metrics, null, 2) + "\n");
-  const modelJson = JSON.parse(readFileSync(join(dir, MODEL_JSON), "utf8")) as { weightsManifest: { paths: string[] }[] };
-  const names = [MODEL_JSON, ...modelJson.weightsManifest.flatMap((g) => g.paths), "encoding.json", "ir.json", "spec.mtl", "metrics.json"];
+  const names = [MODEL_JSON, ...weightFiles(dir), "encoding.json", "ir.json", "spec.mtl", "metrics.json"];
   const manifest: Manifest = { format: "mtl-model", version: 1, files: Object.fromEntries(names.map((n) => [n, fingerprint(join(dir, n))])) };
   writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
 }
 
-export async function loadModelDir(dir: string): Promise<ModelDirContents> {
+/**
+ * Checks a model folder against its manifest without loading anything:
+ * the manifest must list model.json, every weight file model.json names,
+ * encoding.json, ir.json and spec.mtl, and each listed file must have the
+ * recorded size and SHA-256. Returns the folder's IR, checked against the
+ * IR schema. Throws a ModelDirError naming the file and what to do.
+ */
+export function verifyModelDir(dir: string): ModelIR {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelDirError(`'${dir}' is not a model folder; pass the --out folder of 'mtl train'`);
   const manifest = readManifest(dir);
+  const manifestPath = join(dir, MANIFEST);
+  for (const name of Object.keys(manifest.files)) {
+    if (basename(name) !== name || name === "." || name === ".." || name.includes("\\")) {
+      throw new ModelDirError(`${manifestPath} lists '${name}', which is not a file of the folder: the manifest was altered; train again or restore the folder`);
+    }
+  }
+  const unlisted = (name: string) =>
+    new ModelDirError(`${manifestPath} does not list ${name}, so it cannot be checked: the manifest was altered or the folder was assembled by hand; train again or restore the folder`);
+  for (const name of REQUIRED_FILES) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
   for (const [name, expected] of Object.entries(manifest.files)) {
     const path = join(dir, name);
     if (!existsSync(path)) throw new ModelDirError(`${path} is missing; the model folder is incomplete, train again or restore it`);
     const actual = fingerprint(path);
-    if (actual.bytes !== expected.bytes) throw new ModelDirError(`${path} has ${actual.bytes} bytes, the manifest says ${expected.bytes}: the file is truncated or was replaced`);
-    if (actual.sha256 !== expected.sha256) throw new ModelDirError(`${path} does not match its checksum in ${MANIFEST}: the file was altered or corrupted`);
+    if (actual.bytes !== expected.bytes) throw new ModelDirError(`${path} has ${actual.bytes} bytes, the manifest says ${expected.bytes}: the file is truncated or was replaced; train again or restore it`);
+    if (actual.sha256 !== expected.sha256) throw new ModelDirError(`${path} does not match its checksum in ${MANIFEST}: the file was altered or corrupted; train again or restore it`);
   }
-  const ir = JSON.parse(readFileSync(join(dir, "ir.json"), "utf8")) as ModelIR;
+  // model.json is verified now; every weight file it names must be verified too.
+  for (const name of weightFiles(dir)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
+  const irPath = join(dir, "ir.json");
+  let ir: ModelIR;
+  try {
+    ir = JSON.parse(readFileSync(irPath, "utf8")) as ModelIR;
+  } catch (error) {
+    throw new ModelDirError(`${irPath} cannot be read: ${(error as Error).message}`);
+  }
   const violations = validateIr(ir);
-  if (violations.length) throw new ModelDirError(`${join(dir, "ir.json")} is not a valid mtl IR (${violations[0]!.path}: ${violations[0]!.message}); it was written by another mtl version`);
+  if (violations.length) throw new ModelDirError(`${irPath} is not a valid mtl IR (${violations[0]!.path}: ${violations[0]!.message}); it was written by another mtl version`);
+  return ir;
+}
+
+export async function loadModelDir(dir: string): Promise<ModelDirContents> {
+  const ir = verifyModelDir(dir);
   let encoding: EncodingState;
   try {
     encoding = parseEncoding(readFileSync(join(dir, "encoding.json"), "utf8"), ir);
   } catch (error) {
     throw new ModelDirError(`${join(dir, "encoding.json")}: ${(error as Error).message}`);
   }
-  const model = await loadModel(dir);
+  const { loadModel } = await import("../runtime/graph/index.js");
+  let model: tf.LayersModel;
+  try {
+    model = await loadModel(dir);
+  } catch (error) {
+    throw new ModelDirError(`${join(dir, MODEL_JSON)} cannot be loaded as a TensorFlow.js model (${(error as Error).message}); train again`);
+  }
+  const features = ir.features.map((f) => f.name);
+  if (JSON.stringify([...model.inputNames].sort()) !== JSON.stringify([...features].sort())) {
+    model.dispose();
+    throw new ModelDirError(`${join(dir, MODEL_JSON)} reads ${model.inputNames.join(", ")} but ir.json declares the features ${features.join(", ")}: the files come from different models`);
+  }
   const expected = ir.tasks.map((t) => t.name);
   if (JSON.stringify(model.outputNames) !== JSON.stringify(expected)) {
+    model.dispose();
     throw new ModelDirError(`${join(dir, MODEL_JSON)} predicts ${model.outputNames.join(", ")} but ir.json declares ${expected.join(", ")}: the files come from different models`);
   }
   return { ir, encoding, model, spec: readFileSync(join(dir, "spec.mtl"), "utf8") };
+}
+
+/**
+ * Where the IR of a spec differs from the IR a model was trained with, in
+ * anything that shapes the model or its inputs (features, embedding tables,
+ * networks, tasks); null when it does not. Documentation, the model's name,
+ * and the `train` and `data` sections may differ: they change neither the
+ * weights nor how a row is encoded.
+ */
+export function specMismatch(spec: ModelIR, model: ModelIR): string | null {
+  const sections = [
+    ["features", "feature", (x: { name: string }) => `feature '${x.name}'`],
+    ["tables", "embedding table", (x: { name: string }) => `embedding table '${x.name}'`],
+    ["nodes", "node", (x: { name: string; role?: string }) => `${x.role ?? "node"} '${x.name}'`],
+    ["tasks", "task", (x: { name: string }) => `task '${x.name}'`],
+  ] as const;
+  for (const [section, what, label] of sections) {
+    const ours = spec[section] as unknown as { name: string; role?: string }[];
+    const theirs = model[section] as unknown as { name: string; role?: string }[];
+    const a = ours.map((x) => x.name);
+    const b = theirs.map((x) => x.name);
+    if (a.join("\u0000") !== b.join("\u0000")) {
+      const extra = a.filter((n) => !b.includes(n));
+      const lacking = b.filter((n) => !a.includes(n));
+      const detail = extra.length || lacking.length
+        ? [extra.length ? `the spec has ${what} ${extra.map((n) => `'${n}'`).join(", ")} that the model lacks` : "", lacking.length ? `the model has ${what} ${lacking.map((n) => `'${n}'`).join(", ")} that the spec lacks` : ""].filter(Boolean).join("; ")
+        : `the ${section} are in another order (spec: ${a.join(", ")}; model: ${b.join(", ")})`;
+      return detail;
+    }
+    for (let i = 0; i < ours.length; i++) {
+      const d = firstDifference(withoutDocs(ours[i]), withoutDocs(theirs[i]), "");
+      if (d) return `${label(ours[i]!)}: ${d.path || "its definition"} is ${show(d.ours)} in the spec but ${show(d.theirs)} in the model`;
+    }
+  }
+  return null;
+}
+
+function withoutDocs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDocs);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "doc").map(([k, v]) => [k, withoutDocs(v)]));
+}
+
+function firstDifference(ours: unknown, theirs: unknown, path: string): { path: string; ours: unknown; theirs: unknown } | null {
+  if (Object.is(ours, theirs)) return null;
+  const bothObjects = ours !== null && theirs !== null && typeof ours === "object" && typeof theirs === "object";
+  if (!bothObjects || Array.isArray(ours) !== Array.isArray(theirs)) return { path, ours, theirs };
+  if (Array.isArray(ours) && Array.isArray(theirs) && ours.length !== theirs.length) return { path, ours, theirs };
+  const a = ours as Record<string, unknown>;
+  const b = theirs as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const d = firstDifference(a[key], b[key], Array.isArray(ours) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+    if (d) return d;
+  }
+  return null;
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? "absent" : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function readManifest(dir: string): Manifest {
@@ -82,12 +191,36 @@ function readManifest(dir: string): Manifest {
     const hint = readdirSync(dir).length === 0 ? "the folder is empty" : "training did not finish saving";
     throw new ModelDirError(`${path} is missing (${hint}); pass the --out folder of a finished 'mtl train'`);
   }
+  let manifest: Manifest;
   try {
-    const manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
-    if (manifest.format !== "mtl-model" || typeof manifest.files !== "object") throw new Error("not an mtl manifest");
-    return manifest;
+    manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
   } catch (error) {
-    throw new ModelDirError(`${path} cannot be read: ${(error as Error).message}`);
+    throw new ModelDirError(`${path} cannot be read: ${(error as Error).message}; train again or restore the folder`);
+  }
+  const files = manifest?.files as unknown;
+  const wellFormed =
+    manifest?.format === "mtl-model" &&
+    files !== null &&
+    typeof files === "object" &&
+    !Array.isArray(files) &&
+    Object.values(files as Record<string, unknown>).every((f) => {
+      const entry = f as { bytes?: unknown; sha256?: unknown } | null;
+      return entry !== null && typeof entry === "object" && Number.isInteger(entry.bytes) && typeof entry.sha256 === "string";
+    });
+  if (!wellFormed) throw new ModelDirError(`${path} is not an mtl model manifest; train again or restore the folder`);
+  return manifest;
+}
+
+/** The weight files model.json names. */
+function weightFiles(dir: string): string[] {
+  const path = join(dir, MODEL_JSON);
+  try {
+    const modelJson = JSON.parse(readFileSync(path, "utf8")) as { weightsManifest?: { paths?: unknown }[] };
+    const paths = (modelJson.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
+    if (!paths.every((p): p is string => typeof p === "string")) throw new Error("a weight path is not a string");
+    return paths;
+  } catch (error) {
+    throw new ModelDirError(`${path} cannot be read: ${(error as Error).message}; train again or restore the folder`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
 import { compileFile } from "../../compiler.js";
@@ -27,19 +27,35 @@ const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options
   svg: { extension: ".svg", render: async (ir) => (await import("../../codegen/graph/index.js")).renderSvg(ir) },
 };
 
-/** The fitted statistics of a trained model folder, checked against the spec being compiled. */
+/**
+ * The fitted statistics of a trained model folder, for the spec being
+ * compiled. The folder is checked as `mtl predict` checks it (every file
+ * against the manifest's size and SHA-256), and the spec must describe the
+ * model that was trained there: otherwise the module would embed statistics
+ * for other features, or build a network the trained weights do not fit.
+ */
 async function trainedEncoding(dir: string, ir: ModelIR) {
   const { parseEncoding } = await import("../../data/encode/index.js");
-  let text: string;
+  const { ModelDirError, specMismatch, verifyModelDir } = await import("../../train/model-dir.js");
+  const encodingPath = join(dir, "encoding.json");
+  if (!existsSync(encodingPath)) throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
+  let trained: ModelIR;
   try {
-    text = readFileSync(join(dir, "encoding.json"), "utf8");
-  } catch {
-    throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
+    trained = verifyModelDir(dir);
+  } catch (error) {
+    if (error instanceof ModelDirError) throw new ModelDirError(`--model ${dir}: ${error.message}`);
+    throw error;
+  }
+  const difference = specMismatch(ir, trained);
+  if (difference !== null) {
+    throw new ModelDirError(
+      `--model ${dir}: the model there was trained on a different spec (${join(dir, "spec.mtl")}): ${difference}; compile that spec, or train this one`,
+    );
   }
   try {
-    return parseEncoding(text, ir);
+    return parseEncoding(readFileSync(encodingPath, "utf8"), ir);
   } catch (error) {
-    throw new UsageError(`--model ${dir}: ${(error as Error).message}`);
+    throw new ModelDirError(`--model ${dir}: ${encodingPath}: ${(error as Error).message}`);
   }
 }
 
@@ -69,7 +85,7 @@ export function registerCompile(program: Command): void {
     .addOption(new Option("--emit <target>", "alias of --target").choices(Object.keys(TARGETS)))
     .option("-o, --output <file>", "write here instead of standard output (one spec only); written atomically")
     .option("--out-dir <dir>", "write one file per spec into this folder, named after the spec")
-    .option("--model <dir>", "ts: a trained model folder (from 'mtl train --out') whose encoding statistics to embed")
+    .option("--model <dir>", "ts: a trained model folder (from 'mtl train --out') whose encoding statistics to embed; checked against its manifest, and trained on this spec")
     .option("--tfjs-node", "ts: import @tensorflow/tfjs-node instead of @tensorflow/tfjs")
     .option("--no-color", "never colour diagnostics")
     .action(async (specs: string[], options: CompileOptions) => {

@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import { createEncoder } from "../../data/encode/index.js";
 import { selectBackend } from "../../runtime/backend/select.js";
+import { skippedRows, skipReporter, SkipBudget } from "../../train/bad-rows.js";
+import { evaluate } from "../../train/evaluate.js";
 import { loadModelDir } from "../../train/model-dir.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { metricsJson, metricsTable } from "../../train/report.js";
-import { evaluateFile } from "../../train/trainer.js";
+import { readLabelled } from "../../train/trainer.js";
 import { addDataOptions, dataOverrides, skipBadRows, type DataCliOptions } from "../data-options.js";
 import { EXIT_OK } from "../exit-codes.js";
 
@@ -27,11 +29,16 @@ export function registerEval(program: Command): void {
 }
 
 async function runEval(dir: string, options: EvalCliOptions): Promise<number> {
+  const skip = skipBadRows(options);
   await selectBackend(options.backend);
   const { ir, encoding, model } = await loadModelDir(dir);
   const encoder = createEncoder(ir, encoding);
   const source = { file: options.data, read: readOptionsFor(options.data, ir.data, dataOverrides(options)) };
-  const metrics = await evaluateFile(ir, model, encoder, source, skipBadRows(options));
+  // As `mtl train` evaluates (trainer.ts evaluateFile), with every skipped row reported and counted.
+  const budget = new SkipBudget(skip, skipReporter((text) => process.stderr.write(text)));
+  const records = readLabelled(ir, source, budget, encoder);
+  const metrics = await evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take });
+  if (budget.skipped.length) process.stderr.write(`${skippedRows(budget.skipped.length)}; the metrics leave them out\n`);
   process.stdout.write(options.json ? JSON.stringify(metricsJson(metrics), null, 2) + "\n" : metricsTable(metrics) + "\n");
   return EXIT_OK;
 }

@@ -3,7 +3,7 @@ import { createEncoder } from "../../data/encode/index.js";
 import { readRecords } from "../../data/readers/index.js";
 import { createRecordWriter } from "../../data/writers/index.js";
 import { selectBackend } from "../../runtime/backend/select.js";
-import { encoderCheck, SkipBudget } from "../../train/bad-rows.js";
+import { encoderCheck, skippedRows, skipReporter, SkipBudget } from "../../train/bad-rows.js";
 import { neededColumns, requireColumns } from "../../train/columns.js";
 import { loadModelDir } from "../../train/model-dir.js";
 import { predictRecords, withSkipped } from "../../train/predict.js";
@@ -35,11 +35,12 @@ export function registerPredict(program: Command): void {
 }
 
 async function runPredict(dir: string, options: PredictCliOptions): Promise<number> {
+  const skip = skipBadRows(options);
   await selectBackend(options.backend);
   const { ir, encoding, model } = await loadModelDir(dir);
   const encoder = createEncoder(ir, encoding);
   const read = readOptionsFor(options.data, ir.data, dataOverrides(options));
-  const budget = new SkipBudget(skipBadRows(options));
+  const budget = new SkipBudget(skip, skipReporter((text) => process.stderr.write(text)));
   let readerSkipped = 0;
   const records = readRecords(options.data, read, {
     check: encoderCheck((rows, file) => encoder.encodeFeaturesOnly(rows, file)),
@@ -63,6 +64,6 @@ async function runPredict(dir: string, options: PredictCliOptions): Promise<numb
     await writer.abort();
     throw error;
   }
-  if (budget.skipped.length) process.stderr.write(`skipped ${budget.skipped.length} bad row(s); their output rows are empty\n`);
+  if (budget.skipped.length) process.stderr.write(`${skippedRows(budget.skipped.length)}; their output rows are empty\n`);
   return EXIT_OK;
 }

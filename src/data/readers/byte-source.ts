@@ -59,8 +59,15 @@ export async function* textFileBytes(file: string, format: "csv" | "jsonl"): Asy
     gzip = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
     raw = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES, autoClose: false });
     stream = gzip ? pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => undefined) : raw;
+    let first = gzip;
     try {
-      for await (const chunk of stream) yield chunk as Buffer;
+      for await (const chunk of stream) {
+        if (first) {
+          first = false;
+          checkDecompressedHead(file, chunk as Buffer, format);
+        }
+        yield chunk as Buffer;
+      }
     } catch (err) {
       throw gzip ? gzipError(file, err) : fileError(file, err);
     }
@@ -68,5 +75,17 @@ export async function* textFileBytes(file: string, format: "csv" | "jsonl"): Asy
     stream?.destroy();
     raw?.destroy();
     await handle.close().catch(() => undefined);
+  }
+}
+
+/** What a .gz file holds, when it is not text: Parquet compresses inside the file and cannot be streamed through gzip. */
+function checkDecompressedHead(file: string, head: Buffer, format: "csv" | "jsonl"): void {
+  if (head.length >= 4 && head.toString("latin1", 0, 4) === "PAR1") {
+    throw new DataError(
+      file,
+      null,
+      `this is a gzip-compressed Parquet file, but it is being read as ${format}`,
+      "decompress it first (`gunzip FILE`) and read the .parquet file: Parquet compresses its data itself",
+    );
   }
 }

@@ -3,6 +3,7 @@ import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../r
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
 import { missingMarkers, setField, showDelimiter } from "./fields.js";
+import { TruncatedGzipError } from "./file-errors.js";
 import { LineIndex } from "./line-index.js";
 import { Utf8Guard } from "./utf8.js";
 
@@ -56,19 +57,27 @@ export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBu
   let offset = 0;
   let yielded = 0;
   try {
-    for await (const chunk of textFileBytes(file, "csv")) {
-      lines.append(chunk);
-      utf8.feed(chunk, offset);
-      offset += chunk.length;
-      const err = await writeTo(parser, chunk);
-      for (const record of rows.take(budget, file)) {
-        yielded++;
-        yield record;
+    try {
+      for await (const chunk of textFileBytes(file, "csv")) {
+        lines.append(chunk);
+        utf8.feed(chunk, offset);
+        offset += chunk.length;
+        const err = await writeTo(parser, chunk);
+        for (const record of rows.take(budget, file)) {
+          yielded++;
+          yield record;
+        }
+        if (err) throw rows.explain(err);
+        lines.release(rows.releasable());
       }
-      if (err) throw rows.explain(err);
-      lines.release(rows.releasable());
+    } catch (err) {
+      // The text stops where the compressed data ran out: name that line.
+      throw err instanceof TruncatedGzipError ? err.at(lines.lineAt(offset)) : err;
     }
     utf8.finish();
+    // csv-parse hands out the last record only now; if no line break ends the file, that record was cut off.
+    const last = offset > 0 ? lines.byteAt(offset - 1) : -1;
+    rows.unterminated = last !== -1 && last !== 0x0a && last !== 0x0d;
     const err = await endOf(parser);
     for (const record of rows.take(budget, file)) {
       yielded++;
@@ -115,6 +124,13 @@ class CsvRows {
   private queue: Array<RawRecord | DataError> = [];
   /** A problem that ends the read (a bad header); records queued before it are still handed out. */
   private fatal: DataError | null = null;
+  /**
+   * A header read as one column that contains another common delimiter: the
+   * delimiter is probably wrong, which the first data row confirms or clears.
+   */
+  private suspect: { delimiter: string; columns: number; header: string } | null = null;
+  /** Set once the input has ended without a line break: a record parsed now is the file's cut-off last line. */
+  unterminated = false;
 
   constructor(
     private readonly file: string,
@@ -156,6 +172,7 @@ class CsvRows {
     }
     const names = this.names;
     if (values.length === 1 && values[0]!.trim() === "" && names.length !== 1) return; // a blank line
+    if (this.suspect) this.checkDelimiter(values);
     this.dataRows++;
     if (values.length !== names.length) {
       this.queue.push(this.fieldCountError(values, line, names.length));
@@ -215,7 +232,13 @@ class CsvRows {
           field,
         );
       case "CSV_QUOTE_NOT_CLOSED":
-        return new DataError(this.file, line, "a quoted field is never closed: the file ends inside quotes", "add the missing closing quote to the field that starts here", field);
+        return new DataError(
+          this.file,
+          line,
+          "a quoted field is never closed: the file ends inside quotes",
+          "add the missing closing quote to the field that starts here; if the file was cut off while it was written or copied, write or fetch it again",
+          field,
+        );
       case "CSV_MAX_RECORD_SIZE":
         return new DataError(
           this.file,
@@ -255,7 +278,10 @@ class CsvRows {
     this.headerLine = line;
     checkNames(this.file, line, values, "the header");
     const columns = this.opts.columns;
-    if (columns === null) return values;
+    if (columns === null) {
+      if (values.length === 1) this.suspect = otherDelimiter(values[0]!, this.opts.delimiter);
+      return values;
+    }
     if (columns.length !== values.length) {
       throw new DataError(
         this.file,
@@ -267,18 +293,64 @@ class CsvRows {
     return columns;
   }
 
+  /**
+   * A one-column header and a first data row that both split into the same
+   * number of fields on another common delimiter: the file uses that one.
+   * Reading on would give one column named after the whole header line, so
+   * every column the spec reads would seem to be missing.
+   */
+  private checkDelimiter(values: string[]): void {
+    const suspect = this.suspect!;
+    this.suspect = null;
+    if (values.length !== 1 || values[0]!.split(suspect.delimiter).length !== suspect.columns) return;
+    const set = suspect.delimiter === "\t" ? "--delimiter '\\t' on the command line (or name the file .tsv)" : `--delimiter '${suspect.delimiter}' on the command line`;
+    throw new DataError(
+      this.file,
+      this.headerLine,
+      `the header is read as one column, '${shortHeader(suspect)}', because the file separates its fields with ${showDelimiter(suspect.delimiter)} but the delimiter is ${showDelimiter(this.opts.delimiter)}`,
+      `set the delimiter to ${showDelimiter(suspect.delimiter)}: ${set}, or format: csv(delimiter: ${JSON.stringify(suspect.delimiter)}) in the spec's data section`,
+    );
+  }
+
   private fieldCountError(values: string[], line: number, expected: number): DataError {
     const found = values.length;
+    if (this.unterminated && found < expected) {
+      return new DataError(
+        this.file,
+        line,
+        `the file ends in the middle of this row: expected ${expected} fields, found ${found}`,
+        "the file looks truncated (cut off while it was written or copied); write or fetch it again",
+      );
+    }
     const delimiter = this.opts.delimiter;
     let hint = `the delimiter is ${showDelimiter(delimiter)}; a field that contains it must be in double quotes`;
     if (found === 1) {
-      const other = [",", "\t", ";", "|"].find((d) => d !== delimiter && values[0]!.includes(d));
+      const other = COMMON_DELIMITERS.find((d) => d !== delimiter && values[0]!.includes(d));
       if (other) hint = `the line contains ${showDelimiter(other)} but the delimiter is ${showDelimiter(delimiter)}: set the delimiter to ${showDelimiter(other)}`;
     } else if (found === expected + 1 && values[found - 1] === "") {
       hint = "the line ends with an extra delimiter";
     }
     return new DataError(this.file, line, `expected ${expected} fields, found ${found} — check the delimiter`, hint);
   }
+}
+
+const COMMON_DELIMITERS = [",", "\t", ";", "|"];
+
+/** The common delimiter (other than the one in use) that splits a one-column header into named columns. */
+function otherDelimiter(header: string, delimiter: string): { delimiter: string; columns: number; header: string } | null {
+  for (const d of COMMON_DELIMITERS) {
+    if (d === delimiter || !header.includes(d)) continue;
+    const names = header.split(d);
+    if (names.length >= 2 && names.every((n) => n.trim() !== "")) return { delimiter: d, columns: names.length, header };
+  }
+  return null;
+}
+
+/** The first few names of a header that was read as one column, as it appears in the file. */
+function shortHeader(suspect: { delimiter: string; header: string }): string {
+  const names = suspect.header.split(suspect.delimiter);
+  const shown = names.slice(0, 3).join(suspect.delimiter === "\t" ? "\\t" : suspect.delimiter);
+  return names.length > 3 ? `${shown}...` : shown;
 }
 
 /** Column names must be non-empty and distinct, or fields would silently go missing or overwrite each other. */

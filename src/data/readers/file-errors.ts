@@ -32,17 +32,27 @@ export function fileError(file: string, err: unknown): DataError {
   }
 }
 
+const TRUNCATED_GZIP_HINT = "the download or copy was probably cut short; fetch the file again (`gzip -t` checks a .gz file)";
+
+/**
+ * The compressed data of a .gz file ends before its end marker. The text
+ * readers, which know how far the text got, name that line (see `at`).
+ */
+export class TruncatedGzipError extends DataError {
+  constructor(file: string) {
+    super(file, null, "the gzip data ends early: the file is truncated", TRUNCATED_GZIP_HINT);
+  }
+
+  /** The same error, naming the line of text that was being read when the data ran out. */
+  at(line: number): DataError {
+    return new DataError(this.file, line, `the gzip data ends early, in line ${line}: the file is truncated`, TRUNCATED_GZIP_HINT);
+  }
+}
+
 /** zlib's errors come without the file name and in zlib's terms; this says what happened to the file. */
 export function gzipError(file: string, err: unknown): DataError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === "Z_BUF_ERROR") {
-    return new DataError(
-      file,
-      null,
-      "the gzip data ends early: the file is truncated",
-      "the download or copy was probably cut short; fetch the file again (`gzip -t` checks a .gz file)",
-    );
-  }
+  if (code === "Z_BUF_ERROR") return new TruncatedGzipError(file);
   if (code === "Z_DATA_ERROR" || code === "Z_NEED_DICT" || code === "Z_STREAM_ERROR") {
     const detail = err instanceof Error ? err.message : String(err);
     return new DataError(file, null, `the gzip data is corrupt (${detail})`, "fetch the file again, or decompress it with gzip to see where it breaks");

@@ -3,6 +3,7 @@ import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../r
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
 import { missingMarkers } from "./fields.js";
+import { TruncatedGzipError } from "./file-errors.js";
 import { columnOf, findJsonSyntaxError } from "./json-syntax.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
@@ -29,9 +30,10 @@ export async function* readJsonl(file: string, opts: ReadOptions, budget: BadRow
   let lineNo = 0;
   let yielded = 0;
 
-  const handle = (bytes: Buffer): RawRecord | null => {
+  /** `last`: the file's last line, with no line break after it. */
+  const handle = (bytes: Buffer, last = false): RawRecord | null => {
     lineNo++;
-    const parsed = lines.parse(bytes, lineNo);
+    const parsed = lines.parse(bytes, lineNo, last);
     if (parsed === null) return null;
     if (parsed instanceof DataError) {
       budget.reject(parsed);
@@ -44,37 +46,52 @@ export async function* readJsonl(file: string, opts: ReadOptions, budget: BadRow
     return parsed;
   };
 
-  for await (const chunk of textFileBytes(file, "jsonl")) {
-    let pos = 0;
+  const chunks = textFileBytes(file, "jsonl")[Symbol.asyncIterator]();
+  try {
     for (;;) {
-      const nl = chunk.indexOf(LF, pos);
-      if (nl < 0) {
-        if (pos < chunk.length) {
-          pending.push(chunk.subarray(pos));
-          pendingBytes += chunk.length - pos;
-          if (pendingBytes > MAX_LINE_BYTES) {
-            throw new DataError(file, lineNo + 1, `line is longer than ${MAX_LINE_BYTES >> 20} MiB`, "is this really a JSON Lines file? each record must be on its own line");
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        // The text stops where the compressed data ran out: name that line.
+        throw err instanceof TruncatedGzipError ? err.at(lineNo + 1) : err;
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      let pos = 0;
+      for (;;) {
+        const nl = chunk.indexOf(LF, pos);
+        if (nl < 0) {
+          if (pos < chunk.length) {
+            pending.push(chunk.subarray(pos));
+            pendingBytes += chunk.length - pos;
+            if (pendingBytes > MAX_LINE_BYTES) {
+              throw new DataError(file, lineNo + 1, `line is longer than ${MAX_LINE_BYTES >> 20} MiB`, "is this really a JSON Lines file? each record must be on its own line");
+            }
           }
+          break;
         }
-        break;
-      }
-      let bytes = chunk.subarray(pos, nl);
-      if (pending.length > 0) {
-        pending.push(bytes);
-        bytes = Buffer.concat(pending);
-        pending = [];
-        pendingBytes = 0;
-      }
-      pos = nl + 1;
-      const record = handle(bytes);
-      if (record) {
-        yielded++;
-        yield record;
+        let bytes = chunk.subarray(pos, nl);
+        if (pending.length > 0) {
+          pending.push(bytes);
+          bytes = Buffer.concat(pending);
+          pending = [];
+          pendingBytes = 0;
+        }
+        pos = nl + 1;
+        const record = handle(bytes);
+        if (record) {
+          yielded++;
+          yield record;
+        }
       }
     }
+  } finally {
+    // Closes the file when the reader is stopped early (a consumer that breaks off, an error).
+    await chunks.return(undefined);
   }
   if (pending.length > 0) {
-    const record = handle(Buffer.concat(pending));
+    const record = handle(Buffer.concat(pending), true);
     if (record) {
       yielded++;
       yield record;
@@ -89,8 +106,8 @@ class JsonLines {
     private readonly missing: Set<string>,
   ) {}
 
-  /** A record, a bad row, or null for a blank line. */
-  parse(raw: Buffer, line: number): RawRecord | DataError | null {
+  /** A record, a bad row, or null for a blank line. `last`: the file's last line, not ended by a line break. */
+  parse(raw: Buffer, line: number, last = false): RawRecord | DataError | null {
     let bytes = raw;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
     if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
@@ -106,6 +123,14 @@ class JsonLines {
       value = JSON.parse(text);
     } catch (err) {
       const problem = findJsonSyntaxError(text);
+      if (last && problem !== null && endsEarly(text, problem)) {
+        return new DataError(
+          this.file,
+          line,
+          `the file ends in the middle of this record (invalid JSON at column ${columnOf(text, problem.offset)}: ${problem.reason})`,
+          "the file looks truncated (cut off while it was written or copied); write or fetch it again",
+        );
+      }
       if (problem === null) return new DataError(this.file, line, `invalid JSON: ${(err as Error).message}`, EXAMPLE);
       return new DataError(this.file, line, `invalid JSON at column ${columnOf(text, problem.offset)}: ${problem.reason}`, EXAMPLE);
     }
@@ -138,6 +163,16 @@ class JsonLines {
       else for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === "object") v[i] = JSON.stringify(v[i]);
     }
   }
+}
+
+/**
+ * Whether a syntax problem is the text running out rather than a wrong
+ * character: the line ends inside a value, a string or a literal (`tru`).
+ */
+function endsEarly(text: string, problem: { offset: number; reason: string }): boolean {
+  if (problem.offset >= text.length - 1 || problem.reason.endsWith("is never closed")) return true;
+  const rest = text.slice(problem.offset);
+  return rest.length > 0 && ["true", "false", "null"].some((word) => word.startsWith(rest));
 }
 
 function isBlankLine(bytes: Buffer): boolean {

@@ -33,7 +33,7 @@ export async function* readParquet(file: string, opts: ReadOptions, budget: BadR
     let scan: ParquetScan;
     try {
       names = parquetSchema(metadata).children.map((c) => c.element.name);
-      scan = await parquetScan({ file: buffer, metadata, compressors });
+      scan = await parquetScan({ file: buffer, metadata, compressors, parsers: { stringFromBytes } });
     } catch (err) {
       throw new DataError(file, null, `the Parquet schema or indexes cannot be read (${messageOf(err)})`, "the file is damaged or was not fully written; write it again");
     }
@@ -50,8 +50,25 @@ export async function* readParquet(file: string, opts: ReadOptions, budget: BadR
       const { start, end } = groups[g]!;
       for (let r = 0; r < end - start; r++) {
         const fields: Record<string, RawValue> = {};
-        for (let c = 0; c < names.length; c++) setField(fields, names[c]!, convert.value(columns[c]![r]) as RawValue);
+        let invalid: string | null = null;
+        for (let c = 0; c < names.length; c++) {
+          setField(fields, names[c]!, convert.value(columns[c]![r]) as RawValue);
+          if (convert.invalidText && invalid === null) invalid = names[c]!;
+          convert.invalidText = false;
+        }
         const record: RawRecord = { line: start + r + 1, fields };
+        if (invalid !== null) {
+          budget.reject(
+            new DataError(
+              file,
+              record.line,
+              `the text in column '${invalid}' has bytes that are not valid UTF-8`,
+              "write the column as UTF-8 text (e.g. decode it before saving with pyarrow or pandas)",
+              invalid,
+            ),
+          );
+          continue;
+        }
         if (budget.accept(record, file)) {
           yielded++;
           yield record;
@@ -143,6 +160,9 @@ async function checkMagic(file: string, handle: FileHandle, size: number): Promi
  * (structs, maps, raw bytes) becomes text so an unused column does no harm.
  */
 class ValueConverter {
+  /** Set when a value was text that is not valid UTF-8 (it converts to null); the caller clears it. */
+  invalidText = false;
+
   constructor(private readonly missing: Set<string>) {}
 
   value(v: unknown): unknown {
@@ -161,10 +181,30 @@ class ValueConverter {
         break;
     }
     if (v === null) return null;
+    if (v instanceof InvalidUtf8) {
+      this.invalidText = true;
+      return null;
+    }
     if (Array.isArray(v)) return v.map((item) => this.value(item));
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
     if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
     return JSON.stringify(v, (_key, inner: unknown) => (typeof inner === "bigint" ? inner.toString() : inner));
+  }
+}
+
+/** A Parquet string whose bytes are not valid UTF-8; hyparquet's own decoder would turn them into U+FFFD silently. */
+class InvalidUtf8 {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function stringFromBytes(bytes: Uint8Array | undefined): string | InvalidUtf8 | undefined {
+  if (!bytes) return undefined;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return new InvalidUtf8(bytes);
   }
 }
 
