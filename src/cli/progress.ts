@@ -13,6 +13,8 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
   let rows = 0;
+  // Rows read again, untrained, to reach a resumed checkpoint's place: on the bar, not in the speed.
+  let replayed = 0;
   let running = NaN;
   let epochLabel = "";
   const log = (line: string) => {
@@ -30,10 +32,15 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
     fitted(total, skipped) {
       log(`read ${total.toLocaleString("en-US")} training rows${skipped ? `, skipped ${skipped} bad row${skipped === 1 ? "" : "s"}` : ""}`);
     },
+    resumed(from) {
+      const where = from.epochComplete ? `end of epoch ${from.epoch}` : `epoch ${from.epoch}, batch ${from.batch}`;
+      log(`resumed from step ${from.steps} (${where}); ${from.total.toLocaleString("en-US")} training rows`);
+    },
     epochStart(epoch, epochs, total) {
       started = Date.now();
       lastStep = 0;
       rows = 0;
+      replayed = 0;
       running = NaN;
       epochLabel = `epoch ${epoch}/${epochs}`;
       if (tty) {
@@ -44,16 +51,24 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
         bar.start(total, 0, { speed: 0, loss: "-" });
       }
     },
+    replayed(n) {
+      replayed += n;
+      bar?.update(replayed, { speed: 0, loss: "-" });
+    },
     step(n, losses) {
       rows += n;
       lastStep = Date.now();
       running = Number.isNaN(running) ? losses.total : 0.98 * running + 0.02 * losses.total;
-      bar?.update(rows, { speed: rate().toLocaleString("en-US"), loss: running.toFixed(4) });
+      bar?.update(replayed + rows, { speed: rate().toLocaleString("en-US"), loss: running.toFixed(4) });
     },
     epochEnd(_epoch, metrics: TaskEvaluation[], on) {
       bar?.stop();
       bar = undefined;
-      log(`${epochLabel}: ${rows.toLocaleString("en-US")} rows, ${rate().toLocaleString("en-US")} rows/s, loss ${running.toFixed(4)}`);
+      if (rows === 0) log(`${epochLabel}: trained before the resume`);
+      else {
+        const skipped = replayed ? ` (after ${replayed.toLocaleString("en-US")} rows read again to resume)` : "";
+        log(`${epochLabel}: ${rows.toLocaleString("en-US")} rows${skipped}, ${rate().toLocaleString("en-US")} rows/s, loss ${running.toFixed(4)}`);
+      }
       log(`metrics on the ${on} data:\n${metricsTable(metrics)}\n`);
     },
     stop() {

@@ -1,14 +1,18 @@
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, fitEncoding, type Encoder } from "../data/encode/index.js";
+import { createEncoder, fitEncoding, type Encoder, type EncodingState } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
-import { buildModel, createTrainStep } from "../runtime/graph/index.js";
+import { buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
 import { batches } from "./batches.js";
 import { evaluate, type TaskEvaluation } from "./evaluate.js";
-import { NonFiniteLossError } from "./errors.js";
+import type { Checkpoint, CheckpointPosition } from "./checkpoint-format.js";
+import { modelSaveError } from "./checkpoint-messages.js";
+import { CheckpointSession, type CheckpointOptions } from "./checkpoint-session.js";
+import { checkpointDir } from "./checkpoint-store.js";
+import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted } from "./errors.js";
 import { saveModelDir } from "./model-dir.js";
 import { estimatePriors, initialiseHeads } from "./priors.js";
 import { metricsJson } from "./report.js";
@@ -26,6 +30,10 @@ export interface TrainRun {
   /** Records held for shuffling; 0 or 1 reads the file in order. */
   shuffleBuffer: number;
   events: TrainEvents;
+  /** Save checkpoints into OUT/checkpoint/ (and resume from one); none when absent. */
+  checkpoint?: CheckpointOptions;
+  /** When aborted, training stops after the current step (saving a checkpoint) and throws TrainingInterrupted. */
+  stop?: AbortSignal;
 }
 
 /** What the trainer tells its caller; the CLI turns these into a progress bar and tables. */
@@ -33,15 +41,20 @@ export interface TrainEvents {
   /** A bad row skipped under --skip-bad-rows (reported once, from the first pass). */
   skipped?(error: DataError): void;
   fitted(rows: number, skipped: number): void;
+  /** Training continues from a checkpoint instead of fitting (then `fitted` is not called). */
+  resumed?(from: CheckpointPosition & { total: number }): void;
   epochStart(epoch: number, epochs: number, rows: number): void;
+  /** Rows of the epoch's batches read again, untrained, to reach the checkpoint's place in the data. */
+  replayed?(rows: number): void;
   step(rows: number, losses: { total: number; perTask: Record<string, number> }): void;
   epochEnd(epoch: number, metrics: TaskEvaluation[], on: string): void;
 }
 
 export interface TrainResult {
   metrics: TaskEvaluation[];
+  /** Steps trained in total, those before a resumed checkpoint included. */
   steps: number;
-  /** Total loss at every step. */
+  /** Total loss at every step this call ran (not those before a resumed checkpoint). */
   losses: number[];
   skipped: number;
 }
@@ -58,53 +71,170 @@ export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOpti
   return { [Symbol.asyncIterator]: () => requireColumns(records, neededColumns(ir, true), source.file, source.read) };
 }
 
+/**
+ * Trains `run.ir` on the training file and saves the model folder. With
+ * `run.checkpoint`, the train step's state is saved into OUT/checkpoint/
+ * every N steps, at each epoch's end and when stopped, and a run can start
+ * from such a checkpoint instead of from scratch (see checkpoint-session.ts
+ * and docs/reliability-training.md); once the model is saved, the
+ * checkpoint is deleted.
+ *
+ * The place in the data is restored by replay: the epoch's shuffle is seeded
+ * by the spec's seed and the epoch, so reading the epoch again and skipping
+ * the batches the checkpoint had consumed (encoded, so bad rows count against
+ * --skip-bad-rows as before, but not trained on) reaches exactly the next
+ * batch the interrupted run would have trained on. Dropout is seeded by the
+ * step count, which the checkpoint restores; the weights' initialisation is
+ * replaced by the checkpoint's weights. So a resumed run ends with the same
+ * weights as an uninterrupted one.
+ */
 export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const { ir } = run;
-  const fitBudget = new SkipBudget(run.skipBadRows, run.events.skipped);
-  const state = await fitEncoding(ir, readLabelled(ir, run.train, fitBudget), run.train.file, { onBadRow: fitBudget.take });
-  if (state.rows === 0) {
-    throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
-  }
-  run.events.fitted(state.rows, fitBudget.skipped.length);
-  const encoder = createEncoder(ir, state);
-  const built = buildModel(ir);
-  const priorBudget = new SkipBudget(run.skipBadRows);
-  const priors = await estimatePriors(ir, encoder, readLabelled(ir, run.train, priorBudget), run.train.file, priorBudget.take);
-  initialiseHeads(built, ir, priors);
-  const step = createTrainStep(built);
+  const session = run.checkpoint ? await CheckpointSession.open(run, run.checkpoint) : null;
+  const resume = run.checkpoint?.resume;
+  const stopRequested = () => run.stop?.aborted === true;
+  const interrupted = () => session?.interrupted() ?? new TrainingInterrupted(null);
+  const { encoding, built, step, fitSkipped } = resume ? await resumedSetup(run, resume) : await freshSetup(run, stopRequested);
+  const encoder = createEncoder(ir, encoding);
+  if (run.valid) await checkValidationFile(run, run.valid, encoder, stopRequested);
   const losses: number[] = [];
-  let metrics: TaskEvaluation[] = [];
-  try {
-    for (let epoch = 1; epoch <= ir.train.epochs; epoch++) {
-      run.events.epochStart(epoch, ir.train.epochs, state.rows);
-      const budget = new SkipBudget(run.skipBadRows);
-      const records = readLabelled(ir, run.train, budget);
-      const shuffle = run.shuffleBuffer > 1 ? { buffer: run.shuffleBuffer, seed: `${ir.train.seed}:epoch${epoch}` } : undefined;
-      for await (const rows of batches(records, ir.train.batch, shuffle)) {
-        const encoded = encoder.encodeBatch(rows, run.train.file, { onBadRow: budget.take });
-        if (encoded.size === 0) continue;
-        const tensors = batchTensors(ir, encoded);
-        let result;
-        try {
-          result = step.run(tensors);
-        } finally {
-          disposeBatch(tensors);
-        }
-        checkFinite(result, step.steps, epoch);
-        losses.push(result.total);
-        run.events.step(encoded.size, result);
-        if (run.maxSteps !== undefined && losses.length >= run.maxSteps) break;
+  const reachedMax = () => run.maxSteps !== undefined && step.steps >= run.maxSteps;
+  const save = async (position: CheckpointPosition, finished: boolean) => session?.save(step, position, { finished, encoding, fitSkipped });
+
+  /** Trains one epoch from its batch `skip` on; returns the batches consumed and whether --max-steps ended it. */
+  async function trainEpoch(epoch: number, skip: number): Promise<{ batches: number; stoppedEarly: boolean }> {
+    const budget = new SkipBudget(run.skipBadRows);
+    const records = readLabelled(ir, run.train, budget);
+    const shuffle = run.shuffleBuffer > 1 ? { buffer: run.shuffleBuffer, seed: `${ir.train.seed}:epoch${epoch}` } : undefined;
+    let consumed = 0;
+    for await (const rows of batches(records, ir.train.batch, shuffle)) {
+      // Batches may all come from memory (a shuffle buffer as large as the file): let the
+      // event loop turn, or a Ctrl-C would only be seen at the end of the epoch.
+      if (run.stop) await new Promise<void>((done) => setImmediate(done));
+      consumed++;
+      const encoded = encoder.encodeBatch(rows, run.train.file, { onBadRow: budget.take });
+      if (consumed <= skip) {
+        run.events.replayed?.(encoded.size);
+        // The checkpoint resumed from is still the last one.
+        if (stopRequested()) throw interrupted();
+        continue;
       }
-      const target = run.valid ?? run.train;
-      metrics = await evaluateFile(ir, built.model, encoder, target, run.skipBadRows);
-      run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
-      if (run.maxSteps !== undefined && losses.length >= run.maxSteps) break;
+      if (encoded.size === 0) continue;
+      const tensors = batchTensors(ir, encoded);
+      let result;
+      try {
+        result = step.run(tensors);
+      } finally {
+        disposeBatch(tensors);
+      }
+      checkFinite(result, { step: step.steps, epoch, file: run.train.file }, session);
+      losses.push(result.total);
+      run.events.step(encoded.size, result);
+      if (reachedMax()) return { batches: consumed, stoppedEarly: true };
+      const position = { steps: step.steps, epoch, batch: consumed, epochComplete: false };
+      if (stopRequested() || session?.due(step.steps)) await save(position, false);
+      if (stopRequested()) throw interrupted();
     }
-    await saveModelDir(run.out, { model: built.model, encoding: state, ir, spec: run.specText, metrics: metricsJson(metrics) });
+    return { batches: consumed, stoppedEarly: false };
+  }
+
+  let metrics: TaskEvaluation[] | null = null;
+  const start = resume?.meta.position ?? { steps: 0, epoch: 1, batch: 0, epochComplete: false };
+  try {
+    for (let epoch = start.epoch; epoch <= ir.train.epochs; epoch++) {
+      run.events.epochStart(epoch, ir.train.epochs, encoding.rows);
+      const resumedHere = resume !== undefined && epoch === start.epoch;
+      let stoppedEarly = reachedMax();
+      if (!stoppedEarly && !(resumedHere && start.epochComplete)) {
+        const epochRun = await trainEpoch(epoch, resumedHere ? start.batch : 0);
+        stoppedEarly = epochRun.stoppedEarly;
+        await save({ steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly }, stoppedEarly || epoch === ir.train.epochs);
+      }
+      metrics = await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows);
+      run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
+      if (stoppedEarly) break;
+      // After the last epoch, saving the model is quicker than resuming would be.
+      if (stopRequested() && epoch < ir.train.epochs) throw interrupted();
+    }
+    // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
+    metrics ??= await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows);
+    try {
+      await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics) });
+    } catch (error) {
+      throw isSystemError(error) ? modelSaveError(error, run.out, session?.last ?? null) : error;
+    }
+    session?.finish();
   } finally {
     step.dispose();
   }
-  return { metrics, steps: losses.length, losses, skipped: fitBudget.skipped.length };
+  return { metrics, steps: step.steps, losses, skipped: fitSkipped };
+}
+
+interface Setup {
+  encoding: EncodingState;
+  built: BuiltModel;
+  step: TrainStep;
+  /** Bad rows the fitting pass skipped. */
+  fitSkipped: number;
+}
+
+/** A new run: fit the encoding, build the model, start the heads at their labels' base rates. */
+async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<Setup> {
+  const { ir } = run;
+  const fitBudget = new SkipBudget(run.skipBadRows, run.events.skipped);
+  const encoding = await fitEncoding(ir, untilStopped(readLabelled(ir, run.train, fitBudget), stopRequested), run.train.file, { onBadRow: fitBudget.take });
+  if (encoding.rows === 0) {
+    throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
+  }
+  run.events.fitted(encoding.rows, fitBudget.skipped.length);
+  const encoder = createEncoder(ir, encoding);
+  const built = buildModel(ir);
+  const priorBudget = new SkipBudget(run.skipBadRows);
+  const priors = await estimatePriors(ir, encoder, untilStopped(readLabelled(ir, run.train, priorBudget), stopRequested), run.train.file, priorBudget.take);
+  initialiseHeads(built, ir, priors);
+  return { encoding, built, step: createTrainStep(built), fitSkipped: fitBudget.skipped.length };
+}
+
+/** A resumed run: the checkpoint's encoding and train step state replace fitting and initialisation. */
+async function resumedSetup(run: TrainRun, checkpoint: Checkpoint): Promise<Setup> {
+  const built = buildModel(run.ir);
+  const step = createTrainStep(built);
+  try {
+    await step.importState(checkpoint.state);
+  } catch (error) {
+    step.dispose();
+    const dir = checkpointDir(run.out);
+    throw new CheckpointError(`the checkpoint in ${dir} does not fit the model of the spec (${(error as Error).message}); delete ${dir} and train again without --resume`);
+  }
+  run.events.resumed?.({ ...checkpoint.meta.position, total: checkpoint.encoding.rows });
+  return { encoding: checkpoint.encoding, built, step, fitSkipped: checkpoint.meta.fitSkipped };
+}
+
+/**
+ * Reads the validation file once before training, so that a bad row there
+ * stops the run now, not after hours of the first epoch. The same checks and
+ * --skip-bad-rows allowance as the evaluation after each epoch.
+ */
+async function checkValidationFile(run: TrainRun, valid: { file: string; read: ReadOptions }, encoder: Encoder, stopRequested: () => boolean): Promise<void> {
+  const budget = new SkipBudget(run.skipBadRows);
+  for await (const record of untilStopped(readLabelled(run.ir, valid, budget, encoder), stopRequested)) void record;
+}
+
+/** The records, until a stop is requested: the passes before training stop at once, with nothing to save. */
+function untilStopped<T>(records: AsyncIterable<T>, stopRequested: () => boolean): AsyncIterable<T> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const record of records) {
+        if (stopRequested()) throw new TrainingInterrupted(null);
+        yield record;
+      }
+    },
+  };
+}
+
+/** An operating-system error (ENOSPC, EACCES, ...) rather than one of mtl's own. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string" && !(error instanceof ModelDirError);
 }
 
 export async function evaluateFile(
@@ -119,9 +249,11 @@ export async function evaluateFile(
   return evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take });
 }
 
-function checkFinite(losses: { total: number; perTask: Record<string, number> }, step: number, epoch: number): void {
+function checkFinite(losses: { total: number; perTask: Record<string, number> }, at: { step: number; epoch: number; file: string }, session: CheckpointSession | null): void {
   if (Number.isFinite(losses.total)) return;
   const culprit = Object.entries(losses.perTask).find(([, v]) => !Number.isFinite(v));
   const where = culprit ? `the loss of task '${culprit[0]}' became ${culprit[1]}` : `the total loss became ${losses.total}`;
-  throw new NonFiniteLossError(`at step ${step} (epoch ${epoch}) ${where}. Lower the learning rate, check the labels of that task, or normalize large numeric features.`);
+  const labels = culprit ? `the labels of that task in ${at.file}` : `the labels in ${at.file}`;
+  const message = `at step ${at.step} (epoch ${at.epoch}) ${where}. Lower the learning rate, check ${labels}, or normalize large numeric features.`;
+  throw session ? session.nonFinite(message) : new NonFiniteLossError(message);
 }

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { UncertaintyWeights } from "../loss/uncertainty.js";
+import { restoreOptimizerPowers } from "./optimizer-powers.js";
 import type { SparseEmbeddings, SparseSlots } from "./sparse-embeddings.js";
 
 export interface NamedArray {
@@ -65,6 +66,7 @@ export async function importStepState(parts: StepParts, state: TrainStepState): 
   const optimizerWeights = state.optimizer.map((a) => ({ name: a.name, tensor: fromArray(a) }));
   try {
     await parts.optimizer.setWeights(optimizerWeights);
+    restoreOptimizerPowers(parts.optimizer);
   } finally {
     tf.dispose(optimizerWeights.map((w) => w.tensor));
   }

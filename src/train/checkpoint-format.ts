@@ -1,0 +1,156 @@
+/**
+ * What a checkpoint holds and how its arrays are laid out on disk.
+ *
+ * The arrays of a train step's state (weights, optimiser slots, sparse
+ * table slots) go into one binary file, back to back, each as its raw
+ * float32 or int32 values, little-endian on every platform; the meta file lists them in order
+ * with their name, shape, dtype and byte offset. Plain JSON plus one blob
+ * keeps loading free of TensorFlow.js and makes a damaged file easy to spot.
+ */
+import type { EncodingState } from "../data/encode/index.js";
+import type { ReadOptions } from "../data/record.js";
+import type { ModelIR } from "../ir/types.js";
+import type { NamedArray, TrainStepState } from "../runtime/graph/index.js";
+import type { FileFingerprint } from "./checkpoint-manifest.js";
+
+export const CHECKPOINT_VERSION = 1;
+
+/**
+ * Where training stands. `batch` counts the batches of `epoch` already
+ * consumed (trained on, or skipped because no row of them was usable);
+ * `epochComplete` says every batch of `epoch` was consumed, and only the
+ * epoch's evaluation may remain. Together with the seed they fix the data
+ * order: the epoch's shuffle is seeded, so replaying it reaches the same row.
+ */
+export interface CheckpointPosition {
+  /** Steps trained in total; also what dropout is seeded from. */
+  steps: number;
+  epoch: number;
+  batch: number;
+  epochComplete: boolean;
+}
+
+/** The training file, by content: a resumed run must read the same rows. */
+export interface DataFingerprint extends FileFingerprint {
+  /** Absolute path when the checkpoint was written (the default --data on resume). */
+  file: string;
+}
+
+/** How the run was started; what `mtl train --resume DIR` reuses when not given again. */
+export interface CheckpointRun {
+  data: DataFingerprint;
+  read: ReadOptions;
+  valid: { file: string; read: ReadOptions } | null;
+  shuffleBuffer: number;
+  skipBadRows: number;
+  maxSteps: number | null;
+  /** --checkpoint-every: steps between checkpoints, 0 for epoch ends only. */
+  checkpointEvery: number;
+}
+
+export interface ArrayEntry {
+  /** Which part of the train step's state the array belongs to. */
+  part: "weight" | "optimizer" | "sparse";
+  /** Weight or slot name; for "sparse", the table (its slots follow in order). */
+  name: string;
+  shape: number[];
+  dtype: "float32" | "int32";
+  /** Byte offset in the arrays file; values follow for shape's product elements. */
+  offset: number;
+}
+
+export interface CheckpointMeta {
+  format: "mtl-checkpoint";
+  version: typeof CHECKPOINT_VERSION;
+  position: CheckpointPosition;
+  /** The run had finished training when this was written (a resume only evaluates and saves again). */
+  finished: boolean;
+  /** SHA-256 of the IR without what may change on resume (see checkpoint-compat.ts). */
+  irHash: string;
+  ir: ModelIR;
+  spec: string;
+  run: CheckpointRun;
+  /** Bad rows skipped by the fitting pass (reported once, by the run that fitted). */
+  fitSkipped: number;
+  logVariances: Record<string, number>;
+  arrays: ArrayEntry[];
+}
+
+/** A checkpoint in memory: what save writes and load returns. */
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  encoding: EncodingState;
+  state: TrainStepState;
+}
+
+/** The state's arrays as one buffer and the entries that locate them. */
+export function packArrays(state: TrainStepState): { bytes: Uint8Array; entries: ArrayEntry[] } {
+  const items: { entry: Omit<ArrayEntry, "offset">; values: Float32Array | Int32Array }[] = [
+    ...state.weights.map((a) => ({ entry: { part: "weight" as const, name: a.name, shape: a.shape, dtype: a.dtype }, values: a.values })),
+    ...state.optimizer.map((a) => ({ entry: { part: "optimizer" as const, name: a.name, shape: a.shape, dtype: a.dtype }, values: a.values })),
+    ...state.sparse.flatMap((t) =>
+      t.slots.map((values) => ({ entry: { part: "sparse" as const, name: t.table, shape: [values.length], dtype: "float32" as const }, values })),
+    ),
+  ];
+  const total = items.reduce((sum, item) => sum + item.values.byteLength, 0);
+  const bytes = new Uint8Array(total);
+  const entries: ArrayEntry[] = [];
+  let offset = 0;
+  for (const { entry, values } of items) {
+    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
+    entries.push({ ...entry, offset });
+    offset += values.byteLength;
+  }
+  if (!LITTLE_ENDIAN) swapWords(bytes);
+  return { bytes, entries };
+}
+
+/** Typed arrays use the platform's byte order; the file is little-endian everywhere. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Reverses the bytes of every 4-byte word in place (every value here is 4 bytes wide). */
+function swapWords(bytes: Uint8Array): void {
+  for (let i = 0; i + 3 < bytes.length; i += 4) {
+    [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]] = [bytes[i + 3]!, bytes[i + 2]!, bytes[i + 1]!, bytes[i]!];
+  }
+}
+
+/**
+ * The train step's state from the arrays file and the meta. Throws an Error
+ * saying what does not fit (the caller names the file).
+ */
+export function unpackArrays(bytes: Uint8Array, meta: Pick<CheckpointMeta, "arrays" | "position" | "logVariances">): TrainStepState {
+  const state: TrainStepState = { steps: meta.position.steps, weights: [], optimizer: [], sparse: [], logVariances: meta.logVariances };
+  let expectedOffset = 0;
+  for (const entry of meta.arrays) {
+    const length = entry.shape.reduce((a, b) => a * b, 1);
+    if (entry.offset !== expectedOffset || entry.offset + length * 4 > bytes.byteLength) {
+      throw new Error(`the array '${entry.name}' does not lie where the meta file says (byte ${entry.offset})`);
+    }
+    expectedOffset += length * 4;
+    // Copy into a fresh, aligned buffer: the file's bytes need not be 4-aligned in memory
+    // (and Buffer.slice would share the whole pooled buffer instead of copying).
+    const raw = new Uint8Array(length * 4);
+    raw.set(bytes.subarray(entry.offset, entry.offset + length * 4));
+    if (!LITTLE_ENDIAN) swapWords(raw);
+    const values = entry.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    if (entry.part === "sparse") {
+      const last = state.sparse.at(-1);
+      if (last?.table === entry.name) last.slots.push(values as Float32Array);
+      else state.sparse.push({ table: entry.name, slots: [values as Float32Array] });
+    } else {
+      const array: NamedArray = { name: entry.name, shape: entry.shape, dtype: entry.dtype, values };
+      (entry.part === "weight" ? state.weights : state.optimizer).push(array);
+    }
+  }
+  if (expectedOffset !== bytes.byteLength) throw new Error(`it holds ${bytes.byteLength} bytes, the meta file lists ${expectedOffset}`);
+  return state;
+}
+
+/** The first non-finite value of the state's weights, if any (a checkpoint must not keep one). */
+export function firstNonFiniteWeight(state: TrainStepState): { name: string; value: number } | null {
+  for (const array of state.weights) {
+    for (const value of array.values) if (!Number.isFinite(value)) return { name: array.name, value };
+  }
+  return null;
+}

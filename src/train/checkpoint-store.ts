@@ -1,0 +1,195 @@
+/**
+ * The checkpoint folder, OUT/checkpoint/:
+ *
+ *   arrays.<sha>.bin      weights, optimiser slots, sparse table slots (checkpoint-format.ts)
+ *   meta.<sha>.json       position, run settings, IR, spec, array index
+ *   encoding.<sha>.json   the fitted encoding state (serializeEncoding)
+ *   manifest.json         size and SHA-256 of the three files above; written last
+ *
+ * Each content file is named by the first 16 hex digits of its SHA-256, so a
+ * new checkpoint never overwrites a file the current manifest lists. Saving
+ * writes the three files (each atomically: temp file, fsync, rename), then
+ * the manifest the same way, whose rename commits the new checkpoint, then
+ * syncs the folder and deletes the previous checkpoint's files. A process
+ * killed at any moment leaves the old checkpoint or the new one complete,
+ * plus at most some temp files and unlisted files, which the next save (or
+ * resume) removes. So the folder holds at most the last checkpoint and the
+ * one being written; once the model is saved, the folder is deleted.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseEncoding, serializeEncoding } from "../data/encode/index.js";
+import type { ModelIR } from "../ir/types.js";
+import { validateIr } from "../ir/validate.js";
+import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
+import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./checkpoint-format.js";
+import { CHECKPOINT_MANIFEST, fingerprintBytes, manifestText, verifyCheckpointFiles, type FileFingerprint } from "./checkpoint-manifest.js";
+import { CheckpointError } from "./errors.js";
+
+/** The checkpoint folder's name inside the --out folder. */
+export const CHECKPOINT_FOLDER = "checkpoint";
+
+const CONTENT_FILE = /^(arrays|meta|encoding)\.[0-9a-f]{16}\.(bin|json)$/;
+
+export function checkpointDir(out: string): string {
+  return join(out, CHECKPOINT_FOLDER);
+}
+
+/** How files get written; tests inject failures (a full disk) here. */
+export interface CheckpointIo {
+  writeFile(path: string, data: string | Uint8Array): void;
+}
+
+export const defaultCheckpointIo: CheckpointIo = { writeFile: writeFileAtomic };
+
+/** What saveCheckpoint takes: the meta's array index is made while packing. */
+export type CheckpointToSave = Omit<Checkpoint, "meta"> & { meta: Omit<CheckpointMeta, "arrays"> };
+
+/** True when `dir` has a committed checkpoint (its manifest), damaged or not. */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_MANIFEST));
+}
+
+/**
+ * Writes `checkpoint` into `dir` and commits it (see above). On failure the
+ * previous checkpoint is untouched and the raw error (ENOSPC, EACCES, ...)
+ * is thrown after removing what this attempt wrote; checkpoint-errors.ts
+ * turns it into a message.
+ */
+export function saveCheckpoint(dir: string, checkpoint: CheckpointToSave, io: CheckpointIo = defaultCheckpointIo): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    syncDirectory(dirname(dir));
+  }
+  const { bytes: arrays, entries } = packArrays(checkpoint.state);
+  const meta: CheckpointMeta = { ...checkpoint.meta, arrays: entries };
+  const contents: [string, Uint8Array][] = [
+    contentFile("arrays", "bin", arrays),
+    contentFile("encoding", "json", Buffer.from(serializeEncoding(checkpoint.encoding), "utf8")),
+    contentFile("meta", "json", Buffer.from(JSON.stringify(meta) + "\n", "utf8")),
+  ];
+  const listed = new Set(committedFiles(dir));
+  const written: string[] = [];
+  try {
+    for (const [name, bytes] of contents) {
+      written.push(name);
+      io.writeFile(join(dir, name), bytes);
+    }
+    const files: Record<string, FileFingerprint> = Object.fromEntries(contents.map(([name, bytes]) => [name, fingerprintBytes(bytes)]));
+    io.writeFile(join(dir, CHECKPOINT_MANIFEST), manifestText(files));
+  } catch (error) {
+    // Free what this attempt wrote (a full disk stays no fuller), never what the committed manifest lists.
+    for (const name of written) if (!listed.has(name)) rmSync(join(dir, name), { force: true });
+    throw error;
+  }
+  syncDirectory(dir);
+  removeUncommitted(dir);
+}
+
+function contentFile(kind: string, extension: string, bytes: Uint8Array): [string, Uint8Array] {
+  return [`${kind}.${fingerprintBytes(bytes).sha256.slice(0, 16)}.${extension}`, bytes];
+}
+
+/** The files the committed manifest lists; none when it is missing or unreadable. */
+function committedFiles(dir: string): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, CHECKPOINT_MANIFEST), "utf8")) as { files?: Record<string, unknown> };
+    return Object.keys(manifest.files ?? {});
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Deletes what no committed checkpoint needs: the previous checkpoint's
+ * files, and the files and temp files of writes that were killed. Best
+ * effort: a file left here only costs space, the next save tries again.
+ */
+export function removeUncommitted(dir: string): void {
+  try {
+    removeStaleTempFiles(dir);
+    const listed = new Set(committedFiles(dir));
+    for (const name of readdirSync(dir)) {
+      if (CONTENT_FILE.test(name) && !listed.has(name)) rmSync(join(dir, name), { force: true });
+    }
+  } catch {
+    // See above.
+  }
+}
+
+/**
+ * Deletes the checkpoint once the model is saved. The manifest goes first,
+ * so a process killed half-way leaves no committed checkpoint, only files
+ * that the next run removes. Best effort: a file left here only costs space.
+ */
+export function removeCheckpoint(dir: string): void {
+  try {
+    rmSync(join(dir, CHECKPOINT_MANIFEST), { force: true });
+    syncDirectory(dir);
+    removeUncommitted(dir);
+    rmdirSync(dir);
+  } catch {
+    // See above.
+  }
+}
+
+/** Reads and checks the checkpoint in `dir`. Throws a CheckpointError naming the file and the fix. */
+export function loadCheckpoint(dir: string): Checkpoint {
+  const { meta, files } = readMeta(dir);
+  const encodingPath = join(dir, onlyFile(dir, files, "encoding"));
+  let encoding;
+  try {
+    encoding = parseEncoding(readFileSync(encodingPath, "utf8"), meta.ir);
+  } catch (error) {
+    throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; delete ${dir} and train again without --resume`);
+  }
+  const arraysPath = join(dir, onlyFile(dir, files, "arrays"));
+  try {
+    return { meta, encoding, state: unpackArrays(readFileSync(arraysPath), meta) };
+  } catch (error) {
+    throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; delete ${dir} and train again without --resume`);
+  }
+}
+
+/** The checkpoint's meta, after checking every file against the manifest. */
+export function readCheckpointMeta(dir: string): CheckpointMeta {
+  return readMeta(dir).meta;
+}
+
+function readMeta(dir: string): { meta: CheckpointMeta; files: string[] } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || !hasCheckpoint(dir)) {
+    throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet; train again without --resume`);
+  }
+  const files = Object.keys(verifyCheckpointFiles(dir).files);
+  const metaPath = join(dir, onlyFile(dir, files, "meta"));
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(metaPath, "utf8")) as CheckpointMeta;
+  } catch (error) {
+    throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); delete ${dir} and train again without --resume`);
+  }
+  const problem = metaProblem(meta);
+  if (problem) throw new CheckpointError(`${metaPath} ${problem}; delete ${dir} and train again without --resume`);
+  return { meta, files };
+}
+
+function onlyFile(dir: string, files: string[], kind: string): string {
+  const matches = files.filter((f) => f.startsWith(`${kind}.`) && CONTENT_FILE.test(f));
+  if (matches.length !== 1) {
+    throw new CheckpointError(`${join(dir, CHECKPOINT_MANIFEST)} lists ${matches.length} ${kind} files, expected 1: the checkpoint was assembled by hand or altered; delete ${dir} and train again without --resume`);
+  }
+  return matches[0]!;
+}
+
+/** What is wrong with a parsed meta file, or null. */
+function metaProblem(meta: CheckpointMeta): string | null {
+  if (meta?.format !== "mtl-checkpoint") return "is not an mtl checkpoint meta file";
+  if (meta.version !== CHECKPOINT_VERSION) return `has version ${String(meta.version)}; this mtl reads version ${CHECKPOINT_VERSION} (it was written by another mtl version)`;
+  const p = meta.position;
+  const whole = (n: unknown, min: number) => Number.isInteger(n) && (n as number) >= min;
+  if (!p || !whole(p.steps, 0) || !whole(p.epoch, 1) || !whole(p.batch, 0) || typeof p.epochComplete !== "boolean") return "has no valid position";
+  if (!meta.run?.data || typeof meta.run.data.sha256 !== "string" || !whole(meta.run.checkpointEvery, 0) || !Array.isArray(meta.arrays) || typeof meta.spec !== "string") return "is incomplete";
+  const violations = validateIr(meta.ir as ModelIR);
+  if (violations.length) return `holds an invalid IR (${violations[0]!.path}: ${violations[0]!.message}); it was written by another mtl version`;
+  return null;
+}

@@ -1,0 +1,146 @@
+/**
+ * Shared by the checkpoint tests: a small spec that trains in a second or
+ * two, its data, and checks of a model folder written independently of
+ * src/ (sizes and SHA-256 recomputed here).
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
+import { writeGenerated } from "../../src/data/synthetic/write.js";
+import { CLI_TIMEOUT_MS, type CliResult } from "../helpers/cli.js";
+import { fingerprint } from "../helpers/train-cli.js";
+
+/**
+ * ESMM with small tables (sparse embedding updates), dropout (seeded by the
+ * step) and Adam (whose beta powers a resume must restore exactly).
+ */
+export const SMALL_SPEC = `model small "a small ESMM for checkpoint tests"
+
+feature user_id  : categorical(buckets: 500, dim: 8)
+feature item_id  : categorical(buckets: 500, dim: 8)
+feature price    : numeric(transform: log1p, normalize: zscore)
+
+input x = concat(*)
+tower ctr_tower = mlp(x, [16], dropout: 0.1)
+tower cvr_tower = mlp(x, [16], dropout: 0.1)
+
+task ctr   : binary = ctr_tower label click
+task cvr   : binary = cvr_tower
+task ctcvr : binary = ctr * cvr label purchase
+
+train {
+  optimizer: adam(lr: 0.01)
+  batch: 32
+  epochs: 2
+  seed: 7
+}
+`;
+
+/** Writes SMALL_SPEC and `rows` generated impressions into `dir`. */
+export async function smallRun(dir: string, rows: number): Promise<{ spec: string; data: string }> {
+  const spec = join(dir, "small.mtl");
+  const data = join(dir, "train.csv");
+  writeFileSync(spec, SMALL_SPEC);
+  await writeGenerated(generateEsmm({ rows, seed: 5, users: 300, items: 200, categories: 20, ctr: 0.2, cvr: 0.3 }), esmmColumns(), data, rows);
+  return { spec, data };
+}
+
+/** The model's weights by name, read from model.json and its weight file. */
+export function modelWeights(dir: string): Map<string, Float32Array> {
+  const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
+  const weights = new Map<string, Float32Array>();
+  for (const group of modelJson.weightsManifest) {
+    const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
+    let offset = 0;
+    for (const spec of group.weights) {
+      const length = spec.shape.reduce((a, b) => a * b, 1);
+      const raw = new Uint8Array(length * 4);
+      raw.set(bytes.subarray(offset, offset + length * 4));
+      weights.set(spec.name, new Float32Array(raw.buffer));
+      offset += length * 4;
+    }
+  }
+  return weights;
+}
+
+/** The largest absolute difference between two models' weights (asserting they have the same names and shapes). */
+export function maxWeightDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  assert.deepEqual([...a.keys()], [...b.keys()], "the two models have different weights");
+  let max = 0;
+  for (const [name, values] of a) {
+    const other = b.get(name)!;
+    assert.equal(other.length, values.length, `weight ${name} has another size`);
+    for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]! - other[i]!));
+  }
+  return max;
+}
+
+/** A folder's manifest.json, checked file by file against sizes and SHA-256 computed here; returns the listed names. */
+export function assertManifestHolds(dir: string, what: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { files: Record<string, { bytes: number; sha256: string }> };
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    const path = join(dir, name);
+    assert.ok(existsSync(path), `${what}: ${name}, listed in the manifest, is missing`);
+    assert.deepEqual(fingerprint(path), expected, `${what}: ${name} does not match the manifest`);
+  }
+  return Object.keys(manifest.files);
+}
+
+/** Files of `dir` that an atomic write left behind (`.NAME.PID.X.tmp`). */
+export function tempFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(".") && f.endsWith(".tmp")) : [];
+}
+
+/**
+ * `node <cli> ...args` as a child process the test can signal: like
+ * runCliAsync (no colour, no debug), but handing out the child.
+ */
+export function spawnCli(cli: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env["MTL_DEBUG"];
+  delete env["FORCE_COLOR"];
+  const started = performance.now();
+  const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on("data", (b: Buffer) => out.push(b));
+  child.stderr!.on("data", (b: Buffer) => err.push(b));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? CLI_TIMEOUT_MS);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), ms: performance.now() - started });
+    });
+  });
+  return { child, done };
+}
+
+/** Polls `condition` every few milliseconds until it holds; false if `done` settles or `timeoutMs` passes first. */
+export async function waitFor(condition: () => boolean, options: { timeoutMs: number; intervalMs?: number; done?: Promise<unknown> }): Promise<boolean> {
+  let finished = false;
+  void options.done?.then(() => (finished = true));
+  const deadline = performance.now() + options.timeoutMs;
+  while (performance.now() < deadline && !finished) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 5));
+  }
+  return !finished && condition();
+}
+
+/** The position of the committed checkpoint in `dir`, read without src/ (null while there is none or it is being replaced). */
+export function committedPosition(dir: string): { steps: number; epoch: number; batch: number; epochComplete: boolean } | null {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { files: Record<string, unknown> };
+    const meta = Object.keys(manifest.files).find((f) => f.startsWith("meta."));
+    if (meta === undefined) return null;
+    return (JSON.parse(readFileSync(join(dir, meta), "utf8")) as { position: { steps: number; epoch: number; batch: number; epochComplete: boolean } }).position;
+  } catch {
+    return null;
+  }
+}
