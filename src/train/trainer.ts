@@ -76,7 +76,7 @@ export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOpti
  * `run.checkpoint`, the train step's state is saved into OUT/checkpoint/
  * every N steps, at each epoch's end and when stopped, and a run can start
  * from such a checkpoint instead of from scratch (see checkpoint-session.ts
- * and docs/reliability-training.md); once the model is saved, the
+ * and docs/reliability.md); once the model is saved, the
  * checkpoint is deleted.
  *
  * The place in the data is restored by replay: the epoch's shuffle is seeded

@@ -44,7 +44,7 @@ export function registerTrain(program: Command): void {
         "Prints a progress bar (rows/s, running loss) and per-task metrics after each epoch (on --valid if given, else on the training data).\n" +
         "The --out folder then holds model.json + weights (TensorFlow.js format), encoding.json, ir.json, spec.mtl, metrics.json and a manifest.\n" +
         "While training, --out/checkpoint/ holds the last checkpoint (every --checkpoint-every steps and at each epoch's end), deleted once the model is saved. Ctrl-C stops after the current step and saves one (exit 130).\n" +
-        "`mtl train --resume DIR` continues from it with the spec, data and options of the interrupted run; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. See docs/reliability-training.md.",
+        "`mtl train --resume DIR` continues from it with the spec, data and options of the interrupted run; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. See docs/reliability.md.",
     )
     .argument("[spec]", "the .mtl spec (with --resume: by default the checkpoint's)")
     .option("--data <file>", "training data: .csv/.tsv/.jsonl (optionally .gz) or .parquet (with --resume: by default the checkpoint's)")
