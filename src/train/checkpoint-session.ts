@@ -39,7 +39,9 @@ export interface SessionRun {
   valid?: { file: string; read: ReadOptions };
   out: string;
   skipBadRows: number;
+  /** Stop after this many steps in total (quick runs and tests). */
   maxSteps?: number;
+  /** Records held for shuffling; 0 or 1 reads the file in order. */
   shuffleBuffer: number;
 }
 

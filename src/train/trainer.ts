@@ -10,7 +10,7 @@ import { batches } from "./batches.js";
 import { evaluate, type TaskEvaluation } from "./evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint-format.js";
 import { modelSaveError } from "./checkpoint-messages.js";
-import { CheckpointSession, type CheckpointOptions } from "./checkpoint-session.js";
+import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint-session.js";
 import { checkpointDir } from "./checkpoint-store.js";
 import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted } from "./errors.js";
 import { saveModelDir } from "./model-dir.js";
@@ -18,17 +18,8 @@ import { estimatePriors, initialiseHeads } from "./priors.js";
 import { metricsJson } from "./report.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
 
-export interface TrainRun {
-  ir: ModelIR;
-  specText: string;
-  train: { file: string; read: ReadOptions };
-  valid?: { file: string; read: ReadOptions };
-  out: string;
-  skipBadRows: number;
-  /** Stop after this many steps in total (quick runs and tests). */
-  maxSteps?: number;
-  /** Records held for shuffling; 0 or 1 reads the file in order. */
-  shuffleBuffer: number;
+/** SessionRun: the spec, data, output folder and limits a checkpoint records. */
+export interface TrainRun extends SessionRun {
   events: TrainEvents;
   /** Save checkpoints into OUT/checkpoint/ (and resume from one); none when absent. */
   checkpoint?: CheckpointOptions;
