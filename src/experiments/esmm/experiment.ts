@@ -1,0 +1,174 @@
+/**
+ * Experiment 2: ESMM against a naive CVR model trained on clicks only (ESMM
+ * paper). Each seed draws a new synthetic world and its impressions (true
+ * pCTR and pCVR known for every row, and `buy_if_clicked`, the conversion the
+ * impression would have had if clicked) and trains the models of specs.ts on
+ * it with that seed. Scores on the test impressions:
+ *   CVR AUC, click space    pCVR against purchase, on clicked rows (what a log can measure)
+ *   CVR AUC, entire space   pCVR against buy_if_clicked, on all rows (what ranking needs)
+ *   CTCVR AUC               pCTR * pCVR against purchase, on all rows
+ * The same AUCs of the true probabilities are the ceiling any model can reach.
+ */
+import { join } from "node:path";
+import { esmmColumns, generateEsmm, type EsmmSyntheticOptions } from "../../data/synthetic/esmm.js";
+import { writeGenerated } from "../../data/synthetic/write.js";
+import { auc } from "../../metrics/auc.js";
+import type { TrainSettings } from "../architectures.js";
+import type { ExperimentContext, Size } from "../report/types.js";
+import { ExperimentError, predictOn, readColumns, trainSpec } from "../spec-run.js";
+import { CLICK_LOG_MODELS, CVR_MODELS, ESMM_MODELS, esmmSpec, type CvrModel, type EsmmModel } from "./specs.js";
+
+export interface EsmmSize {
+  trainRows: number;
+  validRows: number;
+  testRows: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seeds: number[];
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export const ESMM_SIZES: Readonly<Record<Size, EsmmSize>> = {
+  tiny: { trainRows: 4_000, validRows: 1_000, testRows: 5_000, epochs: 1, batch: 256, lr: 0.001, seeds: [1] },
+  reduced: { trainRows: 80_000, validRows: 5_000, testRows: 50_000, epochs: 2, batch: 512, lr: 0.001, seeds: range(1, 3) },
+  full: { trainRows: 500_000, validRows: 50_000, testRows: 200_000, epochs: 3, batch: 512, lr: 0.001, seeds: range(1, 10) },
+};
+
+/** The world of `mtl demo`: small enough for ids to be learnt from 100k impressions; CTR 4%, CVR 10%. */
+export const ESMM_WORLD = { users: 1000, items: 300, categories: 30, ctr: 0.04, cvr: 0.1 } as const satisfies Omit<EsmmSyntheticOptions, "rows" | "seed">;
+
+export const ESMM_METRICS = ["cvrClick", "cvrEntire", "ctcvr", "ctr"] as const;
+export type EsmmMetric = (typeof ESMM_METRICS)[number];
+
+export interface EsmmScores {
+  auc: Record<EsmmMetric, number>;
+  /** Mean pCVR over all impressions and over clicked ones (the truth has its own entry). */
+  meanCvr: { entire: number; clicked: number };
+}
+
+export interface EsmmRun {
+  model: CvrModel;
+  seed: number;
+  scores: EsmmScores;
+}
+
+export interface EsmmResults {
+  size: EsmmSize;
+  runs: EsmmRun[];
+  /** The true probabilities' scores, per seed. */
+  truth: { seed: number; scores: EsmmScores; rows: { test: number; clicks: number; purchases: number } }[];
+  /** Training and scoring time of each model, summed over seeds. */
+  seconds: Record<EsmmModel, number>;
+  specs: Record<EsmmModel, string>;
+}
+
+const TRUTH_COLUMNS = ["click", "purchase", "buy_if_clicked", "true_ctr", "true_cvr", "true_ctcvr"] as const;
+
+export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
+  const size = ESMM_SIZES[ctx.size];
+  const settings = (model: EsmmModel, seed: number): TrainSettings => ({ lr: size.lr, batch: batchOf(model, size), epochs: size.epochs, seed });
+  const runs: EsmmRun[] = [];
+  const truth: EsmmResults["truth"] = [];
+  const seconds = Object.fromEntries(ESMM_MODELS.map((m) => [m, 0])) as Record<EsmmModel, number>;
+  for (const seed of size.seeds) {
+    const dir = join(ctx.workDir, `seed${seed}`);
+    const files = await writeEsmmData(dir, size, seed);
+    let columns: Record<(typeof TRUTH_COLUMNS)[number], Float64Array> | undefined;
+    const predictions = {} as Record<EsmmModel, Record<string, Float32Array>>;
+    for (const model of ESMM_MODELS) {
+      const started = Date.now();
+      const data = CLICK_LOG_MODELS.has(model) ? files.clicked : files;
+      const trained = await trainSpec({ specText: esmmSpec(model, settings(model, seed)), name: model, train: data.train, valid: data.valid, workDir: dir });
+      try {
+        columns ??= await readColumns(files.test, trained.ir, TRUTH_COLUMNS);
+        predictions[model] = await predictOn(trained, files.test);
+      } finally {
+        trained.dispose();
+      }
+      seconds[model] += (Date.now() - started) / 1000;
+    }
+    const c = columns!;
+    // Where each model's pCTR comes from: ESMM and naive-shared have their own; naive's is the CTR model's.
+    const pctr: Record<CvrModel, Float32Array> = { esmm: need(predictions.esmm, "ctr"), naive: need(predictions.ctr, "ctr"), "naive-shared": need(predictions["naive-shared"], "ctr") };
+    for (const model of CVR_MODELS) {
+      const cvr = need(predictions[model], "cvr");
+      const ctcvr = predictions[model]["ctcvr"] ?? pctr[model].map((p, i) => p * cvr[i]!);
+      const scores = score(c, pctr[model], cvr, ctcvr);
+      runs.push({ model, seed, scores });
+      ctx.log(`seed ${seed}, ${model}: CVR AUC click space ${scores.auc.cvrClick.toFixed(4)}, entire space ${scores.auc.cvrEntire.toFixed(4)}, CTCVR AUC ${scores.auc.ctcvr.toFixed(4)}`);
+    }
+    const clicks = c.click.reduce((a, b) => a + b, 0);
+    const purchases = c.purchase.reduce((a, b) => a + b, 0);
+    truth.push({ seed, scores: score(c, c.true_ctr, c.true_cvr, c.true_ctcvr), rows: { test: c.click.length, clicks, purchases } });
+  }
+  return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m, esmmSpec(m, settings(m, size.seeds[0]!))])) as Record<EsmmModel, string> };
+}
+
+/**
+ * A model trained on the click log sees a twenty-fifth of the rows; with the same batch it would take a
+ * twenty-fifth of the steps. Its batch is scaled by the click rate instead, so that it takes as many steps
+ * over the clicked rows, with as many of them per step, as the models trained on every impression.
+ */
+export function batchOf(model: EsmmModel, size: EsmmSize): number {
+  return CLICK_LOG_MODELS.has(model) ? Math.max(8, Math.round(size.batch * ESMM_WORLD.ctr)) : size.batch;
+}
+
+function need(predicted: Record<string, Float32Array>, task: string): Float32Array {
+  const p = predicted[task];
+  if (!p) throw new ExperimentError(`the model has no '${task}' output (has: ${Object.keys(predicted).join(", ")})`);
+  return p;
+}
+
+function score(c: Record<(typeof TRUTH_COLUMNS)[number], Float64Array>, ctr: ArrayLike<number>, cvr: ArrayLike<number>, ctcvr: ArrayLike<number>): EsmmScores {
+  let clickedSum = 0;
+  let clicked = 0;
+  let sum = 0;
+  for (let i = 0; i < cvr.length; i++) {
+    sum += cvr[i]!;
+    if (c.click[i] === 1) {
+      clickedSum += cvr[i]!;
+      clicked++;
+    }
+  }
+  return {
+    auc: {
+      cvrClick: auc(cvr, c.purchase, c.click),
+      cvrEntire: auc(cvr, c.buy_if_clicked),
+      ctcvr: auc(ctcvr, c.purchase),
+      ctr: auc(ctr, c.click),
+    },
+    meanCvr: { entire: sum / cvr.length, clicked: clickedSum / clicked },
+  };
+}
+
+interface EsmmFiles {
+  train: string;
+  valid: string;
+  test: string;
+  /** The clicked impressions of the training and validation files: the click log a naive CVR model learns from. */
+  clicked: { train: string; valid: string };
+}
+
+/** One stream of impressions, cut into train, validation and test files, plus the click log of the first two. */
+async function writeEsmmData(dir: string, size: EsmmSize, seed: number): Promise<EsmmFiles> {
+  const file = (name: string) => join(dir, `${name}.parquet`);
+  const files: EsmmFiles = { train: file("train"), valid: file("valid"), test: file("test"), clicked: { train: file("train-clicked"), valid: file("valid-clicked") } };
+  const options = { ...ESMM_WORLD, rows: size.trainRows + size.validRows + size.testRows, seed };
+  const rows = generateEsmm(options);
+  await writeGenerated(rows, esmmColumns(), files.train, size.trainRows, { file: files.valid, rows: size.validRows });
+  await writeGenerated(rows, esmmColumns(), files.test, size.testRows);
+  // The same options and seed give the same rows, so a second pass reproduces train and validation.
+  const again = generateEsmm(options);
+  const clicked = function* (n: number) {
+    for (let i = 0; i < n; i++) {
+      const row = again.next();
+      if (row.done) return;
+      if (row.value.click === 1) yield row.value;
+    }
+  };
+  await writeGenerated(clicked(size.trainRows), esmmColumns(), files.clicked.train, size.trainRows);
+  await writeGenerated(clicked(size.validRows), esmmColumns(), files.clicked.valid, size.validRows);
+  return files;
+}
