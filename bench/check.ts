@@ -1,7 +1,8 @@
 /**
- * Front-end benchmark (not a test): compileSource and parse-only time on each
- * example spec and on a generated 2,000-declaration spec, plus the start-up
- * cost of `mtl check`.
+ * Front-end benchmark (not a test): parse-only, `mtl check` (parse and check,
+ * no lowering) and full compileSource time on each example spec and on a
+ * generated 2,000-declaration spec, that spec's time per phase, plus the
+ * start-up cost of `mtl check`.
  *
  *   npx tsc -p tsconfig.json --outDir .build-clitests && node .build-clitests/bench/check.js
  *
@@ -14,7 +15,15 @@ import { cpus, loadavg } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileSource } from "../src/compiler.js";
+import { lower } from "../src/ir/lower.js";
+import { assertValidIr } from "../src/ir/validate.js";
+import type { Decl, SpecFile } from "../src/syntax/ast.js";
+import { buildDecl, buildSpec } from "../src/syntax/build-ast.js";
+import { lex, type LexResult } from "../src/syntax/lexer.js";
 import { parseText } from "../src/syntax/parse.js";
+import { parseTokens } from "../src/syntax/parser.js";
+import { LineIndex } from "../src/syntax/range.js";
+import { check, type CheckedSpec } from "../src/validation/checker.js";
 import { generateLargeSpec } from "./generate-spec.js";
 
 const RUNS = envInt("MTL_BENCH_RUNS", 30);
@@ -69,6 +78,37 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
 }
 
+/**
+ * Medians of each front-end phase on one spec, each phase timed on its own
+ * in the same loop (so they share the garbage collector's work as in a real run).
+ */
+function printPhases(text: string): void {
+  const phases = { lex: [] as number[], "parse to AST": [] as number[], check: [] as number[], "lower + validate IR": [] as number[] };
+  const time = <T>(into: number[], fn: () => T): T => {
+    const started = performance.now();
+    const result = fn();
+    into.push(performance.now() - started);
+    return result;
+  };
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const lines = new LineIndex(text);
+    const lexed: LexResult = time(phases.lex, () => lex(lines, "generated.mtl"));
+    const ast: SpecFile = time(phases["parse to AST"], () => {
+      const decls: Decl[] = [];
+      parseTokens(lexed.tokens, (node) => {
+        const decl = buildDecl(node, lines);
+        if (decl) decls.push(decl);
+      });
+      return buildSpec(decls, lexed.docs, lines, "generated.mtl");
+    });
+    const checked: CheckedSpec = time(phases.check, () => check(ast));
+    time(phases["lower + validate IR"], () => assertValidIr(lower(checked)));
+    if (i < WARMUP) for (const times of Object.values(phases)) times.length = 0;
+  }
+  const medians = Object.entries(phases).map(([name, times]) => `${name} ${ms(quantile(times.sort((a, b) => a - b), 0.5))}`);
+  console.log(`\ngenerated spec, median per phase: ${medians.join(", ")}`);
+}
+
 function main(): void {
   const root = repoRoot();
   const specDir = join(root, "specs");
@@ -91,16 +131,20 @@ function main(): void {
   console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${l.map((x) => x.toFixed(2)).join(" ")}`);
   console.log(`${RUNS} timed runs after ${WARMUP} warm-up runs; times in ms\n`);
 
-  const widths = [28, 8, 8, 9, 9, 9, 9];
-  console.log(row(["spec", "chars", "lines", "parse p50", "parse p90", "comp p50", "comp p90"], widths));
+  const widths = [28, 8, 8, 9, 9, 9, 9, 9, 9];
+  console.log(row(["spec", "chars", "lines", "parse p50", "parse p90", "check p50", "check p90", "comp p50", "comp p90"], widths));
   console.log(row(widths.map((w) => "-".repeat(w)), widths));
   for (const input of inputs) {
     const bytes = Buffer.from(input.text, "utf8");
     const parse = measure(() => parseText(input.text, input.name));
+    // What `mtl check` does after start-up: no lowering to IR.
+    const checkOnly = measure(() => compileSource(bytes, input.name, { lower: false }));
     const compile = measure(() => compileSource(bytes, input.name));
     const lines = input.text.split("\n").length;
-    console.log(row([input.name, String(input.text.length), String(lines), ms(parse.median), ms(parse.p90), ms(compile.median), ms(compile.p90)], widths));
+    const cells = [parse, checkOnly, compile].flatMap((s) => [ms(s.median), ms(s.p90)]);
+    console.log(row([input.name, String(input.text.length), String(lines), ...cells], widths));
   }
+  printPhases(large);
 
   const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
   const spec = join(specDir, "mmoe.mtl");

@@ -1,17 +1,18 @@
-import type { CstElement, CstNode, IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
+import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";
 import { span, type LineIndex } from "./range.js";
 import { NumberLiteral, Star, StringLiteral, UnterminatedString } from "./tokens.js";
 
 /**
- * CST → typed AST. Recovery can leave any child missing, so every accessor
+ * Parse tree → typed AST. Recovery can leave any part missing, so every step
  * tolerates absence and a declaration without its name is dropped (its syntax
  * error has been reported already).
  */
 /**
- * The file being built. Set for the duration of one synchronous buildAst
- * call, so the helpers below can turn offsets into positions.
+ * The file being built. Set by each synchronous call below, so the helpers
+ * can turn offsets into positions.
  */
 let lines: LineIndex;
 
@@ -19,142 +20,136 @@ function tokenRange(tok: IToken): A.Range {
   return lines.tokenRange(tok);
 }
 
-export function buildAst(cst: CstNode, docs: IToken[], lineIndex: LineIndex, file: string): A.SpecFile {
+/** One declaration, built as soon as the parser is done with it; undefined when it has no name. */
+export function buildDecl(node: DeclNode, lineIndex: LineIndex): A.Decl | undefined {
   lines = lineIndex;
-  const text = lineIndex.text;
-  const decls: A.Decl[] = [];
-  for (const declNode of nodes(cst, "decl")) {
-    const inner = firstNode(declNode);
-    const decl = inner && buildDecl(inner);
-    if (decl) decls.push(decl);
-  }
-  const strayDocs = attachDocs(decls, docs, text);
+  return declaration(node);
+}
+
+/** The file, once its declarations are built: attaches doc comments to them. */
+export function buildSpec(decls: A.Decl[], docs: IToken[], lineIndex: LineIndex, file: string): A.SpecFile {
+  lines = lineIndex;
+  const strayDocs = attachDocs(decls, docs, lineIndex.text);
   return { file, decls, strayDocs, range: { start: { line: 1, column: 1, offset: 0 }, end: lineIndex.end() } };
 }
 
-function buildDecl(node: CstNode): A.Decl | undefined {
-  const keywordToken = firstToken(node);
-  if (!keywordToken) return undefined;
-  const keyword = tokenRange(keywordToken);
+function declaration(node: DeclNode): A.Decl | undefined {
+  if (!node.keyword) return undefined;
+  const keyword = tokenRange(node.keyword);
   const range = nodeRange(node) ?? keyword;
-  if (node.name === "block") {
-    const kind = token(node, "kind")?.image === "data" ? "data" : "train";
-    return { kind, entries: nodes(node, "namedValue").map(namedValue).filter(isDefined), range, keyword };
+  if (node.kind === "block") {
+    const kind = node.keyword.image === "data" ? "data" : "train";
+    const entries: A.OptionEntry[] = [];
+    for (const entry of node.entries) {
+      const built = namedValue(entry);
+      if (built) entries.push(built);
+    }
+    return { kind, entries, range, keyword };
   }
-  const name = nameOf(token(node, "name"));
+  const name = nameOf(node.name);
   if (!name) return undefined;
   // Plain literals with every property present: objects built by spreading
   // optional parts get different shapes per declaration, which makes every
   // later read of the AST slow on large specs.
-  const call = firstNodeOf(node, "call");
-  const expr = call ? buildCall(call) : undefined;
-  switch (node.name) {
-    case "modelDecl": {
-      const description = token(node, "description");
-      return { kind: "model", name, range, keyword, description: description ? stringValue(description) : undefined };
-    }
-    case "featureDecl":
+  const expr = node.call ? buildCall(node.call) : undefined;
+  switch (node.kind) {
+    case "model":
+      return { kind: "model", name, range, keyword, description: node.description ? stringValue(node.description) : undefined };
+    case "feature":
       return { kind: "feature", name, range, keyword, ctor: expr };
-    case "inputDecl":
+    case "input":
       return { kind: "input", name, range, keyword, expr };
-    case "towerDecl":
+    case "tower":
       return { kind: "tower", name, range, keyword, expr };
-    case "expertDecl": {
-      const count = token(node, "count");
-      return { kind: "expert", name, range, keyword, expr, count: count ? numberValue(count) : undefined };
-    }
-    case "gateDecl":
-      return { kind: "gate", name, range, keyword, expr, over: tokens(node, "over").map(nameOf).filter(isDefined) };
-    case "taskDecl":
+    case "expert":
+      return { kind: "expert", name, range, keyword, expr, count: node.count ? numberValue(node.count) : undefined };
+    case "gate":
+      return { kind: "gate", name, range, keyword, expr, over: node.over.map((t) => nameOf(t)) };
+    case "task":
       return buildTask(node, name, range, keyword);
     default:
       return undefined;
   }
 }
 
-function buildTask(node: CstNode, name: A.Name, range: A.Range, keyword: A.Range): A.TaskDecl {
+function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Range): A.TaskDecl {
   const task: A.TaskDecl = {
     kind: "task",
     name,
     range,
     keyword,
-    type: nameOf(token(node, "type")),
-    factors: tokens(node, "factor").map(nameOf).filter(isDefined),
+    type: nameOf(node.type),
+    factors: node.factors.map((t) => nameOf(t)),
     label: undefined,
     where: undefined,
     weight: undefined,
     loss: undefined,
     repeatedClauses: [],
   };
-  for (const clause of nodes(node, "taskClause")) {
+  for (const clause of node.clauses) {
     const range = nodeRange(clause);
-    const first = firstToken(clause)?.image;
-    const seen = (present: unknown) => present !== undefined && range && first && task.repeatedClauses.push({ clause: first, range });
+    // The keyword picked the clause, so it is always a real token.
+    const first = clause.keyword?.image;
+    if (!range || !first) continue;
+    const repeated = (present: unknown) => {
+      if (present !== undefined) task.repeatedClauses.push({ clause: first, range });
+    };
     if (first === "label") {
-      const column = columnName(firstNodeOf(clause, "column"));
-      if (!column || !range) continue;
-      seen(task.label);
-      const positive = firstNodeOf(clause, "positive");
-      task.label = { column, range, ...(positive && { positive: buildValue(positive) }) };
+      const column = columnName(clause.column);
+      if (!column) continue;
+      repeated(task.label);
+      task.label = clause.positive ? { column, range, positive: buildValue(clause.positive) } : { column, range };
     } else if (first === "where") {
-      const where = columnName(firstNodeOf(clause, "where"));
+      const where = columnName(clause.column);
       if (!where) continue;
-      seen(task.where);
+      repeated(task.where);
       task.where = where;
     } else if (first === "weight") {
-      const weight = token(clause, "weight");
-      if (!weight) continue;
-      seen(task.weight);
-      task.weight = numberValue(weight);
+      if (!clause.weight) continue;
+      repeated(task.weight);
+      task.weight = numberValue(clause.weight);
     } else if (first === "loss") {
-      const loss = firstNodeOf(clause, "loss");
-      if (!loss) continue;
-      seen(task.loss);
-      task.loss = buildValue(loss);
+      if (!clause.loss) continue;
+      repeated(task.loss);
+      task.loss = buildValue(clause.loss);
     }
   }
   return task;
 }
 
-function buildCall(node: CstNode): A.CallValue {
-  const callee = nameOf(token(node, "callee")) ?? missingName(node);
+function buildCall(node: CallNode): A.CallValue {
+  const callee = nameOf(node.callee) ?? { text: "", range: nodeRange(node) ?? emptyRange() };
   const positional: A.Value[] = [];
   const options: A.OptionEntry[] = [];
-  for (const arg of nodes(node, "arg")) {
-    const named = firstNodeOf(arg, "namedValue");
-    if (named) {
-      const entry = namedValue(named);
+  for (const arg of node.args) {
+    if (arg.named) {
+      const entry = namedValue(arg.named);
       if (entry) options.push(entry);
-      continue;
+    } else if (arg.value) {
+      positional.push(buildValue(arg.value));
     }
-    const value = firstNodeOf(arg, "value");
-    if (value) positional.push(buildValue(value));
   }
   return { kind: "call", callee, positional, options, range: nodeRange(node) ?? callee.range };
 }
 
-function namedValue(node: CstNode): A.OptionEntry | undefined {
-  const name = nameOf(token(node, "name"));
-  const valueNode = firstNodeOf(node, "value");
-  if (!name || !valueNode) return undefined;
-  const value = buildValue(valueNode);
+function namedValue(node: NamedValueNode): A.OptionEntry | undefined {
+  const name = nameOf(node.name);
+  if (!name || !node.value) return undefined;
+  const value = buildValue(node.value);
   return { name, value, range: span(name.range, value.range) };
 }
 
-function buildValue(node: CstNode): A.Value {
-  const call = firstNodeOf(node, "call");
-  if (call) return buildCall(call);
-  const list = firstNodeOf(node, "list");
-  if (list) {
-    const items = nodes(list, "value").map(buildValue);
-    return { kind: "list", items, range: nodeRange(list)! };
-  }
-  const tok = firstToken(node);
-  if (!tok) return { kind: "list", items: [], range: nodeRange(node) ?? emptyRange() };
+function buildValue(node: ValueNode): A.Value {
+  if (node.call) return buildCall(node.call);
+  if (node.list) return { kind: "list", items: node.list.items.map(buildValue), range: nodeRange(node.list)! };
+  const tok = node.token;
+  // A value that failed to parse before its first token: an empty list keeps
+  // the option present.
+  if (!tok) return { kind: "list", items: [], range: emptyRange() };
   if (tok.tokenType === NumberLiteral) return numberValue(tok);
   if (tok.tokenType === StringLiteral || tok.tokenType === UnterminatedString) return stringValue(tok);
   if (tok.tokenType === Star) return { kind: "star", range: tokenRange(tok) };
-  const name = nameOf(tok)!;
+  const name = nameOf(tok);
   return { kind: "name", name, range: name.range };
 }
 
@@ -162,29 +157,28 @@ function numberValue(tok: IToken): A.NumberValue {
   return { kind: "number", value: parseNumber(tok.image), text: tok.image, range: tokenRange(tok) };
 }
 
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r" };
+
 function stringValue(tok: IToken): A.StringValue {
   const body = tok.tokenType === UnterminatedString ? tok.image.slice(1) : tok.image.slice(1, -1);
-  const value = body.replace(/\\(.)/g, (_, c: string) => ({ n: "\n", t: "\t", r: "\r" })[c] ?? c);
+  const value = body.includes("\\") ? body.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c) : body;
   return { kind: "string", value, range: tokenRange(tok) };
 }
 
+function nameOf(tok: IToken): A.Name;
+function nameOf(tok: IToken | undefined): A.Name | undefined;
 function nameOf(tok: IToken | undefined): A.Name | undefined {
   return tok ? { text: tok.image, range: tokenRange(tok) } : undefined;
 }
 
 /** A column written as a string names the column by its unescaped text. */
-function columnName(node: CstNode | undefined): A.Name | undefined {
-  const tok = node && firstToken(node);
+function columnName(tok: IToken | undefined): A.Name | undefined {
   if (!tok) return undefined;
   if (tok.tokenType === StringLiteral || tok.tokenType === UnterminatedString) {
     const value = stringValue(tok);
     return { text: value.value, range: value.range };
   }
   return nameOf(tok);
-}
-
-function missingName(node: CstNode): A.Name {
-  return { text: "", range: nodeRange(node) ?? emptyRange() };
 }
 
 /** Doc comments on the lines right above a declaration belong to it. */
@@ -224,62 +218,12 @@ function startsLine(tok: IToken, text: string): boolean {
   return true;
 }
 
-// ── CST access that tolerates recovery ────────────────────────────────────
-
-function usable(tok: IToken): boolean {
-  return !tok.isInsertedInRecovery && Number.isFinite(tok.startOffset);
-}
-
-function token(node: CstNode, key: string): IToken | undefined {
-  return tokens(node, key)[0];
-}
-
-function tokens(node: CstNode, key: string): IToken[] {
-  return ((node.children[key] ?? []) as IToken[]).filter((t) => "image" in t && usable(t));
-}
-
-function nodes(node: CstNode, key: string): CstNode[] {
-  return ((node.children[key] ?? []) as CstElement[]).filter((c): c is CstNode => "children" in c);
-}
-
-function firstNodeOf(node: CstNode, key: string): CstNode | undefined {
-  return nodes(node, key)[0];
-}
-
-function firstNode(node: CstNode): CstNode | undefined {
-  for (const children of Object.values(node.children)) {
-    for (const child of children) if ("children" in child) return child;
-  }
-  return undefined;
-}
-
-/**
- * The earliest real token among `node`'s own children. Every rule that asks
- * starts with a token of its own (a keyword, a name, a literal), so there is
- * no need to descend.
- */
-function firstToken(node: CstNode): IToken | undefined {
-  let best: IToken | undefined;
-  for (const children of Object.values(node.children)) {
-    for (const child of children) {
-      if ("children" in child || !usable(child)) continue;
-      if (!best || child.startOffset < best.startOffset) best = child;
-    }
-  }
-  return best;
-}
-
-function nodeRange(node: CstNode): A.Range | undefined {
-  const loc = node.location;
-  if (!loc || !Number.isFinite(loc.startOffset) || !Number.isFinite(loc.endOffset ?? NaN)) return undefined;
-  return lines.range(loc.startOffset, (loc.endOffset ?? loc.startOffset) + 1);
+/** The text a node's real tokens span; undefined when it has none. */
+function nodeRange(node: Extent): A.Range | undefined {
+  return Number.isNaN(node.start) ? undefined : lines.range(node.start, node.end);
 }
 
 function emptyRange(): A.Range {
   const p = { line: 1, column: 1, offset: 0 };
   return { start: p, end: p };
-}
-
-function isDefined<T>(value: T | undefined): value is T {
-  return value !== undefined;
 }

@@ -30,9 +30,6 @@ export function lex(lines: LineIndex, file: string, options: { invalidBytesRepor
       diagnostics.push(diagnostic("MTL1006", file, lines.tokenRange(token), token.image));
     }
   }
-  // The cheapest tracking mode records start offsets only; the parser's node
-  // locations need end offsets, which single-line tokens give for free.
-  for (const token of result.tokens) token.endOffset = token.startOffset + token.image.length - 1;
   const tokens = limitNesting(result.tokens, lines, file, diagnostics);
   return { tokens, docs: result.groups["docs"] ?? [], diagnostics };
 }

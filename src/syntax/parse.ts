@@ -1,7 +1,7 @@
 import { EOF, type IRecognitionException, type IToken } from "chevrotain";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Range, SpecFile } from "./ast.js";
-import { buildAst } from "./build-ast.js";
+import type { Decl, Range, SpecFile } from "./ast.js";
+import { buildDecl, buildSpec } from "./build-ast.js";
 import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
 import { LineIndex } from "./range.js";
@@ -14,7 +14,7 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-/** Bytes → text → tokens → CST → AST, collecting every problem on the way. */
+/** Bytes → text → tokens → parse tree → AST, collecting every problem on the way. */
 export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
   const source = decodeSource(bytes, file);
   const result = parseText(source.text, file, source.hadInvalidBytes);
@@ -25,8 +25,13 @@ export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
 export function parseText(text: string, file: string, invalidBytesReported = false): ParseResult {
   const lines = new LineIndex(text);
   const lexed = lex(lines, file, { invalidBytesReported });
-  const { cst, errors } = parseTokens(lexed.tokens);
-  const ast = buildAst(cst, lexed.docs, lines, file);
+  const decls: Decl[] = [];
+  // Each declaration becomes AST as soon as it is parsed, so the parse trees never pile up.
+  const errors = parseTokens(lexed.tokens, (node) => {
+    const decl = buildDecl(node, lines);
+    if (decl) decls.push(decl);
+  });
+  const ast = buildSpec(decls, lexed.docs, lines, file);
   const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, lines, file)];
   for (const stray of ast.strayDocs) diagnostics.push(diagnostic("MTL1007", file, stray.range));
   return { ast, text, diagnostics };

@@ -1,5 +1,6 @@
-import { CstParser, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
+import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import { plainErrorMessages } from "./error-messages.js";
+import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode, type Extent } from "./parse-tree.js";
 import * as T from "./tokens.js";
 
 /**
@@ -22,198 +23,326 @@ import * as T from "./tokens.js";
  *   arg      := NAME ':' value | value
  *   value    := NUMBER | STRING | '*' | list | NAME | call
  *   list     := '[' (value (',' value)* ','?)? ']'
+ *
+ * The actions fill the light tree of parse-tree.ts. A rule gets the node it
+ * fills from its caller, which has attached it already (declarations start
+ * their own), so whatever a rule consumed before a syntax error stays in the
+ * tree. Rule parameters must be optional: chevrotain's grammar recording
+ * calls each rule once without arguments.
  */
-class MtlParser extends CstParser {
+class MtlParser extends EmbeddedActionsParser {
+  /** Receives each declaration of the current parse once the parser is done with it. */
+  private onDecl: (node: DeclNode) => void = () => {};
+  /** The declaration being parsed. */
+  private current: DeclNode | undefined;
+
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", errorMessageProvider: plainErrorMessages });
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: plainErrorMessages });
     this.performSelfAnalysis();
   }
 
   public spec = this.RULE("spec", () => {
-    this.MANY(() => this.SUBRULE(this.decl));
+    this.MANY(() => {
+      this.SUBRULE(this.decl);
+      this.finishDecl();
+    });
   });
 
   private decl = this.RULE("decl", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.modelDecl) },
-      { ALT: () => this.SUBRULE(this.featureDecl) },
-      { ALT: () => this.SUBRULE(this.inputDecl) },
-      { ALT: () => this.SUBRULE(this.expertDecl) },
-      { ALT: () => this.SUBRULE(this.gateDecl) },
-      { ALT: () => this.SUBRULE(this.towerDecl) },
-      { ALT: () => this.SUBRULE(this.taskDecl) },
-      { ALT: () => this.SUBRULE(this.block) },
-    ]);
+    this.OR(this.declAlternatives);
   });
 
+  private readonly declAlternatives: IOrAlt<void>[] = [
+    { ALT: () => this.SUBRULE(this.modelDecl) },
+    { ALT: () => this.SUBRULE(this.featureDecl) },
+    { ALT: () => this.SUBRULE(this.inputDecl) },
+    { ALT: () => this.SUBRULE(this.expertDecl) },
+    { ALT: () => this.SUBRULE(this.gateDecl) },
+    { ALT: () => this.SUBRULE(this.towerDecl) },
+    { ALT: () => this.SUBRULE(this.taskDecl) },
+    { ALT: () => this.SUBRULE(this.block) },
+  ];
+
   private modelDecl = this.RULE("modelDecl", () => {
-    this.CONSUME(T.Model);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: "description" }));
+    const node = this.declaration("model");
+    node.keyword = cover(node, this.CONSUME(T.Model));
+    node.name = cover(node, this.CONSUME(T.Identifier));
+    this.OPTION(() => {
+      node.description = cover(node, this.CONSUME(T.StringLiteral));
+    });
   });
 
   private featureDecl = this.RULE("featureDecl", () => {
-    this.CONSUME(T.Feature);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.call);
+    const node = this.declaration("feature");
+    node.keyword = cover(node, this.CONSUME(T.Feature));
+    node.name = cover(node, this.CONSUME(T.Identifier));
+    cover(node, this.CONSUME(T.Colon));
+    this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
   private inputDecl = this.RULE("inputDecl", () => {
-    this.CONSUME(T.Input);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.call);
+    const node = this.declaration("input");
+    node.keyword = cover(node, this.CONSUME(T.Input));
+    node.name = cover(node, this.CONSUME(T.Identifier));
+    cover(node, this.CONSUME(T.Equals));
+    this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
   private expertDecl = this.RULE("expertDecl", () => {
-    this.CONSUME(T.Expert);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    const node = this.declaration("expert");
+    node.keyword = cover(node, this.CONSUME(T.Expert));
+    node.name = cover(node, this.CONSUME(T.Identifier));
     this.OPTION(() => {
-      this.CONSUME(T.LBracket);
-      this.CONSUME(T.NumberLiteral, { LABEL: "count" });
-      this.CONSUME(T.RBracket);
+      cover(node, this.CONSUME(T.LBracket));
+      node.count = cover(node, this.CONSUME(T.NumberLiteral));
+      cover(node, this.CONSUME(T.RBracket));
     });
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.call);
+    cover(node, this.CONSUME(T.Equals));
+    this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
   private gateDecl = this.RULE("gateDecl", () => {
-    this.CONSUME(T.Gate);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.call);
-    this.CONSUME(T.Over);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: "over" }) });
+    const node = this.declaration("gate");
+    node.keyword = cover(node, this.CONSUME(T.Gate));
+    node.name = cover(node, this.CONSUME(T.Identifier));
+    cover(node, this.CONSUME(T.Equals));
+    this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
+    cover(node, this.CONSUME(T.Over));
+    this.separatedNames(node, node.over, T.Comma, () => this.CONSUME2(T.Identifier));
   });
 
   private towerDecl = this.RULE("towerDecl", () => {
-    this.CONSUME(T.Tower);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.call);
+    const node = this.declaration("tower");
+    node.keyword = cover(node, this.CONSUME(T.Tower));
+    node.name = cover(node, this.CONSUME(T.Identifier));
+    cover(node, this.CONSUME(T.Equals));
+    this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
   private taskDecl = this.RULE("taskDecl", () => {
-    this.CONSUME(T.Task);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.CONSUME2(T.Identifier, { LABEL: "type" });
-    this.CONSUME(T.Equals);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Star, DEF: () => this.CONSUME3(T.Identifier, { LABEL: "factor" }) });
-    this.MANY(() => this.SUBRULE(this.taskClause));
+    const node = this.declaration("task");
+    node.keyword = cover(node, this.CONSUME(T.Task));
+    node.name = cover(node, this.CONSUME(T.Identifier));
+    cover(node, this.CONSUME(T.Colon));
+    node.type = cover(node, this.CONSUME2(T.Identifier));
+    cover(node, this.CONSUME(T.Equals));
+    this.separatedNames(node, node.factors, T.Star, () => this.CONSUME3(T.Identifier));
+    this.MANY(() => this.SUBRULE(this.taskClause, { ARGS: [add(node.clauses, clauseNode(node))] }));
   });
 
-  private taskClause = this.RULE("taskClause", () => {
+  private taskClause = this.RULE("taskClause", (clause = clauseNode(undefined)) => {
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.Label);
-          this.SUBRULE(this.column);
+          clause.keyword = cover(clause, this.CONSUME(T.Label));
+          this.SUBRULE(this.column, { ARGS: [clause] });
           this.OPTION(() => {
-            this.CONSUME(T.Is);
-            this.SUBRULE(this.value, { LABEL: "positive" });
+            cover(clause, this.CONSUME(T.Is));
+            this.SUBRULE(this.value, { ARGS: [(clause.positive = valueNode(clause))] });
           });
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Where);
-          this.SUBRULE2(this.column, { LABEL: "where" });
+          clause.keyword = cover(clause, this.CONSUME(T.Where));
+          this.SUBRULE2(this.column, { ARGS: [clause] });
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Weight);
-          this.CONSUME(T.NumberLiteral, { LABEL: "weight" });
+          clause.keyword = cover(clause, this.CONSUME(T.Weight));
+          clause.weight = cover(clause, this.CONSUME(T.NumberLiteral));
         },
       },
       {
         ALT: () => {
-          this.CONSUME(T.Loss);
-          this.SUBRULE2(this.value, { LABEL: "loss" });
+          clause.keyword = cover(clause, this.CONSUME(T.Loss));
+          this.SUBRULE2(this.value, { ARGS: [(clause.loss = valueNode(clause))] });
         },
       },
     ]);
   });
 
   /** A data column: a name, or a string for names that are not identifiers. */
-  private column = this.RULE("column", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.StringLiteral) }]);
+  private column = this.RULE("column", (clause = clauseNode(undefined)) => {
+    this.OR([
+      { ALT: () => (clause.column = cover(clause, this.CONSUME(T.Identifier))) },
+      { ALT: () => (clause.column = cover(clause, this.CONSUME(T.StringLiteral))) },
+    ]);
   });
 
   private block = this.RULE("block", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Train, { LABEL: "kind" }) }, { ALT: () => this.CONSUME(T.Data, { LABEL: "kind" }) }]);
-    this.CONSUME(T.LCurly);
+    const node = this.declaration("block");
+    this.OR([
+      { ALT: () => (node.keyword = cover(node, this.CONSUME(T.Train))) },
+      { ALT: () => (node.keyword = cover(node, this.CONSUME(T.Data))) },
+    ]);
+    cover(node, this.CONSUME(T.LCurly));
     this.MANY(() => {
-      this.SUBRULE(this.namedValue);
-      this.OPTION(() => this.CONSUME(T.Comma));
+      this.SUBRULE(this.namedValue, { ARGS: [add(node.entries, namedValueNode(node))] });
+      this.OPTION(() => cover(node, this.CONSUME(T.Comma)));
     });
-    this.CONSUME(T.RCurly);
+    cover(node, this.CONSUME(T.RCurly));
   });
 
-  private namedValue = this.RULE("namedValue", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.value);
+  private namedValue = this.RULE("namedValue", (node = namedValueNode(undefined)) => {
+    node.name = cover(node.within, this.CONSUME(T.Identifier));
+    cover(node.within, this.CONSUME(T.Colon));
+    this.SUBRULE(this.value, { ARGS: [(node.value = valueNode(node.within))] });
   });
 
-  private call = this.RULE("call", () => {
-    this.CONSUME(T.Identifier, { LABEL: "callee" });
-    this.CONSUME(T.LParen);
+  private call = this.RULE("call", (node = callNode(undefined)) => {
+    node.callee = cover(node, this.CONSUME(T.Identifier));
+    cover(node, this.CONSUME(T.LParen));
     this.OPTION(() => {
-      this.SUBRULE(this.arg);
+      this.SUBRULE(this.arg, { ARGS: [add(node.args, argNode(node))] });
       this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.SUBRULE2(this.arg);
+        cover(node, this.CONSUME(T.Comma));
+        this.SUBRULE2(this.arg, { ARGS: [add(node.args, argNode(node))] });
       });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
+      this.OPTION2(() => cover(node, this.CONSUME2(T.Comma)));
     });
-    this.CONSUME(T.RParen);
+    cover(node, this.CONSUME(T.RParen));
   });
 
-  private arg = this.RULE("arg", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.namedValue) },
-      { ALT: () => this.SUBRULE(this.value) },
-    ]);
+  private arg = this.RULE("arg", (node = argNode(undefined)) => {
+    this.argNode = node;
+    this.OR(this.argAlternatives);
   });
 
-  private value = this.RULE("value", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.Star) },
-      { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.call) },
-      { ALT: () => this.CONSUME(T.Identifier) },
-    ]);
+  /** The node `arg` fills; see valueAlternatives. */
+  private argNode = argNode(undefined);
+  private readonly argAlternatives: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        const node = this.argNode;
+        this.SUBRULE(this.namedValue, { ARGS: [(node.named = namedValueNode(node.within))] });
+      },
+    },
+    {
+      ALT: () => {
+        const node = this.argNode;
+        this.SUBRULE(this.value, { ARGS: [(node.value = valueNode(node.within))] });
+      },
+    },
+  ];
+
+  private value = this.RULE("value", (node = valueNode(undefined)) => {
+    this.valueNode = node;
+    this.OR(this.valueAlternatives);
   });
 
-  private list = this.RULE("list", () => {
-    this.CONSUME(T.LBracket);
+  /**
+   * The node `value` fills. Its alternatives are built once rather than on
+   * every call (that allocated megabytes per large file), so they cannot
+   * capture the node: the rule stores it here just before OR, and the chosen
+   * alternative reads it before any nested rule can overwrite it.
+   */
+  private valueNode = valueNode(undefined);
+  private readonly valueAlternatives: IOrAlt<void>[] = [
+    { ALT: () => this.valueToken(this.CONSUME(T.NumberLiteral)) },
+    { ALT: () => this.valueToken(this.CONSUME(T.StringLiteral)) },
+    { ALT: () => this.valueToken(this.CONSUME(T.Star)) },
+    {
+      ALT: () => {
+        const node = this.valueNode;
+        this.SUBRULE(this.list, { ARGS: [(node.list = listNode(node.within))] });
+      },
+    },
+    {
+      ALT: () => {
+        const node = this.valueNode;
+        this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node.within))] });
+      },
+    },
+    { ALT: () => this.valueToken(this.CONSUME(T.Identifier)) },
+  ];
+
+  private valueToken(token: IToken): void {
+    const node = this.valueNode;
+    node.token = cover(node.within, token);
+  }
+
+  private list = this.RULE("list", (node = listNode(undefined)) => {
+    cover(node, this.CONSUME(T.LBracket));
     this.OPTION(() => {
-      this.SUBRULE(this.value);
+      this.SUBRULE(this.value, { ARGS: [add(node.items, valueNode(node))] });
       this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.SUBRULE2(this.value);
+        cover(node, this.CONSUME(T.Comma));
+        this.SUBRULE2(this.value, { ARGS: [add(node.items, valueNode(node))] });
       });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
+      this.OPTION2(() => cover(node, this.CONSUME2(T.Comma)));
     });
-    this.CONSUME(T.RBracket);
+    cover(node, this.CONSUME(T.RBracket));
   });
+
+  private declaration(kind: DeclNode["kind"]): DeclNode {
+    this.finishDecl();
+    this.current = declNode(kind);
+    return this.current;
+  }
+
+  /**
+   * Hands the current declaration on. Its parse tree is done with once its
+   * rule has returned, so it can become garbage right away rather than live
+   * through the whole parse.
+   */
+  private finishDecl(): void {
+    const node = this.current;
+    this.current = undefined;
+    if (node) this.onDecl(node);
+  }
+
+  start(tokens: IToken[], onDecl: (node: DeclNode) => void): void {
+    this.current = undefined; // left over from the grammar recording
+    this.onDecl = onDecl;
+    this.input = tokens;
+  }
+
+  /** Hands on a declaration the parser gave up on half-way, and returns the syntax errors. */
+  finish(): IRecognitionException[] {
+    this.finishDecl();
+    const errors = this.errors;
+    // Let go of this file's tokens and trees until the next parse.
+    this.onDecl = () => {};
+    this.input = [];
+    return errors;
+  }
+
+  /**
+   * `NAME (SEP NAME)*` into `names`. AT_LEAST_ONE_SEP consumes the separators
+   * itself, so each name but the first covers the separator just before it:
+   * a declaration that ends in a dangling `,` or `*` spans it.
+   */
+  private separatedNames(node: Extent, names: IToken[], separator: TokenType, consumeName: () => IToken): void {
+    let first = true;
+    this.AT_LEAST_ONE_SEP({
+      SEP: separator,
+      DEF: () => {
+        if (!first) cover(node, this.LA(0));
+        first = false;
+        const name = cover(node, consumeName());
+        if (name) names.push(name);
+      },
+    });
+  }
+}
+
+function add<N>(list: N[], node: N): N {
+  list.push(node);
+  return node;
 }
 
 /** Built once: chevrotain's grammar analysis is the expensive part. */
 const parser = new MtlParser();
 
-export interface CstResult {
-  cst: CstNode;
-  errors: IRecognitionException[];
-}
-
-export function parseTokens(tokens: IToken[]): CstResult {
-  parser.input = tokens;
-  const cst = parser.spec();
-  return { cst, errors: parser.errors };
+/**
+ * Parses `tokens`, calling `onDecl` with each declaration in source order as
+ * soon as it is complete (recovery may leave parts missing), and returns the
+ * syntax errors.
+ */
+export function parseTokens(tokens: IToken[], onDecl: (node: DeclNode) => void): IRecognitionException[] {
+  parser.start(tokens, onDecl);
+  parser.spec();
+  return parser.finish();
 }

@@ -49,6 +49,30 @@ test("every node carries its source range", () => {
   assert.deepEqual([feature.name.range.start.line, feature.name.range.start.column], [2, 9]);
 });
 
+test("a declaration broken half-way keeps what was parsed, and its range ends at its last real token", () => {
+  const text = [
+    "gate g = softmax(x) over a, b,", // dangling ',' (consumed by the separator loop)
+    "feature f : categorical(buckets: 10, dim: )", // a value missing
+    "train { batch: }",
+    "task t : binary = a *",
+  ].join("\n");
+  const { ast } = parseText(text, "s.mtl");
+  const slice = (r: { start: { offset: number }; end: { offset: number } }) => text.slice(r.start.offset, r.end.offset);
+  assert.deepEqual(ast.decls.map((d) => slice(d.range)), [
+    "gate g = softmax(x) over a, b,",
+    "feature f : categorical(buckets: 10, dim: )",
+    "train { batch: }",
+    "task t : binary = a *",
+  ]);
+  assert.deepEqual((ast.decls[0] as GateDecl).over.map((n) => n.text), ["a", "b"]);
+  // A value that failed before its first token still keeps its option, as an empty list.
+  const dim = (ast.decls[1] as FeatureDecl).ctor!.options[1]!;
+  assert.equal(dim.name.text, "dim");
+  assert.deepEqual([dim.value.kind, dim.value.range.start.offset], ["list", 0]);
+  const train = ast.decls[2]!;
+  assert.deepEqual(train.kind === "train" && train.entries.map((e) => e.name.text), ["batch"]);
+});
+
 test("doc comments attach to the declaration right below them, and only that one", () => {
   const text = [
     "## The model.",

@@ -1,0 +1,153 @@
+import type { IToken } from "chevrotain";
+import type { Decl } from "./ast.js";
+
+/**
+ * The parser's output: for each grammar rule that ran, the tokens build-ast.ts
+ * needs. Small fixed-shape objects are far cheaper than chevrotain's generic
+ * CST (a dictionary of arrays per node), which cost more than the parse.
+ *
+ * The parent creates a child node before it calls the child's rule, so a rule
+ * that fails half-way still leaves what it consumed in the tree, as a
+ * chevrotain CST does under error recovery. Token fields hold real tokens
+ * only: tokens that recovery invents are left out.
+ *
+ * Nodes are plain object literals made by the functions below: one fixed
+ * shape per kind keeps property access fast.
+ */
+
+/**
+ * Offsets of the first and just past the last real token consumed inside a
+ * node, its descendants included (chevrotain's CST node location); NaN until
+ * one is. Declarations, clauses, calls and lists have one; the nodes between
+ * them pass their tokens on to the nearest enclosing one.
+ */
+export interface Extent {
+  start: number;
+  end: number;
+  outer: Extent | undefined;
+}
+
+export interface DeclNode extends Extent {
+  kind: Decl["kind"] | "block";
+  /** The leading keyword; absent only if recovery invented it. */
+  keyword: IToken | undefined;
+  name: IToken | undefined;
+  /** model */
+  description: IToken | undefined;
+  /** expert */
+  count: IToken | undefined;
+  /** feature, input, expert, gate, tower */
+  call: CallNode | undefined;
+  /** gate */
+  over: IToken[];
+  /** task */
+  type: IToken | undefined;
+  factors: IToken[];
+  clauses: ClauseNode[];
+  /** train and data blocks */
+  entries: NamedValueNode[];
+}
+
+/** A task clause: `label column (is value)?`, `where column`, `weight NUMBER` or `loss value`. */
+export interface ClauseNode extends Extent {
+  keyword: IToken | undefined;
+  /** The column of `label` and `where`: a name or a string. */
+  column: IToken | undefined;
+  positive: ValueNode | undefined;
+  weight: IToken | undefined;
+  loss: ValueNode | undefined;
+}
+
+export interface CallNode extends Extent {
+  callee: IToken | undefined;
+  args: ArgNode[];
+}
+
+export interface ListNode extends Extent {
+  items: ValueNode[];
+}
+
+/** A call argument: one of the two is set unless the argument failed to parse. */
+export interface ArgNode {
+  within: Extent | undefined;
+  named: NamedValueNode | undefined;
+  value: ValueNode | undefined;
+}
+
+export interface NamedValueNode {
+  within: Extent | undefined;
+  name: IToken | undefined;
+  value: ValueNode | undefined;
+}
+
+/** A literal, `*` or name token, a list or a call; none when the value failed to parse. */
+export interface ValueNode {
+  within: Extent | undefined;
+  token: IToken | undefined;
+  list: ListNode | undefined;
+  call: CallNode | undefined;
+}
+
+export function declNode(kind: DeclNode["kind"]): DeclNode {
+  return {
+    start: NaN,
+    end: NaN,
+    outer: undefined,
+    kind,
+    keyword: undefined,
+    name: undefined,
+    description: undefined,
+    count: undefined,
+    call: undefined,
+    over: [],
+    type: undefined,
+    factors: [],
+    clauses: [],
+    entries: [],
+  };
+}
+
+export function clauseNode(outer: Extent | undefined): ClauseNode {
+  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, positive: undefined, weight: undefined, loss: undefined };
+}
+
+export function callNode(outer: Extent | undefined): CallNode {
+  return { start: NaN, end: NaN, outer, callee: undefined, args: [] };
+}
+
+export function listNode(outer: Extent | undefined): ListNode {
+  return { start: NaN, end: NaN, outer, items: [] };
+}
+
+export function argNode(within: Extent | undefined): ArgNode {
+  return { within, named: undefined, value: undefined };
+}
+
+export function namedValueNode(within: Extent | undefined): NamedValueNode {
+  return { within, name: undefined, value: undefined };
+}
+
+export function valueNode(within: Extent | undefined): ValueNode {
+  return { within, token: undefined, list: undefined, call: undefined };
+}
+
+/** Recovery marks the tokens it invents; they have no offsets. */
+export function isReal(token: IToken): boolean {
+  return !token.isInsertedInRecovery && Number.isFinite(token.startOffset);
+}
+
+/**
+ * Widens `extent` and the extents around it over a consumed token and
+ * returns the token, or undefined for a token that recovery invented. Tokens
+ * arrive in source order, so the first real one starts each extent and the
+ * latest ends it.
+ */
+export function cover(extent: Extent | undefined, token: IToken): IToken | undefined {
+  if (!isReal(token)) return undefined;
+  const end = token.startOffset + token.image.length;
+  for (let e = extent; e !== undefined; e = e.outer) {
+    if (Number.isNaN(e.start)) e.start = token.startOffset;
+    e.end = end;
+  }
+  return token;
+}
