@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { gzipSync } from "node:zlib";
 import { compileSource } from "../../src/compiler.js";
 import { ARCHITECTURES } from "../../src/experiments/architectures.js";
@@ -12,6 +12,12 @@ import { readOptionsFor } from "../../src/train/read-options.js";
 import { censusParts, censusSpec, CENSUS_SPEC } from "../../src/experiments/census/specs.js";
 
 const train = { lr: 0.001, batch: 256, epochs: 1, seed: 1 };
+
+function tempFolder(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 test("the census specs take the data section, features and labels of specs/census-mmoe.mtl", () => {
   const parts = censusParts();
@@ -30,8 +36,8 @@ test("the census specs take the data section, features and labels of specs/censu
   }
 });
 
-test("splitCensus shuffles with a fixed seed and splits 4 : 1 : 1, keeping every line verbatim", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mtl-census-split-"));
+test("splitCensus shuffles with a fixed seed and splits 4 : 1 : 1, keeping every line verbatim", (t) => {
+  const dir = tempFolder(t, "mtl-census-split-");
   const lines = Array.from({ length: 60 }, (_, i) => `${i}, padded field ${i}, ?`);
   const file = join(dir, "rows.gz");
   writeFileSync(file, gzipSync(lines.join("\n") + "\n"));
@@ -49,8 +55,8 @@ test("splitCensus shuffles with a fixed seed and splits 4 : 1 : 1, keeping every
   assert.throws(() => splitCensus(join(dir, "missing.gz"), join(dir, "d"), 7), /cannot read the census file .*missing\.gz/);
 });
 
-test("toParquet stores each part as the spec's reader sees it: trimmed text, '?' as missing", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mtl-census-parquet-"));
+test("toParquet stores each part as the spec's reader sees it: trimmed text, '?' as missing", async (t) => {
+  const dir = tempFolder(t, "mtl-census-parquet-");
   const file = join(dir, "rows.gz");
   writeFileSync(file, gzipSync(Array.from({ length: 12 }, (_, i) => `${i}, text ${i}, ${i % 3 === 0 ? "?" : "x"}`).join("\n")));
   const read = { format: "csv" as const, header: false, delimiter: ",", trim: true, missing: ["?", ""], columns: ["n", "t", "m"] };

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,9 +66,10 @@ function findTable(markdown: string, header: string[]): string[][] {
 }
 
 for (const id of Object.keys(EXPECTED) as ExperimentId[]) {
-  test(`experiment '${id}' runs at tiny size and reports tables, figures and specs`, { timeout: 300_000 }, async () => {
+  test(`experiment '${id}' runs at tiny size and reports tables, figures and specs`, { timeout: 300_000 }, async (t) => {
     const expected = EXPECTED[id];
     const out = mkdtempSync(join(tmpdir(), `mtl-exp-${id}-`));
+    t.after(() => rmSync(out, { recursive: true, force: true }));
     const { report, sections } = await runExperiments({ size: "tiny", only: [id], out, command: `test ${id}`, log: () => {} });
     assert.equal(report, join(out, "results.md"));
     const markdown = readFileSync(report, "utf8");
