@@ -33,3 +33,8 @@ export function summaryCell(s: Summary, digits: number): string {
 export function errorBar(s: Summary): { low: number; high: number } | Record<string, never> {
   return s.n === 1 ? {} : { low: s.mean - s.std, high: s.mean + s.std };
 }
+
+/** The whole numbers from..to, both included: the seeds of a size. */
+export function seedRange(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

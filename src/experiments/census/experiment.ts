@@ -14,6 +14,7 @@ import type { ExperimentContext, Size } from "../report/types.js";
 import { compileSpec, evaluateOn, ExperimentError, taskMetrics, trainSpec } from "../spec-run.js";
 import { splitCensus, toParquet, type CensusSplit } from "./split.js";
 import { CENSUS_TASKS, censusParts, censusSpec } from "./specs.js";
+import { seedRange } from "../stats.js";
 
 export const CENSUS_DIR = join(packageRoot(), "..", "shared", "data", "census-income-kdd");
 export const CENSUS_FILE = join(CENSUS_DIR, "census-income.test.gz");
@@ -29,12 +30,11 @@ export interface CensusSize {
   seeds: number[];
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 export const CENSUS_SIZES: Readonly<Record<Size, CensusSize>> = {
   tiny: { rows: 3_000, epochs: 1, batch: 256, lr: 0.001, seeds: [1] },
-  reduced: { epochs: 2, batch: 512, lr: 0.001, seeds: range(1, 3) },
-  full: { epochs: 10, batch: 256, lr: 0.001, seeds: range(1, 10) },
+  reduced: { epochs: 2, batch: 512, lr: 0.001, seeds: seedRange(1, 3) },
+  full: { epochs: 10, batch: 256, lr: 0.001, seeds: seedRange(1, 10) },
 };
 
 export type CensusTask = (typeof CENSUS_TASKS)[number];

@@ -17,6 +17,7 @@ import type { TrainSettings } from "../architectures.js";
 import type { ExperimentContext, Size } from "../report/types.js";
 import { ExperimentError, predictOn, readColumns, trainSpec } from "../spec-run.js";
 import { CLICK_LOG_MODELS, CVR_MODELS, ESMM_MODELS, esmmSpec, type CvrModel, type EsmmModel } from "./specs.js";
+import { seedRange } from "../stats.js";
 
 export interface EsmmSize {
   trainRows: number;
@@ -28,12 +29,11 @@ export interface EsmmSize {
   seeds: number[];
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 export const ESMM_SIZES: Readonly<Record<Size, EsmmSize>> = {
   tiny: { trainRows: 4_000, validRows: 1_000, testRows: 5_000, epochs: 1, batch: 256, lr: 0.001, seeds: [1] },
-  reduced: { trainRows: 80_000, validRows: 5_000, testRows: 50_000, epochs: 2, batch: 512, lr: 0.001, seeds: range(1, 3) },
-  full: { trainRows: 500_000, validRows: 50_000, testRows: 200_000, epochs: 3, batch: 512, lr: 0.001, seeds: range(1, 10) },
+  reduced: { trainRows: 80_000, validRows: 5_000, testRows: 50_000, epochs: 2, batch: 512, lr: 0.001, seeds: seedRange(1, 3) },
+  full: { trainRows: 500_000, validRows: 50_000, testRows: 200_000, epochs: 3, batch: 512, lr: 0.001, seeds: seedRange(1, 10) },
 };
 
 /** The world of `mtl demo`: small enough for ids to be learnt from 100k impressions; CTR 4%, CVR 10%. */

@@ -13,6 +13,7 @@ import { ARCHITECTURES, parameterMatched, type Architecture, type TrainSettings 
 import { taskMetrics, trainSpec, evaluateOn } from "../spec-run.js";
 import type { ExperimentContext, Size } from "../report/types.js";
 import { SYNTHETIC_TASKS, syntheticSpec } from "./specs.js";
+import { seedRange } from "../stats.js";
 
 export interface SyntheticSize {
   trainRows: number;
@@ -25,12 +26,11 @@ export interface SyntheticSize {
   correlations: number[];
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 export const SYNTHETIC_SIZES: Readonly<Record<Size, SyntheticSize>> = {
   tiny: { trainRows: 600, validRows: 200, testRows: 400, epochs: 1, batch: 64, lr: 0.001, seeds: [1], correlations: [1, 0.5] },
-  reduced: { trainRows: 6_000, validRows: 1_000, testRows: 4_000, epochs: 4, batch: 64, lr: 0.001, seeds: range(1, 3), correlations: [1, 0.9, 0.5] },
-  full: { trainRows: 50_000, validRows: 5_000, testRows: 20_000, epochs: 15, batch: 128, lr: 0.001, seeds: range(1, 10), correlations: [1, 0.9, 0.7, 0.5, 0.3] },
+  reduced: { trainRows: 6_000, validRows: 1_000, testRows: 4_000, epochs: 4, batch: 64, lr: 0.001, seeds: seedRange(1, 3), correlations: [1, 0.9, 0.5] },
+  full: { trainRows: 50_000, validRows: 5_000, testRows: 20_000, epochs: 15, batch: 128, lr: 0.001, seeds: seedRange(1, 10), correlations: [1, 0.9, 0.7, 0.5, 0.3] },
 };
 
 /** The columns written: inputs and labels (the noise-free targets f1, f2 are not needed). */
