@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "n
 import { join } from "node:path";
 import { test } from "node:test";
 import { formatSource } from "../../src/format/index.js";
-import { assertNoCrash, runCli, tempDir } from "../helpers/cli.js";
+import { assertNoCrash, assertUsageError, runCli, tempDir } from "../helpers/cli.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
 
 const CLI = cliFrom(import.meta.url);
@@ -74,4 +74,47 @@ test("invalid UTF-8 is reported and the file left untouched; a missing file is a
 test("mtl fmt with no file is a usage error", () => {
   const result = runCli(CLI, ["fmt"]);
   assert.equal(result.status, 2);
+});
+
+test("mtl fmt - formats standard input to standard output, and --check - exits 1 only if it would change", () => {
+  const { dir } = tempDir("fmt-stdin");
+  const formatted = runCli(CLI, ["fmt", "-"], { cwd: dir, input: ESMM });
+  assertNoCrash(formatted, "fmt -");
+  assert.equal(formatted.status, 0, formatted.stderr);
+  assert.equal(formatted.stdout, FORMATTED);
+  assert.equal(formatted.stderr, "");
+  assert.deepEqual(readdirSync(dir), [], "nothing is written to disk");
+
+  const unchanged = runCli(CLI, ["fmt", "-"], { input: FORMATTED });
+  assert.equal(unchanged.status, 0, unchanged.stderr);
+  assert.equal(unchanged.stdout, FORMATTED, "formatted input is echoed as it is");
+
+  const clean = runCli(CLI, ["fmt", "--check", "-"], { input: FORMATTED });
+  assert.equal(clean.status, 0, clean.stderr);
+  assert.equal(clean.stdout, "");
+  const dirty = runCli(CLI, ["fmt", "--check", "-"], { input: ESMM });
+  assert.equal(dirty.status, 1, dirty.stderr);
+  assert.equal(dirty.stdout, "<stdin>\n", "--check lists the input by its name, as it lists files");
+});
+
+test("mtl fmt - reports a syntax error at <stdin> (or --stdin-filepath) with line and column, and prints no text", () => {
+  const result = runCli(CLI, ["fmt", "-"], { input: BROKEN });
+  assertNoCrash(result, "fmt - broken");
+  assert.equal(result.status, 1);
+  assert.equal(result.stdout, "", "no half-formatted output");
+  assert.match(result.stderr, /^<stdin>:2:21: error MTL1003: /m);
+  assert.match(result.stderr, /^ {2}2 \| feature a : numeric\($/m, "the source line is shown");
+
+  const named = runCli(CLI, ["fmt", "-", "--stdin-filepath", "specs/new.mtl"], { input: BROKEN });
+  assert.equal(named.status, 1);
+  assert.match(named.stderr, /^specs\/new\.mtl:2:21: error MTL1003: /m);
+  assert.equal(runCli(CLI, ["fmt", "--check", "-", "--stdin-filepath", "n.mtl"], { input: ESMM }).stdout, "n.mtl\n");
+});
+
+test("mtl fmt - with files, or --stdin-filepath without -, is a usage error", () => {
+  const dir = fresh({ "a.mtl": ESMM });
+  const mixed = runCli(CLI, ["fmt", "-", "a.mtl"], { cwd: dir, input: ESMM });
+  assertUsageError(mixed, "fmt - a.mtl", /'-' \(standard input\) cannot be combined with files/);
+  assert.equal(readFileSync(join(dir, "a.mtl"), "utf8"), ESMM, "the file is not formatted");
+  assertUsageError(runCli(CLI, ["fmt", "--stdin-filepath", "x.mtl", "a.mtl"], { cwd: dir }), "--stdin-filepath without -", /--stdin-filepath only applies/);
 });

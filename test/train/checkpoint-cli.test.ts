@@ -106,6 +106,7 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
     assert.equal(kept.meta.position.steps, 9);
     assert.ok(kept.state.weights.every((w) => w.values.every(Number.isFinite)), "the checkpoint's weights are finite");
     assert.ok(!existsSync(join(out, "manifest.json")), "no model is saved");
+    assert.ok(!existsSync(join(out, ".lock")), "the --out lock is released (see out-lock.test.ts)");
   });
 
   test("an --out folder that cannot be written fails before any work, and creates nothing", async () => {

@@ -7,6 +7,7 @@ import { describePlace, resumeCommand } from "../../train/checkpoint-messages.js
 import { checkpointToResume } from "../../train/checkpoint-session.js";
 import { TrainingInterrupted } from "../../train/errors.js";
 import { readOptionsFor } from "../../train/read-options.js";
+import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
 import { metricsTable } from "../../train/report.js";
 import { trainModel } from "../../train/trainer.js";
 import { compileOrReport } from "../compile-or-report.js";
@@ -44,7 +45,8 @@ export function registerTrain(program: Command): void {
         "Prints a progress bar (rows/s, running loss) and per-task metrics after each epoch (on --valid if given, else on the training data).\n" +
         "The --out folder then holds model.json + weights (TensorFlow.js format), encoding.json, ir.json, spec.mtl, metrics.json and a manifest.\n" +
         "While training, --out/checkpoint/ holds the last checkpoint (every --checkpoint-every steps and at each epoch's end), deleted once the model is saved. Ctrl-C stops after the current step and saves one (exit 130).\n" +
-        "`mtl train --resume DIR` continues from it with the spec, data and options of the interrupted run; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. See docs/reliability.md.",
+        "`mtl train --resume DIR` continues from it with the spec, data and options of the interrupted run; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. See docs/reliability.md.\n" +
+        "One run at a time per --out folder: it holds --out/.lock while it runs, and a second one is refused.",
     )
     .argument("[spec]", "the .mtl spec (with --resume: by default the checkpoint's)")
     .option("--data <file>", "training data: .csv/.tsv/.jsonl (optionally .gz) or .parquet (with --resume: by default the checkpoint's)")
@@ -88,54 +90,71 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
   const batch = positiveInt("--batch", options.batch);
   const seed = wholeNumber("--seed", options.seed);
 
-  const checkpoint = options.resume ? checkpointToResume(out) : undefined;
-  const plan = planFrom(spec, options, checkpoint);
-  if (!plan) return EXIT_ERRORS;
-  const { ir } = plan;
-  // Epochs only say where to stop: a resume keeps the interrupted run's unless told otherwise.
-  ir.train.epochs = epochs ?? checkpoint?.meta.ir.train.epochs ?? ir.train.epochs;
-  ir.train.batch = batch ?? ir.train.batch;
-  ir.train.seed = seed ?? ir.train.seed;
-  const stored = checkpoint?.meta.run;
-  const dataGiven = options.data !== undefined || Object.keys(overrides).length > 0;
-  const read = stored && !dataGiven ? stored.read : readOptionsFor(plan.data, ir.data, overrides);
-  const validFile = options.valid ?? stored?.valid?.file;
-  const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overrides) };
-  const skip = stored && !given("skipBadRows") ? stored.skipBadRows : skipOption;
-  const maxSteps = maxStepsOption ?? stored?.maxSteps ?? undefined;
-  const shuffleBuffer = shuffleOption ?? stored?.shuffleBuffer ?? DEFAULT_SHUFFLE_BUFFER;
-  const every = everyOption ?? stored?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
-
-  const backend = await selectBackend(options.backend);
-  if (!options.quiet) process.stderr.write(`backend: ${backend.reason}\n`);
-  const events = progressReporter({ quiet: Boolean(options.quiet) });
-  const stop = stopOnSignals();
+  // Held from before the checkpoint is read until the model is saved, on every way out (see out-lock.ts).
+  const lock = lockOutput(out);
   try {
-    const result = await trainModel({
-      ir,
-      specText: plan.specText,
-      train: { file: plan.data, read },
-      ...(valid && { valid }),
-      out,
-      skipBadRows: skip,
-      ...(maxSteps !== undefined && { maxSteps }),
-      shuffleBuffer,
-      events,
-      checkpoint: { every, ...(checkpoint && { resume: checkpoint }), acceptChanges: Boolean(options.acceptChanges) },
-      stop: stop.signal,
-    });
-    if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
-    process.stderr.write(`saved the model to ${out} after ${result.steps} steps\n`);
-  } catch (error) {
-    if (!(error instanceof TrainingInterrupted)) throw error;
-    events.stop();
-    process.stderr.write(interruptedMessage(error, out));
-    return SIGNAL_EXIT[stop.received() ?? "SIGINT"] ?? 130;
+    const checkpoint = options.resume ? checkpointToResume(out) : undefined;
+    const plan = planFrom(spec, options, checkpoint);
+    if (!plan) return EXIT_ERRORS;
+    const { ir } = plan;
+    // Epochs only say where to stop: a resume keeps the interrupted run's unless told otherwise.
+    ir.train.epochs = epochs ?? checkpoint?.meta.ir.train.epochs ?? ir.train.epochs;
+    ir.train.batch = batch ?? ir.train.batch;
+    ir.train.seed = seed ?? ir.train.seed;
+    const stored = checkpoint?.meta.run;
+    const dataGiven = options.data !== undefined || Object.keys(overrides).length > 0;
+    const read = stored && !dataGiven ? stored.read : readOptionsFor(plan.data, ir.data, overrides);
+    const validFile = options.valid ?? stored?.valid?.file;
+    const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overrides) };
+    const skip = stored && !given("skipBadRows") ? stored.skipBadRows : skipOption;
+    const maxSteps = maxStepsOption ?? stored?.maxSteps ?? undefined;
+    const shuffleBuffer = shuffleOption ?? stored?.shuffleBuffer ?? DEFAULT_SHUFFLE_BUFFER;
+    const every = everyOption ?? stored?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+
+    const backend = await selectBackend(options.backend);
+    if (!options.quiet) process.stderr.write(`backend: ${backend.reason}\n`);
+    const events = progressReporter({ quiet: Boolean(options.quiet) });
+    const stop = stopOnSignals();
+    try {
+      const result = await trainModel({
+        ir,
+        specText: plan.specText,
+        train: { file: plan.data, read },
+        ...(valid && { valid }),
+        out,
+        skipBadRows: skip,
+        ...(maxSteps !== undefined && { maxSteps }),
+        shuffleBuffer,
+        events,
+        checkpoint: { every, ...(checkpoint && { resume: checkpoint }), acceptChanges: Boolean(options.acceptChanges) },
+        stop: stop.signal,
+      });
+      if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
+      process.stderr.write(`saved the model to ${out} after ${result.steps} steps\n`);
+    } catch (error) {
+      if (!(error instanceof TrainingInterrupted)) throw error;
+      events.stop();
+      process.stderr.write(interruptedMessage(error, out));
+      return SIGNAL_EXIT[stop.received() ?? "SIGINT"] ?? 130;
+    } finally {
+      events.stop();
+      stop.dispose();
+    }
+    return EXIT_OK;
   } finally {
-    events.stop();
-    stop.dispose();
+    lock.release();
   }
-  return EXIT_OK;
+}
+
+function lockOutput(out: string): OutLock {
+  try {
+    return lockOutFolder(out, (owner, lock) => {
+      process.stderr.write(`mtl: warning: ${lock} was left by pid ${owner.pid}, which is no longer running; taking the folder over\n`);
+    });
+  } catch (error) {
+    if (error instanceof OutFolderLockedError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** --out, or DIR of --resume DIR (the same folder when both are given). */
