@@ -4,7 +4,8 @@
  *   npx tsc -p tsconfig.json && node dist/bench/wasm-kernels.js [--rounds 5] [--steps 4]
  *
  * Dense MLP training step (batch 1024, 64 -> 256 -> 128 -> 1, Adam) on:
- *   wasm with the matMul override, wasm with the stock kernels, and cpu.
+ *   wasm with products on OpenBLAS (when the machine has it), wasm with the
+ *   matMul override on XNNPACK, wasm with the stock kernels, and cpu.
  * Configurations are interleaved round by round so drift in machine load
  * affects all of them alike. Also times an embedding gradient (26 tables x
  * 1024 ids x dim 16), which needs the added UnsortedSegmentSum kernel, on
@@ -14,6 +15,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/runtime/backend/select.js";
 import { installMatMulOverride, uninstallMatMulOverride } from "../src/runtime/backend/wasm-kernels.js";
+import { useNativeBlas } from "../src/runtime/backend/kernels/matmul-override.js";
+import { wasmMatMulStatus } from "../src/runtime/backend/wasm-backend.js";
+import type { NativeBlas } from "../src/runtime/backend/blas/native-blas.js";
 
 const BATCH = 1024;
 const LAYERS = [64, 256, 128, 1] as const;
@@ -25,12 +29,14 @@ interface Config {
   readonly label: string;
   readonly backend: "wasm" | "cpu";
   readonly override: boolean;
+  /** Products on this native BLAS (with the override), or on XNNPACK when null. */
+  readonly blas: NativeBlas | null;
 }
 
-const CONFIGS: readonly Config[] = [
-  { label: "wasm + matMul override", backend: "wasm", override: true },
-  { label: "wasm, stock kernels", backend: "wasm", override: false },
-  { label: "cpu", backend: "cpu", override: false },
+const XNNPACK_CONFIGS: readonly Config[] = [
+  { label: "wasm + matMul override", backend: "wasm", override: true, blas: null },
+  { label: "wasm, stock kernels", backend: "wasm", override: false, blas: null },
+  { label: "cpu", backend: "cpu", override: false, blas: null },
 ];
 
 function argument(name: string, fallback: number): number {
@@ -45,6 +51,7 @@ async function activate(config: Config): Promise<void> {
   if (config.backend === "wasm") {
     if (config.override) installMatMulOverride();
     else uninstallMatMulOverride();
+    useNativeBlas(config.blas);
   }
 }
 
@@ -145,7 +152,7 @@ async function measure(
     const m = median(times.get(config.label)!);
     medians.set(config.label, m);
     console.log(
-      `  ${config.label.padEnd(24)} median ${m.toFixed(2).padStart(8)} ms/step  (${times.get(config.label)!.length} steps)`,
+      `  ${config.label.padEnd(32)} median ${m.toFixed(2).padStart(8)} ms/step  (${times.get(config.label)!.length} steps)`,
     );
   }
   return medians;
@@ -156,30 +163,39 @@ async function main(): Promise<void> {
   const steps = argument("steps", 4);
   const initial = await selectBackend();
   console.log(`backend chosen by default: ${initial.reason}; tfjs ${tf.version_core}; node ${process.version}`);
+  await selectBackend("wasm");
+  const blas = wasmMatMulStatus()?.blas ?? null;
+  const configs: Config[] = [...XNNPACK_CONFIGS];
+  if (blas !== null) configs.unshift({ label: `wasm + ${blas.library}`, backend: "wasm", override: true, blas });
+  else console.log(`no native BLAS: ${wasmMatMulStatus()?.why ?? "wasm unavailable"}`);
+  const [xnnpack, stockWasm, cpuConfig] = XNNPACK_CONFIGS;
 
   const mlp = await measure(
     `Dense MLP training step: batch ${BATCH}, ${LAYERS.join(" -> ")}, Adam`,
-    CONFIGS,
+    configs,
     makeMlpTrainer,
     rounds,
     steps,
   );
-  const fast = mlp.get(CONFIGS[0]!.label)!;
-  const stock = mlp.get(CONFIGS[1]!.label)!;
-  const cpu = mlp.get(CONFIGS[2]!.label)!;
+  const fast = mlp.get(xnnpack!.label)!;
+  const stock = mlp.get(stockWasm!.label)!;
+  const cpu = mlp.get(cpuConfig!.label)!;
   console.log(
     `  speedup from the override: ${(stock / fast).toFixed(2)}x; wasm+override vs cpu: ${(cpu / fast).toFixed(2)}x`,
   );
+  if (blas !== null) {
+    console.log(`  OpenBLAS over XNNPACK (both with the override): ${(fast / mlp.get(configs[0]!.label)!).toFixed(2)}x`);
+  }
 
   await measure(
     `Embedding gradient: ${TABLES} tables x ${BATCH} ids x dim ${EMBEDDING_DIM} (vocab ${VOCAB})`,
-    [CONFIGS[0]!],
+    [configs[0]!],
     makeEmbeddingGradient,
     rounds,
     steps,
   );
 
-  await activate(CONFIGS[0]!);
+  await activate(configs[0]!);
 }
 
 await main();

@@ -46,7 +46,7 @@ export interface BenchResult {
   startedAt: string;
   options: BenchOptions;
   machine: { cpu: string; cores: number; loadBefore: number; loadAfter: number; node: string };
-  mtl: { backend?: unknown; tfjs?: unknown; threads?: number };
+  mtl: { backend?: unknown; tfjs?: unknown; threads?: number; matmul?: unknown };
   peer: PeerStatus;
   workloads: WorkloadResult[];
 }
@@ -132,7 +132,7 @@ async function runWorkload(
       ProtocolChild.start({ label: "mtl", command: process.execPath, args: [mtlChildScript()], timeoutMs }),
     );
     if (mtl.ready !== null)
-      bench.mtl = { backend: mtl.ready["backend"], tfjs: mtl.ready["tfjs"], threads: mtl.ready.threads };
+      bench.mtl = { backend: mtl.ready["backend"], tfjs: mtl.ready["tfjs"], threads: mtl.ready.threads, matmul: mtl.ready["matmul"] };
     await mtl.call({
       cmd: "setup",
       threads: mtl.ready?.threads ?? 1,

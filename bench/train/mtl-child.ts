@@ -29,6 +29,13 @@ async function backendThreads(backend: string): Promise<number> {
   return availableParallelism(); // native TensorFlow uses every core by default
 }
 
+/** What computes the matrix products: a native BLAS, XNNPACK, or the backend itself. */
+async function matMulEngine(backend: string): Promise<string> {
+  if (backend !== "wasm") return `${backend} backend`;
+  const status = (await import("../../src/runtime/backend/wasm-backend.js")).wasmMatMulStatus();
+  return status?.blas != null ? `${status.blas.library}` : "XNNPACK";
+}
+
 function memory(): Pick<Reply, "peakRssBytes" | "tensorBytes" | "wasmHeapBytes"> {
   const backend = tf.backend() as { wasm?: { HEAPU8?: Uint8Array } };
   const heap = backend.wasm?.HEAPU8?.byteLength;
@@ -70,6 +77,7 @@ async function main(): Promise<void> {
     tfjs: tf.version_core,
     node: process.version,
     threads: await backendThreads(selection.name),
+    matmul: await matMulEngine(selection.name),
     ...memory(),
   });
   const state: { workload: MtlWorkload | null } = { workload: null };

@@ -76,7 +76,7 @@ export function formatReport(result: BenchResult): string {
     `machine: ${result.machine.cpu}, ${result.machine.cores} cores, 1-min load ${result.machine.loadBefore.toFixed(1)} at start, ${result.machine.loadAfter.toFixed(1)} at end (timings are noisy when it exceeds the core count)`,
   );
   lines.push(
-    `mtl: tfjs ${String(result.mtl.tfjs ?? "?")}, ${String(result.mtl.backend ?? "?")} backend, ${result.mtl.threads ?? "?"} thread(s), ${result.machine.node}`,
+    `mtl: tfjs ${String(result.mtl.tfjs ?? "?")}, ${String(result.mtl.backend ?? "?")} backend, matrix products on ${String(result.mtl.matmul ?? "?")}, ${result.mtl.threads ?? "?"} thread(s), ${result.machine.node}`,
   );
   if (withPeer) {
     lines.push(
@@ -122,6 +122,18 @@ export function formatReport(result: BenchResult): string {
         "with OpenBLAS and the ratios flatter mtl. For a representative peer install libopenblas0-pthread, or pass " +
         "--torch-library-path DIR with a directory holding OpenBLAS's libblas.so.3.",
     );
+  }
+  if (withPeer && result.mtl.backend === "wasm") {
+    const mtlOnOpenBlas = /openblas/i.test(String(result.mtl.matmul ?? ""));
+    const peerOnOpenBlas = /openblas/i.test(String(result.peer.blas ?? ""));
+    if (mtlOnOpenBlas && peerOnOpenBlas) {
+      notes.push("Both sides compute matrix products with OpenBLAS on the same number of threads: the ratios measure everything else.");
+    } else if (!mtlOnOpenBlas && peerOnOpenBlas) {
+      notes.push(
+        "mtl's matrix products ran on XNNPACK (128-bit wasm SIMD) against PyTorch's OpenBLAS: install libopenblas0-pthread " +
+          "(mtl then uses it through the optional koffi package) or leave MTL_BLAS unset to compare like with like.",
+      );
+    }
   }
   for (const w of result.workloads) {
     for (const side of [w.mtl, w.torch]) {

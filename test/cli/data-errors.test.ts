@@ -279,7 +279,18 @@ describe("bad data", { concurrency: 2 }, () => {
     got.rows.forEach((row, r) => {
       const line = r + 2;
       if (skipped.has(line)) assert.deepEqual(row, [null, null, null], `line ${line} was skipped: its output row should be empty`);
-      else assert.deepEqual(row, expected.rows[r], `line ${line}: the score differs from the clean file's (rows out of order?)`);
+      else {
+        // Not bit for bit: a native BLAS's rounding can depend on how many rows share a product, and
+        // skipping rows changes that. Another row's scores would be off by far more than float32 rounding.
+        const want = expected.rows[r]!;
+        assert.equal(row.length, want.length);
+        row.forEach((score, t) =>
+          assert.ok(
+            score !== null && want[t] !== null && Math.abs(score - want[t]!) <= 1e-6 * Math.max(1, Math.abs(want[t]!)),
+            `line ${line}: the score ${score} differs from the clean file's ${want[t]} (rows out of order?)`,
+          ),
+        );
+      }
     });
   });
 

@@ -15,9 +15,13 @@ export interface CliResult {
 /** Generous: only meant to turn a hang into a failure, not to measure speed. */
 export const CLI_TIMEOUT_MS = 60_000;
 
-/** Runs `node <cli> ...args`, never coloured, never in debug mode. */
-export function runCli(cli: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+/** Runs `node <cli> ...args`, never coloured, never in debug mode; `input` is piped to its standard input. */
+export function runCli(
+  cli: string,
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NO_COLOR: "1" };
   delete env["MTL_DEBUG"];
   delete env["FORCE_COLOR"];
   const started = performance.now();
@@ -25,6 +29,7 @@ export function runCli(cli: string, args: readonly string[], options: { cwd?: st
     cwd: options.cwd,
     env,
     encoding: "utf8",
+    input: options.input,
     timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -56,7 +56,8 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendSel
       );
     }
     await makeCurrent(preferred);
-    return { name: preferred, reason: `${preferred} (requested)` };
+    const note = preferred === "wasm" ? await matMulNote() : "";
+    return { name: preferred, reason: `${preferred} (requested)${note}` };
   }
 
   const node = await initialise("node");
@@ -67,7 +68,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendSel
   const wasm = await initialise("wasm");
   if (wasm.available) {
     await makeCurrent("wasm");
-    return { name: "wasm", reason: `wasm (${node.why})` };
+    return { name: "wasm", reason: `wasm (${node.why})${await matMulNote()}` };
   }
   const cpu = await initialise("cpu");
   if (!cpu.available) {
@@ -113,4 +114,23 @@ async function makeCurrent(name: BackendName): Promise<void> {
   if (!(await tf.setBackend(engineName))) {
     throw new Error(`Backend "${name}" initialised earlier but could not be made current again`);
   }
+}
+
+/**
+ * Says what runs the wasm backend's matrix products. A BLAS the user named
+ * with MTL_BLAS that cannot be used stops the run: they asked for speed and
+ * would otherwise get a silently slower one.
+ */
+async function matMulNote(): Promise<string> {
+  const { wasmMatMulStatus } = await import("./wasm-backend.js");
+  const status = wasmMatMulStatus();
+  if (status === null) return "";
+  if (status.blas !== null) {
+    const threads = status.blas.threads === null ? "" : `, ${status.blas.threads} thread${status.blas.threads === 1 ? "" : "s"}`;
+    return `, matrix products on ${status.blas.library}${threads}`;
+  }
+  if (status.requested) {
+    throw new BackendUnavailableError(status.why);
+  }
+  return "";
 }

@@ -67,3 +67,23 @@ export function ownStorage(variable: tf.Variable): void {
   variable.assign(copy);
   copy.dispose();
 }
+
+/**
+ * A typed-array view of a wasm backend tensor's storage, for kernels that
+ * work on it directly or hand it to native code. Valid until the next
+ * allocation (the heap can move).
+ */
+export function wasmView<T extends Float32Array | Int32Array | Uint8Array>(
+  backend: {},
+  info: tf.TensorInfo,
+  type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T },
+): T {
+  const wasm = backend as WasmLike;
+  const entry = wasm.dataIdMap.get(info.dataId as object);
+  if (entry === undefined) throw new Error("The tensor's storage is not on the wasm backend (disposed?)");
+  return new type(wasm.wasm.HEAPU8.buffer, entry.memoryOffset, tf.util.sizeFromShape(info.shape));
+}
+
+export function wasmFloat32View(backend: {}, info: tf.TensorInfo): Float32Array {
+  return wasmView(backend, info, Float32Array);
+}

@@ -1,10 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { AVAILABLE, type Availability, unavailable } from "./availability.js";
+import { type BlasStatus, loadNativeBlas } from "./blas/native-blas.js";
+import { useNativeBlas } from "./kernels/matmul-override.js";
 import { configureWasmBinaries } from "./wasm-binaries.js";
 import { installWasmKernels } from "./wasm-kernels.js";
 
+let blasStatus: BlasStatus | null = null;
+
 /** Initialises the wasm backend from the local binaries, makes it current and
- * adds the kernels training needs. */
+ * adds the kernels training needs, with products on a native BLAS when one is
+ * present (see blas/native-blas.ts). */
 export async function initWasmBackend(): Promise<Availability> {
   const binaries = configureWasmBinaries();
   if (!binaries.available) return binaries;
@@ -12,5 +17,12 @@ export async function initWasmBackend(): Promise<Availability> {
   if (!(await tf.setBackend("wasm"))) {
     return unavailable("the wasm module failed to initialise (see the warning above)");
   }
+  blasStatus = loadNativeBlas();
+  useNativeBlas(blasStatus.blas);
   return AVAILABLE;
+}
+
+/** What computes the wasm backend's matrix products, once it is initialised. */
+export function wasmMatMulStatus(): BlasStatus | null {
+  return blasStatus;
 }

@@ -4,10 +4,12 @@ import "@tensorflow/tfjs-backend-wasm";
 import { CPU_DELEGATED_KERNELS, cpuDelegateConfig } from "./kernels/cpu-delegate.js";
 import { installMatMulOverride } from "./kernels/matmul-override.js";
 export { installConcatOverride, uninstallConcatOverride } from "./kernels/concat-override.js";
+export { installGatherOverride, uninstallGatherOverride } from "./kernels/gather-override.js";
 export { installIdentityOverride, uninstallIdentityOverride } from "./kernels/identity-override.js";
 export { installSliceOverride, uninstallSliceOverride } from "./kernels/slice-override.js";
 export { installSumOverride, uninstallSumOverride } from "./kernels/sum-override.js";
 import { installConcatOverride } from "./kernels/concat-override.js";
+import { installGatherOverride } from "./kernels/gather-override.js";
 import { installIdentityOverride } from "./kernels/identity-override.js";
 import { installSliceOverride } from "./kernels/slice-override.js";
 import { installSumOverride } from "./kernels/sum-override.js";
@@ -29,7 +31,8 @@ export {
  *   Sum over leading axes (every bias gradient), which transposed first,
  *   and Concat, which was slow for narrow pieces;
  * - makes Identity share storage instead of copying (TF.js saves every
- *   tensor a gradient needs through it).
+ *   tensor a gradient needs through it);
+ * - gathers whole rows (embedding lookups) with one short copy per row.
  *
  * Idempotent, and safe before or after the backend is initialised. A kernel
  * that a future tfjs registers natively is left alone.
@@ -42,6 +45,7 @@ export function installWasmKernels(): void {
   installSumOverride();
   installConcatOverride();
   installIdentityOverride();
+  installGatherOverride();
 }
 
 function registerIfMissing(config: tf.KernelConfig): void {

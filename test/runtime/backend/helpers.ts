@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import type { NativeBlas } from "../../../src/runtime/backend/blas/native-blas.js";
+import { activeNativeBlas, useNativeBlas } from "../../../src/runtime/backend/kernels/matmul-override.js";
 import { type BackendName, selectBackend } from "../../../src/runtime/backend/select.js";
 
 /**
@@ -84,4 +86,42 @@ export function liveCounts(): { tensors: number; wasmBuffers: number; cpuBuffers
     wasmBuffers: registry["wasm"]?.numDataIds() ?? 0,
     cpuBuffers: registry["cpu"]?.numDataIds() ?? 0,
   };
+}
+
+/**
+ * A plain-JS sgemm with the NativeBlas contract (row-major, leading
+ * dimensions, beta): runs the native-BLAS kernel path on machines without
+ * OpenBLAS, so its offsets, batching and bias handling are tested everywhere.
+ */
+export const referenceBlas: NativeBlas = {
+  library: "reference sgemm (test)",
+  threads: 1,
+  sgemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const av = transposeA ? a[p * lda + i]! : a[i * lda + p]!;
+          const bv = transposeB ? b[j * ldb + p]! : b[p * ldb + j]!;
+          sum += av * bv;
+        }
+        c[i * ldc + j] = sum + (beta === 0 ? 0 : beta * c[i * ldc + j]!);
+      }
+    }
+  },
+};
+
+/** Runs `compute` with the wasm backend's products routed to `blas` (null: XNNPACK), then restores the previous routing. */
+export async function withNativeBlas<T>(blas: NativeBlas | null, compute: () => T | Promise<T>): Promise<T> {
+  // Initialising wasm picks the machine's BLAS: do it first, so the routing set here stands.
+  const current = tf.getBackend();
+  await selectBackend("wasm");
+  if (current != null && current !== tf.getBackend()) await tf.setBackend(current);
+  const previous = activeNativeBlas();
+  useNativeBlas(blas);
+  try {
+    return await compute();
+  } finally {
+    useNativeBlas(previous);
+  }
 }

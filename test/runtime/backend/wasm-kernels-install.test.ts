@@ -7,7 +7,7 @@ import {
   isMatMulOverrideInstalled,
   uninstallMatMulOverride,
 } from "../../../src/runtime/backend/wasm-kernels.js";
-import { assertClose, onBackend, pseudoRandom, values } from "./helpers.js";
+import { assertClose, onBackend, pseudoRandom, values, withNativeBlas } from "./helpers.js";
 
 const ADDED_KERNELS = [
   "UnsortedSegmentSum",
@@ -56,7 +56,8 @@ test("the matMul override can be removed and put back", async () => {
 test("with the override, the stock kernel only ever sees untransposed single matrices", async () => {
   // Stand a recording wrapper in for the stock kernels, then let the override wrap it.
   const seen: { kernel: string; transposeA: unknown; transposeB: unknown; aShape: number[]; bShape: number[] }[] = [];
-  await onBackend("wasm", () => {
+  // With a native BLAS the stock kernels would see nothing at all.
+  await withNativeBlas(null, () => onBackend("wasm", () => {
     uninstallMatMulOverride();
     const stock = ["BatchMatMul", "_FusedMatMul"].map((name) => tf.getKernel(name, "wasm"));
     try {
@@ -92,7 +93,7 @@ test("with the override, the stock kernel only ever sees untransposed single mat
       }
       installMatMulOverride();
     }
-  });
+  }));
   assert.equal(seen.length, 4);
   for (const call of seen) {
     assert.equal(call.transposeA, false, `${call.kernel} transposeA`);

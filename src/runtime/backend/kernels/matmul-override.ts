@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { isWasmKernelOverridden, overrideWasmKernel, restoreWasmKernel } from "./override.js";
+import type { NativeBlas } from "../blas/native-blas.js";
+import { blasMatMul } from "./blas-matmul.js";
+import { type Activation, epilogue } from "./matmul-epilogue.js";
 import { disposeAll, runWasmKernel } from "./run-kernel.js";
 
 /**
@@ -45,7 +48,17 @@ export function isMatMulOverrideInstalled(): boolean {
   return MATMUL_KERNELS.every(isWasmKernelOverridden);
 }
 
-type Activation = "linear" | "relu" | "relu6" | "prelu" | "leakyrelu" | "sigmoid" | "elu";
+/** The native BLAS the replacements hand products to, if any (see native-blas.ts). */
+let nativeBlas: NativeBlas | null = null;
+
+/** Routes products through `blas` (null: back to XNNPACK). Takes effect with the override installed. */
+export function useNativeBlas(blas: NativeBlas | null): void {
+  nativeBlas = blas;
+}
+
+export function activeNativeBlas(): NativeBlas | null {
+  return nativeBlas;
+}
 
 function fastMatMul(kernelName: MatMulKernelName, original: tf.KernelFunc): tf.KernelFunc {
   const fused = kernelName === "_FusedMatMul";
@@ -66,6 +79,10 @@ function fastMatMul(kernelName: MatMulKernelName, original: tf.KernelFunc): tf.K
         `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ${a.shape} and ` +
           `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
       );
+    }
+    if (nativeBlas !== null) {
+      const out = blasMatMul(nativeBlas, a, b, transposeA, transposeB, bias, activation, preluWeights, attrs, backend);
+      if (out !== null) return out;
     }
     const n = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
     // The stock kernel rejects a bias of rank != 1 and applies a [1] bias to
@@ -132,60 +149,6 @@ function fastMatMul(kernelName: MatMulKernelName, original: tf.KernelFunc): tf.K
   };
 }
 
-/**
- * Adds the bias and applies the activation with separate kernels. Consumes
- * `product` (it, and every step but the result, go to `temporaries`).
- */
-function epilogue(
-  product: tf.TensorInfo,
-  bias: tf.TensorInfo | undefined,
-  activation: Activation,
-  preluWeights: tf.TensorInfo | undefined,
-  attrs: tf.NamedAttrMap,
-  backend: {},
-  temporaries: tf.TensorInfo[],
-): tf.TensorInfo {
-  let y = product;
-  if (bias != null) {
-    temporaries.push(y);
-    y = runWasmKernel("Add", { a: y, b: bias }, backend);
-  }
-  const activated = applyActivation(y, activation, preluWeights, attrs, backend);
-  if (activated !== y) temporaries.push(y);
-  return activated;
-}
-
-function applyActivation(
-  x: tf.TensorInfo,
-  activation: Activation,
-  preluWeights: tf.TensorInfo | undefined,
-  attrs: tf.NamedAttrMap,
-  backend: {},
-): tf.TensorInfo {
-  switch (activation) {
-    case "linear":
-      return x;
-    case "relu":
-      return runWasmKernel("Relu", { x }, backend);
-    case "relu6":
-      return runWasmKernel("Relu6", { x }, backend);
-    case "sigmoid":
-      return runWasmKernel("Sigmoid", { x }, backend);
-    case "elu":
-      return runWasmKernel("Elu", { x }, backend);
-    case "leakyrelu":
-      return runWasmKernel("LeakyRelu", { x }, backend, {
-        alpha: (attrs["leakyreluAlpha"] as number | undefined) ?? 0.2,
-      });
-    case "prelu":
-      if (preluWeights == null) throw new Error("prelu activation needs preluActivationWeights");
-      return runWasmKernel("Prelu", { x, alpha: preluWeights }, backend);
-    default:
-      throw new Error(`Unsupported fused activation '${String(activation)}'`);
-  }
-}
-
-/** Transposes the last two dimensions. */
 /**
  * The last few transposed operands, by the storage and shape they came from.
  * A layer's input is transposed for its weight gradient by every layer that
