@@ -11,7 +11,7 @@ import type { EncodingState } from "../data/encode/index.js";
 import type { ReadOptions } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
 import type { NamedArray, TrainStepState } from "../runtime/graph/index.js";
-import type { FileFingerprint } from "./checkpoint-manifest.js";
+import type { FileFingerprint } from "./file-manifest.js";
 
 export const CHECKPOINT_VERSION = 1;
 

@@ -23,8 +23,9 @@ import type { ModelIR } from "../ir/types.js";
 import { validateIr } from "../ir/validate.js";
 import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
 import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./checkpoint-format.js";
-import { CHECKPOINT_MANIFEST, fingerprintBytes, manifestText, verifyCheckpointFiles, type FileFingerprint } from "./checkpoint-manifest.js";
+import { CHECKPOINT_MANIFEST, checkpointManifestText, verifyCheckpointFiles } from "./checkpoint-manifest.js";
 import { CheckpointError } from "./errors.js";
+import { fingerprintBytes, type FileFingerprint } from "./file-manifest.js";
 
 /** The checkpoint folder's name inside the --out folder. */
 export const CHECKPOINT_FOLDER = "checkpoint";
@@ -76,7 +77,7 @@ export function saveCheckpoint(dir: string, checkpoint: CheckpointToSave, io: Ch
       io.writeFile(join(dir, name), bytes);
     }
     const files: Record<string, FileFingerprint> = Object.fromEntries(contents.map(([name, bytes]) => [name, fingerprintBytes(bytes)]));
-    io.writeFile(join(dir, CHECKPOINT_MANIFEST), manifestText(files));
+    io.writeFile(join(dir, CHECKPOINT_MANIFEST), checkpointManifestText(files));
   } catch (error) {
     // Free what this attempt wrote (a full disk stays no fuller), never what the committed manifest lists.
     for (const name of written) if (!listed.has(name)) rmSync(join(dir, name), { force: true });

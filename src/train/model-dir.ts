@@ -1,14 +1,14 @@
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, serializeEncoding, type EncodingState } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
 import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ModelDirError } from "./errors.js";
+import { fingerprintBytes, MANIFEST, manifestText, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
-export { ModelDirError };
+export { MANIFEST, ModelDirError };
 
 /**
  * A trained model's folder:
@@ -16,7 +16,7 @@ export { ModelDirError };
  *   encoding.json                fitted feature statistics
  *   ir.json, spec.mtl            what was trained
  *   metrics.json                 final metrics
- *   manifest.json                size and SHA-256 of every file above, written last
+ *   manifest.json                size and SHA-256 of every file above, written last (file-manifest.ts)
  * Every file is written atomically; the manifest is the commit point, and
  * loading checks every file against it, so a torn, truncated or altered file
  * is refused instead of predicting garbage.
@@ -24,7 +24,9 @@ export { ModelDirError };
  * TensorFlow.js is loaded only by saving and loading the model itself, so
  * `verifyModelDir` and `specMismatch` (used by `mtl compile --model`) stay light.
  */
-export const MANIFEST = "manifest.json";
+
+/** Distinct from checkpoints' tag, so a checkpoint's manifest is never taken for a model's. */
+const FORMAT = "mtl-model";
 
 /** The TF.js topology file (the same name as runtime/graph's MODEL_JSON, which would load TF.js to import). */
 const MODEL_JSON = "model.json";
@@ -39,12 +41,6 @@ export interface ModelDirContents {
   spec: string;
 }
 
-interface Manifest {
-  format: "mtl-model";
-  version: 1;
-  files: Record<string, { bytes: number; sha256: string }>;
-}
-
 export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown }): Promise<void> {
   const { saveModel } = await import("../runtime/graph/index.js");
   await saveModel(contents.model, dir);
@@ -53,8 +49,8 @@ export async function saveModelDir(dir: string, contents: ModelDirContents & { m
   writeFileAtomic(join(dir, "spec.mtl"), contents.spec);
   writeFileAtomic(join(dir, "metrics.json"), JSON.stringify(contents.metrics, null, 2) + "\n");
   const names = [MODEL_JSON, ...weightFiles(dir), "encoding.json", "ir.json", "spec.mtl", "metrics.json"];
-  const manifest: Manifest = { format: "mtl-model", version: 1, files: Object.fromEntries(names.map((n) => [n, fingerprint(join(dir, n))])) };
-  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  const files = Object.fromEntries(names.map((n) => [n, fingerprintBytes(readFileSync(join(dir, n)))]));
+  writeFileAtomic(join(dir, MANIFEST), manifestText(FORMAT, files));
 }
 
 /**
@@ -66,23 +62,12 @@ export async function saveModelDir(dir: string, contents: ModelDirContents & { m
  */
 export function verifyModelDir(dir: string): ModelIR {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelDirError(`'${dir}' is not a model folder; pass the --out folder of 'mtl train'`);
-  const manifest = readManifest(dir);
+  const manifest = readModelManifest(dir);
   const manifestPath = join(dir, MANIFEST);
-  for (const name of Object.keys(manifest.files)) {
-    if (basename(name) !== name || name === "." || name === ".." || name.includes("\\")) {
-      throw new ModelDirError(`${manifestPath} lists '${name}', which is not a file of the folder: the manifest was altered; train again or restore the folder`);
-    }
-  }
   const unlisted = (name: string) =>
     new ModelDirError(`${manifestPath} does not list ${name}, so it cannot be checked: the manifest was altered or the folder was assembled by hand; train again or restore the folder`);
   for (const name of REQUIRED_FILES) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
-  for (const [name, expected] of Object.entries(manifest.files)) {
-    const path = join(dir, name);
-    if (!existsSync(path)) throw new ModelDirError(`${path} is missing; the model folder is incomplete, train again or restore it`);
-    const actual = fingerprint(path);
-    if (actual.bytes !== expected.bytes) throw new ModelDirError(`${path} has ${actual.bytes} bytes, the manifest says ${expected.bytes}: the file is truncated or was replaced; train again or restore it`);
-    if (actual.sha256 !== expected.sha256) throw new ModelDirError(`${path} does not match its checksum in ${MANIFEST}: the file was altered or corrupted; train again or restore it`);
-  }
+  verifyListedFiles(dir, manifest, reportModelDir);
   // model.json is verified now; every weight file it names must be verified too.
   for (const name of weightFiles(dir)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
   const irPath = join(dir, "ir.json");
@@ -185,30 +170,31 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function readManifest(dir: string): Manifest {
+function readModelManifest(dir: string): FileManifest {
   const path = join(dir, MANIFEST);
   if (!existsSync(path)) {
     const hint = readdirSync(dir).length === 0 ? "the folder is empty" : "training did not finish saving";
     throw new ModelDirError(`${path} is missing (${hint}); pass the --out folder of a finished 'mtl train'`);
   }
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(path, "utf8")) as Manifest;
-  } catch (error) {
-    throw new ModelDirError(`${path} cannot be read: ${(error as Error).message}; train again or restore the folder`);
+  return readManifest(dir, FORMAT, reportModelDir);
+}
+
+function reportModelDir(problem: ManifestProblem): ModelDirError {
+  const { path } = problem;
+  switch (problem.kind) {
+    case "unreadable":
+      return new ModelDirError(`${path} cannot be read: ${problem.reason}; train again or restore the folder`);
+    case "malformed":
+      return new ModelDirError(`${path} is not an mtl model manifest; train again or restore the folder`);
+    case "outside-folder":
+      return new ModelDirError(`${path} lists '${problem.name}', which is not a file of the folder: the manifest was altered; train again or restore the folder`);
+    case "missing":
+      return new ModelDirError(`${path} is missing; the model folder is incomplete, train again or restore it`);
+    case "wrong-size":
+      return new ModelDirError(`${path} has ${problem.bytes} bytes, the manifest says ${problem.expected}: the file is truncated or was replaced; train again or restore it`);
+    case "wrong-hash":
+      return new ModelDirError(`${path} does not match its checksum in ${MANIFEST}: the file was altered or corrupted; train again or restore it`);
   }
-  const files = manifest?.files as unknown;
-  const wellFormed =
-    manifest?.format === "mtl-model" &&
-    files !== null &&
-    typeof files === "object" &&
-    !Array.isArray(files) &&
-    Object.values(files as Record<string, unknown>).every((f) => {
-      const entry = f as { bytes?: unknown; sha256?: unknown } | null;
-      return entry !== null && typeof entry === "object" && Number.isInteger(entry.bytes) && typeof entry.sha256 === "string";
-    });
-  if (!wellFormed) throw new ModelDirError(`${path} is not an mtl model manifest; train again or restore the folder`);
-  return manifest;
 }
 
 /** The weight files model.json names. */
@@ -222,9 +208,4 @@ function weightFiles(dir: string): string[] {
   } catch (error) {
     throw new ModelDirError(`${path} cannot be read: ${(error as Error).message}; train again or restore the folder`);
   }
-}
-
-function fingerprint(path: string): { bytes: number; sha256: string } {
-  const data = readFileSync(path);
-  return { bytes: data.length, sha256: createHash("sha256").update(data).digest("hex") };
 }

@@ -16,10 +16,11 @@ import type { ModelIR } from "../../src/ir/types.js";
 import type { TrainStepState } from "../../src/runtime/graph/index.js";
 import { irHash } from "../../src/train/checkpoint-compat.js";
 import { CHECKPOINT_VERSION, type CheckpointMeta } from "../../src/train/checkpoint-format.js";
-import { fingerprintBytes, manifestText } from "../../src/train/checkpoint-manifest.js";
+import { checkpointManifestText } from "../../src/train/checkpoint-manifest.js";
 import { checkpointWriteError } from "../../src/train/checkpoint-messages.js";
 import { loadCheckpoint, saveCheckpoint, type CheckpointIo, type CheckpointToSave } from "../../src/train/checkpoint-store.js";
 import { CheckpointError } from "../../src/train/errors.js";
+import { fingerprintBytes } from "../../src/train/file-manifest.js";
 import { readOptionsFor } from "../../src/train/read-options.js";
 import { writeFileAtomic } from "../../src/util/atomic-write.js";
 import { assertManifestHolds, SMALL_SPEC, smallRun, tempFiles } from "./checkpoint-fixtures.js";
@@ -144,7 +145,7 @@ test("a damaged checkpoint is refused with the file named and what to do", async
     ["a manifest that is not JSON", (dir) => writeFileSync(join(dir, "manifest.json"), "{"), /manifest\.json cannot be read .*: the checkpoint is damaged/],
     [
       "a manifest naming a file outside the folder",
-      (dir) => writeFileSync(join(dir, "manifest.json"), manifestText({ "../x.bin": { bytes: 1, sha256: "0" } })),
+      (dir) => writeFileSync(join(dir, "manifest.json"), checkpointManifestText({ "../x.bin": { bytes: 1, sha256: "0" } })),
       /lists '\.\.\/x\.bin', which is not a file of the folder/,
     ],
     [
