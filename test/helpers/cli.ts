@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,13 +21,10 @@ export function runCli(
   args: readonly string[],
   options: { cwd?: string; timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NO_COLOR: "1" };
-  delete env["MTL_DEBUG"];
-  delete env["FORCE_COLOR"];
   const started = performance.now();
   const result = spawnSync(process.execPath, [cli, ...args], {
     cwd: options.cwd,
-    env,
+    env: cliEnvironment(options.env),
     encoding: "utf8",
     input: options.input,
     timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
@@ -36,6 +33,44 @@ export function runCli(
   const ms = performance.now() - started;
   if (result.error && (result.error as NodeJS.ErrnoException).code !== "ETIMEDOUT") throw result.error;
   return { status: result.status, signal: result.signal, stdout: result.stdout ?? "", stderr: result.stderr ?? "", ms };
+}
+
+/** The test process's environment plus `extra`, never coloured, never in debug mode. */
+function cliEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, NO_COLOR: "1" };
+  delete env["MTL_DEBUG"];
+  delete env["FORCE_COLOR"];
+  return env;
+}
+
+/**
+ * `node <cli> ...args` as a child process the test can signal or overlap
+ * with others (each CLI run spends most of a second loading TensorFlow.js);
+ * `done` settles when it exits, or after the timeout, when it is killed.
+ */
+export function spawnCli(
+  cli: string,
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env: cliEnvironment(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on("data", (b: Buffer) => out.push(b));
+  child.stderr!.on("data", (b: Buffer) => err.push(b));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? CLI_TIMEOUT_MS);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), ms: performance.now() - started });
+    });
+  });
+  return { child, done };
 }
 
 /** A stack frame line such as "    at foo (file.js:1:2)". */

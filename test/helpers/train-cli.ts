@@ -1,41 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { assertNoCrash, CLI_TIMEOUT_MS, type CliResult } from "./cli.js";
+import { assertNoCrash, spawnCli, type CliResult } from "./cli.js";
 
-/**
- * runCli without blocking: the same environment (no colour, no debug) and
- * timeout, so that tests in a `describe({ concurrency })` can overlap their
- * CLI runs (each one spends most of a second loading TensorFlow.js).
- */
+/** runCli without blocking, so tests in a `describe({ concurrency })` can overlap their CLI runs. */
 export function runCliAsync(cli: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  delete env["MTL_DEBUG"];
-  delete env["FORCE_COLOR"];
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? CLI_TIMEOUT_MS);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      resolve({
-        status,
-        signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-        ms: performance.now() - started,
-      });
-    });
-  });
+  return spawnCli(cli, args, options).done;
 }
 
 /** The columns `mtl generate esmm` writes, in order (documented in `mtl generate --help`). */

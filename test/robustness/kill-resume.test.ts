@@ -18,10 +18,10 @@ import { test } from "node:test";
 import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint-store.js";
 import { verifyModelDir } from "../../src/train/model-dir.js";
 import { Rng } from "../../src/util/random.js";
-import { tempDir, type CliResult } from "../helpers/cli.js";
+import { type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
 import { assertOk, runCliAsync } from "../helpers/train-cli.js";
-import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeights, smallRun, spawnCli, waitFor } from "../train/checkpoint-fixtures.js";
+import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeights, smallRun, waitFor } from "../train/checkpoint-fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("kill-resume");

@@ -9,10 +9,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint-store.js";
-import { assertNoCrash, assertUsageError, tempDir, type CliResult } from "../helpers/cli.js";
+import { assertNoCrash, assertUsageError, type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
 import { assertOk, linesOf, runCliAsync, withField } from "../helpers/train-cli.js";
-import { assertManifestHolds, committedPosition, smallRun, spawnCli, waitFor } from "./checkpoint-fixtures.js";
+import { assertManifestHolds, committedPosition, smallRun, waitFor } from "./checkpoint-fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("ckpt-cli");

@@ -4,12 +4,10 @@
  * src/ (sizes and SHA-256 recomputed here).
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
 import { writeGenerated } from "../../src/data/synthetic/write.js";
-import { CLI_TIMEOUT_MS, type CliResult } from "../helpers/cli.js";
 import { fingerprint } from "../helpers/train-cli.js";
 
 /**
@@ -91,34 +89,6 @@ export function assertManifestHolds(dir: string, what: string): string[] {
 /** Files of `dir` that an atomic write left behind (`.NAME.PID.X.tmp`). */
 export function tempFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(".") && f.endsWith(".tmp")) : [];
-}
-
-/**
- * `node <cli> ...args` as a child process the test can signal: like
- * runCliAsync (no colour, no debug), but handing out the child.
- */
-export function spawnCli(cli: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  delete env["MTL_DEBUG"];
-  delete env["FORCE_COLOR"];
-  const started = performance.now();
-  const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout!.on("data", (b: Buffer) => out.push(b));
-  child.stderr!.on("data", (b: Buffer) => err.push(b));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? CLI_TIMEOUT_MS);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), ms: performance.now() - started });
-    });
-  });
-  return { child, done };
 }
 
 /** Polls `condition` every few milliseconds until it holds; false if `done` settles or `timeoutMs` passes first. */
