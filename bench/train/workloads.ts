@@ -70,7 +70,7 @@ export interface ServingSizes {
 }
 
 /** Features whose name starts with this are the request's user features, repeated on every candidate. */
-export const USER_FEATURE_PREFIX = "user_";
+export const USER_FEATURE_PREFIX = "user";
 
 export const SERVING_SIZES: ServingSizes = { requestRows: 1000, throughputRows: 4096 };
 export const QUICK_SERVING_SIZES: ServingSizes = { requestRows: 200, throughputRows: 1024 };

@@ -41,6 +41,8 @@ export const CATALOG = {
     `There is more than one ${what}. Merge them into one.`),
   MTL2006: entry("warning", "unused-declaration", (kind: string, name: string) =>
     `${kind} '${name}' is declared but never used. Use it, or remove it.`),
+  MTL2007: entry("error", "group-member-clash", (name: string, group: string, count: number, members: string) =>
+    `'${name}' is declared more than once: the feature group '${group}[${count}]' declares the features ${members}, and '${name}' is one of them. Rename the group or the other declaration.`),
 
   // ── constructors and options ───────────────────────────────────────────
   MTL3001: entry("error", "unknown-constructor", (name: string, where: string, allowed: string, hint: string) =>
@@ -79,6 +81,8 @@ export const CATALOG = {
     `'${name}' appears more than once in gate '${gate}'. List each expert group once.`),
   MTL4007: entry("warning", "duplicate-concat-input", (name: string) =>
     `'${name}' is concatenated more than once. Its columns would appear twice; list it once.`),
+  MTL4008: entry("error", "feature-group-as-value", (name: string, count: number, members: string) =>
+    `'${name}' is a group of ${count} features (${members}) and has no single output. Name one member, like '${name}1', or concatenate the group ('input ${name}_all = concat(${name})') and use the input.`),
 
   // ── tasks and labels ───────────────────────────────────────────────────
   MTL5001: entry("error", "regression-product", (a: string, b: string) =>

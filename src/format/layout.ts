@@ -140,7 +140,7 @@ class Layout {
   private namedCallDecl(separator: TokenType): Doc[] {
     const kw = this.next();
     const head: Doc[] = [kw.image, this.take(" ", isName)];
-    if (kw.tokenType === T.Expert && this.is(T.LBracket)) head.push(this.take(""), this.take("", T.NumberLiteral), this.take("", T.RBracket));
+    if ((kw.tokenType === T.Expert || kw.tokenType === T.Feature) && this.is(T.LBracket)) head.push(this.take(""), this.take("", T.NumberLiteral), this.take("", T.RBracket));
     const rest: Doc[] = [this.take(" ", separator), this.gap(" "), this.call()];
     if (kw.tokenType === T.Gate) {
       rest.push(this.take(" ", T.Over), this.take(" ", isName));

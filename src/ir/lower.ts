@@ -10,7 +10,8 @@ import { IR_VERSION } from "./types.js";
  */
 export function lower(spec: CheckedSpec): IR.ModelIR {
   const symbols = [...spec.symbols.values()];
-  const features = symbols.filter((s): s is FeatureSym => s.kind === "feature");
+  // A feature group lowers to its members, which follow it in the symbol table.
+  const features = symbols.filter((s): s is FeatureSym => s.kind === "feature" && !s.members);
   const tasks = spec.order.filter((s): s is TaskSym => s.kind === "task");
   const model = spec.model!;
   return {

@@ -61,7 +61,8 @@ export function analyze(uri: string, version: number, text: string, compiler?: I
 function buildOccurrences(checked: CheckedSpec): Occurrence[] {
   const out: Occurrence[] = [];
   for (const sym of checked.symbols.values()) {
-    out.push({ range: sym.decl.name.range, sym, isDeclaration: true });
+    // A feature group's members share its name in the text: the name belongs to the group.
+    if (!(sym.kind === "feature" && sym.group)) out.push({ range: sym.decl.name.range, sym, isDeclaration: true });
     for (const ref of sym.references) out.push({ range: ref.range, sym, isDeclaration: false });
   }
   return out.sort((a, b) => a.range.start.offset - b.range.start.offset);

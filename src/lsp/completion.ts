@@ -4,7 +4,7 @@ import { lex } from "../syntax/lexer.js";
 import { LineIndex } from "../syntax/range.js";
 import * as T from "../syntax/tokens.js";
 import { CTORS_BY_DECL, DATA_BLOCK, LOSS_CTORS, LOSSES_BY_TYPE, TASK_TYPES, TRAIN_BLOCK, VALUE_KINDS, type CtorSchema, type RefKind, type ValueType } from "../validation/schema.js";
-import type { Sym } from "../validation/symbols.js";
+import { memberRange, type Sym } from "../validation/symbols.js";
 import type { Analysis } from "./analysis.js";
 import { typeText } from "./hover.js";
 
@@ -307,7 +307,7 @@ class Context {
       case "bool":
         return ["true", "false"].map((v) => ({ label: v, kind: CompletionItemKind.Value }));
       case "ref":
-        return [...(type.star ? [{ label: "*", kind: CompletionItemKind.Operator, detail: "every feature" }] : []), ...this.names(type.kinds, true)];
+        return [...(type.star ? [{ label: "*", kind: CompletionItemKind.Operator, detail: "every feature" }] : []), ...this.names(type.kinds, true, type.groups === true)];
       case "ctor":
         return this.ctors(type.ctors);
       default:
@@ -315,12 +315,17 @@ class Context {
     }
   }
 
-  /** Declared names of the given kinds; `single` leaves out expert groups, which have no single output. */
-  private names(kinds: readonly RefKind[], single: boolean): CompletionItem[] {
+  /**
+   * Declared names of the given kinds; `single` leaves out expert groups and
+   * feature groups (unless `featureGroups`), which have no single output.
+   * Members of feature groups are left out: there may be a thousand of them.
+   */
+  private names(kinds: readonly RefKind[], single: boolean, featureGroups = false): CompletionItem[] {
     const out: CompletionItem[] = [];
     for (const sym of this.analysis?.checked.symbols.values() ?? []) {
       if (!kinds.includes(sym.kind) || sym.name === this.self) continue;
       if (single && sym.kind === "expert" && sym.count > 1) continue;
+      if (sym.kind === "feature" && (sym.group || (single && !featureGroups && sym.members))) continue;
       out.push({ label: sym.name, kind: SYM_KINDS[sym.kind], detail: symDetail(sym), ...(sym.decl.doc && { documentation: sym.decl.doc }), sortText: `2${sym.name}` });
     }
     return out;
@@ -330,6 +335,7 @@ class Context {
 function symDetail(sym: Sym): string {
   const w = sym.width !== undefined ? `, width ${sym.width}` : "";
   if (sym.kind === "expert" && sym.count > 1) return `expert group of ${sym.count}${w}`;
+  if (sym.kind === "feature" && sym.members) return `feature group of ${sym.members.length} (${memberRange(sym.name, sym.members.length)})${w && `${w} each`}`;
   if (sym.kind === "task") return `${sym.type ?? ""} task`.trim();
   return `${sym.kind}${w}`;
 }

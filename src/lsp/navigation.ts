@@ -3,7 +3,7 @@ import type * as L from "vscode-languageserver/node.js";
 import { isNamedDecl } from "../syntax/ast.js";
 import type * as A from "../syntax/ast.js";
 import { KEYWORDS } from "../syntax/tokens.js";
-import type { FeatureSym, Sym } from "../validation/symbols.js";
+import { memberName, type FeatureSym, type Sym } from "../validation/symbols.js";
 import { occurrenceAt, toLspRange, type Analysis } from "./analysis.js";
 
 export function definition(analysis: Analysis, offset: number): Location | null {
@@ -14,16 +14,38 @@ export function definition(analysis: Analysis, offset: number): Location | null 
 export function references(analysis: Analysis, offset: number, includeDeclaration: boolean): Location[] {
   const occ = occurrenceAt(analysis, offset);
   if (!occ) return [];
-  const ranges = [...(includeDeclaration ? [occ.sym.decl.name.range] : []), ...occ.sym.references.map((r) => r.range)];
+  const ranges = [...(includeDeclaration ? [occ.sym.decl.name.range] : []), ...usesOf(occ.sym).map((r) => r.name.range)];
   return ranges.sort((a, b) => a.start.offset - b.start.offset).map((range) => ({ uri: analysis.uri, range: toLspRange(range) }));
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const KEYWORD_WORDS = new Set(KEYWORDS.map((k) => String(k.PATTERN).replace(/^\/|\/$/g, "")));
 
+/**
+ * Every place that names `sym`, with the text each must become when `sym` is
+ * renamed to `to`. A feature group is also named through its members: `C3`
+ * is the group `C`'s third member, and becomes `D3` when `C` becomes `D`.
+ */
+function usesOf(sym: Sym): { name: A.Name; renamed: (to: string) => string }[] {
+  const own = sym.references.map((name) => ({ name, renamed: (to: string) => to }));
+  if (sym.kind !== "feature" || !sym.members) return own;
+  const members = sym.members.flatMap((m) => m.references.map((name) => ({ name, renamed: (to: string) => memberName(to, m.index) })));
+  return [...own, ...members].sort((a, b) => a.name.range.start.offset - b.name.range.start.offset);
+}
+
+/** Members of a feature group are named after it; only the group can be renamed. */
+function renameTarget(occ: { sym: Sym }): Sym {
+  const sym = occ.sym;
+  if (sym.kind === "feature" && sym.group) {
+    throw new ResponseError(LSPErrorCodes.RequestFailed, `'${sym.name}' is a member of the feature group '${sym.group.name}' and is named after it; rename the group instead.`);
+  }
+  return sym;
+}
+
 export function prepareRename(analysis: Analysis, offset: number): { range: L.Range; placeholder: string } {
   const occ = occurrenceAt(analysis, offset);
   if (!occ) throw new ResponseError(LSPErrorCodes.RequestFailed, "Only a declared feature, input, expert, gate, tower or task can be renamed.");
+  renameTarget(occ);
   return { range: toLspRange(occ.range), placeholder: occ.sym.name };
 }
 
@@ -32,10 +54,17 @@ export function renameProblem(analysis: Analysis, sym: Sym, newName: string): st
   if (!IDENTIFIER.test(newName)) return `'${newName}' is not a valid name: use letters, digits and '_', not starting with a digit.`;
   if (KEYWORD_WORDS.has(newName)) return `'${newName}' is a keyword of the language and cannot name a ${sym.kind}.`;
   if (newName === sym.name) return undefined;
-  const clash = analysis.checked.symbols.get(newName);
-  if (clash) {
-    const at = clash.decl.name.range.start;
-    return `'${newName}' is already declared (${clash.kind} at line ${at.line}); renaming '${sym.name}' would clash with it.`;
+  // A group's members are renamed with it, so their new names must be free too (of anything but the group itself).
+  const members = sym.kind === "feature" ? (sym.members ?? []) : [];
+  const own = new Set<Sym>([sym, ...members]);
+  for (const name of [newName, ...members.map((m) => memberName(newName, m.index))]) {
+    const clash = analysis.checked.symbols.get(name);
+    if (clash && !own.has(clash)) {
+      const at = clash.decl.name.range.start;
+      const what = clash.kind === "feature" && clash.group ? `a member of the feature group '${clash.group.name}' at line ${at.line}` : `${clash.kind} at line ${at.line}`;
+      const via = name === newName ? "" : ` (the group's member '${name}')`;
+      return `'${name}' is already declared (${what}); renaming '${sym.name}' would clash with it${via}.`;
+    }
   }
   for (const decl of analysis.checked.ast.decls) {
     if (isNamedDecl(decl) && decl.kind !== "model" && decl.name.text === newName) {
@@ -48,13 +77,13 @@ export function renameProblem(analysis: Analysis, sym: Sym, newName: string): st
 export function rename(analysis: Analysis, offset: number, newName: string): WorkspaceEdit {
   const occ = occurrenceAt(analysis, offset);
   if (!occ) throw new ResponseError(LSPErrorCodes.RequestFailed, "Only a declared feature, input, expert, gate, tower or task can be renamed.");
-  const sym = occ.sym;
+  const sym = renameTarget(occ);
   const problem = renameProblem(analysis, sym, newName);
   if (problem) throw new ResponseError(LSPErrorCodes.RequestFailed, problem);
   if (newName === sym.name) return { changes: { [analysis.uri]: [] } };
-  const edits: TextEdit[] = [sym.decl.name.range, ...sym.references.map((r) => r.range)]
-    .sort((a, b) => a.start.offset - b.start.offset)
-    .map((range) => ({ range: toLspRange(range), newText: newName }));
+  const edits: TextEdit[] = [{ name: sym.decl.name, renamed: (to: string) => to }, ...usesOf(sym)]
+    .sort((a, b) => a.name.range.start.offset - b.name.range.start.offset)
+    .map((use) => ({ range: toLspRange(use.name.range), newText: use.renamed(newName) }));
   const keep = keepColumn(sym);
   if (keep) edits.push(keep);
   return { changes: { [analysis.uri]: edits } };
@@ -62,7 +91,8 @@ export function rename(analysis: Analysis, offset: number, newName: string): Wor
 
 /**
  * A feature without `column:` reads the column named like itself; renaming it
- * would silently read another column, so the old column is written out.
+ * would silently read another column, so the old column is written out. For
+ * a group, `column: C` keeps its members reading C1 … CN.
  */
 function keepColumn(sym: Sym): TextEdit | undefined {
   if (sym.kind !== "feature") return undefined;
@@ -125,7 +155,7 @@ function detail(decl: A.Decl, sym: Sym | undefined): string {
     case "model":
       return decl.description?.value ?? "model";
     case "feature":
-      return `${decl.ctor?.callee.text ?? "feature"}${w}`;
+      return sym?.kind === "feature" && sym.members ? `${decl.ctor?.callee.text ?? "feature"} ×${sym.members.length}${w && `${w} each`}` : `${decl.ctor?.callee.text ?? "feature"}${w}`;
     case "expert":
       return sym?.kind === "expert" && sym.count > 1 ? `expert ×${sym.count}${w}` : `expert${w}`;
     case "task":

@@ -88,6 +88,8 @@ export interface ModelDecl extends DeclBase {
 
 export interface FeatureDecl extends DeclBase {
   kind: "feature";
+  /** `C[26]`: a group of features C1 … C26 with the same type and options. */
+  count?: NumberValue;
   /** `categorical(...)`, `numeric(...)` or `sequence(...)`; absent when recovery lost it. */
   ctor?: CallValue;
 }

@@ -56,7 +56,7 @@ function declaration(node: DeclNode): A.Decl | undefined {
     case "model":
       return { kind: "model", name, range, keyword, description: node.description ? stringValue(node.description) : undefined };
     case "feature":
-      return { kind: "feature", name, range, keyword, ctor: expr };
+      return { kind: "feature", name, range, keyword, ctor: expr, count: node.count ? numberValue(node.count) : undefined };
     case "input":
       return { kind: "input", name, range, keyword, expr };
     case "tower":

@@ -34,7 +34,7 @@ export interface DeclNode extends Extent {
   name: IToken | undefined;
   /** model */
   description: IToken | undefined;
-  /** expert */
+  /** expert and feature groups */
   count: IToken | undefined;
   /** feature, input, expert, gate, tower */
   call: CallNode | undefined;

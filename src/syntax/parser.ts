@@ -1,4 +1,4 @@
-import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type ISerializedGast, type IToken, type TokenType } from "chevrotain";
 import { plainErrorMessages } from "./error-messages.js";
 import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode, type Extent } from "./parse-tree.js";
 import * as T from "./tokens.js";
@@ -10,7 +10,7 @@ import * as T from "./tokens.js";
  *   spec     := decl*
  *   decl     := model | feature | input | expert | gate | tower | task | block
  *   model    := 'model' NAME STRING?
- *   feature  := 'feature' NAME ':' call
+ *   feature  := 'feature' NAME ('[' NUMBER ']')? ':' call
  *   input    := 'input' NAME '=' call
  *   expert   := 'expert' NAME ('[' NUMBER ']')? '=' call
  *   gate     := 'gate' NAME '=' call 'over' NAME (',' NAME)*
@@ -76,6 +76,11 @@ class MtlParser extends EmbeddedActionsParser {
     const node = this.declaration("feature");
     node.keyword = cover(node, this.CONSUME(T.Feature));
     node.name = cover(node, this.CONSUME(T.Identifier));
+    this.OPTION(() => {
+      cover(node, this.CONSUME(T.LBracket));
+      node.count = cover(node, this.CONSUME(T.NumberLiteral));
+      cover(node, this.CONSUME(T.RBracket));
+    });
     cover(node, this.CONSUME(T.Colon));
     this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
@@ -345,4 +350,9 @@ export function parseTokens(tokens: IToken[], onDecl: (node: DeclNode) => void):
   parser.start(tokens, onDecl);
   parser.spec();
   return parser.finish();
+}
+
+/** The grammar as chevrotain records it, for the generated syntax diagrams (syntax-diagrams.ts). */
+export function grammarProductions(): ISerializedGast[] {
+  return parser.getSerializedGastProductions();
 }

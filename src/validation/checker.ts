@@ -7,7 +7,7 @@ import { checkDeclaration } from "./declarations.js";
 import { inferWidths, orderSymbols } from "./graph.js";
 import { checkOptions, checkValue, type Checked } from "./options.js";
 import { DATA_BLOCK, TRAIN_BLOCK } from "./schema.js";
-import { newSym, type Sym, type TaskSym } from "./symbols.js";
+import { memberRange, newMember, newSym, type FeatureSym, type Sym, type TaskSym } from "./symbols.js";
 import { checkTasks } from "./tasks.js";
 
 /** The checked model: the AST plus everything the checker learned about it. */
@@ -69,20 +69,70 @@ function declare(ctx: CheckContext, ast: A.SpecFile): Singletons {
   for (const decl of ast.decls) {
     if (!isNamedDecl(decl)) once(decl.kind, decl, `'${decl.kind}' block`);
     else if (decl.kind === "model") once("model", decl, "'model' declaration");
-    else if (ctx.symbols.has(decl.name.text)) {
-      const first = ctx.symbols.get(decl.name.text)!;
-      const d = ctx.report("MTL2002", decl.name.range, decl.name.text);
-      d.related = [{ message: `'${decl.name.text}' is first declared here`, range: first.decl.name.range }];
-    } else {
-      const sym = newSym(decl);
-      if (sym.kind === "expert" && decl.kind === "expert" && decl.count) {
-        const count = checkValue(ctx, decl.count, { t: "int", min: 1, max: 1024 }, "The expert count");
-        if (typeof count === "number") sym.count = count;
-      }
-      ctx.symbols.set(sym.name, sym);
-    }
+    else declareNamed(ctx, decl);
   }
   return singletons;
+}
+
+/**
+ * Adds a declaration's symbol, and for a feature group (`feature C[26]`) its
+ * members C1 … C26 right after it, so the table keeps declaration order. A
+ * declaration any of whose names is taken already is reported and left out.
+ */
+function declareNamed(ctx: CheckContext, decl: Exclude<A.NamedDecl, A.ModelDecl>): void {
+  const existing = ctx.symbols.get(decl.name.text);
+  if (existing && !isMember(existing)) {
+    const d = ctx.report("MTL2002", decl.name.range, decl.name.text);
+    d.related = [{ message: `'${decl.name.text}' is first declared here`, range: existing.decl.name.range }];
+    return;
+  }
+  const sym = newSym(decl);
+  if (existing) {
+    reportMemberClash(ctx, decl.name.text, existing, sym);
+    return;
+  }
+  if (sym.kind === "expert" && decl.kind === "expert" && decl.count) {
+    const count = checkValue(ctx, decl.count, { t: "int", min: 1, max: 1024 }, "The expert count");
+    if (typeof count === "number") sym.count = count;
+  }
+  if (sym.kind === "feature" && decl.kind === "feature" && decl.count) {
+    // An invalid count leaves the group without members: references to it still resolve.
+    const count = checkValue(ctx, decl.count, { t: "int", min: 1, max: 1024 }, "The feature count");
+    const members = typeof count === "number" ? Array.from({ length: count }, (_, i) => newMember(sym, i + 1)) : [];
+    const taken = members.find((m) => ctx.symbols.has(m.name));
+    if (taken) {
+      reportMemberClash(ctx, taken.name, ctx.symbols.get(taken.name)!, taken);
+      return;
+    }
+    sym.members = members;
+    ctx.symbols.set(sym.name, sym);
+    for (const member of members) ctx.symbols.set(member.name, member);
+    return;
+  }
+  ctx.symbols.set(sym.name, sym);
+}
+
+function isMember(sym: Sym): boolean {
+  return sym.kind === "feature" && sym.group !== undefined;
+}
+
+/**
+ * `name` is declared by `first` and again by `second` (not yet in the table),
+ * at least one of them a member of a feature group. The group's name does not
+ * spell the member out, so both places are reported, each pointing at the other.
+ */
+function reportMemberClash(ctx: CheckContext, name: string, first: Sym, second: Sym): void {
+  const member = [first, second].find((s): s is FeatureSym => s.kind === "feature" && s.group !== undefined)!;
+  const group = member.group!;
+  // Members exist only when the group's count was valid.
+  const count = group.decl.count?.value ?? member.index;
+  const members = memberRange(group.name, count);
+  const at = (sym: Sym) => sym.decl.name.range;
+  const what = (sym: Sym) => (isMember(sym) ? `the feature group '${group.name}[${count}]' declares '${name}' here` : `'${name}' is declared here`);
+  const later = ctx.report("MTL2007", at(second), name, group.name, count, members);
+  later.related = [{ message: what(first), range: at(first) }];
+  const earlier = ctx.report("MTL2007", at(first), name, group.name, count, members);
+  earlier.related = [{ message: what(second), range: at(second) }];
 }
 
 const KIND_WORD: Record<Sym["kind"], string> = { feature: "Feature", input: "Input", expert: "Expert", gate: "Gate", tower: "Tower", task: "Task" };
@@ -91,6 +141,8 @@ function reportUnused(ctx: CheckContext): void {
   for (const sym of ctx.symbols.values()) {
     if (sym.kind === "task" || sym.references.length > 0) continue;
     if (sym.kind === "feature" && sym.usedByStar) continue;
+    // A group is used when it or any member is; members are not reported on their own.
+    if (sym.kind === "feature" && (sym.group || sym.members?.some((m) => m.references.length > 0))) continue;
     ctx.report("MTL2006", sym.decl.name.range, KIND_WORD[sym.kind], sym.name);
   }
 }

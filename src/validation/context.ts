@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
 import type { RefKind } from "./schema.js";
-import { ARTICLE, describeKinds, type Sym } from "./symbols.js";
+import { ARTICLE, describeKinds, memberRange, type Sym } from "./symbols.js";
 
 /** Shared state of one checking pass: the symbol table and the diagnostics found so far. */
 export class CheckContext {
@@ -20,9 +20,11 @@ export class CheckContext {
 
   /**
    * Looks a name up for use in a place that accepts `kinds`, recording the
-   * reference. `single` refuses expert groups, which have no single output.
+   * reference. `single` refuses expert groups and feature groups, which have
+   * no single output, unless `featureGroups` lets the latter through (concat
+   * expands a feature group into its members).
    */
-  resolve(name: A.Name, kinds: readonly RefKind[], options: { single?: boolean } = {}): Sym | undefined {
+  resolve(name: A.Name, kinds: readonly RefKind[], options: { single?: boolean; featureGroups?: boolean } = {}): Sym | undefined {
     const sym = this.symbols.get(name.text);
     if (!sym) {
       const candidates = [...this.symbols.values()].filter((s) => kinds.includes(s.kind)).map((s) => s.name);
@@ -37,6 +39,10 @@ export class CheckContext {
     }
     if (options.single && sym.kind === "expert" && sym.count > 1) {
       this.report("MTL4004", name.range, name.text, sym.count);
+      return undefined;
+    }
+    if (options.single && !options.featureGroups && sym.kind === "feature" && sym.members) {
+      this.report("MTL4008", name.range, name.text, sym.members.length, memberRange(sym.name, sym.members.length));
       return undefined;
     }
     return sym;

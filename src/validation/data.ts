@@ -28,7 +28,7 @@ export function checkData(ctx: CheckContext, data: Record<string, unknown>, bloc
     ctx.report("MTL6001", range, text, hint ? ` Did you mean '${hint}'?` : "");
   };
   for (const sym of ctx.symbols.values()) {
-    if (sym.kind === "feature" && sym.ctor) requireColumn(sym.column, sym.columnRange);
+    if (sym.kind === "feature" && sym.ctor && !sym.members) requireColumn(sym.column, sym.columnRange);
     if (sym.kind === "task") requireTaskColumns(sym, requireColumn);
   }
 }

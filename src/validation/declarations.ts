@@ -2,7 +2,7 @@ import type * as A from "../syntax/ast.js";
 import type { CheckContext } from "./context.js";
 import { checkCall, checkValue, type NestedCtor, type Ref } from "./options.js";
 import { FEATURE_CTORS, GATE_CTORS, INPUT_CTORS, LOSS_CTORS, LOSSES_BY_TYPE, MLP_CTORS, TASK_TYPES, VALUE_KINDS } from "./schema.js";
-import { type ExpertSym, type FeatureSym, type GateSym, type InputSym, type Sym, type TaskSym, type TowerSym } from "./symbols.js";
+import { memberName, type ExpertSym, type FeatureSym, type GateSym, type InputSym, type Sym, type TaskSym, type TowerSym } from "./symbols.js";
 
 /**
  * The checks of each kind of declaration, keyed by kind: each resolves the
@@ -25,6 +25,20 @@ export function checkDeclaration(ctx: CheckContext, sym: Sym): void {
 }
 
 function checkFeature(ctx: CheckContext, sym: FeatureSym): void {
+  // A group member is filled in by its group's check: the options are checked once.
+  if (sym.group) return;
+  checkFeatureCall(ctx, sym);
+  for (const member of sym.members ?? []) {
+    member.ctor = sym.ctor;
+    member.options = sym.options;
+    member.deps.push(...sym.deps);
+    // Members read the column of their own name, or, with `column: P`, P1 … PN.
+    member.column = memberName(sym.column, member.index);
+    member.columnRange = sym.columnRange;
+  }
+}
+
+function checkFeatureCall(ctx: CheckContext, sym: FeatureSym): void {
   const call = sym.decl.ctor;
   if (!call) return;
   const checked = checkCall(ctx, call, FEATURE_CTORS, "feature type");
@@ -67,12 +81,16 @@ function checkInput(ctx: CheckContext, sym: InputSym): void {
       for (const other of ctx.symbols.values()) {
         if (other.kind !== "feature") continue;
         other.usedByStar = true;
-        add(other);
+        // A group's members follow it in the table, so they come in its place.
+        if (!other.members) add(other);
       }
     } else if (arg?.sym) {
+      // A feature group stands for its members, in order.
+      const targets = arg.sym.kind === "feature" && arg.sym.members ? arg.sym.members : [arg.sym];
       // `*` already brings every feature in; naming one again is a mistake too.
-      if (seen.has(arg.sym) || (star && arg.sym.kind === "feature")) ctx.report("MTL4007", arg.name.range, arg.name.text);
-      add(arg.sym);
+      const again = star && arg.sym.kind === "feature" ? arg.sym : targets.find((t) => seen.has(t));
+      if (again) ctx.report("MTL4007", arg.name.range, again === arg.sym ? arg.name.text : again.name);
+      targets.forEach(add);
     }
   }
 }

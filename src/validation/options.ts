@@ -154,7 +154,7 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
     case "ref": {
       if (type.star && value.kind === "star") return "*";
       if (value.kind !== "name") return wrongType(ctx, value, what, "a name");
-      const sym = ctx.resolve(value.name, type.kinds, { single: true });
+      const sym = ctx.resolve(value.name, type.kinds, { single: true, featureGroups: type.groups === true });
       return { name: value.name, ...(sym && { sym }) } satisfies Ref;
     }
     case "column":

@@ -13,8 +13,8 @@ export type ValueType =
   | { t: "bool" }
   | { t: "string"; length?: number }
   | { t: "enum"; values: readonly string[] }
-  /** A name of a declaration of one of these kinds. */
-  | { t: "ref"; kinds: readonly RefKind[]; star?: boolean }
+  /** A name of a declaration of one of these kinds; `groups`: a feature group stands for all its members. */
+  | { t: "ref"; kinds: readonly RefKind[]; star?: boolean; groups?: boolean }
   /** A data column: a name or a string. */
   | { t: "column" }
   | { t: "list"; of: ValueType; nonEmpty?: boolean; unique?: boolean }
@@ -95,9 +95,9 @@ export const FEATURE_CTORS: Record<string, CtorSchema> = {
 
 export const INPUT_CTORS: Record<string, CtorSchema> = {
   concat: {
-    doc: "Concatenates features and nodes side by side; `*` means every feature.",
+    doc: "Concatenates features and nodes side by side; `*` means every feature, and a feature group all its members.",
     usage: "concat(*)  or  concat(user_id, price)",
-    positional: [{ name: "inputs", type: { t: "ref", kinds: VALUE_KINDS, star: true }, variadic: true }],
+    positional: [{ name: "inputs", type: { t: "ref", kinds: VALUE_KINDS, star: true, groups: true }, variadic: true }],
     options: {},
   },
 };

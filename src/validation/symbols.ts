@@ -26,6 +26,14 @@ export interface FeatureSym extends SymBase {
   columnRange: A.Range;
   /** Read by a `concat(*)`, which names no feature in the text. */
   usedByStar: boolean;
+  /**
+   * A group `feature C[26] : ...`: its members C1 … C26, in order (none when
+   * the count is invalid). Undefined for a single feature and for a member.
+   */
+  members: FeatureSym[] | undefined;
+  /** A member of a group: the group; `index` is the member's 1-based position in it. */
+  group: FeatureSym | undefined;
+  index: number;
 }
 
 export interface InputSym extends SymBase {
@@ -92,7 +100,7 @@ export function newSym(decl: Exclude<A.NamedDecl, A.ModelDecl>): Sym {
   const name = decl.name.text;
   switch (decl.kind) {
     case "feature":
-      return { name, references: [], deps: [], kind: "feature", decl, options: {}, column: name, columnRange: decl.name.range, usedByStar: false };
+      return { name, references: [], deps: [], kind: "feature", decl, options: {}, column: name, columnRange: decl.name.range, usedByStar: false, members: decl.count ? [] : undefined, group: undefined, index: 0 };
     case "input":
       return { name, references: [], deps: [], kind: "input", decl, inputs: [] };
     case "expert":
@@ -104,4 +112,23 @@ export function newSym(decl: Exclude<A.NamedDecl, A.ModelDecl>): Sym {
     case "task":
       return { name, references: [], deps: [], kind: "task", decl, factors: [] };
   }
+}
+
+/** Member `index` (1-based) of the feature group `group`: the group's name and the index, unpadded (C1 … C26, like Criteo's columns). */
+export function memberName(group: string, index: number): string {
+  return `${group}${index}`;
+}
+
+/** A member of a feature group: same declaration, type and options, its own name and column. */
+export function newMember(group: FeatureSym, index: number): FeatureSym {
+  const name = memberName(group.name, index);
+  return { name, references: [], deps: [], kind: "feature", decl: group.decl, options: {}, column: name, columnRange: group.decl.name.range, usedByStar: false, members: undefined, group, index };
+}
+
+/** "C1 … C26" (or "C1, C2" / "C1" for small groups): a group's member names, abbreviated. */
+export function memberRange(group: string, count: number, of: (index: number) => string = (i) => memberName(group, i)): string {
+  if (count <= 0) return "no members";
+  if (count === 1) return of(1);
+  if (count === 2) return `${of(1)}, ${of(2)}`;
+  return `${of(1)} … ${of(count)}`;
 }

@@ -36,7 +36,8 @@ function checkTrainable(ctx: CheckContext, tasks: TaskSym[]): void {
 
 function checkLeakage(ctx: CheckContext, tasks: TaskSym[]): void {
   const featureByColumn = new Map<string, FeatureSym>();
-  for (const sym of ctx.symbols.values()) if (sym.kind === "feature") featureByColumn.set(sym.column, sym);
+  // A group reads nothing itself: its members read the columns.
+  for (const sym of ctx.symbols.values()) if (sym.kind === "feature" && !sym.members) featureByColumn.set(sym.column, sym);
   for (const task of tasks) {
     const label = task.decl.label?.column;
     const feature = label && featureByColumn.get(label.text);

@@ -232,3 +232,32 @@ test("formatParsed is the strict form used by the tests: same output", () => {
     assert.equal(formatParsed(source), fmt(source));
   }
 });
+
+test("feature groups: `NAME[N]` stays together, aligns with plain features, and formats idempotently", () => {
+  const source = [
+    "model m",
+    "feature   I [ 13 ]:numeric(transform: log1p,normalize: zscore)",
+    "feature C[26]   :  categorical(buckets: 100_000, dim: 16)  # Criteo C1 … C26",
+    "feature price : numeric()",
+    "## one",
+    "feature one [1] : numeric()",
+    "expert e [ 2 ] = mlp(x, [8])",
+    "",
+  ].join("\n");
+  const formatted = fmt(source);
+  assert.equal(
+    formatted,
+    [
+      "model m",
+      "feature I[13]  : numeric(transform: log1p, normalize: zscore)",
+      "feature C[26]  : categorical(buckets: 100_000, dim: 16)  # Criteo C1 … C26",
+      "feature price  : numeric()",
+      "## one",
+      "feature one[1] : numeric()",
+      "expert e[2] = mlp(x, [8])",
+      "",
+    ].join("\n"),
+  );
+  assertGoodFormat(source, formatted, "feature groups");
+  assert.deepEqual(compileSource(formatted, "x.mtl").diagnostics.map((d) => d.code), compileSource(source, "x.mtl").diagnostics.map((d) => d.code));
+});

@@ -179,6 +179,16 @@ describe("declarations, calls and blocks", () => {
     for (const kw of ["train", "data"]) assert.deepEqual(scopesOf(tokenize(`${kw} { }`), kw), ["source.mtl", DECL]);
   });
 
+  test("a feature group: the name is the feature's, the count a number in brackets", () => {
+    const t = tokenize("feature C[26] : categorical(buckets: 100_000, dim: 16)");
+    assert.deepEqual(scopesOf(t, "feature"), ["source.mtl", DECL]);
+    assert.deepEqual(scopesOf(t, "C"), ["source.mtl", "entity.name.variable.feature.mtl"]);
+    assert.deepEqual(scopesOf(t, "["), ["source.mtl", "punctuation.section.brackets.begin.mtl"]);
+    assert.deepEqual(scopesOf(t, "26"), ["source.mtl", NUMBER]);
+    assert.deepEqual(scopesOf(t, ":"), ["source.mtl", OP]);
+    assert.ok(has(scopesOf(t, "categorical"), FUNC));
+  });
+
   test("task types, constructors, option names, constants and operators", () => {
     assert.deepEqual(scopesOf(tokens, "binary", 7), ["source.mtl", "support.type.mtl"]);
     assert.deepEqual(scopesOf(tokens, "regression", 8), ["source.mtl", "support.type.mtl"]);

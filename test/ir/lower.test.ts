@@ -99,3 +99,74 @@ test("doc comments reach the IR", () => {
   assert.equal(ir.model.doc, "The model");
   assert.equal(ir.features[0]!.doc, "Price in euros");
 });
+
+const GROUPS = `model criteo "Criteo-like"
+## Dense counts.
+feature I[13] : numeric(transform: log1p, normalize: zscore)
+feature C[26] : categorical(buckets: 100_000, dim: 16)
+feature price : numeric(fill: zero)
+feature hist  : sequence(of: C3, max_len: 5)
+feature one[1] : categorical(vocab: ["a", "b"], dim: 4)
+input all  = concat(*)
+input some = concat(C, price, I2, one)
+tower t = mlp(all, [8])
+tower u = mlp(some, [8])
+task ctr : binary = t label click
+task cvr : binary = u label purchase
+`;
+
+test("a feature group lowers to its members, in declaration order, each with the group's options", () => {
+  const result = compileSource(GROUPS, "groups.mtl");
+  assert.deepEqual(result.diagnostics, []);
+  const ir = result.ir!;
+  assert.deepEqual(validateIr(ir), []);
+  const names = [...Array.from({ length: 13 }, (_, i) => `I${i + 1}`), ...Array.from({ length: 26 }, (_, i) => `C${i + 1}`), "price", "hist", "one1"];
+  assert.deepEqual(ir.features.map((f) => f.name), names);
+  assert.deepEqual(ir.features.map((f) => f.column), names, "each member reads the column of its own name");
+  const i13 = ir.features.find((f) => f.name === "I13")!;
+  assert.deepEqual(i13, { name: "I13", column: "I13", width: 1, doc: "Dense counts.", kind: "numeric", transform: "log1p", normalize: "zscore", fill: "mean" });
+  const c26 = ir.features.find((f) => f.name === "C26")!;
+  assert.deepEqual(c26, { name: "C26", column: "C26", width: 16, kind: "categorical", encoding: { type: "hash", buckets: 100_000 }, table: "C26" });
+  // Members get separate tables, as separate declarations would.
+  assert.deepEqual(ir.tables.map((t) => [t.name, t.rows, t.dim]), [...Array.from({ length: 26 }, (_, i) => [`C${i + 1}`, 100_000, 16]), ["one1", 3, 4]]);
+  const hist = ir.features.find((f) => f.name === "hist")!;
+  assert.deepEqual(hist.kind === "sequence" && [hist.of, hist.table, hist.width], ["C3", "C3", 16]);
+  assert.equal(ir.features.some((f) => f.name === "I" || f.name === "C" || f.name === "one"), false, "groups themselves are not features");
+});
+
+test("concat of a group means its members in order; of a member, that member; concat(*) every member", () => {
+  const ir = compileSource(GROUPS, "groups.mtl").ir!;
+  const node = (name: string) => ir.nodes.find((n) => n.name === name)!;
+  const all = node("all");
+  assert.deepEqual(all.op === "concat" && all.inputs, ir.features.map((f) => f.name));
+  assert.equal(all.width, 13 + 26 * 16 + 1 + 16 + 4);
+  const some = node("some");
+  assert.deepEqual(some.op === "concat" && some.inputs, [...Array.from({ length: 26 }, (_, i) => `C${i + 1}`), "price", "I2", "one1"]);
+  assert.equal(some.width, 26 * 16 + 1 + 1 + 4);
+});
+
+test("`column: P` on a group makes its members read P1 … PN", () => {
+  const text = GROUPS.replace("feature I[13] : numeric(transform: log1p, normalize: zscore)", 'feature I[13] : numeric(column: "int col ")');
+  const ir = compileSource(text, "groups.mtl").ir!;
+  assert.deepEqual(ir.features.slice(0, 13).map((f) => [f.name, f.column]), Array.from({ length: 13 }, (_, i) => [`I${i + 1}`, `int col ${i + 1}`]));
+});
+
+test("a group lowers to exactly the IR of its members declared one by one", () => {
+  const grouped = `model m
+feature a : numeric()
+feature C[3] : categorical(buckets: 50, dim: 4, column: raw)
+feature s : sequence(of: C2, max_len: 4)
+input x = concat(C, a, s)
+tower t = mlp(x, [8])
+task ctr : binary = t label click
+data { columns: [a, raw1, raw2, raw3, s, click] }
+`;
+  const expanded = grouped
+    .replace("feature C[3] : categorical(buckets: 50, dim: 4, column: raw)", [1, 2, 3].map((i) => `feature C${i} : categorical(buckets: 50, dim: 4, column: raw${i})`).join("\n"))
+    .replace("concat(C, a, s)", "concat(C1, C2, C3, a, s)");
+  const a = compileSource(grouped, "g.mtl");
+  const b = compileSource(expanded, "e.mtl");
+  assert.deepEqual(a.diagnostics, []);
+  assert.deepEqual(b.diagnostics, []);
+  assert.deepEqual(a.ir, b.ir);
+});

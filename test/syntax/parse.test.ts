@@ -151,3 +151,24 @@ test("unexpected characters are grouped into one diagnostic per run", () => {
     ["MTL1001", 2, 23, 24],
   ]);
 });
+
+test("a feature group: the count in brackets, with its own range; without brackets there is none", () => {
+  const text = "model m\nfeature C[26] : categorical(buckets: 100_000, dim: 16)\nfeature price : numeric()\n";
+  const { ast, diagnostics } = parseText(text, "s.mtl");
+  assert.deepEqual(diagnostics, []);
+  const group = ast.decls[1] as FeatureDecl;
+  const slice = (r: { start: { offset: number }; end: { offset: number } }) => text.slice(r.start.offset, r.end.offset);
+  assert.equal(slice(group.range), "feature C[26] : categorical(buckets: 100_000, dim: 16)");
+  assert.equal(slice(group.name.range), "C");
+  assert.deepEqual([group.count?.value, group.count?.text, slice(group.count!.range)], [26, "26", "26"]);
+  assert.deepEqual([group.count!.range.start.line, group.count!.range.start.column], [2, 11]);
+  assert.equal(group.ctor?.callee.text, "categorical");
+  assert.equal((ast.decls[2] as FeatureDecl).count, undefined);
+});
+
+test("a feature group's count must be a number, and the brackets must close", () => {
+  const errors = (text: string) => parseText(`model m\n${text}\n`, "s.mtl").diagnostics.map((d) => [d.code, d.message]);
+  assert.deepEqual(errors("feature C[n] : numeric()"), [["MTL1003", "Expected a number, but found the name 'n'."]]);
+  assert.deepEqual(errors("feature C[3 : numeric()"), [["MTL1003", "Expected ']', but found ':'."]]);
+  assert.deepEqual(errors("feature C[] : numeric()"), [["MTL1003", "Expected a number, but found ']'."]]);
+});
