@@ -28,6 +28,14 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   lsp: async () => (await import("./commands/lsp.js")).registerLsp,
 };
 
+const ENVIRONMENT_HELP = `
+Environment:
+  MTL_BLAS=off|PATH    matrix products on the wasm backend: off for XNNPACK, or an
+                       OpenBLAS library to load (default: the system's libopenblas, if any)
+  MTL_BLAS_THREADS=N   threads for that BLAS (default 1)
+  MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
+  NO_COLOR=1           no colour in diagnostics`;
+
 async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command("mtl")
     .description("mtl: declarative multi-task ranking models (Shared-Bottom, OMoE, MMoE, PLE, ESMM), compiled to TensorFlow.js.")
@@ -35,7 +43,8 @@ async function buildProgram(argv: string[]): Promise<Command> {
     .showSuggestionAfterError(true)
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`mtl: ${text.replace(/^error: /, "")}`) });
+    .configureOutput({ outputError: (text, write) => write(`mtl: ${text.replace(/^error: /, "")}`) })
+    .addHelpText("after", ENVIRONMENT_HELP);
   const wanted = argv[2] !== undefined && argv[2] in COMMANDS ? [COMMANDS[argv[2]]!] : Object.values(COMMANDS);
   for (const load of wanted) (await load())(program);
   for (const command of program.commands) command.exitOverride();
