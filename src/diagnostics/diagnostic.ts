@@ -12,6 +12,28 @@ export interface Diagnostic {
   range: Range;
   /** Related places, e.g. the first declaration of a duplicated name. */
   related?: { message: string; range: Range }[];
+  /**
+   * Machine-applicable fixes, e.g. the name a "Did you mean ...?" hint
+   * suggests. Each replaces a range of the diagnostic's file; renderers and
+   * editors may offer them, the message never depends on them.
+   */
+  fixes?: Fix[];
+}
+
+/** One edit that fixes a diagnostic: replace `range` (in the diagnostic's file) by `newText`. */
+export interface Fix {
+  title: string;
+  range: Range;
+  newText: string;
+}
+
+/** A fix replacing `range` (whose text is `old`) by `suggestion`; positions are copied, not shared with the syntax tree. */
+export function replacement(range: Range, old: string, suggestion: string): Fix {
+  return {
+    title: `Change '${old}' to '${suggestion}'`,
+    range: { start: { ...range.start }, end: { ...range.end } },
+    newText: suggestion,
+  };
 }
 
 type Args<C extends DiagnosticCode> = Parameters<(typeof CATALOG)[C]["message"]>;

@@ -1,7 +1,12 @@
 import { CATALOG } from "./catalog.js";
+import type { Range } from "../syntax/ast.js";
 import type { Diagnostic } from "./diagnostic.js";
 
-/** A stable, tool-friendly form: one object per diagnostic, positions 1-based, end exclusive. */
+/**
+ * A stable, tool-friendly form: one object per diagnostic, positions 1-based,
+ * end exclusive. `fixes` (when there are any) are replacements: put `newText`
+ * in place of `range`.
+ */
 export function renderJson(diagnostics: readonly Diagnostic[]): string {
   return JSON.stringify(
     diagnostics.map((d) => ({
@@ -10,13 +15,18 @@ export function renderJson(diagnostics: readonly Diagnostic[]): string {
       rule: CATALOG[d.code].id,
       severity: d.severity,
       message: d.message,
-      range: {
-        start: { line: d.range.start.line, column: d.range.start.column },
-        end: { line: d.range.end.line, column: d.range.end.column },
-      },
+      range: position(d.range),
       ...(d.related && { related: d.related.map((r) => ({ message: r.message, line: r.range.start.line, column: r.range.start.column })) }),
+      ...(d.fixes && d.fixes.length > 0 && { fixes: d.fixes.map((f) => ({ title: f.title, range: position(f.range), newText: f.newText })) }),
     })),
     null,
     2,
   );
+}
+
+function position(range: Range) {
+  return {
+    start: { line: range.start.line, column: range.start.column },
+    end: { line: range.end.line, column: range.end.column },
+  };
 }

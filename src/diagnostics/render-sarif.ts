@@ -34,11 +34,9 @@ export function renderSarif(diagnostics: readonly Diagnostic[], options: SarifOp
     shortDescription: { text: describe(CATALOG[code].id) },
     defaultConfiguration: { level: CATALOG[code].severity },
   }));
+  const region = (range: Diagnostic["range"]) => ({ startLine: range.start.line, startColumn: range.start.column, endLine: range.end.line, endColumn: range.end.column });
   const location = (file: string, range: Diagnostic["range"]) => ({
-    physicalLocation: {
-      artifactLocation: { uri: artifactUri(file, options.baseDir) },
-      region: { startLine: range.start.line, startColumn: range.start.column, endLine: range.end.line, endColumn: range.end.column },
-    },
+    physicalLocation: { artifactLocation: { uri: artifactUri(file, options.baseDir) }, region: region(range) },
   });
   const results = diagnostics.map((d) => ({
     ruleId: d.code,
@@ -48,6 +46,15 @@ export function renderSarif(diagnostics: readonly Diagnostic[], options: SarifOp
     locations: [location(d.file, d.range)],
     ...(d.related && d.related.length > 0 && {
       relatedLocations: d.related.map((r, k) => ({ id: k, ...location(d.file, r.range), message: { text: r.message } })),
+    }),
+    // SARIF's own fix shape (§3.55): each fix one artifact change, one replacement.
+    ...(d.fixes && d.fixes.length > 0 && {
+      fixes: d.fixes.map((f) => ({
+        description: { text: f.title },
+        artifactChanges: [
+          { artifactLocation: { uri: artifactUri(d.file, options.baseDir) }, replacements: [{ deletedRegion: region(f.range), insertedContent: { text: f.newText } }] },
+        ],
+      })),
     }),
   }));
   const log = {

@@ -113,5 +113,14 @@ export function toLspDiagnostic(d: Diagnostic, uri: string): L.Diagnostic {
   if (d.related?.length) {
     out.relatedInformation = d.related.map((r) => ({ location: { uri, range: toLspRange(r.range) }, message: r.message }));
   }
+  if (d.fixes?.length) {
+    const data: DiagnosticData = { fixes: d.fixes.map((f) => ({ title: f.title, range: toLspRange(f.range), newText: f.newText })) };
+    out.data = data;
+  }
   return out;
+}
+
+/** What an LSP diagnostic carries in `data`: its fixes, in LSP positions (code actions are built from them). */
+export interface DiagnosticData {
+  fixes: { title: string; range: L.Range; newText: string }[];
 }

@@ -1,4 +1,5 @@
 import {
+  CodeActionKind,
   createConnection,
   ProposedFeatures,
   TextDocuments,
@@ -9,6 +10,7 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { LineIndex } from "../syntax/range.js";
 import { analyze, fileOf, toLspDiagnostic, type Analysis } from "./analysis.js";
+import { codeActions } from "./code-actions.js";
 import { complete } from "./completion.js";
 import { formatDocument } from "./formatting.js";
 import { hover } from "./hover.js";
@@ -31,6 +33,7 @@ export const SERVER_CAPABILITIES: InitializeResult["capabilities"] = {
   renameProvider: { prepareProvider: true },
   documentSymbolProvider: true,
   documentFormattingProvider: true,
+  codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
 };
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout)): Connection {
@@ -106,6 +109,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onReferences(withDoc((doc, p) => references(analysisOf(doc), doc.offsetAt(p.position), p.context.includeDeclaration), []));
   connection.onPrepareRename(withDoc((doc, p) => prepareRename(analysisOf(doc), doc.offsetAt(p.position)), null));
   connection.onRenameRequest(withDoc((doc, p) => rename(analysisOf(doc), doc.offsetAt(p.position), p.newName), null));
+  connection.onCodeAction(withDoc((doc, p) => codeActions(analysisOf(doc), p.range, p.context.only), []));
   connection.onDocumentSymbol(withDoc((doc) => documentSymbols(analysisOf(doc)), []));
   connection.onDocumentFormatting(
     withDoc(async (doc) => {

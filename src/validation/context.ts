@@ -1,7 +1,8 @@
 import type { CATALOG, DiagnosticCode } from "../diagnostics/catalog.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic, replacement, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
+import { DECLARATION_KEYWORDS } from "../syntax/tokens.js";
 import type { RefKind } from "./schema.js";
 import { ARTICLE, describeKinds, memberRange, type Sym } from "./symbols.js";
 
@@ -19,6 +20,20 @@ export class CheckContext {
   }
 
   /**
+   * Attaches the fix a "Did you mean ...?" hint stands for: `written` (a name,
+   * or a string's text at its range) becomes `hint`. The replacement keeps a
+   * string a string, and quotes a hint that could not be written as a name.
+   * No hint, no fix.
+   */
+  suggest(d: Diagnostic, written: A.Name, hint: string | undefined): Diagnostic {
+    if (!hint) return d;
+    const quoted = written.range.end.offset - written.range.start.offset !== written.text.length;
+    const text = quoted || !isBareName(hint) ? JSON.stringify(hint) : hint;
+    (d.fixes ??= []).push(replacement(written.range, written.text, text));
+    return d;
+  }
+
+  /**
    * Looks a name up for use in a place that accepts `kinds`, recording the
    * reference. `single` refuses expert groups and feature groups, which have
    * no single output, unless `featureGroups` lets the latter through (concat
@@ -29,7 +44,7 @@ export class CheckContext {
     if (!sym) {
       const candidates = [...this.symbols.values()].filter((s) => kinds.includes(s.kind)).map((s) => s.name);
       const hint = closest(name.text, candidates) ?? closest(name.text, this.symbols.keys());
-      this.report("MTL2001", name.range, name.text, hint ? ` Did you mean '${hint}'?` : "");
+      this.suggest(this.report("MTL2001", name.range, name.text, hint ? ` Did you mean '${hint}'?` : ""), name, hint);
       return undefined;
     }
     sym.references.push(name);
@@ -47,4 +62,12 @@ export class CheckContext {
     }
     return sym;
   }
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED = new Set(DECLARATION_KEYWORDS.map((k) => String(k.PATTERN).replace(/^\/|\/$/g, "")));
+
+/** Whether `text` can be written as a bare name (not a string): an identifier, not a declaration keyword. */
+function isBareName(text: string): boolean {
+  return IDENTIFIER.test(text) && !RESERVED.has(text);
 }

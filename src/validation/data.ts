@@ -22,19 +22,23 @@ export function checkData(ctx: CheckContext, data: Record<string, unknown>, bloc
     if (known.has(column.text)) ctx.report("MTL6002", column.range, column.text);
     known.add(column.text);
   }
-  const requireColumn = (text: string, range: A.Range) => {
+  /** `written`: the column as written, which a suggestion may replace; absent when the column is implied by a name. */
+  const requireColumn = (text: string, range: A.Range, written?: A.Name) => {
     if (known.has(text)) return;
     const hint = closest(text, known);
-    ctx.report("MTL6001", range, text, hint ? ` Did you mean '${hint}'?` : "");
+    const d = ctx.report("MTL6001", range, text, hint ? ` Did you mean '${hint}'?` : "");
+    if (written) ctx.suggest(d, written, hint);
   };
   for (const sym of ctx.symbols.values()) {
-    if (sym.kind === "feature" && sym.ctor && !sym.members) requireColumn(sym.column, sym.columnRange);
+    // Only a `column:` option names the column itself: a feature's own name, or a group member's derived column, is not replaced.
+    const explicit = sym.kind === "feature" && !sym.group && sym.columnRange !== sym.decl.name.range;
+    if (sym.kind === "feature" && sym.ctor && !sym.members) requireColumn(sym.column, sym.columnRange, explicit ? { text: sym.column, range: sym.columnRange } : undefined);
     if (sym.kind === "task") requireTaskColumns(sym, requireColumn);
   }
 }
 
-function requireTaskColumns(task: TaskSym, requireColumn: (text: string, range: A.Range) => void): void {
+function requireTaskColumns(task: TaskSym, requireColumn: (text: string, range: A.Range, written?: A.Name) => void): void {
   const { label, where } = task.decl;
-  if (label) requireColumn(label.column.text, label.column.range);
-  if (where) requireColumn(where.text, where.range);
+  if (label) requireColumn(label.column.text, label.column.range, label.column);
+  if (where) requireColumn(where.text, where.range, where);
 }

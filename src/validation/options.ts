@@ -35,7 +35,7 @@ export function checkCall(ctx: CheckContext, call: A.CallValue, ctors: Readonly<
   if (!schema) {
     const names = Object.keys(ctors);
     const hint = closest(call.callee.text, names);
-    ctx.report("MTL3001", call.callee.range, call.callee.text, where, names.join(", "), hint ? ` Did you mean '${hint}'?` : "");
+    ctx.suggest(ctx.report("MTL3001", call.callee.range, call.callee.text, where, names.join(", "), hint ? ` Did you mean '${hint}'?` : ""), call.callee, hint);
     return undefined;
   }
   return {
@@ -74,7 +74,7 @@ export function checkOptions(ctx: CheckContext, entries: readonly A.OptionEntry[
       const names = Object.keys(schema.options);
       const hint = closest(name, names);
       const list = names.length ? names.join(", ") : "none";
-      ctx.report("MTL3002", entry.name.range, name, owner, list, hint ? ` Did you mean '${hint}'?` : "");
+      ctx.suggest(ctx.report("MTL3002", entry.name.range, name, owner, list, hint ? ` Did you mean '${hint}'?` : ""), entry.name, hint);
       continue;
     }
     if (given.has(name)) {
@@ -146,7 +146,8 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
       if (word === undefined) return wrongType(ctx, value, what, `one of ${type.values.join(", ")}`);
       if (!type.values.includes(word)) {
         const hint = closest(word, type.values);
-        ctx.report("MTL3009", value.range, what.replace(/^'|'$/g, ""), word, type.values.join(", "), hint ? ` Did you mean '${hint}'?` : "");
+        const d = ctx.report("MTL3009", value.range, what.replace(/^'|'$/g, ""), word, type.values.join(", "), hint ? ` Did you mean '${hint}'?` : "");
+        ctx.suggest(d, value.kind === "name" ? value.name : { text: word, range: value.range }, hint);
         return undefined;
       }
       return word;
@@ -184,7 +185,7 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
       if (value.kind === "name") {
         const names = Object.keys(type.ctors);
         const hint = closest(value.name.text, names);
-        ctx.report("MTL3001", value.range, value.name.text, type.what, names.join(", "), hint ? ` Did you mean '${hint}'?` : "");
+        ctx.suggest(ctx.report("MTL3001", value.range, value.name.text, type.what, names.join(", "), hint ? ` Did you mean '${hint}'?` : ""), value.name, hint);
         return undefined;
       }
       return wrongType(ctx, value, what, `a ${type.what} such as ${Object.keys(type.ctors)[0]}(...)`);

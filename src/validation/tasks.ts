@@ -52,7 +52,7 @@ function checkWhere(ctx: CheckContext, tasks: TaskSym[]): void {
     if (!where) continue;
     if (!binaryLabels.has(where.text)) {
       const hint = closest(where.text, binaryLabels);
-      ctx.report("MTL5004", where.range, where.text, hint ? ` Did you mean '${hint}'?` : "");
+      ctx.suggest(ctx.report("MTL5004", where.range, where.text, hint ? ` Did you mean '${hint}'?` : ""), where, hint);
     } else if (where.text === task.decl.label?.column.text) {
       ctx.report("MTL5011", where.range, where.text);
     }
