@@ -251,3 +251,27 @@ test("the CLI does not depend on the working directory (finds its own package.js
   const version = runCli(CLI, ["--version"], { cwd: tmp.dir });
   assert.equal(version.status, 0, version.stderr);
 });
+
+test("check --fix applies the unambiguous fixes to the file, reports what is left, and leaves clean files untouched", () => {
+  const typos = join(tmp.dir, "fix-typos.mtl");
+  writeFileSync(typos, MMOE.replace("mlp(g_ctr,", "mlp(g_ctrr,").replace("softmax(x)", "softmax(xx)"));
+  const fixed = runCli(CLI, ["check", "--fix", typos]);
+  assertNoCrash(fixed, "check --fix");
+  assert.equal(fixed.status, 0, fixed.stdout + fixed.stderr);
+  assert.match(fixed.stderr, /fix-typos\.mtl: applied 2 fixes/);
+  assert.equal(readFileSync(typos, "utf8"), MMOE);
+
+  const clean = join(tmp.dir, "fix-clean.mtl");
+  writeFileSync(clean, MMOE);
+  const untouched = runCli(CLI, ["check", "--fix", clean]);
+  assert.equal(untouched.status, 0);
+  assert.equal(untouched.stderr, "", "nothing to fix, nothing said");
+  assert.equal(readFileSync(clean, "utf8"), MMOE);
+
+  // An error without a suggestion stays, and the exit code says so.
+  const unfixable = join(tmp.dir, "fix-unfixable.mtl");
+  writeFileSync(unfixable, MMOE.replace("mlp(g_ctr,", "mlp(qqqqqqqq,"));
+  const left = runCli(CLI, ["check", "--fix", unfixable]);
+  assert.equal(left.status, 1);
+  assert.match(left.stdout, /qqqqqqqq/);
+});

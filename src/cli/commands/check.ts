@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { compileFile, type CompileResult } from "../../compiler.js";
+import { compileFile, compileSource, type CompileResult } from "../../compiler.js";
+import { applyFixes } from "../../diagnostics/apply-fixes.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { renderGnu } from "../../diagnostics/render-gnu.js";
 import { renderHuman, summary } from "../../diagnostics/render-human.js";
 import { renderJson } from "../../diagnostics/render-json.js";
 import { renderSarif } from "../../diagnostics/render-sarif.js";
 import { renderStylish } from "../../diagnostics/render-stylish.js";
+import { writeFileAtomic } from "../../util/atomic-write.js";
 import { packageRoot } from "../../util/package-root.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { useColor } from "../output.js";
@@ -18,6 +20,7 @@ interface CheckOptions {
   format: (typeof FORMATS)[number];
   color?: boolean;
   maxWarnings?: number;
+  fix?: boolean;
 }
 
 export function registerCheck(program: Command): void {
@@ -45,6 +48,7 @@ function defineCheck(program: Command, name: string): void {
     )
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings (default: warnings never fail)", maxWarnings)
     .option("--no-color", "never colour human or stylish output (also: NO_COLOR=1)")
+    .option("--fix", "apply every unambiguous \"Did you mean ...?\" fix to the files first, then report what is left")
     .action((specs: string[], options: CheckOptions) => {
       process.exitCode = runCheck(specs, options);
     });
@@ -57,7 +61,7 @@ function maxWarnings(value: string): number {
 }
 
 function runCheck(specs: string[], options: CheckOptions): number {
-  const results: CompileResult[] = specs.map((spec) => compileFile(spec, { lower: false }));
+  const results: CompileResult[] = specs.map((spec) => (options.fix ? fixFile(spec) : compileFile(spec, { lower: false })));
   const diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
   const sources = new Map(results.map((r) => [r.file, r.text]));
   const color = useColor(process.stdout, options.color);
@@ -90,6 +94,32 @@ function runCheck(specs: string[], options: CheckOptions): number {
     return EXIT_ERRORS;
   }
   return EXIT_OK;
+}
+
+/** Fix rounds per file: a fix can reveal a problem (with its own fix) that the first error hid. */
+const FIX_ROUNDS = 5;
+
+/**
+ * Applies fixes to `spec` until none is left (or FIX_ROUNDS), writing the
+ * file atomically once, and returns the check of the fixed text.
+ */
+function fixFile(spec: string): CompileResult {
+  let result = compileFile(spec, { lower: false });
+  const original = result.text;
+  let text = original;
+  let applied = 0;
+  for (let round = 0; round < FIX_ROUNDS; round++) {
+    const fixed = applyFixes(text, result.diagnostics);
+    if (fixed.applied === 0) break;
+    text = fixed.text;
+    applied += fixed.applied;
+    result = compileSource(text, spec, { lower: false });
+  }
+  if (text !== original) {
+    writeFileAtomic(spec, text);
+    process.stderr.write(`${spec}: applied ${applied} fix${applied === 1 ? "" : "es"}\n`);
+  }
+  return result;
 }
 
 function toolVersion(): string {
