@@ -6,6 +6,7 @@ import { SpecReadError } from "../spec-read-error.js";
 import { packageRoot } from "../util/package-root.js";
 import { DataError } from "../data/record.js";
 import { BackendUnavailableError } from "../runtime/backend/names.js";
+import { ModelTooLargeError } from "../runtime/graph/model-too-large.js";
 import { ModelDirError, NonFiniteLossError } from "../train/errors.js";
 import { EXIT_ERRORS, EXIT_USAGE, UsageError } from "./exit-codes.js";
 
@@ -70,7 +71,7 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`${error.render()}\n`);
     return EXIT_ERRORS;
   }
-  if (error instanceof ModelDirError || error instanceof NonFiniteLossError) {
+  if (error instanceof ModelDirError || error instanceof NonFiniteLossError || error instanceof ModelTooLargeError) {
     process.stderr.write(`mtl: error: ${error.message}\n`);
     return EXIT_ERRORS;
   }

@@ -90,7 +90,8 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
   } catch (error) {
     throw new ModelDirError(`${join(dir, "encoding.json")}: ${(error as Error).message}`);
   }
-  const { loadModel } = await import("../runtime/graph/index.js");
+  const { assertModelFits, loadModel } = await import("../runtime/graph/index.js");
+  assertModelFits(ir, "predict");
   let model: tf.LayersModel;
   try {
     model = await loadModel(dir);

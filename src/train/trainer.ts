@@ -3,7 +3,7 @@ import { createEncoder, fitEncoding, type Encoder, type EncodingState } from "..
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
-import { buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
+import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
 import { batches } from "./batches.js";
@@ -81,6 +81,8 @@ export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOpti
  */
 export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const { ir } = run;
+  // Before any data is read: fitting the encoding of a large file takes a while.
+  assertModelFits(ir, "train");
   const session = run.checkpoint ? await CheckpointSession.open(run, run.checkpoint) : null;
   const resume = run.checkpoint?.resume;
   const stopRequested = () => run.stop?.aborted === true;

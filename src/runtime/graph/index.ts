@@ -6,3 +6,4 @@ export { createOptimizer } from "./optimizer.js";
 export { fileSystemHandler, loadModel, saveModel, MODEL_JSON } from "./save-load.js";
 export { ClampIds, MaskedSequencePooling, type PoolMode } from "./custom-layers.js";
 export { deriveSeed } from "./seed.js";
+export { assertModelFits, modelSize, ModelTooLargeError, type ModelSize } from "./model-size.js";
