@@ -1,0 +1,59 @@
+/**
+ * Scoring from a Node service: load a trained model folder once, then score
+ * the candidates of each request in one pass, with the same encoding, fills
+ * and checks as `mtl predict`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createEncoder } from "../data/encode/index.js";
+import type { RawRecord, RawValue } from "../data/record.js";
+import { predictTasks } from "../runtime/graph/forward.js";
+import { featureTensors } from "../train/tensors.js";
+import { loadModelDir } from "../train/model-dir.js";
+
+/** One candidate: raw field values by column name, as a CSV or JSONL row would have them. */
+export type Candidate = Record<string, RawValue | undefined>;
+
+export interface Scorer {
+  /** Task names, in the spec's order. */
+  readonly tasks: readonly string[];
+  /**
+   * Every task's score for every candidate, index i for candidate i. A bad
+   * value (text in a numeric column, say) throws a DataError naming the
+   * candidate (`<request>:3` is the third) and the column.
+   */
+  score(candidates: readonly Candidate[]): Record<string, Float32Array>;
+  /** Frees the model's weights. */
+  dispose(): void;
+}
+
+/** Loads a model folder written by `mtl train`; the backend must already be selected (selectBackend). */
+export async function loadScorer(dir: string): Promise<Scorer> {
+  const { ir, encoding, model } = await loadModelDir(dir);
+  const encoder = createEncoder(ir, encoding);
+  const tasks = ir.tasks.map((t) => t.name);
+  return {
+    tasks,
+    score(candidates) {
+      const records: RawRecord[] = candidates.map((fields, i) => ({ line: i + 1, fields: withNulls(fields) }));
+      const encoded = encoder.encodeFeaturesOnly(records, "<request>");
+      if (encoded.size === 0) return Object.fromEntries(tasks.map((t) => [t, new Float32Array(0)]));
+      const inputs = featureTensors(ir, encoded);
+      const outputs = predictTasks(model, inputs);
+      try {
+        return Object.fromEntries(tasks.map((t) => [t, outputs[t]!.dataSync().slice() as Float32Array]));
+      } finally {
+        tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
+      }
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+}
+
+/** `undefined` (a key left out) is a missing value, like null. */
+function withNulls(fields: Candidate): Record<string, RawValue> {
+  const out: Record<string, RawValue> = {};
+  for (const [key, value] of Object.entries(fields)) out[key] = value === undefined ? null : value;
+  return out;
+}
