@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { assertNoCrash, tempDir, type CliResult } from "../helpers/cli.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
-import { assertOk, ESMM_TASKS, linesOf, parsePredictionCsv, parsePredictionJsonl, withoutColumns, runCliAsync } from "../helpers/train-cli.js";
+import { assertOk, ESMM_TASKS, parsePredictionCsv, parsePredictionJsonl, withoutColumns, runCliAsync, assertOneLineError } from "../helpers/train-cli.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("predict-cli");
@@ -45,18 +45,6 @@ describe("mtl predict", { concurrency: 2 }, () => {
   }
 
   /** Exit 1, nothing on stdout, one "mtl: error: ..." line naming `mentions`; no stack trace. */
-  function assertModelDirError(result: CliResult, what: string, mentions: string, also?: RegExp): string {
-    assertNoCrash(result, what);
-    assert.equal(result.status, 1, `${what}: expected exit 1, got ${result.status}\nstderr:\n${result.stderr}`);
-    assert.equal(result.stdout, "", `${what}: no predictions should be written`);
-    const lines = linesOf(result.stderr);
-    assert.equal(lines.length, 1, `${what}: expected a one-line message, got:\n${result.stderr}`);
-    assert.match(lines[0]!, /^mtl: error: /, `${what}: ${lines[0]}`);
-    assert.ok(lines[0]!.includes(mentions), `${what}: the message should name '${mentions}':\n${lines[0]}`);
-    if (also) assert.match(lines[0]!, also, `${what}: ${lines[0]}`);
-    return lines[0]!;
-  }
-
   test("predict writes CSV to stdout: a column per task, one row per input row, probabilities with ctcvr = ctr * cvr", async () => {
     assertSetup();
     assertOk(reference, "predict");
@@ -129,7 +117,7 @@ describe("mtl predict", { concurrency: 2 }, () => {
     const weights = readdirSync(copy).filter((f) => f.endsWith(".bin"));
     assert.equal(weights.length, 1, `expected one weights file, got ${weights.join(", ")}`);
     truncateSync(join(copy, weights[0]!), 1000);
-    assertModelDirError(await mtl(["predict", "model-truncated", "--data", "valid.csv"]), "truncated weights", weights[0]!, /truncated/);
+    assertOneLineError(await mtl(["predict", "model-truncated", "--data", "valid.csv"]), "truncated weights", weights[0]!, /truncated/);
   });
 
   test("predict refuses a model folder whose encoding.json was edited, naming the file", async () => {
@@ -142,14 +130,14 @@ describe("mtl predict", { concurrency: 2 }, () => {
     assert.notEqual(edited, text, "encoding.json should have a mean to edit");
     assert.equal(edited.length, text.length);
     writeFileSync(path, edited);
-    assertModelDirError(await mtl(["predict", "model-edited", "--data", "valid.csv"]), "edited encoding.json", "encoding.json");
+    assertOneLineError(await mtl(["predict", "model-edited", "--data", "valid.csv"]), "edited encoding.json", "encoding.json");
   });
 
   test("predict refuses a model folder without manifest.json, naming the file", async () => {
     assertSetup();
     const copy = copyOfModel("model-no-manifest");
     rmSync(join(copy, "manifest.json"));
-    assertModelDirError(await mtl(["predict", "model-no-manifest", "--data", "valid.csv"]), "missing manifest", "manifest.json", /missing/);
+    assertOneLineError(await mtl(["predict", "model-no-manifest", "--data", "valid.csv"]), "missing manifest", "manifest.json", /missing/);
   });
 
   test("predict with something that is not a model folder fails clearly", async () => {
@@ -163,7 +151,7 @@ describe("mtl predict", { concurrency: 2 }, () => {
     ];
     const results = await Promise.all(cases.map(([target]) => mtl(["predict", target, "--data", "valid.csv"])));
     cases.forEach(([target, what], i) => {
-      const line = assertModelDirError(results[i]!, `predict on ${what}`, target);
+      const line = assertOneLineError(results[i]!, `predict on ${what}`, target);
       assert.match(line, /mtl train/, `${what}: the message should say a model folder comes from 'mtl train':\n${line}`);
     });
   });

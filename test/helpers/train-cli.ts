@@ -20,6 +20,23 @@ export function assertOk(result: CliResult, what: string): void {
   assert.equal(result.status, 0, `${what}: expected exit 0, got ${result.status}\nstderr:\n${result.stderr.slice(0, 3000)}`);
 }
 
+/**
+ * A refusal (of a damaged or mismatched model folder, say): exit 1, nothing
+ * on stdout, and one stderr line "mtl: error: ..." naming `mentions` (and
+ * matching `also`). Returns that line.
+ */
+export function assertOneLineError(result: CliResult, what: string, mentions: string, also?: RegExp): string {
+  assertNoCrash(result, what);
+  assert.equal(result.status, 1, `${what}: expected exit 1, got ${result.status}\nstderr:\n${result.stderr}`);
+  assert.equal(result.stdout, "", `${what}: nothing may be printed on stdout`);
+  const lines = linesOf(result.stderr);
+  assert.equal(lines.length, 1, `${what}: expected a one-line message, got:\n${result.stderr}`);
+  assert.match(lines[0]!, /^mtl: error: /, `${what}: ${lines[0]}`);
+  assert.ok(lines[0]!.includes(mentions), `${what}: the message should name '${mentions}':\n${lines[0]}`);
+  if (also) assert.match(lines[0]!, also, `${what}: ${lines[0]}`);
+  return lines[0]!;
+}
+
 /** The non-blank lines of a stream. */
 export function linesOf(text: string): string[] {
   return text.split(/\r?\n/).filter((l) => l.trim() !== "");

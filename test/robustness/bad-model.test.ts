@@ -18,9 +18,9 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { assertNoCrash, tempDir, type CliResult } from "../helpers/cli.js";
+import { tempDir, type CliResult } from "../helpers/cli.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
-import { assertOk, linesOf, runCliAsync } from "../helpers/train-cli.js";
+import { assertOk, runCliAsync, assertOneLineError } from "../helpers/train-cli.js";
 
 const cli = cliFrom(import.meta.url);
 const esmm = join(repoRoot(), "specs", "esmm.mtl");
@@ -65,28 +65,16 @@ function rewriteManifest(folder: string): void {
  * Exit 1, nothing on stdout, exactly one "mtl: error: ..." line on stderr
  * that names `mentions` and matches `also`; returns the line.
  */
-function assertModelError(result: CliResult, what: string, mentions: string, also?: RegExp): string {
-  assertNoCrash(result, what);
-  assert.equal(result.status, 1, `${what}: expected exit 1, got ${result.status}\nstderr:\n${result.stderr}`);
-  assert.equal(result.stdout, "", `${what}: nothing may be printed on stdout`);
-  const lines = linesOf(result.stderr);
-  assert.equal(lines.length, 1, `${what}: expected a one-line message, got:\n${result.stderr}`);
-  assert.match(lines[0]!, /^mtl: error: /, `${what}: ${lines[0]}`);
-  assert.ok(lines[0]!.includes(mentions), `${what}: the message should name '${mentions}':\n${lines[0]}`);
-  if (also) assert.match(lines[0]!, also, `${what}: ${lines[0]}`);
-  return lines[0]!;
-}
-
 /** predict (to a file), eval and compile --target ts --model on a damaged folder: each refuses, naming `mentions`. */
 async function assertRefusedByAll(folder: string, what: string, mentions: string, also?: RegExp): Promise<void> {
   const outDir = join(dir, `out-${folder}`);
   mkdirSync(outDir, { recursive: true });
   const predicted = await mtl(["predict", folder, "--data", "valid.csv", "-o", join(outDir, "scores.csv")]);
-  assertModelError(predicted, `predict: ${what}`, mentions, also);
+  assertOneLineError(predicted, `predict: ${what}`, mentions, also);
   const evaluated = await mtl(["eval", folder, "--data", "valid.csv"]);
-  assertModelError(evaluated, `eval: ${what}`, mentions, also);
+  assertOneLineError(evaluated, `eval: ${what}`, mentions, also);
   const compiled = await mtl(["compile", esmm, "--target", "ts", "--model", folder, "-o", join(outDir, "model.ts")]);
-  assertModelError(compiled, `compile --model: ${what}`, mentions, also);
+  assertOneLineError(compiled, `compile --model: ${what}`, mentions, also);
   assert.deepEqual(readdirSync(outDir), [], `${what}: no output file and no temp file may be left`);
 }
 
@@ -218,9 +206,9 @@ describe("damaged and mismatched model folders", { concurrency: 2 }, () => {
     cpSync(join(dir, "other-model", "encoding.json"), join(forged, "encoding.json"));
     rewriteManifest(forged);
     const predicted = await mtl(["predict", "forged-manifest", "--data", "valid.csv"]);
-    assertModelError(predicted, "predict: mixed files", "model.json", /the files come from different models/);
+    assertOneLineError(predicted, "predict: mixed files", "model.json", /the files come from different models/);
     const evaluated = await mtl(["eval", "forged-manifest", "--data", "valid.csv"]);
-    assertModelError(evaluated, "eval: mixed files", "model.json", /the files come from different models/);
+    assertOneLineError(evaluated, "eval: mixed files", "model.json", /the files come from different models/);
   });
 
   test("compile --model with a spec the model was not trained on is refused, naming the first difference", async () => {
@@ -237,13 +225,13 @@ describe("damaged and mismatched model folders", { concurrency: 2 }, () => {
       const out = join("compile-out", name);
       mkdirSync(join(dir, out), { recursive: true });
       const result = await mtl(["compile", name, "--target", "ts", "--model", MODEL, "-o", join(out, "model.ts")]);
-      const line = assertModelError(result, `compile ${name} --model`, `--model ${MODEL}`, difference);
+      const line = assertOneLineError(result, `compile ${name} --model`, `--model ${MODEL}`, difference);
       assert.match(line, /trained on a different spec \(model\/spec\.mtl\)/, line);
       assert.match(line, /compile that spec, or train this one$/, line);
       assert.deepEqual(readdirSync(join(dir, out)), [], `${name}: no module may be written`);
     }
     // The other model's folder with specs/esmm.mtl: other features, other tasks.
-    assertModelError(await mtl(["compile", esmm, "--target", "ts", "--model", "other-model"]), "compile esmm --model other-model", "--model other-model", /different spec/);
+    assertOneLineError(await mtl(["compile", esmm, "--target", "ts", "--model", "other-model"]), "compile esmm --model other-model", "--model other-model", /different spec/);
   });
 
   test("compile --model accepts the spec with other comments, train settings or data section", async () => {

@@ -14,20 +14,12 @@ import { esmmColumns, generateEsmm, type EsmmSyntheticOptions } from "../../data
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { auc } from "../../metrics/auc.js";
 import type { TrainSettings } from "../architectures.js";
-import type { ExperimentContext, Size } from "../report/types.js";
+import type { ExperimentContext, Size, RunSize } from "../report/types.js";
 import { ExperimentError, predictOn, readColumns, trainSpec } from "../spec-run.js";
 import { CLICK_LOG_MODELS, CVR_MODELS, ESMM_MODELS, esmmSpec, type CvrModel, type EsmmModel } from "./specs.js";
 import { seedRange } from "../stats.js";
 
-export interface EsmmSize {
-  trainRows: number;
-  validRows: number;
-  testRows: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  seeds: number[];
-}
+export type EsmmSize = RunSize;
 
 
 export const ESMM_SIZES: Readonly<Record<Size, EsmmSize>> = {

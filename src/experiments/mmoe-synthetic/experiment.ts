@@ -11,18 +11,11 @@ import { generateMmoe, MMOE_DEFAULTS, mmoeFeatureColumns } from "../../data/synt
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { ARCHITECTURES, parameterMatched, type Architecture, type TrainSettings } from "../architectures.js";
 import { taskMetrics, trainSpec, evaluateOn } from "../spec-run.js";
-import type { ExperimentContext, Size } from "../report/types.js";
+import type { ExperimentContext, Size, RunSize } from "../report/types.js";
 import { SYNTHETIC_TASKS, syntheticSpec } from "./specs.js";
 import { seedRange } from "../stats.js";
 
-export interface SyntheticSize {
-  trainRows: number;
-  validRows: number;
-  testRows: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  seeds: number[];
+export interface SyntheticSize extends RunSize {
   correlations: number[];
 }
 

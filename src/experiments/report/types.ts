@@ -3,6 +3,17 @@
 export const SIZES = ["tiny", "reduced", "full"] as const;
 export type Size = (typeof SIZES)[number];
 
+/** How much data and training one experiment run gets at a given size. */
+export interface RunSize {
+  trainRows: number;
+  validRows: number;
+  testRows: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seeds: number[];
+}
+
 export const EXPERIMENT_IDS = ["mmoe", "esmm", "census"] as const;
 export type ExperimentId = (typeof EXPERIMENT_IDS)[number];
 

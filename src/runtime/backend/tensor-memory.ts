@@ -40,12 +40,8 @@ export function writableRows(tensor: tf.Tensor): Float32Array | null {
   const backend = tf.engine().backend as unknown;
   const dataId = tensor.dataId as object;
   switch (tf.getBackend()) {
-    case "wasm": {
-      const wasm = backend as WasmLike;
-      const entry = wasm.dataIdMap.get(dataId);
-      if (entry === undefined || typeof entry.memoryOffset !== "number") return null;
-      return new Float32Array(wasm.wasm.HEAPU8.buffer, entry.memoryOffset, tensor.size);
-    }
+    case "wasm":
+      return (backend as WasmLike).dataIdMap.get(dataId) === undefined ? null : wasmView(backend as {}, tensor, Float32Array);
     case "cpu": {
       const entry = (backend as CpuLike).data.get(dataId);
       const values = entry?.values;
