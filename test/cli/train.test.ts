@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { assertNoCrash, assertUsageError, tempDir, type CliResult } from "../helpers/cli.js";
+import { CENSUS_HEAD_FILE } from "../../src/experiments/census/data-files.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
 import { assertOk, ESMM_COLUMNS, ESMM_TASKS, fingerprint, linesOf, runCliAsync } from "../helpers/train-cli.js";
 
@@ -275,8 +276,8 @@ describe("mtl generate / train / eval", { concurrency: 2 }, () => {
   });
 
   test("census-mmoe trains on the shipped headerless census head file as is", async () => {
-    const file = join(repoRoot(), "..", "shared", "data", "census-income-kdd", "census-income.data.head-1891rows");
-    assert.ok(existsSync(file), `the shared census data is missing: expected ${file} (the 'shared' folder must sit beside the repository)`);
+    const file = CENSUS_HEAD_FILE;
+    assert.ok(existsSync(file), `the census data should be in the repository at ${file}`);
     const out = join(dir, "model-census");
     const result = await mtl(["train", join(repoRoot(), "specs", "census-mmoe.mtl"), "--data", file, "--out", out, "--max-steps", "20"]);
     assertOk(result, "train census-mmoe");

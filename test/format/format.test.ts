@@ -45,6 +45,11 @@ test("every example spec formats: tokens kept, idempotent, same meaning", () => 
   }
 });
 
+test("every example spec is already in the canonical layout (what \`mtl fmt --check\` checks)", () => {
+  const unformatted = exampleSpecs().filter((file) => fmt(readFileSync(file, "utf8")) !== readFileSync(file, "utf8"));
+  assert.deepEqual(unformatted.map((f) => basename(f)), [], "run \`mtl fmt specs/*.mtl\`");
+});
+
 test("specs/esmm.mtl formats to the canonical layout", () => {
   const source = readFileSync(join(ROOT, "specs", "esmm.mtl"), "utf8");
   const header = source.slice(0, source.indexOf("model esmm"));

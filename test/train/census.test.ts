@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { selectBackend } from "../../src/runtime/backend/select.js";
 import { readOptionsFor } from "../../src/train/read-options.js";
 import { trainModel, type TrainEvents } from "../../src/train/trainer.js";
-import { packageRoot } from "../../src/util/package-root.js";
+import { CENSUS_TEST_FILE } from "../../src/experiments/census/data-files.js";
 import { specIr, tempDir } from "./fixtures.js";
 
-const CENSUS = join(packageRoot(), "..", "shared", "data", "census-income-kdd");
 const quiet: TrainEvents = { fitted() {}, epochStart() {}, step() {}, epochEnd() {} };
 
 test("census-mmoe trains on the raw census file as shipped: headerless, padded, '?' for missing, gzip", async () => {
-  const file = join(CENSUS, "census-income.test.gz");
-  assert.ok(existsSync(file), `the shared census data should be at ${CENSUS} (CI places shared/ beside the clone)`);
+  const file = CENSUS_TEST_FILE;
+  assert.ok(existsSync(file), `the census data should be in the repository at ${file}`);
   await selectBackend();
   const { ir, text } = specIr("census-mmoe.mtl");
   ir.train.batch = 512;

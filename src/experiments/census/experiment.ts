@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../../util/package-root.js";
+import { CENSUS_TEST_FILE } from "./data-files.js";
 import { ARCHITECTURES, parameterMatched, type Architecture, type TrainSettings } from "../architectures.js";
 import type { ExperimentContext, Size } from "../report/types.js";
 import { compileSpec, evaluateOn, ExperimentError, taskMetrics, trainSpec } from "../spec-run.js";
@@ -16,8 +16,6 @@ import { splitCensus, toParquet, type CensusSplit } from "./split.js";
 import { CENSUS_TASKS, censusParts, censusSpec } from "./specs.js";
 import { seedRange } from "../stats.js";
 
-export const CENSUS_DIR = join(packageRoot(), "..", "shared", "data", "census-income-kdd");
-export const CENSUS_FILE = join(CENSUS_DIR, "census-income.test.gz");
 /** The split is the same for every seed and size (a smaller size keeps the first rows before shuffling). */
 export const SPLIT_SEED = 2018;
 
@@ -57,15 +55,15 @@ export interface CensusResults {
 }
 
 export async function runCensus(ctx: ExperimentContext): Promise<CensusResults> {
-  if (!existsSync(CENSUS_FILE)) {
-    throw new ExperimentError(`the census data is not at ${CENSUS_FILE}; the project expects ../shared/data/census-income-kdd beside it (see its SOURCE.md)`);
+  if (!existsSync(CENSUS_TEST_FILE)) {
+    throw new ExperimentError(`the census data is not at ${CENSUS_TEST_FILE}; the repository ships it in data/census-income-kdd (see its SOURCE.md); restore it with 'git checkout -- data'`);
   }
   const size = CENSUS_SIZES[ctx.size];
   const parts = censusParts();
   const settings = (seed: number): TrainSettings => ({ lr: size.lr, batch: size.batch, epochs: size.epochs, seed });
-  const csv = splitCensus(CENSUS_FILE, join(ctx.workDir, "data"), SPLIT_SEED, size.rows);
+  const csv = splitCensus(CENSUS_TEST_FILE, join(ctx.workDir, "data"), SPLIT_SEED, size.rows);
   const split = await toParquet(csv, compileSpec(censusSpec(parts, "mmoe", 1, settings(1)), "census-mmoe.mtl").data);
-  ctx.log(`split ${CENSUS_FILE}: ${split.rows.train} train, ${split.rows.valid} validation, ${split.rows.test} test rows`);
+  ctx.log(`split ${CENSUS_TEST_FILE}: ${split.rows.train} train, ${split.rows.valid} validation, ${split.rows.test} test rows`);
 
   const { bottomUnits, params } = parameterMatched((arch, units) => censusSpec(parts, arch, units, settings(1)));
   const specFor = (arch: Architecture, seed: number) => censusSpec(parts, arch, bottomUnits, settings(seed));

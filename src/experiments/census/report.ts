@@ -4,7 +4,7 @@ import { groupedChart } from "../plot/grouped-chart.js";
 import { count, fixed, table } from "../report/markdown.js";
 import type { SectionContent, Figure, Finding } from "../report/types.js";
 import { errorBar, summarize, summaryCell, type Summary } from "../stats.js";
-import { CENSUS_FILE, SPLIT_SEED, type CensusResults, type CensusTask } from "./experiment.js";
+import { SPLIT_SEED, type CensusResults, type CensusTask } from "./experiment.js";
 import { CENSUS_SHAPE, CENSUS_TASKS } from "./specs.js";
 
 /** MMoE paper, Table 1 (census, group 1): AUC of the best run and the mean over runs. */
@@ -61,7 +61,7 @@ export function censusReport(r: CensusResults, seconds: number): SectionContent 
   }));
 
   const s = r.size;
-  const body = (link: string) => `Data: ${CENSUS_FILE.replace(/^.*\/shared\//, "../shared/")}, read in place (never copied into the project).
+  const body = (link: string) => `Data: data/census-income-kdd/census-income.test.gz (UCI Census-Income (KDD), Lane & Kohavi, CC BY 4.0; see its SOURCE.md).
 The paper trains on census-income.data (199,523 rows) and splits census-income.test 1:1 into validation and test.
 The training file is not available here (its SOURCE.md says why), so the ${count(r.split.train + r.split.valid + r.split.test)} rows${s.rows === undefined ? " of the test file" : ` (the first ${count(s.rows)} rows of the test file, for this size)`}
 are shuffled (seed ${SPLIT_SEED}) and split 4 : 1 : 1, the paper's proportions: ${count(r.split.train)} training, ${count(r.split.valid)} validation and

@@ -2,7 +2,7 @@
  * The census train / validation / test split. The MMoE paper trains on
  * census-income.data (199,523 rows) and splits census-income.test 1:1 into
  * validation and test; the training file is not available here (see
- * ../shared/data/census-income-kdd/SOURCE.md), so the 99,762 rows of the test
+ * data/census-income-kdd/SOURCE.md), so the 99,762 rows of the test
  * file are shuffled with a fixed seed and split 4 : 1 : 1, the paper's
  * proportions (199,523 : 49,881 : 49,881). Lines are copied verbatim into
  * temporary files, so the spec reads them exactly as it reads the original.

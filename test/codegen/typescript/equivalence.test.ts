@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import type * as tf from "@tensorflow/tfjs";
 import { generateTypeScript } from "../../../src/codegen/typescript/index.js";
 import { compileSource } from "../../../src/compiler.js";
+import { CENSUS_HEAD_FILE } from "../../../src/experiments/census/data-files.js";
 import { createEncoder, parseEncoding } from "../../../src/data/encode/index.js";
 import { readRecords } from "../../../src/data/readers/index.js";
 import type { RawRecord } from "../../../src/data/record.js";
@@ -110,8 +111,8 @@ const data = (async () => {
 /** The census head rows as shipped (headerless, padded, `?`), split 1,500 / 391. */
 const censusData = (async () => {
   await data;
-  const head = join(repoRoot(), "..", "shared", "data", "census-income-kdd", "census-income.data.head-1891rows");
-  assert.ok(existsSync(head), `the shared census data should be at ${head}`);
+  const head = CENSUS_HEAD_FILE;
+  assert.ok(existsSync(head), `the census data should be in the repository at ${head}`);
   const lines = readFileSync(head, "utf8").split("\n").filter((l) => l.trim() !== "");
   const train = join(ROOT, "census-train.csv");
   const valid = join(ROOT, "census-valid.csv");

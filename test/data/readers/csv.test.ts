@@ -1,17 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CHUNK_BYTES } from "../../../src/data/readers/byte-source.js";
 import { readRecords } from "../../../src/data/readers/index.js";
+import { CENSUS_HEAD_FILE, CENSUS_TEST_FILE } from "../../../src/experiments/census/data-files.js";
 import { csvOptions, fixture, lines, readAll, readError, tempFolder } from "./helpers.js";
 
 const dir = tempFolder("csv");
 
-const CENSUS_DIR = "/work/shared/data/census-income-kdd";
-const CENSUS_HEAD = join(CENSUS_DIR, "census-income.data.head-1891rows");
-const CENSUS_TEST_GZ = join(CENSUS_DIR, "census-income.test.gz");
 
 /** The 42 census columns in file order (SOURCE.md beside the data). */
 const CENSUS_COLUMNS = [
@@ -117,13 +115,9 @@ test("a column named __proto__ is an ordinary field", async () => {
   assert.equal(fields["__proto__"], "1");
 });
 
-test("census data: 42 fields, no header, padded with a leading space", async (t) => {
-  if (!existsSync(CENSUS_HEAD)) {
-    t.skip(`census file not present at ${CENSUS_HEAD}`);
-    return;
-  }
+test("census data: 42 fields, no header, padded with a leading space", async () => {
   const records = [];
-  for await (const r of readRecords(CENSUS_HEAD, censusOptions)) {
+  for await (const r of readRecords(CENSUS_HEAD_FILE, censusOptions)) {
     records.push(r);
     if (records.length === 5) break;
   }
@@ -138,20 +132,16 @@ test("census data: 42 fields, no header, padded with a leading space", async (t)
   for (const r of records) for (const v of Object.values(r.fields)) assert.ok(v === null || !/^\s|\s$/.test(String(v)));
 });
 
-test("census data: the whole head file reads (no final newline), '?' becomes null in the test file", async (t) => {
-  if (!existsSync(CENSUS_HEAD) || !existsSync(CENSUS_TEST_GZ)) {
-    t.skip(`census files not present in ${CENSUS_DIR}`);
-    return;
-  }
+test("census data: the whole head file reads (no final newline), '?' becomes null in the test file", async () => {
   let count = 0;
   let last = 0;
-  for await (const r of readRecords(CENSUS_HEAD, censusOptions)) {
+  for await (const r of readRecords(CENSUS_HEAD_FILE, censusOptions)) {
     count++;
     last = r.line;
   }
   assert.equal(count, 1891);
   assert.equal(last, 1891);
-  for await (const r of readRecords(CENSUS_TEST_GZ, censusOptions)) {
+  for await (const r of readRecords(CENSUS_TEST_FILE, censusOptions)) {
     assert.equal(r.line, 1);
     assert.equal(r.fields["age"], "38");
     assert.equal(r.fields["migration_code_change_in_msa"], null);
