@@ -3,7 +3,7 @@ import type { Encoder } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
 import type { BuiltModel } from "../runtime/graph/index.js";
-import { names } from "../runtime/graph/names.js";
+import { names } from "../plan/names.js";
 import { batches } from "./batches.js";
 
 /** Rows read to estimate the priors: enough for rare labels, bounded for huge files. */

@@ -1,32 +1,16 @@
 /**
  * ModelIR -> the unformatted source of a standalone TypeScript module (index.ts
- * formats it). The module mirrors src/runtime/graph (same layer names and
- * topology, so trained weights load by name) and src/data/encode (same ids and
- * numbers), and depends on TensorFlow.js only.
+ * formats it). The network is the layer plan the runtime instantiates
+ * (model-code.ts), the hash and the custom layers are embedded from
+ * src/portable, and the encoding mirrors src/data/encode (same ids and
+ * numbers). The module depends on TensorFlow.js only.
  */
-import type {
-  CategoricalFeatureIR,
-  FeatureIR,
-  ModelIR,
-  NodeIR,
-  NumericFeatureIR,
-  SequenceFeatureIR,
-  TaskIR,
-} from "../../ir/types.js";
+import type { CategoricalFeatureIR, FeatureIR, ModelIR, NumericFeatureIR, SequenceFeatureIR } from "../../ir/types.js";
 import type { EncodingState } from "../../data/encode/state.js";
-import { layerName, names } from "../../runtime/graph/names.js";
-import {
-  CUSTOM_LAYERS,
-  GATE_HELPER,
-  HASH_HELPERS,
-  LAYER_HELPERS,
-  LOAD_WEIGHTS,
-  MLP_HELPER,
-  NUMERIC_HELPERS,
-  SEQUENCE_HELPER,
-  VOCAB_HELPER,
-} from "./helpers.js";
+import { LAYER_HELPERS, LOAD_WEIGHTS, NUMERIC_HELPERS, SEQUENCE_HELPER, VOCAB_HELPER } from "./helpers.js";
 import { Scope, docComment, member, num, propertyKey, str } from "./identifiers.js";
+import { buildModelFunction } from "./model-code.js";
+import { portableSource } from "./portable-source.js";
 
 export interface EmitOptions {
   encoding?: EncodingState;
@@ -49,8 +33,10 @@ export function emitModule(ir: ModelIR, options: EmitOptions): string {
   out.push(inputType(ir));
   out.push(outputType(ir));
 
+  const hash = categorical.some((f) => f.encoding.type === "hash") ? portableSource("hash") : undefined;
+  const layers = sequences.length > 0 ? portableSource("layers") : undefined;
   out.push(section("Feature encoding"));
-  if (categorical.some((f) => f.encoding.type === "hash")) out.push(HASH_HELPERS);
+  if (hash) out.push(hash.text);
   if (categorical.some((f) => f.encoding.type === "vocab")) out.push(VOCAB_HELPER);
   if (sequences.length > 0) out.push(SEQUENCE_HELPER);
   out.push(NUMERIC_HELPERS);
@@ -61,10 +47,8 @@ export function emitModule(ir: ModelIR, options: EmitOptions): string {
 
   out.push(section("Model"));
   out.push(LAYER_HELPERS);
-  if (ir.nodes.some((n) => n.op === "mlp")) out.push(MLP_HELPER);
-  if (ir.nodes.some((n) => n.op === "gate")) out.push(GATE_HELPER);
-  if (sequences.length > 0) out.push(CUSTOM_LAYERS);
-  out.push(buildModelFunction(ir));
+  if (layers) out.push(layers.text);
+  out.push(buildModelFunction(ir, new Scope([...(hash?.declared ?? []), ...(layers?.declared ?? [])])));
 
   out.push(section("Weights and prediction"));
   out.push(LOAD_WEIGHTS);
@@ -224,128 +208,6 @@ function encodeFunction(ir: ModelIR, embedded: boolean): string {
 
 function encoderVar(f: NumericFeatureIR): string {
   return `encode_${f.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
-}
-
-function buildModelFunction(ir: ModelIR): string {
-  const scope = new Scope();
-  const body: string[] = [];
-  const value = new Map<string, string[]>();
-  const inputs: string[] = [];
-
-  body.push("// Inputs: one per feature, in declaration order ([batch, 1], or [batch, maxLen] for a sequence).");
-  const inputVar = new Map<string, string>();
-  for (const f of ir.features) {
-    const v = scope.claim(f.name);
-    inputVar.set(f.name, v);
-    inputs.push(v);
-    const shape = f.kind === "sequence" ? `[${f.maxLen}]` : "[1]";
-    body.push(`const ${v} = tf.input({ name: ${str(f.name)}, shape: ${shape}, dtype: ${str(f.kind === "numeric" ? "float32" : "int32")} });`);
-  }
-
-  const tableVar = new Map<string, string>();
-  if (ir.tables.length > 0) {
-    body.push("", "// Embedding tables, shared by every feature that reads them.");
-    for (const t of ir.tables) {
-      const name = names.embedding(t.name);
-      const v = scope.claim(name);
-      tableVar.set(t.name, v);
-      body.push(`const ${v} = tf.layers.embedding({ name: ${str(name)}, inputDim: ${t.rows}, outputDim: ${t.dim} });`);
-    }
-  }
-
-  body.push("", "// Feature vectors.");
-  for (const f of ir.features) {
-    const input = inputVar.get(f.name)!;
-    if (f.kind === "numeric") {
-      value.set(f.name, [input]);
-      continue;
-    }
-    const v = scope.claim(`${f.name}_vec`);
-    value.set(f.name, [v]);
-    const doc = docComment(f.doc);
-    if (f.kind === "categorical") {
-      body.push(`${doc}const ${v} = apply(tf.layers.flatten({ name: ${str(names.categoricalFlat(f.name))} }), apply(${tableVar.get(f.table)!}, ${input}));`);
-    } else {
-      const table = ir.tables.find((t) => t.name === f.table)!;
-      const ids = `apply(new ClampIds({ name: ${str(names.sequenceIds(f.name))}, maxId: ${table.rows - 1} }), ${input})`;
-      body.push(
-        `${doc}const ${v} = apply(new MaskedSequencePooling({ name: ${str(names.sequencePool(f.name))}, mode: ${str(f.pool)} }), [apply(${tableVar.get(f.table)!}, ${ids}), ${input}]);`,
-      );
-    }
-  }
-
-  body.push("", "// Network nodes, in dependency order.");
-  for (const node of ir.nodes) body.push(...nodeCode(node, scope, value));
-
-  body.push("", "// Task heads: each output layer carries the task's name.");
-  const outputs: string[] = [];
-  const taskVar = new Map<string, string>();
-  for (const task of ir.tasks) {
-    const v = scope.claim(task.name);
-    taskVar.set(task.name, v);
-    outputs.push(v);
-    body.push(headCode(task, v, value, taskVar));
-  }
-  body.push(
-    "",
-    `return tf.model({ name: ${str(layerName(ir.model.name))}, inputs: [${inputs.join(", ")}], outputs: [${outputs.join(", ")}] });`,
-  );
-  return `${docComment(
-    "Builds the network with the layer names `mtl train` uses, so loadWeights() can load a trained model's weights. The weights are random until then.",
-  )}export function buildModel(): tf.LayersModel {\n${body.join("\n")}\n}\n`;
-}
-
-function single(value: Map<string, string[]>, name: string): string {
-  const v = value.get(name);
-  if (v === undefined || v.length !== 1) throw new Error(`the IR reads '${name}', which is not a feature or an earlier single node`);
-  return v[0]!;
-}
-
-function nodeCode(node: NodeIR, scope: Scope, value: Map<string, string[]>): string[] {
-  const doc = docComment(node.doc);
-  switch (node.op) {
-    case "concat": {
-      const v = scope.claim(node.name);
-      value.set(node.name, [v]);
-      const parts = node.inputs.map((i) => single(value, i));
-      if (parts.length === 1) return [`${doc}const ${v} = ${parts[0]!};`];
-      return [`${doc}const ${v} = apply(tf.layers.concatenate({ name: ${str(names.concat(node.name))}, axis: -1 }), [${parts.join(", ")}]);`];
-    }
-    case "mlp": {
-      const v = scope.claim(node.name);
-      value.set(node.name, node.role === "expert" ? Array.from({ length: node.count }, (_, i) => `${v}[${i}]!`) : [v]);
-      const opts = `{ units: [${node.units.join(", ")}], activation: ${str(node.activation)}, dropout: ${num(node.dropout)}, batchNorm: ${node.batchNorm} }`;
-      const input = single(value, node.input);
-      if (node.role === "tower") return [`${doc}const ${v} = mlp(${str(names.mlpPrefix("tower", node.name, 0))}, ${input}, ${opts});`];
-      const prefixes = Array.from({ length: node.count }, (_, i) => str(names.mlpPrefix("expert", node.name, i)));
-      return [`${doc}const ${v} = [${prefixes.join(", ")}].map((prefix) => mlp(prefix, ${input}, ${opts}));`];
-    }
-    case "gate": {
-      const v = scope.claim(node.name);
-      // An expert group is an array in the generated code: spread it whole.
-      const list = node.experts.map((g) => {
-        const e = value.get(g);
-        if (e === undefined) throw new Error(`gate '${node.name}' mixes '${g}', which is not an earlier node`);
-        return e.length === 1 ? e[0]! : `...${e[0]!.replace(/\[0\]!$/, "")}`;
-      });
-      value.set(node.name, [v]);
-      return [`${doc}const ${v} = gate(${str(names.gate(node.name))}, ${single(value, node.input)}, [${list.join(", ")}], ${node.width});`];
-    }
-  }
-}
-
-function headCode(task: TaskIR, v: string, value: Map<string, string[]>, taskVar: Map<string, string>): string {
-  const doc = docComment(task.doc);
-  if (task.head.op === "dense") {
-    const raw = `apply(tf.layers.dense({ name: ${str(names.taskHead(task.name))}, units: 1 }), ${single(value, task.head.input)})`;
-    const activation = task.type === "binary" ? "sigmoid" : "linear";
-    return `${doc}const ${v} = apply(tf.layers.activation({ name: ${str(task.name)}, activation: ${str(activation)} }), ${raw});`;
-  }
-  const factors = task.head.factors.map((f) => taskVar.get(f)!);
-  if (factors.length === 1) {
-    return `${doc}const ${v} = apply(tf.layers.activation({ name: ${str(task.name)}, activation: "linear" }), ${factors[0]!});`;
-  }
-  return `${doc}const ${v} = apply(tf.layers.multiply({ name: ${str(task.name)} }), [${factors.join(", ")}]);`;
 }
 
 function predictFunction(ir: ModelIR, embedded: boolean, hasNumeric: boolean): string {

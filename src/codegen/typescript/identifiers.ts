@@ -13,12 +13,17 @@ const RESERVED = new Set([
   ),
   // Globals and the generated module's own helpers.
   ..."tf Math Number String Array Object Error RangeError Map Float32Array Int32Array Uint8Array ArrayBuffer Promise".split(" "),
-  ..."apply mlp gate buildModel loadWeights predict encode toTensors murmur3 utf8 hashBucket ClampIds MaskedSequencePooling".split(" "),
+  ..."apply buildModel loadWeights predict encode toTensors ClampIds MaskedSequencePooling".split(" "),
   ..."inputs outputs model layer values records encoding encoded n i".split(" "),
 ]);
 
 export class Scope {
-  private readonly taken = new Set<string>(RESERVED);
+  private readonly taken: Set<string>;
+
+  /** `reserved`: more names the module declares at the top level (embedded helpers). */
+  constructor(reserved: readonly string[] = []) {
+    this.taken = new Set([...RESERVED, ...reserved]);
+  }
 
   /** A fresh identifier for `wanted` (made a valid identifier first). */
   claim(wanted: string): string {

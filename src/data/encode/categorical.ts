@@ -1,14 +1,7 @@
 import type { CategoricalFeatureIR } from "../../ir/types.js";
 import type { RawValue } from "../record.js";
 import { canonicalString } from "./canonical.js";
-import { murmur3StringInt32, unsignedMod } from "./murmur3.js";
-
-/**
- * The seed of every categorical hash. Fixed forever for IR version 1: a
- * trained model's embedding rows are only meaningful under this exact
- * mapping, so changing it would silently scramble every saved model.
- */
-export const HASH_SEED = 0;
+import { HASH_SEED, hashBucket, murmur3StringInt32, unsignedMod } from "../../portable/hash.js";
 
 /** Maps one categorical value to its row in the feature's embedding table. */
 export interface CategoricalCodec {
@@ -19,11 +12,6 @@ export interface CategoricalCodec {
   encode(value: RawValue | undefined): number;
   /** The id of a value already in canonical string form (sequence items). */
   encodeText(text: string): number;
-}
-
-/** The bucket of `text` among `buckets` hash buckets. */
-export function hashBucket(text: string, buckets: number): number {
-  return unsignedMod(murmur3StringInt32(text, HASH_SEED), buckets, 1 / buckets);
 }
 
 /**

@@ -17,7 +17,6 @@ export {
   type EncodingState,
   type NumericStats,
 } from "./state.js";
-export { HASH_SEED, hashBucket } from "./categorical.js";
 export { PAD_ID } from "./sequence.js";
 export { FLOAT32_MAX } from "./numeric.js";
-export { murmur3Bytes, murmur3String } from "./murmur3.js";
+export { HASH_SEED, hashBucket, murmur3Bytes, murmur3String } from "../../portable/hash.js";

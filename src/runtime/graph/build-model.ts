@@ -1,24 +1,12 @@
 /**
- * IR -> tf.LayersModel (functional API, standard Keras layers except the two
- * registered ones in custom-layers.ts).
- *
- * Layer names: inputs are the feature names, outputs the task names; inside,
- *   emb_<table>                         shared Embedding of a table
- *   feat_<f>_flat | feat_<f>_ids | feat_<f>_pool   feature plumbing
- *   concat_<node>
- *   expert_<node>_<i>_{dense,bn,act,dropout}_<j>   expert i of a group, layer j
- *   tower_<node>_{dense,bn,act,dropout}_<j>
- *   gate_<node> (softmax Dense), gate_<node>_{expert_<k>_row,stack,mix}
- *   task_<task>_head                    the one-unit Dense of a dense head
- * All indices are 0-based.
+ * IR -> tf.LayersModel: instantiates the layer plan (src/plan/layer-plan.ts)
+ * with the functional API, standard Keras layers except the two registered
+ * ones in src/portable/layers.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../ir/types.js";
-import { BuildContext } from "./context.js";
-import { buildFeatures } from "./features.js";
-import { buildHeads } from "./heads.js";
-import { layerName } from "./names.js";
-import { buildNode } from "./networks.js";
+import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "../../plan/layer-plan.js";
+import { ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
 
 export interface TaskOutputIndex {
   /** Position of the task's probability/value in model.outputs and trainingModel.outputs. */
@@ -42,34 +30,86 @@ export interface BuiltModel {
   readonly dropoutSeeds: ReadonlyMap<string, number>;
 }
 
-export function buildModel(ir: ModelIR): BuiltModel {
-  const ctx = new BuildContext(ir);
-  const inputs = buildFeatures(ctx);
-  for (const node of ir.nodes) buildNode(ctx, node);
-  const heads = buildHeads(ctx);
+export function buildModel(ir: ModelIR, plan: LayerPlan = planLayers(ir)): BuiltModel {
+  const tensors = new Map<string, tf.SymbolicTensor>();
+  const inputs = plan.inputs.map((input) => {
+    const t = tf.input({ name: input.name, shape: input.shape, dtype: input.dtype });
+    tensors.set(input.name, t);
+    return t;
+  });
+  const layers = new Map(plan.layers.map((l) => [l.name, tfLayer(l)]));
+  for (const step of plan.steps) {
+    const args = step.inputs.map((name) => tensors.get(name)!);
+    tensors.set(step.output, layers.get(step.layer)!.apply(args.length === 1 ? args[0]! : args) as tf.SymbolicTensor);
+  }
 
   const taskIndex: Record<string, TaskOutputIndex> = {};
   const logitOutputs: tf.SymbolicTensor[] = [];
   ir.tasks.forEach((task, i) => {
-    const logit = heads.logits.get(task.name);
+    const logit = plan.logits[task.name];
     taskIndex[task.name] = { output: i, logit: logit === undefined ? null : ir.tasks.length + logitOutputs.length };
-    if (logit !== undefined) logitOutputs.push(logit);
+    if (logit !== undefined) logitOutputs.push(tensors.get(logit)!);
   });
-
-  const name = layerName(ir.model.name);
-  const model = tf.model({ name, inputs, outputs: heads.outputs });
-  const trainingModel = tf.model({
-    name: `${name}_training`,
-    inputs,
-    outputs: [...heads.outputs, ...logitOutputs],
-  });
+  const outputs = plan.outputs.map((name) => tensors.get(name)!);
+  const model = tf.model({ name: plan.name, inputs, outputs });
+  const trainingModel = tf.model({ name: `${plan.name}_training`, inputs, outputs: [...outputs, ...logitOutputs] });
   return {
     ir,
     model,
     trainingModel,
-    inputNames: ir.features.map((f) => f.name),
+    inputNames: plan.inputs.map((i) => i.name),
     outputNames: ir.tasks.map((t) => t.name),
     taskIndex,
-    dropoutSeeds: ctx.dropoutSeeds,
+    dropoutSeeds: new Map(Object.entries(plan.dropoutSeeds)),
   };
+}
+
+/** Every initialiser constructor returns this base class. */
+type TfInitializer = ReturnType<typeof tf.initializers.glorotUniform>;
+
+function initializer(init: Initializer): TfInitializer {
+  switch (init.type) {
+    case "glorotUniform":
+      return tf.initializers.glorotUniform({ seed: init.seed });
+    case "randomUniform":
+      return tf.initializers.randomUniform({ minval: init.minval, maxval: init.maxval, seed: init.seed });
+    case "zeros":
+      return tf.initializers.zeros();
+  }
+}
+
+function tfLayer({ name, spec }: PlanLayer): tf.layers.Layer {
+  switch (spec.kind) {
+    case "embedding":
+      return tf.layers.embedding({ name, inputDim: spec.inputDim, outputDim: spec.outputDim, embeddingsInitializer: initializer(spec.embeddingsInitializer) });
+    case "flatten":
+      return tf.layers.flatten({ name });
+    case "clampIds":
+      return new ClampIds({ name, maxId: spec.maxId });
+    case "maskedSequencePooling":
+      return new MaskedSequencePooling({ name, mode: spec.mode });
+    case "concatenate":
+      return tf.layers.concatenate({ name, axis: spec.axis });
+    case "dense":
+      return tf.layers.dense({
+        name,
+        units: spec.units,
+        activation: spec.activation,
+        useBias: spec.useBias,
+        kernelInitializer: initializer(spec.kernelInitializer),
+        biasInitializer: initializer(spec.biasInitializer),
+      });
+    case "batchNormalization":
+      return tf.layers.batchNormalization({ name, axis: spec.axis });
+    case "activation":
+      return tf.layers.activation({ name, activation: spec.activation });
+    case "dropout":
+      return tf.layers.dropout({ name, rate: spec.rate, seed: spec.seed });
+    case "reshape":
+      return tf.layers.reshape({ name, targetShape: spec.targetShape });
+    case "dot":
+      return tf.layers.dot({ name, axes: spec.axes });
+    case "multiply":
+      return tf.layers.multiply({ name });
+  }
 }

@@ -8,7 +8,7 @@
  * the same masks, and successive steps draw different ones.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "./seed.js";
+import { deriveSeed } from "../../plan/seed.js";
 
 interface Seeded {
   seed?: unknown;

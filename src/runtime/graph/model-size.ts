@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR, OptimizerIR, TableIR } from "../../ir/types.js";
+import { planLayers, weightCount, type LayerPlan } from "../../plan/layer-plan.js";
 import { ModelTooLargeError } from "./model-too-large.js";
 
 export { ModelTooLargeError };
@@ -18,29 +19,20 @@ export interface ModelSize {
   dense: number;
 }
 
-/** The model's weights, counted as buildModel creates them. */
-export function modelSize(ir: ModelIR): ModelSize {
-  const widths = new Map<string, number>();
-  for (const f of ir.features) widths.set(f.name, f.width);
-  let dense = 0;
-  for (const node of ir.nodes) {
-    widths.set(node.name, node.width);
-    if (node.op === "mlp") {
-      let fanIn = widths.get(node.input) ?? 0;
-      let perNetwork = 0;
-      for (const units of node.units) {
-        // Batch norm: gamma, beta, moving mean and variance; it replaces the Dense bias.
-        perNetwork += fanIn * units + (node.batchNorm ? 4 * units : units);
-        fanIn = units;
-      }
-      dense += node.count * perNetwork;
-    } else if (node.op === "gate") {
-      dense += ((widths.get(node.input) ?? 0) + 1) * node.numExperts;
-    }
+/** The model's weights, counted from the layer plan that buildModel instantiates. */
+export function modelSize(ir: ModelIR, plan: LayerPlan = planLayers(ir)): ModelSize {
+  const shapes = new Map<string, number[]>(plan.inputs.map((i) => [i.name, i.shape]));
+  for (const step of plan.steps) shapes.set(step.output, step.shape);
+  const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
+  const counted = new Set<string>();
+  const size: ModelSize = { embedding: 0, dense: 0 };
+  for (const step of plan.steps) {
+    if (counted.has(step.layer)) continue;
+    counted.add(step.layer);
+    const spec = specs.get(step.layer)!;
+    size[spec.kind === "embedding" ? "embedding" : "dense"] += weightCount(spec, shapes.get(step.inputs[0]!)!);
   }
-  for (const task of ir.tasks) if (task.head.op === "dense") dense += (widths.get(task.head.input) ?? 0) + 1;
-  const embedding = ir.tables.reduce((n, t) => n + t.rows * t.dim, 0);
-  return { embedding, dense };
+  return size;
 }
 
 /** Values the optimiser keeps per weight. */

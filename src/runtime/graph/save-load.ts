@@ -15,7 +15,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 // Loading must be able to rebuild the custom layers whoever imports this module.
-import "./custom-layers.js";
+import "../../portable/layers.js";
 
 export const MODEL_JSON = "model.json";
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;

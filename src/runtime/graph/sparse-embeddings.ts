@@ -18,7 +18,7 @@ import type { FeatureIR, OptimizerIR, TableIR } from "../../ir/types.js";
 import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 import type { BuiltModel } from "./build-model.js";
 import type { FeatureTensors } from "./forward.js";
-import { names } from "./names.js";
+import { names } from "../../plan/names.js";
 import { sparseRule, type SparseRule } from "./sparse-update.js";
 
 /** What one step needs: renumbered ids, the small variables, and how to undo the swap. */

@@ -21,6 +21,7 @@ import { esmmColumns, generateEsmm } from "../../../src/data/synthetic/esmm.js";
 import { writeGenerated } from "../../../src/data/synthetic/write.js";
 import type { ModelIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
+import { buildModel } from "../../../src/runtime/graph/index.js";
 import { loadModelDir } from "../../../src/train/model-dir.js";
 import { collectPredictions } from "../../../src/train/predict.js";
 import { readOptionsFor } from "../../../src/train/read-options.js";
@@ -200,9 +201,14 @@ for (const spec of SPECS) {
     const theirs = createEncoder(ir, loaded.encoding).encodeFeaturesOnly(records, valid).features;
     for (const f of ir.features) assert.deepEqual(mine[f.name], theirs[f.name], `feature ${f.name} encodes differently`);
 
-    // The model: same layers, wiring and weight names; the trained weights load by name.
+    // The model: same layers, wiring and weight names, and (one layer plan, one set of seeds)
+    // the same initial weights as mtl's own untrained model; the trained weights load by name.
     const model = generated.buildModel();
     assert.deepEqual(topology(model), topology(loaded.model));
+    const fresh = buildModel(ir).model;
+    const initial = (m: tf.LayersModel) => Object.fromEntries(m.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+    assert.deepEqual(initial(model), initial(fresh), "the generated buildModel() starts from mtl's initial weights");
+    fresh.dispose();
     assert.deepEqual(model.inputNames, loaded.model.inputNames);
     assert.deepEqual(model.outputNames, loaded.model.outputNames);
     const manifest = JSON.parse(readFileSync(join(entry.dir, "model.json"), "utf8")) as unknown;

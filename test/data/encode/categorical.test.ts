@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createEncoder, fitEncoding, hashBucket, HASH_SEED } from "../../../src/data/encode/index.js";
-import { murmur3String } from "../../../src/data/encode/murmur3.js";
+import { murmur3String } from "../../../src/portable/hash.js";
 import { hashFeature, model, records, vocabFeature } from "./fixtures.js";
 
 async function encodeOne(ir: ReturnType<typeof model>, rows: Parameters<typeof records>[0]) {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { forward, predictTasks } from "../../../src/runtime/graph/forward.js";
-import { deriveSeed } from "../../../src/runtime/graph/seed.js";
+import { deriveSeed } from "../../../src/plan/seed.js";
 import {
   ARCHITECTURES,
   HIST_LEN,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
-import { ClampIds, MaskedSequencePooling } from "../../../src/runtime/graph/custom-layers.js";
+import { ClampIds, MaskedSequencePooling } from "../../../src/portable/layers.js";
 import { predictTasks } from "../../../src/runtime/graph/forward.js";
 import { loadModel, saveModel } from "../../../src/runtime/graph/save-load.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";

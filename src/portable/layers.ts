@@ -1,7 +1,9 @@
 /**
  * The two layers Keras has no standard equivalent for. Both are registered
  * with tf.serialization so that tf.loadLayersModel can rebuild a saved model;
- * importing this module is enough to register them.
+ * importing this module is enough to register them. This file depends on
+ * TensorFlow.js only: mtl's runtime imports it, and `mtl compile --target ts`
+ * embeds its text in the generated module.
  */
 import * as tf from "@tensorflow/tfjs";
 

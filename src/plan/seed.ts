@@ -3,6 +3,7 @@
  * a layer name, so that the same IR and seed give the same initial weights
  * regardless of build order or of how many other models the process built.
  */
+import { fmix32 } from "../portable/hash.js";
 
 /** FNV-1a over UTF-8 bytes; stable across platforms and Node versions. */
 function fnv1a(text: string): number {
@@ -14,20 +15,11 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** Murmur3's finaliser: FNV alone leaves similar names with similar low bits. */
-function avalanche(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /**
  * A non-negative 31-bit seed for `name` under `seed`. 31 bits keeps it a valid
  * int in a Keras config and a safe integer everywhere.
  */
 export function deriveSeed(seed: number, name: string): number {
-  return avalanche(fnv1a(`${seed}\u0000${name}`)) & 0x7fffffff;
+  // Murmur3's finaliser on top: FNV alone leaves similar names with similar low bits.
+  return fmix32(fnv1a(`${seed}\u0000${name}`)) & 0x7fffffff;
 }

@@ -1,8 +1,8 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { ClampIds, MaskedSequencePooling } from "../../../src/runtime/graph/custom-layers.js";
-import { useCpu } from "./fixtures.js";
+import { ClampIds, MaskedSequencePooling } from "../../src/portable/layers.js";
+import { useCpu } from "../runtime/graph/fixtures.js";
 
 before(useCpu);
 

@@ -1,4 +1,8 @@
 /**
+ * The hash behind every categorical id. This file depends on nothing: mtl's
+ * encoder imports it, and `mtl compile --target ts` embeds its text in the
+ * generated module, so the two can never hash differently.
+ *
  * MurmurHash3, x86 32-bit variant (Austin Appleby's public-domain reference,
  * `MurmurHash3_x86_32`). Categorical ids must be reproducible outside this
  * code base (a server in another language hashing the same value must land in
@@ -22,13 +26,29 @@ function mixH(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finishInt32(h: number, length: number): number {
-  h ^= length;
+/**
+ * The seed of every categorical hash. Fixed forever for IR version 1: a
+ * trained model's embedding rows are only meaningful under this exact
+ * mapping, so changing it would silently scramble every saved model.
+ */
+export const HASH_SEED = 0;
+
+/** The bucket of `text` among `buckets` hash buckets: murmur3(text) mod buckets. */
+export function hashBucket(text: string, buckets: number): number {
+  return unsignedMod(murmur3StringInt32(text, HASH_SEED), buckets, 1 / buckets);
+}
+
+/** Murmur3's finaliser, which spreads every input bit over the whole result (a signed int32). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
+}
+
+function finishInt32(h: number, length: number): number {
+  return fmix32(h ^ length);
 }
 
 /** The hash of `length` bytes of `bytes` (all of them by default). */

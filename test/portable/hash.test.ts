@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { murmur3Bytes, murmur3String, unsignedMod } from "../../../src/data/encode/murmur3.js";
+import { murmur3Bytes, murmur3String, unsignedMod } from "../../src/portable/hash.js";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 

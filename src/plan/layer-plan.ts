@@ -1,0 +1,479 @@
+/**
+ * The layer plan: the one description of a model's network, computed from the
+ * IR, that every back end realises. The tfjs runtime instantiates it
+ * (src/runtime/graph/build-model.ts) and the TypeScript emitter prints it
+ * (src/codegen/typescript/model-code.ts), so the two cannot drift apart: a
+ * layer's name, kind, configuration, initialiser and inputs are decided here
+ * and nowhere else.
+ *
+ * Layer names (inputs carry feature names and outputs task names; see names.ts):
+ *   emb_<table>                         shared Embedding of a table
+ *   feat_<f>_flat | feat_<f>_ids | feat_<f>_pool   feature plumbing
+ *   concat_<node>
+ *   expert_<node>_<i>_{dense,bn,act,dropout}_<j>   expert i of a group, layer j
+ *   tower_<node>_{dense,bn,act,dropout}_<j>
+ *   gate_<node> (softmax Dense), gate_<node>_{expert_<k>_row,stack,mix}
+ *   task_<task>_head                    the one-unit Dense of a dense head
+ * All indices are 0-based.
+ */
+import type {
+  Activation,
+  CategoricalFeatureIR,
+  ConcatNodeIR,
+  GateNodeIR,
+  MlpNodeIR,
+  ModelIR,
+  SequenceFeatureIR,
+  TaskIR,
+} from "../ir/types.js";
+import { layerName, NameRegistry, names } from "./names.js";
+import { deriveSeed } from "./seed.js";
+
+/** Keras' Embedding default range, seeded. */
+export const EMBEDDING_INIT_RANGE = 0.05;
+
+export type Initializer =
+  /** Keras' Dense default, seeded per layer. */
+  | { type: "glorotUniform"; seed: number }
+  | { type: "randomUniform"; minval: number; maxval: number; seed: number }
+  | { type: "zeros" };
+
+export type PoolMode = SequenceFeatureIR["pool"];
+
+/** One layer's kind and configuration: exactly what its constructor takes, besides the name. */
+export type LayerSpec =
+  | { kind: "embedding"; inputDim: number; outputDim: number; embeddingsInitializer: Initializer }
+  | { kind: "flatten" }
+  /** Custom (src/portable/layers.ts): ids clamped into [0, maxId]. */
+  | { kind: "clampIds"; maxId: number }
+  /** Custom (src/portable/layers.ts): inputs [embeddings, raw ids]. */
+  | { kind: "maskedSequencePooling"; mode: PoolMode }
+  | { kind: "concatenate"; axis: number }
+  | {
+      kind: "dense";
+      units: number;
+      activation: Activation | "softmax";
+      useBias: boolean;
+      kernelInitializer: Initializer;
+      biasInitializer: Initializer;
+    }
+  | { kind: "batchNormalization"; axis: number }
+  | { kind: "activation"; activation: Activation | "sigmoid" }
+  | { kind: "dropout"; rate: number; seed: number }
+  | { kind: "reshape"; targetShape: number[] }
+  | { kind: "dot"; axes: number }
+  | { kind: "multiply" };
+
+export type LayerKind = LayerSpec["kind"];
+
+export interface PlanLayer {
+  name: string;
+  spec: LayerSpec;
+}
+
+export interface PlanInput {
+  /** The feature's name, which is also the input layer's name. */
+  name: string;
+  /** Without the batch axis. */
+  shape: number[];
+  dtype: "float32" | "int32";
+}
+
+/** What a step belongs to, for messages and for the comments of generated code. */
+export interface PlanOwner {
+  kind: "feature" | "node" | "task";
+  name: string;
+}
+
+/**
+ * One application of a layer. A tensor is named by the step that makes it:
+ * an input's tensor is the feature's name, a step's output is the layer's
+ * name, or `<layer>(<first input>)` for the one layer applied more than once
+ * (a shared embedding table).
+ */
+export interface PlanStep {
+  output: string;
+  layer: string;
+  inputs: string[];
+  /** Shape of the output without the batch axis. */
+  shape: number[];
+  owner: PlanOwner;
+}
+
+export interface LayerPlan {
+  /** The model's name, as a layer name. */
+  name: string;
+  /** One per feature, in IR order. */
+  inputs: PlanInput[];
+  /** Every layer, in the order of first use. */
+  layers: PlanLayer[];
+  /** Layer applications in dependency order. */
+  steps: PlanStep[];
+  /** Per task in IR order: the tensor of its probability or value. */
+  outputs: string[];
+  /** Dense binary tasks: the tensor of the pre-sigmoid logit. */
+  logits: Record<string, string>;
+  /** Dropout layer name -> its base seed (train steps derive per-step seeds from it). */
+  dropoutSeeds: Record<string, number>;
+}
+
+/** The plan of `ir`. Deterministic: the same IR gives the same plan. */
+export function planLayers(ir: ModelIR): LayerPlan {
+  return new Planner(ir).plan();
+}
+
+/** The layer called `name`. */
+export function layerOf(plan: LayerPlan, name: string): PlanLayer {
+  const layer = plan.layers.find((l) => l.name === name);
+  if (layer === undefined) throw new Error(`the plan has no layer '${name}'`);
+  return layer;
+}
+
+class Planner {
+  private readonly registry = new NameRegistry();
+  private readonly layers = new Map<string, PlanLayer>();
+  private readonly steps: PlanStep[] = [];
+  private readonly applied = new Set<string>();
+  private readonly shapes = new Map<string, number[]>();
+  /** Features and nodes by IR name: the tensors they evaluate to (an expert group of n, n tensors). */
+  private readonly values = new Map<string, string[]>();
+  private readonly dropoutSeeds: Record<string, number> = {};
+  private owner: PlanOwner = { kind: "feature", name: "" };
+
+  constructor(private readonly ir: ModelIR) {}
+
+  plan(): LayerPlan {
+    const inputs = this.ir.features.map((f): PlanInput => {
+      const shape = f.kind === "sequence" ? [f.maxLen] : [1];
+      this.registry.claim(f.name, `the input of feature '${f.name}'`);
+      this.shapes.set(f.name, shape);
+      return { name: f.name, shape, dtype: f.kind === "numeric" ? "float32" : "int32" };
+    });
+    for (const feature of this.ir.features) {
+      this.owner = { kind: "feature", name: feature.name };
+      const value =
+        feature.kind === "numeric"
+          ? feature.name
+          : feature.kind === "categorical"
+            ? this.categorical(feature)
+            : this.sequence(feature);
+      this.expectWidth(value, feature.width, `feature '${feature.name}'`);
+      this.define(feature.name, [value]);
+    }
+    for (const node of this.ir.nodes) {
+      this.owner = { kind: "node", name: node.name };
+      if (node.op === "concat") this.define(node.name, [this.concat(node)]);
+      else if (node.op === "mlp") this.define(node.name, this.mlpGroup(node));
+      else this.define(node.name, [this.gate(node)]);
+    }
+    const { outputs, logits } = this.heads();
+    return {
+      name: layerName(this.ir.model.name),
+      inputs,
+      layers: [...this.layers.values()],
+      steps: this.steps,
+      outputs,
+      logits,
+      dropoutSeeds: this.dropoutSeeds,
+    };
+  }
+
+  private seedFor(layer: string): number {
+    return deriveSeed(this.ir.train.seed, layer);
+  }
+
+  /** Declares a layer used once; its name is claimed for `user`. */
+  private layer(name: string, spec: LayerSpec, user: string): string {
+    this.registry.claim(name, user);
+    this.layers.set(name, { name, spec });
+    return name;
+  }
+
+  private apply(layer: string, inputs: string[]): string {
+    const output = this.applied.has(layer) ? `${layer}(${inputs[0]})` : layer;
+    this.applied.add(layer);
+    const shape = outputShape(this.layers.get(layer)!.spec, inputs.map((i) => this.shapes.get(i)!));
+    this.shapes.set(output, shape);
+    this.steps.push({ output, layer, inputs, shape, owner: this.owner });
+    return output;
+  }
+
+  private define(name: string, tensors: string[]): void {
+    if (this.values.has(name)) throw new Error(`'${name}' is defined twice (feature and node names must be distinct)`);
+    this.values.set(name, tensors);
+  }
+
+  /** The one tensor `name` evaluates to; `user` is named in the error. */
+  private single(name: string, user: string): string {
+    const tensors = this.values.get(name);
+    if (tensors === undefined) throw new Error(`${user} reads '${name}', which is not a feature or an earlier node`);
+    if (tensors.length !== 1) {
+      throw new Error(`${user} reads '${name}', a group of ${tensors.length} experts; only a gate can mix a group`);
+    }
+    return tensors[0]!;
+  }
+
+  private expectWidth(tensor: string, width: number, what: string): void {
+    const shape = this.shapes.get(tensor)!;
+    const actual = shape[shape.length - 1];
+    if (shape.length !== 1 || actual !== width) {
+      const produced = shape.length === 1 ? `${actual}` : `shape [${shape.join(", ")}]`;
+      throw new Error(`${what}: the IR says width ${width}, but the layers produce ${produced}`);
+    }
+  }
+
+  /** The Embedding layer of a table, declared at its first use and shared afterwards. */
+  private embedding(tableName: string, user: string): string {
+    const name = names.embedding(tableName);
+    if (this.layers.has(name)) return name;
+    const table = this.ir.tables.find((t) => t.name === tableName);
+    if (table === undefined) throw new Error(`${user} uses table '${tableName}', which is not declared`);
+    return this.layer(
+      name,
+      {
+        kind: "embedding",
+        inputDim: table.rows,
+        outputDim: table.dim,
+        embeddingsInitializer: {
+          type: "randomUniform",
+          minval: -EMBEDDING_INIT_RANGE,
+          maxval: EMBEDDING_INIT_RANGE,
+          seed: this.seedFor(name),
+        },
+      },
+      `table '${tableName}'`,
+    );
+  }
+
+  private categorical(feature: CategoricalFeatureIR): string {
+    const user = `feature '${feature.name}'`;
+    const looked = this.apply(this.embedding(feature.table, user), [feature.name]);
+    return this.apply(this.layer(names.categoricalFlat(feature.name), { kind: "flatten" }, user), [looked]);
+  }
+
+  private sequence(feature: SequenceFeatureIR): string {
+    const user = `feature '${feature.name}'`;
+    const owner = this.ir.features.find((f) => f.name === feature.of);
+    if (owner === undefined || owner.kind !== "categorical" || owner.table !== feature.table) {
+      throw new Error(`${user} must share the table of the categorical feature '${feature.of}' it is 'of'`);
+    }
+    const table = this.embedding(feature.table, user);
+    const maxId = (this.layers.get(table)!.spec as { inputDim: number }).inputDim - 1;
+    const ids = this.apply(this.layer(names.sequenceIds(feature.name), { kind: "clampIds", maxId }, user), [feature.name]);
+    const looked = this.apply(table, [ids]);
+    const pool = this.layer(names.sequencePool(feature.name), { kind: "maskedSequencePooling", mode: feature.pool }, user);
+    return this.apply(pool, [looked, feature.name]);
+  }
+
+  private concat(node: ConcatNodeIR): string {
+    const user = `concat '${node.name}'`;
+    if (node.inputs.length === 0) throw new Error(`${user} has no inputs`);
+    const parts = node.inputs.map((name) => this.single(name, user));
+    // Keras' Concatenate refuses a single input; one input is already the result.
+    const out = parts.length === 1 ? parts[0]! : this.apply(this.layer(names.concat(node.name), { kind: "concatenate", axis: -1 }, user), parts);
+    this.expectWidth(out, node.width, user);
+    return out;
+  }
+
+  private mlpGroup(node: MlpNodeIR): string[] {
+    const user = `${node.role} '${node.name}'`;
+    const input = this.single(node.input, user);
+    return Array.from({ length: node.count }, (_, i) => {
+      const out = this.mlp(node, names.mlpPrefix(node.role, node.name, i), input, user);
+      this.expectWidth(out, node.width, user);
+      return out;
+    });
+  }
+
+  /**
+   * Dense -> [BatchNormalization] -> activation -> [Dropout] per layer. With
+   * batch norm the Dense has no bias (BN's beta replaces it) and the activation
+   * comes after the normalisation, as in the original BN paper.
+   */
+  private mlp(node: MlpNodeIR, prefix: string, input: string, user: string): string {
+    let x = input;
+    node.units.forEach((units, j) => {
+      const dense = `${prefix}_dense_${j}`;
+      x = this.apply(
+        this.layer(
+          dense,
+          {
+            kind: "dense",
+            units,
+            activation: node.batchNorm ? "linear" : node.activation,
+            useBias: !node.batchNorm,
+            kernelInitializer: { type: "glorotUniform", seed: this.seedFor(dense) },
+            biasInitializer: { type: "zeros" },
+          },
+          user,
+        ),
+        [x],
+      );
+      if (node.batchNorm) {
+        x = this.apply(this.layer(`${prefix}_bn_${j}`, { kind: "batchNormalization", axis: -1 }, user), [x]);
+        if (node.activation !== "linear") {
+          x = this.apply(this.layer(`${prefix}_act_${j}`, { kind: "activation", activation: node.activation }, user), [x]);
+        }
+      }
+      if (node.dropout > 0) {
+        const name = `${prefix}_dropout_${j}`;
+        const seed = this.seedFor(name);
+        this.dropoutSeeds[name] = seed;
+        x = this.apply(this.layer(name, { kind: "dropout", rate: node.dropout, seed }, user), [x]);
+      }
+    });
+    return x;
+  }
+
+  /**
+   * softmax(W x) · [f_1 .. f_n]: the experts are stacked to [batch, n, width]
+   * and a Dot over the expert axis mixes them with the gate's n weights.
+   */
+  private gate(node: GateNodeIR): string {
+    const user = `gate '${node.name}'`;
+    const experts = node.experts.flatMap((group) => {
+      const tensors = this.values.get(group);
+      if (tensors === undefined) throw new Error(`${user} mixes '${group}', which is not an earlier node`);
+      return tensors;
+    });
+    if (experts.length !== node.numExperts) {
+      throw new Error(`${user}: the IR says ${node.numExperts} experts, its groups hold ${experts.length}`);
+    }
+    const width = node.width;
+    for (const e of experts) this.expectWidth(e, width, `${user} mixes experts of different widths:`);
+    const gateName = names.gate(node.name);
+    const weights = this.apply(
+      this.layer(
+        gateName,
+        {
+          kind: "dense",
+          units: experts.length,
+          activation: "softmax",
+          useBias: true,
+          kernelInitializer: { type: "glorotUniform", seed: this.seedFor(gateName) },
+          biasInitializer: { type: "zeros" },
+        },
+        user,
+      ),
+      [this.single(node.input, user)],
+    );
+    const rows = experts.map((e, k) => this.apply(this.layer(names.gateRow(node.name, k), { kind: "reshape", targetShape: [1, width] }, user), [e]));
+    const stacked = rows.length === 1 ? rows[0]! : this.apply(this.layer(names.gateStack(node.name), { kind: "concatenate", axis: 1 }, user), rows);
+    const mixed = this.apply(this.layer(names.gateMix(node.name), { kind: "dot", axes: 1 }, user), [weights, stacked]);
+    this.expectWidth(mixed, node.width, user);
+    return mixed;
+  }
+
+  /**
+   * A dense head is a one-unit Dense giving a logit (binary, then a sigmoid)
+   * or a value (regression); a product head multiplies the outputs of earlier
+   * tasks. Each task's output layer carries the task's name.
+   */
+  private heads(): { outputs: string[]; logits: Record<string, string> } {
+    const byTask = new Map<string, string>();
+    const logits: Record<string, string> = {};
+    for (const task of this.ir.tasks) {
+      this.owner = { kind: "task", name: task.name };
+      const user = `task '${task.name}'`;
+      const outputName = task.name;
+      let out: string;
+      if (task.head.op === "dense") {
+        const headName = names.taskHead(task.name);
+        const raw = this.apply(
+          this.layer(
+            headName,
+            {
+              kind: "dense",
+              units: 1,
+              activation: "linear",
+              useBias: true,
+              kernelInitializer: { type: "glorotUniform", seed: this.seedFor(headName) },
+              biasInitializer: { type: "zeros" },
+            },
+            user,
+          ),
+          [this.single(task.head.input, user)],
+        );
+        if (task.type === "binary") logits[task.name] = raw;
+        // A named identity for regression keeps the head's weights under
+        // task_<name>_head for both task types.
+        const activation = task.type === "binary" ? "sigmoid" : "linear";
+        out = this.apply(this.layer(outputName, { kind: "activation", activation }, `the output of ${user}`), [raw]);
+      } else {
+        const factors = productFactors(this.ir.tasks, task).map((f) => byTask.get(f)!);
+        out = this.apply(
+          this.layer(outputName, factors.length === 1 ? { kind: "activation", activation: "linear" } : { kind: "multiply" }, `the output of ${user}`),
+          factors,
+        );
+      }
+      this.expectWidth(out, 1, user);
+      byTask.set(task.name, out);
+    }
+    return { outputs: this.ir.tasks.map((t) => byTask.get(t.name)!), logits };
+  }
+}
+
+/** Checks a product's factors are earlier tasks of compatible types. */
+function productFactors(tasks: TaskIR[], task: TaskIR): string[] {
+  if (task.head.op !== "product") return [];
+  const user = `task '${task.name}'`;
+  const position = tasks.indexOf(task);
+  if (task.head.factors.length === 0) throw new Error(`${user} is a product of nothing`);
+  for (const name of task.head.factors) {
+    const index = tasks.findIndex((t) => t.name === name);
+    if (index < 0) throw new Error(`${user} multiplies '${name}', which is not a task`);
+    if (index >= position) throw new Error(`${user} multiplies '${name}', which must come before it`);
+    if (task.type === "binary" && tasks[index]!.type !== "binary") {
+      throw new Error(`${user} is binary, so its factor '${name}' must be binary too (a probability)`);
+    }
+  }
+  return task.head.factors;
+}
+
+/** A layer's output shape (without the batch axis) from its inputs' shapes. */
+function outputShape(spec: LayerSpec, inputs: number[][]): number[] {
+  const first = inputs[0]!;
+  const last = (shape: number[]) => shape[shape.length - 1]!;
+  switch (spec.kind) {
+    case "embedding":
+      return [...first, spec.outputDim];
+    case "flatten":
+      return [first.reduce((a, b) => a * b, 1)];
+    case "clampIds":
+    case "batchNormalization":
+    case "activation":
+    case "dropout":
+    case "multiply":
+      return first;
+    case "maskedSequencePooling":
+      return [last(first)];
+    case "concatenate": {
+      const axis = spec.axis < 0 ? first.length + spec.axis : spec.axis - 1;
+      const out = [...first];
+      out[axis] = inputs.reduce((n, s) => n + s[axis]!, 0);
+      return out;
+    }
+    case "dense":
+      return [...first.slice(0, -1), spec.units];
+    case "reshape":
+      return spec.targetShape;
+    case "dot":
+      // [n] · [n, width] over the expert axis.
+      return inputs[1]!.slice(1);
+  }
+}
+
+/** Trainable and non-trainable values a layer holds, given its plan step's input shape. */
+export function weightCount(spec: LayerSpec, inputShape: number[]): number {
+  switch (spec.kind) {
+    case "embedding":
+      return spec.inputDim * spec.outputDim;
+    case "dense":
+      return inputShape[inputShape.length - 1]! * spec.units + (spec.useBias ? spec.units : 0);
+    case "batchNormalization":
+      // gamma, beta, moving mean and variance.
+      return 4 * inputShape[inputShape.length - 1]!;
+    default:
+      return 0;
+  }
+}
