@@ -11,7 +11,7 @@ import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/o
 import { metricsTable } from "../../train/report.js";
 import { trainModel } from "../../train/trainer.js";
 import { compileOrReport } from "../compile-or-report.js";
-import { addDataOptions, dataOverrides, positiveInt, skipBadRows, type DataCliOptions } from "../data-options.js";
+import { addDataOptions, dataOverrides, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
 
@@ -86,9 +86,9 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
   const everyOption = wholeNumber("--checkpoint-every", options.checkpointEvery);
   const overrides = dataOverrides(options);
   const skipOption = skipBadRows(options);
-  const epochs = positiveInt("--epochs", options.epochs);
-  const batch = positiveInt("--batch", options.batch);
-  const seed = wholeNumber("--seed", options.seed);
+  const epochs = trainSettingFlag("--epochs", options.epochs, "epochs");
+  const batch = trainSettingFlag("--batch", options.batch, "batch");
+  const seed = trainSettingFlag("--seed", options.seed, "seed");
 
   // Held from before the checkpoint is read until the model is saved, on every way out (see out-lock.ts).
   const lock = lockOutput(out);
