@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { checkpointDir } from "../../src/train/checkpoint-store.js";
 import { assertNoCrash, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
-import { committedPosition, smallRun, tempFiles, waitFor } from "../train/checkpoint-fixtures.js";
+import { smallRun, tempFiles, trainUntilCheckpoint, waitFor } from "../train/checkpoint-fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("signals");
@@ -39,9 +38,7 @@ test("SIGTERM during training speaks of SIGTERM, not Ctrl-C, and exits 143", asy
   mkdirSync(join(dir, "train"));
   const { spec, data } = await smallRun(join(dir, "train"), 1600);
   const out = join(dir, "train", "model");
-  const run = spawnCli(cli, ["train", spec, "--data", data, "--out", out, "--checkpoint-every", "1", "--epochs", "20"], { cwd: dir });
-  const started = await waitFor(() => (committedPosition(checkpointDir(out))?.steps ?? 0) >= 1, { timeoutMs: 60_000, done: run.done });
-  if (!started) assert.fail(`no checkpoint appeared:\n${(await run.done).stderr}`);
+  const run = await trainUntilCheckpoint(cli, { spec, data, out, cwd: dir }, 1);
   run.child.kill("SIGTERM");
   const result = await run.done;
   assertNoCrash(result, "train, then SIGTERM");
