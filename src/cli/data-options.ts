@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import type { DataOverrides } from "../train/read-options.js";
 import { BACKEND_NAMES, type BackendName } from "../runtime/backend/names.js";
+import { TRAIN_BLOCK } from "../validation/schema.js";
 import { UsageError } from "./exit-codes.js";
 
 /** Options every data-reading command shares. */
@@ -45,6 +46,31 @@ export function skipBadRows(options: DataCliOptions): number {
 export function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number >= 1, got '${value}'`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number >= 1, got '${value}'`);
   return n;
+}
+
+/**
+ * A whole-number flag within [min, max], checked before any work starts and
+ * refused with the range in the message: a slip like `--rows 1e20` must not
+ * start filling the disk, and a digit string beyond 2^53 (which Number()
+ * rounds) can never pass for a neighbouring value.
+ */
+export function intFlag(name: string, value: string | undefined, min: number, max: number, about = ""): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be a whole number from ${grouped(min)} to ${grouped(max)}${about}, got '${value}'`);
+  }
+  return n;
+}
+
+/** A flag standing for a `train { }` setting: the setting's own range from the language's schema. */
+export function trainSettingFlag(name: string, value: string | undefined, setting: "seed" | "epochs" | "batch"): number | undefined {
+  const type = TRAIN_BLOCK.options[setting]!.type as { t: "int"; min: number; max: number };
+  return intFlag(name, value, type.min, type.max, ` (the range of the spec's train.${setting})`);
+}
+
+function grouped(n: number): string {
+  return n.toLocaleString("en-US");
 }

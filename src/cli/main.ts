@@ -9,6 +9,7 @@ import { BackendUnavailableError } from "../runtime/backend/names.js";
 import { ModelTooLargeError } from "../runtime/graph/model-too-large.js";
 import { ModelDirError, NonFiniteLossError } from "../train/errors.js";
 import { EXIT_ERRORS, EXIT_USAGE, UsageError } from "./exit-codes.js";
+import { exitOnStopSignals } from "./signals.js";
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
 
@@ -81,4 +82,5 @@ function exitCodeFor(error: unknown): number {
   return 70;
 }
 
+exitOnStopSignals();
 await main(process.argv);

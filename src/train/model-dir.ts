@@ -6,6 +6,7 @@ import type { ModelIR } from "../ir/types.js";
 import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ModelDirError } from "./errors.js";
+import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
 import { fingerprintBytes, MANIFEST, manifestText, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST, ModelDirError };
@@ -69,7 +70,15 @@ export function verifyModelDir(dir: string): ModelIR {
   for (const name of REQUIRED_FILES) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
   verifyListedFiles(dir, manifest, reportModelDir);
   // model.json is verified now; every weight file it names must be verified too.
-  for (const name of weightFiles(dir)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
+  const layout = readModelJson(dir);
+  for (const name of weightFiles(dir, layout)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
+  const bad = firstNonFiniteWeight(dir, layout);
+  if (bad) {
+    throw new ModelDirError(
+      `${join(dir, bad.file)}: the weight '${bad.name}' holds ${bad.bad === 1 ? "a NaN or infinite value" : `${bad.bad} NaN or infinite values`} (of ${bad.size}), so every score would be NaN: ` +
+        "training diverged or the weights were altered; train again (a lower learning rate often helps)",
+    );
+  }
   const irPath = join(dir, "ir.json");
   let ir: ModelIR;
   try {
@@ -198,15 +207,26 @@ function reportModelDir(problem: ManifestProblem): ModelDirError {
   }
 }
 
-/** The weight files model.json names. */
-function weightFiles(dir: string): string[] {
+function readModelJson(dir: string): WeightsLayout {
   const path = join(dir, MODEL_JSON);
   try {
-    const modelJson = JSON.parse(readFileSync(path, "utf8")) as { weightsManifest?: { paths?: unknown }[] };
-    const paths = (modelJson.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
+    return JSON.parse(readFileSync(path, "utf8")) as WeightsLayout;
+  } catch (error) {
+    throw modelJsonError(path, error);
+  }
+}
+
+/** The weight files model.json names. */
+function weightFiles(dir: string, modelJson = readModelJson(dir)): string[] {
+  try {
+    const paths = (modelJson.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? (g.paths as unknown[]) : []));
     if (!paths.every((p): p is string => typeof p === "string")) throw new Error("a weight path is not a string");
     return paths;
   } catch (error) {
-    throw new ModelDirError(`${path} cannot be read: ${(error as Error).message}; train again or restore the folder`);
+    throw modelJsonError(join(dir, MODEL_JSON), error);
   }
+}
+
+function modelJsonError(path: string, error: unknown): ModelDirError {
+  return new ModelDirError(`${path} cannot be read: ${(error as Error).message}; train again or restore the folder`);
 }

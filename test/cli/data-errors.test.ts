@@ -151,6 +151,26 @@ describe("bad data", { concurrency: 2 }, () => {
     assertNoModel("types.jsonl");
   });
 
+  test("a JSONL number beyond the double range is reported with its text, not as 'null'", async () => {
+    assertSetup();
+    const records = baseJsonl.slice(0, 50);
+    records[6] = records[6]!.replace(/"price":[^,]+/, '"price":1e400');
+    const { error } = assertDataError(await trainOn("overflow.jsonl", records.join("\n") + "\n"), "price 1e400", { file: "overflow.jsonl", line: 7, field: "price", message: /'1e400' does not fit/ });
+    assert.doesNotMatch(error, /null/);
+  });
+
+  test("a JSONL integer id beyond 2^53 keeps its digits: it scores like the same id in CSV, unlike its rounded neighbour", async () => {
+    assertSetup();
+    const row = (id: string) => `{"user_id":${id},"item_id":"i7","category":"c3","price":3.5}\n`;
+    writeFileSync(join(dir, "id.csv"), "user_id,item_id,category,price\n9007199254740993,i7,c3,3.5\n");
+    writeFileSync(join(dir, "id-odd.jsonl"), row("9007199254740993"));
+    writeFileSync(join(dir, "id-even.jsonl"), row("9007199254740992"));
+    const [csv, odd, even] = await Promise.all(["id.csv", "id-odd.jsonl", "id-even.jsonl"].map((f) => mtl(["predict", "model", "--data", f])));
+    for (const [r, what] of [[csv, "csv"], [odd, "odd"], [even, "even"]] as const) assertOk(r!, `predict ${what}`);
+    assert.equal(odd!.stdout, csv!.stdout, "the JSONL integer must score like the same digits in CSV");
+    assert.notEqual(odd!.stdout, even!.stdout, "...993 and ...992 are different ids (different hash buckets)");
+  });
+
   test("a JSONL label of the wrong kind names the record's line and the field", async () => {
     assertSetup();
     const labels = baseJsonl.slice(0, 50);

@@ -14,12 +14,12 @@
  * `compile --model` does take a spec, which must describe the trained model.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { tempDir, type CliResult } from "../helpers/cli.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
+import { poisonLastWeight, rewriteManifest } from "../helpers/model-folder.js";
 import { assertOk, runCliAsync, assertOneLineError } from "../helpers/train-cli.js";
 
 const cli = cliFrom(import.meta.url);
@@ -46,19 +46,6 @@ function weightsFile(folder: string): string {
   const weights = readdirSync(folder).filter((f) => /^weights\..*\.bin$/.test(f));
   assert.equal(weights.length, 1, `expected one weights file in ${folder}, got ${weights.join(", ")}`);
   return weights[0]!;
-}
-
-/** Rewrites the entries of manifest.json to match the files as they now are (what a tool copying files around might do). */
-function rewriteManifest(folder: string): void {
-  const path = join(folder, "manifest.json");
-  const manifest = JSON.parse(readFileSync(path, "utf8")) as { files: Record<string, { bytes: number; sha256: string }> };
-  manifest.files = Object.fromEntries(
-    Object.keys(manifest.files).map((f) => {
-      const data = readFileSync(join(folder, f));
-      return [f, { bytes: data.length, sha256: createHash("sha256").update(data).digest("hex") }];
-    }),
-  );
-  writeFileSync(path, JSON.stringify(manifest, null, 2) + "\n");
 }
 
 /**
@@ -127,6 +114,13 @@ describe("damaged and mismatched model folders", { concurrency: 2 }, () => {
     bytes[Math.floor(bytes.length / 3)]! ^= 0x01;
     writeFileSync(join(copy, weights), bytes);
     await assertRefusedByAll("flipped-weights", "one flipped bit", weights, /does not match its checksum in manifest\.json: the file was altered or corrupted/);
+  });
+
+  test("weights holding NaN (a diverged training) are refused, naming the weight, even under a rewritten manifest", async () => {
+    assertSetup();
+    const copy = copyOfModel("nan-weights");
+    const { name, file } = poisonLastWeight(copy);
+    await assertRefusedByAll("nan-weights", "NaN weight", file, new RegExp(`the weight '${name.replace(/[/.]/g, "\\$&")}' holds a NaN or infinite value \\(of \\d+\\), so every score would be NaN: .*train again`));
   });
 
   test("an edited encoding.json, ir.json or model.json is caught by its SHA-256", async () => {

@@ -4,11 +4,12 @@
  * same rows from a file.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { parse } from "csv-parse/sync";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { poisonLastWeight } from "../helpers/model-folder.js";
 import { cliFrom } from "../helpers/paths.js";
 import { smallRun } from "../train/checkpoint-fixtures.js";
 
@@ -57,4 +58,10 @@ test("missing values and unseen categories are filled as in predict; a bad value
   );
   assert.deepEqual(scorer.score([]), { ctr: new Float32Array(0), cvr: new Float32Array(0), ctcvr: new Float32Array(0) });
   scorer.dispose();
+});
+
+test("loadScorer refuses a model whose weights hold NaN, naming the weight", async () => {
+  cpSync(join(dir, "model"), join(dir, "nan-model"), { recursive: true });
+  const { name } = poisonLastWeight(join(dir, "nan-model"));
+  await assert.rejects(mtl.loadScorer(join(dir, "nan-model")), (error: unknown) => error instanceof Error && error.message.includes(`the weight '${name}' holds a NaN`));
 });

@@ -9,10 +9,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint-store.js";
-import { assertNoCrash, assertUsageError, type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
+import { assertNoCrash, assertUsageError, type CliResult, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
 import { assertOk, linesOf, runCliAsync, withField } from "../helpers/train-cli.js";
-import { assertManifestHolds, committedPosition, smallRun, waitFor } from "./checkpoint-fixtures.js";
+import { assertManifestHolds, smallRun, trainUntilCheckpoint } from "./checkpoint-fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("ckpt-cli");
@@ -56,9 +56,7 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
 
   test("Ctrl-C stops after the current step, saves a checkpoint, exits 130 and says how to resume; --resume continues from it", async () => {
     const out = join(dir, "sigint");
-    const run = spawnCli(cli, ["train", spec, "--data", data, "--out", out, "--checkpoint-every", "1", "--epochs", "20"], { cwd: dir });
-    const started = await waitFor(() => (committedPosition(checkpointDir(out))?.steps ?? 0) >= 2, { timeoutMs: 60_000, done: run.done });
-    if (!started) assert.fail(`no checkpoint appeared:\n${(await run.done).stderr}`);
+    const run = await trainUntilCheckpoint(cli, { spec, data, out, cwd: dir }, 2);
     run.child.kill("SIGINT");
     const stopped = await run.done;
     assertNoCrash(stopped, "train, then Ctrl-C");

@@ -8,7 +8,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
 import { writeGenerated } from "../../src/data/synthetic/write.js";
+import { spawnCli } from "../helpers/cli.js";
 import { fingerprint } from "../helpers/train-cli.js";
+import { checkpointDir } from "../../src/train/checkpoint-store.js";
 
 /**
  * ESMM with small tables (sparse embedding updates), dropout (seeded by the
@@ -113,4 +115,17 @@ export function committedPosition(dir: string): { steps: number; epoch: number; 
   } catch {
     return null;
   }
+}
+
+/**
+ * Starts `mtl train SPEC --data DATA --out OUT` with a checkpoint after every
+ * step and many epochs, and returns it once its checkpoint holds `steps`
+ * steps (failing with its output if none appears): a run to interrupt.
+ */
+export async function trainUntilCheckpoint(cli: string, files: { spec: string; data: string; out: string; cwd: string }, steps: number): Promise<ReturnType<typeof spawnCli>> {
+  const { spec, data, out, cwd } = files;
+  const run = spawnCli(cli, ["train", spec, "--data", data, "--out", out, "--checkpoint-every", "1", "--epochs", "20"], { cwd });
+  const started = await waitFor(() => (committedPosition(checkpointDir(out))?.steps ?? 0) >= steps, { timeoutMs: 60_000, done: run.done });
+  if (!started) assert.fail(`no checkpoint appeared:\n${(await run.done).stderr}`);
+  return run;
 }

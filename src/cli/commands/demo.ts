@@ -12,7 +12,7 @@ import { readOptionsFor } from "../../train/read-options.js";
 import { trainModel } from "../../train/trainer.js";
 import { packageRoot } from "../../util/package-root.js";
 import { compileOrReport } from "../compile-or-report.js";
-import { positiveInt } from "../data-options.js";
+import { intFlag, trainSettingFlag } from "../data-options.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
 
@@ -41,8 +41,12 @@ export function registerDemo(program: Command): void {
     });
 }
 
+/** The demo trains in this process on what it generates; beyond this it is no longer a demo (and would take hours). */
+const MAX_DEMO_ROWS = 10_000_000;
+
 async function runDemo(options: DemoCliOptions): Promise<number> {
-  const rows = positiveInt("--rows", options.rows)!;
+  const rows = intFlag("--rows", options.rows, 1, MAX_DEMO_ROWS)!;
+  const epochs = trainSettingFlag("--epochs", options.epochs, "epochs")!;
   const compiled = compileOrReport(options.spec);
   if (!compiled) return EXIT_ERRORS;
   const trainFile = join(options.out, "data", "train.csv");
@@ -53,7 +57,7 @@ async function runDemo(options: DemoCliOptions): Promise<number> {
   await writeGenerated(generateEsmm({ rows: rows + validRows, seed: 1, users: 1000, items: 300, categories: 30 }), esmmColumns(), trainFile, rows, { file: validFile, rows: validRows });
 
   const ir = structuredClone(compiled.ir);
-  ir.train.epochs = positiveInt("--epochs", options.epochs)!;
+  ir.train.epochs = epochs;
   const backend = await selectBackend();
   process.stderr.write(`backend: ${backend.reason}\ntraining ${options.spec}\n`);
   const events = progressReporter({ quiet: false });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { esmmColumns, generateEsmm } from "../../data/synthetic/esmm.js";
 import { generateMmoe, mmoeColumns } from "../../data/synthetic/mmoe.js";
 import { writeGenerated } from "../../data/synthetic/write.js";
-import { positiveInt } from "../data-options.js";
+import { intFlag, trainSettingFlag } from "../data-options.js";
 import { EXIT_OK, UsageError } from "../exit-codes.js";
 
 interface GenerateCliOptions {
@@ -42,14 +42,19 @@ export function registerGenerate(program: Command): void {
     });
 }
 
+/** Rows per file: about 100 GB of CSV, far beyond any use here, but a typo like 1e20 is refused before the disk fills. */
+const MAX_ROWS = 1_000_000_000;
+/** mmoe's input dimension: x0..x{dim-1} are columns of every row. */
+const MAX_DIM = 10_000;
+
 async function runGenerate(kind: string, options: GenerateCliOptions): Promise<number> {
-  const rows = positiveInt("--rows", options.rows)!;
-  const holdoutRows = positiveInt("--holdout", options.holdout);
+  const rows = intFlag("--rows", options.rows, 1, MAX_ROWS)!;
+  const holdoutRows = intFlag("--holdout", options.holdout, 1, MAX_ROWS);
   if ((holdoutRows === undefined) !== (options.holdoutOutput === undefined)) throw new UsageError("--holdout and --holdout-output go together");
   const holdout = holdoutRows !== undefined ? { rows: holdoutRows, file: options.holdoutOutput! } : undefined;
   const total = rows + (holdoutRows ?? 0);
-  const seed = Number(options.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got '${options.seed}'`);
+  // The spec's seed range: a seed beyond 2^53 would be rounded into another seed's data.
+  const seed = trainSettingFlag("--seed", options.seed, "seed")!;
   if (kind === "esmm") {
     const rate = (name: string, v: string | undefined) => {
       if (v === undefined) return undefined;
@@ -64,8 +69,7 @@ async function runGenerate(kind: string, options: GenerateCliOptions): Promise<n
   } else if (kind === "mmoe") {
     const correlation = Number(options.correlation);
     if (!(correlation >= -1 && correlation <= 1)) throw new UsageError(`--correlation must be in [-1, 1], got '${options.correlation}'`);
-    const inputDim = positiveInt("--dim", options.dim)!;
-    if (inputDim < 2) throw new UsageError("--dim must be at least 2");
+    const inputDim = intFlag("--dim", options.dim, 2, MAX_DIM)!;
     await writeGenerated(generateMmoe({ rows: total, correlation, inputDim, seed }), mmoeColumns(inputDim), options.output, rows, holdout);
   } else {
     throw new UsageError(`unknown kind '${kind}'; use esmm or mmoe`);

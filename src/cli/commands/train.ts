@@ -11,9 +11,10 @@ import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/o
 import { metricsTable } from "../../train/report.js";
 import { trainModel } from "../../train/trainer.js";
 import { compileOrReport } from "../compile-or-report.js";
-import { addDataOptions, dataOverrides, positiveInt, skipBadRows, type DataCliOptions } from "../data-options.js";
+import { addDataOptions, dataOverrides, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
+import { signalExitCode, signalWords } from "../signals.js";
 
 interface TrainCliOptions extends DataCliOptions {
   data?: string;
@@ -34,7 +35,6 @@ const DEFAULT_SHUFFLE_BUFFER = 10_000;
 const DEFAULT_CHECKPOINT_EVERY = 1000;
 
 /** Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report it. */
-const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 export function registerTrain(program: Command): void {
   const command = program
@@ -86,9 +86,9 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
   const everyOption = wholeNumber("--checkpoint-every", options.checkpointEvery);
   const overrides = dataOverrides(options);
   const skipOption = skipBadRows(options);
-  const epochs = positiveInt("--epochs", options.epochs);
-  const batch = positiveInt("--batch", options.batch);
-  const seed = wholeNumber("--seed", options.seed);
+  const epochs = trainSettingFlag("--epochs", options.epochs, "epochs");
+  const batch = trainSettingFlag("--batch", options.batch, "batch");
+  const seed = trainSettingFlag("--seed", options.seed, "seed");
 
   // Held from before the checkpoint is read until the model is saved, on every way out (see out-lock.ts).
   const lock = lockOutput(out);
@@ -135,7 +135,7 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
       if (!(error instanceof TrainingInterrupted)) throw error;
       events.stop();
       process.stderr.write(interruptedMessage(error, out));
-      return SIGNAL_EXIT[stop.received() ?? "SIGINT"] ?? 130;
+      return signalExitCode(stop.received() ?? "SIGINT");
     } finally {
       events.stop();
       stop.dispose();
@@ -203,12 +203,13 @@ function stopOnSignals(): { signal: AbortSignal; received(): NodeJS.Signals | un
   let received: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals) => {
     if (received !== undefined) {
-      process.stderr.write(`\nmtl: ${signal} again: quitting at once; the last checkpoint is intact\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? 130);
+      process.stderr.write(`\nmtl: ${signalWords(signal).name} again: quitting at once; the last checkpoint is intact\n`);
+      process.exit(signalExitCode(signal));
     }
     received = signal;
     controller.abort();
-    process.stderr.write(`\nmtl: ${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping after the current step and saving a checkpoint (press Ctrl-C again to quit at once)\n`);
+    const words = signalWords(signal);
+    process.stderr.write(`\nmtl: ${words.name}: stopping after the current step and saving a checkpoint (${words.again} to quit at once)\n`);
   };
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) process.on(s, handler);

@@ -202,6 +202,23 @@ export class NumericCodec {
    */
   encodeInto(value: RawValue | undefined, out: Float32Array, row: number): void {
     const x = this.reader.read(value);
-    out[row] = x === null ? this.missingOutput : (this.reader.transformed(x) - this.center) / this.scale;
+    if (x === null) {
+      out[row] = this.missingOutput;
+      return;
+    }
+    const v = (this.reader.transformed(x) - this.center) / this.scale;
+    // A value far outside the training data can pass float32 raw and overflow once normalized (1e38 with a std of 0.01):
+    // as Infinity it would make every score of the row NaN.
+    if (!(Math.abs(v) <= FLOAT32_MAX)) throw this.overflow(x);
+    out[row] = v;
+  }
+
+  private overflow(x: number): FieldError {
+    const { name, normalize } = this.reader.feature;
+    return new FieldError(
+      `feature '${name}': ${x} is beyond the 32-bit float range once normalized (${normalize}: minus ${this.center}, divided by ${this.scale}, from the training data)`,
+      this.column,
+      "the value is far outside what the model was trained on; check it, or list it among the spec's missing values",
+    );
   }
 }

@@ -9,7 +9,8 @@ const ARRAY = 2;
 
 type State = "value" | "valueOrClose" | "key" | "keyOrClose" | "colon" | "after";
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** A JSON number literal, matched sticky at `lastIndex`. */
+export const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /**
  * Finds the first syntax error in `text`, or returns null if it is valid JSON.
@@ -132,7 +133,8 @@ export function columnOf(text: string, offset: number): number {
   return column;
 }
 
-function scanString(text: string, start: number): number | JsonSyntaxProblem {
+/** The offset after the string that opens at `start`, or what is wrong with it. */
+export function scanString(text: string, start: number): number | JsonSyntaxProblem {
   const n = text.length;
   let i = start + 1;
   while (i < n) {
@@ -175,7 +177,7 @@ function previousNonBlank(text: string, i: number): string | undefined {
   return text[j];
 }
 
-function isBlank(c: number): boolean {
+export function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 

@@ -2,8 +2,9 @@ import { isUtf8 } from "node:buffer";
 import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
-import { missingMarkers } from "./fields.js";
+import { missingMarkers, setField } from "./fields.js";
 import { TruncatedGzipError } from "./file-errors.js";
+import { lostNumberTexts, mayHaveLostDigits } from "./json-number-text.js";
 import { columnOf, findJsonSyntaxError } from "./json-syntax.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
@@ -19,7 +20,10 @@ const EXAMPLE = 'each line must be one JSON object, e.g. {"price": 3.5, "click":
  * Streams a JSON Lines file as records: one JSON object per line, blank
  * lines skipped. Values keep their JSON types; a string listed among the
  * missing markers becomes null; arrays (sequence features) are passed on as
- * arrays, which the encoder accepts; a nested object, which no feature can
+ * arrays, which the encoder accepts; a number a double cannot hold as written
+ * (beyond 2^53, or beyond the double range) is passed on as its text, as CSV
+ * and Parquet give it, so an id keeps its digits and an overflow is reported
+ * with the value written; a nested object, which no feature can
  * use, is passed on as its JSON text so that an unused column cannot make
  * every row bad.
  */
@@ -138,17 +142,26 @@ class JsonLines {
       const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
       return new DataError(this.file, line, `the line holds ${kind}, not a JSON object`, EXAMPLE);
     }
-    const fields = value as Record<string, unknown>;
-    for (const key in fields) fields[key] = this.field(fields[key]);
-    return { line, fields: fields as Record<string, RawValue> };
+    const fields = value as Record<string, RawValue>;
+    this.lostDigits = false;
+    for (const key in fields) fields[key] = this.field(fields[key]) as RawValue;
+    if (this.lostDigits) keepNumberTexts(fields, text);
+    return { line, fields };
   }
+
+  /** Set by `field` when JSON.parse may have changed a number of the line (rare: only then is the line scanned again). */
+  private lostDigits = false;
 
   private field(v: unknown): unknown {
     if (typeof v === "string") return this.missing.has(v.trim()) ? null : v;
-    if (!Array.isArray(v)) return v;
+    if (!Array.isArray(v)) {
+      if (mayHaveLostDigits(v)) this.lostDigits = true;
+      return v;
+    }
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
       if (typeof item === "string" && this.missing.has(item.trim())) v[i] = null;
+      else if (mayHaveLostDigits(item)) this.lostDigits = true;
     }
     return v;
   }
@@ -161,6 +174,18 @@ class JsonLines {
       if (v === null || typeof v !== "object") continue;
       if (!Array.isArray(v)) fields[key] = JSON.stringify(v);
       else for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === "object") v[i] = JSON.stringify(v[i]);
+    }
+  }
+}
+
+/** Puts back the literal text of the numbers JSON.parse may have changed. */
+function keepNumberTexts(fields: Record<string, RawValue>, text: string): void {
+  for (const [key, literal] of lostNumberTexts(text)) {
+    if (typeof literal === "string") {
+      setField(fields, key, literal);
+    } else {
+      const items = fields[key] as (string | number | boolean | null)[];
+      for (const [index, item] of literal) items[index] = item;
     }
   }
 }

@@ -1,34 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { unlinkSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 import { DataError } from "../record.js";
 
-/**
- * Temp files not yet renamed into place. They are removed on a normal exit
- * (including process.exit after an error), so even a run that never reached
- * close() or abort() leaves no debris; only a hard kill can.
- */
-const live = new Set<string>();
-let exitHookInstalled = false;
-
-/** A fresh temp path beside `target`: the same folder, so the final rename is atomic. */
+/** A fresh temp path beside `target` (the same folder, so the final rename is atomic), removed if the process ends before it is committed. */
 export function tempPathFor(target: string): string {
   const name = `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const temp = join(dirname(target), name);
-  live.add(temp);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once("exit", () => {
-      for (const path of live) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
+  trackTempFile(temp);
   return temp;
 }
 
@@ -40,13 +20,13 @@ export async function commitTemp(temp: string, target: string): Promise<void> {
     await discardTemp(temp);
     throw outputError(target, err);
   }
-  live.delete(temp);
+  untrackTempFile(temp);
   await syncFolder(dirname(target));
 }
 
 export async function discardTemp(temp: string): Promise<void> {
   await unlink(temp).catch(() => undefined);
-  live.delete(temp);
+  untrackTempFile(temp);
 }
 
 /** fsync of an already-written file, for writers (like hyparquet-writer's) that do not keep a handle. */

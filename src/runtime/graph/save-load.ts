@@ -14,6 +14,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 // Loading must be able to rebuild the custom layers whoever imports this module.
 import "../../portable/layers.js";
 
@@ -112,21 +113,21 @@ function joinWeights(data: tf.io.WeightData | undefined): ArrayBuffer {
 async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promise<void> {
   const target = path.join(dir, name);
   const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await fs.open(temp, "wx");
+  trackTempFile(temp);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
+    const handle = await fs.open(temp, "wx");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temp, target);
   } catch (err) {
     await fs.rm(temp, { force: true });
     throw err;
+  } finally {
+    untrackTempFile(temp);
   }
 }
 

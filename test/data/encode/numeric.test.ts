@@ -52,6 +52,17 @@ test("the largest float32 is accepted; one step beyond is not", async () => {
   }
 });
 
+test("a value that fits float32 raw but overflows once normalized is a bad value, not an infinite input", async () => {
+  const ir = model([numericFeature("x", { normalize: "zscore" })]);
+  const state = await fitEncoding(ir, records([{ x: 0 }, { x: 0.01 }, { x: 0.02 }]), "train.csv");
+  const encoder = createEncoder(ir, state);
+  const error = catchDataError(() => encoder.encodeBatch(records([{ x: 1 }, { x: "3e38" }]), "t.csv"));
+  assert.equal(error.line, 3, "the second record, below the header");
+  assert.equal(error.field, "x");
+  assert.match(error.message, /^feature 'x': 3e\+38 is beyond the 32-bit float range once normalized \(zscore: minus 0\.01, divided by 0\.008/);
+  assert.ok(encoder.encodeBatch(records([{ x: 1e30 }]), "t.csv").features.x!.every(Number.isFinite));
+});
+
 test("zscore: mean fill before the transform, statistics over all rows, population std", async () => {
   // Present 1, 3, 7: raw mean 11/3 fills the missing row. Filled column 1, 3, 11/3, 7:
   // mean 11/3, variance ((8/3)^2 + (2/3)^2 + 0 + (10/3)^2) / 4 = 14/3.

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fixture, jsonlOptions, lines, readAll, readError, tempFolder } from "./helpers.js";
+import { csvOptions, fixture, jsonlOptions, lines, readAll, readError, tempFolder } from "./helpers.js";
 
 const dir = tempFolder("jsonl");
 
@@ -123,4 +123,33 @@ test("deeply nested JSON is reported, not a crash", async () => {
   const err = await readError(fixture(dir, "deep.jsonl", `${deep}\n`), jsonlOptions());
   assert.equal(err.line, 1);
   assert.match(err.message, /invalid JSON at column/);
+});
+
+test("a number a double cannot hold as written keeps its text, so an id reads like the same digits in CSV", async () => {
+  const line =
+    '{"user_id": 9007199254740993, "small": 9007199254740991, "hist": [1, 9007199254740993, "x", null, -1e400], "big": 1e400, ' +
+    '"float": 1.5, "w\\u0041": 12345678901234567890, "s": "a\\"]}", "n": {"x": [1, {"y": 2}]}, "last": -9007199254740993}';
+  const file = fixture(dir, "digits.jsonl", `${line}\n`);
+  const { records, error } = await readAll(file, jsonlOptions());
+  assert.equal(error, null);
+  assert.deepEqual(records[0]!.fields, {
+    user_id: "9007199254740993",
+    small: 9007199254740991,
+    hist: [1, "9007199254740993", "x", null, "-1e400"],
+    big: "1e400",
+    float: 1.5,
+    wA: "12345678901234567890",
+    s: 'a"]}',
+    n: '{"x":[1,{"y":2}]}',
+    last: "-9007199254740993",
+  });
+  // The same id as CSV text: one value, hence one hash bucket, in both formats.
+  const csv = await readAll(fixture(dir, "digits.csv", "user_id\n9007199254740993\n"), csvOptions());
+  assert.equal(csv.records[0]!.fields["user_id"], records[0]!.fields["user_id"]);
+});
+
+test("of duplicated keys the last one's digits are kept, as JSON.parse keeps its value", async () => {
+  const file = fixture(dir, "dup.jsonl", '{"id": 9007199254740993, "id": 9007199254740995}\n{"id": 9007199254740993, "id": 7}\n');
+  const { records } = await readAll(file, jsonlOptions());
+  assert.deepEqual(records.map((r) => r.fields["id"]), ["9007199254740995", 7]);
 });
