@@ -78,7 +78,7 @@ for (const spec of specs) {
 
   test(`${spec}: docs/images/${spec.replace(/\.mtl$/, ".svg")} is up to date`, async () => {
     const file = join(root, "docs", "images", spec.replace(/\.mtl$/, ".svg"));
-    assert.equal(readFileSync(file, "utf8"), await renderSvg(irOf(spec)), "regenerate with: node <outDir>/src/codegen/graph/render-examples.js");
+    assert.equal(readFileSync(file, "utf8"), await renderSvg(irOf(spec)), "regenerate with: npm run images");
   });
 }
 

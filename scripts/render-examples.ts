@@ -1,15 +1,14 @@
 /**
- * Writes docs/images/<spec>.svg for every example spec in specs/:
- *
- *   npx tsc -p tsconfig.json --outDir .build-graphviz
- *   node .build-graphviz/src/codegen/graph/render-examples.js [OUT_DIR]
+ * `npm run images`: writes docs/images/<spec>.svg for every example spec in
+ * specs/ (a test fails while they are stale). A development script: it is not
+ * part of the package.
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { compileFile } from "../../compiler.js";
-import { packageRoot } from "../../util/package-root.js";
-import { renderSvg } from "./svg.js";
+import { compileFile } from "../src/compiler.js";
+import { packageRoot } from "../src/util/package-root.js";
+import { renderSvg } from "../src/codegen/graph/svg.js";
 
 /** Renders each spec and returns the files written, sorted by name. */
 export async function renderExamples(outDir = join(packageRoot(), "docs", "images")): Promise<string[]> {

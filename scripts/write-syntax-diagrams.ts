@@ -1,12 +1,13 @@
 /**
  * `npm run grammar`: writes the syntax diagrams of the grammar (see
- * syntax-diagrams.ts) to grammar/syntax-diagrams.html and grammar/diagrams/,
- * removing diagrams of rules that no longer exist.
+ * src/syntax/syntax-diagrams.ts) to grammar/syntax-diagrams.html and grammar/diagrams/,
+ * removing diagrams of rules that no longer exist. A development script: it
+ * is not part of the package.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../util/package-root.js";
-import { buildSyntaxDiagrams, HTML_PATH, SVG_DIR } from "./syntax-diagrams.js";
+import { packageRoot } from "../src/util/package-root.js";
+import { buildSyntaxDiagrams, HTML_PATH, SVG_DIR } from "../src/syntax/syntax-diagrams.js";
 
 function write(path: string, text: string): void {
   if (existsSync(path) && readFileSync(path, "utf8") === text) return;
