@@ -68,6 +68,8 @@ export const Colon = createToken({ name: "Colon", pattern: ":", label: "':'" });
 export const Equals = createToken({ name: "Equals", pattern: "=", label: "'='" });
 export const Comma = createToken({ name: "Comma", pattern: ",", label: "','" });
 export const Star = createToken({ name: "Star", pattern: "*", label: "'*'" });
+/** Between the values of `label COLUMN is "A" | "B"`. */
+export const Pipe = createToken({ name: "Pipe", pattern: "|", label: "'|'" });
 
 export const OPENING = new Set<TokenType>([LParen, LBracket, LCurly]);
 export const CLOSING = new Set<TokenType>([RParen, RBracket, RCurly]);
@@ -92,4 +94,5 @@ export const ALL_TOKENS: TokenType[] = [
   Equals,
   Comma,
   Star,
+  Pipe,
 ];

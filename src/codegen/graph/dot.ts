@@ -227,7 +227,7 @@ function gateAttrs(node: GateNodeIR, doc: string): string {
 /** A label or `where` clause as the spec writes it: a column that is not an identifier is quoted. */
 function labelText(label: LabelIR): string {
   const column = /^[A-Za-z_][A-Za-z0-9_]*$/.test(label.column) ? label.column : JSON.stringify(label.column);
-  return label.positive === null ? column : `${column} is ${JSON.stringify(label.positive)}`;
+  return label.positives === null ? column : `${column} is ${label.positives.map((v) => JSON.stringify(v)).join(" | ")}`;
 }
 
 function taskAttrs(task: TaskIR): string {

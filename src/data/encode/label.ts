@@ -8,15 +8,15 @@ import { parseNumber } from "./numeric.js";
 export type LabelDecoder = (value: RawValue | undefined) => number | null;
 
 /**
- * A binary column: with a declared positive value, 1 exactly when the field's
- * text equals it (census incomes "50000+." against "- 50000."); without one,
+ * A binary column: with declared positive values, 1 exactly when the field's
+ * text is one of them (census incomes "50000+." against "- 50000."); without,
  * only the unambiguous spellings of 0/1 and true/false, so that a column of
  * "yes"/"no" is caught instead of being read as all zeros.
  */
 export function binaryDecoder(label: LabelIR, role: "label" | "where"): LabelDecoder {
-  const positive = label.positive;
-  if (positive !== null) {
-    return (value) => (value === null || value === undefined ? null : canonicalString(value) === positive ? 1 : 0);
+  if (label.positives !== null) {
+    const positives = new Set(label.positives);
+    return (value) => (value === null || value === undefined ? null : positives.has(canonicalString(value)) ? 1 : 0);
   }
   const column = label.column;
   return (value) => {
