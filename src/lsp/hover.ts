@@ -1,3 +1,4 @@
+import { isValuesText } from "../syntax/column-text.js";
 import type * as L from "vscode-languageserver/node.js";
 import type * as A from "../syntax/ast.js";
 import type { OptionSchema, ValueType } from "../validation/schema.js";
@@ -156,5 +157,5 @@ function taskFacts(analysis: Analysis, task: TaskSym): string[] {
 
 /** ` is "A" | "B"` as the spec wrote it, or nothing. */
 function isValues(values: string[] | undefined): string {
-  return values ? ` is ${values.map((v) => JSON.stringify(v)).join(" | ")}` : "";
+  return values ? ` ${isValuesText(values)}` : "";
 }

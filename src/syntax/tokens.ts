@@ -1,4 +1,5 @@
 import { createToken, Lexer, type TokenType } from "chevrotain";
+import { NAME_PATTERN } from "./column-text.js";
 
 /**
  * Declaration keywords are reserved: recovery resyncs on them, so a missing
@@ -6,7 +7,7 @@ import { createToken, Lexer, type TokenType } from "chevrotain";
  * `over`, ...) are "soft": each is also an Identifier (token category), so a
  * column may be called `label` or `weight` and still be written as a name.
  */
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+export const Identifier = createToken({ name: "Identifier", pattern: NAME_PATTERN, label: "a name" });
 
 function keyword(word: string, soft = false): TokenType {
   return createToken({

@@ -1,3 +1,4 @@
+import { columnText, isValuesText } from "../../syntax/column-text.js";
 import type { LabelIR, TaskIR } from "../../ir/types.js";
 import type { RawValue } from "../record.js";
 import { canonicalString } from "./canonical.js";
@@ -34,7 +35,7 @@ export function binaryDecoder(label: LabelIR, role: "label" | "where"): LabelDec
     throw new FieldError(
       `${role} column '${column}' must be 0/1 or true/false, got ${describeValue(shown)}`,
       column,
-      `declare the positive value with \`label ${column} is ${JSON.stringify(shown)}\``,
+      `name the values that ${role === "label" ? "mean 1" : "select a row"}: \`${role} ${columnText(column)} ${isValuesText([shown])}\` (several: \`is "A" | "B"\`)`,
     );
   };
 }
