@@ -32,7 +32,7 @@ export function checkTrainingLabels(ir: ModelIR, labels: Record<string, LabelVal
       throw new DataError(file, null, `task '${task.name}' has no training row: ${describeWhere(task.where!)} on none of the rows`, `check the where column '${task.where!.column}', or train on a file with rows it selects`, task.where!.column);
     }
     if (label.positives === null) {
-      throw new DataError(file, null, `task '${task.name}': label column '${label.column}' is ${positives === 0 ? "0" : "1"} on all ${rows(positives + negatives)} training rows${where}, so the task cannot learn`, `a binary task needs rows of both classes: check the column${task.where ? " and the where mask" : ""}`, label.column);
+      throw new DataError(file, null, `task '${task.name}': label column '${label.column}' is ${positives === 0 ? "0" : "1"} on all ${(positives + negatives).toLocaleString("en-US")} training rows${where}, so the task cannot learn`, `a binary task needs rows of both classes: check the column${task.where ? " and the where mask" : ""}`, label.column);
     }
     const found = describeValues(counts);
     if (positives === 0) {
@@ -72,7 +72,7 @@ export function checkEvaluationLabels(ir: ModelIR, trained: Record<string, Label
     const parts: string[] = [];
     if (unseen.length > 0) parts.push(`values training never saw count as negatives: ${listValues(unseen, 0)}`);
     if (positives + negatives > 0 && (positives === 0 || negatives === 0)) {
-      parts.push(`no ${positives === 0 ? "positive" : "negative"} label among its ${rows(positives + negatives)} rows, so its AUC is undefined and its other metrics describe one class only`);
+      parts.push(`no ${positives === 0 ? "positive" : "negative"} label among its ${rows(positives + negatives)}, so its AUC is undefined and its other metrics describe one class only`);
     }
     if (parts.length > 0) notes[task.name] = parts.join("; ");
   }
