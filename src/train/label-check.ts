@@ -8,9 +8,10 @@ import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
  * The label values of a data file against what the spec and training expect,
  * so that no metric is computed on labels that silently all became 0:
  *
- * - training: a binary task whose training rows hold only one class (say a
- *   positive value that never occurs: `label click is "yes"` on a 0/1
- *   column) is an error, since nothing can be learnt from it;
+ * - training: declared positive values that never occur (`label click is
+ *   "yes"` on a 0/1 column) are an error; any other task whose training rows
+ *   hold one class only is a warning: it learns nothing, but a small sample
+ *   may legitimately lack the rare class;
  * - evaluation (`mtl eval`, `mtl train --valid`): a value of a declared-values
  *   label that training never saw and that is not declared positive is an
  *   error (UCI Adult's test file writes `>50K.`, its training file `>50K`),
@@ -19,8 +20,15 @@ import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
  *   positive, but its AUC is undefined and the table says why.
  */
 
-/** Throws a DataError for the first binary task that cannot learn from `file`. */
-export function checkTrainingLabels(ir: ModelIR, labels: Record<string, LabelValues> | undefined, file: string): void {
+/**
+ * Throws a DataError for the first binary task whose declared positive
+ * values never occur in `file` (the spec and the file disagree on how the
+ * class is spelled); returns a warning for each other task left with one
+ * class (a 0/1 column of zeros, a `where` that selects nothing), which can
+ * learn nothing but may be a small sample.
+ */
+export function checkTrainingLabels(ir: ModelIR, labels: Record<string, LabelValues> | undefined, file: string): string[] {
+  const warnings: string[] = [];
   for (const task of binaryTasks(ir)) {
     const counts = labels?.[task.name];
     if (!counts) continue;
@@ -28,18 +36,18 @@ export function checkTrainingLabels(ir: ModelIR, labels: Record<string, LabelVal
     if (positives > 0 && negatives > 0) continue;
     const label = task.label!;
     const where = scope(task);
+    const cannotLearn = "so the task can learn nothing; check the column";
     if (positives + negatives === 0) {
-      throw new DataError(file, null, `task '${task.name}' has no training row: ${describeWhere(task.where!)} on none of the rows`, `check the where column '${task.where!.column}', or train on a file with rows it selects`, task.where!.column);
+      warnings.push(`task '${task.name}' has no training row: ${describeWhere(task.where!)} on none of the rows, ${cannotLearn} '${task.where!.column}'`);
+    } else if (label.positives === null) {
+      warnings.push(`task '${task.name}': label column '${label.column}' is ${positives === 0 ? "0" : "1"} on all ${(positives + negatives).toLocaleString("en-US")} training rows${where}, ${cannotLearn}${task.where ? " and the where mask" : ""}`);
+    } else if (positives === 0) {
+      throw new DataError(file, null, `task '${task.name}': no training row${where} has the positive value ${orList(label.positives)} of label column '${label.column}'; its values are ${describeValues(counts)}`, positiveHint(label, counts), label.column);
+    } else {
+      warnings.push(`task '${task.name}': every training row${where} has a positive value (${orList(label.positives)}) of label column '${label.column}': ${describeValues(counts)}, ${cannotLearn} and the values after 'is'`);
     }
-    if (label.positives === null) {
-      throw new DataError(file, null, `task '${task.name}': label column '${label.column}' is ${positives === 0 ? "0" : "1"} on all ${(positives + negatives).toLocaleString("en-US")} training rows${where}, so the task cannot learn`, `a binary task needs rows of both classes: check the column${task.where ? " and the where mask" : ""}`, label.column);
-    }
-    const found = describeValues(counts);
-    if (positives === 0) {
-      throw new DataError(file, null, `task '${task.name}': no training row${where} has the positive value ${orList(label.positives)} of label column '${label.column}'; its values are ${found}`, positiveHint(label, counts), label.column);
-    }
-    throw new DataError(file, null, `task '${task.name}': every training row${where} has a positive value (${orList(label.positives)}) of label column '${label.column}': ${found}`, `a binary task needs rows of both classes: check the values after 'is'`, label.column);
   }
+  return warnings;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface TrainEvents {
   /** A bad row skipped under --skip-bad-rows (reported once, from the first pass). */
   skipped?(error: DataError): void;
   fitted(rows: number, skipped: number): void;
+  /** A problem that does not stop training, as a whole line (say, a task whose training rows hold one class). */
+  warning?(message: string): void;
   /** Training continues from a checkpoint instead of fitting (then `fitted` is not called). */
   resumed?(from: CheckpointPosition & { total: number }): void;
   epochStart(epoch: number, epochs: number, rows: number): void;
@@ -180,7 +182,7 @@ async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<
   if (encoding.rows === 0) {
     throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
   }
-  checkTrainingLabels(ir, encoding.labels, run.train.file);
+  for (const warning of checkTrainingLabels(ir, encoding.labels, run.train.file)) run.events.warning?.(`${run.train.file}: warning: ${warning}`);
   run.events.fitted(encoding.rows, fitBudget.skipped.length);
   const encoder = createEncoder(ir, encoding);
   const built = buildModel(ir);

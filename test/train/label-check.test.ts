@@ -60,16 +60,17 @@ test("training: a positive value that never occurs is an error listing the value
   assert.equal(error.hint, 'name the values that mean 1 as the file writes them, e.g. `label income is "50000+."`');
 });
 
-test("training: 'is' on a 0/1 column suggests dropping it; a 0/1 label of one class is an error too", () => {
+test("training: 'is' on a 0/1 column is an error suggesting dropping it; other one-class tasks are warnings", () => {
   const yes = model([feature], [binaryTask("click", label("click", "yes"))]);
   const error = dataError(() => checkTrainingLabels(yes, { click: { column: "click", positives: ["yes"], values: { "0": 90, "1": 10 }, other: 0 } }, "t.csv"));
   assert.equal(error.hint, "the column holds 0/1 or true/false: drop 'is' (`label click`)");
   const plain = model([feature], [binaryTask("cvr", label("buy"), label("click"))]);
-  const zeros = dataError(() => checkTrainingLabels(plain, { cvr: { column: "buy", positives: null, values: { "0": 40 }, other: 0 } }, "t.csv"));
-  assert.equal(zeros.message, "task 'cvr': label column 'buy' is 0 on all 40 training rows (where click is 1), so the task cannot learn");
-  const none = dataError(() => checkTrainingLabels(plain, { cvr: { column: "buy", positives: null, values: {}, other: 0 } }, "t.csv"));
-  assert.match(none.message, /task 'cvr' has no training row: where click is 1 on none of the rows/);
-  assert.doesNotThrow(() => checkTrainingLabels(plain, { cvr: { column: "buy", positives: null, values: { "0": 40, "1": 1 }, other: 0 } }, "t.csv"));
+  const check = (values: Record<string, number>) => checkTrainingLabels(plain, { cvr: { column: "buy", positives: null, values, other: 0 } }, "t.csv");
+  assert.deepEqual(check({ "0": 40 }), ["task 'cvr': label column 'buy' is 0 on all 40 training rows (where click is 1), so the task can learn nothing; check the column and the where mask"]);
+  assert.deepEqual(check({}), ["task 'cvr' has no training row: where click is 1 on none of the rows, so the task can learn nothing; check the column 'click'"]);
+  assert.deepEqual(check({ "0": 40, "1": 1 }), []);
+  const allPositive = checkTrainingLabels(adult, counted(adult, rowsOf({ ">50K": 4 })), "t.csv");
+  assert.deepEqual(allPositive, [`task 'income': every training row has a positive value (">50K") of label column 'income': ">50K" (4 rows), so the task can learn nothing; check the column and the values after 'is'`]);
 });
 
 test("evaluation: unseen values with no positive left are an error proposing the positive spellings", () => {
