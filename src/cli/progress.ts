@@ -29,6 +29,9 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
       if (++reported <= 20) out.write(`${error.render().replace(": error: ", ": warning: skipped bad row: ")}\n`);
       else if (reported === 21) out.write("(further skipped rows are counted, not shown)\n");
     },
+    warning(message) {
+      out.write(message + "\n");
+    },
     fitted(total, skipped) {
       log(`read ${total.toLocaleString("en-US")} training rows${skipped ? `, skipped ${skipped} bad row${skipped === 1 ? "" : "s"}` : ""}`);
     },

@@ -91,10 +91,9 @@ export const CATALOG = {
     `Task '${name}' has no label and no labelled task depends on it, so it can never be trained. Add 'label <column>', or make a labelled task multiply it, as ESMM does: 'task ctcvr : binary = ctr * ${name} label purchase'.`),
   MTL5003: entry("error", "label-leakage", (column: string, feature: string) =>
     `Column '${column}' is a label and also the input of feature '${feature}': the model would see the answer. Remove the feature, or label another column.`),
-  MTL5004: entry("error", "where-not-binary-label", (column: string, hint: string) =>
-    `'where ${column}' must name the label column of a binary task, so its 0/1 values can select rows.${hint}`),
+  // MTL5004 (where-not-binary-label) is retired: `where` may name any 0/1 column of the data.
   MTL5005: entry("error", "positive-on-regression", () =>
-    `Only binary tasks declare a positive value with 'is'. Remove it, or make the task binary.`),
+    `Only binary tasks declare positive values with 'is'. Remove it, or make the task binary.`),
   MTL5006: entry("error", "no-tasks", () =>
     `The spec declares no task, so there is nothing to predict. Add one, e.g. 'task ctr : binary = ctr_tower label click'.`),
   MTL5007: entry("error", "loss-for-type", (loss: string, type: string, allowed: string) =>
@@ -107,6 +106,10 @@ export const CATALOG = {
     `Task '${name}' multiplies probabilities only, so it is a probability itself. Declare it as 'binary'.`),
   MTL5011: entry("warning", "where-on-own-label", (column: string) =>
     `The task is masked by its own label column '${column}', so every row it trains on is positive. Mask by another column.`),
+  MTL5012: entry("error", "where-on-regression-label", (column: string, task: string) =>
+    `'where ${column}' masks by the label of regression task '${task}', whose values are not 0/1. Name the values that select a row ('where ${column} is "..."'), or mask by a 0/1 column.`),
+  MTL5013: entry("warning", "repeated-label-value", (value: string) =>
+    `The value ${JSON.stringify(value)} is listed twice after 'is'. Remove the repeat.`),
 
   // ── data binding ───────────────────────────────────────────────────────
   MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>

@@ -9,7 +9,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { compileSource } from "../compiler.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { renderHuman } from "../diagnostics/render-human.js";
-import { createEncoder, type Encoder } from "../data/encode/index.js";
+import { createEncoder, type Encoder, type LabelValues } from "../data/encode/index.js";
 import { readRecords } from "../data/readers/index.js";
 import type { ModelIR } from "../ir/types.js";
 import type { TaskEvaluation } from "../train/evaluate.js";
@@ -36,6 +36,8 @@ export interface TrainedModel {
   ir: ModelIR;
   model: tf.LayersModel;
   encoder: Encoder;
+  /** The label values training saw, to refuse evaluation files that spell them otherwise. */
+  trainedLabels?: Record<string, LabelValues>;
   /** Metrics on the validation file after each epoch (what the trainer prints). */
   validHistory: TaskEvaluation[][];
   steps: number;
@@ -75,6 +77,7 @@ export async function trainSpec(o: TrainSpecOptions): Promise<TrainedModel> {
     ir: loaded.ir,
     model: loaded.model,
     encoder: createEncoder(loaded.ir, loaded.encoding),
+    ...(loaded.encoding.labels && { trainedLabels: loaded.encoding.labels }),
     validHistory,
     steps: result.steps,
     dispose: () => loaded.model.dispose(),
@@ -83,7 +86,7 @@ export async function trainSpec(o: TrainSpecOptions): Promise<TrainedModel> {
 
 /** `mtl eval`: every task's metrics on a file, each under its `where`. */
 export function evaluateOn(trained: TrainedModel, file: string): Promise<TaskEvaluation[]> {
-  return evaluateFile(trained.ir, trained.model, trained.encoder, { file, read: readOptionsFor(file, trained.ir.data) }, 0);
+  return evaluateFile(trained.ir, trained.model, trained.encoder, { file, read: readOptionsFor(file, trained.ir.data) }, 0, trained.trainedLabels);
 }
 
 /** `mtl predict`: every task's prediction for every row of a file, in row order. */

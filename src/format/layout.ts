@@ -14,7 +14,7 @@ export const PRINT_WIDTH = 100;
  *
  * - one declaration per line, blank lines between groups kept (runs collapsed
  *   to one), none at the start or end of the file;
- * - single spaces around `:` and `=` of declarations, `*` and clause keywords;
+ * - single spaces around `:` and `=` of declarations, `*`, `|` and clause keywords;
  *   `name: value` inside calls and blocks; `, ` between arguments and items;
  * - consecutive one-line declarations of the same kind (no blank line in
  *   between; comment lines allowed) are aligned in columns: the name, and for
@@ -159,11 +159,12 @@ class Layout {
     while (this.at() && CLAUSE_KEYWORDS.has(this.peek().tokenType)) {
       const keyword = this.peek().tokenType;
       clauses.push(this.take(" "));
-      if (keyword === T.Label) {
+      if (keyword === T.Label || keyword === T.Where) {
         clauses.push(this.take(" ", (t) => isName(t) || isString(t)));
-        if (this.is(T.Is)) clauses.push(this.take(" "), this.gap(" "), this.value());
-      } else if (keyword === T.Where) {
-        clauses.push(this.take(" ", (t) => isName(t) || isString(t)));
+        if (this.is(T.Is)) {
+          clauses.push(this.take(" "), this.gap(" "), this.value());
+          while (this.is(T.Pipe)) clauses.push(this.take(" "), this.gap(" "), this.value());
+        }
       } else if (keyword === T.Weight) {
         clauses.push(this.take(" ", T.NumberLiteral));
       } else {

@@ -122,13 +122,14 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
 
 function lowerTask(task: TaskSym, all: TaskSym[]): IR.TaskIR {
   const { label, where, weight } = task.decl;
-  const whereTask = where && all.find((t) => t.type === "binary" && t.decl.label?.column.text === where.text);
+  // `where click` with no values of its own reads click as the task labelling it does.
+  const whereTask = where && all.find((t) => t.type === "binary" && t.decl.label?.column.text === where.column.text);
   return {
     name: task.name,
     type: task.type!,
     head: task.head ? { op: "dense", input: task.head.name } : { op: "product", factors: task.factors.map((f) => f.name) },
-    label: label ? { column: label.column.text, positive: task.positive ?? null } : null,
-    where: where ? { column: where.text, positive: whereTask?.positive ?? null } : null,
+    label: label ? { column: label.column.text, positives: task.positives ?? null } : null,
+    where: where ? { column: where.column.text, positives: task.wherePositives ?? whereTask?.positives ?? null } : null,
     weight: weight?.value ?? 1,
     loss: lowerLoss(task),
     ...doc(task),

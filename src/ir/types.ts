@@ -6,7 +6,7 @@
  * every IR the compiler emits is validated against it (src/ir/validate.ts).
  * Bump IR_VERSION whenever a back end would read an older IR differently.
  */
-export const IR_VERSION = 1;
+export const IR_VERSION = 2;
 
 export interface ModelIR {
   irVersion: typeof IR_VERSION;
@@ -134,10 +134,11 @@ export type TaskHeadIR =
   /** The product of other tasks' outputs (probabilities or values), e.g. ctcvr = ctr * cvr. */
   | { op: "product"; factors: string[] };
 
+/** A binary column as a label or a `where` mask (version 1 had one `positive` string; see upgrade.ts). */
 export interface LabelIR {
   column: string;
-  /** Binary tasks: the field value meaning 1; null means 0/1 or true/false. */
-  positive: string | null;
+  /** Binary tasks: the field values meaning 1 (any other value means 0); null means 0/1 or true/false. */
+  positives: string[] | null;
 }
 
 export type LossIR = { type: "bce" } | { type: "mse" } | { type: "huber"; delta: number };
@@ -148,7 +149,7 @@ export interface TaskIR {
   head: TaskHeadIR;
   /** null for a latent task trained only through the tasks that depend on it (ESMM's cvr). */
   label: LabelIR | null;
-  /** Loss and metrics only on rows where this binary label column is 1. */
+  /** Loss and metrics only on rows where this 0/1 column (a task's label or any data column) is 1. */
   where: LabelIR | null;
   weight: number;
   loss: LossIR;

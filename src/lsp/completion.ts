@@ -41,8 +41,8 @@ const DECL_DOCS: Record<DeclKind, string> = {
 };
 
 const CLAUSES: Record<string, string> = {
-  label: "label COLUMN (is \"VALUE\"): the column holding the label.",
-  where: "where COLUMN: train and evaluate only rows where this binary label column is 1.",
+  label: "label COLUMN (is \"A\" | \"B\"): the column holding the label; without 'is', 0/1 or true/false.",
+  where: "where COLUMN (is \"V\"): train and evaluate only rows where this 0/1 column of the data is 1 (or one of the values).",
   weight: "weight NUMBER: the task's loss weight (default 1).",
   loss: "loss bce | mse | huber(delta: D).",
 };

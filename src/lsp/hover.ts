@@ -1,3 +1,4 @@
+import { isValuesText } from "../syntax/column-text.js";
 import type * as L from "vscode-languageserver/node.js";
 import type * as A from "../syntax/ast.js";
 import type { OptionSchema, ValueType } from "../validation/schema.js";
@@ -142,14 +143,19 @@ function taskFacts(analysis: Analysis, task: TaskSym): string[] {
   if (task.factors.length) out.push(`product: ${task.factors.map((f) => `\`${f.name}\``).join(" × ")}`);
   else if (task.head) out.push(`head on \`${task.head.name}\` (width ${width(task.head)})`);
   const decl = task.decl;
-  if (decl.label) out.push(`label: column \`${decl.label.column.text}\`${task.positive !== undefined ? ` is "${task.positive}"` : ""}`);
+  if (decl.label) out.push(`label: column \`${decl.label.column.text}\`${isValues(task.positives)}`);
   else {
     const users = [...analysis.checked.symbols.values()].filter((s): s is TaskSym => s.kind === "task" && s.factors.includes(task));
     out.push(users.length ? `latent: no label, trained through ${users.map((u) => `\`${u.name}\``).join(", ")}` : "latent: no label");
   }
-  if (decl.where) out.push(`where: only rows where \`${decl.where.text}\` is 1`);
+  if (decl.where) out.push(`where: only rows where \`${decl.where.column.text}\`${task.wherePositives ? isValues(task.wherePositives) : " is 1"}`);
   out.push(`weight: ${decl.weight ? decl.weight.text : "1 (default)"}`);
   if (task.loss) out.push(`loss: ${task.loss.ctor}`);
   else if (task.type) out.push(`loss: ${task.type === "binary" ? "bce" : "mse"} (default)`);
   return out;
+}
+
+/** ` is "A" | "B"` as the spec wrote it, or nothing. */
+function isValues(values: string[] | undefined): string {
+  return values ? ` ${isValuesText(values)}` : "";
 }

@@ -117,10 +117,11 @@ export interface TowerDecl extends DeclBase {
   expr?: CallValue;
 }
 
+/** `label COLUMN (is V (| V)*)?` or `where COLUMN (is V (| V)*)?`. */
 export interface LabelClause {
   column: Name;
-  /** `label income is "50000+."` */
-  positive?: Value;
+  /** The values meaning 1: `is "50000+."`, `is ">50K" | ">50K."`; empty without `is` (0/1 or true/false). */
+  positives: Value[];
   range: Range;
 }
 
@@ -130,7 +131,7 @@ export interface TaskDecl extends DeclBase {
   /** One name: a head on that node. Several: the product of those tasks. */
   factors: Name[];
   label?: LabelClause;
-  where?: Name;
+  where?: LabelClause;
   weight?: NumberValue;
   loss?: Value;
   /** Clauses written twice, kept to report them. */

@@ -94,16 +94,17 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
     const repeated = (present: unknown) => {
       if (present !== undefined) task.repeatedClauses.push({ clause: first, range });
     };
-    if (first === "label") {
+    if (first === "label" || first === "where") {
       const column = columnName(clause.column);
       if (!column) continue;
-      repeated(task.label);
-      task.label = clause.positive ? { column, range, positive: buildValue(clause.positive) } : { column, range };
-    } else if (first === "where") {
-      const where = columnName(clause.column);
-      if (!where) continue;
-      repeated(task.where);
-      task.where = where;
+      const built = { column, range, positives: clause.positives.map(buildValue) };
+      if (first === "label") {
+        repeated(task.label);
+        task.label = built;
+      } else {
+        repeated(task.where);
+        task.where = built;
+      }
     } else if (first === "weight") {
       if (!clause.weight) continue;
       repeated(task.weight);

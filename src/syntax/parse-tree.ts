@@ -48,12 +48,13 @@ export interface DeclNode extends Extent {
   entries: NamedValueNode[];
 }
 
-/** A task clause: `label column (is value)?`, `where column`, `weight NUMBER` or `loss value`. */
+/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER` or `loss value`. */
 export interface ClauseNode extends Extent {
   keyword: IToken | undefined;
   /** The column of `label` and `where`: a name or a string. */
   column: IToken | undefined;
-  positive: ValueNode | undefined;
+  /** The values after `is`; empty without one. */
+  positives: ValueNode[];
   weight: IToken | undefined;
   loss: ValueNode | undefined;
 }
@@ -108,7 +109,7 @@ export function declNode(kind: DeclNode["kind"]): DeclNode {
 }
 
 export function clauseNode(outer: Extent | undefined): ClauseNode {
-  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, positive: undefined, weight: undefined, loss: undefined };
+  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, positives: [], weight: undefined, loss: undefined };
 }
 
 export function callNode(outer: Extent | undefined): CallNode {

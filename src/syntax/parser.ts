@@ -16,8 +16,9 @@ import * as T from "./tokens.js";
  *   gate     := 'gate' NAME '=' call 'over' NAME (',' NAME)*
  *   tower    := 'tower' NAME '=' call
  *   task     := 'task' NAME ':' NAME '=' NAME ('*' NAME)* clause*
- *   clause   := 'label' column ('is' value)? | 'where' column | 'weight' NUMBER | 'loss' value
+ *   clause   := 'label' column values? | 'where' column values? | 'weight' NUMBER | 'loss' value
  *   column   := NAME | STRING
+ *   values   := 'is' value ('|' value)*
  *   block    := ('train' | 'data') '{' (NAME ':' value ','?)* '}'
  *   call     := NAME '(' (arg (',' arg)* ','?)? ')'
  *   arg      := NAME ':' value | value
@@ -141,16 +142,14 @@ class MtlParser extends EmbeddedActionsParser {
         ALT: () => {
           clause.keyword = cover(clause, this.CONSUME(T.Label));
           this.SUBRULE(this.column, { ARGS: [clause] });
-          this.OPTION(() => {
-            cover(clause, this.CONSUME(T.Is));
-            this.SUBRULE(this.value, { ARGS: [(clause.positive = valueNode(clause))] });
-          });
+          this.OPTION(() => this.SUBRULE(this.values, { ARGS: [clause] }));
         },
       },
       {
         ALT: () => {
           clause.keyword = cover(clause, this.CONSUME(T.Where));
           this.SUBRULE2(this.column, { ARGS: [clause] });
+          this.OPTION2(() => this.SUBRULE2(this.values, { ARGS: [clause] }));
         },
       },
       {
@@ -174,6 +173,16 @@ class MtlParser extends EmbeddedActionsParser {
       { ALT: () => (clause.column = cover(clause, this.CONSUME(T.Identifier))) },
       { ALT: () => (clause.column = cover(clause, this.CONSUME(T.StringLiteral))) },
     ]);
+  });
+
+  /** The field values that mean 1: `is "50000+."`, or `is ">50K" | ">50K."` for files that spell it differently. */
+  private values = this.RULE("values", (clause = clauseNode(undefined)) => {
+    cover(clause, this.CONSUME(T.Is));
+    this.SUBRULE(this.value, { ARGS: [add(clause.positives, valueNode(clause))] });
+    this.MANY(() => {
+      cover(clause, this.CONSUME(T.Pipe));
+      this.SUBRULE2(this.value, { ARGS: [add(clause.positives, valueNode(clause))] });
+    });
   });
 
   private block = this.RULE("block", () => {

@@ -1,4 +1,5 @@
 import { createToken, Lexer, type TokenType } from "chevrotain";
+import { NAME_PATTERN } from "./column-text.js";
 
 /**
  * Declaration keywords are reserved: recovery resyncs on them, so a missing
@@ -6,7 +7,7 @@ import { createToken, Lexer, type TokenType } from "chevrotain";
  * `over`, ...) are "soft": each is also an Identifier (token category), so a
  * column may be called `label` or `weight` and still be written as a name.
  */
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+export const Identifier = createToken({ name: "Identifier", pattern: NAME_PATTERN, label: "a name" });
 
 function keyword(word: string, soft = false): TokenType {
   return createToken({
@@ -68,6 +69,8 @@ export const Colon = createToken({ name: "Colon", pattern: ":", label: "':'" });
 export const Equals = createToken({ name: "Equals", pattern: "=", label: "'='" });
 export const Comma = createToken({ name: "Comma", pattern: ",", label: "','" });
 export const Star = createToken({ name: "Star", pattern: "*", label: "'*'" });
+/** Between the values of `label COLUMN is "A" | "B"`. */
+export const Pipe = createToken({ name: "Pipe", pattern: "|", label: "'|'" });
 
 export const OPENING = new Set<TokenType>([LParen, LBracket, LCurly]);
 export const CLOSING = new Set<TokenType>([RParen, RBracket, RCurly]);
@@ -92,4 +95,5 @@ export const ALL_TOKENS: TokenType[] = [
   Equals,
   Comma,
   Star,
+  Pipe,
 ];

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, st
 import { dirname, join } from "node:path";
 import { parseEncoding, serializeEncoding } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
+import { upgradeIr } from "../ir/upgrade.js";
 import { validateIr } from "../ir/validate.js";
 import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
 import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./checkpoint-format.js";
@@ -166,6 +167,7 @@ function readMeta(dir: string): { meta: CheckpointMeta; files: string[] } {
   let meta: CheckpointMeta;
   try {
     meta = JSON.parse(readFileSync(metaPath, "utf8")) as CheckpointMeta;
+    if (meta && typeof meta === "object") meta.ir = upgradeIr(meta.ir) as ModelIR;
   } catch (error) {
     throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); delete ${dir} and train again without --resume`);
   }

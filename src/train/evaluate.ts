@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Encoder } from "../data/encode/index.js";
+import { LabelValueCounter, type Encoder, type LabelValues } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
-import type { ModelIR, TaskIR } from "../ir/types.js";
+import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
 import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
 import { predictTasks } from "../runtime/graph/index.js";
 import { batches } from "./batches.js";
+import { checkEvaluationLabels } from "./label-check.js";
 import { featureTensors } from "./tensors.js";
 
 /** One row of the metrics table: a task, the rows it was scored on, and its metrics. */
@@ -13,6 +14,8 @@ export interface TaskEvaluation {
   /** Which rows: "all rows", "click = 1", ... */
   on: string;
   metrics: TaskMetrics;
+  /** Why the metrics mean less than they seem: a binary task scored on one class only. */
+  note?: string;
 }
 
 /**
@@ -34,7 +37,7 @@ export function scoringPlan(ir: ModelIR): Scoring[] {
   const plan: Scoring[] = [];
   for (const task of ir.tasks) {
     if (task.label) {
-      plan.push({ task, labelOf: task.name, maskOf: [], whereOf: task.where ? task.name : null, on: task.where ? `${task.where.column} = 1` : "all rows" });
+      plan.push({ task, labelOf: task.name, maskOf: [], whereOf: task.where ? task.name : null, on: task.where ? selects(task.where) : "all rows" });
       continue;
     }
     const product = ir.tasks.find(
@@ -52,23 +55,35 @@ export function scoringPlan(ir: ModelIR): Scoring[] {
       labelOf: product.name,
       maskOf: others,
       whereOf: product.where ? product.name : null,
-      on: others.map((f) => `${byName.get(f)!.label!.column} = 1`).join(" and "),
+      on: others.map((f) => selects(byName.get(f)!.label!)).join(" and "),
     });
   }
   return plan;
+}
+
+/** The rows a 0/1 column selects: "click = 1", "stage = \"clicked\"". */
+function selects(column: LabelIR): string {
+  return `${column.column} = ${column.positives === null ? "1" : column.positives.map((v) => JSON.stringify(v)).join(" | ")}`;
 }
 
 export interface EvaluateOptions {
   batch: number;
   file: string;
   onBadRow?: (error: DataError) => void;
+  /** The label values seen in training (the model's encoding state), to refuse values it never saw. */
+  trainedLabels?: Record<string, LabelValues>;
 }
 
 export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: EvaluateOptions): Promise<TaskEvaluation[]> {
   const plan = scoringPlan(ir);
   const accumulators = plan.map((s) => new TaskMetricAccumulator(s.task.type));
+  const labels = new LabelValueCounter(ir);
+  const badLines = new Set<number | null>();
+  const onBadRow = options.onBadRow && ((error: DataError) => (badLines.add(error.line), options.onBadRow!(error)));
   for await (const rows of batches(records, options.batch)) {
-    const encoded = encoder.encodeBatch(rows, options.file, options.onBadRow ? { onBadRow: options.onBadRow } : {});
+    const encoded = encoder.encodeBatch(rows, options.file, onBadRow ? { onBadRow } : {});
+    for (const row of rows) if (badLines.size === 0 || !badLines.has(row.line)) labels.add(row.fields);
+    badLines.clear();
     if (encoded.size === 0) continue;
     const inputs = featureTensors(ir, encoded);
     const outputs = predictTasks(model, inputs);
@@ -79,7 +94,11 @@ export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Enco
       accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined);
     });
   }
-  return plan.map((s, i) => ({ task: s.task.name, on: s.on, metrics: accumulators[i]!.compute() }));
+  const notes = checkEvaluationLabels(ir, options.trainedLabels, labels.result(), options.file);
+  return plan.map((s, i) => {
+    const note = s.labelOf === s.task.name ? notes[s.task.name] : undefined;
+    return { task: s.task.name, on: s.on, metrics: accumulators[i]!.compute(), ...(note && { note }) };
+  });
 }
 
 function rowMask(size: number, s: Scoring, labels: Record<string, Float32Array>, masks: Record<string, Float32Array>): Float32Array | null {

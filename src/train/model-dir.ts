@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, serializeEncoding, type EncodingState } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
+import { upgradeIr } from "../ir/upgrade.js";
 import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ModelDirError } from "./errors.js";
@@ -82,7 +83,7 @@ export function verifyModelDir(dir: string): ModelIR {
   const irPath = join(dir, "ir.json");
   let ir: ModelIR;
   try {
-    ir = JSON.parse(readFileSync(irPath, "utf8")) as ModelIR;
+    ir = upgradeIr(JSON.parse(readFileSync(irPath, "utf8"))) as ModelIR;
   } catch (error) {
     throw new ModelDirError(`${irPath} cannot be read: ${(error as Error).message}`);
   }

@@ -12,11 +12,12 @@ export function metricsTable(rows: readonly TaskEvaluation[]): string {
   );
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  const notes = rows.filter((r) => r.note).map((r) => `note: task '${r.task}': ${r.note}`);
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line), ...notes].join("\n");
 }
 
 /** metrics.json: plain numbers, NaN written as null. */
 export function metricsJson(rows: readonly TaskEvaluation[]): Record<string, unknown> {
   const clean = (v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v);
-  return Object.fromEntries(rows.map((r) => [r.task, { on: r.on, ...Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, clean(v)])) }]));
+  return Object.fromEntries(rows.map((r) => [r.task, { on: r.on, ...Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, clean(v)])), ...(r.note && { note: r.note }) }]));
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, fitEncoding, type Encoder, type EncodingState } from "../data/encode/index.js";
+import { createEncoder, fitEncoding, LabelValueCounter, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
@@ -13,6 +13,7 @@ import { modelSaveError } from "./checkpoint-messages.js";
 import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint-session.js";
 import { checkpointDir } from "./checkpoint-store.js";
 import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted } from "./errors.js";
+import { checkEvaluationLabels, checkTrainingLabels } from "./label-check.js";
 import { saveModelDir } from "./model-dir.js";
 import { estimatePriors, initialiseHeads } from "./priors.js";
 import { metricsJson } from "./report.js";
@@ -32,6 +33,8 @@ export interface TrainEvents {
   /** A bad row skipped under --skip-bad-rows (reported once, from the first pass). */
   skipped?(error: DataError): void;
   fitted(rows: number, skipped: number): void;
+  /** A problem that does not stop training, as a whole line (say, a task whose training rows hold one class). */
+  warning?(message: string): void;
   /** Training continues from a checkpoint instead of fitting (then `fitted` is not called). */
   resumed?(from: CheckpointPosition & { total: number }): void;
   epochStart(epoch: number, epochs: number, rows: number): void;
@@ -89,7 +92,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const interrupted = () => session?.interrupted() ?? new TrainingInterrupted(null);
   const { encoding, built, step, fitSkipped } = resume ? await resumedSetup(run, resume) : await freshSetup(run, stopRequested);
   const encoder = createEncoder(ir, encoding);
-  if (run.valid) await checkValidationFile(run, run.valid, encoder, stopRequested);
+  if (run.valid) await checkValidationFile(run, run.valid, encoder, encoding.labels, stopRequested);
   const losses: number[] = [];
   const reachedMax = () => run.maxSteps !== undefined && step.steps >= run.maxSteps;
   const save = async (position: CheckpointPosition, finished: boolean) => session?.save(step, position, { finished, encoding, fitSkipped });
@@ -143,14 +146,14 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
         stoppedEarly = epochRun.stoppedEarly;
         await save({ steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly }, stoppedEarly || epoch === ir.train.epochs);
       }
-      metrics = await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows);
+      metrics = await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows, encoding.labels);
       run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
       if (stoppedEarly) break;
       // After the last epoch, saving the model is quicker than resuming would be.
       if (stopRequested() && epoch < ir.train.epochs) throw interrupted();
     }
     // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
-    metrics ??= await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows);
+    metrics ??= await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows, encoding.labels);
     try {
       await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics) });
     } catch (error) {
@@ -179,6 +182,7 @@ async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<
   if (encoding.rows === 0) {
     throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
   }
+  for (const warning of checkTrainingLabels(ir, encoding.labels, run.train.file)) run.events.warning?.(`${run.train.file}: warning: ${warning}`);
   run.events.fitted(encoding.rows, fitBudget.skipped.length);
   const encoder = createEncoder(ir, encoding);
   const built = buildModel(ir);
@@ -204,13 +208,22 @@ async function resumedSetup(run: TrainRun, checkpoint: Checkpoint): Promise<Setu
 }
 
 /**
- * Reads the validation file once before training, so that a bad row there
- * stops the run now, not after hours of the first epoch. The same checks and
+ * Reads the validation file once before training, so that a bad row there,
+ * or a label value training never saw, stops the run now, not after hours of the first epoch. The same checks and
  * --skip-bad-rows allowance as the evaluation after each epoch.
  */
-async function checkValidationFile(run: TrainRun, valid: { file: string; read: ReadOptions }, encoder: Encoder, stopRequested: () => boolean): Promise<void> {
+async function checkValidationFile(
+  run: TrainRun,
+  valid: { file: string; read: ReadOptions },
+  encoder: Encoder,
+  trainedLabels: Record<string, LabelValues> | undefined,
+  stopRequested: () => boolean,
+): Promise<void> {
   const budget = new SkipBudget(run.skipBadRows);
-  for await (const record of untilStopped(readLabelled(run.ir, valid, budget, encoder), stopRequested)) void record;
+  const labels = new LabelValueCounter(run.ir);
+  for await (const record of untilStopped(readLabelled(run.ir, valid, budget, encoder), stopRequested)) labels.add(record.fields);
+  // Only the values training never saw stop the run; one class alone is noted with the metrics.
+  checkEvaluationLabels(run.ir, trainedLabels, labels.result(), valid.file);
 }
 
 /** The records, until a stop is requested: the passes before training stop at once, with nothing to save. */
@@ -236,10 +249,11 @@ export async function evaluateFile(
   encoder: Encoder,
   source: { file: string; read: ReadOptions },
   skipBadRows: number,
+  trainedLabels?: Record<string, LabelValues>,
 ): Promise<TaskEvaluation[]> {
   const budget = new SkipBudget(skipBadRows);
   const records = readLabelled(ir, source, budget, encoder);
-  return evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take });
+  return evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take, ...(trainedLabels && { trainedLabels }) });
 }
 
 function checkFinite(losses: { total: number; perTask: Record<string, number> }, at: { step: number; epoch: number; file: string }, session: CheckpointSession | null): void {

@@ -40,5 +40,5 @@ export function checkData(ctx: CheckContext, data: Record<string, unknown>, bloc
 function requireTaskColumns(task: TaskSym, requireColumn: (text: string, range: A.Range, written?: A.Name) => void): void {
   const { label, where } = task.decl;
   if (label) requireColumn(label.column.text, label.column.range, label.column);
-  if (where) requireColumn(where.text, where.range, where);
+  if (where) requireColumn(where.column.text, where.column.range, where.column);
 }

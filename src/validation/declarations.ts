@@ -1,4 +1,5 @@
 import type * as A from "../syntax/ast.js";
+import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
 import { checkCall, checkValue, type NestedCtor, type Ref } from "./options.js";
 import { FEATURE_CTORS, GATE_CTORS, INPUT_CTORS, LOSS_CTORS, LOSSES_BY_TYPE, MLP_CTORS, TASK_TYPES, VALUE_KINDS } from "./schema.js";
@@ -140,16 +141,30 @@ function checkTask(ctx: CheckContext, sym: TaskSym): void {
     else checkValue(ctx, { kind: "name", name: decl.type, range: decl.type.range }, { t: "enum", values: TASK_TYPES }, "task type");
   }
   checkFactors(ctx, sym);
-  if (decl.label?.positive) {
-    const positive = decl.label.positive;
-    if (positive.kind === "string") sym.positive = positive.value;
-    else if (positive.kind === "number") sym.positive = positive.text;
-    else checkValue(ctx, positive, { t: "string" }, "The positive label value");
-    if (sym.type === "regression") ctx.report("MTL5005", positive.range);
+  if (decl.label && decl.label.positives.length > 0) {
+    sym.positives = fieldValues(ctx, decl.label.positives, "A positive label value");
+    if (sym.type === "regression") ctx.report("MTL5005", span(decl.label.positives[0]!.range, decl.label.positives.at(-1)!.range));
   }
+  if (decl.where && decl.where.positives.length > 0) sym.wherePositives = fieldValues(ctx, decl.where.positives, "A 'where' value");
   if (decl.weight && decl.weight.value < 0) ctx.report("MTL3004", decl.weight.range, "A task weight", "at least 0", decl.weight.text);
   if (decl.loss) checkLoss(ctx, sym, decl.loss);
   for (const repeated of decl.repeatedClauses) ctx.report("MTL3006", repeated.range, repeated.clause);
+}
+
+/** The field texts of `is A | B`: strings, or numbers as written (`is 1`); a value written twice is reported. */
+function fieldValues(ctx: CheckContext, values: A.Value[], what: string): string[] {
+  const texts: string[] = [];
+  for (const value of values) {
+    const text = value.kind === "string" ? value.value : value.kind === "number" ? value.text : undefined;
+    if (text === undefined) {
+      checkValue(ctx, value, { t: "string" }, what);
+    } else if (texts.includes(text)) {
+      ctx.report("MTL5013", value.range, text);
+    } else {
+      texts.push(text);
+    }
+  }
+  return texts;
 }
 
 function checkFactors(ctx: CheckContext, sym: TaskSym): void {

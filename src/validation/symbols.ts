@@ -74,7 +74,10 @@ export interface TaskSym extends SymBase {
   head?: Sym;
   /** The tasks multiplied, for a product task. */
   factors: TaskSym[];
-  positive?: string;
+  /** The field values meaning 1 (`label C is "A" | "B"`); absent without `is`. */
+  positives?: string[];
+  /** The field values of the `where` column that select a row (`where C is "V"`); absent without `is`. */
+  wherePositives?: string[];
   loss?: { ctor: string; options: Record<string, unknown> };
 }
 

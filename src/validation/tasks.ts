@@ -1,4 +1,3 @@
-import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
 import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
@@ -45,16 +44,22 @@ function checkLeakage(ctx: CheckContext, tasks: TaskSym[]): void {
   }
 }
 
+/**
+ * `where COLUMN` may name any 0/1 column of the data: a binary task's label
+ * (ESMM's `where click`) or a column no task predicts (a CVR model trained on
+ * clicked impressions alone). The data binding checks that it exists
+ * (data.ts); the encoder, that its values are 0/1 unless `is` names them.
+ */
 function checkWhere(ctx: CheckContext, tasks: TaskSym[]): void {
-  const binaryLabels = new Set(tasks.filter((t) => t.type === "binary" && t.decl.label).map((t) => t.decl.label!.column.text));
+  const regressionLabels = new Map(tasks.filter((t) => t.type === "regression" && t.decl.label).map((t) => [t.decl.label!.column.text, t.name]));
   for (const task of tasks) {
     const where = task.decl.where;
     if (!where) continue;
-    if (!binaryLabels.has(where.text)) {
-      const hint = closest(where.text, binaryLabels);
-      ctx.suggest(ctx.report("MTL5004", where.range, where.text, hint ? ` Did you mean '${hint}'?` : ""), where, hint);
-    } else if (where.text === task.decl.label?.column.text) {
-      ctx.report("MTL5011", where.range, where.text);
+    const regression = regressionLabels.get(where.column.text);
+    if (where.column.text === task.decl.label?.column.text) {
+      ctx.report("MTL5011", where.column.range, where.column.text);
+    } else if (regression !== undefined && where.positives.length === 0) {
+      ctx.report("MTL5012", where.column.range, where.column.text, regression);
     }
   }
 }

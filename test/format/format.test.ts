@@ -127,6 +127,13 @@ task p   : binary = ctr * ctr label "a b" is "yes"
   assertGoodFormat(source, formatted, "messy");
 });
 
+test("several values after 'is', in labels and wheres: one space around each '|'", () => {
+  const source = `model m\nfeature a : numeric()\ntower t = mlp(a, [4])\ntask p : binary = t label "a b" is "x"|"y"   |  "z" where stage is 1|"two"\n`;
+  const formatted = fmt(source);
+  assert.equal(formatted.split("\n")[3], 'task p : binary = t label "a b" is "x" | "y" | "z" where stage is 1 | "two"');
+  assertGoodFormat(source, formatted, "values");
+});
+
 test("comments stay where they were: trailing on their line, own-line on their own line", () => {
   const source = `
 

@@ -24,6 +24,10 @@ function has(scopes: string[], scope: string): boolean {
   return scopes.includes(scope);
 }
 
+function tokensOf(tokens: LineToken[], text: string): LineToken[] {
+  return tokens.filter((t) => t.text.trim() === text);
+}
+
 function onLine(tokens: LineToken[], line: number): LineToken[] {
   return tokens.filter((t) => t.line === line);
 }
@@ -200,6 +204,14 @@ describe("declarations, calls and blocks", () => {
     assert.deepEqual(scopesOf(tokens, ":", 2), ["source.mtl", OP]);
     assert.deepEqual(scopesOf(tokens, "[", 4), ["source.mtl", "punctuation.section.brackets.begin.mtl"]);
     assert.deepEqual(scopesOf(tokens, "4", 4), ["source.mtl", NUMBER]);
+  });
+
+  test("several values after 'is', in a label and in a where: '|' is an operator, the values strings", () => {
+    const t = tokenize('task inc : binary = t label income is ">50K" | ">50K." where stage is "clicked" | "bought"');
+    assert.deepEqual(tokensOf(t, "|").map((x) => x.scopes), [["source.mtl", OP], ["source.mtl", OP]]);
+    assert.equal(tokensOf(t, "is").filter((x) => has(x.scopes, CLAUSE)).length, 2);
+    for (const v of ['">50K."', '"bought"']) assert.ok(has(scopesOf(t, v.slice(1, -1)), STRING), v);
+    assert.ok(has(scopesOf(t, "where"), CLAUSE));
   });
 
   test("option names in blocks and nested calls, across lines", () => {

@@ -43,8 +43,8 @@ test("ESMM: ctcvr is the product of ctr and cvr; the latent cvr has no label", (
   const task = (name: string) => ir.tasks.find((t) => t.name === name)!;
   assert.deepEqual(task("ctcvr").head, { op: "product", factors: ["ctr", "cvr"] });
   assert.equal(task("cvr").label, null);
-  assert.deepEqual(task("ctr").label, { column: "click", positive: null });
-  assert.deepEqual(task("ctcvr").label, { column: "purchase", positive: null });
+  assert.deepEqual(task("ctr").label, { column: "click", positives: null });
+  assert.deepEqual(task("ctcvr").label, { column: "purchase", positives: null });
   assert.ok(ir.tasks.indexOf(task("ctcvr")) > ir.tasks.indexOf(task("cvr")), "factors come before their product");
 });
 
@@ -54,7 +54,7 @@ test("MMoE: one gate per task over the same 4 experts; where masks cvr by click"
   assert.deepEqual(gates.map((g) => [g.name, g.experts, g.numExperts, g.width]), [["g_ctr", ["e"], 4, 64], ["g_cvr", ["e"], 4, 64]]);
   const experts = ir.nodes.find((n): n is MlpNodeIR => n.name === "e")!;
   assert.deepEqual([experts.count, experts.units, experts.role], [4, [64], "expert"]);
-  assert.deepEqual(ir.tasks.find((t) => t.name === "cvr")!.where, { column: "click", positive: null });
+  assert.deepEqual(ir.tasks.find((t) => t.name === "cvr")!.where, { column: "click", positives: null });
   assert.equal(ir.nodes.find((n) => n.name === "x")!.width, 16 + 16 + 8 + 1);
 });
 
@@ -71,15 +71,15 @@ test("combined spec: egmv = ctcvr * gmv is a regression with Huber loss and a sm
   const ir = irOf("esmm-mmoe-gmv.mtl");
   const egmv = ir.tasks.find((t) => t.name === "egmv")!;
   assert.deepEqual([egmv.type, egmv.head, egmv.loss, egmv.weight], ["regression", { op: "product", factors: ["ctcvr", "gmv"] }, { type: "huber", delta: 1 }, 0.02]);
-  assert.deepEqual(ir.tasks.find((t) => t.name === "gmv")!.where, { column: "purchase", positive: null });
+  assert.deepEqual(ir.tasks.find((t) => t.name === "gmv")!.where, { column: "purchase", positives: null });
 });
 
 test("census: headerless CSV with trimmed fields, positive label values, renamed columns", () => {
   const ir = irOf("census-mmoe.mtl");
   assert.deepEqual([ir.data.format, ir.data.header, ir.data.trim, ir.data.missing, ir.data.columns?.length], ["csv", false, true, ["?", ""], 42]);
   assert.deepEqual(ir.tasks.map((t) => t.label), [
-    { column: "income", positive: "50000+." },
-    { column: "marital_stat", positive: "Never married" },
+    { column: "income", positives: ["50000+."] },
+    { column: "marital_stat", positives: ["Never married"] },
   ]);
   assert.equal(ir.features.find((f) => f.name === "dividends")!.column, "dividends_from_stocks");
   const sex = ir.features.find((f) => f.name === "sex")!;

@@ -74,7 +74,7 @@ test("a negative weight in tasks[1] is reported at /tasks/1/weight", () => {
 test("out-of-range numbers are reported at their own path", () => {
   const batch = validateIr(mutated(MMOE, (ir) => (ir["train"].batch = 0)));
   assert.deepEqual(batch.map((v) => v.path), ["/train/batch"], show(batch));
-  const version = validateIr(mutated(MMOE, (ir) => (ir["irVersion"] = 2)));
+  const version = validateIr(mutated(MMOE, (ir) => (ir["irVersion"] = 3)));
   assert.deepEqual(version.map((v) => v.path), ["/irVersion"], show(version));
   const seed = validateIr(mutated(MMOE, (ir) => (ir["train"].seed = 1.5)));
   assert.deepEqual(seed.map((v) => v.path), ["/train/seed"], show(seed));

@@ -53,7 +53,7 @@ const CASES: Case[] = [
   { code: "MTL3009", name: "invalid choice (name)", text: edit("transform: log1p", "transform: logp1"), newText: "log1p" },
   { code: "MTL3009", name: "invalid choice (string stays a string)", text: edit("transform: log1p", 'transform: "logp1"'), newText: '"log1p"' },
   { code: "MTL3009", name: "task type", text: edit("task ctr : binary", "task ctr : binery"), newText: "binary" },
-  { code: "MTL5004", name: "where column", text: edit("where click", "where clik"), newText: "click" },
+  { code: "MTL6001", name: "where column", text: edit("where click", "where clik", DATA), newText: "click" },
   { code: "MTL6001", name: "label column", text: edit("label purchase", "label purchse", DATA), newText: "purchase" },
   { code: "MTL6001", name: "quoted label column", text: edit("label purchase", 'label "purchse"', DATA), newText: '"purchase"' },
   { code: "MTL6001", name: "column option", text: edit("numeric(transform: log1p)", "numeric(transform: log1p, column: raw_prise)", DATA), newText: "raw_price" },

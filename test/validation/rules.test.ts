@@ -120,15 +120,17 @@ const CASES: Case[] = [
   { code: "MTL5003", trigger: edit([["numeric()", 'numeric(column: "clicks")'], ["label click\n", "label «clicks»\n"], ["where click", "where clicks"]]), nearMiss: edit([["numeric()", 'numeric(column: "clicks2")']]) },
   { code: "MTL5003", trigger: edit([["feature price : numeric()", "feature price[3] : numeric()"], ["label click\n", "label «price2»\n"], ["where click", "where price2"]]), nearMiss: edit([["feature price : numeric()", "feature price[3] : numeric()"], ["label click\n", "label price4\n"], ["where click", "where price4"]]), says: "feature 'price2'" },
   { code: "MTL5003", trigger: edit([["feature price : numeric()", "feature price[3] : numeric(column: raw)"], ["label click\n", "label «raw3»\n"], ["where click", "where raw3"]]), nearMiss: edit([["feature price : numeric()", "feature price[3] : numeric(column: raw)"], ["label click\n", "label price3\n"], ["where click", "where price3"]]), says: "feature 'price3'" },
-  { code: "MTL5004", trigger: edit([["where click", "where «clik»"]]), nearMiss: VALID, says: "Did you mean 'click'?" },
-  { code: "MTL5004", trigger: edit([["where click", "where «amount»"]], REGRESSION_TASKS.replace("t3 = mlp(g2, [8])", "t3 = mlp(g1, [8])")), nearMiss: VALID },
   { code: "MTL5005", trigger: edit([], 'tower t3 = mlp(g2, [8])\ntask r : regression = t3 label amount is «"big"»\n'), nearMiss: edit([["label click", 'label click is "yes"']]) },
+  { code: "MTL5005", trigger: edit([], 'tower t3 = mlp(g2, [8])\ntask r : regression = t3 label amount is «"big" | "huge"»\n'), nearMiss: edit([["label click", 'label click is "yes" | "y"']]) },
   { code: "MTL5006", trigger: "model «m»\nfeature a : numeric()\n", nearMiss: VALID },
   { code: "MTL5007", trigger: edit([["label click\n", "label click loss «huber(delta: 1)»\n"]]), nearMiss: edit([], "tower t3 = mlp(g2, [8])\ntask r : regression = t3 label amount loss huber(delta: 1)\n") },
   { code: "MTL5008", trigger: edit([], "task p : binary = ctr * «ctr» label purchase\n"), nearMiss: edit([], "task p : binary = ctr * cvr label purchase\n") },
   { code: "MTL5009", trigger: edit([], REGRESSION_TASKS + "task p : «binary» = ctr * r1 label amount\n"), nearMiss: edit([], REGRESSION_TASKS + "task p : regression = ctr * r1 label amount\n") },
   { code: "MTL5010", trigger: edit([], "task p : «regression» = ctr * cvr label purchase\n"), nearMiss: edit([], "task p : binary = ctr * cvr label purchase\n") },
   { code: "MTL5011", trigger: edit([["where click", "where «purchase»"]]), nearMiss: VALID },
+  { code: "MTL5012", trigger: edit([["where click", "where «amount»"]], REGRESSION_TASKS), nearMiss: edit([["where click", 'where amount is "0"']], REGRESSION_TASKS), says: "regression task 'r1'" },
+  { code: "MTL5013", trigger: edit([["label purchase", 'label purchase is "y" | "yes" | «"y"»']]), nearMiss: edit([["label purchase", 'label purchase is "y" | "yes" | "Y"']]) },
+  { code: "MTL5013", trigger: edit([["where click", 'where click is 1 | «1»']]), nearMiss: edit([["where click", 'where click is 1 | "true"']]) },
 
   { code: "MTL6001", trigger: edit([["feature price", "feature «price»"]], "data { columns: [user_id, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n") },
   { code: "MTL6001", trigger: edit([["label purchase", "label «purchse»"]], "data { columns: [user_id, price, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n"), says: "Did you mean 'purchase'?" },
@@ -178,13 +180,20 @@ test("near misses of the clean spec report no errors at all", () => {
   }
 });
 
+test("'where' may name any column of the data, not only a task's label", () => {
+  for (const where of ["where clicked", 'where "was clicked"', 'where stage is "clicked"', 'where stage is "clicked" | "bought"']) {
+    const text = edit([["where click", where]]);
+    assert.deepEqual(compileSource(text, "w.mtl").diagnostics, [], where);
+  }
+});
+
 test("all problems are reported in one pass", () => {
   const text = edit([
     ["dim: 8", "dim: 0"],
     ["mlp(g1, [8])", "mlp(gl, [8])"],
     ["task ctr : binary", "task ctr : binery"],
-    ["where click", "where clik"],
+    ["where click", "where purchase"],
   ]);
   const codes = compileSource(text, "t.mtl").diagnostics.map((d) => d.code);
-  for (const code of ["MTL3004", "MTL2001", "MTL3009", "MTL5004"]) assert.ok(codes.includes(code as DiagnosticCode), `missing ${code} in ${codes.join(", ")}`);
+  for (const code of ["MTL3004", "MTL2001", "MTL3009", "MTL5011"]) assert.ok(codes.includes(code as DiagnosticCode), `missing ${code} in ${codes.join(", ")}`);
 });

@@ -37,7 +37,9 @@ async function runEval(dir: string, options: EvalCliOptions): Promise<number> {
   // As `mtl train` evaluates (trainer.ts evaluateFile), with every skipped row reported and counted.
   const budget = new SkipBudget(skip, skipReporter((text) => process.stderr.write(text)));
   const records = readLabelled(ir, source, budget, encoder);
-  const metrics = await evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take });
+  const trainedLabels = encoding.labels;
+  const metrics = await evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take, ...(trainedLabels && { trainedLabels }) });
+  for (const row of metrics) if (row.note) process.stderr.write(`${source.file}: warning: task '${row.task}': ${row.note}\n`);
   if (budget.skipped.length) process.stderr.write(`${skippedRows(budget.skipped.length)}; the metrics leave them out\n`);
   process.stdout.write(options.json ? JSON.stringify(metricsJson(metrics), null, 2) + "\n" : metricsTable(metrics) + "\n");
   return EXIT_OK;

@@ -1,3 +1,4 @@
+import { columnText, isValuesText } from "../../syntax/column-text.js";
 import type { FeatureIR, GateNodeIR, LabelIR, MlpNodeIR, ModelIR, NodeIR, TaskIR } from "../../ir/types.js";
 import { grouped, html, quoted, tooltip } from "./escape.js";
 
@@ -226,8 +227,8 @@ function gateAttrs(node: GateNodeIR, doc: string): string {
 
 /** A label or `where` clause as the spec writes it: a column that is not an identifier is quoted. */
 function labelText(label: LabelIR): string {
-  const column = /^[A-Za-z_][A-Za-z0-9_]*$/.test(label.column) ? label.column : JSON.stringify(label.column);
-  return label.positive === null ? column : `${column} is ${JSON.stringify(label.positive)}`;
+  const column = columnText(label.column);
+  return label.positives === null ? column : `${column} ${isValuesText(label.positives)}`;
 }
 
 function taskAttrs(task: TaskIR): string {

@@ -1,5 +1,6 @@
 import type { ModelIR } from "../../ir/types.js";
 import type { RawRecord } from "../record.js";
+import { LabelValueCounter } from "./label-values.js";
 import { NumericReader } from "./numeric.js";
 import { NumericAccumulator } from "./numeric-stats.js";
 import { planEncoding } from "./plan.js";
@@ -7,8 +8,9 @@ import { encodeTaskRow, toDataError, type BadRowOptions } from "./rows.js";
 import { ENCODING_STATE_VERSION, type EncodingState, type NumericStats } from "./state.js";
 
 /**
- * One streaming pass over the training data: counts the rows and fits the
- * statistics of every numeric feature. Rows are checked as the encoder will
+ * One streaming pass over the training data: counts the rows, fits the
+ * statistics of every numeric feature and counts the values of every binary
+ * label (label-values.ts). Rows are checked as the encoder will
  * check them (numbers, transform domains, labels, where columns), so a bad
  * training file fails here, before any training, and a row skipped through
  * `onBadRow` contributes nothing to the statistics.
@@ -28,6 +30,7 @@ export async function fitEncoding(
   const present = new Uint8Array(numeric.length);
   const labelScratch = new Float32Array(1);
   const maskScratch = new Float32Array(1);
+  const labels = new LabelValueCounter(ir);
   const onBadRow = options?.onBadRow;
   let rows = 0;
 
@@ -56,6 +59,7 @@ export async function fitEncoding(
       if (present[c]) accumulators[c]!.add(raw[c]!, transformed[c]!);
       else accumulators[c]!.addMissing();
     }
+    labels.add(fields);
     rows++;
   };
 
@@ -68,5 +72,5 @@ export async function fitEncoding(
 
   const features: Record<string, NumericStats> = {};
   plan.numeric.forEach((f, c) => (features[f.name] = accumulators[c]!.finish()));
-  return { version: ENCODING_STATE_VERSION, rows, features };
+  return { version: ENCODING_STATE_VERSION, rows, features, labels: labels.result() };
 }

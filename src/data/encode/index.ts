@@ -4,6 +4,7 @@
  * builder relies on, and categorical.ts for the hash every id depends on.
  */
 export { fitEncoding } from "./fit.js";
+export { classCounts, LabelValueCounter, MAX_DISTINCT, type LabelValues } from "./label-values.js";
 export { createEncoder, batchTargets, type Encoder, type EncodedBatch, type EncodedFeatures } from "./encoder.js";
 export type { BadRowOptions } from "./rows.js";
 export type { FeatureLayout } from "./plan.js";

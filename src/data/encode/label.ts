@@ -1,3 +1,4 @@
+import { columnText, isValuesText } from "../../syntax/column-text.js";
 import type { LabelIR, TaskIR } from "../../ir/types.js";
 import type { RawValue } from "../record.js";
 import { canonicalString } from "./canonical.js";
@@ -8,15 +9,15 @@ import { parseNumber } from "./numeric.js";
 export type LabelDecoder = (value: RawValue | undefined) => number | null;
 
 /**
- * A binary column: with a declared positive value, 1 exactly when the field's
- * text equals it (census incomes "50000+." against "- 50000."); without one,
+ * A binary column: with declared positive values, 1 exactly when the field's
+ * text is one of them (census incomes "50000+." against "- 50000."); without,
  * only the unambiguous spellings of 0/1 and true/false, so that a column of
  * "yes"/"no" is caught instead of being read as all zeros.
  */
 export function binaryDecoder(label: LabelIR, role: "label" | "where"): LabelDecoder {
-  const positive = label.positive;
-  if (positive !== null) {
-    return (value) => (value === null || value === undefined ? null : canonicalString(value) === positive ? 1 : 0);
+  if (label.positives !== null) {
+    const positives = new Set(label.positives);
+    return (value) => (value === null || value === undefined ? null : positives.has(canonicalString(value)) ? 1 : 0);
   }
   const column = label.column;
   return (value) => {
@@ -34,7 +35,7 @@ export function binaryDecoder(label: LabelIR, role: "label" | "where"): LabelDec
     throw new FieldError(
       `${role} column '${column}' must be 0/1 or true/false, got ${describeValue(shown)}`,
       column,
-      `declare the positive value with \`label ${column} is ${JSON.stringify(shown)}\``,
+      `name the values that ${role === "label" ? "mean 1" : "select a row"}: \`${role} ${columnText(column)} ${isValuesText([shown])}\` (several: \`is "A" | "B"\`)`,
     );
   };
 }

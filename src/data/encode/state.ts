@@ -1,4 +1,5 @@
 import type { ModelIR, NumericFeatureIR } from "../../ir/types.js";
+import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
 
 export const ENCODING_STATE_VERSION = 1;
@@ -37,6 +38,12 @@ export interface EncodingState {
   rows: number;
   /** By feature name; only numeric features have fitted statistics. */
   features: Record<string, NumericStats>;
+  /**
+   * By task name: the label values of every labelled binary task in the
+   * training rows (label-values.ts). Absent from states written before mtl
+   * recorded them; evaluation then cannot name values training never saw.
+   */
+  labels?: Record<string, LabelValues>;
 }
 
 /** A state that cannot be used with the spec at hand. */
@@ -110,7 +117,23 @@ function checkShape(raw: unknown): EncodingState {
     }
     features[name] = stats;
   }
-  return { version: ENCODING_STATE_VERSION, rows: raw.rows, features };
+  const state: EncodingState = { version: ENCODING_STATE_VERSION, rows: raw.rows, features };
+  if (raw.labels !== undefined) state.labels = checkLabels(raw.labels);
+  return state;
+}
+
+function checkLabels(raw: unknown): Record<string, LabelValues> {
+  const bad = (what: string) => new EncodingStateError(`the encoding state's 'labels' ${what}`);
+  if (!isObject(raw)) throw bad("must be an object");
+  const labels: Record<string, LabelValues> = {};
+  for (const [task, value] of Object.entries(raw)) {
+    if (!isObject(value) || typeof value.column !== "string" || !isObject(value.values) || !isCount(value.other)) throw bad(`of task '${task}' must have a column, values and other`);
+    const positives = value.positives;
+    if (positives !== null && !(Array.isArray(positives) && positives.every((p) => typeof p === "string"))) throw bad(`of task '${task}': positives must be null or a list of strings`);
+    if (!Object.values(value.values).every(isCount)) throw bad(`of task '${task}': every value must count rows`);
+    labels[task] = { column: value.column, positives: positives as string[] | null, values: value.values as Record<string, number>, other: value.other };
+  }
+  return labels;
 }
 
 const TRANSFORMS = ["none", "log1p", "sqrt"];

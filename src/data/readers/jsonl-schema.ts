@@ -106,10 +106,10 @@ function featureRole(f: FeatureIR): ColumnRole {
 }
 
 function binaryRole(label: LabelIR): ColumnRole {
-  if (label.positive !== null) {
+  if (label.positives !== null) {
     return {
       schema: { type: ["string", "number", "boolean"] },
-      expect: `a value (rows equal to ${JSON.stringify(label.positive)} are positive)`,
+      expect: `a value (rows equal to ${label.positives.map((v) => JSON.stringify(v)).join(" or ")} are positive)`,
       required: true,
     };
   }

@@ -16,7 +16,7 @@ import { auc } from "../../metrics/auc.js";
 import type { TrainSettings } from "../architectures.js";
 import type { ExperimentContext, Size, RunSize } from "../report/types.js";
 import { ExperimentError, predictOn, readColumns, trainSpec } from "../spec-run.js";
-import { CLICK_LOG_MODELS, CVR_MODELS, ESMM_MODELS, esmmSpec, type CvrModel, type EsmmModel } from "./specs.js";
+import { CVR_MODELS, ESMM_MODELS, esmmSpec, type CvrModel, type EsmmModel } from "./specs.js";
 import { seedRange } from "../stats.js";
 
 export type EsmmSize = RunSize;
@@ -60,7 +60,7 @@ const TRUTH_COLUMNS = ["click", "purchase", "buy_if_clicked", "true_ctr", "true_
 
 export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
   const size = ESMM_SIZES[ctx.size];
-  const settings = (model: EsmmModel, seed: number): TrainSettings => ({ lr: size.lr, batch: batchOf(model, size), epochs: size.epochs, seed });
+  const settings = (seed: number): TrainSettings => ({ lr: size.lr, batch: size.batch, epochs: size.epochs, seed });
   const runs: EsmmRun[] = [];
   const truth: EsmmResults["truth"] = [];
   const seconds = Object.fromEntries(ESMM_MODELS.map((m) => [m, 0])) as Record<EsmmModel, number>;
@@ -71,8 +71,7 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
     const predictions = {} as Record<EsmmModel, Record<string, Float32Array>>;
     for (const model of ESMM_MODELS) {
       const started = Date.now();
-      const data = CLICK_LOG_MODELS.has(model) ? files.clicked : files;
-      const trained = await trainSpec({ specText: esmmSpec(model, settings(model, seed)), name: model, train: data.train, valid: data.valid, workDir: dir });
+      const trained = await trainSpec({ specText: esmmSpec(model, settings(seed)), name: model, train: files.train, valid: files.valid, workDir: dir });
       try {
         columns ??= await readColumns(files.test, trained.ir, TRUTH_COLUMNS);
         predictions[model] = await predictOn(trained, files.test);
@@ -95,16 +94,7 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
     const purchases = c.purchase.reduce((a, b) => a + b, 0);
     truth.push({ seed, scores: score(c, c.true_ctr, c.true_cvr, c.true_ctcvr), rows: { test: c.click.length, clicks, purchases } });
   }
-  return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m, esmmSpec(m, settings(m, size.seeds[0]!))])) as Record<EsmmModel, string> };
-}
-
-/**
- * A model trained on the click log sees a twenty-fifth of the rows; with the same batch it would take a
- * twenty-fifth of the steps. Its batch is scaled by the click rate instead, so that it takes as many steps
- * over the clicked rows, with as many of them per step, as the models trained on every impression.
- */
-export function batchOf(model: EsmmModel, size: EsmmSize): number {
-  return CLICK_LOG_MODELS.has(model) ? Math.max(8, Math.round(size.batch * ESMM_WORLD.ctr)) : size.batch;
+  return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m, esmmSpec(m, settings(size.seeds[0]!))])) as Record<EsmmModel, string> };
 }
 
 function need(predicted: Record<string, Float32Array>, task: string): Float32Array {
@@ -139,28 +129,15 @@ interface EsmmFiles {
   train: string;
   valid: string;
   test: string;
-  /** The clicked impressions of the training and validation files: the click log a naive CVR model learns from. */
-  clicked: { train: string; valid: string };
 }
 
-/** One stream of impressions, cut into train, validation and test files, plus the click log of the first two. */
+/** One stream of impressions, cut into train, validation and test files. */
 async function writeEsmmData(dir: string, size: EsmmSize, seed: number): Promise<EsmmFiles> {
   const file = (name: string) => join(dir, `${name}.parquet`);
-  const files: EsmmFiles = { train: file("train"), valid: file("valid"), test: file("test"), clicked: { train: file("train-clicked"), valid: file("valid-clicked") } };
+  const files: EsmmFiles = { train: file("train"), valid: file("valid"), test: file("test") };
   const options = { ...ESMM_WORLD, rows: size.trainRows + size.validRows + size.testRows, seed };
   const rows = generateEsmm(options);
   await writeGenerated(rows, esmmColumns(), files.train, size.trainRows, { file: files.valid, rows: size.validRows });
   await writeGenerated(rows, esmmColumns(), files.test, size.testRows);
-  // The same options and seed give the same rows, so a second pass reproduces train and validation.
-  const again = generateEsmm(options);
-  const clicked = function* (n: number) {
-    for (let i = 0; i < n; i++) {
-      const row = again.next();
-      if (row.done) return;
-      if (row.value.click === 1) yield row.value;
-    }
-  };
-  await writeGenerated(clicked(size.trainRows), esmmColumns(), files.clicked.train, size.trainRows);
-  await writeGenerated(clicked(size.validRows), esmmColumns(), files.clicked.valid, size.validRows);
   return files;
 }

@@ -3,7 +3,7 @@ import { groupedChart } from "../plot/grouped-chart.js";
 import { count, duration, fixed, table } from "../report/markdown.js";
 import type { SectionContent, Finding } from "../report/types.js";
 import { errorBar, summarize, summaryCell, type Summary } from "../stats.js";
-import { batchOf, ESMM_WORLD, type EsmmMetric, type EsmmResults, type EsmmScores } from "./experiment.js";
+import { ESMM_WORLD, type EsmmMetric, type EsmmResults, type EsmmScores } from "./experiment.js";
 import { CVR_MODELS, ESMM_MODEL_LABELS, ESMM_MODELS, type CvrModel } from "./specs.js";
 
 const METRIC_LABELS: Readonly<Record<EsmmMetric, string>> = {
@@ -83,11 +83,10 @@ Models (all with the features, embeddings and towers of specs/esmm.mtl):
 
 - **ESMM**: \`task ctr\` on all impressions, \`task cvr : binary = cvr_tower\` (latent) and
   \`task ctcvr : binary = ctr * cvr label purchase\`, so pCVR is learnt on the entire space.
-- **naive CVR**: the paper's BASE, a CVR model alone, \`task cvr : binary = cvr_tower label purchase\`, trained on
-  the clicked impressions only (a file holding just those rows: a spec cannot say \`where click\` without a task
-  labelled \`click\`, MTL5004); its pCTCVR is the pCTR of a separately trained CTR model (**CTR alone**) times its pCVR.
-  Its batch is ${batchOf("naive", s)} (${s.batch} × the CTR), so it takes as many steps over the clicked rows, with as many
-  of them per step, as the models trained on every impression.
+- **naive CVR**: the paper's BASE, a CVR model alone, \`task cvr : binary = cvr_tower label purchase where click\`:
+  it reads every impression but learns from the clicked ones only (\`click\` is a data column no task of this spec
+  predicts); its pCTCVR is the pCTR of a separately trained CTR model (**CTR alone**) times its pCVR. With the
+  same batch as the others it takes as many steps, each with the clicked rows of its batch.
 - **naive CVR + CTR, shared embeddings**: the CTR task and the same clicks-only CVR task in one model
   (\`task cvr : binary = cvr_tower label purchase where click\`), trained on all impressions. It has
   ESMM's shared embeddings but not its entire-space CVR, so it tells the two apart (the paper's ESMM-NS makes the

@@ -39,7 +39,7 @@ const cases: [string, RawValue, RegExp, RegExp][] = [
   ["age_years", "1e39", /does not fit in a 32-bit float/, /rescale/],
   ["price", "-1", /feature 'price': transform log1p needs a value greater than -1, got -1/, /change the transform of 'price'/],
   ["dist", "-0.5", /feature 'dist': transform sqrt needs a value at least 0, got -0.5/, /change the transform of 'dist'/],
-  ["click", "yes", /where column 'click' must be 0\/1 or true\/false, got 'yes'/, /label click is "yes"/],
+  ["click", "yes", /where column 'click' must be 0\/1 or true\/false, got 'yes'/, /where click is "yes"/],
   ["click", null, /where column 'click' is missing/, /0\/1 value/],
   ["buy", null, /task 'conversion': label column 'buy' is missing/, /only on rows where 'click' is 0/],
   ["buy", "maybe", /label column 'buy' must be 0\/1 or true\/false, got 'maybe'/, /label buy is "maybe"/],

@@ -42,15 +42,15 @@ export function regressionTask(name: string, column: string): TaskIR {
     name,
     type: "regression",
     head: { op: "dense", input: "tower" },
-    label: { column, positive: null },
+    label: { column, positives: null },
     where: null,
     weight: 1,
     loss: { type: "mse" },
   };
 }
 
-export function label(column: string, positive: string | null = null): LabelIR {
-  return { column, positive };
+export function label(column: string, ...positives: string[]): LabelIR {
+  return { column, positives: positives.length > 0 ? positives : null };
 }
 
 /** A model around `features` and `tasks`, with a table for every categorical feature. */
@@ -63,7 +63,7 @@ export function model(features: FeatureIR[], tasks: TaskIR[] = []): ModelIR {
       dim: 4,
     }));
   return {
-    irVersion: 1,
+    irVersion: 2,
     model: { name: "test" },
     data: { format: "csv", header: true, delimiter: ",", trim: true, missing: ["", "?"], columns: null },
     features,

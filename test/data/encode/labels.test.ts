@@ -39,7 +39,7 @@ test("any other binary label is an error that suggests declaring the positive va
       createEncoder(ir, { version: 1, rows: 0, features: {} }).encodeBatch(records([{ click }]), "train.csv"),
     );
     assert.equal(error.message, `label column 'click' must be 0/1 or true/false, got '${click}'`);
-    assert.equal(error.hint, `declare the positive value with \`label click is ${JSON.stringify(String(click))}\``);
+    assert.equal(error.hint, `name the values that mean 1: \`label click is ${JSON.stringify(String(click))}\` (several: \`is "A" | "B"\`)`);
     assert.equal(error.field, "click");
   }
 });

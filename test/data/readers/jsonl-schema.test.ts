@@ -15,11 +15,11 @@ const features: FeatureIR[] = [
 
 const bce = { type: "bce" } as const;
 const tasks: TaskIR[] = [
-  { name: "ctr", type: "binary", head: { op: "dense", input: "t" }, label: { column: "click", positive: null }, where: null, weight: 1, loss: bce },
+  { name: "ctr", type: "binary", head: { op: "dense", input: "t" }, label: { column: "click", positives: null }, where: null, weight: 1, loss: bce },
   { name: "cvr", type: "binary", head: { op: "dense", input: "t" }, label: null, where: null, weight: 1, loss: bce },
-  { name: "ctcvr", type: "binary", head: { op: "product", factors: ["ctr", "cvr"] }, label: { column: "purchase", positive: null }, where: null, weight: 1, loss: bce },
-  { name: "gmv", type: "regression", head: { op: "dense", input: "t" }, label: { column: "amount", positive: null }, where: { column: "purchase", positive: null }, weight: 1, loss: { type: "mse" } },
-  { name: "income", type: "binary", head: { op: "dense", input: "t" }, label: { column: "income_raw", positive: "50000+." }, where: null, weight: 1, loss: bce },
+  { name: "ctcvr", type: "binary", head: { op: "product", factors: ["ctr", "cvr"] }, label: { column: "purchase", positives: null }, where: null, weight: 1, loss: bce },
+  { name: "gmv", type: "regression", head: { op: "dense", input: "t" }, label: { column: "amount", positives: null }, where: { column: "purchase", positives: null }, weight: 1, loss: { type: "mse" } },
+  { name: "income", type: "binary", head: { op: "dense", input: "t" }, label: { column: "income_raw", positives: ["50000+."] }, where: null, weight: 1, loss: bce },
 ];
 
 const validate = createRecordValidator(features, tasks);

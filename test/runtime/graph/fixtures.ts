@@ -60,7 +60,7 @@ export function train(over: Partial<TrainIR> = {}): TrainIR {
 
 export function modelIR(name: string, nodes: NodeIR[], tasks: TaskIR[], over: Partial<ModelIR> = {}): ModelIR {
   return {
-    irVersion: 1,
+    irVersion: 2,
     model: { name },
     data: { format: "csv", header: true, delimiter: ",", trim: false, missing: [""], columns: null },
     features: features(),
@@ -106,7 +106,7 @@ export function binaryTask(name: string, input: string, label: string | null, ov
     name,
     type: "binary",
     head: { op: "dense", input },
-    label: label === null ? null : { column: label, positive: null },
+    label: label === null ? null : { column: label, positives: null },
     where: null,
     weight: 1,
     loss: { type: "bce" },
@@ -119,7 +119,7 @@ export function regressionTask(name: string, input: string, label: string | null
     name,
     type: "regression",
     head: { op: "dense", input },
-    label: label === null ? null : { column: label, positive: null },
+    label: label === null ? null : { column: label, positives: null },
     where: null,
     weight: 1,
     loss: { type: "mse" },
@@ -132,7 +132,7 @@ export function productTask(name: string, type: "binary" | "regression", factors
     name,
     type,
     head: { op: "product", factors },
-    label: label === null ? null : { column: label, positive: null },
+    label: label === null ? null : { column: label, positives: null },
     where: null,
     weight: 1,
     loss: type === "binary" ? { type: "bce" } : { type: "mse" },
@@ -215,7 +215,7 @@ export function esmmIR(o: MlpOptions = {}): ModelIR {
       binaryTask("ctr", "ctr_tower", "click"),
       binaryTask("cvr", "cvr_tower", null),
       productTask("ctcvr", "binary", ["ctr", "cvr"], "click_and_buy"),
-      regressionTask("gmv", "gmv_tower", "gmv", { where: { column: "buy", positive: null }, loss: { type: "huber", delta: 1 } }),
+      regressionTask("gmv", "gmv_tower", "gmv", { where: { column: "buy", positives: null }, loss: { type: "huber", delta: 1 } }),
       productTask("egmv", "regression", ["ctcvr", "gmv"], null),
     ],
   );
