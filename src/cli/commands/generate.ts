@@ -4,6 +4,7 @@ import { generateMmoe, mmoeColumns } from "../../data/synthetic/mmoe.js";
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { positiveInt } from "../data-options.js";
 import { EXIT_OK, UsageError } from "../exit-codes.js";
+import { flagged, refuseSameFiles } from "../output.js";
 
 interface GenerateCliOptions {
   rows: string;
@@ -47,6 +48,7 @@ async function runGenerate(kind: string, options: GenerateCliOptions): Promise<n
   const holdoutRows = positiveInt("--holdout", options.holdout);
   if ((holdoutRows === undefined) !== (options.holdoutOutput === undefined)) throw new UsageError("--holdout and --holdout-output go together");
   const holdout = holdoutRows !== undefined ? { rows: holdoutRows, file: options.holdoutOutput! } : undefined;
+  if (holdout) refuseSameFiles([flagged("--output", options.output), flagged("--holdout-output", holdout.file)], []);
   const total = rows + (holdoutRows ?? 0);
   const seed = Number(options.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be a whole number, got '${options.seed}'`);
