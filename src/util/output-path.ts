@@ -45,6 +45,7 @@ export function resolveOutput(path: string): OutputTarget {
     stats = statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw loop(path);
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     // Nothing there yet, or a link to nothing yet: the file is created where the link points.
     return { path: danglingTarget(path), kind: "file" };
@@ -68,7 +69,11 @@ function danglingTarget(path: string): string {
     if (!isLink) return current;
     current = resolve(dirname(current), readlinkSync(current));
   }
-  throw new OutputPathError(path, `the output path is a chain of more than ${MAX_LINKS} symbolic links`, "write to a file");
+  throw loop(path);
+}
+
+function loop(path: string): OutputPathError {
+  return new OutputPathError(path, "the output path is a loop of symbolic links (or too long a chain)", "write to a file");
 }
 
 /** Gives a new file (its temp file, before any data) the mode and owner of the file it replaces. */
