@@ -4,13 +4,13 @@
  * FIFO is refused, never turned into a regular file.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { writeFileAtomic } from "../../src/util/atomic-write.js";
 import { OutputPathError } from "../../src/util/output-path.js";
+import { characterDevice, fifo } from "../helpers/devices.js";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-atomic-write-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -45,24 +45,10 @@ test("a new file gets the usual mode (0666 less the umask)", () => {
 });
 
 test("a device or FIFO is refused and stays what it was", () => {
-  const fifo = join(work, "fifo");
-  execFileSync("mkfifo", [fifo]);
-  for (const path of [characterDevice(), fifo]) {
+  for (const path of [characterDevice(work, "null"), fifo(join(work, "fifo"))]) {
     assert.throws(() => writeFileAtomic(path, "x"), OutputPathError, path);
     assert.ok(!statSync(path).isFile(), `${path} was replaced by a regular file`);
   }
   assert.throws(() => writeFileAtomic(work, "x"), /the output path is a folder/);
 });
 
-/**
- * A character device to try to replace: as root (CI), a private copy of
- * /dev/null made with mknod, so a regression cannot break the machine's;
- * otherwise /dev/null itself, which only root could replace.
- */
-export function characterDevice(): string {
-  if (process.getuid?.() !== 0) return "/dev/null";
-  const path = join(work, "null");
-  rmSync(path, { force: true });
-  execFileSync("mknod", [path, "c", "1", "3"]);
-  return path;
-}
