@@ -79,18 +79,19 @@ function loop(path: string): OutputPathError {
 /** Gives a new file (its temp file, before any data) the mode and owner of the file it replaces. */
 export function keepOwnership(fd: number, existing: Stats | undefined): void {
   if (!existing) return;
-  fchmodSync(fd, existing.mode & 0o7777);
+  // Owner first: a chown clears the set-user-ID and set-group-ID bits that the chmod then restores.
   try {
     fchownSync(fd, existing.uid, existing.gid);
   } catch {
     // Only root can give a file away; another user's file the caller may write becomes the caller's.
   }
+  fchmodSync(fd, existing.mode & 0o7777);
 }
 
 export async function keepOwnershipAsync(handle: FileHandle, existing: Stats | undefined): Promise<void> {
   if (!existing) return;
-  await handle.chmod(existing.mode & 0o7777);
   await handle.chown(existing.uid, existing.gid).catch(() => undefined);
+  await handle.chmod(existing.mode & 0o7777);
 }
 
 /**

@@ -21,7 +21,8 @@ export function registerFmt(program: Command): void {
     .command("fmt")
     .summary("format .mtl specs in place, or standard input (-) to standard output")
     .description(
-      "Rewrite .mtl specs in their canonical layout (atomically; unchanged files are not touched).\n" +
+      "Rewrite .mtl specs in their canonical layout (atomically; unchanged files are not touched; a link is written through,\n" +
+        "and a file keeps its mode, owner, byte-order mark and line endings: CRLF when its first line ends so).\n" +
         "A spec with syntax errors is reported like `mtl check` and left as it is.\n" +
         "With --check, list the files that are not formatted and change nothing.\n" +
         "`mtl fmt -` formats standard input to standard output; with --check it prints <stdin> and exits 1 if the input is not formatted. Messages call it <stdin>, or --stdin-filepath.\n" +

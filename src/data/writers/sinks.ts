@@ -48,6 +48,7 @@ class FileSink implements TextSink {
     this.handle = this.temp !== null ? createTemp(this.temp, out.existing) : open(out.path, "w");
     this.handle.catch(() => undefined); // surfaced by the first write or close
   }
+
   write(text: string): Promise<void> {
     const step = this.tail.then(async () => {
       if (this.failure) throw this.failure;
