@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lower } from "./ir/lower.js";
 import type { ModelIR } from "./ir/types.js";
 import { assertValidIr } from "./ir/validate.js";
 import type { Decl } from "./syntax/ast.js";
 import { parseBytes, parseText } from "./syntax/parse.js";
-import { SpecReadError } from "./spec-read-error.js";
+import { readSpecFile, SpecReadError } from "./spec-file.js";
 import { check, type CheckedSpec } from "./validation/checker.js";
 
 export { SpecReadError };
@@ -58,15 +57,7 @@ function nextStart(decls: readonly Decl[], decl: Decl): number {
   return next ? next.range.start.offset : Number.MAX_SAFE_INTEGER;
 }
 
-/** Reads and compiles a spec file; a file that cannot be read throws a plain Error naming it. */
+/** Reads (see readSpecFile) and compiles a spec file; a file that cannot be read throws a SpecReadError naming it. */
 export function compileFile(path: string, options: CompileOptions = {}): CompileResult {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((error as Error).message);
-    throw new SpecReadError(`cannot read '${path}': ${why}`);
-  }
-  return compileSource(bytes, path, options);
+  return compileSource(readSpecFile(path), path, options);
 }

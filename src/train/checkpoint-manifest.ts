@@ -4,7 +4,7 @@
  * it lists, which a new checkpoint never overwrites) is the checkpoint.
  */
 import { CheckpointError } from "./errors.js";
-import { MANIFEST, manifestText, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "./file-manifest.js";
+import { MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export const CHECKPOINT_MANIFEST = MANIFEST;
 
@@ -21,11 +21,19 @@ export function checkpointManifestText(files: Record<string, FileFingerprint>): 
  * manifest is not checked here (see hasCheckpoint).
  */
 export function verifyCheckpointFiles(dir: string): FileManifest {
-  // There is no older checkpoint to fall back on, so every problem has the same fix.
-  const report = (problem: ManifestProblem) => new CheckpointError(`${what(problem)}; delete ${dir} and train again without --resume`);
-  const manifest = readManifest(dir, FORMAT, report);
-  verifyListedFiles(dir, manifest, report);
+  const manifest = readManifest(dir, FORMAT, reporter(dir));
+  verifyListedFiles(dir, manifest, reporter(dir));
   return manifest;
+}
+
+/** A file the verified `manifest` lists, never read past its listed size. */
+export function readCheckpointFile(dir: string, manifest: FileManifest, name: string): Buffer {
+  return readListedFile(dir, manifest, name, reporter(dir));
+}
+
+/** There is no older checkpoint to fall back on, so every problem has the same fix. */
+function reporter(dir: string) {
+  return (problem: ManifestProblem) => new CheckpointError(`${what(problem)}; delete ${dir} and train again without --resume`);
 }
 
 function what(problem: ManifestProblem): string {
@@ -38,6 +46,8 @@ function what(problem: ManifestProblem): string {
       return `${problem.path} lists '${problem.name}', which is not a file of the folder: the manifest was altered`;
     case "missing":
       return `${problem.path} is missing: the checkpoint is incomplete`;
+    case "not-regular":
+      return `${problem.path} is ${problem.what}, not a file of the checkpoint (only its own regular files are read)`;
     case "wrong-size":
       return `${problem.path} has ${problem.bytes} bytes, ${CHECKPOINT_MANIFEST} says ${problem.expected}: the file is truncated or was replaced`;
     case "wrong-hash":

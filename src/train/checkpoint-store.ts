@@ -16,7 +16,7 @@
  * resume) removes. So the folder holds at most the last checkpoint and the
  * one being written; once the model is saved, the folder is deleted.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseEncoding, serializeEncoding } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
@@ -24,9 +24,10 @@ import { upgradeIr } from "../ir/upgrade.js";
 import { validateIr } from "../ir/validate.js";
 import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
 import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./checkpoint-format.js";
-import { CHECKPOINT_MANIFEST, checkpointManifestText, verifyCheckpointFiles } from "./checkpoint-manifest.js";
+import { CHECKPOINT_MANIFEST, checkpointManifestText, readCheckpointFile, verifyCheckpointFiles } from "./checkpoint-manifest.js";
 import { CheckpointError } from "./errors.js";
-import { fingerprintBytes, type FileFingerprint } from "./file-manifest.js";
+import { fingerprintBytes, MAX_MANIFEST_BYTES, type FileFingerprint, type FileManifest } from "./file-manifest.js";
+import { readRegularFile } from "../util/regular-file.js";
 
 /** The checkpoint folder's name inside the --out folder. */
 export const CHECKPOINT_FOLDER = "checkpoint";
@@ -95,7 +96,7 @@ function contentFile(kind: string, extension: string, bytes: Uint8Array): [strin
 /** The files the committed manifest lists; none when it is missing or unreadable. */
 function committedFiles(dir: string): string[] {
   try {
-    const manifest = JSON.parse(readFileSync(join(dir, CHECKPOINT_MANIFEST), "utf8")) as { files?: Record<string, unknown> };
+    const manifest = JSON.parse(readRegularFile(join(dir, CHECKPOINT_MANIFEST), MAX_MANIFEST_BYTES).toString("utf8")) as { files?: Record<string, unknown> };
     return Object.keys(manifest.files ?? {});
   } catch {
     return [];
@@ -137,18 +138,23 @@ export function removeCheckpoint(dir: string): void {
 
 /** Reads and checks the checkpoint in `dir`. Throws a CheckpointError naming the file and the fix. */
 export function loadCheckpoint(dir: string): Checkpoint {
-  const { meta, files } = readMeta(dir);
-  const encodingPath = join(dir, onlyFile(dir, files, "encoding"));
+  const { meta, manifest } = readMeta(dir);
+  const files = Object.keys(manifest.files);
+  const encodingName = onlyFile(dir, files, "encoding");
+  const encodingPath = join(dir, encodingName);
   let encoding;
   try {
-    encoding = parseEncoding(readFileSync(encodingPath, "utf8"), meta.ir);
+    encoding = parseEncoding(readCheckpointFile(dir, manifest, encodingName).toString("utf8"), meta.ir);
   } catch (error) {
+    if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; delete ${dir} and train again without --resume`);
   }
-  const arraysPath = join(dir, onlyFile(dir, files, "arrays"));
+  const arraysName = onlyFile(dir, files, "arrays");
+  const arraysPath = join(dir, arraysName);
   try {
-    return { meta, encoding, state: unpackArrays(readFileSync(arraysPath), meta) };
+    return { meta, encoding, state: unpackArrays(readCheckpointFile(dir, manifest, arraysName), meta) };
   } catch (error) {
+    if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; delete ${dir} and train again without --resume`);
   }
 }
@@ -158,22 +164,24 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   return readMeta(dir).meta;
 }
 
-function readMeta(dir: string): { meta: CheckpointMeta; files: string[] } {
+function readMeta(dir: string): { meta: CheckpointMeta; manifest: FileManifest } {
   if (!existsSync(dir) || !statSync(dir).isDirectory() || !hasCheckpoint(dir)) {
     throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet; train again without --resume`);
   }
-  const files = Object.keys(verifyCheckpointFiles(dir).files);
-  const metaPath = join(dir, onlyFile(dir, files, "meta"));
+  const manifest = verifyCheckpointFiles(dir);
+  const metaName = onlyFile(dir, Object.keys(manifest.files), "meta");
+  const metaPath = join(dir, metaName);
   let meta: CheckpointMeta;
   try {
-    meta = JSON.parse(readFileSync(metaPath, "utf8")) as CheckpointMeta;
+    meta = JSON.parse(readCheckpointFile(dir, manifest, metaName).toString("utf8")) as CheckpointMeta;
     if (meta && typeof meta === "object") meta.ir = upgradeIr(meta.ir) as ModelIR;
   } catch (error) {
+    if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); delete ${dir} and train again without --resume`);
   }
   const problem = metaProblem(meta);
   if (problem) throw new CheckpointError(`${metaPath} ${problem}; delete ${dir} and train again without --resume`);
-  return { meta, files };
+  return { meta, manifest };
 }
 
 function onlyFile(dir: string, files: string[], kind: string): string {

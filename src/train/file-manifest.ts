@@ -10,10 +10,18 @@
  * caller's reporter as data and the caller words the error and the fix.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { basename, join } from "node:path";
+import { FileTooLargeError, hashOpenFile, NotRegularFileError, openRegularFile, readAtMost, readRegularFile, type RegularFile } from "../util/regular-file.js";
 
 export const MANIFEST = "manifest.json";
+
+/**
+ * The most manifest.json may hold before it is parsed: a real one lists a
+ * handful of files in about 100 bytes each, so this leaves room for
+ * thousands while never reading a replaced file without bound.
+ */
+export const MAX_MANIFEST_BYTES = 1 << 20;
 
 /** The layout of manifest.json itself, the same for every format tag; folders already on disk say 1. */
 const VERSION = 1;
@@ -38,6 +46,7 @@ export type ManifestProblem =
   | { kind: "malformed"; path: string }
   | { kind: "outside-folder"; path: string; name: string }
   | { kind: "missing"; path: string }
+  | { kind: "not-regular"; path: string; what: string }
   | { kind: "wrong-size"; path: string; bytes: number; expected: number }
   | { kind: "wrong-hash"; path: string };
 
@@ -64,9 +73,11 @@ export function readManifest(dir: string, format: string, report: ManifestReport
   const path = join(dir, MANIFEST);
   let manifest: FileManifest;
   try {
-    manifest = JSON.parse(readFileSync(path, "utf8")) as FileManifest;
+    manifest = JSON.parse(readRegularFile(path, MAX_MANIFEST_BYTES).toString("utf8")) as FileManifest;
   } catch (error) {
-    throw report({ kind: "unreadable", path, reason: (error as Error).message });
+    if (error instanceof NotRegularFileError) throw report({ kind: "not-regular", path, what: error.what });
+    const reason = error instanceof FileTooLargeError ? `it is larger than the ${MAX_MANIFEST_BYTES / (1 << 20)} MiB a manifest may have` : (error as Error).message;
+    throw report({ kind: "unreadable", path, reason });
   }
   if (!wellFormed(manifest, format)) throw report({ kind: "malformed", path });
   for (const name of Object.keys(manifest.files)) {
@@ -75,15 +86,59 @@ export function readManifest(dir: string, format: string, report: ManifestReport
   return manifest;
 }
 
-/** Checks every file `manifest` lists against its size, then its SHA-256. */
+/**
+ * Checks every file `manifest` lists: a regular file of the folder itself
+ * (no link, FIFO or device), of the listed size (compared before reading),
+ * with the listed SHA-256 (hashed as a stream).
+ */
 export function verifyListedFiles(dir: string, manifest: FileManifest, report: ManifestReporter): void {
   for (const [name, expected] of Object.entries(manifest.files)) {
     const path = join(dir, name);
-    if (!existsSync(path)) throw report({ kind: "missing", path });
-    const actual = fingerprintBytes(readFileSync(path));
-    if (actual.bytes !== expected.bytes) throw report({ kind: "wrong-size", path, bytes: actual.bytes, expected: expected.bytes });
-    if (actual.sha256 !== expected.sha256) throw report({ kind: "wrong-hash", path });
+    const file = openListed(path, expected, report);
+    try {
+      if (hashOpenFile(file.fd).sha256 !== expected.sha256) throw report({ kind: "wrong-hash", path });
+    } finally {
+      closeSync(file.fd);
+    }
   }
+}
+
+/**
+ * Reads a file `manifest` lists (verified before), refusing it as
+ * verifyListedFiles would if it was replaced since: never more than its listed size.
+ */
+export function readListedFile(dir: string, manifest: FileManifest, name: string, report: ManifestReporter): Buffer {
+  const expected = manifest.files[name];
+  const path = join(dir, name);
+  if (!expected) throw report({ kind: "missing", path });
+  const file = openListed(path, expected, report);
+  try {
+    const bytes = readAtMost(file.fd, expected.bytes, path);
+    if (bytes.byteLength !== expected.bytes) throw report({ kind: "wrong-size", path, bytes: bytes.byteLength, expected: expected.bytes });
+    return bytes;
+  } catch (error) {
+    if (error instanceof FileTooLargeError) throw report({ kind: "unreadable", path, reason: "it grew while being read" });
+    throw error;
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+/** Opens a listed file if it is a regular file of the listed size. */
+function openListed(path: string, expected: FileFingerprint, report: ManifestReporter): RegularFile {
+  let file: RegularFile;
+  try {
+    file = openRegularFile(path);
+  } catch (error) {
+    if (error instanceof NotRegularFileError) throw report({ kind: "not-regular", path, what: error.what });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw report({ kind: "missing", path });
+    throw report({ kind: "unreadable", path, reason: (error as Error).message });
+  }
+  if (file.size !== expected.bytes) {
+    closeSync(file.fd);
+    throw report({ kind: "wrong-size", path, bytes: file.size, expected: expected.bytes });
+  }
+  return file;
 }
 
 function wellFormed(manifest: FileManifest, format: string): boolean {

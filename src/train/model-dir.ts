@@ -8,7 +8,7 @@ import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ModelDirError } from "./errors.js";
 import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
-import { fingerprintBytes, MANIFEST, manifestText, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
+import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST, ModelDirError };
 
@@ -50,19 +50,31 @@ export async function saveModelDir(dir: string, contents: ModelDirContents & { m
   writeFileAtomic(join(dir, "ir.json"), JSON.stringify(contents.ir, null, 2) + "\n");
   writeFileAtomic(join(dir, "spec.mtl"), contents.spec);
   writeFileAtomic(join(dir, "metrics.json"), JSON.stringify(contents.metrics, null, 2) + "\n");
-  const names = [MODEL_JSON, ...weightFiles(dir), "encoding.json", "ir.json", "spec.mtl", "metrics.json"];
+  const modelJsonPath = join(dir, MODEL_JSON);
+  const names = [MODEL_JSON, ...weightFiles(modelJsonPath, parseModelJson(modelJsonPath, readFileSync(modelJsonPath))), "encoding.json", "ir.json", "spec.mtl", "metrics.json"];
   const files = Object.fromEntries(names.map((n) => [n, fingerprintBytes(readFileSync(join(dir, n)))]));
   writeFileAtomic(join(dir, MANIFEST), manifestText(FORMAT, files));
+}
+
+/** A model folder checked against its manifest, and its files as verified (none larger than its listed size). */
+export interface VerifiedModelDir {
+  ir: ModelIR;
+  read(name: string): Buffer;
 }
 
 /**
  * Checks a model folder against its manifest without loading anything:
  * the manifest must list model.json, every weight file model.json names,
- * encoding.json, ir.json and spec.mtl, and each listed file must have the
- * recorded size and SHA-256. Returns the folder's IR, checked against the
- * IR schema. Throws a ModelDirError naming the file and what to do.
+ * encoding.json, ir.json and spec.mtl, and each listed file must be a
+ * regular file of the folder (no link, FIFO or device) with the recorded
+ * size and SHA-256. Returns the folder's IR, checked against the IR schema.
+ * Throws a ModelDirError naming the file and what to do.
  */
 export function verifyModelDir(dir: string): ModelIR {
+  return openModelDir(dir).ir;
+}
+
+export function openModelDir(dir: string): VerifiedModelDir {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelDirError(`'${dir}' is not a model folder; pass the --out folder of 'mtl train'`);
   const manifest = readModelManifest(dir);
   const manifestPath = join(dir, MANIFEST);
@@ -70,10 +82,12 @@ export function verifyModelDir(dir: string): ModelIR {
     new ModelDirError(`${manifestPath} does not list ${name}, so it cannot be checked: the manifest was altered or the folder was assembled by hand; train again or restore the folder`);
   for (const name of REQUIRED_FILES) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
   verifyListedFiles(dir, manifest, reportModelDir);
+  const read = (name: string) => readListedFile(dir, manifest, name, reportModelDir);
   // model.json is verified now; every weight file it names must be verified too.
-  const layout = readModelJson(dir);
-  for (const name of weightFiles(dir, layout)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
-  const bad = firstNonFiniteWeight(dir, layout);
+  const modelJsonPath = join(dir, MODEL_JSON);
+  const layout = parseModelJson(modelJsonPath, read(MODEL_JSON));
+  for (const name of weightFiles(modelJsonPath, layout)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
+  const bad = firstNonFiniteWeight(layout, read);
   if (bad) {
     throw new ModelDirError(
       `${join(dir, bad.file)}: the weight '${bad.name}' holds ${bad.bad === 1 ? "a NaN or infinite value" : `${bad.bad} NaN or infinite values`} (of ${bad.size}), so every score would be NaN: ` +
@@ -83,21 +97,23 @@ export function verifyModelDir(dir: string): ModelIR {
   const irPath = join(dir, "ir.json");
   let ir: ModelIR;
   try {
-    ir = upgradeIr(JSON.parse(readFileSync(irPath, "utf8"))) as ModelIR;
+    ir = upgradeIr(JSON.parse(read("ir.json").toString("utf8"))) as ModelIR;
   } catch (error) {
+    if (error instanceof ModelDirError) throw error;
     throw new ModelDirError(`${irPath} cannot be read: ${(error as Error).message}`);
   }
   const violations = validateIr(ir);
   if (violations.length) throw new ModelDirError(`${irPath} is not a valid mtl IR (${violations[0]!.path}: ${violations[0]!.message}); it was written by another mtl version`);
-  return ir;
+  return { ir, read };
 }
 
 export async function loadModelDir(dir: string): Promise<ModelDirContents> {
-  const ir = verifyModelDir(dir);
+  const { ir, read } = openModelDir(dir);
   let encoding: EncodingState;
   try {
-    encoding = parseEncoding(readFileSync(join(dir, "encoding.json"), "utf8"), ir);
+    encoding = parseEncoding(read("encoding.json").toString("utf8"), ir);
   } catch (error) {
+    if (error instanceof ModelDirError) throw error;
     throw new ModelDirError(`${join(dir, "encoding.json")}: ${(error as Error).message}`);
   }
   const { assertModelFits, loadModel } = await import("../runtime/graph/index.js");
@@ -118,7 +134,7 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
     model.dispose();
     throw new ModelDirError(`${join(dir, MODEL_JSON)} predicts ${model.outputNames.join(", ")} but ir.json declares ${expected.join(", ")}: the files come from different models`);
   }
-  return { ir, encoding, model, spec: readFileSync(join(dir, "spec.mtl"), "utf8") };
+  return { ir, encoding, model, spec: read("spec.mtl").toString("utf8") };
 }
 
 /**
@@ -201,6 +217,8 @@ function reportModelDir(problem: ManifestProblem): ModelDirError {
       return new ModelDirError(`${path} lists '${problem.name}', which is not a file of the folder: the manifest was altered; train again or restore the folder`);
     case "missing":
       return new ModelDirError(`${path} is missing; the model folder is incomplete, train again or restore it`);
+    case "not-regular":
+      return new ModelDirError(`${path} is ${problem.what}, not a file of the model folder (only the folder's own regular files are read); train again or restore it`);
     case "wrong-size":
       return new ModelDirError(`${path} has ${problem.bytes} bytes, the manifest says ${problem.expected}: the file is truncated or was replaced; train again or restore it`);
     case "wrong-hash":
@@ -208,23 +226,23 @@ function reportModelDir(problem: ManifestProblem): ModelDirError {
   }
 }
 
-function readModelJson(dir: string): WeightsLayout {
-  const path = join(dir, MODEL_JSON);
+/** model.json (at `path`, read as `bytes`) as far as it lays out the weights. */
+function parseModelJson(path: string, bytes: Buffer): WeightsLayout {
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as WeightsLayout;
+    return JSON.parse(bytes.toString("utf8")) as WeightsLayout;
   } catch (error) {
     throw modelJsonError(path, error);
   }
 }
 
-/** The weight files model.json names. */
-function weightFiles(dir: string, modelJson = readModelJson(dir)): string[] {
+/** The weight files model.json (at `path`) names. */
+function weightFiles(path: string, modelJson: WeightsLayout): string[] {
   try {
     const paths = (modelJson.weightsManifest ?? []).flatMap((g) => (Array.isArray(g.paths) ? (g.paths as unknown[]) : []));
     if (!paths.every((p): p is string => typeof p === "string")) throw new Error("a weight path is not a string");
     return paths;
   } catch (error) {
-    throw modelJsonError(join(dir, MODEL_JSON), error);
+    throw modelJsonError(path, error);
   }
 }
 

@@ -1,6 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-
 /** The part of a TF.js model.json that lays out the weight files. */
 export interface WeightsLayout {
   weightsManifest?: { paths?: unknown; weights?: { name: string; shape: number[]; dtype?: string; quantization?: unknown }[] }[];
@@ -23,12 +20,13 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
  * (training diverged, or the file was edited under a rewritten manifest)
  * scores NaN for every row and would be served silently: TensorFlow.js loads
  * it without complaint. Weights are read as model.json lays them out: each
- * group's files joined, its weights one after another.
+ * group's files joined, its weights one after another; `read` gives a file's
+ * bytes by its path relative to the folder (the model folder's bounded reader).
  */
-export function firstNonFiniteWeight(dir: string, layout: WeightsLayout): NonFiniteWeight | null {
+export function firstNonFiniteWeight(layout: WeightsLayout, read: (file: string) => Uint8Array): NonFiniteWeight | null {
   for (const group of layout.weightsManifest ?? []) {
     const paths = (Array.isArray(group.paths) ? group.paths : []).map(String);
-    const files = paths.map((p) => readFileSync(join(dir, p)));
+    const files = paths.map((p) => read(p));
     const bytes = new Uint8Array(files.reduce((n, f) => n + f.length, 0));
     let at = 0;
     for (const f of files) {

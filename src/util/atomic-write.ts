@@ -1,22 +1,33 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { keepOwnership, OutputPathError, resolveOutput } from "./output-path.js";
 
 /**
  * Writes a file so that readers see either the old content or the new, never
  * a half-written file: write a temporary file beside it, fsync, rename.
  * The rename itself becomes durable only when the folder is synced too
  * (syncDirectory); callers that commit several files do that once at the end.
+ *
+ * A symbolic link is written through (its target is replaced, the link
+ * stays), a replaced file keeps its mode and owner, and a path that is not a
+ * regular file (a device, a FIFO, a folder) is refused with an
+ * OutputPathError rather than replaced: see output-path.ts.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const target = resolveOutput(path);
+  if (target.kind === "stream") throw new OutputPathError(path, "the path is a device or FIFO, not a file that can be replaced", "name a regular file");
+  const real = target.path;
+  const temp = join(dirname(real), `.${basename(real)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {
-    fd = openSync(temp, "wx");
+    // Private until it has the replaced file's mode, so a private file's new content is never readable by others.
+    fd = openSync(temp, "wx", target.existing ? 0o600 : 0o666);
+    keepOwnership(fd, target.existing);
     writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    renameSync(temp, path);
+    renameSync(temp, real);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { CATALOG } from "../../src/diagnostics/catalog.js";
@@ -274,4 +274,22 @@ test("check --fix applies the unambiguous fixes to the file, reports what is lef
   const left = runCli(CLI, ["check", "--fix", unfixable]);
   assert.equal(left.status, 1);
   assert.match(left.stdout, /qqqqqqqq/);
+});
+
+test("check --fix keeps the file's mode, BOM and CRLF line endings, and writes through a link", () => {
+  const crlf = (text: string) => text.replace(/\n/g, "\r\n");
+  const typos = MMOE.replace("mlp(g_ctr,", "mlp(g_ctrr,");
+  const real = join(tmp.dir, "fix-styled.mtl");
+  writeFileSync(real, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(crlf(typos))]));
+  chmodSync(real, 0o600);
+  symlinkSync("fix-styled.mtl", join(tmp.dir, "fix-link.mtl"));
+  const fixed = runCli(CLI, ["check", "--fix", "fix-link.mtl"], { cwd: tmp.dir });
+  assert.equal(fixed.status, 0, fixed.stdout + fixed.stderr);
+  assert.ok(lstatSync(join(tmp.dir, "fix-link.mtl")).isSymbolicLink(), "the link stays a link");
+  assert.equal(statSync(real).mode & 0o777, 0o600, "a private spec stays private");
+  assert.deepEqual(readFileSync(real), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(crlf(MMOE))]), "BOM and CRLF kept");
+});
+
+test("check refuses a spec larger than MAX_SPEC_BYTES (/dev/zero) with a usage error instead of reading it all", () => {
+  assertUsageError(runCli(CLI, ["check", "/dev/zero"]), "check /dev/zero", /cannot read '\/dev\/zero': it is larger than 8 MiB, the most a spec may have/);
 });

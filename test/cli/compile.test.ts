@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import { validateIr } from "../../src/ir/validate.js";
-import { assertNoCrash, runCli, tempDir } from "../helpers/cli.js";
+import { assertNoCrash, assertUsageError, runCli, tempDir } from "../helpers/cli.js";
+import { characterDevice } from "../helpers/devices.js";
 import { cliFrom, exampleSpecs, repoRoot } from "../helpers/paths.js";
 
 const CLI = cliFrom(import.meta.url);
@@ -166,4 +167,32 @@ test("compile -o into a folder that does not exist fails cleanly (or creates it)
     assert.equal(result.status, 2, `expected exit 2 for an unwritable output, got ${result.status}: ${result.stderr}`);
     assert.match(result.stderr, /^mtl: .*missing-folder/m, "the message should name the output path");
   }
+});
+
+test("compile refuses an output that is its input, two specs written to one file, or a file inside the --model folder", () => {
+  const dir = join(tmp.dir, "same");
+  mkdirSync(join(dir, "a"), { recursive: true });
+  mkdirSync(join(dir, "b"), { recursive: true });
+  mkdirSync(join(dir, "m1"), { recursive: true });
+  const spec = readFileSync(MMOE, "utf8");
+  for (const path of ["same.mtl", "a/x.mtl", "b/x.mtl"]) writeFileSync(join(dir, path), spec);
+  writeFileSync(join(dir, "m1", "model.json"), "{}");
+  const cases: [string[], RegExp][] = [
+    [["compile", "same.mtl", "-o", "same.mtl"], /--output same\.mtl and the spec same\.mtl are the same file: the input would be lost/],
+    [["compile", "same.mtl", "-o", "./same.mtl"], /--output \.\/same\.mtl and the spec same\.mtl are the same file/],
+    [["compile", "a/x.mtl", "b/x.mtl", "--out-dir", "out"], /out\/x\.ir\.json \(compiled from b\/x\.mtl\) and out\/x\.ir\.json \(compiled from a\/x\.mtl\) are the same file: one would overwrite the other/],
+    [["compile", "same.mtl", "--target", "ts", "--model", "m1", "-o", "m1/model.json"], /--output m1\/model\.json is inside the model folder m1/],
+  ];
+  for (const [args, message] of cases) assertUsageError(runCli(CLI, args, { cwd: dir }), args.join(" "), message);
+  assert.equal(readFileSync(join(dir, "same.mtl"), "utf8"), spec, "the spec is intact");
+  assert.equal(readFileSync(join(dir, "m1", "model.json"), "utf8"), "{}", "the model folder is intact");
+  assert.equal(existsSync(join(dir, "out")), false, "nothing was written");
+});
+
+test("compile -o /dev/null writes in place (the device stays a device); -o . says it is a folder", () => {
+  const device = characterDevice(tmp.dir, "null");
+  const result = runCli(CLI, ["compile", MMOE, "-o", device]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(statSync(device).isCharacterDevice());
+  assertUsageError(runCli(CLI, ["compile", MMOE, "-o", "."], { cwd: tmp.dir }), "compile -o .", /cannot write '\.': the output path is a folder; name a file inside it/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { formatSource } from "../../src/format/index.js";
@@ -7,7 +7,8 @@ import { assertNoCrash, assertUsageError, runCli, tempDir } from "../helpers/cli
 import { cliFrom, repoRoot } from "../helpers/paths.js";
 
 const CLI = cliFrom(import.meta.url);
-const ESMM = readFileSync(join(repoRoot(), "specs", "esmm.mtl"), "utf8");
+// The example specs are formatted already; spread one out so there is something to rewrite.
+const ESMM = readFileSync(join(repoRoot(), "specs", "esmm.mtl"), "utf8").replace(/ label /g, "     label ");
 const FORMATTED = formatSource(ESMM, "esmm.mtl").text!;
 const BROKEN = "model m\nfeature a : numeric(\n";
 
@@ -117,4 +118,26 @@ test("mtl fmt - with files, or --stdin-filepath without -, is a usage error", ()
   assertUsageError(mixed, "fmt - a.mtl", /'-' \(standard input\) cannot be combined with files/);
   assert.equal(readFileSync(join(dir, "a.mtl"), "utf8"), ESMM, "the file is not formatted");
   assertUsageError(runCli(CLI, ["fmt", "--stdin-filepath", "x.mtl", "a.mtl"], { cwd: dir }), "--stdin-filepath without -", /--stdin-filepath only applies/);
+});
+
+test("mtl fmt keeps a file's BOM and CRLF line endings (and --check accepts them), and writes through a link", () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const crlf = (text: string) => text.replace(/\n/g, "\r\n");
+  const dir = fresh({});
+  writeFileSync(join(dir, "styled.mtl"), Buffer.concat([bom, Buffer.from(crlf(ESMM))]));
+  chmodSync(join(dir, "styled.mtl"), 0o600);
+  symlinkSync("styled.mtl", join(dir, "link.mtl"));
+  const result = runCli(CLI, ["fmt", "link.mtl"], { cwd: dir });
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(lstatSync(join(dir, "link.mtl")).isSymbolicLink(), "the link stays a link");
+  assert.deepEqual(readFileSync(join(dir, "styled.mtl")), Buffer.concat([bom, Buffer.from(crlf(FORMATTED))]));
+  assert.equal(statSync(join(dir, "styled.mtl")).mode & 0o777, 0o600);
+  assert.equal(runCli(CLI, ["fmt", "--check", "styled.mtl"], { cwd: dir }).status, 0, "a formatted CRLF file is formatted");
+  const piped = runCli(CLI, ["fmt", "-"], { input: crlf(ESMM) });
+  assert.equal(piped.stdout, crlf(FORMATTED), "standard input keeps its line endings too");
+});
+
+test("mtl fmt refuses a spec larger than MAX_SPEC_BYTES with one line", () => {
+  const result = runCli(CLI, ["fmt", "/dev/zero"]);
+  assertUsageError(result, "fmt /dev/zero", /cannot read '\/dev\/zero': it is larger than 8 MiB/);
 });

@@ -4,10 +4,12 @@
  * One small model is trained once, in `before`.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { assertNoCrash, tempDir, type CliResult } from "../helpers/cli.js";
+import { characterDevice, fifo } from "../helpers/devices.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
 import { assertOk, ESMM_TASKS, parsePredictionCsv, parsePredictionJsonl, withoutColumns, runCliAsync, assertOneLineError } from "../helpers/train-cli.js";
 
@@ -167,5 +169,78 @@ describe("mtl predict", { concurrency: 2 }, () => {
     assert.equal(result.status, 1, `expected exit 1:\n${result.stderr}`);
     assert.match(result.stderr, /^bad-valid\.csv:6: error: /m);
     assert.deepEqual(readdirSync(join(dir, "failed-out")), [], "no partial output and no temp file");
+  });
+
+  // Links to files outside the folder: test/train/file-manifest.test.ts.
+  test("predict refuses a weights file that is not the folder's own regular file, at once: a link to /dev/zero, a FIFO, a 3 GB file", async () => {
+    assertSetup();
+    const weights = readdirSync(join(dir, MODEL)).find((f) => f.endsWith(".bin"))!;
+    const damage: [string, (path: string) => void, RegExp][] = [
+      ["a link to /dev/zero", (path) => symlinkSync("/dev/zero", path), /is a symbolic link/],
+      ["a FIFO", (path) => fifo(path), /is a FIFO/],
+      ["a 3 GB file", (path) => (writeFileSync(path, ""), truncateSync(path, 3 * 2 ** 30)), /has 3221225472 bytes, the manifest says \d+/],
+    ];
+    for (const [what, spoil, message] of damage) {
+      const copy = copyOfModel(`model-${what.replace(/\W+/g, "-")}`);
+      rmSync(join(copy, weights));
+      spoil(join(copy, weights));
+      // Before, these read 24 GB, hung forever, or failed with an internal error: a hang now fails the test (runCli's timeout).
+      assertOneLineError(await mtl(["predict", copy, "--data", "valid.csv"]), what, weights, message);
+    }
+  });
+
+  test("predict -o refuses an output that is the input (by any name) or inside the model folder", async () => {
+    assertSetup();
+    symlinkSync("valid.csv", join(dir, "valid-link.csv"));
+    const before = readFileSync(join(dir, "valid.csv"));
+    const cases: [string[], RegExp][] = [
+      [["--data", "valid.csv", "-o", "./valid.csv"], /--output \.\/valid\.csv and --data valid\.csv are the same file: the input would be lost/],
+      [["--data", "valid-link.csv", "-o", "valid.csv"], /--output valid\.csv and --data valid-link\.csv are the same file/],
+      [["--data", "valid.csv", "-o", join(MODEL, "model.json")], /--output model\/model\.json is inside the model folder model/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => mtl(["predict", MODEL, ...args])));
+    cases.forEach(([args, message], i) => {
+      const result = results[i]!;
+      assertNoCrash(result, args.join(" "));
+      assert.equal(result.status, 2, `${args.join(" ")}: expected exit 2:\n${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    });
+    assert.deepEqual(readFileSync(join(dir, "valid.csv")), before, "the input is intact");
+    assert.equal(statSync(join(dir, MODEL, "model.json")).isFile(), true);
+  });
+
+  test("predict -o writes through a link, into a device or FIFO in place, and says a folder is a folder", async () => {
+    assertSetup();
+    writeFileSync(join(dir, "target.csv"), "old\n");
+    symlinkSync("target.csv", join(dir, "out-link.csv"));
+    const devNull = characterDevice(dir, "null");
+    const devFull = characterDevice(dir, "full");
+    const pipe = fifo(join(dir, "out.fifo"));
+    const reader = spawn("cat", [pipe], { stdio: ["ignore", "pipe", "inherit"] });
+    const piped: Buffer[] = [];
+    reader.stdout.on("data", (b: Buffer) => piped.push(b));
+    const readerDone = new Promise((resolve) => reader.once("close", resolve));
+    const predictTo = (output: string) => mtl(["predict", MODEL, "--data", "valid.csv", "-o", output]);
+    const toPipe = await predictTo(pipe);
+    // Had predict not opened the FIFO, its reader would wait forever.
+    if (toPipe.status !== 0) reader.kill();
+    await readerDone;
+    const [link, toNull, toFull, toFolder] = [await predictTo("out-link.csv"), await predictTo(devNull), await predictTo(devFull), await predictTo(".")];
+    assertOk(link!, "-o link");
+    assert.ok(lstatSync(join(dir, "out-link.csv")).isSymbolicLink(), "the link stays a link");
+    assert.equal(readFileSync(join(dir, "target.csv"), "utf8"), reference.stdout, "its target gets the predictions");
+    assertOk(toNull!, "-o null device");
+    assert.ok(statSync(devNull).isCharacterDevice(), "the device stays a device");
+    assertNoCrash(toFull!, "-o full device");
+    assert.equal(toFull!.status, 1, toFull!.stderr);
+    assert.match(toFull!.stderr, /disk is full/);
+    assert.ok(statSync(devFull).isCharacterDevice(), "the device stays a device");
+    assertOk(toPipe, "-o FIFO");
+    assert.equal(Buffer.concat(piped).toString("utf8"), reference.stdout, "the FIFO's reader gets the predictions");
+    assert.ok(statSync(pipe).isFIFO());
+    assertNoCrash(toFolder!, "-o .");
+    assert.match(toFolder!.stderr, /the output path is a folder/);
+    assert.doesNotMatch(toFolder!.stderr, /EBUSY|rename|\.tmp/);
   });
 });

@@ -5,7 +5,7 @@
  * previous checkpoint intact.
  */
 import assert from "node:assert/strict";
-import { chmodSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -256,4 +256,25 @@ test("temp files of killed writers are removed by the next save; those of runnin
   assert.ok(!files.includes(orphan), "a content file no manifest lists should be removed");
   assert.ok(files.includes(live), "a running process's temp file must stay");
   assert.equal(loadCheckpoint(dir).meta.position.steps, 2);
+});
+
+test("a checkpoint file replaced by a FIFO or a link to /dev/zero is refused at once (train --resume hung or read forever)", async () => {
+  await fitted();
+  const url = new URL("../../src/train/checkpoint-store.js", import.meta.url).href;
+  const cases: [string, (dir: string, arrays: string) => void, RegExp][] = [
+    ["a FIFO for the arrays", (dir, arrays) => (rmSync(join(dir, arrays)), spawnSync("mkfifo", [join(dir, arrays)])), /arrays\.[0-9a-f]{16}\.bin is a FIFO, not a file of the checkpoint/],
+    ["a FIFO for the manifest", (dir) => (rmSync(join(dir, "manifest.json")), spawnSync("mkfifo", [join(dir, "manifest.json")])), /manifest\.json is a FIFO/],
+    ["a link to /dev/zero", (dir, arrays) => (rmSync(join(dir, arrays)), symlinkSync("/dev/zero", join(dir, arrays))), /arrays\.[0-9a-f]{16}\.bin is a symbolic link/],
+  ];
+  for (const [what, spoil, message] of cases) {
+    const dir = freshFolder(`special-${what.replaceAll(" ", "-")}`);
+    saveCheckpoint(dir, checkpointAt(4));
+    spoil(dir, readdirSync(dir).find((f) => f.startsWith("arrays."))!);
+    // In a child process: a blocking read would hang this one, where no timeout can fire.
+    const script = `import { loadCheckpoint } from ${JSON.stringify(url)}; try { loadCheckpoint(${JSON.stringify(dir)}); } catch (e) { console.log(e.name + ": " + e.message); }`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(child.signal, null, `${what}: loadCheckpoint hung`);
+    assert.match(child.stdout, /^CheckpointError: /, `${what}: ${child.stdout}${child.stderr}`);
+    assert.match(child.stdout, message, what);
+  }
 });

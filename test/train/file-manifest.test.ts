@@ -4,7 +4,7 @@
  * right problem (the caller's error, not a raw one, is what is thrown).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -12,6 +12,8 @@ import {
   fingerprintBytes,
   MANIFEST,
   manifestText,
+  MAX_MANIFEST_BYTES,
+  readListedFile,
   readManifest,
   verifyListedFiles,
   type FileFingerprint,
@@ -144,4 +146,44 @@ test("a manifest that cannot be read or parsed is reported with the reason", () 
   const missing = problemOf(absent);
   assert.ok(missing?.kind === "unreadable", `got ${JSON.stringify(missing)}`);
   assert.match(missing.reason, /ENOENT/);
+});
+
+test("a listed file that is a link is refused, even to identical bytes outside the folder, and a link's target size is never told", () => {
+  const dir = folder({ "a.bin": "secret-free bytes" });
+  writeFileSync(join(work, "copy.bin"), "secret-free bytes");
+  rmSync(join(dir, "a.bin"));
+  symlinkSync(join(work, "copy.bin"), join(dir, "a.bin"));
+  assert.deepEqual(problemOf(dir), { kind: "not-regular", path: join(dir, "a.bin"), what: "a symbolic link" });
+  rmSync(join(dir, "a.bin"));
+  symlinkSync("/etc/passwd", join(dir, "a.bin"));
+  assert.deepEqual(problemOf(dir), { kind: "not-regular", path: join(dir, "a.bin"), what: "a symbolic link" });
+});
+
+test("a listed file's size is compared before it is read: a 3 GB file is refused at once", () => {
+  const dir = folder({ "a.bin": "x" });
+  truncateSync(join(dir, "a.bin"), 3 * 2 ** 30);
+  const started = performance.now();
+  assert.deepEqual(problemOf(dir), { kind: "wrong-size", path: join(dir, "a.bin"), bytes: 3 * 2 ** 30, expected: 1 });
+  assert.ok(performance.now() - started < 1000, "the file was read");
+});
+
+test("a manifest that is a link, a device, or larger than MAX_MANIFEST_BYTES is refused without reading it whole", () => {
+  const link = folder({ "a.bin": "x" });
+  rmSync(join(link, MANIFEST));
+  symlinkSync("/dev/zero", join(link, MANIFEST));
+  assert.deepEqual(problemOf(link), { kind: "not-regular", path: join(link, MANIFEST), what: "a symbolic link" });
+  const big = folder({ "a.bin": "x" });
+  truncateSync(join(big, MANIFEST), MAX_MANIFEST_BYTES + 1);
+  const problem = problemOf(big);
+  assert.ok(problem?.kind === "unreadable", JSON.stringify(problem));
+  assert.match(problem.reason, /larger than the 1 MiB a manifest may have/);
+});
+
+test("readListedFile gives a verified file's bytes, and refuses one replaced since by its size", () => {
+  const dir = folder({ "a.json": "{}\n" });
+  const manifest = readManifest(dir, FORMAT, report);
+  assert.equal(readListedFile(dir, manifest, "a.json", report).toString(), "{}\n");
+  writeFileSync(join(dir, "a.json"), "{ }\n");
+  assert.throws(() => readListedFile(dir, manifest, "a.json", report), (e: unknown) => e instanceof Reported && e.problem.kind === "wrong-size");
+  assert.throws(() => readListedFile(dir, manifest, "b.json", report), (e: unknown) => e instanceof Reported && e.problem.kind === "missing");
 });

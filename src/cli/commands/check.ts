@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { compileFile, compileSource, type CompileResult } from "../../compiler.js";
+import { readSpecFile, rewriteSpecFile, specStyle } from "../../spec-file.js";
 import { applyFixes } from "../../diagnostics/apply-fixes.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { renderGnu } from "../../diagnostics/render-gnu.js";
@@ -9,7 +10,6 @@ import { renderHuman, summary } from "../../diagnostics/render-human.js";
 import { renderJson } from "../../diagnostics/render-json.js";
 import { renderSarif } from "../../diagnostics/render-sarif.js";
 import { renderStylish } from "../../diagnostics/render-stylish.js";
-import { writeFileAtomic } from "../../util/atomic-write.js";
 import { packageRoot } from "../../util/package-root.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { useColor } from "../output.js";
@@ -101,10 +101,12 @@ const FIX_ROUNDS = 5;
 
 /**
  * Applies fixes to `spec` until none is left (or FIX_ROUNDS), writing the
- * file atomically once, and returns the check of the fixed text.
+ * file once (atomically, keeping its mode, BOM and line endings), and
+ * returns the check of the fixed text.
  */
 function fixFile(spec: string): CompileResult {
-  let result = compileFile(spec, { lower: false });
+  const bytes = readSpecFile(spec);
+  let result = compileSource(bytes, spec, { lower: false });
   const original = result.text;
   let text = original;
   let applied = 0;
@@ -116,7 +118,7 @@ function fixFile(spec: string): CompileResult {
     result = compileSource(text, spec, { lower: false });
   }
   if (text !== original) {
-    writeFileAtomic(spec, text);
+    rewriteSpecFile(spec, text, specStyle(bytes));
     process.stderr.write(`${spec}: applied ${applied} fix${applied === 1 ? "" : "es"}\n`);
   }
   return result;

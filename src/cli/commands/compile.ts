@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
 import { compileFile } from "../../compiler.js";
 import { renderHuman, summary } from "../../diagnostics/render-human.js";
 import type { ModelIR } from "../../ir/types.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
-import { emit, useColor } from "../output.js";
+import { emit, flagged, refuseInsideModel, refuseSameFiles, useColor, type NamedPath } from "../output.js";
 
 interface TargetOptions {
   model?: string;
@@ -36,25 +36,26 @@ const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options
  */
 async function trainedEncoding(dir: string, ir: ModelIR) {
   const { parseEncoding } = await import("../../data/encode/index.js");
-  const { ModelDirError, specMismatch, verifyModelDir } = await import("../../train/model-dir.js");
+  const { ModelDirError, specMismatch, openModelDir } = await import("../../train/model-dir.js");
   const encodingPath = join(dir, "encoding.json");
   if (!existsSync(encodingPath)) throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
-  let trained: ModelIR;
+  let trained: ReturnType<typeof openModelDir>;
   try {
-    trained = verifyModelDir(dir);
+    trained = openModelDir(dir);
   } catch (error) {
     if (error instanceof ModelDirError) throw new ModelDirError(`--model ${dir}: ${error.message}`);
     throw error;
   }
-  const difference = specMismatch(ir, trained);
+  const difference = specMismatch(ir, trained.ir);
   if (difference !== null) {
     throw new ModelDirError(
       `--model ${dir}: the model there was trained on a different spec (${join(dir, "spec.mtl")}): ${difference}; compile that spec, or train this one`,
     );
   }
   try {
-    return parseEncoding(readFileSync(encodingPath, "utf8"), ir);
+    return parseEncoding(trained.read("encoding.json").toString("utf8"), ir);
   } catch (error) {
+    if (error instanceof ModelDirError) throw new ModelDirError(`--model ${dir}: ${error.message}`);
     throw new ModelDirError(`--model ${dir}: ${encodingPath}: ${(error as Error).message}`);
   }
 }
@@ -97,6 +98,14 @@ async function runCompile(specs: string[], options: CompileOptions): Promise<num
   const target = TARGETS[options.emit ?? options.target]!;
   if (options.output && options.outDir) throw new UsageError("use either --output or --out-dir, not both");
   if (specs.length > 1 && !options.outDir) throw new UsageError("compiling several specs needs --out-dir DIR");
+  const outputs: NamedPath[] = options.outDir
+    ? specs.map((spec) => {
+        const path = outputFile(options.outDir!, spec, target.extension);
+        return { path, label: `${path} (compiled from ${spec})` };
+      })
+    : options.output !== undefined && options.output !== "-" ? [flagged("--output", options.output)] : [];
+  refuseSameFiles(outputs, specs.map((spec) => flagged("the spec", spec)));
+  if (options.model !== undefined) for (const output of outputs) refuseInsideModel(output, options.model);
   const results = specs.map((spec) => compileFile(spec));
   const diagnostics = results.flatMap((r) => r.diagnostics);
   if (diagnostics.length) {
@@ -106,8 +115,13 @@ async function runCompile(specs: string[], options: CompileOptions): Promise<num
   if (results.some((r) => !r.ir)) return EXIT_ERRORS;
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
   for (const result of results) {
-    const file = options.outDir ? join(options.outDir, basename(result.file).replace(/\.mtl$/, "") + target.extension) : options.output;
+    const file = options.outDir ? outputFile(options.outDir, result.file, target.extension) : options.output;
     emit(await target.render(result.ir!, options), file);
   }
   return EXIT_OK;
+}
+
+/** What --out-dir names a spec's output: the spec's name, with the target's extension for .mtl. */
+function outputFile(outDir: string, spec: string, extension: string): string {
+  return join(outDir, basename(spec).replace(/\.mtl$/, "") + extension);
 }

@@ -1,10 +1,9 @@
-import { readFileSync, statSync, chmodSync } from "node:fs";
 import type { Command } from "commander";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { renderHuman } from "../../diagnostics/render-human.js";
 import { formatSource } from "../../format/index.js";
 import { decodeSource } from "../../syntax/source.js";
-import { writeFileAtomic } from "../../util/atomic-write.js";
+import { inStyle, readSpecFile, rewriteSpecFile, SpecReadError, specStyle } from "../../spec-file.js";
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError } from "../exit-codes.js";
 import { useColor } from "../output.js";
 
@@ -22,7 +21,8 @@ export function registerFmt(program: Command): void {
     .command("fmt")
     .summary("format .mtl specs in place, or standard input (-) to standard output")
     .description(
-      "Rewrite .mtl specs in their canonical layout (atomically; unchanged files are not touched).\n" +
+      "Rewrite .mtl specs in their canonical layout (atomically; unchanged files are not touched; a link is written through,\n" +
+        "and a file keeps its mode, owner, byte-order mark and line endings: CRLF when its first line ends so).\n" +
         "A spec with syntax errors is reported like `mtl check` and left as it is.\n" +
         "With --check, list the files that are not formatted and change nothing.\n" +
         "`mtl fmt -` formats standard input to standard output; with --check it prints <stdin> and exits 1 if the input is not formatted. Messages call it <stdin>, or --stdin-filepath.\n" +
@@ -49,18 +49,20 @@ async function runFmtStdin(options: FmtOptions): Promise<number> {
   const chunks: Buffer[] = [];
   // Not readFileSync(0): it fails with EAGAIN when stdin is a non-blocking pipe.
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const source = decodeSource(Buffer.concat(chunks), name);
+  const bytes = Buffer.concat(chunks);
+  const source = decodeSource(bytes, name);
   const result = source.diagnostics.length > 0 ? { diagnostics: source.diagnostics } : formatSource(source.text, name);
   if (result.text === undefined) {
     const text = renderHuman(result.diagnostics, new Map([[name, source.text]]), { color: useColor(process.stderr, options.color) });
     process.stderr.write(`${text}\n`);
     return EXIT_ERRORS;
   }
+  const formatted = inStyle(result.text, specStyle(bytes));
   if (!options.check) {
-    process.stdout.write(result.text);
+    process.stdout.write(formatted);
     return EXIT_OK;
   }
-  if (result.text === source.text) return EXIT_OK;
+  if (Buffer.from(formatted, "utf8").equals(bytes)) return EXIT_OK;
   process.stdout.write(`${name}\n`);
   return EXIT_ERRORS;
 }
@@ -73,9 +75,10 @@ function runFmt(files: string[], options: FmtOptions): number {
   for (const file of files) {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(file);
+      bytes = readSpecFile(file);
     } catch (error) {
-      process.stderr.write(`mtl: cannot read '${file}': ${why(error)}\n`);
+      if (!(error instanceof SpecReadError)) throw error;
+      process.stderr.write(`mtl: ${error.message}\n`);
       worse(EXIT_USAGE);
       continue;
     }
@@ -87,18 +90,19 @@ function runFmt(files: string[], options: FmtOptions): number {
       worse(EXIT_ERRORS);
       continue;
     }
-    if (result.text === source.text) continue;
+    // The formatter writes LF without a BOM; the file keeps its own (see specStyle).
+    const style = specStyle(bytes);
+    if (Buffer.from(inStyle(result.text, style), "utf8").equals(bytes)) continue;
     if (options.check) {
       process.stdout.write(`${file}\n`);
       worse(EXIT_ERRORS);
       continue;
     }
     try {
-      const mode = statSync(file).mode;
-      writeFileAtomic(file, result.text);
-      chmodSync(file, mode & 0o7777);
+      rewriteSpecFile(file, result.text, style);
     } catch (error) {
-      process.stderr.write(`mtl: cannot write '${file}': ${why(error)}\n`);
+      if (!(error instanceof SpecReadError)) throw error;
+      process.stderr.write(`mtl: ${error.message}\n`);
       worse(EXIT_USAGE);
     }
   }
@@ -107,12 +111,4 @@ function runFmt(files: string[], options: FmtOptions): number {
     process.stderr.write(`${text}\n`);
   }
   return status;
-}
-
-function why(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "it is a directory";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  return (error as Error).message;
 }

@@ -4,6 +4,7 @@ import { generateMmoe, mmoeColumns } from "../../data/synthetic/mmoe.js";
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { intFlag, trainSettingFlag } from "../data-options.js";
 import { EXIT_OK, UsageError } from "../exit-codes.js";
+import { flagged, refuseSameFiles } from "../output.js";
 
 interface GenerateCliOptions {
   rows: string;
@@ -52,6 +53,7 @@ async function runGenerate(kind: string, options: GenerateCliOptions): Promise<n
   const holdoutRows = intFlag("--holdout", options.holdout, 1, MAX_ROWS);
   if ((holdoutRows === undefined) !== (options.holdoutOutput === undefined)) throw new UsageError("--holdout and --holdout-output go together");
   const holdout = holdoutRows !== undefined ? { rows: holdoutRows, file: options.holdoutOutput! } : undefined;
+  if (holdout) refuseSameFiles([flagged("--output", options.output), flagged("--holdout-output", holdout.file)], []);
   const total = rows + (holdoutRows ?? 0);
   // The spec's seed range: a seed beyond 2^53 would be rounded into another seed's data.
   const seed = trainSettingFlag("--seed", options.seed, "seed")!;

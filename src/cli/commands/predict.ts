@@ -10,6 +10,7 @@ import { predictRecords, withSkipped } from "../../train/predict.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { addDataOptions, dataOverrides, skipBadRows, type DataCliOptions } from "../data-options.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { flagged, refuseInsideModel, refuseSameFiles } from "../output.js";
 
 interface PredictCliOptions extends DataCliOptions {
   data: string;
@@ -36,6 +37,11 @@ export function registerPredict(program: Command): void {
 
 async function runPredict(dir: string, options: PredictCliOptions): Promise<number> {
   const skip = skipBadRows(options);
+  if (options.output !== undefined && options.output !== "-") {
+    const output = flagged("--output", options.output);
+    refuseSameFiles([output], [flagged("--data", options.data)]);
+    refuseInsideModel(output, dir);
+  }
   await selectBackend(options.backend);
   const { ir, encoding, model } = await loadModelDir(dir);
   const encoder = createEncoder(ir, encoding);

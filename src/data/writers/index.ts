@@ -1,5 +1,5 @@
 import { csvHeader, csvLine, jsonlKeys, jsonlLine, type OutputValue } from "./line-format.js";
-import { AtomicFileSink, StreamSink, type TextSink } from "./sinks.js";
+import { fileSink, StreamSink, type TextSink } from "./sinks.js";
 
 export { formatNumber } from "./number-format.js";
 export { writeParquet, type ParquetColumn, type ParquetColumnType, type WriteParquetOptions } from "./parquet.js";
@@ -19,7 +19,7 @@ export interface RecordWriter {
 const FLUSH_CHARS = 1 << 16;
 
 /**
- * A CSV or JSONL writer to a file (atomically: see AtomicFileSink) or to
+ * A CSV or JSONL writer to a file (atomically: see fileSink) or to
  * standard output ("-"). CSV gets a header line; quoting follows RFC 4180;
  * numbers are printed so that float32 values read back exactly (see
  * formatNumber).
@@ -27,7 +27,7 @@ const FLUSH_CHARS = 1 << 16;
 export function createRecordWriter(target: string | "-", format: "csv" | "jsonl", columns: string[]): RecordWriter {
   if (columns.length === 0) throw new Error("createRecordWriter needs at least one column");
   if (new Set(columns).size !== columns.length) throw new Error(`createRecordWriter: duplicate column names in ${JSON.stringify(columns)}`);
-  const sink: TextSink = target === "-" ? new StreamSink(process.stdout) : new AtomicFileSink(target);
+  const sink: TextSink = target === "-" ? new StreamSink(process.stdout) : fileSink(target);
   const cols = [...columns];
   if (format === "csv") {
     return new BufferedWriter(sink, (values) => csvLine(cols, values), csvHeader(cols));

@@ -1,6 +1,8 @@
+import { statSync } from "node:fs";
 import { fileWriter, parquetWriteRows } from "hyparquet-writer";
 import { DataError, type RawValue } from "../record.js";
-import { commitTemp, discardTemp, outputError, syncFile, tempPathFor } from "./temp-file.js";
+import { resolveOutput, type OutputTarget } from "../../util/output-path.js";
+import { commitTemp, createTemp, discardTemp, outputError, syncFile, tempPathFor } from "./temp-file.js";
 
 export type ParquetColumnType = "STRING" | "DOUBLE" | "FLOAT" | "INT32" | "INT64" | "BOOLEAN";
 
@@ -49,21 +51,31 @@ export async function writeParquet(
   }
   const types = specs.map((s) => s.type ?? inferType(file, s.name, first));
 
-  const temp = tempPathFor(file);
+  let out: OutputTarget;
   try {
+    out = resolveOutput(file);
+  } catch (err) {
+    throw outputError(file, err);
+  }
+  // The writer reopens its file for every megabyte: fine for /dev/null, but a FIFO's reader would see an early end.
+  const direct = out.kind === "stream";
+  if (direct && statSync(file).isFIFO()) throw new DataError(file, null, "Parquet cannot be written to a FIFO (it is written in pieces)", "write to a file, or use .csv or .jsonl");
+  const temp = direct ? file : tempPathFor(out.path);
+  try {
+    if (!direct) await (await createTemp(temp, out.existing)).close();
     await parquetWriteRows({
       writer: fileWriter(temp),
       rows: convertedRows(file, specs, types, first, source),
       columns: specs.map((s, i) => ({ name: s.name, type: types[i]!, nullable: true })),
       rowGroupSize: groupSize,
     });
-    await syncFile(temp);
+    if (!direct) await syncFile(temp);
   } catch (err) {
-    await discardTemp(temp);
+    if (!direct) await discardTemp(temp);
     if (err instanceof DataError) throw err;
     throw outputError(file, err);
   }
-  await commitTemp(temp, file);
+  if (!direct) await commitTemp(temp, out.path, file);
 }
 
 async function* toAsyncGen<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -1,7 +1,8 @@
 import { open, type FileHandle } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { DataError } from "../record.js";
-import { commitTemp, discardTemp, outputError, tempPathFor } from "./temp-file.js";
+import { resolveOutput, type OutputTarget } from "../../util/output-path.js";
+import { commitTemp, createTemp, discardTemp, outputError, tempPathFor } from "./temp-file.js";
 
 /** Where a writer's text goes. `write` resolves once the text is handed on, so awaiting it is the backpressure. */
 export interface TextSink {
@@ -11,22 +12,40 @@ export interface TextSink {
 }
 
 /**
- * A file that appears complete or not at all: text goes to a temp file in
- * the target's folder, which is fsynced and renamed over the target on
- * close. Until then the target keeps its old content (or does not exist);
- * abort, or any write error, removes the temp file.
+ * The sink for an output path: a regular file (or a new one) is written
+ * atomically, through any symbolic link; a character device or FIFO
+ * (/dev/null, a pipe) is written in place, as it cannot be replaced.
  */
-export class AtomicFileSink implements TextSink {
-  private readonly temp: string;
+export function fileSink(target: string): TextSink {
+  let out: OutputTarget;
+  try {
+    out = resolveOutput(target);
+  } catch (err) {
+    throw outputError(target, err);
+  }
+  return new FileSink(target, out);
+}
+
+/**
+ * A file that appears complete or not at all: text goes to a temp file in
+ * the real target's folder, which is fsynced and renamed over it on close.
+ * Until then the target keeps its old content (or does not exist); abort, or
+ * any write error, removes the temp file. A stream target gets the text
+ * directly; what was written to it cannot be taken back.
+ */
+class FileSink implements TextSink {
+  private readonly temp: string | null;
   private readonly handle: Promise<FileHandle>;
   private tail: Promise<void> = Promise.resolve();
   private failure: DataError | null = null;
   private done = false;
 
-  constructor(private readonly target: string) {
-    this.temp = tempPathFor(target);
-    // "wx": never reuse a file someone else created under our temp name.
-    this.handle = open(this.temp, "wx");
+  constructor(
+    private readonly target: string,
+    private readonly out: OutputTarget,
+  ) {
+    this.temp = out.kind === "file" ? tempPathFor(out.path) : null;
+    this.handle = this.temp !== null ? createTemp(this.temp, out.existing) : open(out.path, "w");
     this.handle.catch(() => undefined); // surfaced by the first write or close
   }
 
@@ -60,13 +79,14 @@ export class AtomicFileSink implements TextSink {
     if (this.failure) throw this.failure;
     try {
       const handle = await this.handle;
-      await handle.sync();
+      // A device or pipe has nothing to sync (and /dev/null refuses to).
+      if (this.temp !== null) await handle.sync();
       await handle.close();
     } catch (err) {
       await this.discard();
       throw outputError(this.target, err);
     }
-    await commitTemp(this.temp, this.target);
+    if (this.temp !== null) await commitTemp(this.temp, this.out.path, this.target);
   }
 
   async abort(): Promise<void> {
@@ -78,7 +98,7 @@ export class AtomicFileSink implements TextSink {
 
   private async discard(): Promise<void> {
     await this.handle.then((h) => h.close()).catch(() => undefined);
-    await discardTemp(this.temp);
+    if (this.temp !== null) await discardTemp(this.temp);
   }
 }
 

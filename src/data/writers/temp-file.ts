@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, unlink } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { keepOwnershipAsync, OutputPathError } from "../../util/output-path.js";
 import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 import { DataError } from "../record.js";
 
@@ -12,13 +14,30 @@ export function tempPathFor(target: string): string {
   return temp;
 }
 
-/** Moves an already-synced temp file over `target` in one step, then persists the rename. */
-export async function commitTemp(temp: string, target: string): Promise<void> {
+/**
+ * Creates the temp file that will replace `existing` (or become a new file):
+ * private until it has the replaced file's mode and owner, so no content is
+ * ever readable by more people than the file it replaces. "wx": never reuse
+ * a file someone else created under our temp name.
+ */
+export async function createTemp(temp: string, existing: Stats | undefined): Promise<FileHandle> {
+  const handle = await open(temp, "wx", existing ? 0o600 : 0o666);
+  try {
+    await keepOwnershipAsync(handle, existing);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle;
+}
+
+/** Moves an already-synced temp file over `target` in one step, then persists the rename; errors name `shownAs`. */
+export async function commitTemp(temp: string, target: string, shownAs = target): Promise<void> {
   try {
     await rename(temp, target);
   } catch (err) {
     await discardTemp(temp);
-    throw outputError(target, err);
+    throw outputError(shownAs, err);
   }
   untrackTempFile(temp);
   await syncFolder(dirname(target));
@@ -56,6 +75,7 @@ async function syncFolder(folder: string): Promise<void> {
 /** An output problem in a user's terms. */
 export function outputError(target: string, err: unknown): DataError {
   if (err instanceof DataError) return err;
+  if (err instanceof OutputPathError) return new DataError(target, null, err.reason, err.fix);
   const code = (err as NodeJS.ErrnoException | null)?.code;
   switch (code) {
     case "ENOENT":

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -7,6 +7,7 @@ import { parquetMetadataAsync, parquetSchema } from "hyparquet";
 import { DataError, type ReadOptions } from "../../../src/data/record.js";
 import { readRecords } from "../../../src/data/readers/index.js";
 import { writeParquet } from "../../../src/data/writers/index.js";
+import { characterDevice, fifo } from "../../helpers/devices.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mtl-pqwriter-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,4 +74,21 @@ test("a folder that does not exist is a DataError", async () => {
     writeParquet(join(dir, "nope", "x.parquet"), ["a"], [{ a: 1 }]),
     (err: unknown) => err instanceof DataError && /folder does not exist/.test(err.message),
   );
+});
+
+test("Parquet over an existing file keeps its mode; to a device it is written in place; a FIFO is refused, not waited on", async () => {
+  const file = join(dir, "private.parquet");
+  writeFileSync(file, "old");
+  chmodSync(file, 0o640);
+  await writeParquet(file, ["a"], [{ a: 1 }]);
+  assert.equal(statSync(file).mode & 0o777, 0o640);
+  assert.equal(readFileSync(file).subarray(0, 4).toString(), "PAR1");
+
+  const device = characterDevice(dir, "null");
+  await writeParquet(device, ["a"], [{ a: 1 }]);
+  assert.ok(statSync(device).isCharacterDevice(), "the device stays a device");
+
+  const pipe = fifo(join(dir, "rows.parquet"));
+  await assert.rejects(writeParquet(pipe, ["a"], [{ a: 1 }]), (e: unknown) => e instanceof DataError && /cannot be written to a FIFO/.test(e.message));
+  assert.ok(statSync(pipe).isFIFO());
 });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { DataError, type ReadOptions } from "../../../src/data/record.js";
 import { readRecords } from "../../../src/data/readers/index.js";
 import { createRecordWriter, formatNumber } from "../../../src/data/writers/index.js";
+import { characterDevice } from "../../helpers/devices.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mtl-writer-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -259,4 +260,26 @@ test('"-" whose reader goes away fails with a clear error instead of hanging or 
   assert.equal(signal, null, "the writer hung and had to be killed");
   assert.equal(code, 3, stderr);
   assert.match(stderr, /stopped: standard output was closed before all rows were written/);
+});
+
+test("a file target keeps its mode and is written through a link; a device is written in place; a folder is a DataError", async () => {
+  const real = join(dir, "mode-real.csv");
+  writeFileSync(real, "old\n");
+  chmodSync(real, 0o600);
+  symlinkSync("mode-real.csv", join(dir, "mode-link.csv"));
+  const writer = createRecordWriter(join(dir, "mode-link.csv"), "csv", ["a"]);
+  await writer.write({ a: 1 });
+  await writer.close();
+  assert.ok(lstatSync(join(dir, "mode-link.csv")).isSymbolicLink(), "the link stays a link");
+  assert.equal(readFileSync(real, "utf8"), "a\n1\n");
+  assert.equal(statSync(real).mode & 0o777, 0o600, "a private file stays private");
+  assert.deepEqual(tempFiles(dir), []);
+
+  const device = characterDevice(dir, "null");
+  const toDevice = createRecordWriter(device, "jsonl", ["a"]);
+  await toDevice.write({ a: 1 });
+  await toDevice.close();
+  assert.ok(statSync(device).isCharacterDevice(), "the device stays a device");
+
+  assert.throws(() => createRecordWriter(dir, "csv", ["a"]), (e: unknown) => e instanceof DataError && /the output path is a folder/.test(e.message));
 });

@@ -1,0 +1,54 @@
+/**
+ * writeFileAtomic replaces what a path names, never the path itself: a link
+ * stays a link, a replaced file keeps its mode and owner, and a device or
+ * FIFO is refused, never turned into a regular file.
+ */
+import assert from "node:assert/strict";
+import { chmodSync, chownSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { writeFileAtomic } from "../../src/util/atomic-write.js";
+import { OutputPathError } from "../../src/util/output-path.js";
+import { characterDevice, fifo } from "../helpers/devices.js";
+
+const work = mkdtempSync(join(tmpdir(), "mtl-atomic-write-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test("a link is written through: the link stays, its target gets the content", () => {
+  writeFileSync(join(work, "spec.mtl"), "old");
+  symlinkSync("spec.mtl", join(work, "link.mtl"));
+  writeFileAtomic(join(work, "link.mtl"), "new");
+  assert.ok(lstatSync(join(work, "link.mtl")).isSymbolicLink());
+  assert.equal(readFileSync(join(work, "spec.mtl"), "utf8"), "new");
+  assert.deepEqual(readdirSync(work).filter((f) => f.endsWith(".tmp")), []);
+});
+
+test("a replaced file keeps its mode (a private file stays private) and its owner", () => {
+  const file = join(work, "private.mtl");
+  writeFileSync(file, "old");
+  chmodSync(file, 0o600);
+  const root = process.getuid?.() === 0;
+  if (root) chownSync(file, 1234, 5678);
+  writeFileAtomic(file, "new");
+  const stats = statSync(file);
+  assert.equal(stats.mode & 0o7777, 0o600);
+  if (root) assert.deepEqual([stats.uid, stats.gid], [1234, 5678]);
+  assert.equal(readFileSync(file, "utf8"), "new");
+});
+
+test("a new file gets the usual mode (0666 less the umask)", () => {
+  const file = join(work, "fresh.txt");
+  writeFileAtomic(file, "x");
+  const umask = process.umask();
+  assert.equal(statSync(file).mode & 0o777, 0o666 & ~umask);
+});
+
+test("a device or FIFO is refused and stays what it was", () => {
+  for (const path of [characterDevice(work, "null"), fifo(join(work, "fifo"))]) {
+    assert.throws(() => writeFileAtomic(path, "x"), OutputPathError, path);
+    assert.ok(!statSync(path).isFile(), `${path} was replaced by a regular file`);
+  }
+  assert.throws(() => writeFileAtomic(work, "x"), /the output path is a folder/);
+});
+
