@@ -22,7 +22,7 @@ export function checkpointManifestText(files: Record<string, FileFingerprint>): 
  */
 export function verifyCheckpointFiles(dir: string): FileManifest {
   // There is no older checkpoint to fall back on, so every problem has the same fix.
-  const report = (problem: ManifestProblem) => new CheckpointError(`${what(problem)}; delete ${dir} and train again without --resume`);
+  const report = (problem: ManifestProblem) => new CheckpointError(`${what(problem)}; train again with --force to start afresh`);
   const manifest = readManifest(dir, FORMAT, report);
   verifyListedFiles(dir, manifest, report);
   return manifest;

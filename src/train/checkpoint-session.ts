@@ -114,6 +114,7 @@ export class CheckpointSession {
   static open(run: SessionRun, options: CheckpointOptions, folder: TrainFolder = inspectTrainFolder(run.out)): CheckpointSession {
     checkWritableFolder(run.out);
     const start = options.start ?? (options.resume ? "continue" : "new");
+    if (folder.recordProblem && start !== "replace") throw folder.recordProblem;
     const status = folderStatus(folder);
     if (start === "new" && status === "unfinished") throw unfinishedRunError(run.out, describeUnfinished(folder));
     if (start !== "replace" && status === "finished") throw finishedModelError(run.out, folder.record ? "of another run" : "with no record of the run that trained it");

@@ -142,13 +142,13 @@ export function loadCheckpoint(dir: string): Checkpoint {
   try {
     encoding = parseEncoding(readFileSync(encodingPath, "utf8"), meta.ir);
   } catch (error) {
-    throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; train again with --force to start afresh`);
   }
   const arraysPath = join(dir, onlyFile(dir, files, "arrays"));
   try {
     return { meta, encoding, state: unpackArrays(readFileSync(arraysPath), meta) };
   } catch (error) {
-    throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; train again with --force to start afresh`);
   }
 }
 
@@ -159,7 +159,7 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 
 function readMeta(dir: string): { meta: CheckpointMeta; files: string[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory() || !hasCheckpoint(dir)) {
-    throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet; train again without --resume`);
+    throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet`);
   }
   const files = Object.keys(verifyCheckpointFiles(dir).files);
   const metaPath = join(dir, onlyFile(dir, files, "meta"));
@@ -167,17 +167,17 @@ function readMeta(dir: string): { meta: CheckpointMeta; files: string[] } {
   try {
     meta = JSON.parse(readFileSync(metaPath, "utf8")) as CheckpointMeta;
   } catch (error) {
-    throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); train again with --force to start afresh`);
   }
   const problem = metaProblem(meta);
-  if (problem) throw new CheckpointError(`${metaPath} ${problem}; delete ${dir} and train again without --resume`);
+  if (problem) throw new CheckpointError(`${metaPath} ${problem}; train again with --force to start afresh`);
   return { meta, files };
 }
 
 function onlyFile(dir: string, files: string[], kind: string): string {
   const matches = files.filter((f) => f.startsWith(`${kind}.`) && CONTENT_FILE.test(f));
   if (matches.length !== 1) {
-    throw new CheckpointError(`${join(dir, CHECKPOINT_MANIFEST)} lists ${matches.length} ${kind} files, expected 1: the checkpoint was assembled by hand or altered; delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${join(dir, CHECKPOINT_MANIFEST)} lists ${matches.length} ${kind} files, expected 1: the checkpoint was assembled by hand or altered; train again with --force to start afresh`);
   }
   return matches[0]!;
 }

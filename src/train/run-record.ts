@@ -13,7 +13,7 @@
  * folder then says which data and options made it, which is how a rerun of
  * the same command knows there is nothing to do (train-folder.ts).
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelIR } from "../ir/types.js";
 import { validateIr } from "../ir/validate.js";
@@ -47,6 +47,7 @@ export function runRecordText(record: RunRecord): string {
 
 /** Writes the record atomically and makes its rename durable. Throws the raw system error. */
 export function writeRunRecord(out: string, record: RunRecord): void {
+  mkdirSync(out, { recursive: true });
   writeFileAtomic(runRecordPath(out), runRecordText(record));
   syncDirectory(out);
 }

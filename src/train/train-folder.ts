@@ -16,7 +16,10 @@ import { readRunRecord, type RunRecord } from "./run-record.js";
 
 export interface TrainFolder {
   out: string;
+  /** The run record; null when there is none or it is damaged. */
   record: RunRecord | null;
+  /** Why the run record cannot be read, when it cannot: only --force goes past it. */
+  recordProblem: CheckpointError | null;
   /** The committed checkpoint's meta, checked against its manifest; null when there is none or it is damaged. */
   checkpoint: CheckpointMeta | null;
   /** Why the committed checkpoint cannot be used, when it cannot. */
@@ -34,7 +37,14 @@ export interface TrainFolder {
 export type FolderStatus = "empty" | "unfinished" | "finished";
 
 export function inspectTrainFolder(out: string): TrainFolder {
-  const record = readRunRecord(out);
+  let record: RunRecord | null = null;
+  let recordProblem: CheckpointError | null = null;
+  try {
+    record = readRunRecord(out);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    recordProblem = error;
+  }
   const dir = checkpointDir(out);
   let checkpoint: CheckpointMeta | null = null;
   let damaged: string | null = null;
@@ -46,13 +56,13 @@ export function inspectTrainFolder(out: string): TrainFolder {
       damaged = error.message;
     }
   }
-  return { out, record, checkpoint, damaged, model: existsSync(join(out, MANIFEST)) };
+  return { out, record, recordProblem, checkpoint, damaged, model: existsSync(join(out, MANIFEST)) };
 }
 
 export function folderStatus(folder: TrainFolder): FolderStatus {
   const unfinishedCheckpoint = folder.damaged !== null || (folder.checkpoint !== null && !folder.checkpoint.finished);
   if (folder.model && !unfinishedCheckpoint) return "finished";
-  return unfinishedCheckpoint || folder.checkpoint || folder.record ? "unfinished" : "empty";
+  return unfinishedCheckpoint || folder.checkpoint || folder.record || folder.recordProblem ? "unfinished" : "empty";
 }
 
 /** The run the folder describes, for --resume: its record (the latest start's settings), else its checkpoint's. */

@@ -210,7 +210,7 @@ async function resumedSetup(run: TrainRun, checkpoint: Checkpoint): Promise<Setu
   } catch (error) {
     step.dispose();
     const dir = checkpointDir(run.out);
-    throw new CheckpointError(`the checkpoint in ${dir} does not fit the model of the spec (${(error as Error).message}); delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`the checkpoint in ${dir} does not fit the model of the spec (${(error as Error).message}); train again with --force to start afresh`);
   }
   run.events.resumed?.({ ...checkpoint.meta.position, total: checkpoint.encoding.rows });
   return { encoding: checkpoint.encoding, built, step, fitSkipped: checkpoint.meta.fitSkipped };

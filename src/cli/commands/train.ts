@@ -14,6 +14,7 @@ import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/o
 import { verifyModelDir } from "../../train/model-dir.js";
 import { RUN_RECORD } from "../../train/run-record.js";
 import { checkSameFinishedRun, folderStatus, inspectTrainFolder, recordedRun, type TrainFolder } from "../../train/train-folder.js";
+import { removeStaleTempFiles } from "../../util/atomic-write.js";
 import { compileOrReport } from "../compile-or-report.js";
 import { addDataOptions, dataOverrides, positiveInt, skipBadRows, type DataCliOptions } from "../data-options.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
@@ -107,6 +108,7 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
   let session: CheckpointSession | undefined;
   try {
     const folder = inspectTrainFolder(out);
+    if (folder.recordProblem && !options.force) throw folder.recordProblem;
     const status = folderStatus(folder);
     const recorded = resuming ? recordedRun(folder) : null;
     if (resuming && !recorded && (spec === undefined || options.data === undefined)) {
@@ -203,8 +205,9 @@ async function nothingToDo(folder: TrainFolder, run: SessionRun, interval: Inter
   }
   const now: RunDescription<RecordedData> = describeRun(run, interval, data);
   const record = checkSameFinishedRun(folder, now);
-  // Left by a run stopped between saving the model and deleting its checkpoint.
-  if (folder.checkpoint) removeCheckpoint(checkpointDir(folder.out));
+  // Left by a run stopped between saving the model and deleting its checkpoint, or in a write.
+  removeStaleTempFiles(folder.out);
+  if (existsSync(checkpointDir(folder.out))) removeCheckpoint(checkpointDir(folder.out));
   process.stderr.write(`${folder.out} already holds the finished model of this run (the same spec, data and options; started ${record.started}): nothing to do\n`);
   return EXIT_OK;
 }
