@@ -64,7 +64,7 @@ export interface ResumeCheck {
   changeable: string[];
 }
 
-/** The part of a run a resume compares; data by content when both sides have read it, else by path. */
+/** The part of a run a resume compares (the data by content, when both sides have read it). */
 export type ComparedRun = Pick<RunDescription<RecordedData>, "ir"> & { run: Pick<CheckpointRun<RecordedData>, "data" | "read" | "shuffleBuffer"> };
 
 /** How the run at hand differs from the one `then` describes (a checkpoint's meta, or a run record: `source` names it). */
@@ -112,14 +112,15 @@ function settingDifferences(then: ComparedRun["run"], now: ComparedRun["run"], s
   return found;
 }
 
-/** The training data's difference: by size and SHA-256 when both sides have them, else by path. */
+/**
+ * The training data's difference, by size and SHA-256. A side that has not
+ * read its data yet (a run record written at the start) cannot differ: the
+ * path alone says nothing of the rows, and a file may move between runs.
+ */
 function dataDifference(then: RecordedData, now: RecordedData, source: string): string | null {
-  if (then.sha256 !== undefined && now.sha256 !== undefined) {
-    if (then.sha256 === now.sha256 && then.bytes === now.bytes) return null;
-    return `the training data differ: ${now.file} has ${now.bytes} bytes (SHA-256 ${now.sha256.slice(0, 12)}...), ${source} was taken on ${then.file} with ${then.bytes} bytes (SHA-256 ${then.sha256.slice(0, 12)}...)`;
-  }
-  if (resolve(then.file) === resolve(now.file)) return null;
-  return `the training data differ: ${source} reads ${then.file}, this run ${resolve(now.file)}`;
+  if (then.sha256 === undefined || now.sha256 === undefined) return null;
+  if (then.sha256 === now.sha256 && then.bytes === now.bytes) return null;
+  return `the training data differ: ${now.file} has ${now.bytes} bytes (SHA-256 ${now.sha256.slice(0, 12)}...), ${source} was taken on ${then.file} with ${then.bytes} bytes (SHA-256 ${then.sha256.slice(0, 12)}...)`;
 }
 
 interface Difference {

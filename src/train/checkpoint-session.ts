@@ -91,6 +91,7 @@ export class CheckpointSession {
   private data: DataFingerprint | null = null;
   /** performance.now() of the last save, or of the start: time-triggered saves count from it. */
   private lastSave = performance.now();
+  private readonly started = new Date().toISOString();
 
   private constructor(
     private readonly run: SessionRun,
@@ -164,7 +165,7 @@ export class CheckpointSession {
   /** Writes OUT/run.json for this run. */
   private record(): void {
     try {
-      writeRunRecord(this.run.out, runRecord(this.description()));
+      writeRunRecord(this.run.out, runRecord(this.description(), { started: this.started }));
     } catch (error) {
       throw recordWriteError(error, runRecordPath(this.run.out));
     }
@@ -234,7 +235,7 @@ export class CheckpointSession {
 
   /** The run record the saved model keeps: with the training data's fingerprint, it tells a rerun of the same command that it has nothing to do. */
   finalRecord(): string {
-    return runRecordText(runRecord(describeRun(this.run, this.options, this.fingerprint())));
+    return runRecordText(runRecord(describeRun(this.run, this.options, this.fingerprint()), { started: this.started, finished: new Date().toISOString() }));
   }
 
   /** The model is saved: the checkpoint has served its purpose, and a model folder should hold only the model. */

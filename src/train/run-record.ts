@@ -31,14 +31,16 @@ export interface RunRecord extends RunDescription<RecordedData> {
   version: typeof VERSION;
   /** When the invocation that wrote it started (ISO 8601). */
   started: string;
+  /** When the model was saved: only in the record a finished model keeps. */
+  finished?: string;
 }
 
 export function runRecordPath(out: string): string {
   return join(out, RUN_RECORD);
 }
 
-export function runRecord(run: RunDescription<RecordedData>): RunRecord {
-  return { format: FORMAT, version: VERSION, started: new Date().toISOString(), ...run };
+export function runRecord(run: RunDescription<RecordedData>, times: Pick<RunRecord, "started" | "finished">): RunRecord {
+  return { format: FORMAT, version: VERSION, ...times, ...run };
 }
 
 export function runRecordText(record: RunRecord): string {

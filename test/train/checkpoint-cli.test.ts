@@ -89,7 +89,7 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
     // Run again by a scheduler: nothing to do; with other settings, refused.
     const again = await mtl(["train", "--resume", out]);
     assertOk(again, "resume a finished run");
-    assert.match(again.stderr, /sigint already holds the finished model of this run \(the same spec, data and options; started [^)]+\): nothing to do$/m);
+    assert.match(again.stderr, /sigint already holds the finished model of this run \(the same spec, data and options; saved [^)]+\): nothing to do$/m);
     const more = await mtl(["train", "--resume", out, "--max-steps", String(saved.steps + 5)]);
     assert.match(errorLine(more, "resume a finished run with more steps"), /^mtl: error: .*sigint holds a finished model trained by another run \(--max-steps is \d+ in the finished run but \d+ now\): pass --force to train it again/);
   });

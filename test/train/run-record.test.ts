@@ -78,7 +78,7 @@ describe("mtl train records its run", { concurrency: 2 }, () => {
 
     const again = await mtl(command);
     assertOk(again, "the same command again");
-    assert.match(again.stderr, /^finished already holds the finished model of this run \(the same spec, data and options; started [^)]+\): nothing to do$/m);
+    assert.match(again.stderr, /^finished already holds the finished model of this run \(the same spec, data and options; saved [^)]+\): nothing to do$/m);
     assert.equal(again.stdout, "");
     assert.equal(readFileSync(join(project, "finished", "manifest.json"), "utf8"), manifest, "the model is left as it is");
     assertOk(await mtl(["train", "--resume", "finished"]), "--resume over the finished run");

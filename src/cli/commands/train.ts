@@ -7,7 +7,7 @@ import type { Checkpoint, RecordedData, RunDescription } from "../../train/check
 import { describePlace, resumeCommand } from "../../train/checkpoint-messages.js";
 import { CheckpointSession, describeRun, type CheckpointOptions, type RunStart, type SessionRun } from "../../train/checkpoint-session.js";
 import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/checkpoint-store.js";
-import { CheckpointError, TrainingInterrupted } from "../../train/errors.js";
+import { CheckpointError, ModelDirError, TrainingInterrupted } from "../../train/errors.js";
 import { fileError } from "../../data/readers/file-errors.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
@@ -194,7 +194,12 @@ async function train(run: SessionRun, session: CheckpointSession, options: Train
  * completed) has nothing to do. Any other run is refused (see checkSameFinishedRun).
  */
 async function nothingToDo(folder: TrainFolder, run: SessionRun, interval: Interval, dataGiven: boolean): Promise<number> {
-  verifyModelDir(folder.out);
+  try {
+    verifyModelDir(folder.out);
+  } catch (error) {
+    if (error instanceof ModelDirError) throw new ModelDirError(`${error.message}; to train again over it, pass --force`);
+    throw error;
+  }
   let data: RecordedData = folder.record?.run.data ?? { file: resolve(run.train.file) };
   if (dataGiven || data.sha256 === undefined) {
     try {
@@ -208,7 +213,7 @@ async function nothingToDo(folder: TrainFolder, run: SessionRun, interval: Inter
   // Left by a run stopped between saving the model and deleting its checkpoint, or in a write.
   removeStaleTempFiles(folder.out);
   if (existsSync(checkpointDir(folder.out))) removeCheckpoint(checkpointDir(folder.out));
-  process.stderr.write(`${folder.out} already holds the finished model of this run (the same spec, data and options; started ${record.started}): nothing to do\n`);
+  process.stderr.write(`${folder.out} already holds the finished model of this run (the same spec, data and options; saved ${record.finished ?? record.started}): nothing to do\n`);
   return EXIT_OK;
 }
 
@@ -225,7 +230,8 @@ function checkpointInterval(value: string | undefined): Interval | undefined {
 function lockOutput(out: string): OutLock {
   try {
     return lockOutFolder(out, (owner, lock) => {
-      process.stderr.write(`mtl: warning: ${lock} was left by pid ${owner.pid}, which is no longer running; taking the folder over\n`);
+      const left = owner ? `was left by pid ${owner.pid}, which is no longer running` : "was left empty by a run killed while taking it";
+      process.stderr.write(`mtl: warning: ${lock} ${left}; taking the folder over\n`);
     });
   } catch (error) {
     if (error instanceof OutFolderLockedError) throw new UsageError(error.message);
