@@ -97,7 +97,7 @@ export class CheckpointSession {
     private readonly run: SessionRun,
     readonly options: CheckpointOptions,
     /** This run wrote the folder's run record where none of a run to continue was: a failure before any checkpoint removes it again. */
-    private ownsRecord: boolean,
+    private readonly ownsRecord: boolean,
   ) {
     this.dir = checkpointDir(run.out);
     const from = options.resume?.meta.position;

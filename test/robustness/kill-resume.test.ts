@@ -36,7 +36,7 @@ const { dir } = tempDir("kill-resume");
 /** 480 rows in batches of 32, 2 epochs: 30 steps. */
 const ROWS = 480;
 const TOTAL_STEPS = 30;
-/** Random kills, all in one series (from an empty folder to the model). */
+/** Random kills, over as many series (from an empty folder to the model) as it takes: each has at least one. */
 const RANDOM_KILLS = 6;
 
 /** recording: as soon as the lock appears; saving: a checkpoint write in progress; end: after the final checkpoint; random: uniform over the run. */
@@ -83,6 +83,7 @@ async function killAt(moment: Moment, run: ReturnType<typeof spawnCli>, out: str
     case "random":
       // Clipped to the final checkpoint's commit: on a machine faster than when the uninterrupted
       // run was timed, the kill still lands in the run (in its evaluation or model save) instead of after it.
+      // (Attempts that start after that commit get no random kill: see the random series below.)
       reached = await Promise.race([new Promise<true>((r) => setTimeout(() => r(true), delayMs)), waitFor(() => committedPosition(ckpt)?.steps === TOTAL_STEPS, options)]);
       break;
   }
@@ -163,7 +164,13 @@ test("SIGKILL at aimed and uniformly random moments, restarted each time: no fil
   );
   assert.ok(aimedKills.some((k) => k.moment === "saving" && k.inProgress.length > 0), "at least one kill should land while a checkpoint is being written");
 
-  const random = await series(join(dir, "random"), "20ms", (kills) => (kills.length < RANDOM_KILLS ? "random" : undefined));
+  // Random kills while training remains: an attempt that starts after the final checkpoint only saves the model, and is let finish.
+  const random: Kill[] = [];
+  for (let s = 0; random.length < RANDOM_KILLS; s++) {
+    const out = join(dir, `random-${s}`);
+    const trainingLeft = () => committedPosition(checkpointDir(out))?.steps !== TOTAL_STEPS;
+    random.push(...(await series(out, "20ms", (kills) => (random.length + kills.length < RANDOM_KILLS && trainingLeft() ? "random" : undefined))));
+  }
   const describe = (k: Kill) => `${k.moment}@${k.step ?? (k.recorded ? "recorded" : "none")}${k.inProgress.length ? " (mid-save)" : ""} ${k.ms} ms`;
   t.diagnostic(`uninterrupted: ${Math.round(span)} ms; aimed kills: ${aimedKills.map(describe).join("; ")}`);
   t.diagnostic(`random kills: ${random.map(describe).join("; ")}`);
