@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import type { ModelIR } from "../ir/types.js";
-import type { CheckpointMeta, CheckpointRun, DataFingerprint } from "./checkpoint-format.js";
+import type { CheckpointRun, DataFingerprint, RecordedData, RunDescription } from "./checkpoint-format.js";
 
 /** The IR as compared and hashed: without docs, description, data section and epochs. */
 function comparableIr(ir: ModelIR): unknown {
@@ -64,30 +64,63 @@ export interface ResumeCheck {
   changeable: string[];
 }
 
-/** How the run at hand differs from the one that wrote `meta`. */
-export function compareWithCheckpoint(meta: CheckpointMeta, now: { ir: ModelIR; run: Pick<CheckpointRun, "data" | "read" | "shuffleBuffer"> }): ResumeCheck {
+/** The part of a run a resume compares (the data by content, when both sides have read it). */
+export type ComparedRun = Pick<RunDescription<RecordedData>, "ir"> & { run: Pick<CheckpointRun<RecordedData>, "data" | "read" | "shuffleBuffer"> };
+
+/** How the run at hand differs from the one `then` describes (a checkpoint's meta, or a run record: `source` names it). */
+export function compareWithCheckpoint(then: ComparedRun, now: ComparedRun, source = "the checkpoint"): ResumeCheck {
   const refused: string[] = [];
   const changeable: string[] = [];
-  if (irHash(now.ir) !== meta.irHash) {
-    for (const d of differences(comparableIr(meta.ir), comparableIr(now.ir), "", 8)) {
-      const text = `${d.path} is ${show(d.then)} in the checkpoint but ${show(d.now)} now`;
+  if (irHash(now.ir) !== irHash(then.ir)) {
+    for (const d of differences(comparableIr(then.ir), comparableIr(now.ir), "", 8)) {
+      const text = `${d.path} is ${show(d.then)} in ${source} but ${show(d.now)} now`;
       const tunable = (d.path.startsWith("train.optimizer.") && d.path !== "train.optimizer.type") || d.path === "train.l2";
       (tunable ? changeable : refused).push(text);
     }
   }
-  const read = differences(meta.run.read, now.run.read, "read options", 4);
-  refused.push(...read.map((d) => `the ${d.path} are ${show(d.then)} in the checkpoint but ${show(d.now)} now`));
-  if (meta.run.shuffleBuffer !== now.run.shuffleBuffer) {
-    refused.push(`--shuffle-buffer is ${meta.run.shuffleBuffer} in the checkpoint but ${now.run.shuffleBuffer} now (it fixes the order of the rows)`);
-  }
-  const then = meta.run.data;
-  const data = now.run.data;
-  if (then.sha256 !== data.sha256 || then.bytes !== data.bytes) {
-    changeable.push(
-      `the training data differ: ${data.file} has ${data.bytes} bytes (SHA-256 ${data.sha256.slice(0, 12)}...), the checkpoint was taken on ${then.file} with ${then.bytes} bytes (SHA-256 ${then.sha256.slice(0, 12)}...)`,
-    );
-  }
+  refused.push(...settingDifferences(then.run, now.run, source));
+  const data = dataDifference(then.run.data, now.run.data, source);
+  if (data) changeable.push(data);
   return { refused, changeable };
+}
+
+/**
+ * How the run at hand differs from the one that trained a finished model, in
+ * anything that changes the model folder: all `compareWithCheckpoint`
+ * compares, and the epochs, --max-steps and the validation data. Empty when
+ * training again would write the same model.
+ */
+export function finishedRunDifferences(then: RunDescription<RecordedData>, now: RunDescription<RecordedData>, source: string): string[] {
+  const check = compareWithCheckpoint(then, now, source);
+  const found = [...check.refused, ...check.changeable];
+  const pairs: [string, unknown, unknown][] = [
+    ["train.epochs", then.ir.train.epochs, now.ir.train.epochs],
+    ["--max-steps", then.run.maxSteps, now.run.maxSteps],
+    ["--valid", then.run.valid, now.run.valid],
+  ];
+  for (const [name, a, b] of pairs) {
+    if (canonicalJson(a) !== canonicalJson(b)) found.push(`${name} is ${show(a ?? "absent")} in ${source} but ${show(b ?? "absent")} now`);
+  }
+  return found;
+}
+
+function settingDifferences(then: ComparedRun["run"], now: ComparedRun["run"], source: string): string[] {
+  const found = differences(then.read, now.read, "read options", 4).map((d) => `the ${d.path} are ${show(d.then)} in ${source} but ${show(d.now)} now`);
+  if (then.shuffleBuffer !== now.shuffleBuffer) {
+    found.push(`--shuffle-buffer is ${then.shuffleBuffer} in ${source} but ${now.shuffleBuffer} now (it fixes the order of the rows)`);
+  }
+  return found;
+}
+
+/**
+ * The training data's difference, by size and SHA-256. A side that has not
+ * read its data yet (a run record written at the start) cannot differ: the
+ * path alone says nothing of the rows, and a file may move between runs.
+ */
+function dataDifference(then: RecordedData, now: RecordedData, source: string): string | null {
+  if (then.sha256 === undefined || now.sha256 === undefined) return null;
+  if (then.sha256 === now.sha256 && then.bytes === now.bytes) return null;
+  return `the training data differ: ${now.file} has ${now.bytes} bytes (SHA-256 ${now.sha256.slice(0, 12)}...), ${source} was taken on ${then.file} with ${then.bytes} bytes (SHA-256 ${then.sha256.slice(0, 12)}...)`;
 }
 
 interface Difference {

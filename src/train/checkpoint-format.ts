@@ -36,16 +36,34 @@ export interface DataFingerprint extends FileFingerprint {
   file: string;
 }
 
+/** The training file as a run record names it before reading it: its fingerprint comes once it has been read (run-record.ts). */
+export type RecordedData = { file: string } & Partial<FileFingerprint>;
+
 /** How the run was started; what `mtl train --resume DIR` reuses when not given again. */
-export interface CheckpointRun {
-  data: DataFingerprint;
+export interface CheckpointRun<Data extends RecordedData = DataFingerprint> {
+  data: Data;
   read: ReadOptions;
   valid: { file: string; read: ReadOptions } | null;
   shuffleBuffer: number;
   skipBadRows: number;
   maxSteps: number | null;
-  /** --checkpoint-every: steps between checkpoints, 0 for epoch ends only. */
+  /** --checkpoint-every N: steps between checkpoints; 0: none by step count. */
   checkpointEvery: number;
+  /** --checkpoint-every TIME: seconds between checkpoints; 0, or absent (older checkpoints): none by time. */
+  checkpointSeconds?: number;
+}
+
+/**
+ * A run as a folder describes it, for `mtl train --resume`: the spec (its IR
+ * with the command-line overrides) and the run's settings. Checkpoint metas
+ * and run records (run-record.ts) both hold one.
+ */
+export interface RunDescription<Data extends RecordedData = DataFingerprint> {
+  /** SHA-256 of the IR without what may change on resume (see checkpoint-compat.ts). */
+  irHash: string;
+  ir: ModelIR;
+  spec: string;
+  run: CheckpointRun<Data>;
 }
 
 export interface ArrayEntry {
@@ -59,17 +77,12 @@ export interface ArrayEntry {
   offset: number;
 }
 
-export interface CheckpointMeta {
+export interface CheckpointMeta extends RunDescription {
   format: "mtl-checkpoint";
   version: typeof CHECKPOINT_VERSION;
   position: CheckpointPosition;
   /** The run had finished training when this was written (a resume only evaluates and saves again). */
   finished: boolean;
-  /** SHA-256 of the IR without what may change on resume (see checkpoint-compat.ts). */
-  irHash: string;
-  ir: ModelIR;
-  spec: string;
-  run: CheckpointRun;
   /** Bad rows skipped by the fitting pass (reported once, by the run that fitted). */
   fitSkipped: number;
   logVariances: Record<string, number>;

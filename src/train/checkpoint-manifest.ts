@@ -21,19 +21,19 @@ export function checkpointManifestText(files: Record<string, FileFingerprint>): 
  * manifest is not checked here (see hasCheckpoint).
  */
 export function verifyCheckpointFiles(dir: string): FileManifest {
-  const manifest = readManifest(dir, FORMAT, reporter(dir));
-  verifyListedFiles(dir, manifest, reporter(dir));
+  const manifest = readManifest(dir, FORMAT, reporter());
+  verifyListedFiles(dir, manifest, reporter());
   return manifest;
 }
 
 /** A file the verified `manifest` lists, never read past its listed size. */
 export function readCheckpointFile(dir: string, manifest: FileManifest, name: string): Buffer {
-  return readListedFile(dir, manifest, name, reporter(dir));
+  return readListedFile(dir, manifest, name, reporter());
 }
 
 /** There is no older checkpoint to fall back on, so every problem has the same fix. */
-function reporter(dir: string) {
-  return (problem: ManifestProblem) => new CheckpointError(`${what(problem)}; delete ${dir} and train again without --resume`);
+function reporter() {
+  return (problem: ManifestProblem) => new CheckpointError(`${what(problem)}; train again with --force to start afresh`);
 }
 
 function what(problem: ManifestProblem): string {

@@ -59,3 +59,18 @@ function fixFor(error: unknown): string {
   if (code === "EACCES" || code === "EPERM" || code === "EROFS") return "make the folder writable";
   return "fix the cause";
 }
+
+/** A fresh run into a folder whose run is not finished: it would throw away what a resume continues. */
+export function unfinishedRunError(out: string, where: string): CheckpointError {
+  return new CheckpointError(`${out} holds an unfinished run (${where}): continue it with \`${resumeCommand(out)}\`, or pass --force to start afresh`);
+}
+
+/** A run into a folder holding a finished model that another run made (`why` says how it differs). */
+export function finishedModelError(out: string, why: string): CheckpointError {
+  return new CheckpointError(`${out} holds a finished model ${why}: pass --force to train it again (replacing it), or choose another --out folder`);
+}
+
+/** The run record could not be written at the start: nothing else was written either. */
+export function recordWriteError(error: unknown, path: string): CheckpointError {
+  return new CheckpointError(`cannot write ${path}: ${systemProblem(error)}; ${fixFor(error)}, then train again`);
+}

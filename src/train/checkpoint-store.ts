@@ -147,7 +147,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
     encoding = parseEncoding(readCheckpointFile(dir, manifest, encodingName).toString("utf8"), meta.ir);
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
-    throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; train again with --force to start afresh`);
   }
   const arraysName = onlyFile(dir, files, "arrays");
   const arraysPath = join(dir, arraysName);
@@ -155,7 +155,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
     return { meta, encoding, state: unpackArrays(readCheckpointFile(dir, manifest, arraysName), meta) };
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
-    throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; train again with --force to start afresh`);
   }
 }
 
@@ -166,7 +166,7 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 
 function readMeta(dir: string): { meta: CheckpointMeta; manifest: FileManifest } {
   if (!existsSync(dir) || !statSync(dir).isDirectory() || !hasCheckpoint(dir)) {
-    throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet; train again without --resume`);
+    throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet`);
   }
   const manifest = verifyCheckpointFiles(dir);
   const metaName = onlyFile(dir, Object.keys(manifest.files), "meta");
@@ -177,17 +177,17 @@ function readMeta(dir: string): { meta: CheckpointMeta; manifest: FileManifest }
     if (meta && typeof meta === "object") meta.ir = upgradeIr(meta.ir) as ModelIR;
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
-    throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); train again with --force to start afresh`);
   }
   const problem = metaProblem(meta);
-  if (problem) throw new CheckpointError(`${metaPath} ${problem}; delete ${dir} and train again without --resume`);
+  if (problem) throw new CheckpointError(`${metaPath} ${problem}; train again with --force to start afresh`);
   return { meta, manifest };
 }
 
 function onlyFile(dir: string, files: string[], kind: string): string {
   const matches = files.filter((f) => f.startsWith(`${kind}.`) && CONTENT_FILE.test(f));
   if (matches.length !== 1) {
-    throw new CheckpointError(`${join(dir, CHECKPOINT_MANIFEST)} lists ${matches.length} ${kind} files, expected 1: the checkpoint was assembled by hand or altered; delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`${join(dir, CHECKPOINT_MANIFEST)} lists ${matches.length} ${kind} files, expected 1: the checkpoint was assembled by hand or altered; train again with --force to start afresh`);
   }
   return matches[0]!;
 }

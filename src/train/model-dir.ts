@@ -8,6 +8,7 @@ import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ModelDirError } from "./errors.js";
 import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
+import { RUN_RECORD } from "./run-record.js";
 import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST, ModelDirError };
@@ -18,6 +19,7 @@ export { MANIFEST, ModelDirError };
  *   encoding.json                fitted feature statistics
  *   ir.json, spec.mtl            what was trained
  *   metrics.json                 final metrics
+ *   run.json                     how it was trained: data (size, SHA-256), options (run-record.ts)
  *   manifest.json                size and SHA-256 of every file above, written last (file-manifest.ts)
  * Every file is written atomically; the manifest is the commit point, and
  * loading checks every file against it, so a torn, truncated or altered file
@@ -43,15 +45,18 @@ export interface ModelDirContents {
   spec: string;
 }
 
-export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown }): Promise<void> {
+/** `run`: the text of the run record (run-record.ts), kept as run.json when training wrote one. */
+export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown; run?: string }): Promise<void> {
   const { saveModel } = await import("../runtime/graph/index.js");
   await saveModel(contents.model, dir);
   writeFileAtomic(join(dir, "encoding.json"), serializeEncoding(contents.encoding));
   writeFileAtomic(join(dir, "ir.json"), JSON.stringify(contents.ir, null, 2) + "\n");
   writeFileAtomic(join(dir, "spec.mtl"), contents.spec);
   writeFileAtomic(join(dir, "metrics.json"), JSON.stringify(contents.metrics, null, 2) + "\n");
+  if (contents.run !== undefined) writeFileAtomic(join(dir, RUN_RECORD), contents.run);
   const modelJsonPath = join(dir, MODEL_JSON);
-  const names = [MODEL_JSON, ...weightFiles(modelJsonPath, parseModelJson(modelJsonPath, readFileSync(modelJsonPath))), "encoding.json", "ir.json", "spec.mtl", "metrics.json"];
+  const weights = weightFiles(modelJsonPath, parseModelJson(modelJsonPath, readFileSync(modelJsonPath)));
+  const names = [MODEL_JSON, ...weights, "encoding.json", "ir.json", "spec.mtl", "metrics.json", ...(contents.run === undefined ? [] : [RUN_RECORD])];
   const files = Object.fromEntries(names.map((n) => [n, fingerprintBytes(readFileSync(join(dir, n)))]));
   writeFileAtomic(join(dir, MANIFEST), manifestText(FORMAT, files));
 }

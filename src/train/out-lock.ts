@@ -3,9 +3,9 @@
  * runs into one folder would interleave their checkpoints and manifests.
  * The lock is `OUT/.lock`, created exclusively and holding who owns it.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 export const LOCK_FILE = ".lock";
 
@@ -35,17 +35,25 @@ export interface OutLock {
 }
 
 /**
+ * Where hard links are not available, a lock file stays empty between its
+ * creation and the write of its owner, microseconds apart; one still empty
+ * after this long was left by a process killed in between.
+ */
+const EMPTY_LOCK_STALE_MS = 5_000;
+
+/**
  * Locks `out` (creating it) for this process. A lock whose process no longer
- * runs on this host is taken over, calling `onStale`; any other lock throws
- * OutFolderLockedError. When the folder or the lock file cannot be created
+ * runs on this host, or left empty by a process killed while taking it, is
+ * taken over, calling `onStale` (with a null owner for an empty one); any
+ * other lock throws OutFolderLockedError. When the folder or the lock file cannot be created
  * at all, nothing can be written there by anyone, so no lock is needed: the
  * trainer's own check then reports the folder with its precise message.
  */
-export function lockOutFolder(out: string, onStale: (owner: LockOwner, lock: string) => void): OutLock {
+export function lockOutFolder(out: string, onStale: (owner: LockOwner | null, lock: string) => void): OutLock {
   const path = join(out, LOCK_FILE);
-  let created: string | undefined;
+  let createdFolder: string | undefined;
   try {
-    created = mkdirSync(out, { recursive: true });
+    createdFolder = mkdirSync(out, { recursive: true });
   } catch {
     return { release() {} };
   }
@@ -53,31 +61,21 @@ export function lockOutFolder(out: string, onStale: (owner: LockOwner, lock: str
   const content = JSON.stringify(me) + "\n";
   // Two attempts: the second follows the removal of a stale lock.
   for (let attempt = 0; ; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, "wx");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        removeCreated(out, created);
-        return { release() {} };
-      }
-      const owner = readOwner(path);
-      if (attempt > 0 || owner === null || !isStale(owner)) {
-        removeCreated(out, created);
-        throw new OutFolderLockedError(out, owner);
-      }
-      // Another process may take the same stale lock over between our read and
-      // this removal; that race needs two runs started within microseconds.
-      onStale(owner, path);
-      rmSync(path, { force: true });
-      continue;
+    const created = createLock(path, content);
+    if (created === "failed") {
+      removeCreated(out, createdFolder);
+      return { release() {} };
     }
-    try {
-      writeSync(fd, content);
-    } finally {
-      closeSync(fd);
+    if (created === "created") break;
+    const owner = readOwner(path);
+    if (attempt > 0 || (owner === null ? !leftEmpty(path) : !isStale(owner))) {
+      removeCreated(out, createdFolder);
+      throw new OutFolderLockedError(out, owner);
     }
-    break;
+    // Another process may take the same stale lock over between our read and
+    // this removal; that race needs two runs started within microseconds.
+    onStale(owner, path);
+    rmSync(path, { force: true });
   }
   // A second Ctrl-C ends the process with process.exit, skipping `finally` blocks.
   const onExit = () => release();
@@ -93,9 +91,54 @@ export function lockOutFolder(out: string, onStale: (owner: LockOwner, lock: str
     } catch {
       // Already gone.
     }
-    removeCreated(out, created);
+    removeCreated(out, createdFolder);
   }
   return { release };
+}
+
+/** File systems that cannot hard-link: the lock is then created in place. */
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
+
+/**
+ * Creates the lock holding `content`, exclusively and whole: the content goes
+ * to a temp file that is then hard-linked to the lock's name (which fails if
+ * it exists), so a process killed at any moment leaves no lock or a complete
+ * one, plus perhaps a temp file the next run removes (removeStaleTempFiles).
+ * "failed": the folder cannot be written at all.
+ */
+function createLock(path: string, content: string): "created" | "exists" | "failed" {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    writeFileSync(temp, content, { flag: "wx" });
+  } catch {
+    return "failed";
+  }
+  try {
+    linkSync(temp, path);
+    return "created";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (code === "EEXIST") return "exists";
+    return NO_HARD_LINKS.has(code) ? createInPlace(path, content) : "failed";
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Exclusive create, then write: a kill in between leaves the lock empty (see EMPTY_LOCK_STALE_MS). */
+function createInPlace(path: string, content: string): "created" | "exists" | "failed" {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx");
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EEXIST" ? "exists" : "failed";
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return "created";
 }
 
 /** The lock's owner; null while it is unreadable or not ours to parse (its holder is then assumed alive). */
@@ -107,6 +150,15 @@ function readOwner(path: string): LockOwner | null {
     // Fall through.
   }
   return null;
+}
+
+function leftEmpty(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    return stat.size === 0 && Date.now() - stat.mtimeMs > EMPTY_LOCK_STALE_MS;
+  } catch {
+    return false;
+  }
 }
 
 /** Only a process on this host can be checked; our own pid can only be a reused one from an earlier run. */

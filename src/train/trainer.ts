@@ -24,6 +24,8 @@ export interface TrainRun extends SessionRun {
   events: TrainEvents;
   /** Save checkpoints into OUT/checkpoint/ (and resume from one); none when absent. */
   checkpoint?: CheckpointOptions;
+  /** The session of `checkpoint`, when the caller opened it already (the CLI does, to record the run before loading a backend). */
+  session?: CheckpointSession;
   /** When aborted, training stops after the current step (saving a checkpoint) and throws TrainingInterrupted. */
   stop?: AbortSignal;
 }
@@ -83,11 +85,22 @@ export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOpti
  * weights as an uninterrupted one.
  */
 export async function trainModel(run: TrainRun): Promise<TrainResult> {
+  let session = run.session ?? null;
+  try {
+    // Before any data is read: fitting the encoding of a large file takes a while.
+    assertModelFits(run.ir, "train");
+    session ??= run.checkpoint ? CheckpointSession.open(run, run.checkpoint) : null;
+    return await trainIn(run, session);
+  } catch (error) {
+    if (!(error instanceof TrainingInterrupted)) session?.failed();
+    throw error;
+  }
+}
+
+async function trainIn(run: TrainRun, session: CheckpointSession | null): Promise<TrainResult> {
   const { ir } = run;
-  // Before any data is read: fitting the encoding of a large file takes a while.
-  assertModelFits(ir, "train");
-  const session = run.checkpoint ? await CheckpointSession.open(run, run.checkpoint) : null;
-  const resume = run.checkpoint?.resume;
+  await session?.prepare();
+  const resume = session?.options.resume;
   const stopRequested = () => run.stop?.aborted === true;
   const interrupted = () => session?.interrupted() ?? new TrainingInterrupted(null);
   const { encoding, built, step, fitSkipped } = resume ? await resumedSetup(run, resume) : await freshSetup(run, stopRequested);
@@ -155,7 +168,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
     // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
     metrics ??= await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows, encoding.labels);
     try {
-      await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics) });
+      await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics), ...(session && { run: session.finalRecord() }) });
     } catch (error) {
       throw isSystemError(error) ? modelSaveError(error, run.out, session?.last ?? null) : error;
     }
@@ -201,7 +214,7 @@ async function resumedSetup(run: TrainRun, checkpoint: Checkpoint): Promise<Setu
   } catch (error) {
     step.dispose();
     const dir = checkpointDir(run.out);
-    throw new CheckpointError(`the checkpoint in ${dir} does not fit the model of the spec (${(error as Error).message}); delete ${dir} and train again without --resume`);
+    throw new CheckpointError(`the checkpoint in ${dir} does not fit the model of the spec (${(error as Error).message}); train again with --force to start afresh`);
   }
   run.events.resumed?.({ ...checkpoint.meta.position, total: checkpoint.encoding.rows });
   return { encoding: checkpoint.encoding, built, step, fitSkipped: checkpoint.meta.fitSkipped };

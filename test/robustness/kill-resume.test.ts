@@ -1,15 +1,21 @@
 /**
- * `mtl train` killed with SIGKILL at seeded random moments (during start-up,
- * between steps, while a checkpoint is being written, after the last one),
- * and resumed each time until the run completes. After every kill, every
- * file a manifest lists must match it and the checkpoint must load; at the
- * end, the model must have exactly the weights of an uninterrupted run with
- * the same seed, with the default shuffle buffer, and the folder must hold
- * no leftover file.
+ * `mtl train` killed with SIGKILL, again and again, and restarted each time
+ * the way a scheduler restarts a preempted job: the same command, which
+ * starts the run or continues it (`mtl train SPEC --data F --resume DIR`),
+ * or `mtl train --resume DIR` alone once the run is recorded. After every
+ * kill, the run record is absent or valid, every file a manifest lists
+ * matches it and the checkpoint loads; at the end, the model has exactly the
+ * weights of an uninterrupted run (which checkpointed by the default, time-based
+ * interval: when checkpoints are taken does not change the weights), and
+ * the folder holds the model and nothing else.
  *
- * Kill moments are tied to progress (the step of the committed checkpoint,
- * a write seen in progress), not to wall-clock time, so the test means the
- * same on a loaded machine.
+ * Two kinds of kills. Aimed ones, at windows too narrow to hit by chance:
+ * as soon as the run holds its folder's lock (it is recording its
+ * arguments), while a checkpoint is being written, and after the final
+ * checkpoint (the model being saved). Random ones, at moments uniform over
+ * the uninterrupted run's duration, start-up included (clipped to the final
+ * checkpoint's commit), with checkpoints by time (every 20 ms) so they fall
+ * between steps, in a save or in a replay.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -17,6 +23,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint-store.js";
 import { verifyModelDir } from "../../src/train/model-dir.js";
+import { readRunRecord } from "../../src/train/run-record.js";
 import { Rng } from "../../src/util/random.js";
 import { type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
@@ -26,18 +33,14 @@ import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeigh
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("kill-resume");
 
-/** 800 rows in batches of 32, 2 epochs: 50 steps. */
-const ROWS = 800;
-const TOTAL_STEPS = 50;
+/** 480 rows in batches of 32, 2 epochs: 30 steps. */
+const ROWS = 480;
+const TOTAL_STEPS = 30;
+/** Random kills, over as many series (from an empty folder to the model) as it takes: each has at least one. */
+const RANDOM_KILLS = 6;
 
-/**
- * startup: before any checkpoint (loading, fitting); step: a few steps after
- * the last kill's checkpoint, plus up to 150 ms; writing: as soon as a
- * checkpoint write is seen in progress; end: after the final checkpoint
- * (evaluating or saving the model).
- */
-type Moment = "startup" | "step" | "writing" | "end";
-const PLAN: Moment[] = ["startup", "step", "writing", "step", "writing", "end"];
+/** recording: as soon as the lock appears; saving: a checkpoint write in progress; end: after the final checkpoint; random: uniform over the run. */
+type Moment = "recording" | "saving" | "end" | "random";
 
 const CONTENT_FILE = /^(arrays|meta|encoding)\.[0-9a-f]{16}\.(bin|json)$/;
 
@@ -60,35 +63,37 @@ function writeInProgress(ckpt: string): string[] {
 }
 
 /** Waits for `moment` of a running `mtl train`, then kills it with SIGKILL; false when it ended first. */
-async function killAt(moment: Moment, run: ReturnType<typeof spawnCli>, ckpt: string, rng: Rng): Promise<boolean> {
-  const from = committedPosition(ckpt)?.steps ?? 0;
+async function killAt(moment: Moment, run: ReturnType<typeof spawnCli>, out: string, delayMs: number): Promise<boolean> {
+  const ckpt = checkpointDir(out);
   const options = { timeoutMs: 120_000, intervalMs: 1, done: run.done };
-  const stepReached = (target: number) => () => (committedPosition(ckpt)?.steps ?? 0) >= target;
   let reached: boolean;
   switch (moment) {
-    case "startup":
-      await new Promise((r) => setTimeout(r, 100 + rng.int(900)));
-      reached = committedPosition(ckpt) === null;
+    case "recording":
+      reached = await waitFor(() => existsSync(join(out, ".lock")), options);
       break;
-    case "step":
-      reached = await waitFor(stepReached(from + 1 + rng.int(6)), options);
-      if (reached) await new Promise((r) => setTimeout(r, rng.int(150)));
+    case "saving": {
+      // Files a killed save left behind do not count: the kill must land in this run's save.
+      const leftovers = new Set(writeInProgress(ckpt));
+      reached = await waitFor(() => (committedPosition(ckpt)?.steps ?? 0) >= 1 && writeInProgress(ckpt).some((f) => !leftovers.has(f)), options);
       break;
-    case "writing":
-      reached = (await waitFor(stepReached(from + 1 + rng.int(4)), options)) && (await waitFor(() => writeInProgress(ckpt).length > 0, options));
-      break;
+    }
     case "end":
       reached = await waitFor(() => committedPosition(ckpt)?.steps === TOTAL_STEPS, options);
-      // Within the final evaluation and model save, which take longer than this.
-      if (reached) await new Promise((r) => setTimeout(r, rng.int(100)));
+      break;
+    case "random":
+      // Clipped to the final checkpoint's commit: on a machine faster than when the uninterrupted
+      // run was timed, the kill still lands in the run (in its evaluation or model save) instead of after it.
+      // (Attempts that start after that commit get no random kill: see the random series below.)
+      reached = await Promise.race([new Promise<true>((r) => setTimeout(() => r(true), delayMs)), waitFor(() => committedPosition(ckpt)?.steps === TOTAL_STEPS, options)]);
       break;
   }
-  if (!reached) return false;
-  return run.child.kill("SIGKILL");
+  return reached && run.child.kill("SIGKILL");
 }
 
-/** Every file a manifest lists matches it, the checkpoint loads, and nothing else but in-progress files is there. */
-function assertIntact(out: string, ckpt: string, when: string): void {
+/** The run record is absent or valid, every file a manifest lists matches it, the checkpoint loads, and nothing else but in-progress files is there. */
+function assertIntact(out: string, when: string): void {
+  assert.doesNotThrow(() => readRunRecord(out), `${when}: the run record should be absent or valid`);
+  const ckpt = checkpointDir(out);
   if (existsSync(join(ckpt, "manifest.json"))) {
     const listed = assertManifestHolds(ckpt, `checkpoint ${when}`);
     assert.doesNotThrow(() => loadCheckpoint(ckpt), `the checkpoint ${when} should load`);
@@ -103,50 +108,72 @@ function assertIntact(out: string, ckpt: string, when: string): void {
   }
 }
 
-test("SIGKILL at random moments, --resume each time: no file is ever corrupt, and the weights equal an uninterrupted run's", async (t) => {
+interface Kill {
+  moment: Moment;
+  /** The committed checkpoint's step after the kill; null: none yet. */
+  step: number | null;
+  recorded: boolean;
+  inProgress: string[];
+  ms: number;
+}
+
+test("SIGKILL at aimed and uniformly random moments, restarted each time: no file is ever corrupt, and the weights equal an uninterrupted run's", async (t) => {
   const started = performance.now();
   const { spec, data } = await smallRun(dir, ROWS);
   const reference = join(dir, "reference");
-  // The uninterrupted run goes alongside the interrupted ones; only its weights matter.
-  const uninterrupted = runCliAsync(cli, ["train", spec, "--data", data, "--out", reference, "--quiet"], { cwd: dir, timeoutMs: 180_000 });
-
+  const uninterrupted = await runCliAsync(cli, ["train", spec, "--data", data, "--out", reference, "--quiet"], { cwd: dir, timeoutMs: 180_000 });
+  assertOk(uninterrupted, "the uninterrupted run");
+  const span = uninterrupted.ms;
   const rng = new Rng("kill-resume");
-  const out = join(dir, "killed");
-  const ckpt = checkpointDir(out);
-  const kills: { moment: Moment; step: number | null; inProgress: string[]; ms: number }[] = [];
-  let final: CliResult | undefined;
-  for (let attempt = 0; attempt < 20 && final === undefined; attempt++) {
-    const resuming = existsSync(join(ckpt, "manifest.json"));
-    // Resume both ways: `--resume DIR` alone (all from the checkpoint), and with the spec and data again.
-    const args = !resuming
-      ? ["train", spec, "--data", data, "--out", out, "--checkpoint-every", "1"]
-      : attempt % 2 === 0
-        ? ["train", "--resume", out]
-        : ["train", spec, "--data", data, "--resume", out];
-    const moment = PLAN[kills.length];
-    const run = spawnCli(cli, args, { cwd: dir, timeoutMs: 120_000 });
-    const killed = moment !== undefined && (await killAt(moment, run, ckpt, rng));
-    const result = await run.done;
-    if (killed && result.signal === "SIGKILL") {
-      const inProgress = writeInProgress(ckpt);
-      kills.push({ moment: moment!, step: committedPosition(ckpt)?.steps ?? null, inProgress, ms: Math.round(result.ms) });
-      assertIntact(out, ckpt, `after kill ${kills.length} (${moment})`);
-      continue;
+
+  /** Kills the run in `out` at each of `plan`'s moments in turn (random ones while `more()` says so), restarting it each time until it completes. */
+  async function series(out: string, every: string, plan: (kills: Kill[]) => Moment | undefined): Promise<Kill[]> {
+    const kills: Kill[] = [];
+    let final: CliResult | undefined;
+    for (let attempt = 0; attempt < 40 && final === undefined; attempt++) {
+      const recorded = existsSync(join(out, "run.json"));
+      const args = recorded && attempt % 2 === 1 ? ["train", "--resume", out] : ["train", spec, "--data", data, "--resume", out, "--checkpoint-every", every];
+      const moment = plan(kills);
+      const delay = rng.uniform(0, span);
+      const run = spawnCli(cli, args, { cwd: dir, timeoutMs: 120_000 });
+      const killed = moment !== undefined && (await killAt(moment, run, out, delay));
+      const result = await run.done;
+      if (killed && result.signal === "SIGKILL") {
+        const kill = { moment: moment!, step: committedPosition(checkpointDir(out))?.steps ?? null, recorded: existsSync(join(out, "run.json")), inProgress: writeInProgress(checkpointDir(out)), ms: Math.round(result.ms) };
+        kills.push(kill);
+        assertIntact(out, `after kill ${kills.length} (${moment}) in ${out}`);
+        continue;
+      }
+      assertOk(result, `train ${args.join(" ")}`);
+      assert.match(result.stderr, new RegExp(`saved the model to .* after ${TOTAL_STEPS} steps|already holds the finished model of this run`));
+      final = result;
     }
-    assertOk(result, `train ${args.join(" ")}`);
-    final = result;
+    assert.ok(final, `the run in ${out} did not complete`);
+    assertIntact(out, "at the end");
+    assert.deepEqual(readdirSync(out).sort(), [...assertManifestHolds(out, "the model folder"), "manifest.json"].sort(), `${out} should hold the model's files and nothing else`);
+    assert.equal(maxWeightDifference(modelWeights(out), modelWeights(reference)), 0, `the weights in ${out} differ from the uninterrupted run's`);
+    return kills;
   }
-  assert.ok(final, "the run did not complete");
-  assertOk(await uninterrupted, "the uninterrupted run");
-  t.diagnostic(`kills: ${kills.map((k) => `${k.moment}@${k.step ?? "none"}${k.inProgress.length ? ` (mid-save: ${k.inProgress.join(", ")})` : ""} ${k.ms} ms`).join("; ")}`);
+
+  const aimed: Moment[] = ["recording", "saving", "end"];
+  const aimedKills = await series(join(dir, "aimed"), "1", () => aimed.shift());
+  assert.deepEqual(
+    aimedKills.map((k) => k.moment),
+    ["recording", "saving", "end"],
+    "every aimed kill should happen before the run ends",
+  );
+  assert.ok(aimedKills.some((k) => k.moment === "saving" && k.inProgress.length > 0), "at least one kill should land while a checkpoint is being written");
+
+  // Random kills while training remains: an attempt that starts after the final checkpoint only saves the model, and is let finish.
+  const random: Kill[] = [];
+  for (let s = 0; random.length < RANDOM_KILLS; s++) {
+    const out = join(dir, `random-${s}`);
+    const trainingLeft = () => committedPosition(checkpointDir(out))?.steps !== TOTAL_STEPS;
+    random.push(...(await series(out, "20ms", (kills) => (random.length + kills.length < RANDOM_KILLS && trainingLeft() ? "random" : undefined))));
+  }
+  const describe = (k: Kill) => `${k.moment}@${k.step ?? (k.recorded ? "recorded" : "none")}${k.inProgress.length ? " (mid-save)" : ""} ${k.ms} ms`;
+  t.diagnostic(`uninterrupted: ${Math.round(span)} ms; aimed kills: ${aimedKills.map(describe).join("; ")}`);
+  t.diagnostic(`random kills: ${random.map(describe).join("; ")}`);
   t.diagnostic(`total ${Math.round(performance.now() - started)} ms`);
-
-  assert.equal(kills.length, PLAN.length, `every planned kill should happen before the run ends: ${JSON.stringify(kills)}`);
-  assert.ok(kills.some((k) => k.moment === "writing" && k.inProgress.length > 0), "at least one kill should land while a checkpoint is being written");
-  assert.match(final.stderr, /saved the model to .* after 50 steps/);
-
-  assertIntact(out, ckpt, "at the end");
-  assert.deepEqual(readdirSync(out).sort(), [...assertManifestHolds(out, "the model folder"), "manifest.json"].sort(), "the model folder should hold the model's files and nothing else");
-  assert.ok(!existsSync(ckpt), "the checkpoint is deleted once the model is saved");
-  assert.equal(maxWeightDifference(modelWeights(out), modelWeights(reference)), 0, "the resumed run's weights differ from the uninterrupted run's");
+  assert.equal(random.length, RANDOM_KILLS, `every random kill should land before the run ends: ${random.map(describe).join("; ")}`);
 });

@@ -84,8 +84,12 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
     assert.match(resumed.stderr, new RegExp(`saved the model to ${out} after ${saved.steps + 3} steps`));
     assertManifestHolds(out, "the model folder");
     assert.ok(!existsSync(checkpointDir(out)), "the checkpoint is deleted once the model is saved");
+    // Run again by a scheduler: nothing to do; with other settings, refused.
     const again = await mtl(["train", "--resume", out]);
-    assert.match(errorLine(again, "resume a finished run"), /^mtl: error: .*sigint holds a finished model and no checkpoint: that run completed, there is nothing to resume/);
+    assertOk(again, "resume a finished run");
+    assert.match(again.stderr, /sigint already holds the finished model of this run \(the same spec, data and options; saved [^)]+\): nothing to do$/m);
+    const more = await mtl(["train", "--resume", out, "--max-steps", String(saved.steps + 5)]);
+    assert.match(errorLine(more, "resume a finished run with more steps"), /^mtl: error: .*sigint holds a finished model trained by another run \(--max-steps is \d+ in the finished run but \d+ now\): pass --force to train it again/);
   });
 
   test("a loss that becomes infinite stops with the step and the task, and the last good checkpoint stays intact", async () => {
@@ -133,7 +137,7 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
       mtl(["train", spec, "--resume", "empty", "--out", "elsewhere"]),
       mtl(["train", spec, "--data", data, "--out", "x", "--accept-changes"]),
     ]);
-    assert.match(errorLine(none, "--resume without a checkpoint"), /^mtl: error: there is no checkpoint in empty\/checkpoint \(no manifest\.json\): the run saved none yet; train again without --resume$/);
+    assert.equal(errorLine(none, "--resume without a run"), "mtl: error: there is no run to resume in empty (no run.json and no checkpoint): start one with `mtl train SPEC --data FILE --resume empty`");
     assertUsageError(twoFolders, "--resume and another --out", /--resume empty continues the run in that folder, but --out names elsewhere/);
     assertUsageError(acceptAlone, "--accept-changes without --resume", /--accept-changes only applies with --resume/);
     assertUsageError(await mtl(["train", spec, "--out", "x"]), "no --data", /missing --data/);

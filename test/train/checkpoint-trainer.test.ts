@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { before, test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import type { ModelIR } from "../../src/ir/types.js";
@@ -90,6 +90,27 @@ test("stopped twice (mid-epoch, then in the second epoch) and resumed: the weigh
   assert.ok(!existsSync(checkpointDir(out)), "the checkpoint is deleted once the model is saved");
 });
 
+test("checkpoints by time are taken mid-epoch, after whichever step the clock says, and leave the weights those of an uninterrupted run; so does resuming from one", async () => {
+  const out = join(work, "by-time");
+  const committed: string[] = [];
+  // A checkpoint of 4 writes commits with its manifest; each names the position it saved.
+  const io: CheckpointIo = {
+    writeFile(path, bytes) {
+      writeFileAtomic(path, bytes);
+      if (basename(path) === "manifest.json") committed.push(path);
+    },
+  };
+  const stopped = await interrupted(train(out, { checkpoint: { every: 0, seconds: 0.001, io }, stopAt: 7 }));
+  // Every step takes longer than a millisecond: one checkpoint after each (by time, not by step count: every is 0), the last at Ctrl-C.
+  assert.equal(stopped.saved?.steps, 7);
+  assert.ok(committed.length >= 6, `expected a checkpoint by time after most of the 7 steps, got ${committed.length}`);
+  assert.deepEqual(loadCheckpoint(checkpointDir(out)).meta.run.checkpointSeconds, 0.001, "the interval is recorded for --resume");
+  const result = await train(out, { checkpoint: { every: 0, seconds: 0.001, io, resume: loadCheckpoint(checkpointDir(out)) } });
+  assert.equal(result.losses.length, 13, "the resume trains only the remaining steps");
+  assert.ok(committed.length >= 18, `checkpoints by time go on after the resume: ${committed.length}`);
+  assert.equal(maxWeightDifference(modelWeights(out), reference), 0);
+});
+
 test("a full disk while saving a checkpoint: a clear error, the previous checkpoint intact, and resuming from it ends like an uninterrupted run", async () => {
   const out = join(work, "full-disk");
   let calls = 0;
@@ -145,12 +166,12 @@ test("a resume that does not fit is refused, saying what differs; --accept-chang
   assert.equal(result.steps, 20);
 });
 
-test("a fresh run does not overwrite an unfinished run's checkpoint; a failed model save keeps the final one, which a resume saves or a fresh run replaces", async () => {
+test("a fresh run does not overwrite an unfinished run's checkpoint; a failed model save keeps the final one, which a resume saves or a forced run replaces", async () => {
   const out = join(work, "fresh");
   await interrupted(train(out, { checkpoint: { every: 0 }, stopAt: 2 }));
   await assert.rejects(train(out, { checkpoint: { every: 0 } }), (error: unknown) => {
     assert.ok(error instanceof CheckpointError);
-    assert.match(error.message, /holds the checkpoint of an unfinished run \(step 2, epoch 1, batch 2\): continue it with `mtl train --resume .*fresh`, or delete .* to start afresh/);
+    assert.equal(error.message, `${out} holds an unfinished run (checkpoint at step 2, epoch 1, batch 2): continue it with \`mtl train --resume ${out}\`, or pass --force to start afresh`);
     return true;
   });
   // model.json as a folder: saving the model fails after the last checkpoint.
@@ -173,7 +194,8 @@ test("a fresh run does not overwrite an unfinished run's checkpoint; a failed mo
   assert.equal(maxWeightDifference(modelWeights(out), reference), 0);
   assert.ok(!existsSync(checkpointDir(out)));
 
-  const again = await train(copy, { checkpoint: { every: 0 } });
-  assert.equal(again.losses.length, 20, "a fresh run replaces a finished checkpoint");
+  await assert.rejects(train(copy, { checkpoint: { every: 0 } }), /holds an unfinished run \(checkpoint at step 20, end of epoch 2\)/, "the model of a finished checkpoint is not saved yet");
+  const again = await train(copy, { checkpoint: { every: 0, start: "replace" } });
+  assert.equal(again.losses.length, 20, "--force replaces a finished checkpoint");
   assert.equal(maxWeightDifference(modelWeights(copy), reference), 0);
 });

@@ -1,12 +1,12 @@
 /**
  * One `mtl train` per --out folder, from the CLI compiled beside this test:
  * a second run into a folder in use is refused before any work, a lock left
- * by a process that is gone is taken over, and the lock is removed however
+ * by a process that is gone (or left empty by one killed while taking it) is taken over, and the lock is removed however
  * the run ends (model saved, error, Ctrl-C).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
@@ -80,6 +80,23 @@ describe("mtl train locks its --out folder", { concurrency: 2 }, () => {
     assertOk(result, "train over a stale lock");
     assert.match(result.stderr, new RegExp(`^mtl: warning: ${lockOf(out)} was left by pid ${pid}, which is no longer running; taking the folder over$`, "m"));
     assert.deepEqual(readdirSync(out).sort(), [...assertManifestHolds(out, "the model folder"), "manifest.json"].sort(), "the model and nothing else: no lock left");
+  });
+
+  test("a lock left empty (a run killed between creating it and writing its owner) is taken over once a few seconds old; a newer empty one is respected", async () => {
+    const out = join(dir, "empty-lock");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(lockOf(out), "");
+    const args = ["train", spec, "--data", data, "--out", out, "--max-steps", "2", "--quiet"];
+    // Dated an hour ahead: whatever the clock does while the CLI starts, it counts as just created.
+    const ahead = new Date(Date.now() + 3_600_000);
+    utimesSync(lockOf(out), ahead, ahead);
+    assertUsageError(await mtl(args), "train into a folder whose lock is being taken", /is in use by another mtl train \(.*\.lock cannot be read\)/);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(lockOf(out), past, past);
+    const result = await mtl(args);
+    assertOk(result, "train over an empty lock a minute old");
+    assert.match(result.stderr, new RegExp(`^mtl: warning: ${lockOf(out)} was left empty by a run killed while taking it; taking the folder over$`, "m"));
+    assert.ok(!existsSync(lockOf(out)), "the lock is released");
   });
 
   test("a lock from another host cannot be checked, so it is respected", async () => {

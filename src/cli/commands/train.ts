@@ -1,19 +1,23 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { ModelIR } from "../../ir/types.js";
-import { selectBackend } from "../../runtime/backend/select.js";
-import type { Checkpoint } from "../../train/checkpoint-format.js";
+import { fingerprintDataFile } from "../../train/checkpoint-compat.js";
+import type { Checkpoint, RecordedData, RunDescription } from "../../train/checkpoint-format.js";
 import { describePlace, resumeCommand } from "../../train/checkpoint-messages.js";
-import { checkpointToResume } from "../../train/checkpoint-session.js";
-import { TrainingInterrupted } from "../../train/errors.js";
+import { CheckpointSession, describeRun, type CheckpointOptions, type RunStart, type SessionRun } from "../../train/checkpoint-session.js";
+import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/checkpoint-store.js";
+import { CheckpointError, ModelDirError, TrainingInterrupted } from "../../train/errors.js";
+import { fileError } from "../../data/readers/file-errors.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
-import { metricsTable } from "../../train/report.js";
-import { trainModel } from "../../train/trainer.js";
+import { verifyModelDir } from "../../train/model-dir.js";
+import { RUN_RECORD } from "../../train/run-record.js";
+import { checkSameFinishedRun, folderStatus, inspectTrainFolder, recordedRun, type TrainFolder } from "../../train/train-folder.js";
+import { removeStaleTempFiles } from "../../util/atomic-write.js";
 import { compileOrReport } from "../compile-or-report.js";
 import { addDataOptions, dataOverrides, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
 import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
-import { progressReporter } from "../progress.js";
 import { signalExitCode, signalWords } from "../signals.js";
 
 interface TrainCliOptions extends DataCliOptions {
@@ -27,12 +31,16 @@ interface TrainCliOptions extends DataCliOptions {
   shuffleBuffer?: string;
   checkpointEvery?: string;
   resume?: string;
+  force?: boolean;
   acceptChanges?: boolean;
   quiet?: boolean;
 }
 
 const DEFAULT_SHUFFLE_BUFFER = 10_000;
-const DEFAULT_CHECKPOINT_EVERY = 1000;
+/** By time: a kill loses at most about a minute of training, however long a step takes. */
+const DEFAULT_CHECKPOINT_INTERVAL: Interval = { every: 0, seconds: 60 };
+
+type Interval = Required<Pick<CheckpointOptions, "every" | "seconds">>;
 
 /** Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report it. */
 
@@ -43,13 +51,15 @@ export function registerTrain(program: Command): void {
     .description(
       "Train a spec on a data file and save the model.\n" +
         "Prints a progress bar (rows/s, running loss) and per-task metrics after each epoch (on --valid if given, else on the training data).\n" +
-        "The --out folder then holds model.json + weights (TensorFlow.js format), encoding.json, ir.json, spec.mtl, metrics.json and a manifest.\n" +
-        "While training, --out/checkpoint/ holds the last checkpoint (every --checkpoint-every steps and at each epoch's end), deleted once the model is saved. Ctrl-C stops after the current step and saves one (exit 130).\n" +
-        "`mtl train --resume DIR` continues from it with the spec, data and options of the interrupted run; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. See docs/reliability.md.\n" +
+        `The --out folder then holds model.json + weights (TensorFlow.js format), encoding.json, ir.json, spec.mtl, metrics.json, ${RUN_RECORD} (the data's SHA-256 and the options) and a manifest.\n` +
+        `A run records its spec, data and options in --out/${RUN_RECORD} as it starts (paths made absolute: --resume works from any working folder), and while training keeps the last checkpoint in --out/checkpoint/ (every minute by default, see --checkpoint-every, and at each epoch's end), deleted once the model is saved. Ctrl-C stops after the current step and saves one (exit 130).\n` +
+        "`mtl train --resume DIR` continues a run stopped at any moment (killed too) with its recorded spec, data and options, from its last checkpoint, or from step 0 if it saved none yet; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. " +
+        "`mtl train SPEC --data FILE --resume DIR` does the same, and starts the run if DIR holds none: the command to give a scheduler that restarts preempted jobs.\n" +
+        "Into a folder holding an unfinished run, a run without --resume is refused (continue it with --resume, or pass --force to start afresh). Over a finished model, the same spec, data and options have nothing to do (exit 0); other ones are refused unless --force replaces the model. See docs/reliability.md.\n" +
         "One run at a time per --out folder: it holds --out/.lock while it runs, and a second one is refused.",
     )
-    .argument("[spec]", "the .mtl spec (with --resume: by default the checkpoint's)")
-    .option("--data <file>", "training data: .csv/.tsv/.jsonl (optionally .gz) or .parquet (with --resume: by default the checkpoint's)")
+    .argument("[spec]", "the .mtl spec (with --resume: by default the recorded one)")
+    .option("--data <file>", "training data: .csv/.tsv/.jsonl (optionally .gz) or .parquet (with --resume: by default the recorded one)")
     .option("--valid <file>", "validation data, evaluated after each epoch")
     .option("--out <dir>", "folder to save the trained model in (with --resume: DIR)")
     .option("--epochs <n>", "override the spec's train.epochs (may change on --resume)")
@@ -57,8 +67,9 @@ export function registerTrain(program: Command): void {
     .option("--seed <n>", "override the spec's train.seed")
     .option("--max-steps <n>", "stop after this many training steps")
     .option("--shuffle-buffer <n>", `rows held in a seeded shuffle buffer (1 keeps file order; default ${DEFAULT_SHUFFLE_BUFFER})`)
-    .option("--checkpoint-every <n>", `save a checkpoint every N steps (0: only at the end of each epoch; default ${DEFAULT_CHECKPOINT_EVERY})`)
-    .option("--resume <dir>", "continue the run whose --out folder is DIR from its last checkpoint")
+    .option("--checkpoint-every <n|time>", "save a checkpoint every N steps, or every TIME such as 90s, 2m, 1h (0: only at the end of each epoch; default 1m)")
+    .option("--resume <dir>", "continue the run whose --out folder is DIR (or start it, given the spec and --data)")
+    .option("--force", "start afresh, replacing the unfinished run or the finished model in --out")
     .option("--accept-changes", "with --resume: continue although the optimiser settings, train.l2 or the data changed (e.g. after a NaN loss)")
     .option("-q, --quiet", "print only the final metrics");
   addDataOptions(command).action(async (spec: string | undefined, options: TrainCliOptions, self: Command) => {
@@ -66,7 +77,7 @@ export function registerTrain(program: Command): void {
   });
 }
 
-/** What to train: from the command line, completed from the checkpoint on --resume. */
+/** What to train: from the command line, completed from the folder's recorded run on --resume. */
 interface TrainPlan {
   ir: ModelIR;
   specText: string;
@@ -76,80 +87,151 @@ interface TrainPlan {
 
 async function runTrain(spec: string | undefined, options: TrainCliOptions, given: (option: string) => boolean): Promise<number> {
   const out = outputFolder(options);
-  if (!options.resume) {
+  const resuming = options.resume !== undefined;
+  if (resuming && options.force) throw new UsageError("--force starts afresh and --resume continues: give one of them");
+  if (!resuming) {
     if (spec === undefined) throw new UsageError("missing the spec: mtl train SPEC --data FILE --out DIR (or --resume DIR to continue a run)");
     if (options.data === undefined) throw new UsageError("missing --data <file>: the training data");
   }
-  if (options.acceptChanges && !options.resume) throw new UsageError("--accept-changes only applies with --resume DIR");
+  if (options.acceptChanges && !resuming) throw new UsageError("--accept-changes only applies with --resume DIR");
   const maxStepsOption = positiveInt("--max-steps", options.maxSteps);
   const shuffleOption = positiveInt("--shuffle-buffer", options.shuffleBuffer);
-  const everyOption = wholeNumber("--checkpoint-every", options.checkpointEvery);
+  const intervalOption = checkpointInterval(options.checkpointEvery);
   const overrides = dataOverrides(options);
   const skipOption = skipBadRows(options);
   const epochs = trainSettingFlag("--epochs", options.epochs, "epochs");
   const batch = trainSettingFlag("--batch", options.batch, "batch");
   const seed = trainSettingFlag("--seed", options.seed, "seed");
 
-  // Held from before the checkpoint is read until the model is saved, on every way out (see out-lock.ts).
+  // Held from before the folder is read until the model is saved, on every way out (see out-lock.ts).
   const lock = lockOutput(out);
+  let session: CheckpointSession | undefined;
   try {
-    const checkpoint = options.resume ? checkpointToResume(out) : undefined;
-    const plan = planFrom(spec, options, checkpoint);
+    const folder = inspectTrainFolder(out);
+    if (folder.recordProblem && !options.force) throw folder.recordProblem;
+    const status = folderStatus(folder);
+    const recorded = resuming ? recordedRun(folder) : null;
+    if (resuming && !recorded && (spec === undefined || options.data === undefined)) {
+      throw new CheckpointError(`there is no run to resume in ${out} (no ${RUN_RECORD} and no checkpoint): start one with \`mtl train SPEC --data FILE --resume ${out}\``);
+    }
+    // A damaged checkpoint is loaded too, to be refused with what is wrong and what to do.
+    const checkpoint: Checkpoint | undefined = resuming && status !== "finished" && (folder.checkpoint || folder.damaged) ? loadCheckpoint(checkpointDir(out)) : undefined;
+    const plan = planFrom(spec, options, recorded);
     if (!plan) return EXIT_ERRORS;
     const { ir } = plan;
-    // Epochs only say where to stop: a resume keeps the interrupted run's unless told otherwise.
-    ir.train.epochs = epochs ?? checkpoint?.meta.ir.train.epochs ?? ir.train.epochs;
+    // Epochs only say where to stop: a resume keeps the recorded run's unless told otherwise.
+    ir.train.epochs = epochs ?? recorded?.ir.train.epochs ?? ir.train.epochs;
     ir.train.batch = batch ?? ir.train.batch;
     ir.train.seed = seed ?? ir.train.seed;
-    const stored = checkpoint?.meta.run;
+    const stored = recorded?.run;
     const dataGiven = options.data !== undefined || Object.keys(overrides).length > 0;
+    if (stored && options.data === undefined && !existsSync(plan.data)) {
+      throw new CheckpointError(`the run in ${out} reads ${plan.data}, which no longer exists: give --data FILE (the same data) to resume it`);
+    }
     const read = stored && !dataGiven ? stored.read : readOptionsFor(plan.data, ir.data, overrides);
     const validFile = options.valid ?? stored?.valid?.file;
     const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overrides) };
-    const skip = stored && !given("skipBadRows") ? stored.skipBadRows : skipOption;
     const maxSteps = maxStepsOption ?? stored?.maxSteps ?? undefined;
-    const shuffleBuffer = shuffleOption ?? stored?.shuffleBuffer ?? DEFAULT_SHUFFLE_BUFFER;
-    const every = everyOption ?? stored?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+    const run: SessionRun = {
+      ir,
+      specText: plan.specText,
+      train: { file: plan.data, read },
+      ...(valid && { valid }),
+      out,
+      skipBadRows: stored && !given("skipBadRows") ? stored.skipBadRows : skipOption,
+      ...(maxSteps !== undefined && { maxSteps }),
+      shuffleBuffer: shuffleOption ?? stored?.shuffleBuffer ?? DEFAULT_SHUFFLE_BUFFER,
+    };
+    const interval = intervalOption ?? (stored ? { every: stored.checkpointEvery, seconds: stored.checkpointSeconds ?? 0 } : DEFAULT_CHECKPOINT_INTERVAL);
+    if (status === "finished" && !options.force) return await nothingToDo(folder, run, interval, options.data !== undefined);
 
-    const backend = await selectBackend(options.backend);
-    if (!options.quiet) process.stderr.write(`backend: ${backend.reason}\n`);
-    const events = progressReporter({ quiet: Boolean(options.quiet) });
-    const stop = stopOnSignals();
-    try {
-      const result = await trainModel({
-        ir,
-        specText: plan.specText,
-        train: { file: plan.data, read },
-        ...(valid && { valid }),
-        out,
-        skipBadRows: skip,
-        ...(maxSteps !== undefined && { maxSteps }),
-        shuffleBuffer,
-        events,
-        checkpoint: { every, ...(checkpoint && { resume: checkpoint }), acceptChanges: Boolean(options.acceptChanges) },
-        stop: stop.signal,
-      });
-      if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
-      process.stderr.write(`saved the model to ${out} after ${result.steps} steps\n`);
-    } catch (error) {
-      if (!(error instanceof TrainingInterrupted)) throw error;
-      events.stop();
-      process.stderr.write(interruptedMessage(error, out));
-      return signalExitCode(stop.received() ?? "SIGINT");
-    } finally {
-      events.stop();
-      stop.dispose();
-    }
-    return EXIT_OK;
+    const start: RunStart = options.force ? "replace" : resuming ? "continue" : "new";
+    session = CheckpointSession.open(run, { ...interval, start, ...(checkpoint && { resume: checkpoint }), acceptChanges: Boolean(options.acceptChanges) }, folder);
+    if (resuming && !checkpoint && recorded) process.stderr.write(`no checkpoint in ${out} yet: starting the recorded run from step 0\n`);
+    return await train(run, session, options);
+  } catch (error) {
+    if (!(error instanceof TrainingInterrupted)) session?.failed();
+    throw error;
   } finally {
     lock.release();
   }
 }
 
+/**
+ * The run is recorded: now load TensorFlow.js and train (loaded only now, so
+ * that a run killed while loading it can already be resumed).
+ */
+async function train(run: SessionRun, session: CheckpointSession, options: TrainCliOptions): Promise<number> {
+  const [{ selectBackend }, { trainModel }, { metricsTable }, { progressReporter }] = await Promise.all([
+    import("../../runtime/backend/select.js"),
+    import("../../train/trainer.js"),
+    import("../../train/report.js"),
+    import("../progress.js"),
+  ]);
+  const backend = await selectBackend(options.backend);
+  if (!options.quiet) process.stderr.write(`backend: ${backend.reason}\n`);
+  const events = progressReporter({ quiet: Boolean(options.quiet) });
+  const stop = stopOnSignals();
+  try {
+    const result = await trainModel({ ...run, events, checkpoint: session.options, session, stop: stop.signal });
+    if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
+    process.stderr.write(`saved the model to ${run.out} after ${result.steps} steps\n`);
+  } catch (error) {
+    if (!(error instanceof TrainingInterrupted)) throw error;
+    events.stop();
+    process.stderr.write(interruptedMessage(error, run.out));
+    return signalExitCode(stop.received() ?? "SIGINT");
+  } finally {
+    events.stop();
+    stop.dispose();
+  }
+  return EXIT_OK;
+}
+
+/**
+ * Over a finished model: a rerun of the command that made it (the same
+ * spec, data and options; a scheduler restarting a job that had in fact
+ * completed) has nothing to do. Any other run is refused (see checkSameFinishedRun).
+ */
+async function nothingToDo(folder: TrainFolder, run: SessionRun, interval: Interval, dataGiven: boolean): Promise<number> {
+  try {
+    verifyModelDir(folder.out);
+  } catch (error) {
+    if (error instanceof ModelDirError) throw new ModelDirError(`${error.message}; to train again over it, pass --force`);
+    throw error;
+  }
+  let data: RecordedData = folder.record?.run.data ?? { file: resolve(run.train.file) };
+  if (dataGiven || data.sha256 === undefined) {
+    try {
+      data = await fingerprintDataFile(run.train.file);
+    } catch (error) {
+      throw fileError(run.train.file, error);
+    }
+  }
+  const now: RunDescription<RecordedData> = describeRun(run, interval, data);
+  const record = checkSameFinishedRun(folder, now);
+  // Left by a run stopped between saving the model and deleting its checkpoint, or in a write.
+  removeStaleTempFiles(folder.out);
+  if (existsSync(checkpointDir(folder.out))) removeCheckpoint(checkpointDir(folder.out));
+  process.stderr.write(`${folder.out} already holds the finished model of this run (the same spec, data and options; saved ${record.finished ?? record.started}): nothing to do\n`);
+  return EXIT_OK;
+}
+
+/** --checkpoint-every: N steps, or a time (90s, 2m, 1h; ms too, for tests), or 0 for epoch ends only. */
+function checkpointInterval(value: string | undefined): Interval | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return { every: Number(value), seconds: 0 };
+  const time = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  const seconds = time ? Number(time[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[time[2] as "ms" | "s" | "m" | "h"] : 0;
+  if (seconds > 0) return { every: 0, seconds };
+  throw new UsageError(`--checkpoint-every must be a number of steps (e.g. 500), a time (e.g. 90s, 2m, 1h) or 0, got '${value}'`);
+}
+
 function lockOutput(out: string): OutLock {
   try {
     return lockOutFolder(out, (owner, lock) => {
-      process.stderr.write(`mtl: warning: ${lock} was left by pid ${owner.pid}, which is no longer running; taking the folder over\n`);
+      const left = owner ? `was left by pid ${owner.pid}, which is no longer running` : "was left empty by a run killed while taking it";
+      process.stderr.write(`mtl: warning: ${lock} ${left}; taking the folder over\n`);
     });
   } catch (error) {
     if (error instanceof OutFolderLockedError) throw new UsageError(error.message);
@@ -168,28 +250,21 @@ function outputFolder(options: TrainCliOptions): string {
 }
 
 /** The spec and data to train; undefined when the spec has errors (already reported). */
-function planFrom(spec: string | undefined, options: TrainCliOptions, checkpoint: Checkpoint | undefined): TrainPlan | undefined {
-  // runTrain has checked that --data is given unless resuming.
-  const data = options.data ?? checkpoint!.meta.run.data.file;
+function planFrom(spec: string | undefined, options: TrainCliOptions, recorded: RunDescription<RecordedData> | null): TrainPlan | undefined {
+  // runTrain has checked that the spec and --data are given unless a run is recorded.
+  const data = options.data ?? recorded!.run.data.file;
   if (spec === undefined) {
-    // Only with --resume (checked by runTrain): the checkpoint's own spec, with its overrides.
-    return { ir: structuredClone(checkpoint!.meta.ir), specText: checkpoint!.meta.spec, data };
+    // The recorded spec, with its overrides.
+    return { ir: structuredClone(recorded!.ir), specText: recorded!.spec, data };
   }
   const compiled = compileOrReport(spec);
   if (!compiled) return undefined;
   return { ir: structuredClone(compiled.ir), specText: compiled.text, data };
 }
 
-function wholeNumber(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number >= 0, got '${value}'`);
-  return n;
-}
-
 function interruptedMessage(error: TrainingInterrupted, out: string): string {
   const saved = error.saved;
-  if (saved === null) return "mtl: interrupted before the first training step; nothing was saved. Run the same command again to start over.\n";
+  if (saved === null) return `mtl: interrupted before the first checkpoint; the run is recorded in ${out}.\nContinue with: ${resumeCommand(out)} (it starts from step 0)\n`;
   return `mtl: interrupted: stopped at step ${saved.steps}; the checkpoint (${describePlace(saved)}) is in ${saved.dir}.\nContinue with: ${resumeCommand(out)}\n`;
 }
 
