@@ -48,6 +48,9 @@ const CASES: Case[] = [
   { code: "MTL1002", trigger: edit([["model m", 'model m «"unterminated»']]), nearMiss: edit([["model m", 'model m "terminated"']]) },
   { code: "MTL1003", trigger: edit([["feature price : numeric()", "feature price «numeric»()"]]), nearMiss: VALID, says: "Expected ':', but found the name 'numeric'" },
   { code: "MTL1003", trigger: edit([["mlp(g1, [8])", "mlp(g1 «[»8])"]]), nearMiss: VALID, says: "Expected ',' or ')'" },
+  { code: "MTL1003", trigger: edit([["model m", "«modle» m"]]), nearMiss: VALID, says: "but found the name 'modle'. Did you mean 'model'?" },
+  { code: "MTL1003", trigger: edit([["label click\n", "«lbael» click\n"]]), nearMiss: VALID, says: "Did you mean 'label'?" },
+  { code: "MTL1003", trigger: edit([["where click", "«wehre» click"]]), nearMiss: VALID, says: "Did you mean 'where'?" },
   { code: "MTL1006", trigger: edit([["e[2]", "e[«1e999»]"]]), nearMiss: edit([["e[2]", "e[2e0]"]]) },
   { code: "MTL1007", trigger: edit([["tower t1", "«## stray doc»\n\ntower t1"]]), nearMiss: edit([["tower t1", "## attached doc\ntower t1"]]) },
 
@@ -129,6 +132,8 @@ const CASES: Case[] = [
   { code: "MTL5009", trigger: edit([], REGRESSION_TASKS + "task p : «binary» = ctr * r1 label amount\n"), nearMiss: edit([], REGRESSION_TASKS + "task p : regression = ctr * r1 label amount\n") },
   { code: "MTL5010", trigger: edit([], "task p : «regression» = ctr * cvr label purchase\n"), nearMiss: edit([], "task p : binary = ctr * cvr label purchase\n") },
   { code: "MTL5011", trigger: edit([["where click", "where «purchase»"]]), nearMiss: VALID },
+
+  { code: "MTL3005", trigger: edit([["mlp(x, [16])", 'mlp(x, [«"a"»])']]), nearMiss: VALID, says: "An item of the layers of 'mlp' must be an integer" },
 
   { code: "MTL6001", trigger: edit([["feature price", "feature «price»"]], "data { columns: [user_id, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n") },
   { code: "MTL6001", trigger: edit([["label purchase", "label «purchse»"]], "data { columns: [user_id, price, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n"), says: "Did you mean 'purchase'?" },
