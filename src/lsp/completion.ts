@@ -72,7 +72,7 @@ interface Frame {
  * answers in bounded time on any document. A declaration that starts
  * further back (or a line longer than this) gets no completions.
  */
-export const COMPLETION_WINDOW = 64 * 1024;
+const COMPLETION_WINDOW = 64 * 1024;
 
 export function complete(text: string, offset: number, analysis: Analysis | undefined): CompletionItem[] {
   const windowStart = Math.max(0, offset - COMPLETION_WINDOW);
@@ -126,7 +126,8 @@ function declarationStart(before: string, lineStart: number, startsText: boolean
   for (;;) {
     if ((at > 0 || startsText) && DECL_LINE.test(before.slice(at, at + 40))) return at;
     if (at === 0) return undefined;
-    at = before.lastIndexOf("\n", at - 2) + 1;
+    // The previous line starts after the line break before this line's own (at 1, that line is the empty one at 0).
+    at = at === 1 ? 0 : before.lastIndexOf("\n", at - 2) + 1;
   }
 }
 
