@@ -54,7 +54,8 @@ function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], li
     const range = atEnd ? endRange(tokens, lines) : lines.tokenRange(tok);
     if (seen.has(range.start.offset)) continue;
     seen.add(range.start.offset);
-    const keyword = !atEnd && tok.tokenType === Identifier ? closest(tok.image, KEYWORD_WORDS) : undefined;
+    // Two letters are too few to tell a typo from another name ('i' is not 'is').
+    const keyword = !atEnd && tok.tokenType === Identifier && tok.image.length >= 3 ? closest(tok.image, KEYWORD_WORDS) : undefined;
     const d = diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok), keyword ? ` Did you mean '${keyword}'?` : "");
     if (keyword) {
       d.fixes = [replacement(range, tok.image, keyword)];

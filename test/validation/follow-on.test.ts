@@ -49,9 +49,10 @@ test("a misspelt keyword carries the fix that 'mtl check --fix' and editors appl
   ]);
 });
 
-test("a name far from every keyword gets no keyword suggestion", () => {
-  const text = BASE.replace("label click", "bogus click");
-  const messages = compileSource(text, "f.mtl").diagnostics.map((d) => d.message);
-  assert.ok(messages.some((m) => m.includes("found the name 'bogus'")), messages.join("\n"));
-  assert.ok(messages.every((m) => !m.includes("Did you mean")), messages.join("\n"));
+test("a name far from every keyword, or too short to tell, gets no keyword suggestion", () => {
+  for (const name of ["bogus", "i", "lo"]) {
+    const messages = compileSource(BASE.replace("label click", `${name} click`), "f.mtl").diagnostics.map((d) => d.message);
+    assert.ok(messages.some((m) => m.includes(`found the name '${name}'`)), messages.join("\n"));
+    assert.ok(messages.every((m) => !m.includes("Did you mean")), messages.join("\n"));
+  }
 });
