@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
+import { GraphTooLargeError } from "../codegen/graph/layout-size.js";
 import { SpecReadError } from "../spec-read-error.js";
+import { describeThrown } from "../util/describe-thrown.js";
 import { packageRoot } from "../util/package-root.js";
 import { DataError } from "../data/record.js";
 import { BackendUnavailableError } from "../runtime/backend/names.js";
@@ -72,12 +74,11 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`${error.render()}\n`);
     return EXIT_ERRORS;
   }
-  if (error instanceof ModelDirError || error instanceof NonFiniteLossError || error instanceof ModelTooLargeError) {
+  if (error instanceof ModelDirError || error instanceof NonFiniteLossError || error instanceof ModelTooLargeError || error instanceof GraphTooLargeError) {
     process.stderr.write(`mtl: error: ${error.message}\n`);
     return EXIT_ERRORS;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`mtl: internal error: ${message}\nThis is a bug in mtl; please report it with the command and input that caused it.\n`);
+  process.stderr.write(`mtl: internal error: ${describeThrown(error)}\nThis is a bug in mtl; please report it with the command and input that caused it.\n`);
   if (process.env["MTL_DEBUG"] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return 70;
 }

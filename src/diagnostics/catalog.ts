@@ -17,8 +17,8 @@ export const CATALOG = {
     `Unexpected character${text.length > 1 ? "s" : ""} '${text}'. Remove ${text.length > 1 ? "them" : "it"}; names use letters, digits and '_', comments start with '#'.`),
   MTL1002: entry("error", "unterminated-string", () =>
     `Unterminated string. Close it with '"' on the same line.`),
-  MTL1003: entry("error", "syntax-error", (expected: string, found: string) =>
-    `Expected ${expected}, but found ${found}.`),
+  MTL1003: entry("error", "syntax-error", (expected: string, found: string, hint: string) =>
+    `Expected ${expected}, but found ${found}.${hint}`),
   MTL1004: entry("error", "invalid-utf8", (count: number) =>
     `The file is not valid UTF-8 here${count > 1 ? ` (${count} invalid byte sequences in the file)` : ""}. Save the file as UTF-8.`),
   MTL1005: entry("error", "nesting-too-deep", (limit: number) =>

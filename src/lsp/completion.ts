@@ -67,14 +67,25 @@ interface Frame {
   named: boolean;
 }
 
+/**
+ * Completion reads at most this many characters before the cursor, so it
+ * answers in bounded time on any document. A declaration that starts
+ * further back (or a line longer than this) gets no completions.
+ */
+const COMPLETION_WINDOW = 64 * 1024;
+
 export function complete(text: string, offset: number, analysis: Analysis | undefined): CompletionItem[] {
-  const before = text.slice(0, offset);
-  const word = /[A-Za-z_][A-Za-z0-9_]*$/.exec(before)?.[0] ?? "";
-  const lineStart = before.lastIndexOf("\n") + 1;
-  const line = before.slice(lineStart, offset - word.length);
+  const windowStart = Math.max(0, offset - COMPLETION_WINDOW);
+  const before = text.slice(windowStart, offset);
+  const wordStart = identifierSuffixStart(before);
+  const lineBreak = before.lastIndexOf("\n");
+  if (lineBreak < 0 && windowStart > 0) return [];
+  const lineStart = lineBreak + 1;
+  const line = before.slice(lineStart, wordStart);
   if (inCommentOrString(line)) return [];
-  const start = declarationStart(before, lineStart);
-  const tokens = lex(new LineIndex(before.slice(start, offset - word.length)), "").tokens;
+  const start = declarationStart(before, lineStart, windowStart === 0);
+  if (start === undefined) return windowStart > 0 ? [] : declarationKeywords(analysis);
+  const tokens = lex(new LineIndex(before.slice(start, wordStart)), "").tokens;
   const atLineStart = line.trim() === "";
 
   const first = tokens[0];
@@ -86,6 +97,18 @@ export function complete(text: string, offset: number, analysis: Analysis | unde
   return items;
 }
 
+/**
+ * Where the name being typed at the end of `text` starts (its length if
+ * none): the longest suffix that is a name, found by one backward scan
+ * (a regex anchored at the end retries from every position of a long run).
+ */
+function identifierSuffixStart(text: string): number {
+  let start = text.length;
+  while (start > 0 && /[A-Za-z0-9_]/.test(text[start - 1]!)) start--;
+  while (start < text.length && /[0-9]/.test(text[start]!)) start++;
+  return start;
+}
+
 /** A `#` outside strings, or an unclosed string, on the line before the cursor. */
 function inCommentOrString(line: string): boolean {
   const stripped = line.replace(/"(?:[^"\\]|\\.)*"/g, "");
@@ -94,13 +117,17 @@ function inCommentOrString(line: string): boolean {
 
 const DECL_LINE = /^[ \t]*(model|feature|input|expert|gate|tower|task|train|data)\b/;
 
-/** The start of the line where the declaration holding the cursor begins (or 0). */
-function declarationStart(before: string, lineStart: number): number {
+/**
+ * The start of the line where the declaration holding the cursor begins, if
+ * `before` holds it; offset 0 is a line start only when `before` starts the text.
+ */
+function declarationStart(before: string, lineStart: number, startsText: boolean): number | undefined {
   let at = lineStart;
   for (;;) {
-    if (DECL_LINE.test(before.slice(at, at + 40))) return at;
-    if (at === 0) return 0;
-    at = before.lastIndexOf("\n", at - 2) + 1;
+    if ((at > 0 || startsText) && DECL_LINE.test(before.slice(at, at + 40))) return at;
+    if (at === 0) return undefined;
+    // The previous line starts after the line break before this line's own (at 1, that line is the empty one at 0).
+    at = at === 1 ? 0 : before.lastIndexOf("\n", at - 2) + 1;
   }
 }
 

@@ -13,6 +13,7 @@ import { analyze, fileOf, toLspDiagnostic, type Analysis } from "./analysis.js";
 import { codeActions } from "./code-actions.js";
 import { complete } from "./completion.js";
 import { formatDocument } from "./formatting.js";
+import { FrameFilter } from "./framing.js";
 import { hover } from "./hover.js";
 import { IncrementalCompiler } from "./incremental.js";
 import { definition, documentSymbols, prepareRename, references, rename } from "./navigation.js";
@@ -36,7 +37,14 @@ export const SERVER_CAPABILITIES: InitializeResult["capabilities"] = {
   codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
 };
 
-export function startServer(connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout)): Connection {
+/** The server on standard input and output, behind a framing filter that survives malformed frames. */
+export function startStdioServer(): Connection {
+  const filter = new FrameFilter((reason) => connection.console.warn(`mtl: dropped a malformed message (${reason}); reading on from the next 'Content-Length:' header`));
+  const connection = createConnection(ProposedFeatures.all, process.stdin.pipe(filter), process.stdout);
+  return startServer(connection);
+}
+
+export function startServer(connection: Connection): Connection {
   const documents = new TextDocuments(TextDocument);
   const analyses = new Map<string, Analysis>();
   const compilers = new Map<string, IncrementalCompiler>();

@@ -156,6 +156,12 @@ export interface SpecFile {
   decls: Decl[];
   /** Doc comments not followed by a declaration. */
   strayDocs: DocComment[];
+  /**
+   * Kinds of declarations that a syntax error kept out of `decls` (one
+   * without a name, or a keyword misspelt into a name): the checker does not
+   * also report them as missing.
+   */
+  broken?: ReadonlySet<string>;
   range: Range;
 }
 

@@ -1,12 +1,13 @@
 import { EOF, type IRecognitionException, type IToken } from "chevrotain";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic, replacement, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { closest } from "../diagnostics/suggest.js";
 import type { Decl, Range, SpecFile } from "./ast.js";
 import { buildDecl, buildSpec } from "./build-ast.js";
 import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
 import { LineIndex } from "./range.js";
 import { decodeSource } from "./source.js";
-import { Identifier, KEYWORDS, NumberLiteral, StringLiteral } from "./tokens.js";
+import { DECLARATION_KEYWORDS, Identifier, KEYWORDS, NumberLiteral, StringLiteral } from "./tokens.js";
 
 export interface ParseResult {
   ast: SpecFile;
@@ -26,18 +27,25 @@ export function parseText(text: string, file: string, invalidBytesReported = fal
   const lines = new LineIndex(text);
   const lexed = lex(lines, file, { invalidBytesReported });
   const decls: Decl[] = [];
+  const broken = new Set<string>();
   // Each declaration becomes AST as soon as it is parsed, so the parse trees never pile up.
   const errors = parseTokens(lexed.tokens, (node) => {
     const decl = buildDecl(node, lines);
     if (decl) decls.push(decl);
+    else if (node.keyword) broken.add(node.kind);
   });
   const ast = buildSpec(decls, lexed.docs, lines, file);
-  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, lines, file)];
+  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, lines, file, broken)];
+  if (broken.size > 0) ast.broken = broken;
   for (const stray of ast.strayDocs) diagnostics.push(diagnostic("MTL1007", file, stray.range));
   return { ast, text, diagnostics };
 }
 
-function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, file: string): Diagnostic[] {
+const KEYWORD_WORDS = KEYWORDS.map((t) => t.name.toLowerCase());
+const DECLARATION_WORDS = new Set(DECLARATION_KEYWORDS.map((t) => t.name.toLowerCase()));
+
+/** Syntax errors; a name within typo distance of a keyword is taken for it (`modle`, `lbael`) and its declaration kind for `broken`. */
+function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, file: string, broken: Set<string>): Diagnostic[] {
   const seen = new Set<number>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
@@ -46,7 +54,14 @@ function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], li
     const range = atEnd ? endRange(tokens, lines) : lines.tokenRange(tok);
     if (seen.has(range.start.offset)) continue;
     seen.add(range.start.offset);
-    out.push(diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok)));
+    // Two letters are too few to tell a typo from another name ('i' is not 'is').
+    const keyword = !atEnd && tok.tokenType === Identifier && tok.image.length >= 3 ? closest(tok.image, KEYWORD_WORDS) : undefined;
+    const d = diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok), keyword ? ` Did you mean '${keyword}'?` : "");
+    if (keyword) {
+      d.fixes = [replacement(range, tok.image, keyword)];
+      if (DECLARATION_WORDS.has(keyword)) broken.add(keyword);
+    }
+    out.push(d);
   }
   return out;
 }

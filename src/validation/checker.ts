@@ -36,10 +36,12 @@ export function check(ast: A.SpecFile): CheckedSpec {
   const order = orderSymbols(ctx);
   inferWidths(ctx, order);
   const tasks = [...ctx.symbols.values()].filter((s): s is TaskSym => s.kind === "task");
-  checkTasks(ctx, tasks, singletons.model?.name.range ?? startOfFile);
+  // Tasks left out as duplicates or broken by a syntax error are reported already.
+  const taskDeclared = ast.broken?.has("task") || ast.decls.some((d) => d.kind === "task");
+  checkTasks(ctx, tasks, taskDeclared ? undefined : (singletons.model?.name.range ?? startOfFile));
   checkData(ctx, data, singletons.data);
   reportUnused(ctx);
-  if (!singletons.model) ctx.report("MTL2004", startOfFile);
+  if (!singletons.model && !ast.broken?.has("model")) ctx.report("MTL2004", startOfFile);
 
   return {
     file: ast.file,
@@ -94,6 +96,7 @@ function declareNamed(ctx: CheckContext, decl: Exclude<A.NamedDecl, A.ModelDecl>
   if (sym.kind === "expert" && decl.kind === "expert" && decl.count) {
     const count = checkValue(ctx, decl.count, { t: "int", min: 1, max: 1024 }, "The expert count");
     if (typeof count === "number") sym.count = count;
+    else sym.countRejected = true;
   }
   if (sym.kind === "feature" && decl.kind === "feature" && decl.count) {
     // An invalid count leaves the group without members: references to it still resolve.

@@ -150,7 +150,8 @@ function featureWidth(sym: FeatureSym, ctx: CheckContext): number | undefined {
 
 function gateWidth(ctx: CheckContext, gate: GateSym): number | undefined {
   const total = gate.experts.reduce((n, e) => n + e.count, 0);
-  if (gate.experts.length > 0 && total === 1 && gate.experts.length === gate.decl.over.length) ctx.report("MTL4003", gate.decl.name.range, gate.name);
+  const counted = gate.experts.every((e) => !e.countRejected);
+  if (gate.experts.length > 0 && total === 1 && counted && gate.experts.length === gate.decl.over.length) ctx.report("MTL4003", gate.decl.name.range, gate.name);
   let first: ExpertSym | undefined;
   let consistent = true;
   for (const expert of gate.experts) {

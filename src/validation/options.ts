@@ -168,7 +168,7 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
         ctx.report("MTL3004", value.range, what, "a non-empty list", "[]");
         return undefined;
       }
-      const items = value.items.map((item) => checkValue(ctx, item, type.of, `An item of ${what}`));
+      const items = value.items.map((item) => checkValue(ctx, item, type.of, `An item of ${inSentence(what)}`));
       if (type.unique) reportRepeats(ctx, value.items, items);
       return items.some((i) => i === undefined) ? undefined : items;
     }
@@ -191,6 +191,11 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
       return wrongType(ctx, value, what, `a ${type.what} such as ${Object.keys(type.ctors)[0]}(...)`);
     }
   }
+}
+
+/** `what` is written to start a sentence ("The layers of 'mlp'"); inside one, its article is lower case. */
+function inSentence(what: string): string {
+  return what.replace(/^(The|An|A) /, (article) => article.toLowerCase());
 }
 
 function reportRepeats(ctx: CheckContext, nodes: readonly A.Value[], items: unknown[]): void {

@@ -46,6 +46,8 @@ export interface ExpertSym extends SymBase {
   kind: "expert";
   decl: A.ExpertDecl;
   count: number;
+  /** The written count (`e[N]`) was rejected, so `count` is a stand-in: rules about the count stay silent. */
+  countRejected?: true;
   input?: Sym;
   units?: number[];
   options: Record<string, unknown>;

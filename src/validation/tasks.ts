@@ -4,9 +4,9 @@ import type { CheckContext } from "./context.js";
 import { postOrder } from "./graph.js";
 import type { FeatureSym, TaskSym } from "./symbols.js";
 
-/** Rules over all tasks together: product types, trainability, leakage and masks. */
-export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.Range): void {
-  if (tasks.length === 0) ctx.report("MTL5006", noTaskRange);
+/** Rules over all tasks together: product types, trainability, leakage and masks; with `noTaskRange`, a spec without tasks is reported there. */
+export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.Range | undefined): void {
+  if (tasks.length === 0 && noTaskRange) ctx.report("MTL5006", noTaskRange);
   tasks.forEach((task) => checkProductType(ctx, task));
   checkTrainable(ctx, tasks);
   checkLeakage(ctx, tasks);

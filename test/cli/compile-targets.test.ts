@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { assertNoCrash, assertUsageError, runCli, tempDir } from "../helpers/cli.js";
+import { chainSpec } from "../helpers/chain-spec.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
 
 const CLI = cliFrom(import.meta.url);
@@ -30,4 +31,19 @@ test("compile --target svg and dot write pictures; --model must be a trained mod
   const dot = runCli(CLI, ["compile", ESMM, "--emit", "dot"]);
   assert.match(dot.stdout, /^digraph /);
   assertUsageError(runCli(CLI, ["compile", ESMM, "--target", "ts", "--model", join(dir.dir, "nowhere")]), "--model without a model", /encoding\.json/);
+});
+
+test("compile --target svg refuses a picture too large for Graphviz with one line, exit 1, and writes nothing", () => {
+  // A chain of 20,000 towers overflowed Graphviz's stack ("internal error", exit 70).
+  const dir = tempDir("svg-limit");
+  const spec = join(dir.dir, "chain.mtl");
+  writeFileSync(spec, chainSpec("towers", 3_000));
+  const out = join(dir.dir, "chain.svg");
+  const result = runCli(CLI, ["compile", spec, "--target", "svg", "-o", out]);
+  assertNoCrash(result, "svg of a long chain");
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /^mtl: error: the picture of model 'm' is too large for the svg target: .*stops at 1,000, .*'--target dot'.*\n$/);
+  assert.equal(result.stderr.split("\n").length, 2);
+  assert.equal(existsSync(out), false);
+  assert.equal(runCli(CLI, ["compile", spec, "--target", "dot"]).status, 0);
 });

@@ -6,6 +6,7 @@ import {
   ExitNotification,
   InitializedNotification,
   InitializeRequest,
+  LogMessageNotification,
   PublishDiagnosticsNotification,
   ShutdownRequest,
   type InitializeResult,
@@ -20,6 +21,8 @@ import {
 export class LspClient {
   readonly connection: MessageConnection;
   readonly diagnostics: PublishDiagnosticsParams[] = [];
+  /** window/logMessage texts, in order. */
+  readonly logs: string[] = [];
   private waiters: { test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   private readonly versions = new Map<string, number>();
   stderr = "";
@@ -35,6 +38,7 @@ export class LspClient {
         return false;
       });
     });
+    this.connection.onNotification(LogMessageNotification.type, (params) => void this.logs.push(params.message));
     child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     this.connection.listen();

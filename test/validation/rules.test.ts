@@ -48,6 +48,9 @@ const CASES: Case[] = [
   { code: "MTL1002", trigger: edit([["model m", 'model m «"unterminated»']]), nearMiss: edit([["model m", 'model m "terminated"']]) },
   { code: "MTL1003", trigger: edit([["feature price : numeric()", "feature price «numeric»()"]]), nearMiss: VALID, says: "Expected ':', but found the name 'numeric'" },
   { code: "MTL1003", trigger: edit([["mlp(g1, [8])", "mlp(g1 «[»8])"]]), nearMiss: VALID, says: "Expected ',' or ')'" },
+  { code: "MTL1003", trigger: edit([["model m", "«modle» m"]]), nearMiss: VALID, says: "but found the name 'modle'. Did you mean 'model'?" },
+  { code: "MTL1003", trigger: edit([["label click\n", "«lbael» click\n"]]), nearMiss: VALID, says: "Did you mean 'label'?" },
+  { code: "MTL1003", trigger: edit([["where click", "«wehre» click"]]), nearMiss: VALID, says: "Did you mean 'where'?" },
   { code: "MTL1006", trigger: edit([["e[2]", "e[«1e999»]"]]), nearMiss: edit([["e[2]", "e[2e0]"]]) },
   { code: "MTL1007", trigger: edit([["tower t1", "«## stray doc»\n\ntower t1"]]), nearMiss: edit([["tower t1", "## attached doc\ntower t1"]]) },
 
@@ -131,6 +134,8 @@ const CASES: Case[] = [
   { code: "MTL5012", trigger: edit([["where click", "where «amount»"]], REGRESSION_TASKS), nearMiss: edit([["where click", 'where amount is "0"']], REGRESSION_TASKS), says: "regression task 'r1'" },
   { code: "MTL5013", trigger: edit([["label purchase", 'label purchase is "y" | "yes" | «"y"»']]), nearMiss: edit([["label purchase", 'label purchase is "y" | "yes" | "Y"']]) },
   { code: "MTL5013", trigger: edit([["where click", 'where click is 1 | «1»']]), nearMiss: edit([["where click", 'where click is 1 | "true"']]) },
+
+  { code: "MTL3005", trigger: edit([["mlp(x, [16])", 'mlp(x, [«"a"»])']]), nearMiss: VALID, says: "An item of the layers of 'mlp' must be an integer" },
 
   { code: "MTL6001", trigger: edit([["feature price", "feature «price»"]], "data { columns: [user_id, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n") },
   { code: "MTL6001", trigger: edit([["label purchase", "label «purchse»"]], "data { columns: [user_id, price, click, purchase] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n"), says: "Did you mean 'purchase'?" },

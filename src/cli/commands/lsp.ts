@@ -17,8 +17,8 @@ export function registerLsp(program: Command): void {
     .option("--stdio", "talk LSP over standard input and output (the only transport)")
     .action(async (options: LspOptions) => {
       if (!options.stdio) throw new UsageError("'mtl lsp' needs '--stdio': editors start it as 'mtl lsp --stdio'");
-      const { startServer } = await import("../../lsp/server.js");
-      startServer();
+      const { startStdioServer } = await import("../../lsp/server.js");
+      startStdioServer();
       // The connection keeps the process alive; 'exit' from the client ends it.
       await new Promise<never>(() => {});
     });

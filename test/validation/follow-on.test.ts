@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compileSource } from "../../src/compiler.js";
+import { rangeText, unmark } from "../helpers/marked.js";
+
+/**
+ * A problem the checker has reported is not reported again as its
+ * consequences: each case's «marked» diagnostic is the only one.
+ */
+const BASE = `model m "x"
+feature a : numeric()
+input x = concat(*)
+expert e[4] = mlp(x, [8])
+gate g = softmax(x) over e
+tower t = mlp(g, [4])
+task k : binary = t label click
+`;
+
+const CASES: { name: string; spec: string; code: string; says?: RegExp }[] = [
+  // The rejected count is no count of 1: no "gate mixes a single expert".
+  { name: "an expert count out of range", spec: BASE.replace("e[4]", "e[«100000»]"), code: "MTL3004" },
+  // The task is left out as a duplicate, yet the spec does declare one: no "declares no task".
+  { name: "the only task named like a tower", spec: BASE.replace("task k", "task «t»"), code: "MTL2002" },
+  // The parser dropped the model declaration: no "has no 'model' declaration".
+  { name: "a model name the lexer rejects", spec: BASE.replace('model m "x"', 'model мод «"x"»'), code: "MTL1003" },
+  { name: "a misspelt 'model'", spec: BASE.replace("model m", "«modle» m"), code: "MTL1003", says: /Did you mean 'model'\?/ },
+  { name: "a misspelt 'task'", spec: BASE.replace("task k", "«tsak» k"), code: "MTL1003", says: /Did you mean 'task'\?/ },
+];
+
+for (const c of CASES) {
+  test(`${c.name}: one diagnostic, no follow-on errors`, () => {
+    const { text, start, end } = unmark(c.spec);
+    const diagnostics = compileSource(text, "f.mtl").diagnostics.filter((d) => d.code !== "MTL1001" && d.code !== "MTL2006");
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.code} '${rangeText(text, d)}'`),
+      [`${c.code} '${text.slice(start, end)}'`],
+      diagnostics.map((d) => d.message).join("\n"),
+    );
+    if (c.says) assert.match(diagnostics[0]!.message, c.says);
+  });
+}
+
+test("a misspelt keyword carries the fix that 'mtl check --fix' and editors apply", () => {
+  const { text, start, end } = unmark(BASE.replace("label click", "«lbael» click"));
+  const [d] = compileSource(text, "f.mtl").diagnostics.filter((x) => x.code === "MTL1003");
+  assert.ok(d);
+  assert.deepEqual(d.fixes?.map((f) => ({ from: f.range.start.offset, to: f.range.end.offset, newText: f.newText, title: f.title })), [
+    { from: start, to: end, newText: "label", title: "Change 'lbael' to 'label'" },
+  ]);
+});
+
+test("a name far from every keyword, or too short to tell, gets no keyword suggestion", () => {
+  for (const name of ["bogus", "i", "lo"]) {
+    const messages = compileSource(BASE.replace("label click", `${name} click`), "f.mtl").diagnostics.map((d) => d.message);
+    assert.ok(messages.some((m) => m.includes(`found the name '${name}'`)), messages.join("\n"));
+    assert.ok(messages.every((m) => !m.includes("Did you mean")), messages.join("\n"));
+  }
+});
