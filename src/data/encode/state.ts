@@ -1,5 +1,6 @@
 import type { ModelIR, NumericFeatureIR } from "../../ir/types.js";
 import { transformValue } from "./numeric.js";
+import { jsonSyntaxPlace } from "../readers/json-syntax.js";
 
 export const ENCODING_STATE_VERSION = 1;
 
@@ -56,8 +57,8 @@ export function parseEncoding(text: string, ir: ModelIR): EncodingState {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    throw new EncodingStateError(`the encoding state is not valid JSON: ${(e as Error).message}`);
+  } catch {
+    throw new EncodingStateError(`the encoding state is not valid JSON (${jsonSyntaxPlace(text)})`);
   }
   const state = checkShape(raw);
   validateEncoding(state, ir);
