@@ -16,6 +16,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 // Loading must be able to rebuild the custom layers whoever imports this module.
 import "./custom-layers.js";
+import { topologyProblem } from "./topology-check.js";
 
 export const MODEL_JSON = "model.json";
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
@@ -82,6 +83,8 @@ async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   if (modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
     throw new Error(`${jsonPath} is not a TF.js layers model (no modelTopology or weightsManifest)`);
   }
+  const problem = topologyProblem(modelJson.modelTopology);
+  if (problem !== null) throw new Error(`its layer graph is broken: ${problem}`);
   return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
     const specs: tf.io.WeightsManifestEntry[] = [];
     const buffers: ArrayBuffer[] = [];
