@@ -9,7 +9,11 @@
 interface LayerConfig {
   name?: unknown;
   inbound_nodes?: unknown;
+  config?: { dtype?: unknown } | null;
 }
+
+/** TensorFlow.js builds a layer with any dtype string, and only a prediction fails on one it does not know. */
+const DTYPES = new Set(["float32", "int32", "bool", "complex64", "string"]);
 
 /** Why the topology cannot be built, or null when every reference resolves and the graph has no cycle. */
 export function topologyProblem(topology: unknown): string | null {
@@ -20,6 +24,8 @@ export function topologyProblem(topology: unknown): string | null {
   for (const layer of config.layers as LayerConfig[]) {
     if (typeof layer?.name !== "string") return "a layer has no name";
     if (nodes.has(layer.name)) return `two layers are named '${layer.name}'`;
+    const dtype = layer.config?.dtype;
+    if (dtype !== undefined && dtype !== null && !DTYPES.has(dtype as string)) return `layer '${layer.name}' has the data type ${JSON.stringify(dtype)}`;
     const inbound = Array.isArray(layer.inbound_nodes) ? layer.inbound_nodes.length : 0;
     nodes.set(layer.name, Math.max(1, inbound));
   }

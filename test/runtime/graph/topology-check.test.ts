@@ -30,3 +30,11 @@ test("the graphs TensorFlow.js would loop on forever are named", () => {
   assert.match(topologyProblem(topology((_, config) => (config["output_layers"] = [["gone", 0, 0]])))!, /output_layers: it refers to a layer 'gone'/);
   assert.match(topologyProblem(topology((layers) => (layers[2]!.name = "dense")))!, /two layers are named 'dense'/);
 });
+
+test("a data type TensorFlow.js does not know is named (it built the model, and only scoring failed, with its internals)", () => {
+  assert.equal(
+    topologyProblem(topology((layers) => Object.assign(layers[0]!, { config: { dtype: "\u007float32" } }))),
+    `layer 'x' has the data type "\u007float32"`,
+  );
+  assert.equal(topologyProblem(topology((layers) => Object.assign(layers[0]!, { config: { dtype: "int32" } }))), null);
+});
