@@ -9,6 +9,7 @@
  * taken for the other, and in what they tell the user, so problems go to the
  * caller's reporter as data and the caller words the error and the fix.
  */
+import { parseJsonText } from "../data/readers/json-syntax.js";
 import { createHash } from "node:crypto";
 import { closeSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -73,7 +74,7 @@ export function readManifest(dir: string, format: string, report: ManifestReport
   const path = join(dir, MANIFEST);
   let manifest: FileManifest;
   try {
-    manifest = JSON.parse(readRegularFile(path, MAX_MANIFEST_BYTES).toString("utf8")) as FileManifest;
+    manifest = parseJsonText(readRegularFile(path, MAX_MANIFEST_BYTES).toString("utf8")) as FileManifest;
   } catch (error) {
     if (error instanceof NotRegularFileError) throw report({ kind: "not-regular", path, what: error.what });
     const reason = error instanceof FileTooLargeError ? `it is larger than the ${MAX_MANIFEST_BYTES / (1 << 20)} MiB a manifest may have` : (error as Error).message;

@@ -6,6 +6,7 @@ import type { ModelIR } from "../ir/types.js";
 import { upgradeIr } from "../ir/upgrade.js";
 import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "./errors.js";
 import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
 import { RUN_RECORD } from "./run-record.js";
@@ -102,7 +103,7 @@ export function openModelDir(dir: string): VerifiedModelDir {
   const irPath = join(dir, "ir.json");
   let ir: ModelIR;
   try {
-    ir = upgradeIr(JSON.parse(read("ir.json").toString("utf8"))) as ModelIR;
+    ir = upgradeIr(parseJsonText(read("ir.json").toString("utf8"))) as ModelIR;
   } catch (error) {
     if (error instanceof ModelDirError) throw error;
     throw new ModelDirError(`${irPath} cannot be read: ${(error as Error).message}`);
@@ -234,7 +235,7 @@ function reportModelDir(problem: ManifestProblem): ModelDirError {
 /** model.json (at `path`, read as `bytes`) as far as it lays out the weights. */
 function parseModelJson(path: string, bytes: Buffer): WeightsLayout {
   try {
-    return JSON.parse(bytes.toString("utf8")) as WeightsLayout;
+    return parseJsonText(bytes.toString("utf8")) as WeightsLayout;
   } catch (error) {
     throw modelJsonError(path, error);
   }

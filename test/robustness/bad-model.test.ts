@@ -141,6 +141,20 @@ describe("damaged and mismatched model folders", { concurrency: 2 }, () => {
     }
   });
 
+  test("a layer renamed in model.json, the manifest rewritten to match: refused naming the missing layer (TensorFlow.js looped forever on it)", async () => {
+    assertSetup();
+    const copy = copyOfModel("renamed-layer");
+    const text = readFileSync(join(copy, "model.json"), "utf8");
+    const renamed = text.replace('"name":"tower_ctr_tower_dropout_0"', '"name":"tower_ctr^tower_dropout_0"');
+    assert.notEqual(renamed, text, "model.json should have the ctr tower's dropout layer");
+    writeFileSync(join(copy, "model.json"), renamed);
+    rewriteManifest(copy);
+    for (const command of ["predict", "eval"]) {
+      const result = await runCliAsync(cli, [command, "renamed-layer", "--data", "valid.csv"], { cwd: dir, timeoutMs: 30_000 });
+      assertOneLineError(result, command, "model.json", /its layer graph is broken: layer '[\w^]+': it refers to a layer 'tower_ctr_tower_dropout_0' that does not exist/);
+    }
+  });
+
   test("a missing, truncated or foreign manifest.json is named", async () => {
     assertSetup();
     const missing = copyOfModel("no-manifest");

@@ -1,6 +1,7 @@
 import type { ModelIR, NumericFeatureIR } from "../../ir/types.js";
 import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
+import { jsonSyntaxPlace } from "../readers/json-syntax.js";
 
 export const ENCODING_STATE_VERSION = 1;
 
@@ -63,8 +64,8 @@ export function parseEncoding(text: string, ir: ModelIR): EncodingState {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    throw new EncodingStateError(`the encoding state is not valid JSON: ${(e as Error).message}`);
+  } catch {
+    throw new EncodingStateError(`the encoding state is not valid JSON (${jsonSyntaxPlace(text)})`);
   }
   const state = checkShape(raw);
   validateEncoding(state, ir);
@@ -104,7 +105,7 @@ function checkShape(raw: unknown): EncodingState {
   if (!isObject(raw)) throw new EncodingStateError("the encoding state must be a JSON object");
   if (raw.version !== ENCODING_STATE_VERSION) {
     throw new EncodingStateError(
-      `the encoding state has version ${JSON.stringify(raw.version)}; this build reads version ${ENCODING_STATE_VERSION}`,
+      `the encoding state has ${raw.version === undefined ? "no version" : `version ${JSON.stringify(raw.version)}`}; this build reads version ${ENCODING_STATE_VERSION}`,
     );
   }
   if (!isCount(raw.rows)) throw new EncodingStateError("the encoding state's 'rows' must be a non-negative integer");
@@ -145,9 +146,9 @@ function checkStats(name: string, value: unknown): NumericStats {
   if (!isObject(value)) throw bad("must be an object");
   if (value.kind !== "numeric") throw bad("kind must be 'numeric'");
   if (typeof value.column !== "string") throw bad("column must be a string");
-  if (!TRANSFORMS.includes(value.transform as string)) throw bad(`unknown transform ${JSON.stringify(value.transform)}`);
-  if (!FILLS.includes(value.fill as string)) throw bad(`unknown fill ${JSON.stringify(value.fill)}`);
-  if (!NORMALIZERS.includes(value.normalize as string)) throw bad(`unknown normalize ${JSON.stringify(value.normalize)}`);
+  if (!TRANSFORMS.includes(value.transform as string)) throw bad(value.transform === undefined ? "transform is missing" : `unknown transform ${JSON.stringify(value.transform)}`);
+  if (!FILLS.includes(value.fill as string)) throw bad(value.fill === undefined ? "fill is missing" : `unknown fill ${JSON.stringify(value.fill)}`);
+  if (!NORMALIZERS.includes(value.normalize as string)) throw bad(value.normalize === undefined ? "normalize is missing" : `unknown normalize ${JSON.stringify(value.normalize)}`);
   for (const key of ["present", "missing"] as const) {
     if (!isCount(value[key])) throw bad(`${key} must be a non-negative integer`);
   }

@@ -122,6 +122,30 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
   }
 }
 
+/**
+ * Where and why a multi-line JSON text (a saved state, a manifest) is not
+ * valid JSON, as "line 3, column 7: <reason>", for messages that must stay
+ * one line (V8's own quote the text, line breaks included). Only call it
+ * after JSON.parse has failed.
+ */
+/** JSON.parse, whose SyntaxError says where in one line (V8's may quote the text, line breaks and all). */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new SyntaxError(`not valid JSON (${jsonSyntaxPlace(text)})`);
+    throw error;
+  }
+}
+
+export function jsonSyntaxPlace(text: string): string {
+  const problem = findJsonSyntaxError(text);
+  if (problem === null) return "it cannot be parsed";
+  const lineStart = text.lastIndexOf("\n", problem.offset - 1) + 1;
+  const line = text.slice(0, lineStart).split("\n").length;
+  return `line ${line}, column ${columnOf(text.slice(lineStart), problem.offset - lineStart)}: ${problem.reason}`;
+}
+
 /** 1-based column of a UTF-16 offset, counted in characters so a non-BMP character counts once. */
 export function columnOf(text: string, offset: number): number {
   let column = 1;

@@ -1,11 +1,21 @@
 import type { FileHandle } from "node:fs/promises";
-import { parquetMetadataAsync, parquetScan, parquetSchema, type AsyncBuffer, type DecodedArray, type FileMetaData, type ParquetScan } from "hyparquet";
+import {
+  parquetMetadataAsync,
+  parquetScan,
+  parquetSchema,
+  type AsyncBuffer,
+  type DecodedArray,
+  type FileMetaData,
+  type ParquetScan,
+  type SchemaTree,
+} from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
 import type { BadRowBudget } from "./bad-rows.js";
 import { openDataFile } from "./byte-source.js";
 import { fileError } from "./file-errors.js";
 import { missingMarkers, setField } from "./fields.js";
+import { checkChunkPages, checkMetadata, ParquetDamage, type ChunkLayout } from "./parquet-layout.js";
 
 const MAGIC = "PAR1";
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -26,26 +36,30 @@ export async function* readParquet(file: string, opts: ReadOptions, budget: BadR
     let metadata: FileMetaData;
     try {
       metadata = await parquetMetadataAsync(buffer);
-    } catch (err) {
-      throw new DataError(file, null, `the Parquet footer cannot be read (${messageOf(err)})`, "the file is damaged or was not fully written; write it again");
+    } catch {
+      // hyparquet's own words here are thrift and JavaScript internals ("thrift unhandled type: 14").
+      throw new DataError(file, null, "the Parquet footer (the file's metadata) is damaged and cannot be read", DAMAGED_HINT);
     }
-    let names: string[];
+    let schema: SchemaTree;
+    let layout: ChunkLayout[][];
     let scan: ParquetScan;
     try {
-      names = parquetSchema(metadata).children.map((c) => c.element.name);
-      scan = await parquetScan({ file: buffer, metadata, compressors, parsers: { stringFromBytes } });
+      schema = parquetSchema(metadata);
+      layout = checkMetadata(metadata, schema, size);
+      scan = await parquetScan({ file: buffer, metadata, compressors, parsers: { stringFromBytes }, useOffsetIndex: false });
     } catch (err) {
-      throw new DataError(file, null, `the Parquet schema or indexes cannot be read (${messageOf(err)})`, "the file is damaged or was not fully written; write it again");
+      throw damaged(file, null, err, "the Parquet footer (the file's metadata) is damaged");
     }
+    const names = schema.children.map((c) => c.element.name);
     const convert = new ValueConverter(missingMarkers(opts.missing));
-    const groups = groupRanges(metadata);
+    const groups = groupRanges(metadata, layout);
 
     let yielded = 0;
-    let next = groups.length > 0 ? readGroup(file, scan, names, groups[0]!) : null;
+    let next = groups.length > 0 ? readGroup(file, buffer, scan, names, groups[0]!) : null;
     for (let g = 0; g < groups.length; g++) {
       const columns = await next!;
       // Decoding the next group overlaps with the consumer's work on this one; a failure surfaces when awaited.
-      next = g + 1 < groups.length ? readGroup(file, scan, names, groups[g + 1]!) : null;
+      next = g + 1 < groups.length ? readGroup(file, buffer, scan, names, groups[g + 1]!) : null;
       next?.catch(() => undefined);
       const { start, end } = groups[g]!;
       for (let r = 0; r < end - start; r++) {
@@ -84,31 +98,58 @@ export async function* readParquet(file: string, opts: ReadOptions, budget: BadR
 interface GroupRange {
   start: number;
   end: number;
+  chunks: ChunkLayout[];
 }
 
-function groupRanges(metadata: FileMetaData): GroupRange[] {
+function groupRanges(metadata: FileMetaData, layout: ChunkLayout[][]): GroupRange[] {
   const ranges: GroupRange[] = [];
   let start = 0;
-  for (const group of metadata.row_groups) {
+  for (const [g, group] of metadata.row_groups.entries()) {
     const rows = Number(group.num_rows);
-    if (rows > 0) ranges.push({ start, end: start + rows });
+    if (rows > 0) ranges.push({ start, end: start + rows, chunks: layout[g]! });
     start += rows;
   }
   return ranges;
 }
 
-/** One group's columns, decoded straight into column arrays (no intermediate row arrays). */
-async function readGroup(file: string, scan: ParquetScan, names: string[], range: GroupRange): Promise<DecodedArray[]> {
+/**
+ * One group's columns, decoded straight into column arrays (no intermediate
+ * row arrays), once their page headers have been checked against the file.
+ */
+async function readGroup(file: string, buffer: AsyncBuffer, scan: ParquetScan, names: string[], range: GroupRange): Promise<DecodedArray[]> {
+  const rows = `the Parquet rows ${range.start + 1}-${range.end} cannot be decoded`;
   try {
-    return await Promise.all(names.map((column) => scan.readColumn({ column, rowStart: range.start, rowEnd: range.end })));
+    for (const chunk of range.chunks) await checkChunkPages(buffer, chunk);
   } catch (err) {
-    throw new DataError(
-      file,
-      range.start + 1,
-      `the Parquet rows ${range.start + 1}-${range.end} cannot be decoded (${messageOf(err)})`,
-      "the file is damaged or uses an unsupported encoding; rewrite it (e.g. with pyarrow) and retry",
-    );
+    throw damaged(file, range.start + 1, err, rows);
   }
+  return Promise.all(
+    names.map(async (column, c) => {
+      try {
+        return await scan.readColumn({ column, rowStart: range.start, rowEnd: range.end });
+      } catch (err) {
+        throw damaged(file, range.start + 1, err, `${rows}: ${range.chunks[c]?.where ?? `column '${column}'`}`);
+      }
+    }),
+  );
+}
+
+const DAMAGED_HINT = "the file is damaged or was not fully written; write it again";
+
+/**
+ * A failure while reading the file's structure or data, as a file error.
+ * Our own layout checks say what is wrong and where; hyparquet's messages
+ * are kept only when they name an unsupported feature, since the others are
+ * decoder internals that mean the bytes are damaged.
+ */
+function damaged(file: string, line: number | null, err: unknown, context: string): DataError {
+  if (err instanceof DataError) return err;
+  if (err instanceof ParquetDamage) return new DataError(file, line, `${context}: ${err.message}`, DAMAGED_HINT);
+  const unsupported = /^parquet unsupported (.+)$/.exec(messageOf(err));
+  if (unsupported) {
+    return new DataError(file, line, `${context}: it uses an unsupported ${unsupported[1]}`, "rewrite the file with common settings (e.g. pyarrow's defaults) and retry");
+  }
+  return new DataError(file, line, `${context}: the data is damaged`, DAMAGED_HINT);
 }
 
 /** hyparquet's view of the file: positional reads through one handle, so only the requested ranges are ever in memory. */

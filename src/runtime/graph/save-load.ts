@@ -17,6 +17,8 @@ import * as tf from "@tensorflow/tfjs";
 import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 // Loading must be able to rebuild the custom layers whoever imports this module.
 import "../../portable/layers.js";
+import { topologyProblem } from "./topology-check.js";
+import { jsonSyntaxPlace } from "../../data/readers/json-syntax.js";
 
 export const MODEL_JSON = "model.json";
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
@@ -33,7 +35,26 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<tf.
 }
 
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileSystemHandler(dir));
+  try {
+    return await tf.loadLayersModel(fileSystemHandler(dir));
+  } catch (err) {
+    throw new Error(oneLineReason(err));
+  }
+}
+
+/** Deeper in a damaged model.json, TensorFlow.js throws its internals ("Cannot read properties of undefined"). */
+const INTERNAL = /undefined|Cannot read|is not a function|is not iterable|TypeError|Maximum call stack/;
+
+/**
+ * TensorFlow.js's errors about a damaged model.json run over many lines
+ * ("Unknown layer: X. This may be due to one of the following reasons: 1. ...")
+ * or quote whole layer configs; a message must stay one line, so this keeps
+ * the first sentence, short, and says "damaged" where only internals are left.
+ */
+function oneLineReason(err: unknown): string {
+  const first = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.replace(/\s*This may be due to.*$/, "").trim();
+  if (first === "" || INTERNAL.test(first)) return "its model description is damaged";
+  return first.length > 160 ? `${first.slice(0, 157)}...` : first;
 }
 
 async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
@@ -78,11 +99,13 @@ async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   try {
     modelJson = JSON.parse(await fs.readFile(jsonPath, "utf8")) as tf.io.ModelJSON;
   } catch (err) {
-    throw new Error(`cannot read a TF.js model from ${jsonPath}: ${(err as Error).message}`);
+    throw new Error(`cannot read a TF.js model from ${jsonPath}: ${err instanceof SyntaxError ? `not valid JSON (${jsonSyntaxPlace(await fs.readFile(jsonPath, "utf8"))})` : (err as Error).message}`);
   }
   if (modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
     throw new Error(`${jsonPath} is not a TF.js layers model (no modelTopology or weightsManifest)`);
   }
+  const problem = topologyProblem(modelJson.modelTopology);
+  if (problem !== null) throw new Error(`its layer graph is broken: ${problem}`);
   return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
     const specs: tf.io.WeightsManifestEntry[] = [];
     const buffers: ArrayBuffer[] = [];

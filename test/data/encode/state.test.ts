@@ -64,8 +64,14 @@ test("a damaged or foreign state file is refused", async () => {
     return JSON.stringify(copy);
   };
   assert.throws(() => parseEncoding("{ not json", ir), /not valid JSON/);
+  // A byte changed deep in the saved (indented) file: one line naming where, not V8's message quoting the text across lines.
+  const damaged = serializeEncoding(state).replace('"version"', '"version" "');
+  assert.throws(() => parseEncoding(damaged, ir), (e: Error) => /^the encoding state is not valid JSON \(line 2, column \d+: .+\)$/.test(e.message) && !e.message.includes("\n"));
   assert.throws(() => parseEncoding("[]", ir), /must be a JSON object/);
   assert.throws(() => parseEncoding(edit((s) => (s.version = 2)), ir), /has version 2; this build reads version 1/);
+  // A key misspelt by damage: named as missing, not "version undefined".
+  assert.throws(() => parseEncoding(edit((s) => delete s.version), ir), /: the encoding state has no version; this build reads version 1$/);
+  assert.throws(() => parseEncoding(edit((s) => delete s.features.age.transform), ir), /: the encoding state's feature 'age': transform is missing$/);
   assert.throws(() => parseEncoding(edit((s) => delete s.rows), ir), /'rows' must be a non-negative integer/);
   assert.throws(() => parseEncoding(edit((s) => (s.features.age.std = null)), ir), /feature 'age': std must be a finite number/);
   assert.throws(() => parseEncoding(edit((s) => (s.features.age.std = -1)), ir), /std must not be negative/);

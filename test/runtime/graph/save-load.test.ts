@@ -94,3 +94,22 @@ test("loading reports a missing or foreign folder, and refuses weight paths outs
   await writeFile(jsonPath, JSON.stringify(json));
   await assert.rejects(loadModel(dir), /outside the model folder/);
 });
+
+test("a damaged model.json is refused in one line: TensorFlow.js's first sentence, or 'damaged' for its internals", async () => {
+  const dir = path.join(root, "damaged");
+  await saveModel(buildModel(pleIR()).model, dir);
+  const jsonPath = path.join(dir, "model.json");
+  const text = await readFile(jsonPath, "utf8");
+  const oneLine = (pattern: RegExp) => (err: Error) => pattern.test(err.message) && !err.message.includes("\n");
+  // TensorFlow.js explains an unknown class over several lines ("This may be due to ... 1. ... 2. ...").
+  await writeFile(jsonPath, text.replace('"class_name":"Dense"', '"class_name":"D ense"'));
+  await assert.rejects(loadModel(dir), oneLine(/^Unknown layer: D ense\.?$/));
+  // A layer without its inbound nodes fails inside TensorFlow.js ("Cannot read properties of undefined (reading 'forEach')").
+  const json = JSON.parse(text);
+  delete json.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === "Dense").inbound_nodes;
+  await writeFile(jsonPath, JSON.stringify(json));
+  await assert.rejects(loadModel(dir), oneLine(/^its model description is damaged$/));
+  // Not JSON: where, in one line.
+  await writeFile(jsonPath, text.slice(0, 100));
+  await assert.rejects(loadModel(dir), oneLine(/model\.json: not valid JSON \(line 1, column \d+: .+\)$/));
+});
