@@ -9,6 +9,7 @@ import type { RawRecord, RawValue } from "../data/record.js";
 import { predictTasks } from "../runtime/graph/forward.js";
 import { featureTensors } from "../train/tensors.js";
 import { loadModelDir } from "../train/model-dir.js";
+import { assertFiniteScores } from "../train/finite-scores.js";
 
 /** One candidate: raw field values by column name, as a CSV or JSONL row would have them. */
 export type Candidate = Record<string, RawValue | undefined>;
@@ -39,11 +40,14 @@ export async function loadScorer(dir: string): Promise<Scorer> {
       if (encoded.size === 0) return Object.fromEntries(tasks.map((t) => [t, new Float32Array(0)]));
       const inputs = featureTensors(ir, encoded);
       const outputs = predictTasks(model, inputs);
+      let scores: Record<string, Float32Array>;
       try {
-        return Object.fromEntries(tasks.map((t) => [t, outputs[t]!.dataSync().slice() as Float32Array]));
+        scores = Object.fromEntries(tasks.map((t) => [t, outputs[t]!.dataSync().slice() as Float32Array]));
       } finally {
         tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
       }
+      assertFiniteScores(scores, records.map((r) => r.line), "<request>");
+      return scores;
     },
     dispose() {
       model.dispose();

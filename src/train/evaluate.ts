@@ -5,6 +5,7 @@ import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
 import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
 import { predictTasks } from "../runtime/graph/index.js";
 import { batches } from "./batches.js";
+import { assertFiniteScores } from "./finite-scores.js";
 import { checkEvaluationLabels } from "./label-check.js";
 import { featureTensors } from "./tensors.js";
 
@@ -82,13 +83,15 @@ export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Enco
   const onBadRow = options.onBadRow && ((error: DataError) => (badLines.add(error.line), options.onBadRow!(error)));
   for await (const rows of batches(records, options.batch)) {
     const encoded = encoder.encodeBatch(rows, options.file, onBadRow ? { onBadRow } : {});
-    for (const row of rows) if (badLines.size === 0 || !badLines.has(row.line)) labels.add(row.fields);
+    const kept = badLines.size === 0 ? rows : rows.filter((row) => !badLines.has(row.line));
+    for (const row of kept) labels.add(row.fields);
     badLines.clear();
     if (encoded.size === 0) continue;
     const inputs = featureTensors(ir, encoded);
     const outputs = predictTasks(model, inputs);
     const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.dataSync() as Float32Array]));
     tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
+    assertFiniteScores(values, kept.map((row) => row.line), options.file);
     plan.forEach((s, i) => {
       const mask = rowMask(encoded.size, s, encoded.labels, encoded.masks);
       accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined);

@@ -5,6 +5,7 @@ import type { RecordWriter } from "../data/writers/index.js";
 import type { ModelIR } from "../ir/types.js";
 import { predictTasks } from "../runtime/graph/index.js";
 import { batches } from "./batches.js";
+import { assertFiniteScores } from "./finite-scores.js";
 import { featureTensors } from "./tensors.js";
 
 /** A row the reader skipped as bad: it still gets an (empty) output row. */
@@ -42,6 +43,7 @@ export async function predictRecords(
       const outputs = predictTasks(model, inputs);
       values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.dataSync() as Float32Array]));
       tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
+      assertFiniteScores(values, good.filter((r) => !bad.has(r)).map((r) => r.line), options.file);
     }
     let next = 0;
     for (const row of rows) {

@@ -199,7 +199,8 @@ describe("bad data", { concurrency: 2 }, () => {
   test("a bad row in the --valid file names the validation file and its line", async () => {
     assertSetup();
     writeFileSync(join(dir, "valid-bad.csv"), withField(small(), 20, "purchase", "2"));
-    writeFileSync(join(dir, "train-ok.csv"), small());
+    // One purchase, so no task of the training file has one class only (which would add a warning).
+    writeFileSync(join(dir, "train-ok.csv"), withField(withField(small(), 5, "click", "1"), 5, "purchase", "1"));
     const result = await mtl(["train", spec, "--data", "train-ok.csv", "--valid", "valid-bad.csv", "--out", "out-valid", "--quiet", "--max-steps", "1"]);
     assertDataError(result, "bad validation row", { file: "valid-bad.csv", line: 20, field: "purchase" });
     assert.ok(!existsSync(join(dir, "out-valid")));
