@@ -7,7 +7,7 @@
  */
 import type { CategoricalFeatureIR, FeatureIR, ModelIR, NumericFeatureIR, SequenceFeatureIR } from "../../ir/types.js";
 import type { EncodingState } from "../../data/encode/state.js";
-import { LAYER_HELPERS, LOAD_WEIGHTS, NUMERIC_HELPERS, SEQUENCE_HELPER, VOCAB_HELPER } from "./helpers.js";
+import { LAYER_HELPERS, LOAD_WEIGHTS, NUMERIC_HELPERS } from "./helpers.js";
 import { Scope, docComment, member, num, propertyKey, str } from "./identifiers.js";
 import { buildModelFunction } from "./model-code.js";
 import { portableSource } from "./portable-source.js";
@@ -35,10 +35,10 @@ export function emitModule(ir: ModelIR, options: EmitOptions): string {
 
   const hash = categorical.some((f) => f.encoding.type === "hash") ? portableSource("hash") : undefined;
   const layers = sequences.length > 0 ? portableSource("layers") : undefined;
+  const encoding = portableSource("encoding");
   out.push(section("Feature encoding"));
   if (hash) out.push(hash.text);
-  if (categorical.some((f) => f.encoding.type === "vocab")) out.push(VOCAB_HELPER);
-  if (sequences.length > 0) out.push(SEQUENCE_HELPER);
+  out.push(encoding.text);
   out.push(NUMERIC_HELPERS);
   out.push(encodingType(numeric));
   if (options.encoding) out.push(trainedEncoding(numeric, options.encoding));
@@ -48,7 +48,7 @@ export function emitModule(ir: ModelIR, options: EmitOptions): string {
   out.push(section("Model"));
   out.push(LAYER_HELPERS);
   if (layers) out.push(layers.text);
-  out.push(buildModelFunction(ir, new Scope([...(hash?.declared ?? []), ...(layers?.declared ?? [])])));
+  out.push(buildModelFunction(ir, new Scope([...(hash?.declared ?? []), ...encoding.declared, ...(layers?.declared ?? [])])));
 
   out.push(section("Weights and prediction"));
   out.push(LOAD_WEIGHTS);

@@ -8,10 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../util/package-root.js";
 
-export type PortableModule = "hash" | "layers";
+export type PortableModule = "hash" | "encoding" | "layers";
 
 export interface PortableSource {
-  /** The module's declarations, without its imports, its file comment or `export`. */
+  /** The module's declarations, without its imports or its file comment; its exports stay exports of the generated module. */
   text: string;
   /** Every name it declares at the top level, which the generated code must not shadow. */
   declared: string[];
@@ -25,9 +25,8 @@ export function portableSource(module: PortableModule): PortableSource {
   const file = join(packageRoot(), "src", "portable", `${module}.ts`);
   const source = readFileSync(file, "utf8")
     .replace(/^\/\*\*[\s\S]*?\*\/\n/, "")
-    .replace(/^import .*;\n/gm, "")
-    .replace(/^export /gm, "");
-  const declared = [...source.matchAll(/^(?:abstract )?(?:function|const|let|class|type|interface) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!);
+    .replace(/^import .*;\n/gm, "");
+  const declared = [...source.matchAll(/^(?:export )?(?:abstract )?(?:function|const|let|class|type|interface) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!);
   const result = { text: `// From mtl's src/portable/${module}.ts.\n${source.trim()}\n`, declared };
   cache.set(module, result);
   return result;

@@ -1,6 +1,7 @@
 import type { CategoricalFeatureIR } from "../../ir/types.js";
 import type { RawValue } from "../record.js";
 import { canonicalString } from "./canonical.js";
+import { vocabularyIds } from "../../portable/encoding.js";
 import { HASH_SEED, hashBucket, murmur3StringInt32, unsignedMod } from "../../portable/hash.js";
 
 /** Maps one categorical value to its row in the feature's embedding table. */
@@ -42,12 +43,11 @@ export class HashCodec implements CategoricalCodec {
 export class VocabCodec implements CategoricalCodec {
   readonly rows: number;
   readonly missingId = 0;
-  private readonly ids = new Map<string, number>();
+  private readonly ids: Map<string, number>;
 
   constructor(vocab: readonly string[]) {
     this.rows = vocab.length + 1;
-    // A duplicated entry keeps its first row; the later row is never produced.
-    for (let i = vocab.length - 1; i >= 0; i--) this.ids.set(vocab[i]!, i + 1);
+    this.ids = vocabularyIds(vocab);
   }
 
   encode(value: RawValue | undefined): number {

@@ -2,9 +2,9 @@ import type { NumericFeatureIR } from "../../ir/types.js";
 import type { RawValue } from "../record.js";
 import { FieldError, describeValue } from "./field-error.js";
 import type { NumericStats } from "./state.js";
+import { FLOAT32_MAX, normalization, transformValue, type Transform } from "../../portable/encoding.js";
 
-/** The largest finite float32; anything beyond becomes Infinity in a tensor. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
+export { FLOAT32_MAX, transformValue, type Transform };
 
 /**
  * Plain decimal notation only. `Number()` alone would also take "0x1F",
@@ -99,20 +99,6 @@ export function parseNumber(value: RawValue | undefined, field: string, what: st
   return parseOther(value, field, what, acceptBoolean);
 }
 
-export type Transform = NumericFeatureIR["transform"];
-
-/** The transformed value, or NaN when `x` is outside the transform's domain. */
-export function transformValue(transform: Transform, x: number): number {
-  switch (transform) {
-    case "none":
-      return x;
-    case "log1p":
-      return x > -1 ? Math.log1p(x) : NaN;
-    case "sqrt":
-      return x >= 0 ? Math.sqrt(x) : NaN;
-  }
-}
-
 /**
  * log1p of the small counts that make up most log1p columns, precomputed
  * with Math.log1p itself (so identical to it): a lookup is several times
@@ -179,20 +165,7 @@ export class NumericCodec {
   constructor(feature: NumericFeatureIR, stats: NumericStats) {
     this.column = feature.column;
     this.reader = new NumericReader(feature);
-    switch (feature.normalize) {
-      case "none":
-        this.center = 0;
-        this.scale = 1;
-        break;
-      case "zscore":
-        this.center = stats.mean;
-        this.scale = stats.std === 0 ? 1 : stats.std;
-        break;
-      case "minmax":
-        this.center = stats.min;
-        this.scale = stats.max === stats.min ? 1 : stats.max - stats.min;
-        break;
-    }
+    ({ center: this.center, scale: this.scale } = normalization(feature.normalize, stats));
     this.missingOutput = (this.reader.transformed(stats.fillValue) - this.center) / this.scale;
   }
 
