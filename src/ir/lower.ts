@@ -1,5 +1,4 @@
-import type { DataOptions, FeatureCall, OptionsOf, TrainOptions } from "../validation/option-types.js";
-import type { FEATURE_CTORS } from "../validation/schema.js";
+import type { DataOptions, FeatureCall, FeatureOptions, TrainOptions } from "../validation/option-types.js";
 import type { CheckedSpec } from "../validation/checker.js";
 import type { FeatureSym, Sym, TaskSym } from "../validation/symbols.js";
 import type * as IR from "./types.js";
@@ -73,7 +72,7 @@ function lowerFeature(f: FeatureSym, call: FeatureCall): IR.FeatureIR {
   }
 }
 
-function lowerTable(f: FeatureSym, o: OptionsOf<(typeof FEATURE_CTORS)["categorical"]>): IR.TableIR {
+function lowerTable(f: FeatureSym, o: FeatureOptions<"categorical">): IR.TableIR {
   return { name: f.name, rows: o.vocab ? o.vocab.length + 1 : o.buckets, dim: o.dim };
 }
 

@@ -88,6 +88,8 @@ export function draft<T extends object>(options: T): Draft<T> {
 }
 
 export type FeatureCall = CallOf<typeof FEATURE_CTORS>;
+/** The options of one feature type, e.g. `FeatureOptions<"categorical">`. */
+export type FeatureOptions<K extends FeatureCall["ctor"]> = Extract<FeatureCall, { ctor: K }>["options"];
 export type MlpOptions = OptionsOf<(typeof MLP_CTORS)["mlp"]>;
 export type LossCall = CallOf<typeof LOSS_CTORS>;
 export type TrainOptions = OptionsOf<typeof TRAIN_BLOCK>;

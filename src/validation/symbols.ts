@@ -21,7 +21,7 @@ interface SymBase {
 export interface FeatureSym extends SymBase {
   kind: "feature";
   decl: A.FeatureDecl;
-  /** The checked constructor and options; a group's members share their group's. */
+  /** The checked constructor and options; a group's members share their group's. Rules read the options through `draft()` (option-types.ts). */
   call?: FeatureCall;
   column: string;
   columnRange: A.Range;

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import type * as A from "../../src/syntax/ast.js";
-import type { DataOptions, FeatureCall, MlpOptions, OptionsOf, Ref, TrainOptions } from "../../src/validation/option-types.js";
-import type { FEATURE_CTORS, FORMATS } from "../../src/validation/schema.js";
+import type { DataOptions, FeatureCall, FeatureOptions, MlpOptions, OptionsOf, Ref, TrainOptions } from "../../src/validation/option-types.js";
+import type { FORMATS } from "../../src/validation/schema.js";
 import type { FeatureSym } from "../../src/validation/symbols.js";
 
 /*
@@ -13,9 +13,9 @@ import type { FeatureSym } from "../../src/validation/symbols.js";
  * reader) instead of lowering `undefined` at run time.
  */
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
-type Categorical = OptionsOf<(typeof FEATURE_CTORS)["categorical"]>;
-type Numeric = OptionsOf<(typeof FEATURE_CTORS)["numeric"]>;
-type Sequence = OptionsOf<(typeof FEATURE_CTORS)["sequence"]>;
+type Categorical = FeatureOptions<"categorical">;
+type Numeric = FeatureOptions<"numeric">;
+type Sequence = FeatureOptions<"sequence">;
 
 const typeFacts: [
   // Options with a default are always present; choices are literal unions.
