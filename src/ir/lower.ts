@@ -1,4 +1,4 @@
-import type { NestedCtor } from "../validation/options.js";
+import type { DataOptions, FeatureCall, FeatureOptions, TrainOptions } from "../validation/option-types.js";
 import type { CheckedSpec } from "../validation/checker.js";
 import type { FeatureSym, Sym, TaskSym } from "../validation/symbols.js";
 import type * as IR from "./types.js";
@@ -22,8 +22,8 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
       ...(model.doc && { doc: model.doc }),
     },
     data: lowerData(spec.data),
-    features: features.map((f) => lowerFeature(f)),
-    tables: features.filter((f) => f.ctor === "categorical").map(lowerTable),
+    features: features.map((f) => lowerFeature(f, f.call!)),
+    tables: features.flatMap((f) => (f.call?.ctor === "categorical" ? [lowerTable(f, f.call.options)] : [])),
     nodes: spec.order.flatMap((s) => lowerNode(s)),
     tasks: tasks.map((t) => lowerTask(t, tasks)),
     train: lowerTrain(spec.train),
@@ -34,49 +34,46 @@ function doc(sym: Sym): { doc?: string } {
   return sym.decl.doc ? { doc: sym.decl.doc } : {};
 }
 
-function lowerData(data: Record<string, unknown>): IR.DataIR {
-  const format = data["format"] as NestedCtor;
-  const o = format.options;
-  const columns = data["columns"] as { text: string }[] | undefined;
+function lowerData(data: DataOptions): IR.DataIR {
+  const { format, columns } = data;
+  // Settings a format does not have take the values that mean "not applicable".
+  const settings: Pick<IR.DataIR, "header" | "delimiter" | "trim" | "missing"> = { header: true, delimiter: ",", trim: false, missing: [], ...format.options };
   return {
-    format: format.ctor as IR.DataIR["format"],
-    header: (o["header"] as boolean | undefined) ?? true,
-    delimiter: (o["delimiter"] as string | undefined) ?? ",",
-    trim: (o["trim"] as boolean | undefined) ?? false,
-    missing: (o["missing"] as string[] | undefined) ?? [],
+    format: format.ctor,
+    header: settings.header,
+    delimiter: settings.delimiter,
+    trim: settings.trim,
+    missing: settings.missing,
     columns: format.ctor === "csv" && columns ? columns.map((c) => c.text) : null,
   };
 }
 
-function lowerFeature(f: FeatureSym): IR.FeatureIR {
-  const o = f.options;
+function lowerFeature(f: FeatureSym, call: FeatureCall): IR.FeatureIR {
   const base = { name: f.name, column: f.column, width: f.width!, ...doc(f) };
-  switch (f.ctor!) {
-    case "categorical":
+  switch (call.ctor) {
+    case "categorical": {
+      const o = call.options;
       return {
         ...base,
         kind: "categorical",
-        encoding: o["vocab"] ? { type: "vocab", vocab: o["vocab"] as string[] } : { type: "hash", buckets: o["buckets"] as number },
+        encoding: o.vocab ? { type: "vocab", vocab: o.vocab } : { type: "hash", buckets: o.buckets },
         table: f.name,
       };
-    case "numeric":
-      return {
-        ...base,
-        kind: "numeric",
-        transform: o["transform"] as IR.NumericFeatureIR["transform"],
-        normalize: o["normalize"] as IR.NumericFeatureIR["normalize"],
-        fill: o["fill"] as IR.NumericFeatureIR["fill"],
-      };
+    }
+    case "numeric": {
+      const { transform, normalize, fill } = call.options;
+      return { ...base, kind: "numeric", transform, normalize, fill };
+    }
     case "sequence": {
       const of = f.deps[0]!.name;
-      return { ...base, kind: "sequence", of, table: of, maxLen: o["max_len"] as number, pool: o["pool"] as IR.SequenceFeatureIR["pool"], sep: o["sep"] as string };
+      const { max_len, pool, sep } = call.options;
+      return { ...base, kind: "sequence", of, table: of, maxLen: max_len, pool, sep };
     }
   }
 }
 
-function lowerTable(f: FeatureSym): IR.TableIR {
-  const vocab = f.options["vocab"] as string[] | undefined;
-  return { name: f.name, rows: vocab ? vocab.length + 1 : (f.options["buckets"] as number), dim: f.options["dim"] as number };
+function lowerTable(f: FeatureSym, o: FeatureOptions<"categorical">): IR.TableIR {
+  return { name: f.name, rows: o.vocab ? o.vocab.length + 1 : o.buckets, dim: o.dim };
 }
 
 function lowerNode(sym: Sym): IR.NodeIR[] {
@@ -85,7 +82,7 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
       return [{ op: "concat", name: sym.name, role: "input", inputs: sym.inputs.map((s) => s.name), width: sym.width!, ...doc(sym) }];
     case "expert":
     case "tower": {
-      const o = sym.options;
+      const o = sym.options!;
       return [
         {
           op: "mlp",
@@ -94,9 +91,9 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           count: sym.kind === "expert" ? sym.count : 1,
           input: sym.input!.name,
           units: sym.units!,
-          activation: o["activation"] as IR.Activation,
-          dropout: o["dropout"] as number,
-          batchNorm: o["batchnorm"] as boolean,
+          activation: o.activation,
+          dropout: o.dropout,
+          batchNorm: o.batchnorm,
           width: sym.width!,
           ...doc(sym),
         },
@@ -138,25 +135,32 @@ function lowerTask(task: TaskSym, all: TaskSym[]): IR.TaskIR {
 
 function lowerLoss(task: TaskSym): IR.LossIR {
   if (task.type === "binary") return { type: "bce" };
-  if (task.loss?.ctor === "huber") return { type: "huber", delta: task.loss.options["delta"] as number };
+  if (task.loss?.ctor === "huber") return { type: "huber", delta: task.loss.options.delta };
   return { type: "mse" };
 }
 
-function lowerTrain(train: Record<string, unknown>): IR.TrainIR {
-  const optimizer = train["optimizer"] as NestedCtor;
-  const o = optimizer.options as Record<string, number>;
-  const optimizers: Record<string, () => IR.OptimizerIR> = {
-    adam: () => ({ type: "adam", lr: o["lr"]!, beta1: o["beta1"]!, beta2: o["beta2"]!, epsilon: o["epsilon"]! }),
-    adagrad: () => ({ type: "adagrad", lr: o["lr"]!, initialAccumulator: o["initial_accumulator"]! }),
-    sgd: () => ({ type: "sgd", lr: o["lr"]!, momentum: o["momentum"]! }),
-    rmsprop: () => ({ type: "rmsprop", lr: o["lr"]!, decay: o["decay"]!, momentum: o["momentum"]!, epsilon: o["epsilon"]! }),
-  };
-  return {
-    optimizer: optimizers[optimizer.ctor]!(),
-    batch: train["batch"] as number,
-    epochs: train["epochs"] as number,
-    weighting: train["weighting"] as IR.TrainIR["weighting"],
-    seed: train["seed"] as number,
-    l2: train["l2"] as number,
-  };
+function lowerTrain(train: TrainOptions): IR.TrainIR {
+  const { optimizer, batch, epochs, weighting, seed, l2 } = train;
+  return { optimizer: lowerOptimizer(optimizer), batch, epochs, weighting, seed, l2 };
+}
+
+function lowerOptimizer(optimizer: TrainOptions["optimizer"]): IR.OptimizerIR {
+  switch (optimizer.ctor) {
+    case "adam": {
+      const { lr, beta1, beta2, epsilon } = optimizer.options;
+      return { type: "adam", lr, beta1, beta2, epsilon };
+    }
+    case "adagrad": {
+      const { lr, initial_accumulator } = optimizer.options;
+      return { type: "adagrad", lr, initialAccumulator: initial_accumulator };
+    }
+    case "sgd": {
+      const { lr, momentum } = optimizer.options;
+      return { type: "sgd", lr, momentum };
+    }
+    case "rmsprop": {
+      const { lr, decay, momentum, epsilon } = optimizer.options;
+      return { type: "rmsprop", lr, decay, momentum, epsilon };
+    }
+  }
 }

@@ -288,7 +288,8 @@ class Context {
     if (p === T.Loss) {
       const type = tokens[equalsAt - 1]?.image;
       const allowed = type && LOSSES_BY_TYPE[type] ? LOSSES_BY_TYPE[type]! : Object.keys(LOSS_CTORS);
-      return this.ctors(Object.fromEntries(allowed.map((k) => [k, LOSS_CTORS[k]!])));
+      const losses: Readonly<Record<string, CtorSchema>> = LOSS_CTORS;
+      return this.ctors(Object.fromEntries(allowed.map((k) => [k, losses[k]!])));
     }
     if (p === T.Where) return this.binaryLabels();
     if (p === T.Label || p === T.Is || p === T.Weight) return [];

@@ -1,6 +1,7 @@
 import { isValuesText } from "../syntax/column-text.js";
 import type * as L from "vscode-languageserver/node.js";
 import type * as A from "../syntax/ast.js";
+import { draft } from "../validation/option-types.js";
 import type { OptionSchema, ValueType } from "../validation/schema.js";
 import { memberRange, type FeatureSym, type Sym, type TaskSym } from "../validation/symbols.js";
 import { contains, occurrenceAt, toLspRange, type Analysis } from "./analysis.js";
@@ -92,20 +93,20 @@ function facts(analysis: Analysis, sym: Sym): string[] {
       if (sym.members) {
         const n = sym.members.length;
         const names = (f: (m: FeatureSym) => string) => memberRange(sym.name, n, (i) => `\`${f(sym.members![i - 1]!)}\``);
-        out.push(`**feature group** \`${sym.name}\` of ${n}${sym.ctor ? ` ${sym.ctor}` : ""} feature${n === 1 ? "" : "s"}, width ${width(sym)} each`);
+        out.push(`**feature group** \`${sym.name}\` of ${n}${sym.call ? ` ${sym.call.ctor}` : ""} feature${n === 1 ? "" : "s"}, width ${width(sym)} each`);
         out.push(`features ${names((m) => m.name)}`);
         out.push(`reading columns ${names((m) => m.column)}`);
-        const of = sym.options["of"] as { name?: A.Name } | undefined;
-        if (sym.ctor === "sequence" && of?.name) out.push(`share the embedding table of \`${of.name.text}\``);
+        const of = sym.call?.ctor === "sequence" ? draft(sym.call.options).of : undefined;
+        if (of) out.push(`share the embedding table of \`${of.name.text}\``);
         if (sym.usedByStar) out.push("included by `concat(*)`");
         uses += sym.members.reduce((k, m) => k + m.references.length, 0);
         break;
       }
-      out.push(`**feature** \`${sym.name}\`${sym.ctor ? ` (${sym.ctor})` : ""}, width ${width(sym)}`);
+      out.push(`**feature** \`${sym.name}\`${sym.call ? ` (${sym.call.ctor})` : ""}, width ${width(sym)}`);
       if (sym.group) out.push(`member ${sym.index} of the feature group \`${sym.group.name}\``);
       out.push(`reads column \`${sym.column}\``);
-      const of = sym.options["of"] as { name?: A.Name } | undefined;
-      if (sym.ctor === "sequence" && of?.name) out.push(`shares the embedding table of \`${of.name.text}\``);
+      const of = sym.call?.ctor === "sequence" ? draft(sym.call.options).of : undefined;
+      if (of) out.push(`shares the embedding table of \`${of.name.text}\``);
       if (sym.usedByStar || sym.group?.usedByStar) out.push("included by `concat(*)`");
       break;
     }

@@ -5,7 +5,8 @@ import { CheckContext } from "./context.js";
 import { checkData } from "./data.js";
 import { checkDeclaration } from "./declarations.js";
 import { inferWidths, orderSymbols } from "./graph.js";
-import { checkOptions, checkValue, type Checked } from "./options.js";
+import type { DataOptions, TrainOptions } from "./option-types.js";
+import { checkOptions, checkValue } from "./options.js";
 import { DATA_BLOCK, TRAIN_BLOCK } from "./schema.js";
 import { memberRange, newMember, newSym, type FeatureSym, type Sym, type TaskSym } from "./symbols.js";
 import { checkTasks } from "./tasks.js";
@@ -18,8 +19,8 @@ export interface CheckedSpec {
   symbols: Map<string, Sym>;
   /** Acyclic symbols in dependency order. */
   order: Sym[];
-  train: Checked;
-  data: Checked;
+  train: TrainOptions;
+  data: DataOptions;
   diagnostics: Diagnostic[];
 }
 

@@ -1,15 +1,14 @@
 import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
 import type { CheckContext } from "./context.js";
-import type { NestedCtor } from "./options.js";
+import { draft, type DataOptions } from "./option-types.js";
 import type { TaskSym } from "./symbols.js";
 
 /** Rules binding the spec to its data: every column a feature or task reads must exist. */
-export function checkData(ctx: CheckContext, data: Record<string, unknown>, block: A.BlockDecl | undefined): void {
-  const format = data["format"] as NestedCtor | undefined;
-  const columns = data["columns"] as A.Name[] | undefined;
+export function checkData(ctx: CheckContext, data: DataOptions, block: A.BlockDecl | undefined): void {
+  const { format, columns } = draft(data);
   const columnsEntry = block?.entries.find((e) => e.name.text === "columns");
-  if (format?.ctor === "csv" && format.options["header"] === false && !columnsEntry && block) {
+  if (format?.ctor === "csv" && draft(format.options).header === false && !columnsEntry && block) {
     ctx.report("MTL6003", block.keyword);
   }
   if (!columns || !columnsEntry) return;
@@ -32,7 +31,7 @@ export function checkData(ctx: CheckContext, data: Record<string, unknown>, bloc
   for (const sym of ctx.symbols.values()) {
     // Only a `column:` option names the column itself: a feature's own name, or a group member's derived column, is not replaced.
     const explicit = sym.kind === "feature" && !sym.group && sym.columnRange !== sym.decl.name.range;
-    if (sym.kind === "feature" && sym.ctor && !sym.members) requireColumn(sym.column, sym.columnRange, explicit ? { text: sym.column, range: sym.columnRange } : undefined);
+    if (sym.kind === "feature" && sym.call && !sym.members) requireColumn(sym.column, sym.columnRange, explicit ? { text: sym.column, range: sym.columnRange } : undefined);
     if (sym.kind === "task") requireTaskColumns(sym, requireColumn);
   }
 }

@@ -1,7 +1,8 @@
 import type * as A from "../syntax/ast.js";
 import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
-import { checkCall, checkValue, type NestedCtor, type Ref } from "./options.js";
+import { draft } from "./option-types.js";
+import { checkCall, checkValue } from "./options.js";
 import { FEATURE_CTORS, GATE_CTORS, INPUT_CTORS, LOSS_CTORS, LOSSES_BY_TYPE, MLP_CTORS, TASK_TYPES, VALUE_KINDS } from "./schema.js";
 import { memberName, type ExpertSym, type FeatureSym, type GateSym, type InputSym, type Sym, type TaskSym, type TowerSym } from "./symbols.js";
 
@@ -30,8 +31,7 @@ function checkFeature(ctx: CheckContext, sym: FeatureSym): void {
   if (sym.group) return;
   checkFeatureCall(ctx, sym);
   for (const member of sym.members ?? []) {
-    member.ctor = sym.ctor;
-    member.options = sym.options;
+    if (sym.call) member.call = sym.call;
     member.deps.push(...sym.deps);
     // Members read the column of their own name, or, with `column: P`, P1 … PN.
     member.column = memberName(sym.column, member.index);
@@ -44,18 +44,16 @@ function checkFeatureCall(ctx: CheckContext, sym: FeatureSym): void {
   if (!call) return;
   const checked = checkCall(ctx, call, FEATURE_CTORS, "feature type");
   if (!checked) return;
-  sym.ctor = checked.ctor as FeatureSym["ctor"];
-  sym.options = checked.options;
-  const column = checked.options["column"] as A.Name | undefined;
+  sym.call = checked;
+  const { column } = draft(checked.options);
   if (column) {
     sym.column = column.text;
     sym.columnRange = column.range;
   }
-  const of = checked.options["of"] as Ref | undefined;
+  const of = checked.ctor === "sequence" ? draft(checked.options).of : undefined;
   if (of?.sym) {
     sym.deps.push(of.sym);
-    const target = of.sym as FeatureSym;
-    const targetCtor = target.decl.ctor?.callee.text;
+    const targetCtor = of.sym.decl.kind === "feature" ? of.sym.decl.ctor?.callee.text : undefined;
     if (targetCtor && targetCtor !== "categorical" && targetCtor in FEATURE_CTORS) {
       ctx.report("MTL2003", of.name.range, of.name.text, `a ${targetCtor} feature`, "a categorical feature (whose embedding table the items share)");
     }
@@ -67,7 +65,7 @@ function checkInput(ctx: CheckContext, sym: InputSym): void {
   if (!call) return;
   const checked = checkCall(ctx, call, INPUT_CTORS, "input expression");
   if (!checked) return;
-  const args = (checked.args["inputs"] as (Ref | "*" | undefined)[] | undefined) ?? [];
+  const args = checked.args.inputs ?? [];
   if (call.positional.length === 0) ctx.report("MTL4005", call.range);
   const seen = new Set<Sym>();
   const add = (target: Sym) => {
@@ -101,12 +99,11 @@ function checkNetwork(ctx: CheckContext, sym: ExpertSym | TowerSym): void {
   if (!call) return;
   const checked = checkCall(ctx, call, MLP_CTORS, sym.kind === "expert" ? "expert network" : "tower network");
   if (!checked) return;
-  const input = checked.args["input"] as Ref | undefined;
+  const { input, layers: units } = checked.args;
   if (input?.sym) {
     sym.input = input.sym;
     sym.deps.push(input.sym);
   }
-  const units = checked.args["layers"] as number[] | undefined;
   if (units) sym.units = units;
   sym.options = checked.options;
 }
@@ -114,7 +111,7 @@ function checkNetwork(ctx: CheckContext, sym: ExpertSym | TowerSym): void {
 function checkGate(ctx: CheckContext, sym: GateSym): void {
   const call = sym.decl.expr;
   const checked = call && checkCall(ctx, call, GATE_CTORS, "gate");
-  const input = checked?.args["input"] as Ref | undefined;
+  const input = checked?.args.input;
   if (input?.sym) {
     sym.input = input.sym;
     sym.deps.push(input.sym);
@@ -193,7 +190,7 @@ function checkFactors(ctx: CheckContext, sym: TaskSym): void {
 }
 
 function checkLoss(ctx: CheckContext, sym: TaskSym, loss: A.Value): void {
-  const checked = checkValue(ctx, loss, { t: "ctor", ctors: LOSS_CTORS, what: "loss" }, "The loss") as NestedCtor | undefined;
+  const checked = checkValue(ctx, loss, { t: "ctor", ctors: LOSS_CTORS, what: "loss" }, "The loss");
   if (!checked) return;
   const allowed = sym.type ? LOSSES_BY_TYPE[sym.type]! : [];
   if (sym.type && !allowed.includes(checked.ctor)) {

@@ -1,4 +1,5 @@
 import type { CheckContext } from "./context.js";
+import { draft } from "./option-types.js";
 import type { ExpertSym, FeatureSym, GateSym, Sym } from "./symbols.js";
 
 /**
@@ -122,7 +123,7 @@ export function inferWidths(ctx: CheckContext, order: Sym[]): void {
 function widthOf(ctx: CheckContext, sym: Sym): number | undefined {
   switch (sym.kind) {
     case "feature":
-      return featureWidth(sym, ctx);
+      return featureWidth(sym);
     case "input": {
       if (sym.inputs.length === 0) return undefined;
       const widths = sym.inputs.map((s) => s.width);
@@ -138,14 +139,19 @@ function widthOf(ctx: CheckContext, sym: Sym): number | undefined {
   }
 }
 
-function featureWidth(sym: FeatureSym, ctx: CheckContext): number | undefined {
-  if (sym.ctor === "categorical") return sym.options["dim"] as number | undefined;
-  if (sym.ctor === "numeric") return 1;
-  if (sym.ctor === "sequence") {
-    const of = sym.deps[0] as FeatureSym | undefined;
-    return of && of.ctor === "categorical" ? (ctx.symbols.get(of.name) as FeatureSym).width : undefined;
+function featureWidth(sym: FeatureSym): number | undefined {
+  switch (sym.call?.ctor) {
+    case "categorical":
+      return draft(sym.call.options).dim;
+    case "numeric":
+      return 1;
+    case "sequence": {
+      const of = draft(sym.call.options).of?.sym;
+      return of?.kind === "feature" && of.call?.ctor === "categorical" ? of.width : undefined;
+    }
+    case undefined:
+      return undefined;
   }
-  return undefined;
 }
 
 function gateWidth(ctx: CheckContext, gate: GateSym): number | undefined {

@@ -2,35 +2,28 @@ import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
 import type { CheckContext } from "./context.js";
 import type { CtorSchema, OptionSchema, ValueType } from "./schema.js";
-import type { Sym } from "./symbols.js";
+import type { CheckedCallOf, OptionsOf, Ref, ValueOf } from "./option-types.js";
 
-/** A checked argument: its value (defaults filled in) or undefined when it was wrong. */
-export type Checked = Record<string, unknown>;
+/** Values by option (or positional) name while checking; option-types.ts gives them their types. */
+type Checked = Record<string, unknown>;
 
-export interface CheckedCall {
-  ctor: string;
-  schema: CtorSchema;
-  /** Positional arguments by their schema name; variadic ones as arrays. */
-  args: Checked;
-  options: Checked;
-}
-
-export interface NestedCtor {
+/** A nested constructor as checked, before option-types.ts gives it its table's type. */
+interface NestedCtor {
   ctor: string;
   options: Checked;
-}
-
-/** A resolved reference: the symbol when it exists and has the right kind. */
-export interface Ref {
-  name: A.Name;
-  sym?: Sym;
 }
 
 /**
  * Checks a call against the constructors allowed at this place. Reports an
  * unknown constructor with a suggestion, and returns undefined.
  */
-export function checkCall(ctx: CheckContext, call: A.CallValue, ctors: Readonly<Record<string, CtorSchema>>, where: string): CheckedCall | undefined {
+export function checkCall<C extends Readonly<Record<string, CtorSchema>>>(ctx: CheckContext, call: A.CallValue, ctors: C, where: string): CheckedCallOf<C> | undefined {
+  const checked = checkAnyCall(ctx, call, ctors, where);
+  // The one place untyped values get their types: each was checked against the schema the type is derived from.
+  return checked as CheckedCallOf<C> | undefined;
+}
+
+function checkAnyCall(ctx: CheckContext, call: A.CallValue, ctors: Readonly<Record<string, CtorSchema>>, where: string): { ctor: string; schema: CtorSchema; args: Checked; options: Checked } | undefined {
   const schema = ctors[call.callee.text];
   if (!schema) {
     const names = Object.keys(ctors);
@@ -42,7 +35,7 @@ export function checkCall(ctx: CheckContext, call: A.CallValue, ctors: Readonly<
     ctor: call.callee.text,
     schema,
     args: checkPositional(ctx, call, schema),
-    options: checkOptions(ctx, call.options, schema, call.callee.text, call.range),
+    options: checkAnyOptions(ctx, call.options, schema, call.callee.text, call.range),
   };
 }
 
@@ -55,16 +48,20 @@ function checkPositional(ctx: CheckContext, call: A.CallValue, schema: CtorSchem
   if (tooMany || tooFew) ctx.report("MTL3008", tooMany ? call.positional[specs.length]!.range : call.range, call.callee.text, schema.usage);
   specs.forEach((spec, i) => {
     if (spec.variadic) {
-      args[spec.name] = call.positional.slice(i).map((v) => checkValue(ctx, v, spec.type, `An input of '${call.callee.text}'`));
+      args[spec.name] = call.positional.slice(i).map((v) => checkAnyValue(ctx, v, spec.type, `An input of '${call.callee.text}'`));
     } else if (call.positional[i]) {
-      args[spec.name] = checkValue(ctx, call.positional[i]!, spec.type, `The ${spec.name} of '${call.callee.text}'`);
+      args[spec.name] = checkAnyValue(ctx, call.positional[i]!, spec.type, `The ${spec.name} of '${call.callee.text}'`);
     }
   });
   return args;
 }
 
 /** Options of a call or entries of a block: unknown, repeated, missing, conflicting, and each value. */
-export function checkOptions(ctx: CheckContext, entries: readonly A.OptionEntry[], schema: CtorSchema, owner: string, ownerRange: A.Range): Checked {
+export function checkOptions<S extends CtorSchema>(ctx: CheckContext, entries: readonly A.OptionEntry[], schema: S, owner: string, ownerRange: A.Range): OptionsOf<S> {
+  return checkAnyOptions(ctx, entries, schema, owner, ownerRange) as OptionsOf<S>; // typed as in checkCall
+}
+
+function checkAnyOptions(ctx: CheckContext, entries: readonly A.OptionEntry[], schema: CtorSchema, owner: string, ownerRange: A.Range): Checked {
   const out: Checked = {};
   const given = new Set<string>();
   for (const entry of entries) {
@@ -82,7 +79,7 @@ export function checkOptions(ctx: CheckContext, entries: readonly A.OptionEntry[
       continue;
     }
     given.add(name);
-    out[name] = checkValue(ctx, entry.value, option.type, `'${name}'`);
+    out[name] = checkAnyValue(ctx, entry.value, option.type, `'${name}'`);
   }
   for (const [a, b] of schema.oneOf ?? []) {
     if (given.has(a) && given.has(b)) {
@@ -116,8 +113,12 @@ function defaultsOf(schema: CtorSchema): Checked {
   return out;
 }
 
-/** Checks one value against its type, reporting at the value's own range. */
-export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, what: string): unknown {
+/** Checks one value against its type, reporting at the value's own range; undefined when it is wrong. */
+export function checkValue<T extends ValueType>(ctx: CheckContext, value: A.Value, type: T, what: string): ValueOf<T> | undefined {
+  return checkAnyValue(ctx, value, type, what) as ValueOf<T> | undefined; // typed as in checkCall
+}
+
+function checkAnyValue(ctx: CheckContext, value: A.Value, type: ValueType, what: string): unknown {
   switch (type.t) {
     case "int":
     case "number": {
@@ -168,17 +169,17 @@ export function checkValue(ctx: CheckContext, value: A.Value, type: ValueType, w
         ctx.report("MTL3004", value.range, what, "a non-empty list", "[]");
         return undefined;
       }
-      const items = value.items.map((item) => checkValue(ctx, item, type.of, `An item of ${inSentence(what)}`));
+      const items = value.items.map((item) => checkAnyValue(ctx, item, type.of, `An item of ${inSentence(what)}`));
       if (type.unique) reportRepeats(ctx, value.items, items);
       return items.some((i) => i === undefined) ? undefined : items;
     }
     case "ctor": {
       if (value.kind === "name") {
         const schema = type.ctors[value.name.text];
-        if (schema) return { ctor: value.name.text, options: checkOptions(ctx, [], schema, value.name.text, value.range) } satisfies NestedCtor;
+        if (schema) return { ctor: value.name.text, options: checkAnyOptions(ctx, [], schema, value.name.text, value.range) } satisfies NestedCtor;
       }
       if (value.kind === "call") {
-        const checked = checkCall(ctx, value, type.ctors, type.what);
+        const checked = checkAnyCall(ctx, value, type.ctors, type.what);
         if (!checked) return undefined;
         return { ctor: checked.ctor, options: checked.options } satisfies NestedCtor;
       }

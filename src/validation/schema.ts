@@ -2,7 +2,9 @@
  * The vocabulary of the language as data: which constructors exist where,
  * which options each takes, their types, ranges and defaults. The option
  * checker, the lowering (defaults), completion and docs all read this table,
- * so adding an option is a one-line change here.
+ * so adding an option is a one-line change here. The tables are `as const`:
+ * option-types.ts derives from them the type of every checked option, so
+ * renaming or retyping an option breaks the build at each of its readers.
  */
 
 export type RefKind = "feature" | "input" | "expert" | "gate" | "tower" | "task";
@@ -44,18 +46,19 @@ export interface CtorSchema {
   oneOf?: readonly (readonly [string, string])[];
 }
 
-const int = (min?: number, max?: number): ValueType => ({ t: "int", ...(min !== undefined && { min }), ...(max !== undefined && { max }) });
-const positive: ValueType = { t: "number", min: 0, minExclusive: true };
-const fraction: ValueType = { t: "number", min: 0, max: 1, maxExclusive: true };
-const enumOf = (...values: string[]): ValueType => ({ t: "enum", values });
-const column: OptionSchema = { type: { t: "column" }, doc: "The data column to read; defaults to the feature's name." };
+// The helpers keep their literal types (`t`, enum values), from which option-types.ts derives the checked options.
+const int = (min?: number, max?: number): { t: "int"; min?: number; max?: number } => ({ t: "int", ...(min !== undefined && { min }), ...(max !== undefined && { max }) });
+const positive = { t: "number", min: 0, minExclusive: true } as const satisfies ValueType;
+const fraction = { t: "number", min: 0, max: 1, maxExclusive: true } as const satisfies ValueType;
+const enumOf = <const V extends readonly string[]>(...values: V): { t: "enum"; values: V } => ({ t: "enum", values });
+const column = { type: { t: "column" }, doc: "The data column to read; defaults to the feature's name." } as const satisfies OptionSchema;
 
 /** Anything with an output width can feed a network. */
 export const VALUE_KINDS: readonly RefKind[] = ["feature", "input", "expert", "gate", "tower"];
 
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"] as const;
 
-export const FEATURE_CTORS: Record<string, CtorSchema> = {
+export const FEATURE_CTORS = {
   categorical: {
     doc: "A categorical column embedded in a learned table: hashed ids (`buckets`) or a fixed vocabulary (`vocab`, plus one out-of-vocabulary row).",
     usage: "categorical(buckets: 100_000, dim: 16)",
@@ -91,18 +94,18 @@ export const FEATURE_CTORS: Record<string, CtorSchema> = {
       column,
     },
   },
-};
+} as const satisfies Record<string, CtorSchema>;
 
-export const INPUT_CTORS: Record<string, CtorSchema> = {
+export const INPUT_CTORS = {
   concat: {
     doc: "Concatenates features and nodes side by side; `*` means every feature, and a feature group all its members.",
     usage: "concat(*)  or  concat(user_id, price)",
     positional: [{ name: "inputs", type: { t: "ref", kinds: VALUE_KINDS, star: true, groups: true }, variadic: true }],
     options: {},
   },
-};
+} as const satisfies Record<string, CtorSchema>;
 
-export const MLP_CTORS: Record<string, CtorSchema> = {
+export const MLP_CTORS = {
   mlp: {
     doc: "A stack of dense layers, one per entry of the layer sizes.",
     usage: "mlp(x, [256, 128], activation: relu, dropout: 0.1)",
@@ -116,18 +119,18 @@ export const MLP_CTORS: Record<string, CtorSchema> = {
       batchnorm: { type: { t: "bool" }, default: false, doc: "Batch normalisation before every activation." },
     },
   },
-};
+} as const satisfies Record<string, CtorSchema>;
 
-export const GATE_CTORS: Record<string, CtorSchema> = {
+export const GATE_CTORS = {
   softmax: {
     doc: "A gate: softmax(W x) gives one weight per expert, summing to 1; the output is the weighted sum of the experts.",
     usage: "softmax(x) over experts",
     positional: [{ name: "input", type: { t: "ref", kinds: VALUE_KINDS } }],
     options: {},
   },
-};
+} as const satisfies Record<string, CtorSchema>;
 
-export const LOSS_CTORS: Record<string, CtorSchema> = {
+export const LOSS_CTORS = {
   bce: { doc: "Binary cross-entropy, computed from logits.", usage: "loss bce", positional: [], options: {} },
   mse: { doc: "Mean squared error.", usage: "loss mse", positional: [], options: {} },
   huber: {
@@ -136,13 +139,13 @@ export const LOSS_CTORS: Record<string, CtorSchema> = {
     positional: [],
     options: { delta: { type: positive, default: 1, doc: "Where the loss turns from squared to linear." } },
   },
-};
+} as const satisfies Record<string, CtorSchema>;
 
 export const LOSSES_BY_TYPE: Record<string, readonly string[]> = { binary: ["bce"], regression: ["mse", "huber"] };
 
 export const TASK_TYPES = ["binary", "regression"] as const;
 
-const OPTIMIZERS: Record<string, CtorSchema> = {
+const OPTIMIZERS = {
   adam: {
     doc: "Adam.",
     usage: "adam(lr: 0.001)",
@@ -183,10 +186,10 @@ const OPTIMIZERS: Record<string, CtorSchema> = {
       epsilon: { type: positive, default: 1e-7, doc: "Added to the denominator." },
     },
   },
-};
+} as const satisfies Record<string, CtorSchema>;
 
 /** The `train { ... }` block, checked like the options of a call. */
-export const TRAIN_BLOCK: CtorSchema = {
+export const TRAIN_BLOCK = {
   doc: "Training settings.",
   usage: "train { optimizer: adam(lr: 0.001)  batch: 1024  epochs: 3 }",
   positional: [],
@@ -198,9 +201,9 @@ export const TRAIN_BLOCK: CtorSchema = {
     seed: { type: int(0, 2 ** 31 - 1), default: 42, doc: "Seeds initialisation, dropout and shuffling: the same seed gives the same model." },
     l2: { type: { t: "number", min: 0 }, default: 0, doc: "L2 penalty on all dense kernels." },
   },
-};
+} as const satisfies CtorSchema;
 
-export const FORMATS: Record<string, CtorSchema> = {
+export const FORMATS = {
   csv: {
     doc: "Comma- (or otherwise) separated values.",
     usage: 'csv(header: false, trim: true, missing: ["?", ""])',
@@ -219,10 +222,10 @@ export const FORMATS: Record<string, CtorSchema> = {
     options: { missing: { type: { t: "list", of: { t: "string" } }, default: ["", "?", "NA"], doc: "String values that mean 'missing' (null always does)." } },
   },
   parquet: { doc: "Apache Parquet.", usage: "parquet", positional: [], options: {} },
-};
+} as const satisfies Record<string, CtorSchema>;
 
 /** The `data { ... }` block. */
-export const DATA_BLOCK: CtorSchema = {
+export const DATA_BLOCK = {
   doc: "How the data files are laid out; command-line options override it.",
   usage: 'data { format: csv(header: false)  columns: [age, income] }',
   positional: [],
@@ -230,7 +233,7 @@ export const DATA_BLOCK: CtorSchema = {
     format: { type: { t: "ctor", ctors: FORMATS, what: "data format" }, default: "csv", doc: "csv(...), jsonl or parquet." },
     columns: { type: { t: "list", of: { t: "column" }, nonEmpty: true }, doc: "Column names in file order, for files without a header." },
   },
-};
+} as const satisfies CtorSchema;
 
 export const CTORS_BY_DECL = {
   feature: FEATURE_CTORS,

@@ -1,4 +1,5 @@
 import type * as A from "../syntax/ast.js";
+import type { FeatureCall, LossCall, MlpOptions } from "./option-types.js";
 import type { RefKind } from "./schema.js";
 
 /**
@@ -20,8 +21,8 @@ interface SymBase {
 export interface FeatureSym extends SymBase {
   kind: "feature";
   decl: A.FeatureDecl;
-  ctor?: "categorical" | "numeric" | "sequence";
-  options: Record<string, unknown>;
+  /** The checked constructor and options; a group's members share their group's. Rules read the options through `draft()` (option-types.ts). */
+  call?: FeatureCall;
   column: string;
   columnRange: A.Range;
   /** Read by a `concat(*)`, which names no feature in the text. */
@@ -50,7 +51,7 @@ export interface ExpertSym extends SymBase {
   countRejected?: true;
   input?: Sym;
   units?: number[];
-  options: Record<string, unknown>;
+  options?: MlpOptions;
 }
 
 export interface TowerSym extends SymBase {
@@ -58,7 +59,7 @@ export interface TowerSym extends SymBase {
   decl: A.TowerDecl;
   input?: Sym;
   units?: number[];
-  options: Record<string, unknown>;
+  options?: MlpOptions;
 }
 
 export interface GateSym extends SymBase {
@@ -80,7 +81,7 @@ export interface TaskSym extends SymBase {
   positives?: string[];
   /** The field values of the `where` column that select a row (`where C is "V"`); absent without `is`. */
   wherePositives?: string[];
-  loss?: { ctor: string; options: Record<string, unknown> };
+  loss?: LossCall;
 }
 
 export type Sym = FeatureSym | InputSym | ExpertSym | TowerSym | GateSym | TaskSym;
@@ -105,13 +106,13 @@ export function newSym(decl: Exclude<A.NamedDecl, A.ModelDecl>): Sym {
   const name = decl.name.text;
   switch (decl.kind) {
     case "feature":
-      return { name, references: [], deps: [], kind: "feature", decl, options: {}, column: name, columnRange: decl.name.range, usedByStar: false, members: decl.count ? [] : undefined, group: undefined, index: 0 };
+      return { name, references: [], deps: [], kind: "feature", decl, column: name, columnRange: decl.name.range, usedByStar: false, members: decl.count ? [] : undefined, group: undefined, index: 0 };
     case "input":
       return { name, references: [], deps: [], kind: "input", decl, inputs: [] };
     case "expert":
-      return { name, references: [], deps: [], kind: "expert", decl, count: 1, options: {} };
+      return { name, references: [], deps: [], kind: "expert", decl, count: 1 };
     case "tower":
-      return { name, references: [], deps: [], kind: "tower", decl, options: {} };
+      return { name, references: [], deps: [], kind: "tower", decl };
     case "gate":
       return { name, references: [], deps: [], kind: "gate", decl, experts: [] };
     case "task":
@@ -127,7 +128,7 @@ export function memberName(group: string, index: number): string {
 /** A member of a feature group: same declaration, type and options, its own name and column. */
 export function newMember(group: FeatureSym, index: number): FeatureSym {
   const name = memberName(group.name, index);
-  return { name, references: [], deps: [], kind: "feature", decl: group.decl, options: {}, column: name, columnRange: group.decl.name.range, usedByStar: false, members: undefined, group, index };
+  return { name, references: [], deps: [], kind: "feature", decl: group.decl, column: name, columnRange: group.decl.name.range, usedByStar: false, members: undefined, group, index };
 }
 
 /** "C1 … C26" (or "C1, C2" / "C1" for small groups): a group's member names, abbreviated. */
