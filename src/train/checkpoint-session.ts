@@ -20,9 +20,10 @@ import { CHECKPOINT_VERSION, firstNonFiniteWeight, type Checkpoint, type Checkpo
 import { checkpointWriteError, describePlace, finishedModelError, recordWriteError, resumeCommand, systemProblem, unfinishedRunError } from "./checkpoint-messages.js";
 import { checkpointDir, defaultCheckpointIo, removeCheckpoint, removeUncommitted, saveCheckpoint, type CheckpointIo } from "./checkpoint-store.js";
 import { MANIFEST } from "./model-dir.js";
-import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted, type CheckpointPlace } from "./errors.js";
+import { CheckpointError, ModelDirError, NonFiniteLossError } from "../errors.js";
 import { removeRunRecord, runRecord, runRecordPath, runRecordText, writeRunRecord } from "./run-record.js";
 import { describeUnfinished, folderStatus, inspectTrainFolder, type TrainFolder } from "./train-folder.js";
+import { TrainingInterrupted, type CheckpointPlace } from "./interrupted.js";
 
 /**
  * How a run relates to what its --out folder holds. new: the folder must

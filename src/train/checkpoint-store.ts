@@ -25,7 +25,7 @@ import { validateIr } from "../ir/validate.js";
 import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
 import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./checkpoint-format.js";
 import { CHECKPOINT_MANIFEST, checkpointManifestText, readCheckpointFile, verifyCheckpointFiles } from "./checkpoint-manifest.js";
-import { CheckpointError } from "./errors.js";
+import { CheckpointError } from "../errors.js";
 import { fingerprintBytes, MAX_MANIFEST_BYTES, type FileFingerprint, type FileManifest } from "./file-manifest.js";
 import { readRegularFile } from "../util/regular-file.js";
 

@@ -19,7 +19,7 @@ import type { ModelIR } from "../ir/types.js";
 import { validateIr } from "../ir/validate.js";
 import { syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
 import type { RecordedData, RunDescription } from "./checkpoint-format.js";
-import { CheckpointError } from "./errors.js";
+import { CheckpointError } from "../errors.js";
 
 export const RUN_RECORD = "run.json";
 

@@ -10,7 +10,7 @@ import type { CheckpointMeta, RecordedData, RunDescription } from "./checkpoint-
 import { finishedRunDifferences } from "./checkpoint-compat.js";
 import { describePlace, finishedModelError } from "./checkpoint-messages.js";
 import { checkpointDir, hasCheckpoint, readCheckpointMeta } from "./checkpoint-store.js";
-import { CheckpointError } from "./errors.js";
+import { CheckpointError } from "../errors.js";
 import { MANIFEST } from "./file-manifest.js";
 import { readRunRecord, type RunRecord } from "./run-record.js";
 

@@ -12,12 +12,13 @@ import type { Checkpoint, CheckpointPosition } from "./checkpoint-format.js";
 import { modelSaveError } from "./checkpoint-messages.js";
 import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint-session.js";
 import { checkpointDir } from "./checkpoint-store.js";
-import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted } from "./errors.js";
+import { CheckpointError, ModelDirError, NonFiniteLossError } from "../errors.js";
 import { checkEvaluationLabels, checkTrainingLabels } from "./label-check.js";
 import { saveModelDir } from "./model-dir.js";
 import { estimatePriors, initialiseHeads } from "./priors.js";
 import { metricsJson } from "./report.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
+import { TrainingInterrupted } from "./interrupted.js";
 
 /** SessionRun: the spec, data, output folder and limits a checkpoint records. */
 export interface TrainRun extends SessionRun {

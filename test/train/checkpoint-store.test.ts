@@ -19,7 +19,7 @@ import { CHECKPOINT_VERSION, type CheckpointMeta } from "../../src/train/checkpo
 import { checkpointManifestText } from "../../src/train/checkpoint-manifest.js";
 import { checkpointWriteError } from "../../src/train/checkpoint-messages.js";
 import { loadCheckpoint, saveCheckpoint, type CheckpointIo, type CheckpointToSave } from "../../src/train/checkpoint-store.js";
-import { CheckpointError } from "../../src/train/errors.js";
+import { CheckpointError } from "../../src/errors.js";
 import { fingerprintBytes } from "../../src/train/file-manifest.js";
 import { readOptionsFor } from "../../src/train/read-options.js";
 import { writeFileAtomic } from "../../src/util/atomic-write.js";

@@ -13,12 +13,13 @@ import type { ModelIR } from "../../src/ir/types.js";
 import { selectBackend } from "../../src/runtime/backend/select.js";
 import { checkpointDir, loadCheckpoint, type CheckpointIo } from "../../src/train/checkpoint-store.js";
 import type { CheckpointOptions } from "../../src/train/checkpoint-session.js";
-import { CheckpointError, TrainingInterrupted } from "../../src/train/errors.js";
+import { CheckpointError } from "../../src/errors.js";
 import { readOptionsFor } from "../../src/train/read-options.js";
 import { trainModel, type TrainEvents, type TrainResult } from "../../src/train/trainer.js";
 import { writeFileAtomic } from "../../src/util/atomic-write.js";
 import { maxWeightDifference, modelWeights, SMALL_SPEC, smallRun, tempFiles } from "./checkpoint-fixtures.js";
 import { tempDir } from "./fixtures.js";
+import { TrainingInterrupted } from "../../src/train/interrupted.js";
 
 const work = tempDir("ckpt-trainer");
 let data: string;

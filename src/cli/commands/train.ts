@@ -7,7 +7,7 @@ import type { Checkpoint, RecordedData, RunDescription } from "../../train/check
 import { describePlace, resumeCommand } from "../../train/checkpoint-messages.js";
 import { CheckpointSession, describeRun, type CheckpointOptions, type RunStart, type SessionRun } from "../../train/checkpoint-session.js";
 import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/checkpoint-store.js";
-import { CheckpointError, ModelDirError, TrainingInterrupted } from "../../train/errors.js";
+import { CheckpointError, ModelDirError, UsageError } from "../../errors.js";
 import { fileError } from "../../data/readers/file-errors.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
@@ -17,8 +17,9 @@ import { checkSameFinishedRun, folderStatus, inspectTrainFolder, recordedRun, ty
 import { removeStaleTempFiles } from "../../util/atomic-write.js";
 import { compileOrReport } from "../compile-or-report.js";
 import { addDataOptions, dataOverrides, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
-import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
+import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { signalExitCode, signalWords } from "../signals.js";
+import { TrainingInterrupted } from "../../train/interrupted.js";
 
 interface TrainCliOptions extends DataCliOptions {
   data?: string;
