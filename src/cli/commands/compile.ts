@@ -37,7 +37,7 @@ const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options
  */
 async function trainedEncoding(dir: string, ir: ModelIR) {
   const { parseEncoding } = await import("../../data/encode/index.js");
-  const { specMismatch, openModelDir } = await import("../../train/model-dir.js");
+  const { specMismatch, openModelDir } = await import("../../model-dir/folder.js");
   const encodingPath = join(dir, "encoding.json");
   if (!existsSync(encodingPath)) throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
   let trained: ReturnType<typeof openModelDir>;

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "../errors.js";
 import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
-import { RUN_RECORD } from "./run-record.js";
+import { RUN_RECORD } from "../train/checkpoint/run-record.js";
 import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST };
