@@ -4,10 +4,9 @@ import type { ModelIR } from "./ir/types.js";
 import { assertValidIr } from "./ir/validate.js";
 import type { Decl } from "./syntax/ast.js";
 import { parseBytes, parseText } from "./syntax/parse.js";
-import { readSpecFile, SpecReadError } from "./spec-file.js";
+import { readSpecFile } from "./spec-file.js";
 import { check, type CheckedSpec } from "./validation/checker.js";
 
-export { SpecReadError };
 
 /** The front end in one call: source → tokens → AST → checked model → IR (when clean). */
 export interface CompileResult {

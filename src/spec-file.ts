@@ -3,12 +3,11 @@
  * read may take, and that keeps a rewritten spec's mode, owner, byte-order
  * mark and line endings (`mtl fmt`, `mtl check --fix`).
  */
-import { SpecReadError } from "./spec-read-error.js";
+import { SpecReadError } from "./errors.js";
 import { writeFileAtomic } from "./util/atomic-write.js";
 import { OutputPathError } from "./util/output-path.js";
 import { describeBytes, FileTooLargeError, readBoundedFile } from "./util/regular-file.js";
 
-export { SpecReadError };
 
 /**
  * The most a spec read takes: far above any real spec (the 2,000-declaration

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import type { DataOverrides } from "../train/read-options.js";
 import { BACKEND_NAMES, type BackendName } from "../runtime/backend/names.js";
 import { TRAIN_BLOCK } from "../validation/schema.js";
-import { UsageError } from "./exit-codes.js";
+import { UsageError } from "../errors.js";
 
 /** Options every data-reading command shares. */
 export interface DataCliOptions {

@@ -2,15 +2,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
-import { GraphTooLargeError } from "../codegen/graph/layout-size.js";
-import { SpecReadError } from "../spec-read-error.js";
 import { describeThrown } from "../util/describe-thrown.js";
 import { packageRoot } from "../util/package-root.js";
-import { DataError } from "../data/record.js";
-import { BackendUnavailableError } from "../runtime/backend/names.js";
-import { ModelTooLargeError } from "../runtime/graph/model-too-large.js";
-import { ModelDirError, NonFiniteLossError } from "../train/errors.js";
-import { EXIT_ERRORS, EXIT_USAGE, UsageError } from "./exit-codes.js";
+import { MtlError } from "../errors.js";
+import { EXIT_INTERNAL, EXIT_USAGE } from "./exit-codes.js";
 import { exitOnStopSignals } from "./signals.js";
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
@@ -66,21 +61,13 @@ async function main(argv: string[]): Promise<void> {
 /** Expected failures print one line; anything else is a bug and says so. */
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-  if (error instanceof UsageError || error instanceof SpecReadError || error instanceof BackendUnavailableError) {
-    process.stderr.write(`mtl: ${error.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (error instanceof DataError) {
-    process.stderr.write(`${error.render()}\n`);
-    return EXIT_ERRORS;
-  }
-  if (error instanceof ModelDirError || error instanceof NonFiniteLossError || error instanceof ModelTooLargeError || error instanceof GraphTooLargeError) {
-    process.stderr.write(`mtl: error: ${error.message}\n`);
-    return EXIT_ERRORS;
+  if (error instanceof MtlError) {
+    process.stderr.write(`${error.report()}\n`);
+    return error.exitCode;
   }
   process.stderr.write(`mtl: internal error: ${describeThrown(error)}\nThis is a bug in mtl; please report it with the command and input that caused it.\n`);
   if (process.env["MTL_DEBUG"] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  return 70;
+  return EXIT_INTERNAL;
 }
 
 exitOnStopSignals();

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { fileIdentity, isInsideFolder, resolveOutput } from "../util/output-path.js";
 import { outputError } from "../data/writers/temp-file.js";
-import { UsageError } from "./exit-codes.js";
+import { UsageError } from "../errors.js";
 
 /** Whether to colour human output: a terminal, and no NO_COLOR (https://no-color.org). */
 export function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {

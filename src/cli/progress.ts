@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
-import type { TaskEvaluation } from "../train/evaluate.js";
-import { metricsTable } from "../train/report.js";
+import type { TaskEvaluation } from "../evaluate/evaluate.js";
+import { metricsTable } from "../evaluate/report.js";
 import type { TrainEvents } from "../train/trainer.js";
 
 /**

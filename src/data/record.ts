@@ -1,3 +1,5 @@
+import { EXIT_ERRORS } from "../cli/exit-codes.js";
+import { MtlError } from "../errors.js";
 import type { DataIR } from "../ir/types.js";
 
 /**
@@ -22,9 +24,11 @@ export type ReadOptions = DataIR;
 
 /**
  * A problem with the data, located as precisely as the format allows.
- * Rendered as `file:line: message` plus a hint; never as a stack trace.
+ * Rendered as `file:line: message` plus a hint; never as a stack trace. Exit 1.
  */
-export class DataError extends Error {
+export class DataError extends MtlError {
+  readonly exitCode = EXIT_ERRORS;
+
   constructor(
     readonly file: string,
     readonly line: number | null,
@@ -41,5 +45,9 @@ export class DataError extends Error {
     const where = this.line === null ? this.file : `${this.file}:${this.line}`;
     const field = this.field ? ` (field '${this.field}')` : "";
     return `${where}: error: ${this.message}${field}` + (this.hint ? `\n  hint: ${this.hint}` : "");
+  }
+
+  report(): string {
+    return this.render();
   }
 }

@@ -12,9 +12,9 @@ import { renderHuman } from "../diagnostics/render-human.js";
 import { createEncoder, type Encoder, type LabelValues } from "../data/encode/index.js";
 import { readRecords } from "../data/readers/index.js";
 import type { ModelIR } from "../ir/types.js";
-import type { TaskEvaluation } from "../train/evaluate.js";
-import { loadModelDir } from "../train/model-dir.js";
-import { collectPredictions } from "../train/predict.js";
+import type { TaskEvaluation } from "../evaluate/evaluate.js";
+import { loadModelDir } from "../model-dir/folder.js";
+import { collectPredictions } from "../serve/predict.js";
 import { readOptionsFor } from "../train/read-options.js";
 import { evaluateFile, trainModel } from "../train/trainer.js";
 

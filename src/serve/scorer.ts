@@ -8,8 +8,8 @@ import { createEncoder } from "../data/encode/index.js";
 import type { RawRecord, RawValue } from "../data/record.js";
 import { predictTasks } from "../runtime/graph/forward.js";
 import { featureTensors } from "../train/tensors.js";
-import { loadModelDir } from "../train/model-dir.js";
-import { assertFiniteScores } from "../train/finite-scores.js";
+import { loadModelDir } from "../model-dir/folder.js";
+import { assertFiniteScores } from "./finite-scores.js";
 
 /** One candidate: raw field values by column name, as a CSV or JSONL row would have them. */
 export type Candidate = Record<string, RawValue | undefined>;

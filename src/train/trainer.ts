@@ -7,17 +7,18 @@ import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type Tra
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
 import { batches } from "./batches.js";
-import { evaluate, type TaskEvaluation } from "./evaluate.js";
-import type { Checkpoint, CheckpointPosition } from "./checkpoint-format.js";
-import { modelSaveError } from "./checkpoint-messages.js";
-import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint-session.js";
-import { checkpointDir } from "./checkpoint-store.js";
-import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted } from "./errors.js";
+import { evaluate, type TaskEvaluation } from "../evaluate/evaluate.js";
+import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
+import { modelSaveError } from "./checkpoint/messages.js";
+import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint/session.js";
+import { checkpointDir } from "./checkpoint/store.js";
+import { CheckpointError, ModelDirError, NonFiniteLossError } from "../errors.js";
 import { checkEvaluationLabels, checkTrainingLabels } from "./label-check.js";
-import { saveModelDir } from "./model-dir.js";
+import { saveModelDir } from "../model-dir/folder.js";
 import { estimatePriors, initialiseHeads } from "./priors.js";
-import { metricsJson } from "./report.js";
+import { metricsJson } from "../evaluate/report.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
+import { TrainingInterrupted } from "./interrupted.js";
 
 /** SessionRun: the spec, data, output folder and limits a checkpoint records. */
 export interface TrainRun extends SessionRun {
@@ -71,7 +72,7 @@ export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOpti
  * Trains `run.ir` on the training file and saves the model folder. With
  * `run.checkpoint`, the train step's state is saved into OUT/checkpoint/
  * every N steps, at each epoch's end and when stopped, and a run can start
- * from such a checkpoint instead of from scratch (see checkpoint-session.ts
+ * from such a checkpoint instead of from scratch (see checkpoint/session.ts
  * and docs/reliability.md); once the model is saved, the
  * checkpoint is deleted.
  *

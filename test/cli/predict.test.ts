@@ -171,7 +171,7 @@ describe("mtl predict", { concurrency: 2 }, () => {
     assert.deepEqual(readdirSync(join(dir, "failed-out")), [], "no partial output and no temp file");
   });
 
-  // Links to files outside the folder: test/train/file-manifest.test.ts.
+  // Links to files outside the folder: test/model-dir/file-manifest.test.ts.
   test("predict refuses a weights file that is not the folder's own regular file, at once: a link to /dev/zero, a FIFO, a 3 GB file", async () => {
     assertSetup();
     const weights = readdirSync(join(dir, MODEL)).find((f) => f.endsWith(".bin"))!;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { assertNoCrash, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
-import { smallRun, tempFiles, trainUntilCheckpoint, waitFor } from "../train/checkpoint-fixtures.js";
+import { smallRun, tempFiles, trainUntilCheckpoint, waitFor } from "../train/checkpoint/fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("signals");

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -17,11 +17,18 @@ export function repoRoot(): string {
 }
 
 /**
- * The compiled CLI entry, relative to the calling test file's own location:
- * a test compiled to <outDir>/test/<area>/x.test.js finds <outDir>/src/cli/main.js.
+ * The compiled CLI entry, found from the calling test file's own location at
+ * any depth: a test compiled to <outDir>/test/<area>/.../x.test.js finds
+ * <outDir>/src/cli/main.js.
  */
 export function cliFrom(testFileUrl: string): string {
-  const cli = fileURLToPath(new URL("../../src/cli/main.js", testFileUrl));
+  let dir = dirname(fileURLToPath(testFileUrl));
+  while (basename(dir) !== "test") {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`${fileURLToPath(testFileUrl)} is not under a test/ folder`);
+    dir = parent;
+  }
+  const cli = join(dirname(dir), "src", "cli", "main.js");
   if (!existsSync(cli)) throw new Error(`compiled CLI not found at ${cli}; build first`);
   return cli;
 }

@@ -21,14 +21,14 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint-store.js";
-import { verifyModelDir } from "../../src/train/model-dir.js";
-import { readRunRecord } from "../../src/train/run-record.js";
+import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint/store.js";
+import { verifyModelDir } from "../../src/model-dir/folder.js";
+import { readRunRecord } from "../../src/train/checkpoint/run-record.js";
 import { Rng } from "../../src/util/random.js";
 import { type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
 import { assertOk, runCliAsync } from "../helpers/train-cli.js";
-import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeights, smallRun, waitFor } from "../train/checkpoint-fixtures.js";
+import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeights, smallRun, waitFor } from "../train/checkpoint/fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("kill-resume");

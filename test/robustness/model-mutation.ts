@@ -21,9 +21,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import fc from "fast-check";
 import { DataError } from "../../src/data/record.js";
-import { ModelTooLargeError } from "../../src/runtime/graph/model-too-large.js";
 import { loadScorer } from "../../src/serve/scorer.js";
-import { ModelDirError } from "../../src/train/errors.js";
+import { ModelDirError, ModelTooLargeError } from "../../src/errors.js";
 import { byteMutationArb, INTERNALS, mutateBytes, type ByteMutation } from "./byte-mutation.js";
 
 export interface ModelSeed {

@@ -13,7 +13,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import fc from "fast-check";
 import { runCli } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
-import { smallRun } from "../train/checkpoint-fixtures.js";
+import { smallRun } from "../train/checkpoint/fixtures.js";
 import { modelProperty, modelSeed, type ModelStats } from "./model-mutation.js";
 import { mutateBytes } from "./byte-mutation.js";
 import { checkParquetBytes, parquetProperty, parquetSeeds, type ParquetCase, type ParquetSeed, type ParquetStats } from "./parquet-mutation.js";

@@ -11,7 +11,7 @@ import { parse } from "csv-parse/sync";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { poisonLastWeight } from "../helpers/model-folder.js";
 import { cliFrom } from "../helpers/paths.js";
-import { smallRun } from "../train/checkpoint-fixtures.js";
+import { smallRun } from "../train/checkpoint/fixtures.js";
 
 type Mtl = typeof import("../../src/index.js");
 

@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFile
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { checkpointDir } from "../../src/train/checkpoint-store.js";
+import { checkpointDir } from "../../src/train/checkpoint/store.js";
 import { assertNoCrash, assertUsageError, type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
 import { assertOk, runCliAsync, withField } from "../helpers/train-cli.js";
-import { assertManifestHolds, committedPosition, smallRun, waitFor } from "./checkpoint-fixtures.js";
+import { assertManifestHolds, committedPosition, smallRun, waitFor } from "./checkpoint/fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("out-lock");

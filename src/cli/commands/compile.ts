@@ -4,8 +4,9 @@ import { Option, type Command } from "commander";
 import { compileFile } from "../../compiler.js";
 import { renderHuman, summary } from "../../diagnostics/render-human.js";
 import type { ModelIR } from "../../ir/types.js";
-import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
+import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { emit, flagged, refuseInsideModel, refuseSameFiles, useColor, type NamedPath } from "../output.js";
+import { ModelDirError, UsageError } from "../../errors.js";
 
 interface TargetOptions {
   model?: string;
@@ -36,7 +37,7 @@ const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options
  */
 async function trainedEncoding(dir: string, ir: ModelIR) {
   const { parseEncoding } = await import("../../data/encode/index.js");
-  const { ModelDirError, specMismatch, openModelDir } = await import("../../train/model-dir.js");
+  const { specMismatch, openModelDir } = await import("../../model-dir/folder.js");
   const encodingPath = join(dir, "encoding.json");
   if (!existsSync(encodingPath)) throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
   let trained: ReturnType<typeof openModelDir>;

@@ -3,8 +3,9 @@ import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { renderHuman } from "../../diagnostics/render-human.js";
 import { formatSource } from "../../format/index.js";
 import { decodeSource } from "../../syntax/source.js";
-import { inStyle, readSpecFile, rewriteSpecFile, SpecReadError, specStyle } from "../../spec-file.js";
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError } from "../exit-codes.js";
+import { SpecReadError, UsageError } from "../../errors.js";
+import { inStyle, readSpecFile, rewriteSpecFile, specStyle } from "../../spec-file.js";
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { useColor } from "../output.js";
 
 interface FmtOptions {

@@ -3,8 +3,9 @@ import { esmmColumns, generateEsmm } from "../../data/synthetic/esmm.js";
 import { generateMmoe, mmoeColumns } from "../../data/synthetic/mmoe.js";
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { intFlag, trainSettingFlag } from "../data-options.js";
-import { EXIT_OK, UsageError } from "../exit-codes.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { flagged, refuseSameFiles } from "../output.js";
+import { UsageError } from "../../errors.js";
 
 interface GenerateCliOptions {
   rows: string;

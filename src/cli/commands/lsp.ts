@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../exit-codes.js";
+import { UsageError } from "../../errors.js";
 
 interface LspOptions {
   stdio?: boolean;

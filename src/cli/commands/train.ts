@@ -2,23 +2,24 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { ModelIR } from "../../ir/types.js";
-import { fingerprintDataFile } from "../../train/checkpoint-compat.js";
-import type { Checkpoint, RecordedData, RunDescription } from "../../train/checkpoint-format.js";
-import { describePlace, resumeCommand } from "../../train/checkpoint-messages.js";
-import { CheckpointSession, describeRun, type CheckpointOptions, type RunStart, type SessionRun } from "../../train/checkpoint-session.js";
-import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/checkpoint-store.js";
-import { CheckpointError, ModelDirError, TrainingInterrupted } from "../../train/errors.js";
+import { fingerprintDataFile } from "../../train/checkpoint/compat.js";
+import type { Checkpoint, RecordedData, RunDescription } from "../../train/checkpoint/format.js";
+import { describePlace, resumeCommand } from "../../train/checkpoint/messages.js";
+import { CheckpointSession, describeRun, type CheckpointOptions, type RunStart, type SessionRun } from "../../train/checkpoint/session.js";
+import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/checkpoint/store.js";
+import { CheckpointError, ModelDirError, UsageError } from "../../errors.js";
 import { fileError } from "../../data/readers/file-errors.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
-import { verifyModelDir } from "../../train/model-dir.js";
-import { RUN_RECORD } from "../../train/run-record.js";
-import { checkSameFinishedRun, folderStatus, inspectTrainFolder, recordedRun, type TrainFolder } from "../../train/train-folder.js";
+import { verifyModelDir } from "../../model-dir/folder.js";
+import { RUN_RECORD } from "../../train/checkpoint/run-record.js";
+import { checkSameFinishedRun, folderStatus, inspectTrainFolder, recordedRun, type TrainFolder } from "../../train/checkpoint/train-folder.js";
 import { removeStaleTempFiles } from "../../util/atomic-write.js";
 import { compileOrReport } from "../compile-or-report.js";
 import { addDataOptions, dataOverrides, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
-import { EXIT_ERRORS, EXIT_OK, UsageError } from "../exit-codes.js";
+import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { signalExitCode, signalWords } from "../signals.js";
+import { TrainingInterrupted } from "../../train/interrupted.js";
 
 interface TrainCliOptions extends DataCliOptions {
   data?: string;
@@ -165,7 +166,7 @@ async function train(run: SessionRun, session: CheckpointSession, options: Train
   const [{ selectBackend }, { trainModel }, { metricsTable }, { progressReporter }] = await Promise.all([
     import("../../runtime/backend/select.js"),
     import("../../train/trainer.js"),
-    import("../../train/report.js"),
+    import("../../evaluate/report.js"),
     import("../progress.js"),
   ]);
   const backend = await selectBackend(options.backend);

@@ -1,4 +1,3 @@
 /** The graph back end: an IR drawn as a Graphviz picture (`mtl compile --target dot|svg`). */
 export { renderDot } from "./dot.js";
-export { GraphTooLargeError } from "./layout-size.js";
 export { dotToSvg, renderSvg } from "./svg.js";

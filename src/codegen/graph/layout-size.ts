@@ -17,11 +17,6 @@ export interface LayoutSize {
  */
 export const MAX_LAYOUT_NODES = 1000;
 
-/** A model whose picture is too large for Graphviz to lay out in reasonable time and memory. */
-export class GraphTooLargeError extends Error {
-  override name = "GraphTooLargeError";
-}
-
 const ID = String.raw`"(?:[^"\\]|\\.)*"`;
 const NODE = new RegExp(String.raw`^\s*(${ID}) \[`);
 const EDGE = new RegExp(String.raw`^\s*(${ID}) -> (${ID})`);

@@ -3,7 +3,8 @@ import type { ModelIR } from "../../ir/types.js";
 import { describeThrown } from "../../util/describe-thrown.js";
 import { FONT, renderDot } from "./dot.js";
 import { grouped } from "./escape.js";
-import { GraphTooLargeError, layoutSize, MAX_LAYOUT_NODES } from "./layout-size.js";
+import { GraphTooLargeError } from "../../errors.js";
+import { layoutSize, MAX_LAYOUT_NODES } from "./layout-size.js";
 
 let viz: Promise<Viz> | undefined;
 

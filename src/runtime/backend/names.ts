@@ -3,7 +3,3 @@ export type BackendName = "node" | "wasm" | "cpu";
 
 export const BACKEND_NAMES: readonly BackendName[] = ["node", "wasm", "cpu"];
 
-/** A requested backend cannot be used here: a usage problem, reported in one line (exit 2). */
-export class BackendUnavailableError extends Error {
-  override name = "BackendUnavailableError";
-}

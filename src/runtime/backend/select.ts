@@ -4,7 +4,8 @@ import { silenceCpuFirstUseBanner } from "./cpu-banner.js";
 import { installCpuKernels } from "./kernels/unsorted-segment-sum-cpu.js";
 import { initTfjsNodeBackend, TFJS_NODE_BACKEND } from "./tfjs-node.js";
 
-import { BACKEND_NAMES, BackendUnavailableError, type BackendName } from "./names.js";
+import { BackendUnavailableError } from "../../errors.js";
+import { BACKEND_NAMES, type BackendName } from "./names.js";
 
 export { BACKEND_NAMES, type BackendName };
 

@@ -6,4 +6,4 @@ export { createOptimizer } from "./optimizer.js";
 export { fileSystemHandler, loadModel, saveModel, MODEL_JSON } from "./save-load.js";
 export { ClampIds, MaskedSequencePooling, type PoolMode } from "../../portable/layers.js";
 export { deriveSeed } from "../../plan/seed.js";
-export { assertModelFits, modelSize, ModelTooLargeError, type ModelSize } from "./model-size.js";
+export { assertModelFits, modelSize, type ModelSize } from "./model-size.js";

@@ -8,9 +8,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR, OptimizerIR, TableIR } from "../../ir/types.js";
 import { planLayers, weightCount, type LayerPlan } from "../../plan/layer-plan.js";
-import { ModelTooLargeError } from "./model-too-large.js";
+import { ModelTooLargeError } from "../../errors.js";
 
-export { ModelTooLargeError };
 
 export interface ModelSize {
   /** Values in embedding tables. */

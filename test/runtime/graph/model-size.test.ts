@@ -6,7 +6,8 @@ import { compileSource } from "../../../src/compiler.js";
 import type { ModelIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
-import { assertModelFits, modelSize, ModelTooLargeError } from "../../../src/runtime/graph/model-size.js";
+import { ModelTooLargeError } from "../../../src/errors.js";
+import { assertModelFits, modelSize } from "../../../src/runtime/graph/model-size.js";
 import { exampleSpecs } from "../../helpers/paths.js";
 
 function irOf(text: string, file: string): ModelIR {

@@ -4,10 +4,10 @@ import type { DataError, RawRecord } from "../data/record.js";
 import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
 import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
 import { predictTasks } from "../runtime/graph/index.js";
-import { batches } from "./batches.js";
-import { assertFiniteScores } from "./finite-scores.js";
-import { checkEvaluationLabels } from "./label-check.js";
-import { featureTensors } from "./tensors.js";
+import { batches } from "../train/batches.js";
+import { assertFiniteScores } from "../serve/finite-scores.js";
+import { checkEvaluationLabels } from "../train/label-check.js";
+import { featureTensors } from "../train/tensors.js";
 
 /** One row of the metrics table: a task, the rows it was scored on, and its metrics. */
 export interface TaskEvaluation {

@@ -1,17 +1,17 @@
 /**
  * What an --out folder holds before `mtl train` starts: nothing of mtl's, an
  * unfinished run (a run record, a checkpoint, or both), or a finished model.
- * `mtl train` then refuses, continues or replaces it (checkpoint-session.ts
+ * `mtl train` then refuses, continues or replaces it (session.ts
  * and the train command decide which, from --resume and --force).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { CheckpointMeta, RecordedData, RunDescription } from "./checkpoint-format.js";
-import { finishedRunDifferences } from "./checkpoint-compat.js";
-import { describePlace, finishedModelError } from "./checkpoint-messages.js";
-import { checkpointDir, hasCheckpoint, readCheckpointMeta } from "./checkpoint-store.js";
-import { CheckpointError } from "./errors.js";
-import { MANIFEST } from "./file-manifest.js";
+import type { CheckpointMeta, RecordedData, RunDescription } from "./format.js";
+import { finishedRunDifferences } from "./compat.js";
+import { describePlace, finishedModelError } from "./messages.js";
+import { checkpointDir, hasCheckpoint, readCheckpointMeta } from "./store.js";
+import { CheckpointError } from "../../errors.js";
+import { MANIFEST } from "../../model-dir/file-manifest.js";
 import { readRunRecord, type RunRecord } from "./run-record.js";
 
 export interface TrainFolder {

@@ -7,11 +7,11 @@
  * with their name, shape, dtype and byte offset. Plain JSON plus one blob
  * keeps loading free of TensorFlow.js and makes a damaged file easy to spot.
  */
-import type { EncodingState } from "../data/encode/index.js";
-import type { ReadOptions } from "../data/record.js";
-import type { ModelIR } from "../ir/types.js";
-import type { NamedArray, TrainStepState } from "../runtime/graph/index.js";
-import type { FileFingerprint } from "./file-manifest.js";
+import type { EncodingState } from "../../data/encode/index.js";
+import type { ReadOptions } from "../../data/record.js";
+import type { ModelIR } from "../../ir/types.js";
+import type { NamedArray, TrainStepState } from "../../runtime/graph/index.js";
+import type { FileFingerprint } from "../../model-dir/file-manifest.js";
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -59,7 +59,7 @@ export interface CheckpointRun<Data extends RecordedData = DataFingerprint> {
  * and run records (run-record.ts) both hold one.
  */
 export interface RunDescription<Data extends RecordedData = DataFingerprint> {
-  /** SHA-256 of the IR without what may change on resume (see checkpoint-compat.ts). */
+  /** SHA-256 of the IR without what may change on resume (see compat.ts). */
   irHash: string;
   ir: ModelIR;
   spec: string;

@@ -9,22 +9,22 @@ import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { compileSource } from "../../src/compiler.js";
-import { fitEncoding, type EncodingState } from "../../src/data/encode/index.js";
-import { readRecords } from "../../src/data/readers/index.js";
-import type { ModelIR } from "../../src/ir/types.js";
-import type { TrainStepState } from "../../src/runtime/graph/index.js";
-import { irHash } from "../../src/train/checkpoint-compat.js";
-import { CHECKPOINT_VERSION, type CheckpointMeta } from "../../src/train/checkpoint-format.js";
-import { checkpointManifestText } from "../../src/train/checkpoint-manifest.js";
-import { checkpointWriteError } from "../../src/train/checkpoint-messages.js";
-import { loadCheckpoint, saveCheckpoint, type CheckpointIo, type CheckpointToSave } from "../../src/train/checkpoint-store.js";
-import { CheckpointError } from "../../src/train/errors.js";
-import { fingerprintBytes } from "../../src/train/file-manifest.js";
-import { readOptionsFor } from "../../src/train/read-options.js";
-import { writeFileAtomic } from "../../src/util/atomic-write.js";
-import { assertManifestHolds, SMALL_SPEC, smallRun, tempFiles } from "./checkpoint-fixtures.js";
-import { tempDir } from "./fixtures.js";
+import { compileSource } from "../../../src/compiler.js";
+import { fitEncoding, type EncodingState } from "../../../src/data/encode/index.js";
+import { readRecords } from "../../../src/data/readers/index.js";
+import type { ModelIR } from "../../../src/ir/types.js";
+import type { TrainStepState } from "../../../src/runtime/graph/index.js";
+import { irHash } from "../../../src/train/checkpoint/compat.js";
+import { CHECKPOINT_VERSION, type CheckpointMeta } from "../../../src/train/checkpoint/format.js";
+import { checkpointManifestText } from "../../../src/train/checkpoint/manifest.js";
+import { checkpointWriteError } from "../../../src/train/checkpoint/messages.js";
+import { loadCheckpoint, saveCheckpoint, type CheckpointIo, type CheckpointToSave } from "../../../src/train/checkpoint/store.js";
+import { CheckpointError } from "../../../src/errors.js";
+import { fingerprintBytes } from "../../../src/model-dir/file-manifest.js";
+import { readOptionsFor } from "../../../src/train/read-options.js";
+import { writeFileAtomic } from "../../../src/util/atomic-write.js";
+import { assertManifestHolds, SMALL_SPEC, smallRun, tempFiles } from "./fixtures.js";
+import { tempDir } from "../fixtures.js";
 
 const ir = compileSource(SMALL_SPEC, "small.mtl").ir as ModelIR;
 const work = tempDir("ckpt-store");
@@ -260,7 +260,7 @@ test("temp files of killed writers are removed by the next save; those of runnin
 
 test("a checkpoint file replaced by a FIFO or a link to /dev/zero is refused at once (train --resume hung or read forever)", async () => {
   await fitted();
-  const url = new URL("../../src/train/checkpoint-store.js", import.meta.url).href;
+  const url = new URL("../../../src/train/checkpoint/store.js", import.meta.url).href;
   const cases: [string, (dir: string, arrays: string) => void, RegExp][] = [
     ["a FIFO for the arrays", (dir, arrays) => (rmSync(join(dir, arrays)), spawnSync("mkfifo", [join(dir, arrays)])), /arrays\.[0-9a-f]{16}\.bin is a FIFO, not a file of the checkpoint/],
     ["a FIFO for the manifest", (dir) => (rmSync(join(dir, "manifest.json")), spawnSync("mkfifo", [join(dir, "manifest.json")])), /manifest\.json is a FIFO/],

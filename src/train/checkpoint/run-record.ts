@@ -15,11 +15,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelIR } from "../ir/types.js";
-import { validateIr } from "../ir/validate.js";
-import { syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
-import type { RecordedData, RunDescription } from "./checkpoint-format.js";
-import { CheckpointError } from "./errors.js";
+import type { ModelIR } from "../../ir/types.js";
+import { validateIr } from "../../ir/validate.js";
+import { syncDirectory, writeFileAtomic } from "../../util/atomic-write.js";
+import type { RecordedData, RunDescription } from "./format.js";
+import { CheckpointError } from "../../errors.js";
 
 export const RUN_RECORD = "run.json";
 

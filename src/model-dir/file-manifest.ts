@@ -4,7 +4,7 @@
  * commits the folder; readers check every listed file against it, so a torn,
  * truncated or altered file is refused instead of read.
  *
- * Model folders (model-dir.ts) and checkpoint folders (checkpoint-manifest.ts)
+ * Model folders (model-dir/folder.ts) and checkpoint folders (train/checkpoint/manifest.ts)
  * both use it. They differ in the format tag, so a manifest of one is never
  * taken for the other, and in what they tell the user, so problems go to the
  * caller's reporter as data and the caller words the error and the fix.

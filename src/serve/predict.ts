@@ -4,9 +4,9 @@ import type { DataError, RawRecord } from "../data/record.js";
 import type { RecordWriter } from "../data/writers/index.js";
 import type { ModelIR } from "../ir/types.js";
 import { predictTasks } from "../runtime/graph/index.js";
-import { batches } from "./batches.js";
+import { batches } from "../train/batches.js";
 import { assertFiniteScores } from "./finite-scores.js";
-import { featureTensors } from "./tensors.js";
+import { featureTensors } from "../train/tensors.js";
 
 /** A row the reader skipped as bad: it still gets an (empty) output row. */
 export const SKIPPED = null;

@@ -18,7 +18,7 @@ import {
   verifyListedFiles,
   type FileFingerprint,
   type ManifestProblem,
-} from "../../src/train/file-manifest.js";
+} from "../../src/model-dir/file-manifest.js";
 
 const FORMAT = "mtl-test";
 const work = mkdtempSync(join(tmpdir(), "mtl-file-manifest-"));

@@ -3,8 +3,8 @@
  * rename is the commit point: until then the previous manifest (and the files
  * it lists, which a new checkpoint never overwrites) is the checkpoint.
  */
-import { CheckpointError } from "./errors.js";
-import { MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "./file-manifest.js";
+import { CheckpointError } from "../../errors.js";
+import { MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "../../model-dir/file-manifest.js";
 
 export const CHECKPOINT_MANIFEST = MANIFEST;
 

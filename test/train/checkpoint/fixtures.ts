@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
-import { writeGenerated } from "../../src/data/synthetic/write.js";
-import { spawnCli } from "../helpers/cli.js";
-import { fingerprint } from "../helpers/train-cli.js";
-import { checkpointDir } from "../../src/train/checkpoint-store.js";
+import { esmmColumns, generateEsmm } from "../../../src/data/synthetic/esmm.js";
+import { writeGenerated } from "../../../src/data/synthetic/write.js";
+import { spawnCli } from "../../helpers/cli.js";
+import { fingerprint } from "../../helpers/train-cli.js";
+import { checkpointDir } from "../../../src/train/checkpoint/store.js";
 
 /**
  * ESMM with small tables (sparse embedding updates), dropout (seeded by the

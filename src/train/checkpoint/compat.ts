@@ -18,8 +18,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
-import type { ModelIR } from "../ir/types.js";
-import type { CheckpointRun, DataFingerprint, RecordedData, RunDescription } from "./checkpoint-format.js";
+import type { ModelIR } from "../../ir/types.js";
+import type { CheckpointRun, DataFingerprint, RecordedData, RunDescription } from "./format.js";
 
 /** The IR as compared and hashed: without docs, description, data section and epochs. */
 function comparableIr(ir: ModelIR): unknown {

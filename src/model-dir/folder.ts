@@ -7,12 +7,12 @@ import { upgradeIr } from "../ir/upgrade.js";
 import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
-import { ModelDirError } from "./errors.js";
+import { ModelDirError } from "../errors.js";
 import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
-import { RUN_RECORD } from "./run-record.js";
+import { RUN_RECORD } from "../train/checkpoint/run-record.js";
 import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
-export { MANIFEST, ModelDirError };
+export { MANIFEST };
 
 /**
  * A trained model's folder:

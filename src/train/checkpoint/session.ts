@@ -9,20 +9,21 @@
  */
 import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { EncodingState } from "../data/encode/index.js";
-import { fileError } from "../data/readers/file-errors.js";
-import type { ReadOptions } from "../data/record.js";
-import type { ModelIR } from "../ir/types.js";
-import type { TrainStep } from "../runtime/graph/index.js";
-import { removeStaleTempFiles } from "../util/atomic-write.js";
-import { compareWithCheckpoint, fingerprintDataFile, irHash, type ComparedRun } from "./checkpoint-compat.js";
-import { CHECKPOINT_VERSION, firstNonFiniteWeight, type Checkpoint, type CheckpointMeta, type CheckpointPosition, type DataFingerprint, type RecordedData, type RunDescription } from "./checkpoint-format.js";
-import { checkpointWriteError, describePlace, finishedModelError, recordWriteError, resumeCommand, systemProblem, unfinishedRunError } from "./checkpoint-messages.js";
-import { checkpointDir, defaultCheckpointIo, removeCheckpoint, removeUncommitted, saveCheckpoint, type CheckpointIo } from "./checkpoint-store.js";
-import { MANIFEST } from "./model-dir.js";
-import { CheckpointError, ModelDirError, NonFiniteLossError, TrainingInterrupted, type CheckpointPlace } from "./errors.js";
+import type { EncodingState } from "../../data/encode/index.js";
+import { fileError } from "../../data/readers/file-errors.js";
+import type { ReadOptions } from "../../data/record.js";
+import type { ModelIR } from "../../ir/types.js";
+import type { TrainStep } from "../../runtime/graph/index.js";
+import { removeStaleTempFiles } from "../../util/atomic-write.js";
+import { compareWithCheckpoint, fingerprintDataFile, irHash, type ComparedRun } from "./compat.js";
+import { CHECKPOINT_VERSION, firstNonFiniteWeight, type Checkpoint, type CheckpointMeta, type CheckpointPosition, type DataFingerprint, type RecordedData, type RunDescription } from "./format.js";
+import { checkpointWriteError, describePlace, finishedModelError, recordWriteError, resumeCommand, systemProblem, unfinishedRunError } from "./messages.js";
+import { checkpointDir, defaultCheckpointIo, removeCheckpoint, removeUncommitted, saveCheckpoint, type CheckpointIo } from "./store.js";
+import { MANIFEST } from "../../model-dir/folder.js";
+import { CheckpointError, ModelDirError, NonFiniteLossError } from "../../errors.js";
 import { removeRunRecord, runRecord, runRecordPath, runRecordText, writeRunRecord } from "./run-record.js";
 import { describeUnfinished, folderStatus, inspectTrainFolder, type TrainFolder } from "./train-folder.js";
+import { TrainingInterrupted, type CheckpointPlace } from "../interrupted.js";
 
 /**
  * How a run relates to what its --out folder holds. new: the folder must
@@ -41,7 +42,7 @@ export interface CheckpointOptions {
   start?: RunStart;
   /** Continue from this checkpoint (read with loadCheckpoint from the --out folder's checkpoint/). */
   resume?: Checkpoint;
-  /** Resume even though the optimiser settings, train.l2 or the data changed (see checkpoint-compat.ts). */
+  /** Resume even though the optimiser settings, train.l2 or the data changed (see compat.ts). */
   acceptChanges?: boolean;
   /** How files are written (tests inject a full disk). */
   io?: CheckpointIo;

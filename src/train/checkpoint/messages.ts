@@ -2,7 +2,8 @@
  * The words for checkpoint failures: what happened, what is still intact,
  * and the command that continues the run.
  */
-import { CheckpointError, type CheckpointPlace } from "./errors.js";
+import { CheckpointError } from "../../errors.js";
+import { type CheckpointPlace } from "../interrupted.js";
 
 /** The command that continues a run saved in `out`. */
 export function resumeCommand(out: string): string {

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { checkpointDir, loadCheckpoint } from "../../src/train/checkpoint-store.js";
-import { assertNoCrash, assertUsageError, type CliResult, tempDir } from "../helpers/cli.js";
-import { cliFrom } from "../helpers/paths.js";
-import { assertOk, linesOf, runCliAsync, withField } from "../helpers/train-cli.js";
-import { assertManifestHolds, smallRun, trainUntilCheckpoint } from "./checkpoint-fixtures.js";
+import { checkpointDir, loadCheckpoint } from "../../../src/train/checkpoint/store.js";
+import { assertNoCrash, assertUsageError, type CliResult, tempDir } from "../../helpers/cli.js";
+import { cliFrom } from "../../helpers/paths.js";
+import { assertOk, linesOf, runCliAsync, withField } from "../../helpers/train-cli.js";
+import { assertManifestHolds, smallRun, trainUntilCheckpoint } from "./fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("ckpt-cli");
@@ -118,7 +118,7 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
     assert.doesNotMatch(result.stderr, /read 1,600 training rows/, "it should fail before reading the data");
   });
 
-  test("an --out folder without write permission (chmod) fails before any work", { skip: process.getuid?.() === 0 && "running as root, which chmod does not stop (tested with injected failures in checkpoint-store.test.ts)" }, async () => {
+  test("an --out folder without write permission (chmod) fails before any work", { skip: process.getuid?.() === 0 && "running as root, which chmod does not stop (tested with injected failures in checkpoint/store.test.ts)" }, async () => {
     const locked = join(dir, "locked");
     mkdirSync(locked, { recursive: true });
     chmodSync(locked, 0o555);

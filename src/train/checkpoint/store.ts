@@ -1,7 +1,7 @@
 /**
  * The checkpoint folder, OUT/checkpoint/:
  *
- *   arrays.<sha>.bin      weights, optimiser slots, sparse table slots (checkpoint-format.ts)
+ *   arrays.<sha>.bin      weights, optimiser slots, sparse table slots (format.ts)
  *   meta.<sha>.json       position, run settings, IR, spec, array index
  *   encoding.<sha>.json   the fitted encoding state (serializeEncoding)
  *   manifest.json         size and SHA-256 of the three files above; written last
@@ -18,16 +18,16 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseEncoding, serializeEncoding } from "../data/encode/index.js";
-import type { ModelIR } from "../ir/types.js";
-import { upgradeIr } from "../ir/upgrade.js";
-import { validateIr } from "../ir/validate.js";
-import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../util/atomic-write.js";
-import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./checkpoint-format.js";
-import { CHECKPOINT_MANIFEST, checkpointManifestText, readCheckpointFile, verifyCheckpointFiles } from "./checkpoint-manifest.js";
-import { CheckpointError } from "./errors.js";
-import { fingerprintBytes, MAX_MANIFEST_BYTES, type FileFingerprint, type FileManifest } from "./file-manifest.js";
-import { readRegularFile } from "../util/regular-file.js";
+import { parseEncoding, serializeEncoding } from "../../data/encode/index.js";
+import type { ModelIR } from "../../ir/types.js";
+import { upgradeIr } from "../../ir/upgrade.js";
+import { validateIr } from "../../ir/validate.js";
+import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from "../../util/atomic-write.js";
+import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./format.js";
+import { CHECKPOINT_MANIFEST, checkpointManifestText, readCheckpointFile, verifyCheckpointFiles } from "./manifest.js";
+import { CheckpointError } from "../../errors.js";
+import { fingerprintBytes, MAX_MANIFEST_BYTES, type FileFingerprint, type FileManifest } from "../../model-dir/file-manifest.js";
+import { readRegularFile } from "../../util/regular-file.js";
 
 /** The checkpoint folder's name inside the --out folder. */
 export const CHECKPOINT_FOLDER = "checkpoint";

@@ -1,21 +1,3 @@
-/** Failures of training and serving that the CLI reports as plain messages (exit 1); kept free of heavy imports. */
-export class ModelDirError extends Error {
-  override name = "ModelDirError";
-}
-
-export class NonFiniteLossError extends Error {
-  override name = "NonFiniteLossError";
-}
-
-/**
- * A checkpoint (the `checkpoint/` folder inside a model folder) that cannot
- * be read, does not fit the run, or cannot be written. It is a model-folder
- * error, so the CLI reports it the same way: one message, exit 1.
- */
-export class CheckpointError extends ModelDirError {
-  override name = "CheckpointError";
-}
-
 /** Where a checkpoint stands, for messages. */
 export interface CheckpointPlace {
   /** The checkpoint folder. */

@@ -5,9 +5,9 @@ import { compileSource } from "../../src/compiler.js";
 import { createEncoder, fitEncoding } from "../../src/data/encode/index.js";
 import { DataError, type RawRecord } from "../../src/data/record.js";
 import { buildModel } from "../../src/runtime/graph/index.js";
-import { evaluate } from "../../src/train/evaluate.js";
-import { assertFiniteScores } from "../../src/train/finite-scores.js";
-import { predictRecords } from "../../src/train/predict.js";
+import { evaluate } from "../../src/evaluate/evaluate.js";
+import { assertFiniteScores } from "../../src/serve/finite-scores.js";
+import { predictRecords } from "../../src/serve/predict.js";
 
 before(async () => {
   await tf.setBackend("cpu");

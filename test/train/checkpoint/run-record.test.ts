@@ -10,12 +10,12 @@ import assert from "node:assert/strict";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { checkpointDir } from "../../src/train/checkpoint-store.js";
-import { readRunRecord, runRecordPath } from "../../src/train/run-record.js";
-import { assertUsageError, type CliResult, spawnCli, tempDir } from "../helpers/cli.js";
-import { cliFrom } from "../helpers/paths.js";
-import { assertOk, assertOneLineError, fingerprint, linesOf, runCliAsync } from "../helpers/train-cli.js";
-import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeights, smallRun, waitFor } from "./checkpoint-fixtures.js";
+import { checkpointDir } from "../../../src/train/checkpoint/store.js";
+import { readRunRecord, runRecordPath } from "../../../src/train/checkpoint/run-record.js";
+import { assertUsageError, type CliResult, spawnCli, tempDir } from "../../helpers/cli.js";
+import { cliFrom } from "../../helpers/paths.js";
+import { assertOk, assertOneLineError, fingerprint, linesOf, runCliAsync } from "../../helpers/train-cli.js";
+import { assertManifestHolds, committedPosition, maxWeightDifference, modelWeights, smallRun, waitFor } from "./fixtures.js";
 
 const cli = cliFrom(import.meta.url);
 const { dir } = tempDir("run-record");
