@@ -8,7 +8,7 @@ import { validateIr } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "../errors.js";
-import { firstNonFiniteWeight, type WeightsLayout } from "./weight-values.js";
+import { firstNonFiniteSavedWeight, type WeightsLayout } from "./weight-values.js";
 import { RUN_RECORD } from "../train/checkpoint/run-record.js";
 import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
@@ -93,7 +93,7 @@ export function openModelDir(dir: string): VerifiedModelDir {
   const modelJsonPath = join(dir, MODEL_JSON);
   const layout = parseModelJson(modelJsonPath, read(MODEL_JSON));
   for (const name of weightFiles(modelJsonPath, layout)) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
-  const bad = firstNonFiniteWeight(layout, read);
+  const bad = firstNonFiniteSavedWeight(layout, read);
   if (bad) {
     throw new ModelDirError(
       `${join(dir, bad.file)}: the weight '${bad.name}' holds ${bad.bad === 1 ? "a NaN or infinite value" : `${bad.bad} NaN or infinite values`} (of ${bad.size}), so every score would be NaN: ` +

@@ -23,7 +23,7 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
  * group's files joined, its weights one after another; `read` gives a file's
  * bytes by its path relative to the folder (the model folder's bounded reader).
  */
-export function firstNonFiniteWeight(layout: WeightsLayout, read: (file: string) => Uint8Array): NonFiniteWeight | null {
+export function firstNonFiniteSavedWeight(layout: WeightsLayout, read: (file: string) => Uint8Array): NonFiniteWeight | null {
   for (const group of layout.weightsManifest ?? []) {
     const paths = (Array.isArray(group.paths) ? group.paths : []).map(String);
     const files = paths.map((p) => read(p));

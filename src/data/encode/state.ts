@@ -1,7 +1,7 @@
 import type { ModelIR, NumericFeatureIR } from "../../ir/types.js";
 import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
-import { jsonSyntaxPlace } from "../readers/json-syntax.js";
+import { parseJsonText } from "../readers/json-syntax.js";
 
 export const ENCODING_STATE_VERSION = 1;
 
@@ -63,9 +63,9 @@ export function serializeEncoding(state: EncodingState): string {
 export function parseEncoding(text: string, ir: ModelIR): EncodingState {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new EncodingStateError(`the encoding state is not valid JSON (${jsonSyntaxPlace(text)})`);
+    raw = parseJsonText(text);
+  } catch (error) {
+    throw new EncodingStateError(`the encoding state is ${(error as Error).message}`);
   }
   const state = checkShape(raw);
   validateEncoding(state, ir);

@@ -18,7 +18,7 @@ import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 // Loading must be able to rebuild the custom layers whoever imports this module.
 import "../../portable/layers.js";
 import { topologyProblem } from "./topology-check.js";
-import { jsonSyntaxPlace } from "../../data/readers/json-syntax.js";
+import { parseJsonText } from "../../data/readers/json-syntax.js";
 
 export const MODEL_JSON = "model.json";
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
@@ -97,9 +97,9 @@ async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = path.join(dir, MODEL_JSON);
   let modelJson: tf.io.ModelJSON;
   try {
-    modelJson = JSON.parse(await fs.readFile(jsonPath, "utf8")) as tf.io.ModelJSON;
+    modelJson = parseJsonText(await fs.readFile(jsonPath, "utf8")) as tf.io.ModelJSON;
   } catch (err) {
-    throw new Error(`cannot read a TF.js model from ${jsonPath}: ${err instanceof SyntaxError ? `not valid JSON (${jsonSyntaxPlace(await fs.readFile(jsonPath, "utf8"))})` : (err as Error).message}`);
+    throw new Error(`cannot read a TF.js model from ${jsonPath}: ${(err as Error).message}`);
   }
   if (modelJson.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
     throw new Error(`${jsonPath} is not a TF.js layers model (no modelTopology or weightsManifest)`);
