@@ -13,6 +13,7 @@
  * folder then says which data and options made it, which is how a rerun of
  * the same command knows there is nothing to do (train-folder.ts).
  */
+import { parseJsonText } from "../../data/readers/json-syntax.js";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelIR } from "../../ir/types.js";
@@ -69,7 +70,7 @@ export function readRunRecord(out: string): RunRecord | null {
   if (!existsSync(path)) return null;
   let record: RunRecord;
   try {
-    record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
+    record = parseJsonText(readFileSync(path, "utf8")) as RunRecord;
   } catch (error) {
     throw damaged(path, `cannot be read (${(error as Error).message})`);
   }

@@ -16,6 +16,7 @@
  * resume) removes. So the folder holds at most the last checkpoint and the
  * one being written; once the model is saved, the folder is deleted.
  */
+import { parseJsonText } from "../../data/readers/json-syntax.js";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseEncoding, serializeEncoding } from "../../data/encode/index.js";
@@ -173,7 +174,7 @@ function readMeta(dir: string): { meta: CheckpointMeta; manifest: FileManifest }
   const metaPath = join(dir, metaName);
   let meta: CheckpointMeta;
   try {
-    meta = JSON.parse(readCheckpointFile(dir, manifest, metaName).toString("utf8")) as CheckpointMeta;
+    meta = parseJsonText(readCheckpointFile(dir, manifest, metaName).toString("utf8")) as CheckpointMeta;
     if (meta && typeof meta === "object") meta.ir = upgradeIr(meta.ir) as ModelIR;
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
