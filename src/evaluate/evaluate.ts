@@ -3,11 +3,13 @@ import { LabelValueCounter, type Encoder, type LabelValues } from "../data/encod
 import type { DataError, RawRecord } from "../data/record.js";
 import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
 import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
+import type { CalibrationBin } from "../metrics/calibration.js";
 import { predictTasks } from "../runtime/graph/index.js";
 import { batches } from "../train/batches.js";
 import { assertFiniteScores } from "../serve/finite-scores.js";
 import { checkEvaluationLabels } from "../train/label-check.js";
 import { featureTensors } from "../train/tensors.js";
+import { GroupIndex } from "./groups.js";
 
 /** One row of the metrics table: a task, the rows it was scored on, and its metrics. */
 export interface TaskEvaluation {
@@ -17,6 +19,8 @@ export interface TaskEvaluation {
   metrics: TaskMetrics;
   /** Why the metrics mean less than they seem: a binary task scored on one class only. */
   note?: string;
+  /** Binary tasks: the reliability diagram's bins (for `mtl eval --report`). */
+  reliability?: CalibrationBin[];
 }
 
 /**
@@ -73,11 +77,14 @@ export interface EvaluateOptions {
   onBadRow?: (error: DataError) => void;
   /** The label values seen in training (the model's encoding state), to refuse values it never saw. */
   trainedLabels?: Record<string, LabelValues>;
+  /** A column whose values group the rows for GAUC (e.g. user_id). */
+  groupBy?: string;
 }
 
 export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: EvaluateOptions): Promise<TaskEvaluation[]> {
   const plan = scoringPlan(ir);
-  const accumulators = plan.map((s) => new TaskMetricAccumulator(s.task.type));
+  const groups = options.groupBy === undefined ? null : new GroupIndex(options.groupBy, options.file);
+  const accumulators = plan.map((s) => new TaskMetricAccumulator(s.task.type, 1024, { grouped: groups !== null }));
   const labels = new LabelValueCounter(ir);
   const badLines = new Set<number | null>();
   const onBadRow = options.onBadRow && ((error: DataError) => (badLines.add(error.line), options.onBadRow!(error)));
@@ -92,15 +99,17 @@ export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Enco
     const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.dataSync() as Float32Array]));
     tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
     assertFiniteScores(values, kept.map((row) => row.line), options.file);
+    const groupIds = groups?.of(kept);
     plan.forEach((s, i) => {
       const mask = rowMask(encoded.size, s, encoded.labels, encoded.masks);
-      accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined);
+      accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined, groupIds);
     });
   }
   const notes = checkEvaluationLabels(ir, options.trainedLabels, labels.result(), options.file);
   return plan.map((s, i) => {
     const note = s.labelOf === s.task.name ? notes[s.task.name] : undefined;
-    return { task: s.task.name, on: s.on, metrics: accumulators[i]!.compute(), ...(note && { note }) };
+    const acc = accumulators[i]!;
+    return { task: s.task.name, on: s.on, metrics: acc.compute(), ...(note && { note }), ...(acc.type === "binary" && { reliability: acc.reliability() }) };
   });
 }
 

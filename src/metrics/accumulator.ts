@@ -1,4 +1,6 @@
 import { auc } from "./auc.js";
+import { calibrationBins, expectedCalibrationError, normalizedEntropy, type CalibrationBin } from "./calibration.js";
+import { groupedAuc } from "./gauc.js";
 import { GrowableFloat64Array } from "./growable.js";
 import { logLoss, mae, rmse } from "./pointwise.js";
 import { checkLengths, selected } from "./select.js";
@@ -17,6 +19,18 @@ export interface BinaryTaskMetrics {
   /** NaN when the rows hold only one class. */
   auc: number;
   logLoss: number;
+  /** Log loss over the entropy of the positive rate, as TorchRec reports it (calibration.ts); NaN with one class. */
+  normalizedEntropy: number;
+  /** meanPrediction / positiveRate: 1 is calibrated on average, above 1 over-predicts; NaN without positives. */
+  calibration: number;
+  /** Expected calibration error over CALIBRATION_BINS equal-mass bins of the predictions. */
+  ece: number;
+  /** With groups (`--group-by`): the row-weighted mean of the groups' AUCs (gauc.ts). */
+  gauc?: number;
+  /** Groups with rows, groups left out of GAUC for holding one class, and the rows GAUC is over. */
+  gaucGroups?: number;
+  gaucSkippedGroups?: number;
+  gaucRows?: number;
 }
 
 export interface RegressionTaskMetrics {
@@ -42,21 +56,26 @@ function mean(v: Float64Array): number {
  * masked-in rows, and computes the task's metrics over everything at the end:
  * AUC is not a mean over batches, so it needs all rows at once.
  *
- * Binary tasks: AUC, log loss, row count, positive rate, mean prediction.
+ * Binary tasks: AUC, log loss, row count, positive rate, mean prediction,
+ * normalized entropy, calibration and ECE; with groups, GAUC.
  * Regression tasks: RMSE, MAE, row count, mean label, mean prediction.
  * Metrics of an empty accumulator are NaN (count 0).
  */
 export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
   private readonly scores: GrowableFloat64Array;
   private readonly labels: GrowableFloat64Array;
+  /** Each row's group (an index into the distinct group values), when GAUC is wanted. */
+  private readonly groups: GrowableFloat64Array | null;
 
   constructor(
     readonly type: K,
     initialCapacity = 1024,
+    options: { grouped?: boolean } = {},
   ) {
     if (type !== "binary" && type !== "regression") throw new RangeError(`unknown task type '${String(type)}'`);
     this.scores = new GrowableFloat64Array(initialCapacity);
     this.labels = new GrowableFloat64Array(initialCapacity);
+    this.groups = options.grouped ? new GrowableFloat64Array(initialCapacity) : null;
   }
 
   /** Rows collected so far. */
@@ -68,11 +87,14 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
    * Appends the rows of one batch where mask == 1 (all rows without a mask).
    * Validates as it goes, so a bad value is reported with its batch row rather
    * than at the end: NaN predictions, and binary labels other than 0 and 1.
-   * Nothing of a batch is kept when it throws.
+   * Nothing of a batch is kept when it throws. A grouped accumulator needs
+   * each row's group: a whole number >= 0.
    */
-  add(scores: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>): void {
+  add(scores: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, groups?: ArrayLike<number>): void {
     const what = "TaskMetricAccumulator.add";
     checkLengths(what, scores, labels, mask);
+    if ((groups !== undefined) !== (this.groups !== null)) throw new RangeError(`${what}: groups are needed exactly when the accumulator is grouped`);
+    if (groups !== undefined && groups.length !== scores.length) throw new RangeError(`${what}: ${groups.length} groups for ${scores.length} rows`);
     for (let i = 0; i < scores.length; i++) {
       if (!selected(what, mask, i)) continue;
       if (Number.isNaN(scores[i]!)) throw new RangeError(`${what}: prediction is NaN at batch row ${i}`);
@@ -81,6 +103,9 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
         const expected = this.type === "binary" ? "0 or 1" : "a number";
         throw new RangeError(`${what}: label must be ${expected}, got ${y} at batch row ${i}`);
       }
+      if (groups !== undefined && !(Number.isInteger(groups[i]!) && groups[i]! >= 0 && groups[i]! < 2 ** 32)) {
+        throw new RangeError(`${what}: group must be a whole number >= 0, got ${groups[i]} at batch row ${i}`);
+      }
     }
     this.scores.reserve(scores.length);
     this.labels.reserve(scores.length);
@@ -88,6 +113,7 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
       if (mask !== undefined && mask[i] !== 1) continue;
       this.scores.push(scores[i]!);
       this.labels.push(labels[i]!);
+      if (groups !== undefined) this.groups!.push(groups[i]!);
     }
   }
 
@@ -106,7 +132,14 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
         meanPrediction: mean(s),
         auc: auc(s, y),
         logLoss: logLoss(s, y),
+        normalizedEntropy: normalizedEntropy(s, y),
+        calibration: positives === 0 ? NaN : mean(s) / (positives / count),
+        ece: expectedCalibrationError(calibrationBins(s, y)),
       };
+      if (this.groups) {
+        const g = groupedAuc(s, y, Uint32Array.from(this.groups.view()));
+        Object.assign(m, { gauc: g.gauc, gaucGroups: g.groups, gaucSkippedGroups: g.skippedGroups, gaucRows: g.rows });
+      }
       return m as TaskMetricsFor<K>;
     }
     const m: RegressionTaskMetrics = {
@@ -120,9 +153,16 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
     return m as TaskMetricsFor<K>;
   }
 
+  /** A binary task's reliability diagram: equal-mass bins of its predictions (calibration.ts). */
+  reliability(): CalibrationBin[] {
+    if (this.type !== "binary") throw new RangeError("reliability: only binary tasks have one");
+    return calibrationBins(this.scores.view(), this.labels.view());
+  }
+
   /** Forgets all rows, keeping the allocated buffers. */
   reset(): void {
     this.scores.clear();
     this.labels.clear();
+    this.groups?.clear();
   }
 }

@@ -9,3 +9,5 @@ export {
   type RegressionTaskMetrics,
 } from "./accumulator.js";
 export { GrowableFloat64Array } from "./growable.js";
+export { calibrationBins, expectedCalibrationError, normalizedEntropy, CALIBRATION_BINS, NE_EPSILON, type CalibrationBin } from "./calibration.js";
+export { groupedAuc, type GroupedAuc } from "./gauc.js";

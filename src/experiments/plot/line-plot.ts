@@ -32,6 +32,8 @@ export interface LinePlotOptions {
   note?: string;
   width?: number;
   height?: number;
+  /** Pixels between neighbouring series at the same x (default DODGE); 0 where a shift would misplace points. */
+  dodge?: number;
 }
 
 /** Pixels between neighbouring series at the same x. */
@@ -73,7 +75,7 @@ export function linePlot(o: LinePlotOptions): string {
 
   const series = o.series.map((s, i) => {
     const style = styles[i]!;
-    const shift = (i - (o.series.length - 1) / 2) * DODGE;
+    const shift = (i - (o.series.length - 1) / 2) * (o.dodge ?? DODGE);
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     const at = (p: LinePoint) => [x(p.x) + shift, area.y(p.y)] as const;
     const children = [element("polyline", { points: points(sorted.map(at)), fill: "none", stroke: style.color, "stroke-width": 2 })];

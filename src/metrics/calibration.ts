@@ -1,0 +1,84 @@
+/**
+ * Calibration of a binary task's probabilities: whether a predicted 0.03
+ * means that 3 rows in 100 are positive. Rows are already selected (a task's
+ * `where`); labels are 0 or 1 and predictions are not NaN (the accumulator
+ * checks both as rows arrive).
+ */
+
+/** Bins of the expected calibration error and of the reliability diagram. */
+export const CALIBRATION_BINS = 10;
+
+/**
+ * TorchRec's clamp for normalized entropy (torchrec/metrics/ne.py, eta): the
+ * predictions and the base rate are clipped to [eta, 1 - eta] before the
+ * logarithm, so our NE is the number a TorchRec dashboard shows.
+ */
+export const NE_EPSILON = 1e-12;
+
+/** One bin of a reliability diagram. */
+export interface CalibrationBin {
+  count: number;
+  meanPrediction: number;
+  positiveRate: number;
+}
+
+/**
+ * Equal-mass bins: rows sorted by prediction and cut into `bins` runs of
+ * (nearly) equal size. A cut never splits rows with the same prediction (it
+ * moves to the end of their run), so the bins, and everything computed from
+ * them, do not depend on the order of the rows; with many ties there are
+ * fewer, larger bins. No rows, no bins.
+ */
+export function calibrationBins(scores: Float64Array, labels: Float64Array, bins = CALIBRATION_BINS): CalibrationBin[] {
+  const n = scores.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => scores[a]! - scores[b]!);
+  const out: CalibrationBin[] = [];
+  let start = 0;
+  for (let b = 1; b <= bins && start < n; b++) {
+    let end = Math.max(start + 1, Math.round((n * b) / bins));
+    while (end < n && scores[order[end]!] === scores[order[end - 1]!]) end++;
+    let sumScore = 0;
+    let positives = 0;
+    for (let k = start; k < end; k++) {
+      sumScore += scores[order[k]!]!;
+      positives += labels[order[k]!]!;
+    }
+    const count = end - start;
+    out.push({ count, meanPrediction: sumScore / count, positiveRate: positives / count });
+    start = end;
+  }
+  return out;
+}
+
+/** Σ (rows of the bin / rows) · |mean prediction − positive rate| over the bins; NaN without rows. */
+export function expectedCalibrationError(bins: readonly CalibrationBin[]): number {
+  const n = bins.reduce((s, b) => s + b.count, 0);
+  if (n === 0) return NaN;
+  return bins.reduce((s, b) => s + (b.count / n) * Math.abs(b.meanPrediction - b.positiveRate), 0);
+}
+
+/**
+ * Normalized entropy as TorchRec defines it: the cross-entropy of the
+ * predictions divided by the entropy of the base rate, that is, the log loss
+ * relative to always predicting the observed positive rate (below 1 is
+ * better than that). Both clipped by NE_EPSILON, as TorchRec does (the log
+ * loss column clips by LOG_LOSS_EPSILON, like the training loss, so the two
+ * differ only for predictions within 1e-7 of 0 or 1). NaN when the rows hold
+ * only one class (or none): the base rate then has no entropy to compare with.
+ */
+export function normalizedEntropy(scores: Float64Array, labels: Float64Array): number {
+  let crossEntropy = 0;
+  let positives = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const p = Math.min(1 - NE_EPSILON, Math.max(NE_EPSILON, scores[i]!));
+    const y = labels[i]!;
+    crossEntropy -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+    positives += y;
+  }
+  const negatives = scores.length - positives;
+  if (positives === 0 || negatives === 0) return NaN;
+  const rate = Math.min(1 - NE_EPSILON, Math.max(NE_EPSILON, positives / scores.length));
+  return crossEntropy / -(positives * Math.log(rate) + negatives * Math.log(1 - rate));
+}
