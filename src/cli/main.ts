@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   train: async () => (await import("./commands/train.js")).registerTrain,
   eval: async () => (await import("./commands/evaluate.js")).registerEval,
   predict: async () => (await import("./commands/predict.js")).registerPredict,
+  inspect: async () => (await import("./commands/inspect.js")).registerInspect,
   generate: async () => (await import("./commands/generate.js")).registerGenerate,
   demo: async () => (await import("./commands/demo.js")).registerDemo,
   lsp: async () => (await import("./commands/lsp.js")).registerLsp,

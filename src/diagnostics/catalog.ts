@@ -7,6 +7,7 @@ import type { Severity } from "./diagnostic.js";
  *   MTL1xxx  text and syntax        MTL4xxx  graph and widths
  *   MTL2xxx  names and declarations MTL5xxx  tasks and labels
  *   MTL3xxx  constructors, options  MTL6xxx  data binding
+ *   MTL7xxx  a trained model on data (`mtl inspect`), placed at the declaration in the model's spec.mtl
  *
  * Each message says what is wrong and how to fix it. `hint` arguments carry
  * "Did you mean ...?" suggestions (empty when there is none).
@@ -120,6 +121,12 @@ export const CATALOG = {
     `A CSV file without a header needs the column names: add 'columns: [a, b, ...]' to the data section.`),
   MTL6004: entry("warning", "columns-ignored", (format: string) =>
     `'columns' is ignored for ${format} files, which name their own columns. Remove it.`),
+
+  // ── a trained model on data (mtl inspect) ──────────────────────────────
+  MTL7001: entry("warning", "gate-collapsed", (gate: string, expert: string, weight: string, share: string, rows: string, effective: string, experts: number, tasks: string) =>
+    `Gate '${gate}' has collapsed onto expert ${expert}: it gives it at least ${weight} of its weight on ${share} of ${rows} rows (effective experts ${effective} of ${experts}). Its other experts do nothing for ${tasks}; train with a lower learning rate, or use fewer experts.`),
+  MTL7002: entry("warning", "gates-identical", (gates: string, distance: string, threshold: string) =>
+    `Gates ${gates} weigh their experts almost identically: on average their weights differ by at most ${distance} (total-variation distance, below ${threshold}). The model behaves as one shared gate (OMoE), so its tasks do not use the experts differently; if they should, train longer, or give the gates their own inputs.`),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOG;

@@ -35,3 +35,31 @@ export function poisonLastWeight(folder: string): { name: string; file: string }
   rewriteManifest(folder);
   return { name: last.name, file };
 }
+
+/**
+ * Overwrites the float32 weight `name` of a saved model with `values` (which
+ * must fill it), with a manifest rewritten to match: a model whose weights
+ * were set by hand, e.g. a gate forced onto one expert.
+ */
+export function setSavedWeight(folder: string, name: string, values: readonly number[]): void {
+  const modelJson = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as {
+    weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
+  };
+  const [group] = modelJson.weightsManifest;
+  if (!group || group.paths.length !== 1) throw new Error("expected one weight file");
+  let offset = 0;
+  for (const w of group.weights) {
+    if (w.dtype !== "float32") throw new Error(`weight ${w.name} is ${w.dtype}, not float32`);
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    if (w.name === name) {
+      if (values.length !== size) throw new Error(`weight ${name} holds ${size} values, got ${values.length}`);
+      const bytes = readFileSync(join(folder, group.paths[0]!));
+      values.forEach((v, i) => bytes.writeFloatLE(v, offset + 4 * i));
+      writeFileSync(join(folder, group.paths[0]!), bytes);
+      rewriteManifest(folder);
+      return;
+    }
+    offset += 4 * size;
+  }
+  throw new Error(`no weight '${name}' in ${group.weights.map((w) => w.name).join(", ")}`);
+}

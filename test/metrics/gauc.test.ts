@@ -2,38 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { groupedAuc, TaskMetricAccumulator } from "../../src/metrics/index.js";
 import { Rng } from "../../src/util/random.js";
-
-/** AUC by definition: every (positive, negative) pair, a tie counting one half. NaN with one class. */
-function pairwiseAuc(s: number[], y: number[]): number {
-  let wins = 0;
-  let pairs = 0;
-  for (let i = 0; i < s.length; i++) {
-    for (let j = 0; j < s.length; j++) {
-      if (y[i] !== 1 || y[j] !== 0) continue;
-      pairs++;
-      wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
-    }
-  }
-  return pairs === 0 ? NaN : wins / pairs;
-}
-
-/** GAUC as the definition reads: per group, pairwise AUC, weighted by the group's rows, one-class groups left out. */
-function referenceGauc(s: number[], y: number[], g: number[]) {
-  const byGroup = new Map<number, number[]>();
-  g.forEach((group, i) => byGroup.set(group, [...(byGroup.get(group) ?? []), i]));
-  let weighted = 0;
-  let rows = 0;
-  let skipped = 0;
-  for (const rowsOf of byGroup.values()) {
-    const a = pairwiseAuc(rowsOf.map((i) => s[i]!), rowsOf.map((i) => y[i]!));
-    if (Number.isNaN(a)) skipped++;
-    else {
-      weighted += rowsOf.length * a;
-      rows += rowsOf.length;
-    }
-  }
-  return { gauc: rows === 0 ? NaN : weighted / rows, groups: byGroup.size, skippedGroups: skipped, rows };
-}
+import { referenceGauc } from "../helpers/gauc-reference.js";
 
 test("GAUC by hand: two groups with ties, one single-class group left out and counted", () => {
   // Group 0: scores 0.8(+) 0.5(-) 0.5(+) 0.2(-): pairs (0.8,0.5)=1 (0.8,0.2)=1 (0.5,0.5)=0.5 (0.5,0.2)=1 -> 3.5/4.
@@ -53,7 +22,7 @@ test("GAUC equals the pairwise reference on random data with many ties and inter
     const s = Array.from({ length: n }, () => rng.int(5) / 4); // five distinct scores: ties everywhere
     const y = Array.from({ length: n }, () => rng.bernoulli(0.3));
     const g = Array.from({ length: n }, () => rng.int(groups));
-    const expected = referenceGauc(s, y, g);
+    const expected = referenceGauc(s.map((score, i) => ({ group: g[i]!, s: score, y: y[i]! })));
     const actual = groupedAuc(Float64Array.from(s), Float64Array.from(y), Uint32Array.from(g));
     assert.equal(actual.groups, expected.groups);
     assert.equal(actual.skippedGroups, expected.skippedGroups);

@@ -173,7 +173,8 @@ for (const [i, c] of CASES.entries()) {
 }
 
 test("every catalog code has a test case", () => {
-  const covered = new Set<string>([...CASES.map((c) => c.code), "MTL1004", "MTL1005"]);
+  // MTL7xxx are about a trained model on data, not a spec: test/inspect/gates.test.ts tests them.
+  const covered = new Set<string>([...CASES.map((c) => c.code), "MTL1004", "MTL1005", "MTL7001", "MTL7002"]);
   const missing = Object.keys(CATALOG).filter((code) => !covered.has(code));
   assert.deepEqual(missing, [], `codes without a rule test: ${missing.join(", ")}`);
 });

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { compileFile, compileSource, type CompileResult } from "../../compiler.js";
 import { readSpecFile, rewriteSpecFile, specStyle } from "../../spec-file.js";
@@ -10,7 +8,7 @@ import { renderHuman, summary } from "../../diagnostics/render-human.js";
 import { renderJson } from "../../diagnostics/render-json.js";
 import { renderSarif } from "../../diagnostics/render-sarif.js";
 import { renderStylish } from "../../diagnostics/render-stylish.js";
-import { packageRoot } from "../../util/package-root.js";
+import { packageVersion } from "../../util/package-root.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { useColor } from "../output.js";
 
@@ -70,7 +68,7 @@ function runCheck(specs: string[], options: CheckOptions): number {
       process.stdout.write(renderJson(diagnostics) + "\n");
       break;
     case "sarif":
-      process.stdout.write(renderSarif(diagnostics, { version: toolVersion(), baseDir: process.cwd() }) + "\n");
+      process.stdout.write(renderSarif(diagnostics, { version: packageVersion(), baseDir: process.cwd() }) + "\n");
       break;
     case "gnu": {
       const text = renderGnu(diagnostics);
@@ -122,8 +120,4 @@ function fixFile(spec: string): CompileResult {
     process.stderr.write(`${spec}: applied ${applied} fix${applied === 1 ? "" : "es"}\n`);
   }
   return result;
-}
-
-function toolVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
 }
