@@ -17,6 +17,7 @@ import { loadModelDir } from "../model-dir/folder.js";
 import { collectPredictions } from "../serve/predict.js";
 import { readOptionsFor } from "../train/read-options.js";
 import { evaluateFile, trainModel } from "../train/trainer.js";
+import { inspectGates, type GateInspection } from "../inspect/gates.js";
 
 export class ExperimentError extends Error {
   override name = "ExperimentError";
@@ -87,6 +88,11 @@ export async function trainSpec(o: TrainSpecOptions): Promise<TrainedModel> {
 /** `mtl eval`: every task's metrics on a file, each under its `where`. */
 export function evaluateOn(trained: TrainedModel, file: string): Promise<TaskEvaluation[]> {
   return evaluateFile(trained.ir, trained.model, trained.encoder, { file, read: readOptionsFor(file, trained.ir.data) }, 0, trained.trainedLabels);
+}
+
+/** `mtl inspect`: what the model's gates do on a file. */
+export function inspectOn(trained: TrainedModel, file: string): Promise<GateInspection> {
+  return inspectGates(trained.ir, trained.model, trained.encoder, readRecords(file, readOptionsFor(file, trained.ir.data)), { batch: 4096, file });
 }
 
 /** `mtl predict`: every task's prediction for every row of a file, in row order. */

@@ -23,6 +23,8 @@ interface Expected {
   /** A table whose header starts with these cells; every data cell after the first must hold finite numbers only. */
   table: { header: string[]; rows: number };
   figures: Record<string, string[]>;
+  /** Gate heatmaps (`mtl inspect`): file -> the row labels, a gate and its task each. */
+  heatmaps?: Record<string, string[]>;
   specs: string[];
 }
 
@@ -34,6 +36,10 @@ const EXPECTED: Record<ExperimentId, Expected> = {
       "mmoe-test-loss.svg": ["Shared-Bottom", "OMoE", "MMoE"],
       "mmoe-validation-curve-corr1.0.svg": ["Shared-Bottom", "OMoE", "MMoE"],
       "mmoe-validation-curve-corr0.5.svg": ["Shared-Bottom", "OMoE", "MMoE"],
+    },
+    heatmaps: {
+      "mmoe-gates-corr1.0.svg": ["g_y1 (y1)", "g_y2 (y2)"],
+      "mmoe-gates-corr0.5.svg": ["g_y1 (y1)", "g_y2 (y2)"],
     },
     specs: ["mmoe/shared-bottom.mtl", "mmoe/omoe.mtl", "mmoe/mmoe.mtl"],
   },
@@ -101,6 +107,17 @@ for (const id of Object.keys(EXPECTED) as ExperimentId[]) {
       assert.deepEqual(groups.map((g) => g.attributes["data-series"]), series, file);
       assert.ok(groups.every((g) => g.children.length > 0), `${file}: every series draws something`);
       assert.ok(allElements(root).some((e) => e.attributes["class"] === "y-label" && textOf(e).length > 0), `${file}: y axis label`);
+    }
+
+    for (const [file, rowLabels] of Object.entries(expected.heatmaps ?? {})) {
+      assert.ok(markdown.includes(`](results/${file})`), `the report links ${file}`);
+      const root = parseXml(readFileSync(join(out, "results", file), "utf8"));
+      const heatRows = allElements(root).filter((e) => e.attributes["class"] === "heatmap-row");
+      assert.deepEqual(heatRows.map((r) => r.attributes["data-row"]), rowLabels, file);
+      for (const row of heatRows) {
+        const weights = allElements(row).filter((e) => e.attributes["class"] === "cell").map((e) => Number(e.attributes["data-value"]));
+        assert.ok(weights.length > 1 && Math.abs(weights.reduce((a, b) => a + b, 0) - 1) < 0.01, `${file}: a gate's mean weights sum to 1 (${weights.join(", ")})`);
+      }
     }
 
     for (const spec of expected.specs) {

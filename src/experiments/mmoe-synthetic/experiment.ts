@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { generateMmoe, MMOE_DEFAULTS, mmoeFeatureColumns } from "../../data/synthetic/mmoe.js";
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { ARCHITECTURES, parameterMatched, type Architecture, type TrainSettings } from "../architectures.js";
-import { taskMetrics, trainSpec, evaluateOn } from "../spec-run.js";
+import type { GateInspection } from "../../inspect/gates.js";
+import { taskMetrics, trainSpec, evaluateOn, inspectOn } from "../spec-run.js";
 import type { ExperimentContext, Size, RunSize } from "../report/types.js";
 import { SYNTHETIC_TASKS, syntheticSpec } from "./specs.js";
 import { seedRange } from "../stats.js";
@@ -39,6 +40,8 @@ export interface SyntheticRun {
   validCurve: number[];
   steps: number;
   seconds: number;
+  /** MMoE runs: what its gates do on the test rows (`mtl inspect`). */
+  gates?: GateInspection;
 }
 
 export interface SyntheticResults {
@@ -70,8 +73,9 @@ export async function runSynthetic(ctx: ExperimentContext): Promise<SyntheticRes
           const mse = (task: string) => squared(taskMetrics(evaluation, task));
           const test = { y1: mse("y1"), y2: mse("y2"), mean: (mse("y1") + mse("y2")) / 2 };
           const validCurve = trained.validHistory.map((epoch) => SYNTHETIC_TASKS.reduce((s, t) => s + squared(taskMetrics(epoch, t.name)), 0) / SYNTHETIC_TASKS.length);
+          const gates = arch === "mmoe" ? await inspectOn(trained, files.test) : undefined;
           const seconds = (Date.now() - started) / 1000;
-          runs.push({ arch, correlation, seed, test, validCurve, steps: trained.steps, seconds });
+          runs.push({ arch, correlation, seed, test, validCurve, steps: trained.steps, seconds, ...(gates && { gates }) });
           ctx.log(`seed ${seed}, correlation ${correlation}, ${arch}: test MSE ${test.mean.toFixed(4)} (${trained.steps} steps, ${seconds.toFixed(0)} s)`);
         } finally {
           trained.dispose();

@@ -2,6 +2,7 @@
 import { MMOE_DEFAULTS } from "../../data/synthetic/mmoe.js";
 import { ARCHITECTURE_LABELS, ARCHITECTURES, describeShape, type Architecture } from "../architectures.js";
 import { linePlot } from "../plot/line-plot.js";
+import { gateHeatmap } from "../../inspect/report.js";
 import { count, fixed, table } from "../report/markdown.js";
 import type { SectionContent, Figure, Finding } from "../report/types.js";
 import { errorBar, summarize, summaryCell, type Summary } from "../stats.js";
@@ -48,6 +49,7 @@ export function syntheticReport(r: SyntheticResults, seconds: number): SectionCo
   );
 
   const findings = judge(correlations, cell);
+  const gates = gateSection(r, correlations);
   const figures: Figure[] = [
     {
       file: "mmoe-test-loss.svg",
@@ -77,6 +79,7 @@ export function syntheticReport(r: SyntheticResults, seconds: number): SectionCo
         note: `mean ± standard deviation over ${r.size.seeds.length} seed${r.size.seeds.length === 1 ? "" : "s"}`,
       }),
     })),
+    ...gates.figures,
   ];
 
   const s = r.size;
@@ -116,8 +119,8 @@ ${gapTable}
 
 Validation loss after each epoch (the curves of the paper's Figure 4, per epoch instead of per step):
 
-${figures.slice(1).map((f) => `![${f.alt}](${link}/${f.file})`).join("\n")}
-`;
+${figures.slice(1, figures.length - gates.figures.length).map((f) => `![${f.alt}](${link}/${f.file})`).join("\n")}
+${gates.body(link)}`;
   return { body, figures, findings, seconds, specs: ARCHITECTURES.map((a) => ({ file: `mmoe/${a}.mtl`, text: r.specs[a] })) };
 }
 
@@ -170,6 +173,40 @@ At ${count(steps)} steps no model is near convergence: the best mean test loss, 
 the noise floor. The comparison below is of how fast the models learn early on; the paper's Figure 4 runs for many
 more steps, and so does the full size.
 `;
+}
+
+/**
+ * What MMoE's gates do on the test rows (\`mtl inspect\`): per correlation, the
+ * experts each task's gate effectively uses and how far apart the two gates'
+ * weights are, and a task × expert heatmap of the first seed's gates.
+ */
+function gateSection(r: SyntheticResults, correlations: readonly number[]): { figures: Figure[]; body(link: string): string } {
+  const inspected = (p: number) => select(r.runs, "mmoe", p).flatMap((x) => (x.gates ? [x.gates] : []));
+  const shown = correlations.filter((p) => inspected(p).length > 0);
+  if (shown.length === 0) return { figures: [], body: () => "" };
+  const seed = r.size.seeds[0]!;
+  const figures: Figure[] = shown.map((p) => ({
+    file: `mmoe-gates-corr${p.toFixed(1)}.svg`,
+    alt: `MMoE's mean gate weight per task and expert at correlation ${p}`,
+    svg: gateHeatmap(inspected(p)[0]!, `MMoE gates at correlation ${p.toFixed(1)} (seed ${seed})`),
+  }));
+  const gateNames = inspected(shown[0]!)[0]!.gates.map((g) => g.gate);
+  const rows = shown.map((p) => {
+    const runs = inspected(p);
+    const effective = gateNames.map((name) => summaryCell(summarize(runs.map((g) => g.gates.find((x) => x.gate === name)!.effectiveExperts)), 2));
+    return [fixed(p, 2), ...effective, summaryCell(summarize(runs.map((g) => g.pairs[0]?.distance ?? 0)), 3)];
+  });
+  const gateTable = table(["correlation", ...gateNames.map((g) => `effective experts, ${g}`), "distance between the gates"], rows, ["r", ...gateNames.map(() => "r" as const), "r"]);
+  const body = (link: string) => `
+Inside MMoE (\`mtl inspect\` on the test rows): the experts each task's gate effectively uses (exp of the mean entropy
+of its weights, out of ${SYNTHETIC_SHAPE.experts}) and the mean total-variation distance between the two gates' weights (0: the gates are
+identical, as in OMoE), mean over seeds. The heatmaps show the first seed's mean weight per task and expert.
+
+${gateTable}
+
+${figures.map((f) => `![${f.alt}](${link}/${f.file})`).join("\n")}
+`;
+  return { figures, body };
 }
 
 function select(runs: readonly SyntheticRun[], arch: Architecture, p: number): SyntheticRun[] {
