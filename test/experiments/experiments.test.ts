@@ -56,6 +56,7 @@ const EXPECTED: Record<ExperimentId, Expected> = {
       "census-income-auc.svg": ["this run: mean ± std", "this run: best", "paper: mean", "paper: best"],
       "census-marital-auc.svg": ["this run: mean ± std", "this run: best", "paper: mean", "paper: best"],
     },
+    heatmaps: { "census-gates.svg": ["g_income (income)", "g_marital (marital)"] },
     specs: ["census/shared-bottom.mtl", "census/omoe.mtl", "census/mmoe.mtl"],
   },
 };

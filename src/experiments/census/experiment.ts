@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { CENSUS_TEST_FILE } from "./data-files.js";
 import { ARCHITECTURES, parameterMatched, type Architecture, type TrainSettings } from "../architectures.js";
 import type { ExperimentContext, Size } from "../report/types.js";
-import { compileSpec, evaluateOn, ExperimentError, taskMetrics, trainSpec } from "../spec-run.js";
+import type { GateInspection } from "../../inspect/gates.js";
+import { compileSpec, evaluateOn, ExperimentError, inspectOn, taskMetrics, trainSpec } from "../spec-run.js";
 import { splitCensus, toParquet, type CensusSplit } from "./split.js";
 import { CENSUS_TASKS, censusParts, censusSpec } from "./specs.js";
 import { seedRange } from "../stats.js";
@@ -43,6 +44,8 @@ export interface CensusRun {
   testAuc: Record<CensusTask, number>;
   validAuc: Record<CensusTask, number>;
   seconds: number;
+  /** MMoE runs: what its gates do on the test rows (`mtl inspect`). */
+  gates?: GateInspection;
 }
 
 export interface CensusResults {
@@ -78,7 +81,8 @@ export async function runCensus(ctx: ExperimentContext): Promise<CensusResults> 
         const test = await evaluateOn(trained, split.test);
         const aucOf = (evaluation: Parameters<typeof taskMetrics>[0]) =>
           Object.fromEntries(CENSUS_TASKS.map((t) => [t, binaryAuc(taskMetrics(evaluation, t))])) as Record<CensusTask, number>;
-        const run: CensusRun = { arch, seed, testAuc: aucOf(test), validAuc: aucOf(trained.validHistory.at(-1)!), seconds: (Date.now() - started) / 1000 };
+        const gates = arch === "mmoe" ? await inspectOn(trained, split.test) : undefined;
+        const run: CensusRun = { arch, seed, testAuc: aucOf(test), validAuc: aucOf(trained.validHistory.at(-1)!), seconds: (Date.now() - started) / 1000, ...(gates && { gates }) };
         runs.push(run);
         ctx.log(`seed ${seed}, ${arch}: test AUC income ${run.testAuc.income.toFixed(4)}, marital ${run.testAuc.marital.toFixed(4)} (${run.seconds.toFixed(0)} s)`);
       } finally {

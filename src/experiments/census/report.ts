@@ -3,6 +3,7 @@ import { ARCHITECTURE_LABELS, ARCHITECTURES, describeShape, type Architecture } 
 import { groupedChart } from "../plot/grouped-chart.js";
 import { count, fixed, table } from "../report/markdown.js";
 import type { SectionContent, Figure, Finding } from "../report/types.js";
+import { gateHeatmap } from "../../inspect/report.js";
 import { errorBar, summarize, summaryCell, type Summary } from "../stats.js";
 import { SPLIT_SEED, type CensusResults, type CensusTask } from "./experiment.js";
 import { CENSUS_SHAPE, CENSUS_TASKS } from "./specs.js";
@@ -60,6 +61,21 @@ export function censusReport(r: CensusResults, seconds: number): SectionContent 
     }),
   }));
 
+  const inspected = r.runs.find((x) => x.arch === "mmoe" && x.gates)?.gates;
+  if (inspected) {
+    figures.push({ file: "census-gates.svg", alt: "MMoE's mean gate weight per task and expert on the census test rows", svg: gateHeatmap(inspected, `Census-Income: MMoE gates (seed ${r.size.seeds[0]})`) });
+  }
+  const gateText = (link: string) =>
+    inspected
+      ? `
+Inside MMoE (\`mtl inspect\` on the test rows, first seed): ${inspected.gates.map((g) => `gate ${g.gate} effectively uses ${g.effectiveExperts.toFixed(2)} of ${g.experts.length} experts`).join(", ")}${
+          inspected.pairs.length > 0 ? `; the mean total-variation distance between the gates' weights is ${inspected.pairs.map((p) => p.distance.toFixed(3)).join(", ")} (0: identical gates, as in OMoE)` : ""
+        }.
+
+![${figures.at(-1)!.alt}](${link}/census-gates.svg)
+`
+      : "";
+
   const s = r.size;
   const body = (link: string) => `Data: data/census-income-kdd/census-income.test.gz (UCI Census-Income (KDD), Lane & Kohavi, CC BY 4.0; see its SOURCE.md).
 The paper trains on census-income.data (199,523 rows) and splits census-income.test 1:1 into validation and test.
@@ -83,12 +99,12 @@ criterion (such as the income AUC); it does not say.
 
 ${aucTable}
 
-${figures.map((f) => `![${f.alt}](${link}/${f.file})`).join("\n")}
+${figures.filter((f) => f.file !== "census-gates.svg").map((f) => `![${f.alt}](${link}/${f.file})`).join("\n")}
 
 Validation AUC after the last epoch (for reference; nothing was selected on it):
 
 ${validTable}
-`;
+${gateText(link)}`;
   return { body, figures, findings: judge(auc), seconds, specs: ARCHITECTURES.map((a) => ({ file: `census/${a}.mtl`, text: r.specs[a] })) };
 }
 
