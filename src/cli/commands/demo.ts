@@ -76,7 +76,11 @@ async function runDemo(options: DemoCliOptions): Promise<number> {
     events.stop();
   }
   await reportEntireSpace(modelDir, validFile);
-  process.stdout.write(`\nmodel saved in ${modelDir}; try:\n  npx mtl predict ${modelDir} --data ${validFile} | head\n`);
+  const report = join(options.out, "report");
+  process.stdout.write(
+    `\nmodel saved in ${modelDir}; try:\n  npx mtl predict ${modelDir} --data ${validFile} | head\n` +
+      `  npx mtl eval ${modelDir} --data ${validFile} --group-by user_id --report ${report}   # GAUC per user, reliability diagrams\n`,
+  );
   return EXIT_OK;
 }
 
