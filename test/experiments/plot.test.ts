@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { groupedChart } from "../../src/experiments/plot/grouped-chart.js";
+import { heatmap } from "../../src/experiments/plot/heatmap.js";
 import { linePlot } from "../../src/experiments/plot/line-plot.js";
 import { linearScale, niceAxis, niceStep } from "../../src/experiments/plot/scale.js";
 import { coord, escapeXml } from "../../src/experiments/plot/svg.js";
@@ -111,4 +112,21 @@ test("groupedChart: bars from the baseline, or dots, one group per series", () =
 test("groupedChart refuses mismatched series", () => {
   assert.throws(() => groupedChart({ title: "t", yLabel: "y", mark: "bar", categories: ["a", "b"], series: [{ name: "s", values: [{ value: 1 }] }] }), /1 values for 2 categories/);
   assert.throws(() => groupedChart({ title: "t", yLabel: "y", mark: "dot", categories: ["a"], series: [{ name: "s", values: [null] }] }), /no values/);
+});
+
+test("heatmap: a row per series, a labelled cell per column, darker for larger values, grey for none", () => {
+  const root = parseXml(
+    heatmap({ title: "gates <&>", columns: ["e[0]", "e[1]", "shared"], rows: [{ label: "g_a (a)", values: [0.9, 0.1, null] }, { label: "g_b (b)", values: [0, 0.5, 0.5] }], xLabel: "expert" }),
+  );
+  const rows = allElements(root).filter((e) => e.attributes["class"] === "heatmap-row");
+  assert.deepEqual(rows.map((r) => r.attributes["data-row"]), ["g_a (a)", "g_b (b)"]);
+  const cells = (r: XmlElement) => allElements(r).filter((e) => e.attributes["class"] === "cell");
+  assert.deepEqual(cells(rows[0]!).map((c) => c.attributes["data-value"]), ["0.9000", "0.1000", "none"]);
+  assert.deepEqual(cells(rows[0]!).map((c) => textOf(c)), ["0.90", "0.10", ""]);
+  const fill = (c: XmlElement) => allElements(c).find((e) => e.name === "rect")!.attributes["fill"]!;
+  const darkness = (hex: string) => 765 - [1, 3, 5].reduce((s, i) => s + parseInt(hex.slice(i, i + 2), 16), 0);
+  assert.ok(darkness(fill(cells(rows[0]!)[0]!)) > darkness(fill(cells(rows[0]!)[1]!)), "0.9 is darker than 0.1");
+  assert.equal(fill(cells(rows[1]!)[0]!), "#ffffff", "0 is white");
+  assert.throws(() => heatmap({ title: "t", columns: ["a"], rows: [{ label: "r", values: [1.5] }], xLabel: "x" }), /outside \[0, 1\]/);
+  assert.throws(() => heatmap({ title: "t", columns: ["a", "b"], rows: [{ label: "r", values: [0.5] }], xLabel: "x" }), /has 1 values for 2 columns/);
 });

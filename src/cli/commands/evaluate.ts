@@ -57,8 +57,9 @@ async function runEval(dir: string, options: EvalCliOptions): Promise<number> {
   const metrics = await evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take, ...(trainedLabels && { trainedLabels }), ...(options.groupBy !== undefined && { groupBy: options.groupBy }) });
   for (const row of metrics) if (row.note) process.stderr.write(`${source.file}: warning: task '${row.task}': ${row.note}\n`);
   if (budget.skipped.length) process.stderr.write(`${skippedRows(budget.skipped.length)}; the metrics leave them out\n`);
-  process.stdout.write(options.json ? JSON.stringify(metricsJson(metrics), null, 2) + "\n" : metricsTable(metrics) + "\n");
+  // The report first: if it cannot be written, the run fails before printing results.
   if (options.report !== undefined) writeReport(options.report, metrics, { model: ir.model.name, data: source.file, ...(options.groupBy !== undefined && { groupBy: options.groupBy }) });
+  process.stdout.write(options.json ? JSON.stringify(metricsJson(metrics), null, 2) + "\n" : metricsTable(metrics) + "\n");
   return EXIT_OK;
 }
 

@@ -7,7 +7,9 @@ import { renderHuman, summary } from "../../diagnostics/render-human.js";
 import { renderJson } from "../../diagnostics/render-json.js";
 import { renderSarif } from "../../diagnostics/render-sarif.js";
 import { diagnoseGates } from "../../inspect/diagnose.js";
-import { gatesOf, inspectGates } from "../../inspect/gates.js";
+import { gatesOf, inspectGates, type GateInspection } from "../../inspect/gates.js";
+import { DataError } from "../../data/record.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { gateHeatmap, gatesJson, gatesTable } from "../../inspect/report.js";
 import { loadModelDir } from "../../model-dir/folder.js";
 import { selectBackend } from "../../runtime/backend/select.js";
@@ -61,6 +63,8 @@ async function runInspect(dir: string, options: InspectCliOptions): Promise<numb
   const { ir, encoding, model, spec } = await loadModelDir(dir);
   if (gatesOf(ir).length === 0) {
     process.stderr.write(`mtl: model '${ir.model.name}' has no gates: nothing to inspect (gates belong to OMoE, MMoE and PLE specs)\n`);
+    // Machine-readable output stays a valid, empty document.
+    if (options.outputFormat !== "human") write(options, { rows: 0, gates: [], pairs: [] }, [], "", "");
     return EXIT_OK;
   }
   const encoder = createEncoder(ir, encoding);
@@ -70,16 +74,24 @@ async function runInspect(dir: string, options: InspectCliOptions): Promise<numb
   const checked = requireColumns(records, neededColumns(ir, false), options.data, read);
   const inspection = await inspectGates(ir, model, encoder, maxRows === undefined ? checked : firstRows(checked, maxRows), { batch: 4096, file: options.data, onBadRow: budget.take });
   if (budget.skipped.length) process.stderr.write(`${skippedRows(budget.skipped.length)}; the statistics leave them out\n`);
+  if (inspection.rows === 0) throw new DataError(options.data, null, "no rows to run the model on", "give a file with at least one row the model can read");
   const specFile = join(dir, "spec.mtl");
   const diagnostics = diagnoseGates(inspection, spec, specFile);
-  if (options.outputFormat === "json") process.stdout.write(JSON.stringify({ ...(gatesJson(inspection) as object), diagnostics: JSON.parse(renderJson(diagnostics)) }, null, 2) + "\n");
-  else if (options.outputFormat === "sarif") process.stdout.write(renderSarif(diagnostics, { version: packageVersion(), baseDir: process.cwd() }) + "\n");
+  // The heatmap first: if it cannot be written, the run fails before printing results.
+  if (options.heatmap !== undefined) emit(gateHeatmap(inspection, `Gates of '${ir.model.name}': mean weight per expert`), options.heatmap);
+  write(options, inspection, diagnostics, spec, specFile);
+  return EXIT_OK;
+}
+
+/** The inspection and its warnings on stdout, in the --output-format asked for. */
+function write(options: InspectCliOptions, inspection: GateInspection, diagnostics: Diagnostic[], spec: string, specFile: string): void {
+  const format = options.outputFormat;
+  if (format === "json") process.stdout.write(JSON.stringify({ ...(gatesJson(inspection) as object), diagnostics: JSON.parse(renderJson(diagnostics)) }, null, 2) + "\n");
+  else if (format === "sarif") process.stdout.write(renderSarif(diagnostics, { version: packageVersion(), baseDir: process.cwd() }) + "\n");
   else {
     const warnings = renderHuman(diagnostics, new Map([[specFile, spec]]), { color: useColor(process.stdout, options.color) });
     process.stdout.write(`${gatesTable(inspection)}\n\n${warnings ? warnings + "\n\n" : ""}${summary(diagnostics, 1)} (${inspection.rows.toLocaleString("en-US")} rows of ${options.data})\n`);
   }
-  if (options.heatmap !== undefined) emit(gateHeatmap(inspection, `Gates of '${ir.model.name}': mean weight per expert`), options.heatmap);
-  return EXIT_OK;
 }
 
 async function* firstRows(records: AsyncIterable<RawRecord>, n: number): AsyncGenerator<RawRecord> {
