@@ -8,6 +8,7 @@ import { metricsJson, metricsTable } from "../../evaluate/report.js";
 import { readLabelled } from "../../train/trainer.js";
 import { addDataOptions, dataOverrides, skipBadRows, type DataCliOptions } from "../data-options.js";
 import { EXIT_OK } from "../exit-codes.js";
+import { CALIBRATION_BINS } from "../../metrics/calibration.js";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate, type TaskEvaluation } from "../../evaluate/evaluate.js";
@@ -29,7 +30,7 @@ export function registerEval(program: Command): void {
     .summary("per-task metrics of a trained model on data")
     .description(
       "Evaluate a trained model on a data file, each task under its `where`: AUC, log loss, normalized entropy (NE), calibration " +
-        "(mean prediction / positive rate) and expected calibration error (ECE, 10 equal-mass bins) for binary tasks; RMSE and MAE for regression. " +
+        `(mean prediction / positive rate) and expected calibration error (ECE, ${CALIBRATION_BINS} equal-mass bins) for binary tasks; RMSE and MAE for regression. ` +
         "With --group-by, also GAUC: the AUC of each group (e.g. each user) weighted by the group's rows, leaving out (and counting) groups with one class only.",
     )
     .argument("<model-dir>", "the --out folder of 'mtl train'")
@@ -48,6 +49,9 @@ async function runEval(dir: string, options: EvalCliOptions): Promise<number> {
   if (options.report !== undefined) refuseInsideModel(flagged("--report", options.report), dir);
   await selectBackend(options.backend);
   const { ir, encoding, model } = await loadModelDir(dir);
+  if (options.groupBy !== undefined && !ir.tasks.some((t) => t.type === "binary")) {
+    process.stderr.write(`mtl: warning: --group-by: model '${ir.model.name}' has no binary task, so there is no GAUC to compute\n`);
+  }
   const encoder = createEncoder(ir, encoding);
   const source = { file: options.data, read: readOptionsFor(options.data, ir.data, dataOverrides(options)) };
   // As `mtl train` evaluates (trainer.ts evaluateFile), with every skipped row reported and counted.

@@ -36,8 +36,8 @@ export function registerInspect(program: Command): void {
     .command("inspect")
     .summary("what a trained model's gates do on data: expert weights, entropy, collapse")
     .description(
-      "Run a trained model on a data file and report, for each gate: the mean softmax weight on each expert, the mean entropy of its weights\n" +
-        "and the experts it effectively uses (exp of the entropy). Warns (MTL7001) when a gate has collapsed onto one expert, and (MTL7002)\n" +
+      "Run a trained model on a data file and report, for each gate: the mean softmax weight on each expert, the mean entropy of its weights " +
+        "and the experts it effectively uses (exp of the entropy). Warns (MTL7001) when a gate has collapsed onto one expert, and (MTL7002) " +
         "when all gates over the same experts are nearly identical (an MMoE behaving as OMoE), with the numbers. Labels are not needed.",
     )
     .argument("<model-dir>", "the --out folder of 'mtl train'")
