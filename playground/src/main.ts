@@ -16,9 +16,9 @@ let modelName = "model";
 let diagnostics: DiagnosticData[] = [];
 let view: EditorView;
 
-/** Timings a test (and the README) reads: page start to the first diagnostics in the page. */
+/** What the end-to-end tests read: page start to the first diagnostics shown, and the editor's text. */
 const timings: { firstCheck?: number } = {};
-(window as unknown as { mtlPlayground: unknown }).mtlPlayground = { timings };
+(window as unknown as { mtlPlayground: unknown }).mtlPlayground = { timings, text: () => view.state.doc.toString() };
 
 language.onCheck = (reply, text) => {
   timings.firstCheck ??= performance.now();
