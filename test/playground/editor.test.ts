@@ -68,11 +68,11 @@ test("hover explains a constructor and completion offers the schema's names", { 
   await page.locator(".cm-line", { hasText: "optimizer: adam(lr: 0.001)" }).click();
   await page.keyboard.press("End");
   await page.keyboard.press("Enter");
-  await page.keyboard.type("  sh");
+  await page.keyboard.type("  we");
   await page.keyboard.press("Control+Space");
   await page.waitForSelector(".cm-tooltip-autocomplete");
   const options = await page.locator(".cm-tooltip-autocomplete li").allTextContents();
-  assert.ok(options.some((o) => o.startsWith("shuffle")), `completion offers 'shuffle' (got ${options.join(", ")})`);
+  assert.ok(options.some((o) => o.startsWith("weighting")), `completion offers the train block's 'weighting' (got ${options.join(", ")})`);
   await playground.screenshot(page, "editor-completion");
   await page.close();
 });
