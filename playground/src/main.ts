@@ -113,8 +113,15 @@ function renderExamples(): void {
 
 // ── training ─────────────────────────────────────────────────────────────
 
-const trainer = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
-const send = (request: TrainRequest) => trainer.postMessage(request);
+/** Started on the first Train: TensorFlow.js and the data generators are not loaded before they are needed. */
+let trainer: Worker | undefined;
+const send = (request: TrainRequest) => {
+  if (!trainer) {
+    trainer = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
+    trainer.onmessage = onTrainReply;
+  }
+  trainer.postMessage(request);
+};
 const losses: [number, number][] = [];
 const aucs: Record<string, [number, number][]> = {};
 let training: "idle" | "running" | "paused" | "done" = "idle";
@@ -127,7 +134,7 @@ function setTraining(state: typeof training): void {
   $<HTMLButtonElement>("export-model").disabled = state === "idle" || state === "running";
 }
 
-trainer.onmessage = (event: MessageEvent<TrainReply>) => {
+function onTrainReply(event: MessageEvent<TrainReply>): void {
   const reply = event.data;
   switch (reply.kind) {
     case "ready":
@@ -175,7 +182,7 @@ trainer.onmessage = (event: MessageEvent<TrainReply>) => {
       if (training === "running") setTraining("idle");
       break;
   }
-};
+}
 
 function startTraining(): void {
   if (!ir) return;
@@ -242,6 +249,8 @@ async function main(): Promise<void> {
     setTimeout(() => ($("copy-link").textContent = "Copy link"), 1500);
   };
   setTraining("idle");
+  // Offline once loaded: the service worker caches the whole site (sw.ts).
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch(() => {});
 }
 
 async function updateShareLinkNow(): Promise<void> {

@@ -81,6 +81,7 @@ export async function buildPlayground(options: BuildOptions = {}): Promise<Build
       main: join(PLAYGROUND, "src", "main.ts"),
       "language-worker": join(PLAYGROUND, "src", "language-worker.ts"),
       "train-worker": join(PLAYGROUND, "src", "train-worker.ts"),
+      sw: join(PLAYGROUND, "src", "sw.ts"),
     },
     outdir: out,
     bundle: true,

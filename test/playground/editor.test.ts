@@ -125,3 +125,22 @@ test("the spec survives export, import and the share link", { skip }, async () =
   rmSync(tsPath);
   await page.close();
 });
+
+test("once loaded, the page works offline: reload, check, picture and the TypeScript module", { skip }, async () => {
+  const { page } = await playground.open();
+  await page.waitForFunction("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true)");
+  await page.evaluate("navigator.serviceWorker.ready");
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.waitForFunction("mtlPlayground.timings.firstCheck !== undefined");
+  await page.waitForSelector("#graph svg");
+  await replaceText(page, readFileSync(join(SPECS, "esmm.mtl"), "utf8"));
+  await page.waitForFunction(`document.querySelector("#graph:not(.stale) svg title")?.textContent === "esmm"`, null, { timeout: 20_000 });
+  const [ts] = await Promise.all([page.waitForEvent("download"), page.click("#export-ts")]);
+  const tsPath = join(tmpdir(), `mtl-playground-offline-${process.pid}.ts`);
+  await ts.saveAs(tsPath);
+  assert.match(readFileSync(tsPath, "utf8"), /export function buildModel\(/);
+  rmSync(tsPath);
+  await playground.screenshot(page, "offline");
+  await page.close();
+});
