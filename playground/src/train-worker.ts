@@ -108,9 +108,10 @@ async function start(request: Extract<TrainRequest, { kind: "start" }>): Promise
   const { ir } = request;
   const fits = worldOf(ir);
   if ("missing" in fits) {
+    const named = fits.missing.slice(0, 4).map((c) => `'${c}'`).join(", ") + (fits.missing.length > 4 ? ` and ${fits.missing.length - 4} more` : "");
     throw new Error(
-      `the built-in synthetic data has no column ${fits.missing.map((c) => `'${c}'`).join(", ")}: ` +
-        `the ESMM world has ${esmmColumns().join(", ")}; the MMoE generator has x0..x99, y1, y2`,
+      `the playground trains on built-in synthetic data, which has no column ${named}: ` +
+        `read columns of the ESMM world (${esmmColumns().join(", ")}) or of the MMoE generator (x0..x99, y1, y2)`,
     );
   }
   assertModelFits(ir, "train");

@@ -6,7 +6,7 @@
  * TensorFlow.js's wasm backend, whose .wasm files are served by the site), so
  * the page works offline once loaded.
  *
- * The bundles import mtl's own modules. Three modules reach for Node and are
+ * The bundles import mtl's own modules. A few modules reach for Node and are
  * swapped for browser versions at bundle time, as a package.json "browser"
  * field would (BROWSER_SUBSTITUTES below); everything else is bundled as is,
  * and the build fails if any Node built-in is still reached.
@@ -29,6 +29,8 @@ const BROWSER_SUBSTITUTES: Record<string, string> = {
   "src/codegen/typescript/portable-source.ts": "portable-source.ts",
   // Saves to and loads from folders on disk; the browser version keeps the artifacts in memory.
   "src/runtime/graph/save-load.ts": "save-load.ts",
+  // The language server and its JSON-RPC; the editor services import only the protocol's constants.
+  "node_modules/vscode-languageserver/node.js": "vscode-languageserver.ts",
   // prettier's browser build has no parsers of its own: it must be handed them.
   "node_modules/prettier/standalone.mjs": "prettier.ts",
 };
