@@ -1,6 +1,5 @@
-import { fileURLToPath } from "node:url";
 import type * as L from "vscode-languageserver/node.js";
-import { compileSource, type CompileResult } from "../compiler.js";
+import { checkSource, type CheckResult } from "../check-source.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 import type { CheckedSpec } from "../validation/checker.js";
@@ -16,7 +15,7 @@ export interface Analysis {
   uri: string;
   version: number;
   text: string;
-  result: CompileResult;
+  result: CheckResult;
   checked: CheckedSpec;
   /** Lazily built: every declared name and reference, sorted by start offset. */
   occurrences(): readonly Occurrence[];
@@ -29,21 +28,13 @@ export interface Occurrence {
   isDeclaration: boolean;
 }
 
-/** The file name diagnostics carry: a path for file: URIs, the URI otherwise. */
-export function fileOf(uri: string): string {
-  if (uri.startsWith("file:")) {
-    try {
-      return fileURLToPath(uri);
-    } catch {
-      return uri;
-    }
-  }
-  return uri;
-}
-
-/** Compiles a document version; with `compiler`, unchanged declarations are not parsed again. */
-export function analyze(uri: string, version: number, text: string, compiler?: IncrementalCompiler): Analysis {
-  const result = compiler ? compiler.compile(text, fileOf(uri)) : compileSource(text, fileOf(uri), { lower: false });
+/**
+ * Checks a document version; with `compiler`, unchanged declarations are not
+ * parsed again. `file` is the name diagnostics carry (the server passes the
+ * path of a file: URI, see fileOf in server.ts).
+ */
+export function analyze(uri: string, version: number, text: string, compiler?: IncrementalCompiler, file = uri): Analysis {
+  const result = compiler ? compiler.compile(text, file) : checkSource(text, file);
   let index: Occurrence[] | undefined;
   return {
     uri,

@@ -1,4 +1,4 @@
-import { compileSource, type CompileResult } from "../compiler.js";
+import { checkSource, type CheckResult } from "../check-source.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 import { parseText } from "../syntax/parse.js";
@@ -6,22 +6,22 @@ import { LineIndex } from "../syntax/range.js";
 import { check } from "../validation/checker.js";
 
 /**
- * compileSource for a document edited a keystroke at a time. Declarations
+ * checkSource for a document edited a keystroke at a time. Declarations
  * are syntactically independent, so the text is cut into chunks, one per
  * declaration (with its `##` doc lines), and only chunks whose text changed
  * are parsed again; the others keep their syntax trees, moved to their new
  * offsets and lines. The checker then runs on the whole model as usual.
  *
- * The result equals compileSource's whenever every chunk parses cleanly.
+ * The result equals checkSource's whenever every chunk parses cleanly.
  * Anything else (a syntax or lexical error, a stray doc comment, `\r` line
- * ends) goes through compileSource itself, so error messages and recovery
+ * ends) goes through checkSource itself, so error messages and recovery
  * are exactly those of `mtl check`.
  */
 export class IncrementalCompiler {
   /** Parsed chunks by their text; each entry's trees sit at `offset`/`line`. */
   private cache = new Map<string, CachedChunk[]>();
 
-  compile(text: string, file: string): CompileResult {
+  compile(text: string, file: string): CheckResult {
     if (/\r(?!\n)/.test(text)) return this.full(text, file);
     const next = new Map<string, CachedChunk[]>();
     const decls: A.Decl[] = [];
@@ -46,9 +46,9 @@ export class IncrementalCompiler {
     return { file, text, checked, diagnostics: sortDiagnostics([...checked.diagnostics]) };
   }
 
-  private full(text: string, file: string): CompileResult {
+  private full(text: string, file: string): CheckResult {
     this.cache.clear();
-    return compileSource(text, file, { lower: false });
+    return checkSource(text, file);
   }
 }
 

@@ -7,9 +7,10 @@ import {
   type Connection,
   type InitializeResult,
 } from "vscode-languageserver/node.js";
+import { fileURLToPath } from "node:url";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { LineIndex } from "../syntax/range.js";
-import { analyze, fileOf, toLspDiagnostic, type Analysis } from "./analysis.js";
+import { analyze, toLspDiagnostic, type Analysis } from "./analysis.js";
 import { codeActions } from "./code-actions.js";
 import { complete } from "./completion.js";
 import { formatDocument } from "./formatting.js";
@@ -37,6 +38,18 @@ export const SERVER_CAPABILITIES: InitializeResult["capabilities"] = {
   codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
 };
 
+/** The file name diagnostics carry: a path for file: URIs, the URI otherwise. */
+export function fileOf(uri: string): string {
+  if (uri.startsWith("file:")) {
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return uri;
+    }
+  }
+  return uri;
+}
+
 /** The server on standard input and output, behind a framing filter that survives malformed frames. */
 export function startStdioServer(): Connection {
   const filter = new FrameFilter((reason) => connection.console.warn(`mtl: dropped a malformed message (${reason}); reading on from the next 'Content-Length:' header`));
@@ -57,7 +70,7 @@ export function startServer(connection: Connection): Connection {
     if (cached && cached.version === doc.version) return cached;
     let compiler = compilers.get(doc.uri);
     if (!compiler) compilers.set(doc.uri, (compiler = new IncrementalCompiler()));
-    const fresh = analyze(doc.uri, doc.version, doc.getText(), compiler);
+    const fresh = analyze(doc.uri, doc.version, doc.getText(), compiler, fileOf(doc.uri));
     analyses.set(doc.uri, fresh);
     return fresh;
   };

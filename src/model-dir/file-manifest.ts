@@ -13,9 +13,9 @@ import { parseJsonText } from "../data/readers/json-syntax.js";
 import { createHash } from "node:crypto";
 import { closeSync } from "node:fs";
 import { basename, join } from "node:path";
+export { MANIFEST, manifestText, type FileFingerprint, type FileManifest } from "./manifest-text.js";
+import { MANIFEST, MANIFEST_VERSION, type FileFingerprint, type FileManifest } from "./manifest-text.js";
 import { FileTooLargeError, hashOpenFile, NotRegularFileError, openRegularFile, readAtMost, readRegularFile, type RegularFile } from "../util/regular-file.js";
-
-export const MANIFEST = "manifest.json";
 
 /**
  * The most manifest.json may hold before it is parsed: a real one lists a
@@ -23,20 +23,6 @@ export const MANIFEST = "manifest.json";
  * thousands while never reading a replaced file without bound.
  */
 export const MAX_MANIFEST_BYTES = 1 << 20;
-
-/** The layout of manifest.json itself, the same for every format tag; folders already on disk say 1. */
-const VERSION = 1;
-
-export interface FileFingerprint {
-  bytes: number;
-  sha256: string;
-}
-
-export interface FileManifest {
-  format: string;
-  version: typeof VERSION;
-  files: Record<string, FileFingerprint>;
-}
 
 /**
  * What is wrong, and where: `path` is manifest.json for the first three
@@ -56,11 +42,6 @@ export type ManifestReporter = (problem: ManifestProblem) => Error;
 
 export function fingerprintBytes(data: Uint8Array): FileFingerprint {
   return { bytes: data.byteLength, sha256: createHash("sha256").update(data).digest("hex") };
-}
-
-export function manifestText(format: string, files: Record<string, FileFingerprint>): string {
-  const manifest: FileManifest = { format, version: VERSION, files };
-  return JSON.stringify(manifest, null, 2) + "\n";
 }
 
 /**
@@ -146,7 +127,7 @@ function wellFormed(manifest: FileManifest, format: string): boolean {
   const files = manifest?.files as unknown;
   return (
     manifest?.format === format &&
-    manifest.version === VERSION &&
+    manifest.version === MANIFEST_VERSION &&
     files !== null &&
     typeof files === "object" &&
     !Array.isArray(files) &&

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
-import { parseEncoding, serializeEncoding, type EncodingState } from "../data/encode/index.js";
+import { parseEncoding, type EncodingState } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
 import { upgradeIr } from "../ir/upgrade.js";
 import { validateIr } from "../ir/validate.js";
@@ -10,6 +10,8 @@ import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "../errors.js";
 import { firstNonFiniteSavedWeight, type WeightsLayout } from "./weight-values.js";
 import { RUN_RECORD } from "../train/checkpoint/run-record.js";
+import { MODEL_FORMAT } from "./manifest-text.js";
+import { modelDirTexts } from "./texts.js";
 import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST };
@@ -30,8 +32,6 @@ export { MANIFEST };
  * `verifyModelDir` and `specMismatch` (used by `mtl compile --model`) stay light.
  */
 
-/** Distinct from checkpoints' tag, so a checkpoint's manifest is never taken for a model's. */
-const FORMAT = "mtl-model";
 
 /** The TF.js topology file (the same name as runtime/graph's MODEL_JSON, which would load TF.js to import). */
 const MODEL_JSON = "model.json";
@@ -50,16 +50,14 @@ export interface ModelDirContents {
 export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown; run?: string }): Promise<void> {
   const { saveModel } = await import("../runtime/graph/index.js");
   await saveModel(contents.model, dir);
-  writeFileAtomic(join(dir, "encoding.json"), serializeEncoding(contents.encoding));
-  writeFileAtomic(join(dir, "ir.json"), JSON.stringify(contents.ir, null, 2) + "\n");
-  writeFileAtomic(join(dir, "spec.mtl"), contents.spec);
-  writeFileAtomic(join(dir, "metrics.json"), JSON.stringify(contents.metrics, null, 2) + "\n");
+  const texts = modelDirTexts(contents);
+  for (const [name, text] of texts) writeFileAtomic(join(dir, name), text);
   if (contents.run !== undefined) writeFileAtomic(join(dir, RUN_RECORD), contents.run);
   const modelJsonPath = join(dir, MODEL_JSON);
   const weights = weightFiles(modelJsonPath, parseModelJson(modelJsonPath, readFileSync(modelJsonPath)));
-  const names = [MODEL_JSON, ...weights, "encoding.json", "ir.json", "spec.mtl", "metrics.json", ...(contents.run === undefined ? [] : [RUN_RECORD])];
+  const names = [MODEL_JSON, ...weights, ...texts.map(([name]) => name), ...(contents.run === undefined ? [] : [RUN_RECORD])];
   const files = Object.fromEntries(names.map((n) => [n, fingerprintBytes(readFileSync(join(dir, n)))]));
-  writeFileAtomic(join(dir, MANIFEST), manifestText(FORMAT, files));
+  writeFileAtomic(join(dir, MANIFEST), manifestText(MODEL_FORMAT, files));
 }
 
 /** A model folder checked against its manifest, and its files as verified (none larger than its listed size). */
@@ -209,7 +207,7 @@ function readModelManifest(dir: string): FileManifest {
     const hint = readdirSync(dir).length === 0 ? "the folder is empty" : "training did not finish saving";
     throw new ModelDirError(`${path} is missing (${hint}); pass the --out folder of a finished 'mtl train'`);
   }
-  return readManifest(dir, FORMAT, reportModelDir);
+  return readManifest(dir, MODEL_FORMAT, reportModelDir);
 }
 
 function reportModelDir(problem: ManifestProblem): ModelDirError {

@@ -4,7 +4,7 @@
  * with MSE loss, and one of the three architectures.
  */
 import { mmoeFeatureColumns } from "../../data/synthetic/mmoe.js";
-import { ARCHITECTURE_LABELS, architectureDecls, trainBlock, type Architecture, type ArchitectureShape, type TrainSettings } from "../architectures.js";
+import { ARCHITECTURE_LABELS, architectureDecls, trainBlock, type Architecture, type ArchitectureShape, type TrainSettings } from "../architecture-text.js";
 
 /** The paper's shapes (section 5.3): 8 experts of 16 units, towers of 8 units. */
 export const SYNTHETIC_SHAPE: Omit<ArchitectureShape, "bottomUnits"> = { experts: 8, expertUnits: 16, towerUnits: 8 };

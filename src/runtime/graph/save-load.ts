@@ -18,10 +18,10 @@ import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 // Loading must be able to rebuild the custom layers whoever imports this module.
 import "../../portable/layers.js";
 import { topologyProblem } from "./topology-check.js";
+import { joinWeights, MODEL_JSON, modelJsonOf, weightsFileName, WEIGHTS_FILE } from "./model-json.js";
 import { parseJsonText } from "../../data/readers/json-syntax.js";
 
-export const MODEL_JSON = "model.json";
-const WEIGHTS_FILE = /^weights\.[0-9a-f]{16}\.bin$/;
+export { MODEL_JSON };
 
 export function fileSystemHandler(dir: string): tf.io.IOHandler {
   return {
@@ -63,19 +63,8 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   }
   await fs.mkdir(dir, { recursive: true });
   const weights = new Uint8Array(joinWeights(artifacts.weightData));
-  const weightsName = `weights.${createHash("sha256").update(weights).digest("hex").slice(0, 16)}.bin`;
-  const modelJson: tf.io.ModelJSON = {
-    modelTopology: artifacts.modelTopology ?? {},
-    weightsManifest: [{ paths: [weightsName], weights: artifacts.weightSpecs ?? [] }],
-    format: artifacts.format ?? "layers-model",
-    generatedBy: artifacts.generatedBy ?? "mtl",
-    convertedBy: artifacts.convertedBy ?? null,
-  };
-  if (artifacts.trainingConfig !== undefined) modelJson.trainingConfig = artifacts.trainingConfig;
-  if (artifacts.signature !== undefined) modelJson.signature = artifacts.signature;
-  if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
-  if (artifacts.modelInitializer !== undefined) modelJson.modelInitializer = artifacts.modelInitializer;
-  if (artifacts.initializerSignature !== undefined) modelJson.initializerSignature = artifacts.initializerSignature;
+  const weightsName = weightsFileName(createHash("sha256").update(weights).digest("hex"));
+  const modelJson = modelJsonOf(artifacts, weightsName);
 
   await writeAtomic(dir, weightsName, weights);
   await writeAtomic(dir, MODEL_JSON, new TextEncoder().encode(JSON.stringify(modelJson)));
@@ -127,10 +116,6 @@ async function readWeightFile(dir: string, file: string): Promise<ArrayBuffer> {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-function joinWeights(data: tf.io.WeightData | undefined): ArrayBuffer {
-  if (data === undefined) return new ArrayBuffer(0);
-  return Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
-}
 
 /** Temp file in the same folder (so rename stays atomic), fsync, rename. */
 async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promise<void> {

@@ -1,0 +1,53 @@
+/** The messages between the page and its two workers; positions are UTF-16 offsets into the spec text. */
+import type { TaskEvaluation } from "../../src/evaluate/evaluate.js";
+import type { ModelIR } from "../../src/ir/types.js";
+
+export interface FixData {
+  title: string;
+  from: number;
+  to: number;
+  newText: string;
+}
+
+export interface DiagnosticData {
+  from: number;
+  to: number;
+  severity: "error" | "warning";
+  code: string;
+  message: string;
+  fixes: FixData[];
+}
+
+/** A highlighting class per token, from the project's own lexer (src/syntax/tokens.ts). */
+export type TokenClass = "keyword" | "docComment" | "comment" | "string" | "number" | "call" | "name" | "punctuation";
+
+export type LanguageRequest =
+  | { id: number; kind: "check"; text: string }
+  | { id: number; kind: "hover"; text: string; offset: number }
+  | { id: number; kind: "complete"; text: string; offset: number }
+  | { id: number; kind: "typescript"; text: string };
+
+export type LanguageReply =
+  | { id: number; kind: "check"; diagnostics: DiagnosticData[]; tokens: [number, number, TokenClass][]; ir: ModelIR | null; millis: number }
+  | { id: number; kind: "graph"; svg: string | null; error: string | null }
+  | { id: number; kind: "hover"; hover: { from: number; to: number; markdown: string } | null }
+  | { id: number; kind: "complete"; from: number; items: { label: string; detail?: string; apply: string; type: string }[] }
+  | { id: number; kind: "typescript"; source: string | null; error: string | null };
+
+/** The synthetic data a spec trains on; `null` when its columns fit neither. */
+export type World = "esmm" | "mmoe";
+
+export type TrainRequest =
+  | { kind: "start"; ir: ModelIR; spec: string; steps: number; evalEvery: number }
+  | { kind: "pause" }
+  | { kind: "resume" }
+  | { kind: "export" };
+
+export type TrainReply =
+  | { kind: "ready"; backend: string; world: World; rows: number }
+  | { kind: "step"; step: number; steps: number; loss: number; perTask: Record<string, number> }
+  | { kind: "metrics"; step: number; metrics: TaskEvaluation[] }
+  | { kind: "paused"; step: number }
+  | { kind: "done"; step: number }
+  | { kind: "export"; files: { name: string; bytes: Uint8Array }[] }
+  | { kind: "error"; message: string };
