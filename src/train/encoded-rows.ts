@@ -161,6 +161,8 @@ export async function encodeRows(ir: ModelIR, encoder: Encoder, encoding: Encodi
   const key = cacheKey(ir, encoding, source, options.skipBadRows);
   const cached = openCache(cachePath, key, format, rowBytes);
   if (cached) return cached;
+  // Another file's or encoding's rows (or a damaged cache): never to be read again, whatever this run keeps.
+  rmSync(cachePath, { force: true });
 
   const budget = new SkipBudget(options.skipBadRows);
   const labels = new LabelValueCounter(ir);
@@ -367,8 +369,6 @@ class StoreBuilder {
   private spill(): void {
     mkdirSync(join(this.cachePath, ".."), { recursive: true });
     const path = `${this.cachePath}.${process.pid}.tmp`;
-    // A stale cache must not survive this run's failure to replace it.
-    rmSync(this.cachePath, { force: true });
     const fd = openSync(path, "w");
     this.temp = { path, fd };
     for (let b = 0; b < this.blocks.length; b++) {
