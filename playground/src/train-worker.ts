@@ -122,7 +122,7 @@ async function start(request: Extract<TrainRequest, { kind: "start" }>): Promise
   const encoding = await fitEncoding(ir, train, FILE);
   const encoder = createEncoder(ir, encoding);
   const built = buildModel(ir);
-  initialiseHeads(built, ir, await estimatePriors(ir, encoder, asAsync(train), FILE, () => {}));
+  initialiseHeads(built, ir, estimatePriors(ir, [{ batch: encoder.encodeBatch(train, FILE) }]));
   if (mine !== generation) {
     built.model.dispose();
     return;

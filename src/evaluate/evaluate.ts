@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { LabelValueCounter, type Encoder, type LabelValues } from "../data/encode/index.js";
+import { LabelValueCounter, type EncodedBatch, type Encoder, type LabelValues } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
 import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
 import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
@@ -82,9 +82,8 @@ export interface EvaluateOptions {
 }
 
 export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: EvaluateOptions): Promise<TaskEvaluation[]> {
-  const plan = scoringPlan(ir);
   const groups = options.groupBy === undefined ? null : new GroupIndex(options.groupBy, options.file);
-  const accumulators = plan.map((s) => new TaskMetricAccumulator(s.task.type, 1024, { grouped: groups !== null }));
+  const scoring = new FileScores(ir, model, options.file, groups !== null);
   const labels = new LabelValueCounter(ir);
   const badLines = new Set<number | null>();
   const onBadRow = options.onBadRow && ((error: DataError) => (badLines.add(error.line), options.onBadRow!(error)));
@@ -93,24 +92,63 @@ export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Enco
     const kept = badLines.size === 0 ? rows : rows.filter((row) => !badLines.has(row.line));
     for (const row of kept) labels.add(row.fields);
     badLines.clear();
-    if (encoded.size === 0) continue;
-    const inputs = featureTensors(ir, encoded);
-    const outputs = predictTasks(model, inputs);
+    scoring.add(encoded, kept.map((row) => row.line), groups?.of(kept));
+  }
+  return scoring.result(labels.result(), options.trainedLabels);
+}
+
+/**
+ * As evaluate, on rows encoded already (the trainer's cache of a file):
+ * `labelValues` are the label values those rows hold, counted as they were encoded.
+ */
+export function evaluateEncoded(
+  ir: ModelIR,
+  model: tf.LayersModel,
+  encoded: Iterable<{ batch: EncodedBatch; lines: ArrayLike<number> }>,
+  labelValues: Record<string, LabelValues>,
+  options: { file: string; trainedLabels?: Record<string, LabelValues> },
+): TaskEvaluation[] {
+  const scoring = new FileScores(ir, model, options.file);
+  for (const { batch, lines } of encoded) scoring.add(batch, Array.from(lines));
+  return scoring.result(labelValues, options.trainedLabels);
+}
+
+/** The metrics of a file accumulated batch by batch. */
+class FileScores {
+  private readonly plan: Scoring[];
+  private readonly accumulators: TaskMetricAccumulator[];
+
+  constructor(
+    private readonly ir: ModelIR,
+    private readonly model: tf.LayersModel,
+    private readonly file: string,
+    grouped = false,
+  ) {
+    this.plan = scoringPlan(ir);
+    this.accumulators = this.plan.map((s) => new TaskMetricAccumulator(s.task.type, 1024, { grouped }));
+  }
+
+  add(encoded: EncodedBatch, lines: (number | null)[], groupIds?: Parameters<TaskMetricAccumulator["add"]>[3]): void {
+    if (encoded.size === 0) return;
+    const inputs = featureTensors(this.ir, encoded);
+    const outputs = predictTasks(this.model, inputs);
     const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.dataSync() as Float32Array]));
     tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
-    assertFiniteScores(values, kept.map((row) => row.line), options.file);
-    const groupIds = groups?.of(kept);
-    plan.forEach((s, i) => {
+    assertFiniteScores(values, lines, this.file);
+    this.plan.forEach((s, i) => {
       const mask = rowMask(encoded.size, s, encoded.labels, encoded.masks);
-      accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined, groupIds);
+      this.accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined, groupIds);
     });
   }
-  const notes = checkEvaluationLabels(ir, options.trainedLabels, labels.result(), options.file);
-  return plan.map((s, i) => {
-    const note = s.labelOf === s.task.name ? notes[s.task.name] : undefined;
-    const acc = accumulators[i]!;
-    return { task: s.task.name, on: s.on, metrics: acc.compute(), ...(note && { note }), ...(acc.type === "binary" && { reliability: acc.reliability() }) };
-  });
+
+  result(found: Record<string, LabelValues>, trainedLabels: Record<string, LabelValues> | undefined): TaskEvaluation[] {
+    const notes = checkEvaluationLabels(this.ir, trainedLabels, found, this.file);
+    return this.plan.map((s, i) => {
+      const note = s.labelOf === s.task.name ? notes[s.task.name] : undefined;
+      const acc = this.accumulators[i]!;
+      return { task: s.task.name, on: s.on, metrics: acc.compute(), ...(note && { note }), ...(acc.type === "binary" && { reliability: acc.reliability() }) };
+    });
+  }
 }
 
 function rowMask(size: number, s: Scoring, labels: Record<string, Float32Array>, masks: Record<string, Float32Array>): Float32Array | null {

@@ -1,10 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Encoder } from "../data/encode/index.js";
-import type { DataError, RawRecord } from "../data/record.js";
+import type { EncodedBatch } from "../data/encode/index.js";
 import type { ModelIR } from "../ir/types.js";
 import type { BuiltModel } from "../runtime/graph/index.js";
 import { names } from "../plan/names.js";
-import { batches } from "./batches.js";
 
 /** Rows read to estimate the priors: enough for rare labels, bounded for huge files. */
 const PRIOR_ROWS = 100_000;
@@ -16,27 +14,20 @@ const PRIOR_ROWS = 100_000;
  * amount instead of 0. It removes the first epoch's large, useless steps
  * (clicks are rare; amounts are in the hundreds) without changing the model.
  */
-export async function estimatePriors(
-  ir: ModelIR,
-  encoder: Encoder,
-  records: AsyncIterable<RawRecord>,
-  file: string,
-  onBadRow: (error: DataError) => void,
-): Promise<Record<string, number>> {
+export function estimatePriors(ir: ModelIR, encoded: Iterable<{ batch: EncodedBatch }>): Record<string, number> {
   const sums: Record<string, { total: number; count: number }> = {};
   let seen = 0;
-  for await (const rows of batches(records, 4096)) {
-    const encoded = encoder.encodeBatch(rows, file, { onBadRow });
-    for (const [task, labels] of Object.entries(encoded.labels)) {
-      const mask = encoded.masks[task];
+  for (const { batch } of encoded) {
+    for (const [task, labels] of Object.entries(batch.labels)) {
+      const mask = batch.masks[task];
       const acc = (sums[task] ??= { total: 0, count: 0 });
-      for (let i = 0; i < encoded.size; i++) {
+      for (let i = 0; i < batch.size; i++) {
         if (mask && mask[i] !== 1) continue;
         acc.total += labels[i]!;
         acc.count++;
       }
     }
-    seen += rows.length;
+    seen += batch.size;
     if (seen >= PRIOR_ROWS) break;
   }
   const priors: Record<string, number> = {};

@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, fitEncoding, LabelValueCounter, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
+import { createEncoder, fitEncoding, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ModelIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
-import { batches } from "./batches.js";
-import { evaluate, type TaskEvaluation } from "../evaluate/evaluate.js";
+import { encodeRows, permutation, type EncodedRows } from "./encoded-rows.js";
+import { evaluate, evaluateEncoded, type TaskEvaluation } from "../evaluate/evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
 import { modelSaveError } from "./checkpoint/messages.js";
 import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint/session.js";
@@ -29,6 +29,8 @@ export interface TrainRun extends SessionRun {
   session?: CheckpointSession;
   /** When aborted, training stops after the current step (saving a checkpoint) and throws TrainingInterrupted. */
   stop?: AbortSignal;
+  /** Bytes of encoded rows kept in memory before the on-disk cache is used (encoded-rows.ts DATA_MEMORY_BYTES by default). */
+  dataMemoryBytes?: number;
 }
 
 /** What the trainer tells its caller; the CLI turns these into a progress bar and tables. */
@@ -61,7 +63,7 @@ export interface TrainResult {
  * generated from the features and labels, so a wrong type names the record
  * and the field instead of surfacing later as a bad number.
  */
-export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOptions }, budget: SkipBudget, encoder?: Encoder): AsyncIterable<RawRecord> {
+export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOptions }, budget: Pick<SkipBudget, "readerLimits">, encoder?: Encoder): AsyncIterable<RawRecord> {
   const schema = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
   const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
   const records = readRecords(source.file, source.read, budget.readerLimits(check));
@@ -104,33 +106,32 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   const resume = session?.options.resume;
   const stopRequested = () => run.stop?.aborted === true;
   const interrupted = () => session?.interrupted() ?? new TrainingInterrupted(null);
-  const { encoding, built, step, fitSkipped } = resume ? await resumedSetup(run, resume) : await freshSetup(run, stopRequested);
-  const encoder = createEncoder(ir, encoding);
-  if (run.valid) await checkValidationFile(run, run.valid, encoder, encoding.labels, stopRequested);
+  const { encoding, built, step, fitSkipped, train } = resume ? await resumedSetup(run, resume, stopRequested) : await freshSetup(run, stopRequested);
+  const datasets = [train];
   const losses: number[] = [];
   const reachedMax = () => run.maxSteps !== undefined && step.steps >= run.maxSteps;
   const save = async (position: CheckpointPosition, finished: boolean) => session?.save(step, position, { finished, encoding, fitSkipped });
 
-  /** Trains one epoch from its batch `skip` on; returns the batches consumed and whether --max-steps ended it. */
+  /**
+   * Trains one epoch from its batch `skip` on; returns the batches consumed and whether --max-steps ended it.
+   * The rows are encoded once (train): an epoch is a seeded permutation of them, the same on a resumed run.
+   */
   async function trainEpoch(epoch: number, skip: number): Promise<{ batches: number; stoppedEarly: boolean }> {
-    const budget = new SkipBudget(run.skipBadRows);
-    const records = readLabelled(ir, run.train, budget);
-    const shuffle = run.shuffleBuffer > 1 ? { buffer: run.shuffleBuffer, seed: `${ir.train.seed}:epoch${epoch}` } : undefined;
+    const order = run.shuffleBuffer > 1 ? permutation(train.rows, `${ir.train.seed}:epoch${epoch}`) : null;
     let consumed = 0;
-    for await (const rows of batches(records, ir.train.batch, shuffle)) {
-      // Batches may all come from memory (a shuffle buffer as large as the file): let the
-      // event loop turn, or a Ctrl-C would only be seen at the end of the epoch.
-      if (run.stop) await new Promise<void>((done) => setImmediate(done));
+    for (let from = 0; from < train.rows; from += ir.train.batch) {
+      // Let the event loop turn, or a Ctrl-C would only be seen at the end of the epoch.
+      if (run.stop && consumed % 16 === 0) await new Promise<void>((done) => setImmediate(done));
       consumed++;
-      const encoded = encoder.encodeBatch(rows, run.train.file, { onBadRow: budget.take });
+      const to = Math.min(from + ir.train.batch, train.rows);
       if (consumed <= skip) {
-        run.events.replayed?.(encoded.size);
+        run.events.replayed?.(to - from);
         // The checkpoint resumed from is still the last one.
         if (stopRequested()) throw interrupted();
         continue;
       }
-      if (encoded.size === 0) continue;
-      const tensors = batchTensors(ir, encoded);
+      const { batch } = train.gather(order, from, to);
+      const tensors = batchTensors(ir, batch);
       let result;
       try {
         result = step.run(tensors);
@@ -139,7 +140,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
       }
       checkFinite(result, { step: step.steps, epoch, file: run.train.file }, session);
       losses.push(result.total);
-      run.events.step(encoded.size, result);
+      run.events.step(batch.size, result);
       if (reachedMax()) return { batches: consumed, stoppedEarly: true };
       const position = { steps: step.steps, epoch, batch: consumed, epochComplete: false };
       if (stopRequested() || session?.due(step.steps)) await save(position, false);
@@ -149,33 +150,42 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   }
 
   let metrics: TaskEvaluation[] | null = null;
-  const start = resume?.meta.position ?? { steps: 0, epoch: 1, batch: 0, epochComplete: false };
   try {
-    for (let epoch = start.epoch; epoch <= ir.train.epochs; epoch++) {
-      run.events.epochStart(epoch, ir.train.epochs, encoding.rows);
-      const resumedHere = resume !== undefined && epoch === start.epoch;
-      let stoppedEarly = reachedMax();
-      if (!stoppedEarly && !(resumedHere && start.epochComplete)) {
-        const epochRun = await trainEpoch(epoch, resumedHere ? start.batch : 0);
-        stoppedEarly = epochRun.stoppedEarly;
-        await save({ steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly }, stoppedEarly || epoch === ir.train.epochs);
-      }
-      metrics = await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows, encoding.labels);
-      run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
-      if (stoppedEarly) break;
-      // After the last epoch, saving the model is quicker than resuming would be.
-      if (stopRequested() && epoch < ir.train.epochs) throw interrupted();
-    }
-    // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
-    metrics ??= await evaluateFile(ir, built.model, encoder, run.valid ?? run.train, run.skipBadRows, encoding.labels);
+    const valid = run.valid ? await encodeValidation(run, run.valid, encoding, stopRequested) : null;
+    if (valid) datasets.push(valid);
+    const scored = valid ?? train;
+    const evaluateNow = () =>
+      evaluateEncoded(ir, built.model, scored.batches(Math.max(ir.train.batch, 1024)), scored.labelValues, { file: (run.valid ?? run.train).file, trainedLabels: encoding.labels });
+    const start = resume?.meta.position ?? { steps: 0, epoch: 1, batch: 0, epochComplete: false };
     try {
-      await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics), ...(session && { run: session.finalRecord() }) });
-    } catch (error) {
-      throw isSystemError(error) ? modelSaveError(error, run.out, session?.last ?? null) : error;
+      for (let epoch = start.epoch; epoch <= ir.train.epochs; epoch++) {
+        run.events.epochStart(epoch, ir.train.epochs, encoding.rows);
+        const resumedHere = resume !== undefined && epoch === start.epoch;
+        let stoppedEarly = reachedMax();
+        if (!stoppedEarly && !(resumedHere && start.epochComplete)) {
+          const epochRun = await trainEpoch(epoch, resumedHere ? start.batch : 0);
+          stoppedEarly = epochRun.stoppedEarly;
+          await save({ steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly }, stoppedEarly || epoch === ir.train.epochs);
+        }
+        metrics = evaluateNow();
+        run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
+        if (stoppedEarly) break;
+        // After the last epoch, saving the model is quicker than resuming would be.
+        if (stopRequested() && epoch < ir.train.epochs) throw interrupted();
+      }
+      // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
+      metrics ??= evaluateNow();
+      try {
+        await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics), ...(session && { run: session.finalRecord() }) });
+      } catch (error) {
+        throw isSystemError(error) ? modelSaveError(error, run.out, session?.last ?? null) : error;
+      }
+      session?.finish();
+    } finally {
+      step.dispose();
     }
-    session?.finish();
   } finally {
-    step.dispose();
+    for (const rows of datasets) rows.dispose();
   }
   return { metrics, steps: step.steps, losses, skipped: fitSkipped };
 }
@@ -186,6 +196,8 @@ interface Setup {
   step: TrainStep;
   /** Bad rows the fitting pass skipped. */
   fitSkipped: number;
+  /** The training rows, encoded once for every later pass. */
+  train: EncodedRows;
 }
 
 /** A new run: fit the encoding, build the model, start the heads at their labels' base rates. */
@@ -198,46 +210,63 @@ async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<
   }
   for (const warning of checkTrainingLabels(ir, encoding.labels, run.train.file)) run.events.warning?.(`${run.train.file}: warning: ${warning}`);
   run.events.fitted(encoding.rows, fitBudget.skipped.length);
-  const encoder = createEncoder(ir, encoding);
+  const train = await encodeTraining(run, encoding, stopRequested);
   const built = buildModel(ir);
-  const priorBudget = new SkipBudget(run.skipBadRows);
-  const priors = await estimatePriors(ir, encoder, untilStopped(readLabelled(ir, run.train, priorBudget), stopRequested), run.train.file, priorBudget.take);
-  initialiseHeads(built, ir, priors);
-  return { encoding, built, step: createTrainStep(built), fitSkipped: fitBudget.skipped.length };
+  initialiseHeads(built, ir, estimatePriors(ir, train.batches(4096)));
+  return { encoding, built, step: createTrainStep(built), fitSkipped: fitBudget.skipped.length, train };
+}
+
+/** Reads and encodes the training file once (see encoded-rows.ts); every epoch then reads it from memory or the cache. */
+function encodeTraining(run: TrainRun, encoding: EncodingState, stopRequested: () => boolean): Promise<EncodedRows> {
+  return encodeRows(run.ir, createEncoder(run.ir, encoding), encoding, run.train, {
+    skipBadRows: run.skipBadRows,
+    out: run.out,
+    role: "train",
+    read: (budget) => untilStopped(readLabelled(run.ir, run.train, budget), stopRequested),
+    ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
+  });
 }
 
 /** A resumed run: the checkpoint's encoding and train step state replace fitting and initialisation. */
-async function resumedSetup(run: TrainRun, checkpoint: Checkpoint): Promise<Setup> {
+async function resumedSetup(run: TrainRun, checkpoint: Checkpoint, stopRequested: () => boolean): Promise<Setup> {
+  const train = await encodeTraining(run, checkpoint.encoding, stopRequested);
   const built = buildModel(run.ir);
   const step = createTrainStep(built);
   try {
     await step.importState(checkpoint.state);
   } catch (error) {
     step.dispose();
+    train.dispose();
     const dir = checkpointDir(run.out);
     throw new CheckpointError(`the checkpoint in ${dir} does not fit the model of the spec (${(error as Error).message}); train again with --force to start afresh`);
   }
   run.events.resumed?.({ ...checkpoint.meta.position, total: checkpoint.encoding.rows });
-  return { encoding: checkpoint.encoding, built, step, fitSkipped: checkpoint.meta.fitSkipped };
+  return { encoding: checkpoint.encoding, built, step, fitSkipped: checkpoint.meta.fitSkipped, train };
 }
 
 /**
- * Reads the validation file once before training, so that a bad row there,
- * or a label value training never saw, stops the run now, not after hours of the first epoch. The same checks and
- * --skip-bad-rows allowance as the evaluation after each epoch.
+ * Reads and encodes the validation file once, before training, so that a bad
+ * row there, or a label value training never saw, stops the run now, not
+ * after hours of the first epoch; the metrics after each epoch are then
+ * computed from these rows. The same checks and --skip-bad-rows allowance as
+ * `mtl evaluate`.
  */
-async function checkValidationFile(
-  run: TrainRun,
-  valid: { file: string; read: ReadOptions },
-  encoder: Encoder,
-  trainedLabels: Record<string, LabelValues> | undefined,
-  stopRequested: () => boolean,
-): Promise<void> {
-  const budget = new SkipBudget(run.skipBadRows);
-  const labels = new LabelValueCounter(run.ir);
-  for await (const record of untilStopped(readLabelled(run.ir, valid, budget, encoder), stopRequested)) labels.add(record.fields);
-  // Only the values training never saw stop the run; one class alone is noted with the metrics.
-  checkEvaluationLabels(run.ir, trainedLabels, labels.result(), valid.file);
+async function encodeValidation(run: TrainRun, valid: { file: string; read: ReadOptions }, encoding: EncodingState, stopRequested: () => boolean): Promise<EncodedRows> {
+  const rows = await encodeRows(run.ir, createEncoder(run.ir, encoding), encoding, valid, {
+    skipBadRows: run.skipBadRows,
+    out: run.out,
+    role: "valid",
+    read: (budget) => untilStopped(readLabelled(run.ir, valid, budget), stopRequested),
+    ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
+  });
+  try {
+    // Only the values training never saw stop the run; one class alone is noted with the metrics.
+    checkEvaluationLabels(run.ir, encoding.labels, rows.labelValues, valid.file);
+  } catch (error) {
+    rows.dispose();
+    throw error;
+  }
+  return rows;
 }
 
 /** The records, until a stop is requested: the passes before training stop at once, with nothing to save. */

@@ -67,7 +67,7 @@ export function registerTrain(program: Command): void {
     .option("--batch <n>", "override the spec's train.batch")
     .option("--seed <n>", "override the spec's train.seed")
     .option("--max-steps <n>", "stop after this many training steps")
-    .option("--shuffle-buffer <n>", `rows held in a seeded shuffle buffer (1 keeps file order; default ${DEFAULT_SHUFFLE_BUFFER})`)
+    .option("--shuffle-buffer <n>", `1 keeps file order; above 1 each epoch takes the rows in a seeded random order (all rows are encoded once and held; default ${DEFAULT_SHUFFLE_BUFFER})`)
     .option("--checkpoint-every <n|time>", "save a checkpoint every N steps, or every TIME such as 90s, 2m, 1h (0: only at the end of each epoch; default 1m)")
     .option("--resume <dir>", "continue the run whose --out folder is DIR (or start it, given the spec and --data)")
     .option("--force", "start afresh, replacing the unfinished run or the finished model in --out")

@@ -1,27 +1,21 @@
-import { parse, type Parser } from "csv-parse";
 import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
-import { missingMarkers, setField, showDelimiter } from "./fields.js";
+import { CsvScanner, CsvSyntaxError, MAX_RECORD_BYTES } from "./csv-scanner.js";
+import { fieldsBuilder, missingTest, showDelimiter } from "./fields.js";
 import { TruncatedGzipError } from "./file-errors.js";
 import { LineIndex } from "./line-index.js";
 import { Utf8Guard } from "./utf8.js";
-
-/**
- * A record this long is almost surely an unclosed quote swallowing the rest
- * of the file; stopping here keeps memory bounded and names the line.
- */
-const MAX_RECORD_BYTES = 64 << 20;
 
 const UTF8_HINT = "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`";
 
 /**
  * Streams a CSV (or TSV, or any delimiter) file as records.
  *
- * csv-parse does the tokenising; everything a user sees is decided here:
+ * CsvScanner does the tokenising; everything a user sees is decided here:
  * the header, field counts, missing values, line numbers and the wording of
- * errors. Records are collected as csv-parse pushes them while one chunk is
- * parsed, and handed out before the next chunk is read, so at most one
+ * errors. Records are collected as the scanner hands them out while one chunk
+ * is scanned, and handed out before the next chunk is read, so at most one
  * chunk's records are ever held.
  *
  * Names come from the header, or from `opts.columns` for a headerless file.
@@ -33,61 +27,38 @@ export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBu
   const lines = new LineIndex();
   const utf8 = new Utf8Guard();
   const rows = new CsvRows(file, opts, lines, utf8);
-  const parser = parse({
-    delimiter: opts.delimiter,
-    trim: opts.trim,
-    bom: true,
-    // Fixed rather than detected from the first line, so a file whose line endings are mixed still reads.
-    record_delimiter: ["\r\n", "\n"],
-    skip_empty_lines: true,
-    // Field counts are checked by CsvRows, which can then skip a bad row and go on.
-    relax_column_count: true,
-    max_record_size: MAX_RECORD_BYTES,
-  });
-  // Records are taken as csv-parse pushes them, never queued in the stream. `on_record` would do the same
-  // but builds a fresh info object per record, which cost a quarter of the parse time; at push time the
-  // live `parser.info.bytes` already counts the record, which is all that is needed.
-  parser.push = (record: unknown): boolean => {
-    if (record !== null) rows.onRecord(record as string[], parser.info.bytes);
-    return true;
-  };
-  // Errors arrive through the write callbacks; without a listener they would also crash the process.
-  parser.on("error", () => undefined);
+  const scanner = new CsvScanner(opts.delimiter, opts.trim, (values, end) => rows.onRecord(values, end));
 
   let offset = 0;
   let yielded = 0;
   try {
-    try {
-      for await (const chunk of textFileBytes(file, "csv")) {
-        lines.append(chunk);
-        utf8.feed(chunk, offset);
-        offset += chunk.length;
-        const err = await writeTo(parser, chunk);
-        for (const record of rows.take(budget, file)) {
-          yielded++;
-          yield record;
-        }
-        if (err) throw rows.explain(err);
-        lines.release(rows.releasable());
+    for await (const chunk of textFileBytes(file, "csv")) {
+      lines.append(chunk);
+      utf8.feed(chunk, offset);
+      offset += chunk.length;
+      const err = scanner.write(chunk);
+      for (const record of rows.take(budget, file)) {
+        yielded++;
+        yield record;
       }
-    } catch (err) {
-      // The text stops where the compressed data ran out: name that line.
-      throw err instanceof TruncatedGzipError ? err.at(lines.lineAt(offset)) : err;
+      if (err) throw rows.explain(err);
+      lines.release(rows.releasable());
     }
-    utf8.finish();
-    // csv-parse hands out the last record only now; if no line break ends the file, that record was cut off.
-    const last = offset > 0 ? lines.byteAt(offset - 1) : -1;
-    rows.unterminated = last !== -1 && last !== 0x0a && last !== 0x0d;
-    const err = await endOf(parser);
-    for (const record of rows.take(budget, file)) {
-      yielded++;
-      yield record;
-    }
-    if (err) throw rows.explain(err);
-    if (yielded === 0) throw rows.noRows(budget);
-  } finally {
-    parser.destroy();
+  } catch (err) {
+    // The text stops where the compressed data ran out: name that line.
+    throw err instanceof TruncatedGzipError ? err.at(lines.lineAt(offset)) : err;
   }
+  utf8.finish();
+  // The last record is handed out only now; if no line break ends the file, that record was cut off.
+  const last = offset > 0 ? lines.byteAt(offset - 1) : -1;
+  rows.unterminated = last !== -1 && last !== 0x0a && last !== 0x0d;
+  const err = scanner.end();
+  for (const record of rows.take(budget, file)) {
+    yielded++;
+    yield record;
+  }
+  if (err) throw rows.explain(err);
+  if (yielded === 0) throw rows.noRows(budget);
 }
 
 function checkOptions(file: string, opts: ReadOptions): void {
@@ -105,19 +76,11 @@ function checkOptions(file: string, opts: ReadOptions): void {
   if (opts.columns) checkNames(file, null, opts.columns, "the spec's column list");
 }
 
-/** Parsing happens synchronously inside write; its callback fires once the chunk's records are collected. */
-function writeTo(parser: Parser, chunk: Buffer): Promise<Error | null> {
-  return new Promise((resolve) => parser.write(chunk, (err) => resolve(err ?? null)));
-}
-
-function endOf(parser: Parser): Promise<Error | null> {
-  return new Promise((resolve) => parser.end(() => resolve(parser.errored ?? null)));
-}
-
 /** Header handling, field checks and conversion for the records of one file. */
 class CsvRows {
-  private readonly missing: Set<string>;
+  private readonly isMissing: (value: string) => boolean;
   private names: string[] | null;
+  private build: ((values: readonly string[]) => Record<string, RawValue>) | null = null;
   private headerLine: number | null = null;
   private dataRows = 0;
   private prevEnd = 0;
@@ -138,11 +101,11 @@ class CsvRows {
     private readonly lines: LineIndex,
     private readonly utf8: Utf8Guard,
   ) {
-    this.missing = missingMarkers(opts.missing);
+    this.isMissing = missingTest(opts.missing, opts.trim);
     this.names = opts.header ? null : opts.columns;
   }
 
-  /** Called by csv-parse for every record; never throws into it (an error there would leave the stream in limbo). */
+  /** Called by the scanner for every record; never throws into it, so the records before a bad header are still handed out. */
   onRecord(values: string[], end: number): void {
     if (this.fatal) return;
     try {
@@ -178,14 +141,8 @@ class CsvRows {
       this.queue.push(this.fieldCountError(values, line, names.length));
       return;
     }
-    const fields: Record<string, RawValue> = {};
-    const trimmed = this.opts.trim;
-    for (let i = 0; i < names.length; i++) {
-      const v = values[i]!;
-      const value = this.missing.has(trimmed ? v : v.trim()) ? null : v;
-      setField(fields, names[i]!, value);
-    }
-    this.queue.push({ line, fields });
+    this.build ??= fieldsBuilder(names, this.isMissing);
+    this.queue.push({ line, fields: this.build(values) });
   }
 
   /** The queued records, with bad rows skipped or thrown as the budget decides, then any fatal error. */
@@ -204,16 +161,12 @@ class CsvRows {
     return this.prevEnd;
   }
 
-  /** Turns a csv-parse error into one that names the line and says how to fix it. */
-  explain(err: Error): DataError {
-    if (err instanceof DataError) return err;
-    const info = err as Error & { code?: string; bytes?: number; column?: number | string | null };
-    const at = typeof info.bytes === "number" ? Math.max(info.bytes, this.prevEnd) : this.prevEnd;
-    const line = this.lines.lineAt(this.lines.skipLineBreaks(at));
-    const index = typeof info.column === "number" ? info.column : null;
-    const field = index !== null && this.names ? this.names[index] : undefined;
-    const which = index !== null ? `field ${index + 1}` : "a field";
-    switch (info.code) {
+  /** Turns a scanner error into one that names the line and says how to fix it. */
+  explain(err: CsvSyntaxError): DataError {
+    const line = this.lines.lineAt(this.lines.skipLineBreaks(Math.max(err.bytes, this.prevEnd)));
+    const field = this.names ? this.names[err.column] : undefined;
+    const which = `field ${err.column + 1}`;
+    switch (err.code) {
       case "INVALID_OPENING_QUOTE":
         return new DataError(
           this.file,
@@ -246,8 +199,6 @@ class CsvRows {
           `a record starting here is longer than ${MAX_RECORD_BYTES >> 20} MiB`,
           "a quote opened here is probably never closed; check the quotes on this line",
         );
-      default:
-        return new DataError(this.file, line, `the CSV cannot be parsed: ${err.message}`);
     }
   }
 

@@ -8,7 +8,7 @@ interface Chunk {
 
 /**
  * Maps absolute byte offsets of a stream to 1-based line numbers, counting
- * line feeds itself. csv-parse's own line counter counts a CRLF inside a
+ * line feeds itself. a CSV parser's own line counter may count a CRLF inside a
  * quoted field twice, and reports where a record ends rather than where it
  * starts, so the CSV reader asks this index instead.
  *

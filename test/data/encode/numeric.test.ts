@@ -4,7 +4,7 @@ import { createEncoder, fitEncoding } from "../../../src/data/encode/index.js";
 import type { NumericFeatureIR } from "../../../src/ir/types.js";
 import type { RawRecord, RawValue } from "../../../src/data/record.js";
 import fc from "fast-check";
-import { parseNumber, parseSimpleDecimal } from "../../../src/data/encode/numeric.js";
+import { parseDecimal, parseNumber } from "../../../src/data/encode/numeric.js";
 import { catchDataError, model, numericFeature, records } from "./fixtures.js";
 
 async function fitAndEncode(options: Partial<NumericFeatureIR>, train: RawValue[], encode: RawValue[] = train) {
@@ -38,8 +38,23 @@ test("the fast decimal parser agrees with Number() bit for bit", () => {
   for (const text of ["0.1", "0.3", "123456789012345", "-0", "5.", ".5", "-.5", "0.000000000000001", "1234567890123456"]) {
     assert.ok(Object.is(parseNumber(text, "x", "x", true), Number(text)), text);
   }
-  // Shapes the fast path leaves to the general parser, or rejects.
-  for (const text of ["", "-", ".", "1.2.3", "1e5", "+1", " 1", "1234567890123456"]) assert.ok(Number.isNaN(parseSimpleDecimal(text)), text);
+  for (const text of ["", "-", ".", "1.2.3", "1e", "1e+", "0x1F", "0b1", "Infinity", "NaN", "1 2", "--1", "1_000", "e5", "١"]) {
+    assert.ok(Number.isNaN(parseDecimal(text)), text);
+  }
+});
+
+test("the decimal parser accepts exactly what the plain-decimal pattern does, with Number()'s value", () => {
+  // The rule the parser replaced: a regular expression, then Number().
+  const pattern = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+  const piece = fc.constantFrom("0", "1", "7", "9", ".", "-", "+", "e", "E", " ", "\t", "\u00a0", "\u2003", "x", "12345678901234567", "0000");
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 8 }).map((p) => p.join("")), (text) => {
+      const expected = pattern.test(text) ? Number(text) : NaN;
+      assert.ok(Object.is(parseDecimal(text), expected), JSON.stringify(text));
+    }),
+    { numRuns: 20000 },
+  );
+  for (const text of ["-0.43347707722704987", "1.2331980616663418", "0.1e1", " -3.25 ", "\u00a05\u2003"]) assert.ok(Object.is(parseDecimal(text), Number(text)), text);
 });
 
 test("the largest float32 is accepted; one step beyond is not", async () => {

@@ -1,0 +1,404 @@
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { batchTargets, LabelValueCounter, serializeEncoding, type EncodedBatch, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
+import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
+import type { ModelIR } from "../ir/types.js";
+import { Rng } from "../util/random.js";
+import { SkipBudget } from "./bad-rows.js";
+
+/**
+ * Encoded rows kept in memory up to this many bytes (1 GiB: 2.6 million rows
+ * of 100 numeric features); a larger file is encoded into a binary cache on
+ * disk beside the model (OUT/data-cache/), read back a batch at a time.
+ */
+export const DATA_MEMORY_BYTES = 1 << 30;
+
+/** The folder of the on-disk caches inside the output folder. */
+export const DATA_CACHE_DIR = "data-cache";
+
+const MAGIC = "mtl-encoded-rows";
+const CACHE_VERSION = 1;
+/** Rows per block of the in-memory store (grown a block at a time, never copied). */
+const BLOCK_ROWS = 8192;
+/** Rows read and encoded together while building. */
+const ENCODE_BATCH = 1024;
+
+/** What one row of the store holds, as 4-byte slots: its line, then the encoder's arrays, labels and masks. */
+interface RowFormat {
+  slots: number;
+  features: { name: string; dtype: "int32" | "float32"; offset: number; length: number }[];
+  labels: { task: string; offset: number }[];
+  masks: { task: string; offset: number }[];
+}
+
+function rowFormat(ir: ModelIR, encoder: Encoder): RowFormat {
+  let offset = 1;
+  const features = encoder.layout.map((f) => {
+    const slot = { name: f.name, dtype: f.dtype, offset, length: f.length };
+    offset += f.length;
+    return slot;
+  });
+  const targets = batchTargets(ir);
+  const labels = targets.labels.map((task) => ({ task, offset: offset++ }));
+  const masks = targets.masks.map((task) => ({ task, offset: offset++ }));
+  return { slots: offset, features, labels, masks };
+}
+
+/** Where the rows live: memory blocks, or a cache file read a row at a time. */
+interface RowStore {
+  readonly where: "memory" | "disk";
+  /** Copies row `row` (all its slots) into `out` at `at`. */
+  read(row: number, out: Int32Array, at: number): void;
+  dispose(): void;
+}
+
+/**
+ * A data file read, checked and encoded once, for every later pass: the
+ * epochs, the priors, the metrics after each epoch and the validation. An
+ * epoch then costs no reading, parsing or encoding, only a gather of its rows.
+ */
+export class EncodedRows {
+  constructor(
+    readonly rows: number,
+    /** Bad rows left out under --skip-bad-rows while encoding. */
+    readonly skipped: number,
+    /** The binary labels' values, as evaluation checks them (LabelValueCounter). */
+    readonly labelValues: Record<string, LabelValues>,
+    private readonly format: RowFormat,
+    private readonly store: RowStore,
+  ) {}
+
+  get where(): "memory" | "disk" {
+    return this.store.where;
+  }
+
+  /** The rows `order[from..to)` (or rows from..to without an order) as one batch, with their lines in the file. */
+  gather(order: Int32Array | null, from: number, to: number): { batch: EncodedBatch; lines: Int32Array } {
+    const n = to - from;
+    const { slots } = this.format;
+    const raw = new Int32Array(n * slots);
+    for (let i = 0; i < n; i++) this.store.read(order ? order[from + i]! : from + i, raw, i * slots);
+    const floats = new Float32Array(raw.buffer);
+    const lines = new Int32Array(n);
+    for (let i = 0; i < n; i++) lines[i] = raw[i * slots]!;
+    const features: Record<string, Int32Array | Float32Array> = {};
+    for (const f of this.format.features) {
+      const out = f.dtype === "int32" ? new Int32Array(n * f.length) : new Float32Array(n * f.length);
+      const source = f.dtype === "int32" ? raw : floats;
+      for (let i = 0; i < n; i++) {
+        const at = i * slots + f.offset;
+        for (let k = 0; k < f.length; k++) out[i * f.length + k] = source[at + k]!;
+      }
+      features[f.name] = out;
+    }
+    const column = (offset: number): Float32Array => {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = floats[i * slots + offset]!;
+      return out;
+    };
+    const labels: Record<string, Float32Array> = {};
+    for (const l of this.format.labels) labels[l.task] = column(l.offset);
+    const masks: Record<string, Float32Array> = {};
+    for (const m of this.format.masks) masks[m.task] = column(m.offset);
+    return { batch: { size: n, features, labels, masks }, lines };
+  }
+
+  /** Batches of `size` in file order, or in `order`. */
+  *batches(size: number, order: Int32Array | null = null): Generator<{ batch: EncodedBatch; lines: Int32Array }> {
+    for (let from = 0; from < this.rows; from += size) yield this.gather(order, from, Math.min(from + size, this.rows));
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+/**
+ * A full permutation of `rows` rows, seeded: the same seed gives the same
+ * order on every machine, so a resumed epoch replays exactly.
+ */
+export function permutation(rows: number, seed: string): Int32Array {
+  const order = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return new Rng(seed).shuffle(order);
+}
+
+export interface EncodeOptions {
+  skipBadRows: number;
+  /** Bytes of rows kept in memory before the on-disk cache is used (DATA_MEMORY_BYTES by default). */
+  memoryBytes?: number;
+  /** The output folder: the on-disk cache goes into its data-cache/ folder. */
+  out: string;
+  /** The cache's name in that folder ("train", "valid"). */
+  role: string;
+  /** Reads the labelled records of the file with the given reader limits (the trainer's readLabelled). */
+  read: (budget: Pick<SkipBudget, "readerLimits">) => AsyncIterable<RawRecord>;
+  /** Checked between batches of records: stop early. */
+  stopRequested?: () => boolean;
+  onStop?: () => Error;
+}
+
+/**
+ * Reads and encodes `source` once. Up to `memoryBytes` of rows stay in
+ * memory; beyond that they are written to OUT/data-cache/ROLE.bin, whose
+ * header names the data file's identity (absolute path, size, modification
+ * time, SHA-256 of its first and last 64 KiB) and the encoding (the encoding
+ * state, the features, tasks, read options and the bad-row allowance): a
+ * later run with the same of both reads the cache instead of the file, and
+ * any change rebuilds it. The cache is written to a temporary file and
+ * renamed, so a killed run never leaves a half cache that looks whole.
+ *
+ * Bad rows go through one --skip-bad-rows allowance, in file order (the
+ * rows read before a reader-rejected row are encoded first, so an encoder
+ * error in an earlier row is the one reported).
+ */
+export async function encodeRows(ir: ModelIR, encoder: Encoder, encoding: EncodingState, source: { file: string; read: ReadOptions }, options: EncodeOptions): Promise<EncodedRows> {
+  const format = rowFormat(ir, encoder);
+  const rowBytes = format.slots * 4;
+  const memoryBytes = options.memoryBytes ?? DATA_MEMORY_BYTES;
+  const cachePath = join(options.out, DATA_CACHE_DIR, `${options.role}.bin`);
+  const key = cacheKey(ir, encoding, source, options.skipBadRows);
+  const cached = openCache(cachePath, key, format, rowBytes);
+  if (cached) return cached;
+  // Another file's or encoding's rows (or a damaged cache): never to be read again, whatever this run keeps.
+  rmSync(cachePath, { force: true });
+
+  const budget = new SkipBudget(options.skipBadRows);
+  const labels = new LabelValueCounter(ir);
+  const builder = new StoreBuilder(format.slots, memoryBytes, cachePath);
+  const pending: RawRecord[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const bad = new Set<number>();
+    const encoded = encoder.encodeBatch(pending, source.file, { onBadRow: (e) => (budget.take(e), bad.add(e.line ?? -1)) });
+    const kept = bad.size === 0 ? pending : pending.filter((r) => !bad.has(r.line));
+    for (const r of kept) labels.add(r.fields);
+    builder.append(encoded, format, kept);
+    pending.length = 0;
+  };
+  const readerBudget = {
+    readerLimits: (check?: Parameters<SkipBudget["readerLimits"]>[0]) => ({
+      ...budget.readerLimits(check),
+      onSkip: (error: DataError) => {
+        flush();
+        budget.take(error);
+      },
+    }),
+  };
+  try {
+    for await (const record of options.read(readerBudget)) {
+      pending.push(record);
+      if (pending.length >= ENCODE_BATCH) {
+        flush();
+        if (options.stopRequested?.()) throw options.onStop!();
+      }
+    }
+    flush();
+  } catch (error) {
+    builder.abandon();
+    throw error;
+  }
+  const header = { magic: MAGIC, version: CACHE_VERSION, key, rows: builder.rows, slots: format.slots, skipped: budget.skipped.length, labelValues: labels.result() };
+  return new EncodedRows(builder.rows, budget.skipped.length, header.labelValues, format, builder.finish(header));
+}
+
+/** The identity of the data file and of its encoding, as the cache header records it. */
+function cacheKey(ir: ModelIR, encoding: EncodingState, source: { file: string; read: ReadOptions }, skipBadRows: number): string {
+  const path = resolve(source.file);
+  const stat = statSync(path);
+  const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    const edge = Buffer.alloc(Math.min(65536, stat.size));
+    readSync(fd, edge, 0, edge.length, 0);
+    hash.update(edge);
+    readSync(fd, edge, 0, edge.length, Math.max(0, stat.size - edge.length));
+    hash.update(edge);
+  } finally {
+    closeSync(fd);
+  }
+  const identity = { path, size: stat.size, mtimeMs: stat.mtimeMs, edges: hash.digest("hex") };
+  const encodingKey = createHash("sha256")
+    .update(JSON.stringify({ features: ir.features, tasks: ir.tasks, read: source.read, skipBadRows }))
+    .update(serializeEncoding(encoding))
+    .digest("hex");
+  return JSON.stringify({ identity, encoding: encodingKey });
+}
+
+interface CacheHeader {
+  magic: string;
+  version: number;
+  key: string;
+  rows: number;
+  slots: number;
+  skipped: number;
+  labelValues: Record<string, LabelValues>;
+}
+
+/**
+ * The header goes at the end (JSON, then its length in 8 bytes), so the rows
+ * can be streamed to the file as they are encoded and start at offset 0.
+ */
+function trailerBytes(header: CacheHeader): Buffer {
+  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const out = Buffer.alloc(json.length + 8);
+  json.copy(out, 0);
+  out.writeBigUInt64LE(BigInt(json.length), json.length);
+  return out;
+}
+
+/** The cache at `path` when its header matches `key` and its size the rows it claims; else null (and it will be rebuilt). */
+function openCache(path: string, key: string, format: RowFormat, rowBytes: number): EncodedRows | null {
+  if (!existsSync(path)) return null;
+  const fd = openSync(path, "r");
+  let keep = false;
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 8) return null;
+    const lengthBytes = Buffer.alloc(8);
+    readSync(fd, lengthBytes, 0, 8, size - 8);
+    const length = Number(lengthBytes.readBigUInt64LE(0));
+    if (length > 1 << 26 || length + 8 > size) return null;
+    const json = Buffer.alloc(length);
+    readSync(fd, json, 0, length, size - 8 - length);
+    let header: CacheHeader;
+    try {
+      header = JSON.parse(json.toString("utf8")) as CacheHeader;
+    } catch {
+      return null;
+    }
+    if (header.magic !== MAGIC || header.version !== CACHE_VERSION || header.key !== key || header.slots !== format.slots || size - 8 - length !== header.rows * rowBytes) return null;
+    keep = true;
+    return new EncodedRows(header.rows, header.skipped, header.labelValues, format, new DiskStore(fd, format.slots));
+  } finally {
+    if (!keep) closeSync(fd);
+  }
+}
+
+/** Rows read from the cache file with one positioned read per row (the page cache keeps hot ones in memory). */
+class DiskStore implements RowStore {
+  readonly where = "disk";
+  private readonly bytes: number;
+
+  constructor(
+    private readonly fd: number,
+    slots: number,
+  ) {
+    this.bytes = slots * 4;
+  }
+
+  read(row: number, out: Int32Array, at: number): void {
+    readSync(this.fd, out, at * 4, this.bytes, row * this.bytes);
+  }
+
+  dispose(): void {
+    closeSync(this.fd);
+  }
+}
+
+class MemoryStore implements RowStore {
+  readonly where = "memory";
+
+  constructor(
+    private readonly blocks: Int32Array[],
+    private readonly slots: number,
+  ) {}
+
+  read(row: number, out: Int32Array, at: number): void {
+    const block = this.blocks[Math.floor(row / BLOCK_ROWS)]!;
+    const from = (row % BLOCK_ROWS) * this.slots;
+    out.set(block.subarray(from, from + this.slots), at);
+  }
+
+  dispose(): void {
+    this.blocks.length = 0;
+  }
+}
+
+/** Collects encoded rows in memory blocks, moving them to a temporary cache file once they pass the memory bound. */
+class StoreBuilder {
+  rows = 0;
+  private blocks: Int32Array[] = [];
+  private temp: { path: string; fd: number } | null = null;
+
+  constructor(
+    private readonly slots: number,
+    private readonly memoryBytes: number,
+    private readonly cachePath: string,
+  ) {}
+
+  append(encoded: EncodedBatch, format: RowFormat, kept: readonly RawRecord[]): void {
+    const { slots } = this;
+    const rows = new Int32Array(encoded.size * slots);
+    const floats = new Float32Array(rows.buffer);
+    for (let i = 0; i < encoded.size; i++) rows[i * slots] = kept[i]!.line;
+    for (const f of format.features) {
+      const values = encoded.features[f.name]!;
+      const target = f.dtype === "int32" ? rows : floats;
+      for (let i = 0; i < encoded.size; i++) {
+        for (let k = 0; k < f.length; k++) target[i * slots + f.offset + k] = values[i * f.length + k]!;
+      }
+    }
+    for (const l of format.labels) {
+      const values = encoded.labels[l.task]!;
+      for (let i = 0; i < encoded.size; i++) floats[i * slots + l.offset] = values[i]!;
+    }
+    for (const m of format.masks) {
+      const values = encoded.masks[m.task]!;
+      for (let i = 0; i < encoded.size; i++) floats[i * slots + m.offset] = values[i]!;
+    }
+    this.add(rows, encoded.size);
+  }
+
+  private add(rows: Int32Array, count: number): void {
+    if (this.temp === null && (this.rows + count) * this.slots * 4 > this.memoryBytes) this.spill();
+    if (this.temp !== null) {
+      writeAllSync(this.temp.fd, rows);
+    } else {
+      for (let i = 0; i < count; i++) {
+        const row = this.rows + i;
+        if (row % BLOCK_ROWS === 0) this.blocks.push(new Int32Array(BLOCK_ROWS * this.slots));
+        this.blocks[this.blocks.length - 1]!.set(rows.subarray(i * this.slots, (i + 1) * this.slots), (row % BLOCK_ROWS) * this.slots);
+      }
+    }
+    this.rows += count;
+  }
+
+  /** Past the memory bound: the rows so far go to a temporary file (the header is written at the end). */
+  private spill(): void {
+    mkdirSync(join(this.cachePath, ".."), { recursive: true });
+    const path = `${this.cachePath}.${process.pid}.tmp`;
+    const fd = openSync(path, "w");
+    this.temp = { path, fd };
+    for (let b = 0; b < this.blocks.length; b++) {
+      const rowsInBlock = Math.min(BLOCK_ROWS, this.rows - b * BLOCK_ROWS);
+      writeAllSync(fd, this.blocks[b]!.subarray(0, rowsInBlock * this.slots));
+    }
+    this.blocks = [];
+  }
+
+  /** The store: the memory blocks, or the cache file (its header appended, synced, then renamed into place). */
+  finish(header: CacheHeader): RowStore {
+    if (this.temp === null) return new MemoryStore(this.blocks, this.slots);
+    const { path, fd } = this.temp;
+    writeAllSync(fd, trailerBytes(header));
+    fsyncSync(fd);
+    closeSync(fd);
+    this.temp = null;
+    renameSync(path, this.cachePath);
+    return new DiskStore(openSync(this.cachePath, "r"), this.slots);
+  }
+
+  abandon(): void {
+    if (this.temp === null) return;
+    closeSync(this.temp.fd);
+    rmSync(this.temp.path, { force: true });
+    this.temp = null;
+  }
+}
+
+function writeAllSync(fd: number, data: ArrayBufferView): void {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+}
