@@ -375,6 +375,13 @@ export function parseTokens(tokens: IToken[], onDecl: (node: DeclNode) => void):
   return parser.finish();
 }
 
+/** The parse tree of one declaration's tokens, as far as they go (for completion, at the cursor). */
+export function parseDeclaration(tokens: IToken[]): DeclNode | undefined {
+  let first: DeclNode | undefined;
+  parseTokens(tokens, (node) => (first ??= node));
+  return first;
+}
+
 /**
  * What the grammar allows after `tokens` (which start at a declaration, or
  * are empty): chevrotain's content assist over the recorded grammar, each
