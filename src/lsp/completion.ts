@@ -130,7 +130,7 @@ class Completion {
       for (const item of items) if (!out.has(item.label)) out.set(item.label, item);
     };
     const declarations = new Set(declarationKeywords(this.analysis).map((i) => i.label));
-    for (const path of nextTokens(this.tokens)) {
+    for (const path of nextTokens(shortened(this.tokens))) {
       const type = path.nextTokenType;
       const keyword = T.keywordOf(type);
       if (keyword) {
@@ -317,6 +317,33 @@ class Completion {
     }
     return out;
   }
+}
+
+/**
+ * The tokens with what content assist need not see: the inside of closed
+ * brackets, and the finished items of an open list or call. Content assist
+ * follows every grammar path through every token (seconds for a list of
+ * thousands), and the grammar allows the same after `[]` as after `[a, b]`,
+ * and the same items after `[` as after `[a, b,`. The parse tree, which
+ * says what was written, is built from all of them.
+ */
+function shortened(tokens: IToken[]): IToken[] {
+  const out: IToken[] = [];
+  const open: number[] = [];
+  for (const token of tokens) {
+    const type = token.tokenType;
+    if (T.OPENING.has(type)) {
+      open.push(out.length);
+    } else if (T.CLOSING.has(type)) {
+      const at = open.pop();
+      if (at !== undefined) out.length = at + 1;
+    } else if (type === T.Comma && open.length > 0 && out[open[open.length - 1]!]!.tokenType !== T.LCurly) {
+      out.length = open[open.length - 1]! + 1;
+      continue;
+    }
+    out.push(token);
+  }
+  return out;
 }
 
 /** The type of the positional argument being written: the arguments before it count, a variadic one takes the rest. */
