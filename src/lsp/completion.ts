@@ -324,8 +324,9 @@ class Completion {
  * brackets, and the finished items of an open list or call. Content assist
  * follows every grammar path through every token (seconds for a list of
  * thousands), and the grammar allows the same after `[]` as after `[a, b]`,
- * and the same items after `[` as after `[a, b,`. The parse tree, which
- * says what was written, is built from all of them.
+ * and the same items after `[` as after `[a, b,`. Brackets around a single
+ * token keep it: a group's count (`e[8]`) is the one bracket that may not be
+ * empty. The parse tree, which says what was written, is built from all of them.
  */
 function shortened(tokens: IToken[]): IToken[] {
   const out: IToken[] = [];
@@ -336,7 +337,7 @@ function shortened(tokens: IToken[]): IToken[] {
       open.push(out.length);
     } else if (T.CLOSING.has(type)) {
       const at = open.pop();
-      if (at !== undefined) out.length = at + 1;
+      if (at !== undefined && out.length > at + 2) out.length = at + 1;
     } else if (type === T.Comma && open.length > 0 && out[open[open.length - 1]!]!.tokenType !== T.LCurly) {
       out.length = open[open.length - 1]! + 1;
       continue;

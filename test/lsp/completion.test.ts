@@ -64,6 +64,9 @@ test("keywords where the grammar allows them: `is` after a column, `over` after 
   // Declaration keywords only where a declaration can start: a line of its own after a finished declaration.
   assert.ok(labels("task t : binary = x\n").includes("feature"));
   assert.ok(!labels("feature f : numeric(\n").includes("feature"));
+  // A group's count stays in what content assist sees (`e[]` is no declaration).
+  assert.ok(labels("expert e[8] = mlp(x, [16, 8])\n").includes("gate"));
+  assert.deepEqual(labels("expert e[8] = mlp(x, [16, 8], "), ["activation", "dropout", "batchnorm"]);
 });
 
 test("a soft keyword used as a name is a name: `feature label` gets its options", () => {
