@@ -2,7 +2,7 @@ import type { IToken, TokenType } from "chevrotain";
 import { CompletionItemKind, type CompletionItem } from "vscode-languageserver/node.js";
 import { isSingleton } from "../syntax/ast.js";
 import { columnText } from "../syntax/column-text.js";
-import { allComments, lex } from "../syntax/lexer.js";
+import { allComments, lex, type LexResult } from "../syntax/lexer.js";
 import type { ArgNode, CallNode, DeclNode, NamedValueNode, ValueNode } from "../syntax/parse-tree.js";
 import { nextTokens, parseDeclaration } from "../syntax/parser.js";
 import { LineIndex } from "../syntax/range.js";
@@ -92,7 +92,7 @@ function declarationTokens(before: string, lineStart: number, end: number, start
 }
 
 /** A comment, or an unclosed string, runs up to the cursor (`length`: where the lexed text ends). */
-function inCommentOrString(lexed: ReturnType<typeof lex>, length: number): boolean {
+function inCommentOrString(lexed: LexResult, length: number): boolean {
   const last = lexed.tokens[lexed.tokens.length - 1];
   if (last?.tokenType === T.UnterminatedString && last.startOffset + last.image.length === length) return true;
   const comment = allComments(lexed).pop();
