@@ -1,7 +1,8 @@
-import type { IToken, TokenType } from "chevrotain";
+import type { IToken } from "chevrotain";
 import { builders, printer, type builders as B } from "prettier/doc";
-import * as T from "../syntax/tokens.js";
-import { isName, isString, type Lexed } from "./tokens.js";
+import type { SyntaxTree } from "../syntax/parse.js";
+import type { ArgNode, CallNode, DeclNode, ListNode, NamedValueNode, ValueNode } from "../syntax/parse-tree.js";
+import type { Trivia } from "../syntax/trivia.js";
 
 type Doc = B.Doc;
 const { fill, group, hardline, ifBreak, indent, line, softline } = builders;
@@ -10,7 +11,9 @@ const { fill, group, hardline, ifBreak, indent, line, softline } = builders;
 export const PRINT_WIDTH = 100;
 
 /**
- * The canonical layout, from the token stream of a spec that parses cleanly:
+ * The canonical layout, printed from the syntax tree of a spec that parses
+ * cleanly (every token is in the tree, every comment attached to the token
+ * after it):
  *
  * - one declaration per line, blank lines between groups kept (runs collapsed
  *   to one), none at the start or end of the file;
@@ -29,21 +32,19 @@ export const PRINT_WIDTH = 100;
  * Every decision depends on the tokens, the comments and where blank lines
  * were, never on other whitespace, which makes the layout idempotent.
  */
-export function layout(text: string, lexed: Lexed): string {
-  return new Layout(text, lexed).file();
+export function layout(tree: SyntaxTree): string {
+  return new Layout(tree).file();
 }
 
-/** Thrown when the tokens do not follow the grammar; callers only format specs that parsed without errors. */
+/** Thrown when the tree is not that of a clean parse; callers only format specs that parsed without errors. */
 export class LayoutError extends Error {
   override name = "LayoutError";
 }
 
-type AlignKind = "feature" | "input" | "expert" | "gate" | "tower" | "task";
-
 interface DeclItem {
   type: "decl";
   /** Kinds whose consecutive one-line declarations align; undefined for model and blocks. */
-  align?: AlignKind;
+  align?: DeclNode["kind"];
   /** Column segments; padding goes between them when aligned. */
   segments: Doc[];
   /** Blocks lay out their own lines; other declarations indent their continuation lines. */
@@ -60,294 +61,218 @@ interface CommentItem {
 
 type Item = DeclItem | CommentItem;
 
-const CLAUSE_KEYWORDS = new Set<TokenType>([T.Label, T.Where, T.Weight, T.Loss]);
-
 class Layout {
-  private i = 0;
-  private ci = 0;
-  private last: IToken | undefined;
-  private readonly code: IToken[];
-  private readonly comments: IToken[];
-
-  constructor(
-    private readonly text: string,
-    lexed: Lexed,
-  ) {
-    this.code = lexed.code;
-    this.comments = lexed.comments;
-  }
+  constructor(private readonly tree: SyntaxTree) {}
 
   // ── the file ────────────────────────────────────────────────────────────
 
   file(): string {
     const items: Item[] = [];
-    let prevEnd = -1;
-    const takeLeading = (before: number) => {
-      for (const c of this.takeComments(before)) {
+    const leading = (trivia: Trivia) => {
+      for (const c of trivia.comments) {
         const lastItem = items[items.length - 1];
-        if (lastItem && lastItem.type === "decl" && lastItem.trailing === undefined && this.sameLine(prevEnd, c.startOffset)) {
-          lastItem.trailing = commentText(c);
-        } else {
-          items.push({ type: "comment", text: commentText(c), blankBefore: prevEnd >= 0 && this.blankBetween(prevEnd, c.startOffset) });
-        }
-        prevEnd = end(c);
+        if (c.trailing && lastItem?.type === "decl" && lastItem.trailing === undefined) lastItem.trailing = c.text;
+        else items.push({ type: "comment", text: c.text, blankBefore: c.blankBefore });
       }
     };
-    while (this.i < this.code.length) {
-      const kw = this.peek();
-      takeLeading(kw.startOffset);
-      const blankBefore = prevEnd >= 0 && this.blankBetween(prevEnd, kw.startOffset);
-      const decl = this.decl();
-      items.push({ ...decl, type: "decl", blankBefore });
-      prevEnd = end(this.last!);
+    for (const node of this.tree.decls) {
+      const trivia = this.trivia(need(node.keyword));
+      leading(trivia);
+      items.push({ ...this.decl(node), type: "decl", blankBefore: trivia.blankBefore });
     }
-    takeLeading(Number.MAX_SAFE_INTEGER);
+    leading(this.tree.trivia.end);
     return render(items);
   }
 
-  private decl(): Omit<DeclItem, "type" | "blankBefore"> {
-    const kw = this.peek();
-    switch (kw.tokenType) {
-      case T.Model:
-        return { segments: [this.modelDecl()] };
-      case T.Feature:
-        return { align: "feature", segments: this.namedCallDecl(T.Colon) };
-      case T.Input:
-        return { align: "input", segments: this.namedCallDecl(T.Equals) };
-      case T.Tower:
-        return { align: "tower", segments: this.namedCallDecl(T.Equals) };
-      case T.Expert:
-        return { align: "expert", segments: this.namedCallDecl(T.Equals) };
-      case T.Gate:
-        return { align: "gate", segments: this.namedCallDecl(T.Equals) };
-      case T.Task:
-        return { align: "task", segments: this.taskDecl() };
-      case T.Train:
-      case T.Data:
-        return { block: true, segments: [this.block()] };
-      default:
-        throw new LayoutError(`expected a declaration at offset ${kw.startOffset}, found '${kw.image}'`);
+  private decl(node: DeclNode): Omit<DeclItem, "type" | "blankBefore"> {
+    switch (node.kind) {
+      case "model":
+        return { segments: [this.modelDecl(node)] };
+      case "feature":
+        return { align: node.kind, segments: this.namedCallDecl(node, node.colon) };
+      case "input":
+      case "tower":
+      case "expert":
+      case "gate":
+        return { align: node.kind, segments: this.namedCallDecl(node, node.equals) };
+      case "task":
+        return { align: node.kind, segments: this.taskDecl(node) };
+      case "block":
+      case "train":
+      case "data":
+        return { block: true, segments: [this.block(node)] };
     }
   }
 
-  private modelDecl(): Doc {
-    const parts: Doc[] = [this.next().image, this.take(" ", isName)];
-    if (this.at() && isString(this.peek().tokenType)) parts.push(this.take(" "));
+  private modelDecl(node: DeclNode): Doc {
+    const parts: Doc[] = [need(node.keyword).image, this.take(" ", node.name)];
+    if (node.description) parts.push(this.take(" ", node.description));
     return parts;
   }
 
   /** feature, input, expert, gate, tower: `KW NAME([N])? (:|=) call (over a, b)?` */
-  private namedCallDecl(separator: TokenType): Doc[] {
-    const kw = this.next();
-    const head: Doc[] = [kw.image, this.take(" ", isName)];
-    if ((kw.tokenType === T.Expert || kw.tokenType === T.Feature) && this.is(T.LBracket)) head.push(this.take(""), this.take("", T.NumberLiteral), this.take("", T.RBracket));
-    const rest: Doc[] = [this.take(" ", separator), this.gap(" "), this.call()];
-    if (kw.tokenType === T.Gate) {
-      rest.push(this.take(" ", T.Over), this.take(" ", isName));
-      while (this.is(T.Comma)) rest.push(this.take(""), this.take(" ", isName));
+  private namedCallDecl(node: DeclNode, separator: IToken | undefined): Doc[] {
+    const head: Doc[] = [need(node.keyword).image, this.take(" ", node.name)];
+    if (node.lbracket) head.push(this.take("", node.lbracket), this.take("", node.count), this.take("", node.rbracket));
+    const call = need(node.call);
+    const rest: Doc[] = [this.take(" ", separator), this.gap(" ", call.callee), this.call(call)];
+    if (node.overKeyword) {
+      rest.push(this.take(" ", node.overKeyword));
+      node.over.forEach((name, k) => rest.push(...(k > 0 ? [this.take("", node.separators[k - 1])] : []), this.take(" ", name)));
     }
     return [head, rest];
   }
 
   /** `task NAME : TYPE = F (* F)* clause*`, in four columns. */
-  private taskDecl(): Doc[] {
-    const name: Doc[] = [this.next().image, this.take(" ", isName)];
-    const type: Doc[] = [this.take(" ", T.Colon), this.take(" ", isName)];
-    const factors: Doc[] = [this.take(" ", T.Equals), this.take(" ", isName)];
-    while (this.is(T.Star)) factors.push(this.take(" "), this.take(" ", isName));
+  private taskDecl(node: DeclNode): Doc[] {
+    const name: Doc[] = [need(node.keyword).image, this.take(" ", node.name)];
+    const type: Doc[] = [this.take(" ", node.colon), this.take(" ", node.type)];
+    const factors: Doc[] = [this.take(" ", node.equals)];
+    node.factors.forEach((factor, k) => factors.push(...(k > 0 ? [this.take(" ", node.separators[k - 1])] : []), this.take(" ", factor)));
     const clauses: Doc[] = [];
-    while (this.at() && CLAUSE_KEYWORDS.has(this.peek().tokenType)) {
-      const keyword = this.peek().tokenType;
-      clauses.push(this.take(" "));
-      if (keyword === T.Label || keyword === T.Where) {
-        clauses.push(this.take(" ", (t) => isName(t) || isString(t)));
-        if (this.is(T.Is)) {
-          clauses.push(this.take(" "), this.gap(" "), this.value());
-          while (this.is(T.Pipe)) clauses.push(this.take(" "), this.gap(" "), this.value());
+    for (const clause of node.clauses) {
+      clauses.push(this.take(" ", clause.keyword));
+      if (clause.column) {
+        clauses.push(this.take(" ", clause.column));
+        if (clause.is) {
+          clause.positives.forEach((value, k) => clauses.push(this.take(" ", k > 0 ? clause.pipes[k - 1] : clause.is), this.gap(" ", firstToken(value)), this.value(value)));
         }
-      } else if (keyword === T.Weight) {
-        clauses.push(this.take(" ", T.NumberLiteral));
+      } else if (clause.weight) {
+        clauses.push(this.take(" ", clause.weight));
       } else {
-        clauses.push(this.gap(" "), this.value());
+        const loss = need(clause.loss);
+        clauses.push(this.gap(" ", firstToken(loss)), this.value(loss));
       }
     }
     return [name, type, factors, clauses];
   }
 
   /** `train { ... }` / `data { ... }`: one entry per line, blank lines between entries kept. */
-  private block(): Doc {
-    const head: Doc[] = [this.next().image, this.take(" ", T.LCurly)];
+  private block(node: DeclNode): Doc {
+    const head: Doc[] = [need(node.keyword).image, this.take(" ", node.lcurly)];
     const body: Doc[] = [];
     let lines = 0;
     let openLine = false; // the current line ends in a comment: something must break it
-    let prevEnd = end(this.last!);
-    for (;;) {
-      if (!this.at()) throw new LayoutError("unterminated block");
-      for (const c of this.takeComments(this.peek().startOffset)) {
-        if (this.sameLine(prevEnd, c.startOffset)) {
-          body.push("  ", commentText(c));
+    for (const entry of [...node.entries, undefined]) {
+      const first = need(entry ? entry.name : node.rcurly);
+      const trivia = this.trivia(first);
+      for (const c of trivia.comments) {
+        if (c.trailing) {
+          body.push("  ", c.text);
         } else {
-          body.push(hardline, lines > 0 && this.blankBetween(prevEnd, c.startOffset) ? hardline : "", commentText(c));
+          body.push(hardline, lines > 0 && c.blankBefore ? hardline : "", c.text);
           lines++;
         }
         openLine = true;
-        prevEnd = end(c);
       }
-      if (this.is(T.RCurly)) break;
-      const blank = lines > 0 && this.blankBetween(prevEnd, this.peek().startOffset);
+      if (!entry) break;
+      const blank = lines > 0 && trivia.blankBefore;
       // The entry's own gaps see the comments after its first token only.
-      const entry: Doc[] = [this.expect(isName).image, this.take("", T.Colon), this.gap(" "), this.value()];
-      if (this.is(T.Comma)) entry.push(this.take(""));
-      body.push(hardline, blank ? hardline : "", entry);
+      const line: Doc[] = [first.image, ...this.namedValue(entry)];
+      if (entry.comma) line.push(this.take("", entry.comma));
+      body.push(hardline, blank ? hardline : "", line);
       lines++;
       openLine = false;
-      prevEnd = end(this.last!);
     }
-    this.next(); // }
     return [head, indent(body), lines > 0 || openLine ? hardline : "", "}"];
   }
 
   // ── expressions ─────────────────────────────────────────────────────────
 
-  private value(): Doc {
-    const tok = this.peek();
-    if (tok.tokenType === T.LBracket) return this.list();
-    if (isName(tok.tokenType) && this.code[this.i + 1]?.tokenType === T.LParen) return this.call();
-    if (tok.tokenType === T.NumberLiteral || tok.tokenType === T.Star || isString(tok.tokenType) || isName(tok.tokenType)) return this.next().image;
-    throw new LayoutError(`expected a value at offset ${tok.startOffset}, found '${tok.image}'`);
+  /** A value, whose first token's gap the caller has printed. */
+  private value(node: ValueNode): Doc {
+    if (node.list) return this.list(node.list);
+    if (node.call) return this.call(node.call);
+    return need(node.token).image;
+  }
+
+  /** `: value` after the name of a call option or block entry. */
+  private namedValue(node: NamedValueNode): Doc[] {
+    const value = need(node.value);
+    return [this.take("", node.colon), this.gap(" ", firstToken(value)), this.value(value)];
   }
 
   /**
    * `name(arg, name: value)`: calls stay on their line (declarations are one
    * per line); only a comment inside breaks one. A trailing comma is dropped.
    */
-  private call(): Doc {
-    const parts: Doc[] = [this.expect(isName).image, this.take("", T.LParen)];
-    if (!this.is(T.RParen)) {
-      parts.push(this.gap(""), this.arg());
-      while (this.is(T.Comma)) {
-        if (this.code[this.i + 1]?.tokenType === T.RParen) {
-          parts.push(this.gap(""));
-          this.next();
-          break;
-        }
-        parts.push(this.take(""), this.gap(" "), this.arg());
-      }
-    }
-    parts.push(this.take("", T.RParen));
+  private call(node: CallNode): Doc {
+    const parts: Doc[] = [need(node.callee).image, this.take("", node.lparen)];
+    node.args.forEach((arg, k) => {
+      if (k > 0) parts.push(this.take("", node.commas[k - 1]));
+      parts.push(this.gap(k > 0 ? " " : "", argStart(arg)), this.arg(arg));
+    });
+    if (node.args.length > 0 && node.commas.length === node.args.length) parts.push(this.gap("", node.commas[node.commas.length - 1]));
+    parts.push(this.take("", node.rparen));
     return parts;
   }
 
-  private arg(): Doc {
-    if (this.code[this.i + 1]?.tokenType === T.Colon) return [this.expect(isName).image, this.take("", T.Colon), this.gap(" "), this.value()];
-    return this.value();
+  private arg(node: ArgNode): Doc {
+    if (node.named) return [need(node.named.name).image, ...this.namedValue(node.named)];
+    return this.value(need(node.value));
   }
 
   /** `[a, b, c]`, or filled lines of items with a trailing comma when it does not fit. */
-  private list(): Doc {
-    this.expect(T.LBracket);
-    if (this.is(T.RBracket)) return ["[", this.take("")];
+  private list(node: ListNode): Doc {
+    if (node.items.length === 0) return ["[", this.take("", node.rbracket)];
     const items: Doc[] = [];
-    const first = this.gap(softline);
-    let item: Doc[] = [this.value()];
-    while (this.is(T.Comma)) {
-      if (this.code[this.i + 1]?.tokenType === T.RBracket) {
-        item.push(this.gap(""));
-        this.next();
-        break;
-      }
-      item.push(this.take(""));
-      items.push(item, this.gap(line));
-      item = [this.value()];
+    const first = this.gap(softline, firstToken(node.items[0]!));
+    let item: Doc[] = [this.value(node.items[0]!)];
+    for (let k = 1; k < node.items.length; k++) {
+      const value = node.items[k]!;
+      item.push(this.take("", node.commas[k - 1]));
+      items.push(item, this.gap(line, firstToken(value)));
+      item = [this.value(value)];
     }
+    if (node.commas.length === node.items.length) item.push(this.gap("", node.commas[node.commas.length - 1]));
     // The trailing comma belongs to the last item, so that filling counts it.
     const id = Symbol("list");
     items.push([...item, ifBreak(",", "", { groupId: id })]);
-    const close = this.gap(softline);
-    this.expect(T.RBracket);
+    const close = this.gap(softline, node.rbracket);
     return group(["[", indent([first, fill(items)]), close, "]"], { id });
   }
 
-  // ── tokens and the comments between them ────────────────────────────────
+  // ── tokens and the comments before them ─────────────────────────────────
 
-  private at(): boolean {
-    return this.i < this.code.length;
+  private trivia(token: IToken): Trivia {
+    return this.tree.trivia.before(token);
   }
 
-  private peek(): IToken {
-    const tok = this.code[this.i];
-    if (!tok) throw new LayoutError("unexpected end of the file");
-    return tok;
-  }
-
-  private is(type: TokenType): boolean {
-    return this.at() && this.peek().tokenType === type;
-  }
-
-  private next(): IToken {
-    const tok = this.peek();
-    this.i++;
-    this.last = tok;
-    return tok;
-  }
-
-  private expect(want: TokenType | ((type: TokenType) => boolean)): IToken {
-    const tok = this.peek();
-    const ok = typeof want === "function" ? want(tok.tokenType) : tok.tokenType === want;
-    if (!ok) throw new LayoutError(`unexpected '${tok.image}' at offset ${tok.startOffset}`);
-    return this.next();
-  }
-
-  /** The separator before the next token, then the token itself. */
-  private take(normal: Doc, want?: TokenType | ((type: TokenType) => boolean)): Doc {
-    const gap = this.gap(normal);
-    const tok = want === undefined ? this.next() : this.expect(want);
-    return [gap, tok.image];
+  /** The separator before a token, then the token itself. */
+  private take(normal: Doc, token: IToken | undefined): Doc {
+    const tok = need(token);
+    return [this.gap(normal, tok), tok.image];
   }
 
   /**
-   * The separator between the last token and the next one: `normal`, unless
-   * comments sit in between. A comment on the last token's line stays there;
-   * others get lines of their own; the next token starts a new line.
+   * The separator before a token: `normal`, unless comments sit in between.
+   * A comment on the previous token's line stays there; others get lines of
+   * their own; the token starts a new line.
    */
-  private gap(normal: Doc): Doc {
-    const before = this.at() ? this.peek().startOffset : Number.MAX_SAFE_INTEGER;
-    const comments = this.takeComments(before);
+  private gap(normal: Doc, token: IToken | undefined): Doc {
+    const comments = this.trivia(need(token)).comments;
     if (comments.length === 0) return normal;
     const parts: Doc[] = [];
     comments.forEach((c, k) => {
-      if (k === 0 && this.last && this.sameLine(end(this.last), c.startOffset)) parts.push("  ", commentText(c), hardline);
-      else parts.push(k === 0 ? hardline : "", commentText(c), hardline);
+      if (k === 0 && c.trailing) parts.push("  ", c.text, hardline);
+      else parts.push(k === 0 ? hardline : "", c.text, hardline);
     });
     return parts;
   }
-
-  private takeComments(before: number): IToken[] {
-    const out: IToken[] = [];
-    while (this.ci < this.comments.length && this.comments[this.ci]!.startOffset < before) out.push(this.comments[this.ci++]!);
-    return out;
-  }
-
-  private sameLine(from: number, to: number): boolean {
-    for (let k = from; k < to; k++) {
-      const c = this.text.charCodeAt(k);
-      if (c === 10 || c === 13) return false;
-    }
-    return true;
-  }
-
-  private blankBetween(from: number, to: number): boolean {
-    const between = this.text.slice(from, to);
-    return (between.match(/\r\n|\r|\n/g)?.length ?? 0) >= 2;
-  }
 }
 
-function end(tok: IToken): number {
-  return tok.startOffset + tok.image.length;
+function firstToken(node: ValueNode): IToken | undefined {
+  return node.token ?? node.list?.lbracket ?? node.call?.callee;
 }
 
-function commentText(tok: IToken): string {
-  return tok.image.trimEnd();
+function argStart(node: ArgNode): IToken | undefined {
+  return node.named ? node.named.name : node.value && firstToken(node.value);
+}
+
+/** A part a clean parse always has. */
+function need<T>(part: T | undefined): T {
+  if (part === undefined) throw new LayoutError("the syntax tree is incomplete: format only specs that parse without errors");
+  return part;
 }
 
 // ── printing ──────────────────────────────────────────────────────────────

@@ -1,51 +1,28 @@
 import type { IToken, TokenType } from "chevrotain";
 import { CompletionItemKind, type CompletionItem } from "vscode-languageserver/node.js";
-import { lex } from "../syntax/lexer.js";
+import { isSingleton } from "../syntax/ast.js";
+import { columnText } from "../syntax/column-text.js";
+import { allComments, lex, type LexResult } from "../syntax/lexer.js";
+import type { ArgNode, CallNode, DeclNode, NamedValueNode, ValueNode } from "../syntax/parse-tree.js";
+import { nextTokens, parseDeclaration } from "../syntax/parser.js";
 import { LineIndex } from "../syntax/range.js";
 import * as T from "../syntax/tokens.js";
-import { CTORS_BY_DECL, DATA_BLOCK, LOSS_CTORS, LOSSES_BY_TYPE, TASK_TYPES, TRAIN_BLOCK, VALUE_KINDS, type CtorSchema, type RefKind, type ValueType } from "../validation/schema.js";
+import { draft } from "../validation/option-types.js";
+import { BLOCKS, CTORS_BY_DECL, LOSS_CTORS, LOSSES_BY_TYPE, TASK_TYPES, VALUE_KINDS, type CtorSchema, type RefKind, type ValueType } from "../validation/schema.js";
 import { memberRange, type Sym } from "../validation/symbols.js";
 import type { Analysis } from "./analysis.js";
 import { typeText } from "./hover.js";
 
 /**
- * Completion from the tokens of the current declaration up to the cursor: a
- * small state machine over brackets, `name:` pairs and clause keywords
- * decides what may come next; names and types come from the last analysis.
+ * Completion from the parser. The tokens of the declaration at the cursor
+ * (the lexer's, up to the word being typed) go to chevrotain's content
+ * assist, which says which token types the grammar allows next and in which
+ * rules; keywords are offered from their token definitions, and a name slot
+ * is filled from the option table (schema.ts) and the symbols of the last
+ * analysis, read where the parse tree of those tokens says the cursor is.
  */
 
-type DeclKind = "model" | "feature" | "input" | "expert" | "gate" | "tower" | "task" | "train" | "data";
-
-const DECL_KEYWORD: ReadonlyMap<TokenType, DeclKind> = new Map([
-  [T.Model, "model"],
-  [T.Feature, "feature"],
-  [T.Input, "input"],
-  [T.Expert, "expert"],
-  [T.Gate, "gate"],
-  [T.Tower, "tower"],
-  [T.Task, "task"],
-  [T.Train, "train"],
-  [T.Data, "data"],
-]);
-
-const DECL_DOCS: Record<DeclKind, string> = {
-  model: 'model NAME "description": exactly one per file.',
-  feature: "feature NAME : categorical(...) | numeric(...) | sequence(...): a data column and its encoding.",
-  input: "input NAME = concat(a, b, ...): side-by-side concatenation; concat(*) is every feature.",
-  expert: "expert NAME[N]? = mlp(IN, [units...], options): a network, or a group of N for a gate to mix.",
-  gate: "gate NAME = softmax(IN) over G1, G2, ...: a softmax mixture of expert groups.",
-  tower: "tower NAME = mlp(IN, [units...], options): a task's own network.",
-  task: "task NAME : binary|regression = NODE (or T1 * T2) clauses: a prediction head.",
-  train: "train { key: value ... }: training settings.",
-  data: "data { key: value ... }: how data files are laid out.",
-};
-
-const CLAUSES: Record<string, string> = {
-  label: "label COLUMN (is \"A\" | \"B\"): the column holding the label; without 'is', 0/1 or true/false.",
-  where: "where COLUMN (is \"V\"): train and evaluate only rows where this 0/1 column of the data is 1 (or one of the values).",
-  weight: "weight NUMBER: the task's loss weight (default 1).",
-  loss: "loss bce | mse | huber(delta: D).",
-};
+type Ctors = Readonly<Record<string, CtorSchema>>;
 
 const SYM_KINDS: Record<RefKind, CompletionItemKind> = {
   feature: CompletionItemKind.Field,
@@ -56,45 +33,26 @@ const SYM_KINDS: Record<RefKind, CompletionItemKind> = {
   task: CompletionItemKind.Function,
 };
 
-interface Frame {
-  open: "(" | "[" | "{";
-  schema?: CtorSchema;
-  /** Option names written at this level. */
-  given: Set<string>;
-  /** Positional arguments finished at this level. */
-  positional: number;
-  /** The current argument has a `name:`. */
-  named: boolean;
-}
-
 /**
  * Completion reads at most this many characters before the cursor, so it
  * answers in bounded time on any document. A declaration that starts
  * further back (or a line longer than this) gets no completions.
  */
 const COMPLETION_WINDOW = 64 * 1024;
+/** The first stretch lexed back from the cursor; it doubles until it holds the declaration's keyword. */
+const FIRST_STRETCH = 1024;
 
 export function complete(text: string, offset: number, analysis: Analysis | undefined): CompletionItem[] {
   const windowStart = Math.max(0, offset - COMPLETION_WINDOW);
   const before = text.slice(windowStart, offset);
   const wordStart = identifierSuffixStart(before);
-  const lineBreak = before.lastIndexOf("\n");
-  if (lineBreak < 0 && windowStart > 0) return [];
-  const lineStart = lineBreak + 1;
-  const line = before.slice(lineStart, wordStart);
-  if (inCommentOrString(line)) return [];
-  const start = declarationStart(before, lineStart, windowStart === 0);
-  if (start === undefined) return windowStart > 0 ? [] : declarationKeywords(analysis);
-  const tokens = lex(new LineIndex(before.slice(start, wordStart)), "").tokens;
-  const atLineStart = line.trim() === "";
-
-  const first = tokens[0];
-  const declKind = first && DECL_KEYWORD.get(first.tokenType);
-  if (!declKind) return declarationKeywords(analysis);
-  const ctx = new Context(analysis, declKind, tokens[1]?.image);
-  const items = ctx.run(tokens.slice(1));
-  if (atLineStart && ctx.depth === 0 && ctx.complete) items.push(...declarationKeywords(analysis));
-  return items;
+  const lineStart = before.lastIndexOf("\n", wordStart - 1) + 1;
+  if (lineStart === 0 && windowStart > 0) return [];
+  const found = declarationTokens(before, lineStart, wordStart, windowStart === 0);
+  if (found === "none") return [];
+  const atLineStart = before.slice(lineStart, wordStart).trim() === "";
+  if (found === "no declaration") return declarationKeywords(analysis);
+  return new Completion(analysis, found, atLineStart).items();
 }
 
 /**
@@ -109,217 +67,217 @@ function identifierSuffixStart(text: string): number {
   return start;
 }
 
-/** A `#` outside strings, or an unclosed string, on the line before the cursor. */
-function inCommentOrString(line: string): boolean {
-  const stripped = line.replace(/"(?:[^"\\]|\\.)*"/g, "");
-  return stripped.includes("#") || stripped.includes('"');
-}
-
-const DECL_LINE = /^[ \t]*(model|feature|input|expert|gate|tower|task|train|data)\b/;
-
 /**
- * The start of the line where the declaration holding the cursor begins, if
- * `before` holds it; offset 0 is a line start only when `before` starts the text.
+ * The tokens from the last declaration keyword before `end` to `end`. Lexing
+ * starts at a line start, where no string or comment can be open, and moves
+ * further back until the stretch holds a declaration keyword ("no
+ * declaration" when the text before has none; "none" when the cursor is in
+ * a comment or string, or the declaration starts before the window).
  */
-function declarationStart(before: string, lineStart: number, startsText: boolean): number | undefined {
-  let at = lineStart;
-  for (;;) {
-    if ((at > 0 || startsText) && DECL_LINE.test(before.slice(at, at + 40))) return at;
-    if (at === 0) return undefined;
-    // The previous line starts after the line break before this line's own (at 1, that line is the empty one at 0).
-    at = at === 1 ? 0 : before.lastIndexOf("\n", at - 2) + 1;
+function declarationTokens(before: string, lineStart: number, end: number, startsText: boolean): IToken[] | "no declaration" | "none" {
+  // Offset 0 of the window is a line start only when the window starts the text.
+  const firstLine = startsText ? 0 : before.indexOf("\n") + 1;
+  let from = lineStart;
+  for (let stretch = FIRST_STRETCH; ; stretch *= 2) {
+    const lexed = lex(new LineIndex(before.slice(from, end)), "");
+    if (from === lineStart && inCommentOrString(lexed, end - from)) return "none";
+    const tokens = lexed.tokens;
+    for (let k = tokens.length - 1; k >= 0; k--) {
+      if (T.keywordOf(tokens[k]!.tokenType)?.declaration) return tokens.slice(k);
+    }
+    if (from <= firstLine) return startsText ? "no declaration" : "none";
+    const target = from - stretch;
+    from = target <= firstLine ? firstLine : before.lastIndexOf("\n", target) + 1;
   }
 }
 
-function declarationKeywords(analysis: Analysis | undefined): CompletionItem[] {
-  const present = new Set(analysis?.checked.ast.decls.map((d) => d.kind) ?? []);
-  return (Object.keys(DECL_DOCS) as DeclKind[])
-    .filter((k) => !((k === "model" || k === "train" || k === "data") && present.has(k)))
-    .map((k) => ({ label: k, kind: CompletionItemKind.Keyword, detail: DECL_DOCS[k] }));
+/** A comment, or an unclosed string, runs up to the cursor (`length`: where the lexed text ends). */
+function inCommentOrString(lexed: LexResult, length: number): boolean {
+  const last = lexed.tokens[lexed.tokens.length - 1];
+  if (last?.tokenType === T.UnterminatedString && last.startOffset + last.image.length === length) return true;
+  const comment = allComments(lexed).pop();
+  return comment !== undefined && comment.startOffset + comment.image.length === length;
 }
 
-class Context {
-  readonly stack: Frame[] = [];
-  /** The declaration reads as complete at depth 0: a new one may start. */
-  complete = false;
+function keywordItem(type: TokenType): CompletionItem | undefined {
+  const info = T.keywordOf(type);
+  return info && { label: info.word, kind: CompletionItemKind.Keyword, detail: info.doc, sortText: `0${info.word}` };
+}
+
+/** Every declaration keyword, but a second `model`, `train` or `data`. */
+function declarationKeywords(analysis: Analysis | undefined): CompletionItem[] {
+  const present = new Set<string>(analysis?.checked.ast.decls.filter((d) => isSingleton(d.kind)).map((d) => d.kind));
+  return T.DECLARATION_KEYWORDS.filter((t) => !present.has(T.keywordOf(t)!.word)).map((t) => keywordItem(t)!);
+}
+
+class Completion {
+  /** The parse tree of the declaration's tokens, as far as they go. */
+  private readonly decl: DeclNode | undefined;
+  private readonly prev: IToken | undefined;
 
   constructor(
-    readonly analysis: Analysis | undefined,
-    readonly kind: DeclKind,
-    readonly self: string | undefined,
-  ) {}
-
-  get depth(): number {
-    return this.stack.length;
+    private readonly analysis: Analysis | undefined,
+    private readonly tokens: IToken[],
+    private readonly atLineStart: boolean,
+  ) {
+    this.decl = parseDeclaration(tokens);
+    this.prev = tokens[tokens.length - 1];
   }
 
-  run(tokens: IToken[]): CompletionItem[] {
-    const depth0: IToken[] = [];
-    const clauses = new Set<string>();
-    for (let i = 0; i < tokens.length; i++) {
-      const tok = tokens[i]!;
-      const type = tok.tokenType;
-      const top = this.stack[this.stack.length - 1];
-      if (!top) depth0.push(tok);
-      if (type === T.LParen) {
-        const callee = tokens[i - 1];
-        this.stack.push({ open: "(", given: new Set(), positional: 0, named: false, ...this.schemaFor(top, callee, tokens[i - 2]) });
-      } else if (type === T.LBracket) {
-        this.stack.push({ open: "[", given: new Set(), positional: 0, named: false });
-      } else if (type === T.LCurly) {
-        const schema = this.kind === "train" ? TRAIN_BLOCK : this.kind === "data" ? DATA_BLOCK : undefined;
-        this.stack.push({ open: "{", given: new Set(), positional: 0, named: false, ...(schema && { schema }) });
-      } else if (type === T.RParen || type === T.RBracket || type === T.RCurly) {
-        this.stack.pop();
-        if (top && this.stack.length === 0) depth0.push(tok);
-      } else if (top) {
-        if (type === T.Colon && tokens[i - 1] && isName(tokens[i - 1]!)) {
-          top.given.add(tokens[i - 1]!.image);
-          top.named = true;
-        } else if (type === T.Comma) {
-          if (!top.named) top.positional++;
-          top.named = false;
-        }
-      } else {
-        if (this.kind === "task" && [T.Label, T.Where, T.Weight, T.Loss].includes(type) && afterFactors(depth0)) clauses.add(tok.image);
+  items(): CompletionItem[] {
+    const out = new Map<string, CompletionItem>();
+    const add = (items: CompletionItem[]) => {
+      for (const item of items) if (!out.has(item.label)) out.set(item.label, item);
+    };
+    const declarations = new Set(declarationKeywords(this.analysis).map((i) => i.label));
+    for (const path of nextTokens(shortened(this.tokens))) {
+      const type = path.nextTokenType;
+      const keyword = T.keywordOf(type);
+      if (keyword) {
+        if (keyword.declaration ? this.atLineStart && declarations.has(keyword.word) : !this.clauseGiven(type, path.ruleStack)) add([keywordItem(type)!]);
+      } else if (type === T.Identifier || type === T.StringLiteral) {
+        add(this.slot(path.ruleStack));
       }
     }
-    const prev = tokens[tokens.length - 1];
-    const prev2 = tokens[tokens.length - 2];
-    const top = this.stack[this.stack.length - 1];
-    if (top) return this.inFrame(top, prev, prev2);
-    return this.atDepth0(depth0, clauses);
+    return [...out.values()];
   }
 
-  private schemaFor(parent: Frame | undefined, callee: IToken | undefined, beforeCallee: IToken | undefined): { schema?: CtorSchema } {
-    if (!callee || !isName(callee)) return {};
-    const name = callee.image;
-    let ctors: Readonly<Record<string, CtorSchema>> | undefined;
-    if (!parent) {
-      if (this.kind === "task") ctors = beforeCallee?.tokenType === T.Loss ? LOSS_CTORS : undefined;
-      else if (this.kind in CTORS_BY_DECL) ctors = CTORS_BY_DECL[this.kind as keyof typeof CTORS_BY_DECL];
-    } else if (parent.schema && beforeCallee?.tokenType === T.Colon) {
-      const key = this.lastKey(parent);
-      const type = key && parent.schema.options[key]?.type;
-      if (type && type.t === "ctor") ctors = type.ctors;
+  /** A task clause the declaration has already: the grammar allows a second, the checker does not. */
+  private clauseGiven(type: TokenType, ruleStack: string[]): boolean {
+    return ruleStack[ruleStack.length - 1] === "taskClause" && (this.decl?.clauses.some((c) => c.keyword?.tokenType === type) ?? false);
+  }
+
+  /**
+   * What may fill the name (or string) slot at the end of `ruleStack`: the
+   * rules are walked down together with the parse tree, which at each level
+   * ends in the node being written, to the schema of the call or block the
+   * cursor is in and the type of the value it expects.
+   */
+  private slot(ruleStack: string[]): CompletionItem[] {
+    const decl = this.decl;
+    if (!decl) return [];
+    let ctors: Ctors | undefined = decl.kind in CTORS_BY_DECL ? CTORS_BY_DECL[decl.kind as keyof typeof CTORS_BY_DECL] : undefined;
+    let schema = decl.kind === "block" && decl.keyword ? BLOCKS[decl.keyword.image] : undefined;
+    let call: CallNode | undefined;
+    let arg: ArgNode | undefined;
+    let named: NamedValueNode | undefined;
+    let value: ValueNode | undefined;
+    let type: ValueType | undefined;
+    const clause = last(decl.clauses);
+    for (let k = 3; k < ruleStack.length; k++) {
+      const rule = ruleStack[k]!;
+      const parent = ruleStack[k - 1]!;
+      const end = k === ruleStack.length - 1;
+      switch (rule) {
+        case "call":
+          if (parent === "value") {
+            if (end) return this.values(type);
+            ctors = type?.t === "ctor" ? type.ctors : undefined;
+            call = value?.call;
+          } else {
+            if (end) return ctors ? this.ctors(ctors) : [];
+            call = decl.call;
+          }
+          schema = call?.callee ? ctors?.[call.callee.image] : undefined;
+          break;
+        case "arg":
+          arg = call && last(call.args);
+          break;
+        case "namedValue": {
+          const given = call ? call.args.map((a) => a.named?.name?.image) : decl.entries.map((e) => e.name?.image);
+          if (end) return this.optionNames(schema, new Set(given));
+          named = call ? arg?.named : last(decl.entries);
+          type = named?.name ? schema?.options[named.name.image]?.type : undefined;
+          break;
+        }
+        case "value":
+          if (parent === "arg") {
+            type = schema && call ? positionalType(schema, call, arg) : undefined;
+            value = arg?.value;
+          } else if (parent === "namedValue") {
+            value = named?.value;
+          } else if (parent === "list") {
+            type = type?.t === "list" ? type.of : undefined;
+            value = value?.list && last(value.list.items);
+          } else if (parent === "taskClause") {
+            type = { t: "ctor", ctors: this.losses(), what: "loss" };
+            value = clause?.loss;
+          } else {
+            type = undefined; // the values after `is`: any value of the column
+          }
+          if (end) return this.values(type);
+          break;
+        case "column":
+          return clause?.keyword?.tokenType === T.Where ? this.whereColumns() : this.dataColumns(this.ownLabel());
+        default:
+          break;
+      }
     }
-    const schema = ctors?.[name];
-    return schema ? { schema } : {};
+    return ruleStack.length === 3 ? this.declarationSlot(decl) : [];
   }
 
-  /** The option most recently named in a frame (the one whose value is being written). */
-  private lastKey(frame: Frame): string | undefined {
-    return [...frame.given].pop();
-  }
-
-  private inFrame(top: Frame, prev: IToken | undefined, prev2: IToken | undefined): CompletionItem[] {
-    if (top.open === "[" || !top.schema) return [];
-    const schema = top.schema;
-    if (prev?.tokenType === T.Colon && prev2 && isName(prev2)) {
-      const option = schema.options[prev2.image];
-      return option ? this.values(option.type) : [];
+  /** A name right in a declaration: a task's type or factors, a gate's expert groups; nothing where a name is declared. */
+  private declarationSlot(decl: DeclNode): CompletionItem[] {
+    if (decl.kind === "gate" && decl.overKeyword) {
+      const listed = new Set(decl.over.map((t) => t.image));
+      return this.names(["expert"], false).filter((i) => !listed.has(i.label));
     }
-    const argStart = prev?.tokenType === T.LParen || prev?.tokenType === T.LCurly || prev?.tokenType === T.Comma;
-    // Block entries are separated by blanks too: after a finished `key: value`.
-    if (!argStart && !(top.open === "{" && prev && prev.tokenType !== T.Colon)) return [];
-    const items: CompletionItem[] = [];
-    const positional = schema.positional.find((p, i) => i === top.positional || (p.variadic && i <= top.positional));
-    if (positional && top.open === "(" && !top.named) items.push(...this.values(positional.type));
-    for (const [name, option] of Object.entries(schema.options)) {
-      if (top.given.has(name)) continue;
-      items.push({
+    if (decl.kind !== "task" || !decl.name) return [];
+    if (!decl.equals) return TASK_TYPES.map((t) => ({ label: t, kind: CompletionItemKind.EnumMember, detail: t === "binary" ? "a probability (bce)" : "a real value (mse or huber)" }));
+    if (this.prev?.tokenType === T.Star) return this.names(["task"], false);
+    return [...this.names(VALUE_KINDS, true), ...this.names(["task"], false)];
+  }
+
+  /** The losses the task's type allows. */
+  private losses(): Ctors {
+    const type = this.decl?.type?.image;
+    const allowed = type && LOSSES_BY_TYPE[type] ? LOSSES_BY_TYPE[type]! : Object.keys(LOSS_CTORS);
+    const losses: Ctors = LOSS_CTORS;
+    return Object.fromEntries(allowed.map((k) => [k, losses[k]!]));
+  }
+
+  private optionNames(schema: CtorSchema | undefined, given: Set<string | undefined>): CompletionItem[] {
+    if (!schema) return [];
+    return Object.entries(schema.options)
+      .filter(([name]) => !given.has(name))
+      .map(([name, option]) => ({
         label: name,
         kind: CompletionItemKind.Property,
         detail: typeText(option.type) + (option.required ? " (required)" : ""),
         documentation: { kind: "markdown", value: option.doc },
         insertText: `${name}: `,
         sortText: `1${name}`,
-      });
-    }
-    return items;
+      }));
   }
 
-  private atDepth0(tokens: IToken[], clauses: Set<string>): CompletionItem[] {
-    const prev = tokens[tokens.length - 1];
-    const prev2 = tokens[tokens.length - 2];
-    const p = prev?.tokenType;
-    switch (this.kind) {
-      case "feature":
-        if (p === T.Colon) return this.ctors(CTORS_BY_DECL.feature);
-        this.complete = p === T.RParen;
-        return [];
-      case "input":
-      case "expert":
-      case "tower":
-        if (p === T.Equals) return this.ctors(CTORS_BY_DECL[this.kind]);
-        this.complete = p === T.RParen;
-        return [];
-      case "gate": {
-        if (p === T.Equals) return this.ctors(CTORS_BY_DECL.gate);
-        const overAt = tokens.findIndex((t) => t.tokenType === T.Over && tokens.indexOf(t) > 0 && tokens[tokens.indexOf(t) - 1]!.tokenType === T.RParen);
-        if (overAt >= 0 && (p === T.Over || p === T.Comma)) {
-          const listed = new Set(tokens.slice(overAt + 1).filter(isName).map((t) => t.image));
-          return this.names(["expert"], false).filter((i) => !listed.has(i.label));
-        }
-        if (p === T.RParen && overAt < 0) return [{ label: "over", kind: CompletionItemKind.Keyword, detail: "over G1, G2, ...: the expert groups this gate mixes" }];
-        this.complete = overAt >= 0 && p !== undefined && isName(prev!);
-        return [];
-      }
-      case "task":
-        return this.inTask(tokens, clauses, prev, prev2);
-      case "model":
-        this.complete = p === T.StringLiteral || (tokens.length === 1 && p !== undefined);
-        return [];
-      default:
-        this.complete = p === T.RCurly;
-        return [];
-    }
+  /** The task's own label column, written as a name. */
+  private ownLabel(): string | undefined {
+    const label = this.decl?.clauses.find((c) => c.keyword?.tokenType === T.Label);
+    return label?.column?.tokenType === T.Identifier || label?.column?.tokenType.CATEGORIES?.includes(T.Identifier) ? label.column.image : undefined;
   }
 
-  private inTask(tokens: IToken[], clauses: Set<string>, prev: IToken | undefined, prev2: IToken | undefined): CompletionItem[] {
-    const p = prev?.tokenType;
-    const equalsAt = tokens.findIndex((t) => t.tokenType === T.Equals);
-    if (equalsAt < 0) {
-      if (p === T.Colon) return TASK_TYPES.map((t) => ({ label: t, kind: CompletionItemKind.EnumMember, detail: t === "binary" ? "a probability (bce)" : "a real value (mse or huber)" }));
-      return [];
-    }
-    if (p === T.Equals) return [...this.names(VALUE_KINDS, true), ...this.names(["task"], false)];
-    if (p === T.Star) return this.names(["task"], false);
-    if (p === T.Loss) {
-      const type = tokens[equalsAt - 1]?.image;
-      const allowed = type && LOSSES_BY_TYPE[type] ? LOSSES_BY_TYPE[type]! : Object.keys(LOSS_CTORS);
-      const losses: Readonly<Record<string, CtorSchema>> = LOSS_CTORS;
-      return this.ctors(Object.fromEntries(allowed.map((k) => [k, losses[k]!])));
-    }
-    if (p === T.Where) return this.binaryLabels();
-    if (p === T.Label || p === T.Is || p === T.Weight) return [];
-    if (prev2?.tokenType === T.Label && p !== undefined && isName(prev!)) {
-      // `label click |`: `is` may follow.
-      this.complete = true;
-      return [{ label: "is", kind: CompletionItemKind.Keyword, detail: 'label COLUMN is "VALUE": the value that means 1' }, ...this.clauseKeywords(clauses)];
-    }
-    if (tokens.length > equalsAt + 1) {
-      this.complete = true;
-      return this.clauseKeywords(clauses);
-    }
-    return [];
-  }
-
-  private clauseKeywords(given: Set<string>): CompletionItem[] {
-    return Object.entries(CLAUSES)
-      .filter(([k]) => !given.has(k))
-      .map(([k, doc]) => ({ label: k, kind: CompletionItemKind.Keyword, detail: doc, sortText: `0${k}` }));
-  }
-
-  private binaryLabels(): CompletionItem[] {
+  /** `where` takes any 0/1 column: the labels of the other binary tasks, and the columns the data block lists. */
+  private whereColumns(): CompletionItem[] {
+    const self = this.decl?.name?.image;
+    const items: CompletionItem[] = [];
     const seen = new Set<string>();
     for (const sym of this.analysis?.checked.symbols.values() ?? []) {
-      if (sym.kind === "task" && sym.type === "binary" && sym.decl.label && sym.name !== this.self) seen.add(sym.decl.label.column.text);
+      if (sym.kind !== "task" || sym.type !== "binary" || !sym.decl.label || sym.name === self) continue;
+      const column = sym.decl.label.column.text;
+      if (!seen.has(column)) items.push(columnItem(column, `the label of the binary task ${sym.name}`));
+      seen.add(column);
     }
-    return [...seen].map((c) => ({ label: c, kind: CompletionItemKind.Value, detail: "a binary label column" }));
+    const own = this.ownLabel();
+    return [...items, ...this.dataColumns(own).filter((i) => !seen.has(i.label))];
   }
 
-  private ctors(ctors: Readonly<Record<string, CtorSchema>>): CompletionItem[] {
+  /** The columns the data block lists, if it does. */
+  private dataColumns(leaveOut: string | undefined): CompletionItem[] {
+    const columns = this.analysis ? draft(this.analysis.checked.data).columns : undefined;
+    return (columns ?? []).filter((c) => c.text !== leaveOut).map((c) => columnItem(c.text, "a column of the data"));
+  }
+
+  private ctors(ctors: Ctors): CompletionItem[] {
     return Object.entries(ctors).map(([name, schema]) => ({
       label: name,
       kind: CompletionItemKind.Constructor,
@@ -328,8 +286,8 @@ class Context {
     }));
   }
 
-  private values(type: ValueType): CompletionItem[] {
-    switch (type.t) {
+  private values(type: ValueType | undefined): CompletionItem[] {
+    switch (type?.t) {
       case "enum":
         return type.values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember }));
       case "bool":
@@ -349,15 +307,55 @@ class Context {
    * Members of feature groups are left out: there may be a thousand of them.
    */
   private names(kinds: readonly RefKind[], single: boolean, featureGroups = false): CompletionItem[] {
+    const self = this.decl?.name?.image;
     const out: CompletionItem[] = [];
     for (const sym of this.analysis?.checked.symbols.values() ?? []) {
-      if (!kinds.includes(sym.kind) || sym.name === this.self) continue;
+      if (!kinds.includes(sym.kind) || sym.name === self) continue;
       if (single && sym.kind === "expert" && sym.count > 1) continue;
       if (sym.kind === "feature" && (sym.group || (single && !featureGroups && sym.members))) continue;
       out.push({ label: sym.name, kind: SYM_KINDS[sym.kind], detail: symDetail(sym), ...(sym.decl.doc && { documentation: sym.decl.doc }), sortText: `2${sym.name}` });
     }
     return out;
   }
+}
+
+/**
+ * The tokens with what content assist need not see: the inside of closed
+ * brackets, and the finished items of an open list or call. Content assist
+ * follows every grammar path through every token (seconds for a list of
+ * thousands), and the grammar allows the same after `[]` as after `[a, b]`,
+ * and the same items after `[` as after `[a, b,`. Brackets around a single
+ * token keep it: a group's count (`e[8]`) is the one bracket that may not be
+ * empty. The parse tree, which says what was written, is built from all of them.
+ */
+function shortened(tokens: IToken[]): IToken[] {
+  const out: IToken[] = [];
+  const open: number[] = [];
+  for (const token of tokens) {
+    const type = token.tokenType;
+    if (T.OPENING.has(type)) {
+      open.push(out.length);
+    } else if (T.CLOSING.has(type)) {
+      const at = open.pop();
+      if (at !== undefined && out.length > at + 2) out.length = at + 1;
+    } else if (type === T.Comma && open.length > 0 && out[open[open.length - 1]!]!.tokenType !== T.LCurly) {
+      out.length = open[open.length - 1]! + 1;
+      continue;
+    }
+    out.push(token);
+  }
+  return out;
+}
+
+/** The type of the positional argument being written: the arguments before it count, a variadic one takes the rest. */
+function positionalType(schema: CtorSchema, call: CallNode, current: ArgNode | undefined): ValueType | undefined {
+  const index = call.args.filter((a) => a !== current && a.value !== undefined).length;
+  return schema.positional.find((p, i) => i === index || (p.variadic && i <= index))?.type;
+}
+
+function columnItem(column: string, detail: string): CompletionItem {
+  const text = columnText(column);
+  return { label: column, kind: CompletionItemKind.Value, detail, ...(text !== column && { insertText: text }) };
 }
 
 function symDetail(sym: Sym): string {
@@ -368,12 +366,6 @@ function symDetail(sym: Sym): string {
   return `${sym.kind}${w}`;
 }
 
-function isName(tok: IToken): boolean {
-  return tok.tokenType === T.Identifier || (tok.tokenType.CATEGORIES?.includes(T.Identifier) ?? false);
-}
-
-/** A clause keyword counts once the factors (`= NODE` or `= A * B`) are written. */
-function afterFactors(depth0: IToken[]): boolean {
-  const equalsAt = depth0.findIndex((t) => t.tokenType === T.Equals);
-  return equalsAt >= 0 && depth0.length - 1 > equalsAt + 1;
+function last<N>(list: readonly N[]): N | undefined {
+  return list[list.length - 1];
 }

@@ -2,7 +2,9 @@ import { checkSource, type CheckResult } from "../check-source.js";
 import { sortDiagnostics } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 import { parseText } from "../syntax/parse.js";
+import { NAME_PATTERN } from "../syntax/column-text.js";
 import { LineIndex } from "../syntax/range.js";
+import { DECLARATION_WORDS, DocComment } from "../syntax/tokens.js";
 import { check } from "../validation/checker.js";
 
 /**
@@ -66,14 +68,26 @@ interface Chunk {
   line: number;
 }
 
-const DECL_LINE = /^[ \t]*(?:model|feature|input|expert|gate|tower|task|train|data)(?![A-Za-z0-9_])/gm;
-const DOC_LINE = /^[ \t]*##/;
+/**
+ * A line that starts with a name: the lexer's name pattern, so the word is
+ * the token the lexer would make there, and it starts a declaration when it
+ * is one of the declaration keywords (reserved: nothing else can be spelt
+ * so). A line start is never inside a string or comment (neither spans
+ * lines), which is why a scan of line starts finds exactly the declarations
+ * that start a line. This runs on the whole document at every keystroke, so
+ * it is a regex over line starts rather than a lexer pass over every
+ * character; a declaration after other blanks (\f, U+00A0) or mid-line is
+ * just not cut at, which costs a larger chunk, never a wrong result.
+ */
+const WORD_LINE = new RegExp(`^[ \\t]*(${NAME_PATTERN.source})`, "gm");
+const DOC_LINE = new RegExp(`^[ \\t]*${(DocComment.PATTERN as RegExp).source}`);
 
 /** Cuts at every line that starts a declaration, moved up over the `##` lines right above it. */
 export function chunksOf(text: string): Chunk[] {
   const starts: number[] = [];
-  DECL_LINE.lastIndex = 0;
-  for (let m = DECL_LINE.exec(text); m; m = DECL_LINE.exec(text)) {
+  WORD_LINE.lastIndex = 0;
+  for (let m = WORD_LINE.exec(text); m; m = WORD_LINE.exec(text)) {
+    if (!DECLARATION_WORDS.has(m[1]!)) continue;
     let start = m.index;
     while (start > 0) {
       const prevStart = text.lastIndexOf("\n", start - 2) + 1;

@@ -2,7 +2,7 @@ import { LSPErrorCodes, ResponseError, SymbolKind, type DocumentSymbol, type Loc
 import type * as L from "vscode-languageserver/node.js";
 import { isNamedDecl } from "../syntax/ast.js";
 import type * as A from "../syntax/ast.js";
-import { KEYWORDS } from "../syntax/tokens.js";
+import { KEYWORD_WORDS } from "../syntax/tokens.js";
 import { memberName, type FeatureSym, type Sym } from "../validation/symbols.js";
 import { occurrenceAt, toLspRange, type Analysis } from "./analysis.js";
 
@@ -19,7 +19,6 @@ export function references(analysis: Analysis, offset: number, includeDeclaratio
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const KEYWORD_WORDS = new Set(KEYWORDS.map((k) => String(k.PATTERN).replace(/^\/|\/$/g, "")));
 
 /**
  * Every place that names `sym`, with the text each must become when `sym` is

@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import { CTORS_BY_DECL, DATA_BLOCK, LOSS_CTORS, TASK_TYPES, TRAIN_BLOCK, type CtorSchema, type OptionSchema } from "../validation/schema.js";
+import { BLOCKS, CTORS_BY_DECL, LOSS_CTORS, TASK_TYPES, type CtorSchema, type OptionSchema } from "../validation/schema.js";
 import { contains } from "./analysis.js";
 
 /** What the schema says about the word under the cursor, when it is a constructor, option or enumerated value. */
@@ -15,7 +15,7 @@ export function schemaAt(ast: A.SpecFile, offset: number): SchemaHit | undefined
   switch (decl.kind) {
     case "train":
     case "data":
-      return inEntries(decl.entries, decl.kind === "train" ? TRAIN_BLOCK : DATA_BLOCK, decl.kind, offset);
+      return inEntries(decl.entries, BLOCKS[decl.kind]!, decl.kind, offset);
     case "feature":
       return decl.ctor && inCall(decl.ctor, CTORS_BY_DECL.feature, offset);
     case "input":

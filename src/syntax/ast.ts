@@ -168,3 +168,8 @@ export interface SpecFile {
 export function isNamedDecl(decl: Decl): decl is NamedDecl {
   return decl.kind !== "train" && decl.kind !== "data";
 }
+
+/** Declarations a spec has at most one of (the checker reports a second: MTL2005). */
+export function isSingleton(kind: Decl["kind"]): boolean {
+  return kind === "model" || kind === "train" || kind === "data";
+}

@@ -3,7 +3,7 @@ import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
 import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";
 import { span, type LineIndex } from "./range.js";
-import { NumberLiteral, Star, StringLiteral, UnterminatedString } from "./tokens.js";
+import { Data, Label, Loss, NumberLiteral, Star, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
 
 /**
  * Parse tree → typed AST. Recovery can leave any part missing, so every step
@@ -38,7 +38,7 @@ function declaration(node: DeclNode): A.Decl | undefined {
   const keyword = tokenRange(node.keyword);
   const range = nodeRange(node) ?? keyword;
   if (node.kind === "block") {
-    const kind = node.keyword.image === "data" ? "data" : "train";
+    const kind = node.keyword.tokenType === Data ? "data" : "train";
     const entries: A.OptionEntry[] = [];
     for (const entry of node.entries) {
       const built = namedValue(entry);
@@ -89,27 +89,28 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
   for (const clause of node.clauses) {
     const range = nodeRange(clause);
     // The keyword picked the clause, so it is always a real token.
-    const first = clause.keyword?.image;
-    if (!range || !first) continue;
+    const keyword = clause.keyword;
+    if (!range || !keyword) continue;
     const repeated = (present: unknown) => {
-      if (present !== undefined) task.repeatedClauses.push({ clause: first, range });
+      if (present !== undefined) task.repeatedClauses.push({ clause: keyword.image, range });
     };
-    if (first === "label" || first === "where") {
+    const type = keyword.tokenType;
+    if (type === Label || type === Where) {
       const column = columnName(clause.column);
       if (!column) continue;
       const built = { column, range, positives: clause.positives.map(buildValue) };
-      if (first === "label") {
+      if (type === Label) {
         repeated(task.label);
         task.label = built;
       } else {
         repeated(task.where);
         task.where = built;
       }
-    } else if (first === "weight") {
+    } else if (type === Weight) {
       if (!clause.weight) continue;
       repeated(task.weight);
       task.weight = numberValue(clause.weight);
-    } else if (first === "loss") {
+    } else if (type === Loss) {
       if (!clause.loss) continue;
       repeated(task.loss);
       task.loss = buildValue(clause.loss);

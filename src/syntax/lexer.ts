@@ -11,7 +11,10 @@ const lexer = new Lexer(ALL_TOKENS, { positionTracking: "onlyOffset", ensureOpti
 
 export interface LexResult {
   tokens: IToken[];
+  /** `##` doc comments, in order. */
   docs: IToken[];
+  /** `#` comments, in order. */
+  comments: IToken[];
   diagnostics: Diagnostic[];
 }
 
@@ -31,7 +34,12 @@ export function lex(lines: LineIndex, file: string, options: { invalidBytesRepor
     }
   }
   const tokens = limitNesting(result.tokens, lines, file, diagnostics);
-  return { tokens, docs: result.groups["docs"] ?? [], diagnostics };
+  return { tokens, docs: result.groups["docs"] ?? [], comments: result.groups["comments"] ?? [], diagnostics };
+}
+
+/** Both kinds of comment, in source order. */
+export function allComments(lexed: LexResult): IToken[] {
+  return [...lexed.comments, ...lexed.docs].sort((a, b) => a.startOffset - b.startOffset);
 }
 
 export function parseNumber(image: string): number {

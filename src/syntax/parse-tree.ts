@@ -2,8 +2,9 @@ import type { IToken } from "chevrotain";
 import type { Decl } from "./ast.js";
 
 /**
- * The parser's output: for each grammar rule that ran, the tokens build-ast.ts
- * needs. Small fixed-shape objects are far cheaper than chevrotain's generic
+ * The parser's output: for each grammar rule that ran, every token it
+ * consumed (the AST uses some; the formatter prints them all, with the
+ * comments attached to them: trivia.ts). Small fixed-shape objects are far cheaper than chevrotain's generic
  * CST (a dictionary of arrays per node), which cost more than the parse.
  *
  * The parent creates a child node before it calls the child's rule, so a rule
@@ -34,18 +35,29 @@ export interface DeclNode extends Extent {
   name: IToken | undefined;
   /** model */
   description: IToken | undefined;
-  /** expert and feature groups */
+  /** expert and feature groups: `[count]` */
+  lbracket: IToken | undefined;
   count: IToken | undefined;
+  rbracket: IToken | undefined;
+  /** feature and task */
+  colon: IToken | undefined;
+  /** input, expert, gate, tower and task */
+  equals: IToken | undefined;
   /** feature, input, expert, gate, tower */
   call: CallNode | undefined;
-  /** gate */
+  /** gate: `over` and the expert groups */
+  overKeyword: IToken | undefined;
   over: IToken[];
+  /** The `,` between the gate's expert groups, or the `*` between a task's factors. */
+  separators: IToken[];
   /** task */
   type: IToken | undefined;
   factors: IToken[];
   clauses: ClauseNode[];
   /** train and data blocks */
+  lcurly: IToken | undefined;
   entries: NamedValueNode[];
+  rcurly: IToken | undefined;
 }
 
 /** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER` or `loss value`. */
@@ -53,19 +65,30 @@ export interface ClauseNode extends Extent {
   keyword: IToken | undefined;
   /** The column of `label` and `where`: a name or a string. */
   column: IToken | undefined;
+  is: IToken | undefined;
   /** The values after `is`; empty without one. */
   positives: ValueNode[];
+  /** The `|` between the values. */
+  pipes: IToken[];
   weight: IToken | undefined;
   loss: ValueNode | undefined;
 }
 
 export interface CallNode extends Extent {
   callee: IToken | undefined;
+  lparen: IToken | undefined;
   args: ArgNode[];
+  /** Between the arguments, and a trailing one when there are as many as arguments. */
+  commas: IToken[];
+  rparen: IToken | undefined;
 }
 
 export interface ListNode extends Extent {
+  lbracket: IToken | undefined;
   items: ValueNode[];
+  /** Between the items, and a trailing one when there are as many as items. */
+  commas: IToken[];
+  rbracket: IToken | undefined;
 }
 
 /** A call argument: one of the two is set unless the argument failed to parse. */
@@ -78,7 +101,10 @@ export interface ArgNode {
 export interface NamedValueNode {
   within: Extent | undefined;
   name: IToken | undefined;
+  colon: IToken | undefined;
   value: ValueNode | undefined;
+  /** In a block: the `,` after the entry, if any. */
+  comma: IToken | undefined;
 }
 
 /** A literal, `*` or name token, a list or a call; none when the value failed to parse. */
@@ -98,26 +124,34 @@ export function declNode(kind: DeclNode["kind"]): DeclNode {
     keyword: undefined,
     name: undefined,
     description: undefined,
+    lbracket: undefined,
     count: undefined,
+    rbracket: undefined,
+    colon: undefined,
+    equals: undefined,
     call: undefined,
+    overKeyword: undefined,
     over: [],
+    separators: [],
     type: undefined,
     factors: [],
     clauses: [],
+    lcurly: undefined,
     entries: [],
+    rcurly: undefined,
   };
 }
 
 export function clauseNode(outer: Extent | undefined): ClauseNode {
-  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, positives: [], weight: undefined, loss: undefined };
+  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, is: undefined, positives: [], pipes: [], weight: undefined, loss: undefined };
 }
 
 export function callNode(outer: Extent | undefined): CallNode {
-  return { start: NaN, end: NaN, outer, callee: undefined, args: [] };
+  return { start: NaN, end: NaN, outer, callee: undefined, lparen: undefined, args: [], commas: [], rparen: undefined };
 }
 
 export function listNode(outer: Extent | undefined): ListNode {
-  return { start: NaN, end: NaN, outer, items: [] };
+  return { start: NaN, end: NaN, outer, lbracket: undefined, items: [], commas: [], rbracket: undefined };
 }
 
 export function argNode(within: Extent | undefined): ArgNode {
@@ -125,7 +159,7 @@ export function argNode(within: Extent | undefined): ArgNode {
 }
 
 export function namedValueNode(within: Extent | undefined): NamedValueNode {
-  return { within, name: undefined, value: undefined };
+  return { within, name: undefined, colon: undefined, value: undefined, comma: undefined };
 }
 
 export function valueNode(within: Extent | undefined): ValueNode {

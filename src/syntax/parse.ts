@@ -3,11 +3,13 @@ import { diagnostic, replacement, type Diagnostic } from "../diagnostics/diagnos
 import { closest } from "../diagnostics/suggest.js";
 import type { Decl, Range, SpecFile } from "./ast.js";
 import { buildDecl, buildSpec } from "./build-ast.js";
-import { lex } from "./lexer.js";
+import { allComments, lex, type LexResult } from "./lexer.js";
+import type { DeclNode } from "./parse-tree.js";
 import { parseTokens } from "./parser.js";
 import { LineIndex } from "./range.js";
 import { decodeSource } from "./source.js";
-import { DECLARATION_KEYWORDS, Identifier, KEYWORDS, NumberLiteral, StringLiteral } from "./tokens.js";
+import { DECLARATION_WORDS, Identifier, KEYWORD_WORDS, keywordOf, NumberLiteral, StringLiteral } from "./tokens.js";
+import { attachTrivia, type TriviaMap } from "./trivia.js";
 
 export interface ParseResult {
   ast: SpecFile;
@@ -24,12 +26,30 @@ export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
 }
 
 export function parseText(text: string, file: string, invalidBytesReported = false): ParseResult {
+  return parse(text, file, invalidBytesReported).result;
+}
+
+/** The full syntax tree: every declaration's parse tree, with the comments and blank lines attached to its tokens. */
+export interface SyntaxTree {
+  decls: DeclNode[];
+  trivia: TriviaMap;
+}
+
+/** parseText, keeping the syntax tree as well (for the formatter, which prints from it). */
+export function parseWithTree(text: string, file: string): ParseResult & { tree: SyntaxTree } {
+  const trees: DeclNode[] = [];
+  const { result, lexed } = parse(text, file, false, trees);
+  return { ...result, tree: { decls: trees, trivia: attachTrivia(text, lexed.tokens, allComments(lexed)) } };
+}
+
+function parse(text: string, file: string, invalidBytesReported: boolean, trees?: DeclNode[]): { result: ParseResult; lexed: LexResult } {
   const lines = new LineIndex(text);
   const lexed = lex(lines, file, { invalidBytesReported });
   const decls: Decl[] = [];
   const broken = new Set<string>();
-  // Each declaration becomes AST as soon as it is parsed, so the parse trees never pile up.
+  // Each declaration becomes AST as soon as it is parsed, so unless kept the parse trees never pile up.
   const errors = parseTokens(lexed.tokens, (node) => {
+    trees?.push(node);
     const decl = buildDecl(node, lines);
     if (decl) decls.push(decl);
     else if (node.keyword) broken.add(node.kind);
@@ -38,11 +58,8 @@ export function parseText(text: string, file: string, invalidBytesReported = fal
   const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, lines, file, broken)];
   if (broken.size > 0) ast.broken = broken;
   for (const stray of ast.strayDocs) diagnostics.push(diagnostic("MTL1007", file, stray.range));
-  return { ast, text, diagnostics };
+  return { result: { ast, text, diagnostics }, lexed };
 }
-
-const KEYWORD_WORDS = KEYWORDS.map((t) => t.name.toLowerCase());
-const DECLARATION_WORDS = new Set(DECLARATION_KEYWORDS.map((t) => t.name.toLowerCase()));
 
 /** Syntax errors; a name within typo distance of a keyword is taken for it (`modle`, `lbael`) and its declaration kind for `broken`. */
 function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, file: string, broken: Set<string>): Diagnostic[] {
@@ -75,7 +92,7 @@ function endRange(tokens: IToken[], lines: LineIndex): Range {
 
 function describe(tok: IToken): string {
   const image = tok.image.length > 30 ? tok.image.slice(0, 30) + "..." : tok.image;
-  if (KEYWORDS.includes(tok.tokenType)) return `the keyword '${image}'`;
+  if (keywordOf(tok.tokenType)) return `the keyword '${image}'`;
   if (tok.tokenType === Identifier) return `the name '${image}'`;
   if (tok.tokenType === NumberLiteral) return `the number ${image}`;
   if (tok.tokenType === StringLiteral || tok.tokenType.CATEGORIES?.includes(StringLiteral)) return `the string ${image}`;

@@ -1,6 +1,14 @@
-import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type ISerializedGast, type IToken, type TokenType } from "chevrotain";
+import {
+  EmbeddedActionsParser,
+  type IOrAlt,
+  type IRecognitionException,
+  type ISerializedGast,
+  type ISyntacticContentAssistPath,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
 import { plainErrorMessages } from "./error-messages.js";
-import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode, type Extent } from "./parse-tree.js";
+import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode } from "./parse-tree.js";
 import * as T from "./tokens.js";
 
 /**
@@ -78,11 +86,11 @@ class MtlParser extends EmbeddedActionsParser {
     node.keyword = cover(node, this.CONSUME(T.Feature));
     node.name = cover(node, this.CONSUME(T.Identifier));
     this.OPTION(() => {
-      cover(node, this.CONSUME(T.LBracket));
+      node.lbracket = cover(node, this.CONSUME(T.LBracket));
       node.count = cover(node, this.CONSUME(T.NumberLiteral));
-      cover(node, this.CONSUME(T.RBracket));
+      node.rbracket = cover(node, this.CONSUME(T.RBracket));
     });
-    cover(node, this.CONSUME(T.Colon));
+    node.colon = cover(node, this.CONSUME(T.Colon));
     this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
@@ -90,7 +98,7 @@ class MtlParser extends EmbeddedActionsParser {
     const node = this.declaration("input");
     node.keyword = cover(node, this.CONSUME(T.Input));
     node.name = cover(node, this.CONSUME(T.Identifier));
-    cover(node, this.CONSUME(T.Equals));
+    node.equals = cover(node, this.CONSUME(T.Equals));
     this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
@@ -99,11 +107,11 @@ class MtlParser extends EmbeddedActionsParser {
     node.keyword = cover(node, this.CONSUME(T.Expert));
     node.name = cover(node, this.CONSUME(T.Identifier));
     this.OPTION(() => {
-      cover(node, this.CONSUME(T.LBracket));
+      node.lbracket = cover(node, this.CONSUME(T.LBracket));
       node.count = cover(node, this.CONSUME(T.NumberLiteral));
-      cover(node, this.CONSUME(T.RBracket));
+      node.rbracket = cover(node, this.CONSUME(T.RBracket));
     });
-    cover(node, this.CONSUME(T.Equals));
+    node.equals = cover(node, this.CONSUME(T.Equals));
     this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
@@ -111,9 +119,9 @@ class MtlParser extends EmbeddedActionsParser {
     const node = this.declaration("gate");
     node.keyword = cover(node, this.CONSUME(T.Gate));
     node.name = cover(node, this.CONSUME(T.Identifier));
-    cover(node, this.CONSUME(T.Equals));
+    node.equals = cover(node, this.CONSUME(T.Equals));
     this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
-    cover(node, this.CONSUME(T.Over));
+    node.overKeyword = cover(node, this.CONSUME(T.Over));
     this.separatedNames(node, node.over, T.Comma, () => this.CONSUME2(T.Identifier));
   });
 
@@ -121,7 +129,7 @@ class MtlParser extends EmbeddedActionsParser {
     const node = this.declaration("tower");
     node.keyword = cover(node, this.CONSUME(T.Tower));
     node.name = cover(node, this.CONSUME(T.Identifier));
-    cover(node, this.CONSUME(T.Equals));
+    node.equals = cover(node, this.CONSUME(T.Equals));
     this.SUBRULE(this.call, { ARGS: [(node.call = callNode(node))] });
   });
 
@@ -129,9 +137,9 @@ class MtlParser extends EmbeddedActionsParser {
     const node = this.declaration("task");
     node.keyword = cover(node, this.CONSUME(T.Task));
     node.name = cover(node, this.CONSUME(T.Identifier));
-    cover(node, this.CONSUME(T.Colon));
+    node.colon = cover(node, this.CONSUME(T.Colon));
     node.type = cover(node, this.CONSUME2(T.Identifier));
-    cover(node, this.CONSUME(T.Equals));
+    node.equals = cover(node, this.CONSUME(T.Equals));
     this.separatedNames(node, node.factors, T.Star, () => this.CONSUME3(T.Identifier));
     this.MANY(() => this.SUBRULE(this.taskClause, { ARGS: [add(node.clauses, clauseNode(node))] }));
   });
@@ -177,10 +185,10 @@ class MtlParser extends EmbeddedActionsParser {
 
   /** The field values that mean 1: `is "50000+."`, or `is ">50K" | ">50K."` for files that spell it differently. */
   private values = this.RULE("values", (clause = clauseNode(undefined)) => {
-    cover(clause, this.CONSUME(T.Is));
+    clause.is = cover(clause, this.CONSUME(T.Is));
     this.SUBRULE(this.value, { ARGS: [add(clause.positives, valueNode(clause))] });
     this.MANY(() => {
-      cover(clause, this.CONSUME(T.Pipe));
+      pushReal(clause.pipes, cover(clause, this.CONSUME(T.Pipe)));
       this.SUBRULE2(this.value, { ARGS: [add(clause.positives, valueNode(clause))] });
     });
   });
@@ -191,32 +199,33 @@ class MtlParser extends EmbeddedActionsParser {
       { ALT: () => (node.keyword = cover(node, this.CONSUME(T.Train))) },
       { ALT: () => (node.keyword = cover(node, this.CONSUME(T.Data))) },
     ]);
-    cover(node, this.CONSUME(T.LCurly));
+    node.lcurly = cover(node, this.CONSUME(T.LCurly));
     this.MANY(() => {
-      this.SUBRULE(this.namedValue, { ARGS: [add(node.entries, namedValueNode(node))] });
-      this.OPTION(() => cover(node, this.CONSUME(T.Comma)));
+      const entry = add(node.entries, namedValueNode(node));
+      this.SUBRULE(this.namedValue, { ARGS: [entry] });
+      this.OPTION(() => (entry.comma = cover(node, this.CONSUME(T.Comma))));
     });
-    cover(node, this.CONSUME(T.RCurly));
+    node.rcurly = cover(node, this.CONSUME(T.RCurly));
   });
 
   private namedValue = this.RULE("namedValue", (node = namedValueNode(undefined)) => {
     node.name = cover(node.within, this.CONSUME(T.Identifier));
-    cover(node.within, this.CONSUME(T.Colon));
+    node.colon = cover(node.within, this.CONSUME(T.Colon));
     this.SUBRULE(this.value, { ARGS: [(node.value = valueNode(node.within))] });
   });
 
   private call = this.RULE("call", (node = callNode(undefined)) => {
     node.callee = cover(node, this.CONSUME(T.Identifier));
-    cover(node, this.CONSUME(T.LParen));
+    node.lparen = cover(node, this.CONSUME(T.LParen));
     this.OPTION(() => {
       this.SUBRULE(this.arg, { ARGS: [add(node.args, argNode(node))] });
       this.MANY(() => {
-        cover(node, this.CONSUME(T.Comma));
+        pushReal(node.commas, cover(node, this.CONSUME(T.Comma)));
         this.SUBRULE2(this.arg, { ARGS: [add(node.args, argNode(node))] });
       });
-      this.OPTION2(() => cover(node, this.CONSUME2(T.Comma)));
+      this.OPTION2(() => pushReal(node.commas, cover(node, this.CONSUME2(T.Comma))));
     });
-    cover(node, this.CONSUME(T.RParen));
+    node.rparen = cover(node, this.CONSUME(T.RParen));
   });
 
   private arg = this.RULE("arg", (node = argNode(undefined)) => {
@@ -278,16 +287,16 @@ class MtlParser extends EmbeddedActionsParser {
   }
 
   private list = this.RULE("list", (node = listNode(undefined)) => {
-    cover(node, this.CONSUME(T.LBracket));
+    node.lbracket = cover(node, this.CONSUME(T.LBracket));
     this.OPTION(() => {
       this.SUBRULE(this.value, { ARGS: [add(node.items, valueNode(node))] });
       this.MANY(() => {
-        cover(node, this.CONSUME(T.Comma));
+        pushReal(node.commas, cover(node, this.CONSUME(T.Comma)));
         this.SUBRULE2(this.value, { ARGS: [add(node.items, valueNode(node))] });
       });
-      this.OPTION2(() => cover(node, this.CONSUME2(T.Comma)));
+      this.OPTION2(() => pushReal(node.commas, cover(node, this.CONSUME2(T.Comma))));
     });
-    cover(node, this.CONSUME(T.RBracket));
+    node.rbracket = cover(node, this.CONSUME(T.RBracket));
   });
 
   private declaration(kind: DeclNode["kind"]): DeclNode {
@@ -324,16 +333,17 @@ class MtlParser extends EmbeddedActionsParser {
   }
 
   /**
-   * `NAME (SEP NAME)*` into `names`. AT_LEAST_ONE_SEP consumes the separators
-   * itself, so each name but the first covers the separator just before it:
-   * a declaration that ends in a dangling `,` or `*` spans it.
+   * `NAME (SEP NAME)*` into `names`, the separators into `node.separators`.
+   * AT_LEAST_ONE_SEP consumes the separators itself, so each name but the
+   * first covers the separator just before it: a declaration that ends in a
+   * dangling `,` or `*` spans it.
    */
-  private separatedNames(node: Extent, names: IToken[], separator: TokenType, consumeName: () => IToken): void {
+  private separatedNames(node: DeclNode, names: IToken[], separator: TokenType, consumeName: () => IToken): void {
     let first = true;
     this.AT_LEAST_ONE_SEP({
       SEP: separator,
       DEF: () => {
-        if (!first) cover(node, this.LA(0));
+        if (!first) pushReal(node.separators, cover(node, this.LA(0)));
         first = false;
         const name = cover(node, consumeName());
         if (name) names.push(name);
@@ -345,6 +355,10 @@ class MtlParser extends EmbeddedActionsParser {
 function add<N>(list: N[], node: N): N {
   list.push(node);
   return node;
+}
+
+function pushReal(list: IToken[], token: IToken | undefined): void {
+  if (token) list.push(token);
 }
 
 /** Built once: chevrotain's grammar analysis is the expensive part. */
@@ -359,6 +373,23 @@ export function parseTokens(tokens: IToken[], onDecl: (node: DeclNode) => void):
   parser.start(tokens, onDecl);
   parser.spec();
   return parser.finish();
+}
+
+/** The parse tree of one declaration's tokens, as far as they go (for completion, at the cursor). */
+export function parseDeclaration(tokens: IToken[]): DeclNode | undefined {
+  let first: DeclNode | undefined;
+  parseTokens(tokens, (node) => (first ??= node));
+  return first;
+}
+
+/**
+ * What the grammar allows after `tokens` (which start at a declaration, or
+ * are empty): chevrotain's content assist over the recorded grammar, each
+ * path naming the next token type and the rules it sits in. Empty when the
+ * tokens are not a prefix of any spec.
+ */
+export function nextTokens(tokens: IToken[]): ISyntacticContentAssistPath[] {
+  return parser.computeContentAssist("spec", tokens);
 }
 
 /** The grammar as chevrotain records it, for the generated syntax diagrams (syntax-diagrams.ts). */

@@ -9,8 +9,19 @@ import { NAME_PATTERN } from "./column-text.js";
  */
 export const Identifier = createToken({ name: "Identifier", pattern: NAME_PATTERN, label: "a name" });
 
-function keyword(word: string, soft = false): TokenType {
-  return createToken({
+/** What completion and the error messages say about a keyword: its word and what it introduces. */
+export interface KeywordInfo {
+  word: string;
+  doc: string;
+  /** Starts a declaration; reserved (never a name). */
+  declaration: boolean;
+}
+
+const keywordInfo = new Map<TokenType, KeywordInfo>();
+
+function keyword(word: string, doc: string, kind: "declaration" | "soft"): TokenType {
+  const soft = kind === "soft";
+  const type = createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     // A plain pattern keeps chevrotain's first-character optimisation; longer_alt
     // makes `modelling` an Identifier rather than `model` + `ling`.
@@ -19,26 +30,37 @@ function keyword(word: string, soft = false): TokenType {
     ...(soft && { categories: [Identifier] }),
     label: `'${word}'`,
   });
+  keywordInfo.set(type, { word, doc, declaration: !soft });
+  return type;
 }
 
-export const Model = keyword("model");
-export const Feature = keyword("feature");
-export const Input = keyword("input");
-export const Expert = keyword("expert");
-export const Gate = keyword("gate");
-export const Tower = keyword("tower");
-export const Task = keyword("task");
-export const Train = keyword("train");
-export const Data = keyword("data");
-export const Over = keyword("over", true);
-export const Label = keyword("label", true);
-export const Is = keyword("is", true);
-export const Where = keyword("where", true);
-export const Weight = keyword("weight", true);
-export const Loss = keyword("loss", true);
+export const Model = keyword("model", 'model NAME "description": exactly one per file.', "declaration");
+export const Feature = keyword("feature", "feature NAME : categorical(...) | numeric(...) | sequence(...): a data column and its encoding.", "declaration");
+export const Input = keyword("input", "input NAME = concat(a, b, ...): side-by-side concatenation; concat(*) is every feature.", "declaration");
+export const Expert = keyword("expert", "expert NAME[N]? = mlp(IN, [units...], options): a network, or a group of N for a gate to mix.", "declaration");
+export const Gate = keyword("gate", "gate NAME = softmax(IN) over G1, G2, ...: a softmax mixture of expert groups.", "declaration");
+export const Tower = keyword("tower", "tower NAME = mlp(IN, [units...], options): a task's own network.", "declaration");
+export const Task = keyword("task", "task NAME : binary|regression = NODE (or T1 * T2) clauses: a prediction head.", "declaration");
+export const Train = keyword("train", "train { key: value ... }: training settings.", "declaration");
+export const Data = keyword("data", "data { key: value ... }: how data files are laid out.", "declaration");
+export const Over = keyword("over", "over G1, G2, ...: the expert groups this gate mixes.", "soft");
+export const Label = keyword("label", 'label COLUMN (is "A" | "B"): the column holding the label; without \'is\', 0/1 or true/false.', "soft");
+export const Is = keyword("is", 'COLUMN is "A" | "B": the values that mean 1.', "soft");
+export const Where = keyword("where", 'where COLUMN (is "V"): train and evaluate only rows where this 0/1 column of the data is 1 (or one of the values).', "soft");
+export const Weight = keyword("weight", "weight NUMBER: the task's loss weight (default 1).", "soft");
+export const Loss = keyword("loss", "loss bce | mse | huber(delta: D).", "soft");
 
-export const DECLARATION_KEYWORDS = [Model, Feature, Input, Expert, Gate, Tower, Task, Train, Data];
-export const KEYWORDS = [...DECLARATION_KEYWORDS, Over, Label, Is, Where, Weight, Loss];
+/** Every keyword, in the order the lexer tries them. */
+export const KEYWORDS: readonly TokenType[] = [...keywordInfo.keys()];
+export const DECLARATION_KEYWORDS: readonly TokenType[] = KEYWORDS.filter((t) => keywordInfo.get(t)!.declaration);
+/** The words of all keywords, and of the reserved (declaration) ones. */
+export const KEYWORD_WORDS: ReadonlySet<string> = new Set(KEYWORDS.map((t) => keywordInfo.get(t)!.word));
+export const DECLARATION_WORDS: ReadonlySet<string> = new Set(DECLARATION_KEYWORDS.map((t) => keywordInfo.get(t)!.word));
+
+/** The word and doc of a keyword token type; undefined for any other token type. */
+export function keywordOf(type: TokenType): KeywordInfo | undefined {
+  return keywordInfo.get(type);
+}
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED, line_breaks: true });
 /** Doc comments are kept in their own group and attached to the declaration below. */

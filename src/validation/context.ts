@@ -2,7 +2,7 @@ import type { CATALOG, DiagnosticCode } from "../diagnostics/catalog.js";
 import { diagnostic, replacement, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
-import { DECLARATION_KEYWORDS } from "../syntax/tokens.js";
+import { DECLARATION_WORDS } from "../syntax/tokens.js";
 import type { RefKind } from "./schema.js";
 import { ARTICLE, describeKinds, memberRange, type Sym } from "./symbols.js";
 
@@ -65,9 +65,8 @@ export class CheckContext {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const RESERVED = new Set(DECLARATION_KEYWORDS.map((k) => String(k.PATTERN).replace(/^\/|\/$/g, "")));
 
 /** Whether `text` can be written as a bare name (not a string): an identifier, not a declaration keyword. */
 function isBareName(text: string): boolean {
-  return IDENTIFIER.test(text) && !RESERVED.has(text);
+  return IDENTIFIER.test(text) && !DECLARATION_WORDS.has(text);
 }

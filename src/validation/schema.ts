@@ -235,6 +235,9 @@ export const DATA_BLOCK = {
   },
 } as const satisfies CtorSchema;
 
+/** The blocks by their keyword. */
+export const BLOCKS: Readonly<Record<string, CtorSchema>> = { train: TRAIN_BLOCK, data: DATA_BLOCK };
+
 export const CTORS_BY_DECL = {
   feature: FEATURE_CTORS,
   input: INPUT_CTORS,

@@ -13,7 +13,9 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import fc from "fast-check";
 import { formatParsed, formatSource } from "../../src/format/index.js";
-import { lexWithComments, significantTokens } from "../../src/format/tokens.js";
+import { significantTokens } from "../../src/format/verify.js";
+import { allComments, lex } from "../../src/syntax/lexer.js";
+import { LineIndex } from "../../src/syntax/range.js";
 import { parseText } from "../../src/syntax/parse.js";
 import { exampleSpecs } from "../helpers/paths.js";
 
@@ -24,8 +26,8 @@ const SPECS = exampleSpecs().map((f) => readFileSync(f, "utf8"));
 
 /** Tokens and comments of a spec, in order. */
 function pieces(text: string): string[] {
-  const { code, comments } = lexWithComments(text);
-  return [...code, ...comments].sort((a, b) => a.startOffset - b.startOffset).map((t) => t.image);
+  const lexed = lex(new LineIndex(text), "");
+  return [...lexed.tokens, ...allComments(lexed)].sort((a, b) => a.startOffset - b.startOffset).map((t) => t.image);
 }
 
 const PUNCTUATION = /^[()[\]{}:=,*]$/;

@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import { formatParsed, formatSource, PRINT_WIDTH } from "../../src/format/index.js";
-import { significantTokens } from "../../src/format/tokens.js";
+import { significantTokens } from "../../src/format/verify.js";
 import { parseText } from "../../src/syntax/parse.js";
 import { exampleSpecs, repoRoot } from "../helpers/paths.js";
 
