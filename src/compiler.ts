@@ -1,6 +1,6 @@
 import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { lower } from "./ir/lower.js";
-import type { ModelIR } from "./ir/types.js";
+import type { ValidIR } from "./ir/types.js";
 import { assertValidIr } from "./ir/validate.js";
 import type { Decl } from "./syntax/ast.js";
 import { parseBytes, parseText } from "./syntax/parse.js";
@@ -15,7 +15,7 @@ export interface CompileResult {
   checked: CheckedSpec;
   diagnostics: Diagnostic[];
   /** Present only when there are no errors. */
-  ir?: ModelIR;
+  ir?: ValidIR;
 }
 
 export interface CompileOptions {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Encoder } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import type { BuiltModel } from "../runtime/graph/index.js";
 import { names } from "../plan/names.js";
 import { batches } from "./batches.js";
@@ -17,7 +17,7 @@ const PRIOR_ROWS = 100_000;
  * (clicks are rare; amounts are in the hundreds) without changing the model.
  */
 export async function estimatePriors(
-  ir: ModelIR,
+  ir: ValidIR,
   encoder: Encoder,
   records: AsyncIterable<RawRecord>,
   file: string,
@@ -56,7 +56,7 @@ export async function estimatePriors(
 }
 
 /** Sets each dense head's bias to its prior: logit(rate) for binary tasks, the mean for regression. */
-export function initialiseHeads(built: BuiltModel, ir: ModelIR, priors: Record<string, number>): void {
+export function initialiseHeads(built: BuiltModel, ir: ValidIR, priors: Record<string, number>): void {
   for (const task of ir.tasks) {
     const prior = priors[task.name];
     if (task.head.op !== "dense" || prior === undefined || !Number.isFinite(prior)) continue;

@@ -1,4 +1,4 @@
-import type { ModelIR, NumericFeatureIR } from "../../ir/types.js";
+import type { ValidIR, NumericFeatureIR } from "../../ir/types.js";
 import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
 import { parseJsonText } from "../readers/json-syntax.js";
@@ -60,7 +60,7 @@ export function serializeEncoding(state: EncodingState): string {
 }
 
 /** Parses a saved state and checks that it was fitted for this spec. */
-export function parseEncoding(text: string, ir: ModelIR): EncodingState {
+export function parseEncoding(text: string, ir: ValidIR): EncodingState {
   let raw: unknown;
   try {
     raw = parseJsonText(text);
@@ -73,7 +73,7 @@ export function parseEncoding(text: string, ir: ModelIR): EncodingState {
 }
 
 /** Throws an EncodingStateError unless `state` fits the numeric features of `ir` exactly. */
-export function validateEncoding(state: EncodingState, ir: ModelIR): void {
+export function validateEncoding(state: EncodingState, ir: ValidIR): void {
   const numeric = ir.features.filter((f): f is NumericFeatureIR => f.kind === "numeric");
   const expected = new Set(numeric.map((f) => f.name));
   const stored = Object.keys(state.features);
