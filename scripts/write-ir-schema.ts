@@ -4,7 +4,8 @@
  * test/ir/schema-file.test.ts fails when the committed file is stale.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { IR_SCHEMA_PATH, irSchemaText } from "../src/ir/schema-file.js";
+import { IR_SCHEMA_PATH } from "../src/ir/schema-file.js";
+import { irSchemaText } from "../src/ir/schema.js";
 
 const text = irSchemaText();
 if (existsSync(IR_SCHEMA_PATH) && readFileSync(IR_SCHEMA_PATH, "utf8") === text) {

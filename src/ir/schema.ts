@@ -7,6 +7,11 @@
  * option table, src/validation/schema.ts, so adding a value there reaches the
  * IR with no second edit.
  *
+ * Only `npm run grammar` and tests load this module (and TypeBox): at run
+ * time validate.ts reads the file it writes, so `mtl check` and the editor
+ * never pay for building the schema; test/ir/schema-file.test.ts fails when
+ * the file is stale.
+ *
  * Tagged unions are written as if/then on their discriminator (`tagged`), so
  * a validation error points into the branch the value claims to be rather
  * than listing every other branch's complaints.
@@ -24,8 +29,7 @@ import {
   type ValueType,
 } from "../validation/schema.js";
 
-/** Bump whenever a back end would read an older IR differently; upgrade.ts reads every older version. */
-export const IR_VERSION = 3;
+import { IR_VERSION } from "./version.js";
 
 /** An enumeration taken from the option table. */
 function oneOf<const V extends readonly string[]>(values: V): TUnsafe<V[number]> {
@@ -322,7 +326,7 @@ export const ModelIRSchema = Type.Object(
   },
 );
 
-/** The JSON Schema as plain data (TypeBox's symbol-keyed annotations dropped), as published in grammar/. */
-export function irJsonSchema(): object {
-  return JSON.parse(JSON.stringify(ModelIRSchema)) as object;
+/** The text of grammar/mtl-ir.schema.json: the schema as plain JSON (TypeBox's symbol-keyed annotations drop out). */
+export function irSchemaText(): string {
+  return JSON.stringify(ModelIRSchema, null, 2) + "\n";
 }

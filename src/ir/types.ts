@@ -2,15 +2,16 @@
  * The intermediate representation: everything a back end needs to build,
  * train and serve a model, and nothing of the surface syntax.
  *
- * The types are derived from the one description of the IR's shape,
- * schema.ts, which also yields the JSON Schema. A back end accepts `ValidIR`:
+ * The types are derived (type-only, so TypeBox is not loaded at run time)
+ * from the one description of the IR's shape, schema.ts, which also yields
+ * the JSON Schema. A back end accepts `ValidIR`:
  * an IR that passed validate.ts's gate (shape and cross-references), so it
  * never re-checks what the gate guarantees.
  */
 import type { Static } from "@sinclair/typebox";
 import type * as S from "./schema.js";
 
-export { IR_VERSION } from "./schema.js";
+export { IR_VERSION } from "./version.js";
 
 export type ModelIR = Static<typeof S.ModelIRSchema>;
 export type DataIR = Static<typeof S.DataSchema>;

@@ -1,6 +1,6 @@
 import type { TaskIR } from "./types.js";
 import { withEvaluation } from "./evaluation.js";
-import { IR_VERSION } from "./schema.js";
+import { IR_VERSION } from "./version.js";
 import { parseIr, type IrParse } from "./validate.js";
 
 /**

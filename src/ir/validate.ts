@@ -6,10 +6,11 @@
  * passes is a `ValidIR`, the only IR a back end accepts, so back ends do not
  * re-check these invariants. Problems are data: a list of {path, message}.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { LOSSES_BY_TYPE } from "../validation/schema.js";
-import { irJsonSchema } from "./schema.js";
+import { IR_SCHEMA_PATH } from "./schema-file.js";
 import type { FeatureIR, ModelIR, NodeIR, TaskIR, ValidIR } from "./types.js";
 import { irWidths } from "./widths.js";
 
@@ -28,9 +29,11 @@ let validator: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (!validator) {
-    // Loaded on first use: `mtl check` never validates an IR and should not pay for ajv.
+    // Loaded on first use: `mtl check` never validates an IR and should not pay for ajv. The file is
+    // written from schema.ts by `npm run grammar` (a test keeps it fresh), so TypeBox stays out of run time.
+    const schema = JSON.parse(readFileSync(IR_SCHEMA_PATH, "utf8")) as object;
     const { Ajv } = createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvClass };
-    validator = new Ajv({ allErrors: true, strict: true }).compile(irJsonSchema());
+    validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
   }
   return validator;
 }

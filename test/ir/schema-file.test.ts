@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { IR_SCHEMA_PATH, irSchemaText } from "../../src/ir/schema-file.js";
+import { IR_SCHEMA_PATH } from "../../src/ir/schema-file.js";
+import { irSchemaText } from "../../src/ir/schema.js";
 import { IR_VERSION } from "../../src/ir/types.js";
 import { ACTIVATIONS, FEATURE_CTORS, MLP_CTORS } from "../../src/validation/schema.js";
 

@@ -72,9 +72,8 @@ export function renderDot(ir: ValidIR, options: DotOptions = {}): string {
   const source = (name: string): { id: string; width: number; count: number } => {
     const node = nodes.get(name);
     if (node) return { id: ids.node(name), width: width(name), count: node.op === "mlp" ? node.count : 1 };
-    const feature = features.get(name);
-    if (feature) return { id: grid ? ids.grid : ids.feature(name), width: width(name), count: 1 };
-    throw new Error(`graph: '${name}' is neither a feature nor a node of model '${ir.model.name}'`);
+    // Not a node, so a feature: the gate (src/ir/validate.ts) lets no other name through.
+    return { id: grid ? ids.grid : ids.feature(name), width: width(name), count: 1 };
   };
 
   out.push(`digraph ${quoted(ir.model.name)} {`);

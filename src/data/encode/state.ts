@@ -2,6 +2,7 @@ import type { ValidIR, NumericFeatureIR } from "../../ir/types.js";
 import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
 import { parseJsonText } from "../readers/json-syntax.js";
+import { FEATURE_CTORS } from "../../validation/schema.js";
 
 export const ENCODING_STATE_VERSION = 1;
 
@@ -137,9 +138,10 @@ function checkLabels(raw: unknown): Record<string, LabelValues> {
   return labels;
 }
 
-const TRANSFORMS = ["none", "log1p", "sqrt"];
-const FILLS = ["mean", "zero"];
-const NORMALIZERS = ["none", "zscore", "minmax"];
+const NUMERIC = FEATURE_CTORS.numeric.options;
+const TRANSFORMS: readonly string[] = NUMERIC.transform.type.values;
+const FILLS: readonly string[] = NUMERIC.fill.type.values;
+const NORMALIZERS: readonly string[] = NUMERIC.normalize.type.values;
 
 function checkStats(name: string, value: unknown): NumericStats {
   const bad = (what: string) => new EncodingStateError(`the encoding state's feature '${name}': ${what}`);

@@ -8,6 +8,7 @@ import { dotToSvg, renderDot, renderSvg } from "../../../src/codegen/graph/index
 import type { ValidIR } from "../../../src/ir/types.js";
 import { packageRoot } from "../../../src/util/package-root.js";
 import { irWidths } from "../../../src/ir/widths.js";
+import { validateIr } from "../../../src/ir/validate.js";
 
 const root = packageRoot();
 const specs = readdirSync(join(root, "specs")).filter((f) => f.endsWith(".mtl")).sort();
@@ -237,10 +238,10 @@ function attributes(svg: string, name: string): string[] {
   return [...svg.matchAll(new RegExp(`${name}="([^"]*)"`, "g"))].map((m) => decode(m[1]!));
 }
 
-test("renderDot refuses an IR whose edges point nowhere", () => {
+test("an IR whose edges point nowhere never reaches renderDot: the gate refuses it", () => {
   const ir = irOf("mmoe.mtl");
-  const broken: ValidIR = { ...ir, tasks: [{ ...ir.tasks[0]!, head: { op: "dense", input: "missing" } }] };
-  assert.throws(() => renderDot(broken), /'missing' is neither a feature nor a node/);
+  const broken = { ...ir, tasks: [{ ...ir.tasks[0]!, head: { op: "dense", input: "missing" } }] };
+  assert.deepEqual(validateIr(broken), [{ path: "/tasks/0/head/input", message: "'missing' is not a feature or an earlier node" }]);
 });
 
 test("dotToSvg throws on invalid DOT", async () => {
