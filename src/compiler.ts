@@ -1,14 +1,14 @@
 import { checkSource, type CheckResult } from "./check-source.js";
 import { hasErrors } from "./diagnostics/diagnostic.js";
 import { lower } from "./ir/lower.js";
-import type { ModelIR } from "./ir/types.js";
+import type { ValidIR } from "./ir/types.js";
 import { assertValidIr } from "./ir/validate.js";
 import { readSpecFile } from "./spec-file.js";
 
 /** The front end in one call: source → tokens → AST → checked model (check-source.ts) → IR (when clean). */
 export interface CompileResult extends CheckResult {
   /** Present only when there are no errors. */
-  ir?: ModelIR;
+  ir?: ValidIR;
 }
 
 export interface CompileOptions {

@@ -5,7 +5,7 @@
  * who goes first), so a change in machine load hits both alike.
  */
 import { cpus, loadavg } from "node:os";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { ProtocolChild } from "./child.js";
 import type { BenchOptions } from "./options.js";
 import { mtlChildScript } from "./paths.js";
@@ -115,7 +115,7 @@ async function runWorkload(
     torch: torch?.figures ?? null,
   };
   const source = workloadSpec(workload, options.quick);
-  let ir: ModelIR;
+  let ir: ValidIR;
   try {
     ir = compileSpec(source);
   } catch (error) {
@@ -151,7 +151,7 @@ async function runWorkload(
 
 async function setUpPeer(
   torch: Side,
-  ir: ModelIR,
+  ir: ValidIR,
   workload: Workload,
   serving: ServingSizes,
   threads: number,
@@ -180,7 +180,7 @@ async function setUpPeer(
   }
 }
 
-function describeSizes(ir: ModelIR, workload: Workload, serving: ServingSizes): string {
+function describeSizes(ir: ValidIR, workload: Workload, serving: ServingSizes): string {
   const tables =
     ir.tables.length === 0
       ? `${ir.features.length} numeric inputs`

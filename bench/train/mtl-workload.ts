@@ -4,7 +4,7 @@
  * pre-generated batches; serving through predictTasks on the inference model.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import {
   buildModel,
   createTrainStep,
@@ -31,7 +31,7 @@ export interface MtlSetup {
 }
 
 export class MtlWorkload {
-  readonly ir: ModelIR;
+  readonly ir: ValidIR;
   private readonly built: BuiltModel;
   private readonly step: TrainStep | null;
   private readonly batches: TrainBatch[] = [];

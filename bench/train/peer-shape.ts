@@ -4,7 +4,7 @@
  * this module checks that the spec really is that architecture, so the two
  * sides cannot silently drift apart when a spec is edited.
  */
-import type { MlpNodeIR, ModelIR } from "../../src/ir/types.js";
+import type { MlpNodeIR, ValidIR } from "../../src/ir/types.js";
 import { USER_FEATURE_PREFIX, type Architecture, type ServingSizes } from "./workloads.js";
 
 /** Mirrors the `shape` torch_peer.py reads (keep the two in step). */
@@ -29,7 +29,7 @@ export interface PeerShape {
 
 export class ShapeMismatch extends Error {}
 
-export function peerShape(ir: ModelIR, architecture: Architecture, serving: ServingSizes): PeerShape {
+export function peerShape(ir: ValidIR, architecture: Architecture, serving: ServingSizes): PeerShape {
   const fail = (why: string): never => {
     throw new ShapeMismatch(
       `spec '${ir.model.name}' is not the ${architecture} network torch_peer.py implements: ${why}`,

@@ -5,7 +5,7 @@
  * speed; ids are uniform over each table, so embedding lookups and updates
  * touch as many distinct rows as real hashed features would.
  */
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { Rng } from "../../src/util/random.js";
 import { USER_FEATURE_PREFIX } from "./workloads.js";
 
@@ -21,13 +21,13 @@ export interface LabelledArrays {
 const CLICK_RATE = 0.3;
 const PURCHASE_RATE = 0.1;
 
-function tableRows(ir: ModelIR, table: string): number {
+function tableRows(ir: ValidIR, table: string): number {
   const found = ir.tables.find((t) => t.name === table);
   if (found === undefined) throw new Error(`table '${table}' is not declared`);
   return found.rows;
 }
 
-export function randomFeatures(ir: ModelIR, rows: number, rng: Rng): FeatureArrays {
+export function randomFeatures(ir: ValidIR, rows: number, rng: Rng): FeatureArrays {
   const out: FeatureArrays = {};
   for (const feature of ir.features) {
     if (feature.kind === "numeric") {
@@ -43,7 +43,7 @@ export function randomFeatures(ir: ModelIR, rows: number, rng: Rng): FeatureArra
 }
 
 /** A training batch: random features, and click/purchase-like labels for every labelled task. */
-export function randomBatch(ir: ModelIR, rows: number, rng: Rng): LabelledArrays {
+export function randomBatch(ir: ValidIR, rows: number, rng: Rng): LabelledArrays {
   const click = Float32Array.from({ length: rows }, () => rng.bernoulli(CLICK_RATE));
   const purchase = click.map((c) => c * rng.bernoulli(PURCHASE_RATE));
   // Each label column gets its own stream; the first two look like click and purchase.
@@ -62,7 +62,7 @@ export function randomBatch(ir: ModelIR, rows: number, rng: Rng): LabelledArrays
 }
 
 /** One request: a single user's features repeated on every row, the item features varying. */
-export function randomRequest(ir: ModelIR, rows: number, rng: Rng): FeatureArrays {
+export function randomRequest(ir: ValidIR, rows: number, rng: Rng): FeatureArrays {
   const features = randomFeatures(ir, rows, rng);
   for (const [name, values] of Object.entries(features)) {
     if (name.startsWith(USER_FEATURE_PREFIX)) values.fill(values[0]!);

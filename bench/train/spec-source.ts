@@ -1,7 +1,7 @@
 /** The spec text of a workload, and compiling it through the product's front end. */
 import { readFileSync } from "node:fs";
 import { compileSource } from "../../src/compiler.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { specPath } from "./paths.js";
 import { QUICK_SPEC_SIZES, type Workload } from "./workloads.js";
 
@@ -25,7 +25,7 @@ export function shrinkSpec(text: string): string {
 }
 
 /** compileSource → IR; a spec with errors throws with every diagnostic listed. */
-export function compileSpec(source: SpecSource): ModelIR {
+export function compileSpec(source: SpecSource): ValidIR {
   const result = compileSource(source.text, source.file);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (result.ir === undefined || errors.length > 0) {

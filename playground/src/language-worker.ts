@@ -7,7 +7,8 @@
 import { Lexer } from "chevrotain";
 import { hasErrors } from "../../src/diagnostics/diagnostic.js";
 import { lower } from "../../src/ir/lower.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import { assertValidIr } from "../../src/ir/validate.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { analyze, type Analysis } from "../../src/lsp/analysis.js";
 import { complete } from "../../src/lsp/completion.js";
 import { hover } from "../../src/lsp/hover.js";
@@ -20,12 +21,12 @@ import type { DiagnosticData, LanguageReply, LanguageRequest, TokenClass } from 
 export const FILE = "playground.mtl";
 
 const compiler = new IncrementalCompiler();
-let last: { text: string; analysis: Analysis; ir: ModelIR | null } | undefined;
+let last: { text: string; analysis: Analysis; ir: ValidIR | null } | undefined;
 
-function analysisOf(text: string): { analysis: Analysis; ir: ModelIR | null } {
+function analysisOf(text: string): { analysis: Analysis; ir: ValidIR | null } {
   if (last?.text === text) return last;
   const analysis = analyze(FILE, 0, text, compiler, FILE);
-  const ir = hasErrors(analysis.result.diagnostics) ? null : lower(analysis.checked);
+  const ir = hasErrors(analysis.result.diagnostics) ? null : assertValidIr(lower(analysis.checked));
   last = { text, analysis, ir };
   return last;
 }
@@ -80,7 +81,7 @@ self.onmessage = async (event: MessageEvent<LanguageRequest>) => {
   }
 };
 
-async function picture(ir: ModelIR): Promise<{ svg: string | null; error: string | null }> {
+async function picture(ir: ValidIR): Promise<{ svg: string | null; error: string | null }> {
   try {
     const { renderSvg } = await import("../../src/codegen/graph/svg.js");
     return { svg: await renderSvg(ir), error: null };

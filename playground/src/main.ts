@@ -6,12 +6,12 @@ import type { DiagnosticData, TrainReply, TrainRequest } from "./protocol.js";
 import { decodeSpec, encodeSpec } from "./share.js";
 import { drawCurves } from "./curves.js";
 import { zip } from "./zip.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const language = new LanguageClient(new Worker(new URL("./language-worker.js", import.meta.url), { type: "module" }));
-let ir: ModelIR | null = null;
+let ir: ValidIR | null = null;
 let modelName = "model";
 let diagnostics: DiagnosticData[] = [];
 let view: EditorView;

@@ -1,6 +1,6 @@
 /** The messages between the page and its two workers; positions are UTF-16 offsets into the spec text. */
 import type { TaskEvaluation } from "../../src/evaluate/evaluate.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 
 export interface FixData {
   title: string;
@@ -28,7 +28,7 @@ export type LanguageRequest =
   | { id: number; kind: "typescript"; text: string };
 
 export type LanguageReply =
-  | { id: number; kind: "check"; diagnostics: DiagnosticData[]; tokens: [number, number, TokenClass][]; ir: ModelIR | null; millis: number }
+  | { id: number; kind: "check"; diagnostics: DiagnosticData[]; tokens: [number, number, TokenClass][]; ir: ValidIR | null; millis: number }
   | { id: number; kind: "graph"; svg: string | null; error: string | null }
   | { id: number; kind: "hover"; hover: { from: number; to: number; markdown: string } | null }
   | { id: number; kind: "complete"; from: number; items: { label: string; detail?: string; apply: string; type: string }[] }
@@ -38,7 +38,8 @@ export type LanguageReply =
 export type World = "esmm" | "mmoe";
 
 export type TrainRequest =
-  | { kind: "start"; ir: ModelIR; spec: string; steps: number; evalEvery: number }
+  /** The IR the language worker compiled: it passed the IR gate there, and a structured clone keeps it as it was. */
+  | { kind: "start"; ir: ValidIR; spec: string; steps: number; evalEvery: number }
   | { kind: "pause" }
   | { kind: "resume" }
   | { kind: "export" };

@@ -16,7 +16,7 @@ import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
 import { generateMmoe, mmoeColumns } from "../../src/data/synthetic/mmoe.js";
 import { evaluate, type TaskEvaluation } from "../../src/evaluate/evaluate.js";
 import { metricsJson } from "../../src/evaluate/report.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { MANIFEST, MODEL_FORMAT, manifestText, type FileFingerprint } from "../../src/model-dir/manifest-text.js";
 import { modelDirTexts } from "../../src/model-dir/texts.js";
 import { installWasmKernels } from "../../src/runtime/backend/wasm-kernels.js";
@@ -59,7 +59,7 @@ function startBackend(): Promise<string> {
   return backend;
 }
 
-export function worldOf(ir: ModelIR): { world: World } | { missing: string[] } {
+export function worldOf(ir: ValidIR): { world: World } | { missing: string[] } {
   const needed = neededColumns(ir, true).map((n) => n.column);
   const candidates: [World, Set<string>][] = [
     ["esmm", new Set<string>(esmmColumns())],
@@ -82,7 +82,7 @@ function rowsOf(world: World, count: number, seed: number): RawRecord[] {
 }
 
 interface Run {
-  ir: ModelIR;
+  ir: ValidIR;
   spec: string;
   steps: number;
   evalEvery: number;

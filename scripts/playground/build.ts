@@ -27,6 +27,8 @@ export const DEFAULT_OUT = join(PLAYGROUND, "dist");
 const BROWSER_SUBSTITUTES: Record<string, string> = {
   // Reads src/portable/*.ts from disk; the browser version bundles the same files as text.
   "src/codegen/typescript/portable-source.ts": "portable-source.ts",
+  // Reads the IR's JSON Schema from disk; the browser version bundles the file.
+  "src/ir/shape-check.ts": "shape-check.ts",
   // Saves to and loads from folders on disk; the browser version keeps the artifacts in memory.
   "src/runtime/graph/save-load.ts": "save-load.ts",
   // The language server and its JSON-RPC; the editor services import only the protocol's constants.

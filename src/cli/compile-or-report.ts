@@ -1,10 +1,10 @@
 import { compileFile } from "../compiler.js";
 import { renderHuman, summary } from "../diagnostics/render-human.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import { useColor } from "./output.js";
 
 /** Compiles a spec for a command that needs its IR; prints diagnostics to stderr and returns undefined on errors. */
-export function compileOrReport(spec: string): { ir: ModelIR; text: string } | undefined {
+export function compileOrReport(spec: string): { ir: ValidIR; text: string } | undefined {
   const result = compileFile(spec);
   if (result.diagnostics.length) {
     const sources = new Map([[result.file, result.text]]);

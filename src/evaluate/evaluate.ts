@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { LabelValueCounter, type EncodedBatch, type Encoder, type LabelValues } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
-import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
+import type { LabelIR, ValidIR, TaskIR } from "../ir/types.js";
 import { TaskMetricAccumulator, type TaskMetrics } from "../metrics/accumulator.js";
 import type { CalibrationBin } from "../metrics/calibration.js";
 import { predictTasks } from "../runtime/graph/index.js";
@@ -24,10 +24,10 @@ export interface TaskEvaluation {
 }
 
 /**
- * How each task is scored. A labelled task is scored against its label under
- * its `where`. A latent factor of a labelled product (ESMM's cvr in
- * ctcvr = ctr * cvr) is scored against the product's label on the rows where
- * the other factors' labels are 1: pCVR against purchase on clicked rows.
+ * How each task is scored, as lowering decided it (the IR's `evaluation`,
+ * src/ir/evaluation.ts): against the label of task `labelOf` under that
+ * task's `where`, on the rows where the labels of `maskOf` are 1. ESMM's cvr
+ * is scored against purchase (ctcvr's label) on clicked rows.
  */
 interface Scoring {
   task: TaskIR;
@@ -37,33 +37,15 @@ interface Scoring {
   on: string;
 }
 
-export function scoringPlan(ir: ModelIR): Scoring[] {
+export function scoringPlan(ir: ValidIR): Scoring[] {
   const byName = new Map(ir.tasks.map((t) => [t.name, t]));
-  const plan: Scoring[] = [];
-  for (const task of ir.tasks) {
-    if (task.label) {
-      plan.push({ task, labelOf: task.name, maskOf: [], whereOf: task.where ? task.name : null, on: task.where ? selects(task.where) : "all rows" });
-      continue;
-    }
-    const product = ir.tasks.find(
-      (p) =>
-        p.label &&
-        p.type === "binary" &&
-        p.head.op === "product" &&
-        p.head.factors.includes(task.name) &&
-        p.head.factors.every((f) => f === task.name || (byName.get(f)?.label && byName.get(f)?.type === "binary" && !byName.get(f)?.where)),
-    );
-    if (!product || product.head.op !== "product") continue;
-    const others = product.head.factors.filter((f) => f !== task.name);
-    plan.push({
-      task,
-      labelOf: product.name,
-      maskOf: others,
-      whereOf: product.where ? product.name : null,
-      on: others.map((f) => selects(byName.get(f)!.label!)).join(" and "),
-    });
-  }
-  return plan;
+  return ir.tasks.flatMap((task) => {
+    if (task.evaluation === null) return [];
+    const { label, given } = task.evaluation;
+    const against = byName.get(label)!;
+    const on = given.length > 0 ? given.map((f) => selects(byName.get(f)!.label!)).join(" and ") : against.where ? selects(against.where) : "all rows";
+    return [{ task, labelOf: label, maskOf: given, whereOf: against.where ? label : null, on }];
+  });
 }
 
 /** The rows a 0/1 column selects: "click = 1", "stage = \"clicked\"". */
@@ -81,7 +63,7 @@ export interface EvaluateOptions {
   groupBy?: string;
 }
 
-export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: EvaluateOptions): Promise<TaskEvaluation[]> {
+export async function evaluate(ir: ValidIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: EvaluateOptions): Promise<TaskEvaluation[]> {
   const groups = options.groupBy === undefined ? null : new GroupIndex(options.groupBy, options.file);
   const scoring = new FileScores(ir, model, options.file, groups !== null);
   const labels = new LabelValueCounter(ir);
@@ -102,7 +84,7 @@ export async function evaluate(ir: ModelIR, model: tf.LayersModel, encoder: Enco
  * `labelValues` are the label values those rows hold, counted as they were encoded.
  */
 export function evaluateEncoded(
-  ir: ModelIR,
+  ir: ValidIR,
   model: tf.LayersModel,
   encoded: Iterable<{ batch: EncodedBatch; lines: ArrayLike<number> }>,
   labelValues: Record<string, LabelValues>,
@@ -119,7 +101,7 @@ class FileScores {
   private readonly accumulators: TaskMetricAccumulator[];
 
   constructor(
-    private readonly ir: ModelIR,
+    private readonly ir: ValidIR,
     private readonly model: tf.LayersModel,
     private readonly file: string,
     grouped = false,

@@ -11,7 +11,7 @@ import { hasErrors } from "../diagnostics/diagnostic.js";
 import { renderHuman } from "../diagnostics/render-human.js";
 import { createEncoder, type Encoder, type LabelValues } from "../data/encode/index.js";
 import { readRecords } from "../data/readers/index.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import type { TaskEvaluation } from "../evaluate/evaluate.js";
 import { loadModelDir } from "../model-dir/folder.js";
 import { collectPredictions } from "../serve/predict.js";
@@ -24,7 +24,7 @@ export class ExperimentError extends Error {
 }
 
 /** Compiles spec text an experiment generated; an error is a bug in the template, reported with the diagnostics. */
-export function compileSpec(text: string, file: string): ModelIR {
+export function compileSpec(text: string, file: string): ValidIR {
   const result = compileSource(text, file);
   if (!result.ir || hasErrors(result.diagnostics)) {
     const rendered = renderHuman(result.diagnostics, new Map([[file, text]]), { color: false });
@@ -34,7 +34,7 @@ export function compileSpec(text: string, file: string): ModelIR {
 }
 
 export interface TrainedModel {
-  ir: ModelIR;
+  ir: ValidIR;
   model: tf.LayersModel;
   encoder: Encoder;
   /** The label values training saw, to refuse evaluation files that spell them otherwise. */
@@ -109,7 +109,7 @@ export function taskMetrics(evaluation: readonly TaskEvaluation[], task: string)
 }
 
 /** Numeric columns of a data file, in row order: labels and ground truth the model never reads. */
-export async function readColumns<C extends string>(file: string, ir: ModelIR, columns: readonly C[]): Promise<Record<C, Float64Array>> {
+export async function readColumns<C extends string>(file: string, ir: ValidIR, columns: readonly C[]): Promise<Record<C, Float64Array>> {
   const values = Object.fromEntries(columns.map((c) => [c, [] as number[]])) as Record<C, number[]>;
   for await (const record of readRecords(file, readOptionsFor(file, ir.data))) {
     for (const c of columns) {

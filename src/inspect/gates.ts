@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Encoder } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
-import type { GateNodeIR, ModelIR } from "../ir/types.js";
+import type { GateNodeIR, ValidIR } from "../ir/types.js";
 import { names } from "../plan/names.js";
 import { modelInputs } from "../runtime/graph/forward.js";
 import { batches } from "../train/batches.js";
@@ -54,12 +54,12 @@ export interface InspectOptions {
 }
 
 /** The gates of a model, in spec order. */
-export function gatesOf(ir: ModelIR): GateNodeIR[] {
+export function gatesOf(ir: ValidIR): GateNodeIR[] {
   return ir.nodes.filter((n): n is GateNodeIR => n.op === "gate");
 }
 
 /** Runs `records` through the model and collects its gates' statistics. */
-export async function inspectGates(ir: ModelIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: InspectOptions): Promise<GateInspection> {
+export async function inspectGates(ir: ValidIR, model: tf.LayersModel, encoder: Encoder, records: AsyncIterable<RawRecord>, options: InspectOptions): Promise<GateInspection> {
   const gates = gatesOf(ir);
   if (gates.length === 0) return { gates: [], pairs: [], rows: 0 };
   const outputs = gates.map((g) => model.getLayer(names.gate(g.name)).output as tf.SymbolicTensor);
@@ -138,7 +138,7 @@ function samePairs(gates: GateNodeIR[]): [number, number][] {
 }
 
 /** `e[0]`, `e[1]`, ... for a group of n; the node's name for a single expert. */
-function expertLabels(ir: ModelIR, gate: GateNodeIR): string[] {
+function expertLabels(ir: ValidIR, gate: GateNodeIR): string[] {
   return gate.experts.flatMap((group) => {
     const node = ir.nodes.find((n) => n.name === group);
     const count = node?.op === "mlp" ? node.count : 1;
@@ -147,7 +147,7 @@ function expertLabels(ir: ModelIR, gate: GateNodeIR): string[] {
 }
 
 /** Gate name -> the tasks whose output reads it, directly or through towers, other gates and product heads. */
-function tasksOfGates(ir: ModelIR): Map<string, string[]> {
+function tasksOfGates(ir: ValidIR): Map<string, string[]> {
   const inputsOf = new Map<string, string[]>();
   for (const n of ir.nodes) inputsOf.set(n.name, n.op === "concat" ? n.inputs : n.op === "mlp" ? [n.input] : [n.input, ...n.experts]);
   for (const t of ir.tasks) inputsOf.set(t.name, t.head.op === "dense" ? [t.head.input] : t.head.factors);

@@ -3,6 +3,7 @@ import type { CheckedSpec } from "../validation/checker.js";
 import type { FeatureSym, Sym, TaskSym } from "../validation/symbols.js";
 import type * as IR from "./types.js";
 import { IR_VERSION } from "./types.js";
+import { withEvaluation } from "./evaluation.js";
 
 /**
  * Checked model → IR. Only called on a spec without errors, so every option
@@ -25,7 +26,7 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
     features: features.map((f) => lowerFeature(f, f.call!)),
     tables: features.flatMap((f) => (f.call?.ctor === "categorical" ? [lowerTable(f, f.call.options)] : [])),
     nodes: spec.order.flatMap((s) => lowerNode(s)),
-    tasks: tasks.map((t) => lowerTask(t, tasks)),
+    tasks: withEvaluation(tasks.map((t) => lowerTask(t))),
     train: lowerTrain(spec.train),
   };
 }
@@ -49,7 +50,7 @@ function lowerData(data: DataOptions): IR.DataIR {
 }
 
 function lowerFeature(f: FeatureSym, call: FeatureCall): IR.FeatureIR {
-  const base = { name: f.name, column: f.column, width: f.width!, ...doc(f) };
+  const base = { name: f.name, column: f.column, ...doc(f) };
   switch (call.ctor) {
     case "categorical": {
       const o = call.options;
@@ -79,7 +80,7 @@ function lowerTable(f: FeatureSym, o: FeatureOptions<"categorical">): IR.TableIR
 function lowerNode(sym: Sym): IR.NodeIR[] {
   switch (sym.kind) {
     case "input":
-      return [{ op: "concat", name: sym.name, role: "input", inputs: sym.inputs.map((s) => s.name), width: sym.width!, ...doc(sym) }];
+      return [{ op: "concat", name: sym.name, role: "input", inputs: sym.inputs.map((s) => s.name), ...doc(sym) }];
     case "expert":
     case "tower": {
       const o = sym.options!;
@@ -94,7 +95,6 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           activation: o.activation,
           dropout: o.dropout,
           batchNorm: o.batchnorm,
-          width: sym.width!,
           ...doc(sym),
         },
       ];
@@ -108,7 +108,6 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           input: sym.input!.name,
           experts: sym.experts.map((e) => e.name),
           numExperts: sym.experts.reduce((n, e) => n + e.count, 0),
-          width: sym.width!,
           ...doc(sym),
         },
       ];
@@ -117,16 +116,16 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
   }
 }
 
-function lowerTask(task: TaskSym, all: TaskSym[]): IR.TaskIR {
+function lowerTask(task: TaskSym): Omit<IR.TaskIR, "evaluation"> {
   const { label, where, weight } = task.decl;
-  // `where click` with no values of its own reads click as the task labelling it does.
-  const whereTask = where && all.find((t) => t.type === "binary" && t.decl.label?.column.text === where.column.text);
+  // The checker resolved whose label a `where` column is; without values of its own, the mask reads it as that task does.
+  const whereTask = task.whereTask;
   return {
     name: task.name,
     type: task.type!,
     head: task.head ? { op: "dense", input: task.head.name } : { op: "product", factors: task.factors.map((f) => f.name) },
     label: label ? { column: label.column.text, positives: task.positives ?? null } : null,
-    where: where ? { column: where.column.text, positives: task.wherePositives ?? whereTask?.positives ?? null } : null,
+    where: where ? { column: where.column.text, positives: task.wherePositives ?? whereTask?.positives ?? null, task: whereTask?.name ?? null } : null,
     weight: weight?.value ?? 1,
     loss: lowerLoss(task),
     ...doc(task),

@@ -2,172 +2,46 @@
  * The intermediate representation: everything a back end needs to build,
  * train and serve a model, and nothing of the surface syntax.
  *
- * The JSON Schema in grammar/mtl-ir.schema.json describes exactly these types;
- * every IR the compiler emits is validated against it (src/ir/validate.ts).
- * Bump IR_VERSION whenever a back end would read an older IR differently.
+ * The types are derived (type-only, so TypeBox is not loaded at run time)
+ * from the one description of the IR's shape, schema.ts, which also yields
+ * the JSON Schema. A back end accepts `ValidIR`:
+ * an IR that passed validate.ts's gate (shape and cross-references), so it
+ * never re-checks what the gate guarantees.
  */
-export const IR_VERSION = 2;
+import type { Static } from "@sinclair/typebox";
+import type * as S from "./schema.js";
 
-export interface ModelIR {
-  irVersion: typeof IR_VERSION;
-  model: { name: string; description?: string; doc?: string };
-  data: DataIR;
-  features: FeatureIR[];
-  /** Embedding tables; sequences share the table of the feature they are `of`. */
-  tables: TableIR[];
-  /** Network nodes in a topological order: every input precedes its user. */
-  nodes: NodeIR[];
-  /** Tasks in a topological order: a product task follows its factors. */
-  tasks: TaskIR[];
-  train: TrainIR;
-}
+export { IR_VERSION } from "./version.js";
 
-export interface DataIR {
-  format: "csv" | "jsonl" | "parquet";
-  /** CSV only: whether the first row names the columns. */
-  header: boolean;
-  delimiter: string;
-  /** Strip blanks around every field (the census file pads fields). */
-  trim: boolean;
-  /** Field values that mean "missing". */
-  missing: string[];
-  /** Column names in file order for files without a header; null otherwise. */
-  columns: string[] | null;
-}
+export type ModelIR = Static<typeof S.ModelIRSchema>;
+export type DataIR = Static<typeof S.DataSchema>;
+export type FeatureIR = Static<typeof S.FeatureSchema>;
+export type CategoricalEncodingIR = Static<typeof S.CategoricalEncodingSchema>;
+export type CategoricalFeatureIR = Static<typeof S.CategoricalFeatureSchema>;
+export type NumericFeatureIR = Static<typeof S.NumericFeatureSchema>;
+export type SequenceFeatureIR = Static<typeof S.SequenceFeatureSchema>;
+export type TableIR = Static<typeof S.TableSchema>;
+export type NodeIR = Static<typeof S.NodeSchema>;
+export type ConcatNodeIR = Static<typeof S.ConcatNodeSchema>;
+export type MlpNodeIR = Static<typeof S.MlpNodeSchema>;
+export type GateNodeIR = Static<typeof S.GateNodeSchema>;
+export type Activation = MlpNodeIR["activation"];
+export type TaskIR = Static<typeof S.TaskSchema>;
+export type TaskType = TaskIR["type"];
+export type TaskHeadIR = Static<typeof S.TaskHeadSchema>;
+export type LabelIR = Static<typeof S.LabelSchema>;
+export type MaskIR = Static<typeof S.MaskSchema>;
+export type EvaluationIR = Static<typeof S.EvaluationSchema>;
+export type LossIR = Static<typeof S.LossSchema>;
+export type OptimizerIR = Static<typeof S.OptimizerSchema>;
+export type TrainIR = Static<typeof S.TrainSchema>;
 
-export type FeatureIR = CategoricalFeatureIR | NumericFeatureIR | SequenceFeatureIR;
+declare const valid: unique symbol;
 
-interface FeatureBase {
-  name: string;
-  /** The data column this feature reads. */
-  column: string;
-  /** Output width after embedding or transformation. */
-  width: number;
-  doc?: string;
-}
-
-/** Hashed ids: a stable hash modulo `buckets`. Vocabularies: index 0 is the out-of-vocabulary row. */
-export type CategoricalEncodingIR =
-  | { type: "hash"; buckets: number }
-  | { type: "vocab"; vocab: string[] };
-
-export interface CategoricalFeatureIR extends FeatureBase {
-  kind: "categorical";
-  encoding: CategoricalEncodingIR;
-  /** Name of the embedding table in `tables`. */
-  table: string;
-}
-
-export interface NumericFeatureIR extends FeatureBase {
-  kind: "numeric";
-  transform: "none" | "log1p" | "sqrt";
-  normalize: "none" | "zscore" | "minmax";
-  /** What a missing value becomes, before the transform: the training mean, or zero. */
-  fill: "mean" | "zero";
-}
-
-export interface SequenceFeatureIR extends FeatureBase {
-  kind: "sequence";
-  /** The categorical feature whose encoding and table the items share. */
-  of: string;
-  table: string;
-  maxLen: number;
-  pool: "mean" | "sum" | "max";
-  /** Separator between items inside one field. */
-  sep: string;
-}
-
-export interface TableIR {
-  name: string;
-  /** Rows: hash buckets, or vocabulary size + 1 for the out-of-vocabulary row. */
-  rows: number;
-  dim: number;
-}
-
-export type NodeIR = ConcatNodeIR | MlpNodeIR | GateNodeIR;
-
-export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "selu" | "gelu" | "swish" | "linear";
-
-export interface ConcatNodeIR {
-  op: "concat";
-  name: string;
-  role: "input";
-  /** Features or nodes, in order. */
-  inputs: string[];
-  width: number;
-  doc?: string;
-}
-
-export interface MlpNodeIR {
-  op: "mlp";
-  name: string;
-  role: "expert" | "tower";
-  /** A group of `count` experts of one shape; 1 for a single network. */
-  count: number;
-  input: string;
-  units: number[];
-  activation: Activation;
-  dropout: number;
-  batchNorm: boolean;
-  width: number;
-  doc?: string;
-}
-
-export interface GateNodeIR {
-  op: "gate";
-  name: string;
-  role: "gate";
-  /** The gate reads `input` and mixes the experts: softmax(W input) · [f_1 .. f_n]. */
-  input: string;
-  /** Expert groups mixed, in order; the gate has one weight per expert across all groups. */
-  experts: string[];
-  numExperts: number;
-  width: number;
-  doc?: string;
-}
-
-export type TaskType = "binary" | "regression";
-
-export type TaskHeadIR =
-  /** A linear layer to one unit on top of a node: a logit (binary) or a value (regression). */
-  | { op: "dense"; input: string }
-  /** The product of other tasks' outputs (probabilities or values), e.g. ctcvr = ctr * cvr. */
-  | { op: "product"; factors: string[] };
-
-/** A binary column as a label or a `where` mask (version 1 had one `positive` string; see upgrade.ts). */
-export interface LabelIR {
-  column: string;
-  /** Binary tasks: the field values meaning 1 (any other value means 0); null means 0/1 or true/false. */
-  positives: string[] | null;
-}
-
-export type LossIR = { type: "bce" } | { type: "mse" } | { type: "huber"; delta: number };
-
-export interface TaskIR {
-  name: string;
-  type: TaskType;
-  head: TaskHeadIR;
-  /** null for a latent task trained only through the tasks that depend on it (ESMM's cvr). */
-  label: LabelIR | null;
-  /** Loss and metrics only on rows where this 0/1 column (a task's label or any data column) is 1. */
-  where: LabelIR | null;
-  weight: number;
-  loss: LossIR;
-  doc?: string;
-}
-
-export type OptimizerIR =
-  | { type: "adam"; lr: number; beta1: number; beta2: number; epsilon: number }
-  | { type: "adagrad"; lr: number; initialAccumulator: number }
-  | { type: "sgd"; lr: number; momentum: number }
-  | { type: "rmsprop"; lr: number; decay: number; momentum: number; epsilon: number };
-
-export interface TrainIR {
-  optimizer: OptimizerIR;
-  batch: number;
-  epochs: number;
-  weighting: "fixed" | "uncertainty";
-  seed: number;
-  /** L2 penalty on all kernel weights (0 disables). */
-  l2: number;
-}
+/**
+ * An IR that passed the gate (validate.ts): its shape matches the schema,
+ * every name it uses is declared before its user, widths agree, tasks are in
+ * order. Only validate.ts makes one; deep-readonly is not enforced, so back
+ * ends must not mutate it.
+ */
+export type ValidIR = ModelIR & { readonly [valid]: true };

@@ -1,26 +1,73 @@
-import { IR_VERSION } from "./types.js";
+import type { TaskIR } from "./types.js";
+import { withEvaluation } from "./evaluation.js";
+import { IR_VERSION } from "./version.js";
+import { parseIr, type IrParse } from "./validate.js";
 
 /**
  * Reads an IR saved by an older mtl as the current version, so model folders
  * and checkpoints trained before a version bump keep working. Anything that
- * is not a recognised older IR is returned as it is, for the schema to judge.
+ * is not a recognised older IR is returned as it is, for the gate to judge.
  *
  * Version 1 -> 2: a label or `where` held one `positive` string (or null);
  * version 2 holds `positives`, a list, for `label C is "A" | "B"`.
+ *
+ * Version 2 -> 3: features and nodes no longer state a `width` (it follows
+ * from the tables' `dim` and the units, see widths.ts); a `where` names the
+ * task whose label it is (`task`); each task says how it is evaluated
+ * (`evaluation`), as evaluation used to work it out.
  */
 export function upgradeIr(raw: unknown): unknown {
-  if (!isObject(raw) || raw["irVersion"] !== 1 || !Array.isArray(raw["tasks"])) return raw;
-  const tasks = raw["tasks"].map((task: unknown) => {
+  let ir = raw;
+  if (isObject(ir) && ir["irVersion"] === 1 && Array.isArray(ir["tasks"])) ir = oneToTwo(ir, ir["tasks"]);
+  if (isObject(ir) && ir["irVersion"] === 2 && Array.isArray(ir["tasks"]) && Array.isArray(ir["features"]) && Array.isArray(ir["nodes"])) {
+    ir = twoToThree(ir, ir["tasks"], ir["features"], ir["nodes"]);
+  }
+  return ir;
+}
+
+/** An IR read from a file: upgraded, then through the gate. */
+export function loadIr(raw: unknown): IrParse {
+  return parseIr(upgradeIr(raw));
+}
+
+function oneToTwo(ir: Record<string, unknown>, tasks: unknown[]): Record<string, unknown> {
+  const upgraded = tasks.map((task: unknown) => {
     if (!isObject(task)) return task;
     return { ...task, label: upgradeLabel(task["label"]), where: upgradeLabel(task["where"]) };
   });
-  return { ...raw, irVersion: IR_VERSION, tasks };
+  return { ...ir, irVersion: 2, tasks: upgraded };
 }
 
 function upgradeLabel(label: unknown): unknown {
   if (!isObject(label) || !("positive" in label)) return label;
   const { positive, ...rest } = label;
   return { ...rest, positives: typeof positive === "string" ? [positive] : positive };
+}
+
+function twoToThree(ir: Record<string, unknown>, tasks: unknown[], features: unknown[], nodes: unknown[]): Record<string, unknown> {
+  // Anything malformed is passed on untouched: the gate reports it at its path.
+  if (!tasks.every(isTask)) return ir;
+  const withoutWidth = (item: unknown) => {
+    if (!isObject(item)) return item;
+    const { width: _width, ...rest } = item;
+    return rest;
+  };
+  const masked = tasks.map((task) => ({ ...task, where: task.where && { ...task.where, task: labelOwner(tasks, task.where) } }));
+  return { ...ir, irVersion: IR_VERSION, features: features.map(withoutWidth), nodes: nodes.map(withoutWidth), tasks: withEvaluation(masked) };
+}
+
+type OldTask = Omit<TaskIR, "evaluation" | "where"> & { where: { column: string; positives: string[] | null } | null };
+
+function isTask(task: unknown): task is OldTask {
+  if (!isObject(task) || !isObject(task["head"]) || typeof task["name"] !== "string") return false;
+  const label = (value: unknown) => value === null || (isObject(value) && typeof value["column"] === "string");
+  return label(task["label"]) && label(task["where"]);
+}
+
+/** The binary task whose label a version 2 `where` repeats, as the checker now records it. */
+function labelOwner(tasks: OldTask[], where: { column: string; positives: string[] | null }): string | null {
+  const owner = tasks.find((t) => t.type === "binary" && t.label?.column === where.column);
+  return owner && JSON.stringify(owner.label!.positives) === JSON.stringify(where.positives) ? owner.name : null;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, type EncodingState } from "../data/encode/index.js";
-import type { ModelIR } from "../ir/types.js";
-import { upgradeIr } from "../ir/upgrade.js";
-import { validateIr } from "../ir/validate.js";
+import type { ValidIR } from "../ir/types.js";
+import { loadIr } from "../ir/upgrade.js";
+import { firstProblem } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "../errors.js";
@@ -40,7 +40,7 @@ const MODEL_JSON = "model.json";
 const REQUIRED_FILES = [MODEL_JSON, "encoding.json", "ir.json", "spec.mtl"] as const;
 
 export interface ModelDirContents {
-  ir: ModelIR;
+  ir: ValidIR;
   encoding: EncodingState;
   model: tf.LayersModel;
   spec: string;
@@ -62,7 +62,7 @@ export async function saveModelDir(dir: string, contents: ModelDirContents & { m
 
 /** A model folder checked against its manifest, and its files as verified (none larger than its listed size). */
 export interface VerifiedModelDir {
-  ir: ModelIR;
+  ir: ValidIR;
   read(name: string): Buffer;
 }
 
@@ -74,7 +74,7 @@ export interface VerifiedModelDir {
  * size and SHA-256. Returns the folder's IR, checked against the IR schema.
  * Throws a ModelDirError naming the file and what to do.
  */
-export function verifyModelDir(dir: string): ModelIR {
+export function verifyModelDir(dir: string): ValidIR {
   return openModelDir(dir).ir;
 }
 
@@ -99,16 +99,17 @@ export function openModelDir(dir: string): VerifiedModelDir {
     );
   }
   const irPath = join(dir, "ir.json");
-  let ir: ModelIR;
+  let raw: unknown;
   try {
-    ir = upgradeIr(parseJsonText(read("ir.json").toString("utf8"))) as ModelIR;
+    raw = parseJsonText(read("ir.json").toString("utf8"));
   } catch (error) {
     if (error instanceof ModelDirError) throw error;
     throw new ModelDirError(`${irPath} cannot be read: ${(error as Error).message}`);
   }
-  const violations = validateIr(ir);
-  if (violations.length) throw new ModelDirError(`${irPath} is not a valid mtl IR (${violations[0]!.path}: ${violations[0]!.message}); it was written by another mtl version`);
-  return { ir, read };
+  // An older IR is upgraded, then everything passes the one gate before any back end sees it.
+  const loaded = loadIr(raw);
+  if (!loaded.ok) throw new ModelDirError(`${irPath} is not a valid mtl IR (${firstProblem(loaded.problems)}); it was written by another mtl version`);
+  return { ir: loaded.ir, read };
 }
 
 export async function loadModelDir(dir: string): Promise<ModelDirContents> {
@@ -148,7 +149,7 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
  * and the `train` and `data` sections may differ: they change neither the
  * weights nor how a row is encoded.
  */
-export function specMismatch(spec: ModelIR, model: ModelIR): string | null {
+export function specMismatch(spec: ValidIR, model: ValidIR): string | null {
   const sections = [
     ["features", "feature", (x: { name: string }) => `feature '${x.name}'`],
     ["tables", "embedding table", (x: { name: string }) => `embedding table '${x.name}'`],

@@ -22,10 +22,10 @@ import type {
   ConcatNodeIR,
   GateNodeIR,
   MlpNodeIR,
-  ModelIR,
   SequenceFeatureIR,
-  TaskIR,
+  ValidIR,
 } from "../ir/types.js";
+import { irWidths } from "../ir/widths.js";
 import { layerName, NameRegistry, names } from "./names.js";
 import { deriveSeed } from "./seed.js";
 
@@ -117,8 +117,12 @@ export interface LayerPlan {
   dropoutSeeds: Record<string, number>;
 }
 
-/** The plan of `ir`. Deterministic: the same IR gives the same plan. */
-export function planLayers(ir: ModelIR): LayerPlan {
+/**
+ * The plan of `ir`. Deterministic: the same IR gives the same plan. The IR
+ * passed the gate (src/ir/validate.ts), so every name it reads is declared
+ * before its user and every width agrees; nothing here re-checks that.
+ */
+export function planLayers(ir: ValidIR): LayerPlan {
   return new Planner(ir).plan();
 }
 
@@ -140,7 +144,11 @@ class Planner {
   private readonly dropoutSeeds: Record<string, number> = {};
   private owner: PlanOwner = { kind: "feature", name: "" };
 
-  constructor(private readonly ir: ModelIR) {}
+  private readonly widths: ReadonlyMap<string, number>;
+
+  constructor(private readonly ir: ValidIR) {
+    this.widths = irWidths(ir);
+  }
 
   plan(): LayerPlan {
     const inputs = this.ir.features.map((f): PlanInput => {
@@ -157,7 +165,6 @@ class Planner {
           : feature.kind === "categorical"
             ? this.categorical(feature)
             : this.sequence(feature);
-      this.expectWidth(value, feature.width, `feature '${feature.name}'`);
       this.define(feature.name, [value]);
     }
     for (const node of this.ir.nodes) {
@@ -199,35 +206,19 @@ class Planner {
   }
 
   private define(name: string, tensors: string[]): void {
-    if (this.values.has(name)) throw new Error(`'${name}' is defined twice (feature and node names must be distinct)`);
     this.values.set(name, tensors);
   }
 
-  /** The one tensor `name` evaluates to; `user` is named in the error. */
-  private single(name: string, user: string): string {
-    const tensors = this.values.get(name);
-    if (tensors === undefined) throw new Error(`${user} reads '${name}', which is not a feature or an earlier node`);
-    if (tensors.length !== 1) {
-      throw new Error(`${user} reads '${name}', a group of ${tensors.length} experts; only a gate can mix a group`);
-    }
-    return tensors[0]!;
-  }
-
-  private expectWidth(tensor: string, width: number, what: string): void {
-    const shape = this.shapes.get(tensor)!;
-    const actual = shape[shape.length - 1];
-    if (shape.length !== 1 || actual !== width) {
-      const produced = shape.length === 1 ? `${actual}` : `shape [${shape.join(", ")}]`;
-      throw new Error(`${what}: the IR says width ${width}, but the layers produce ${produced}`);
-    }
+  /** The one tensor `name` (a feature or an earlier node, never an expert group: the gate saw to it) evaluates to. */
+  private single(name: string): string {
+    return this.values.get(name)![0]!;
   }
 
   /** The Embedding layer of a table, declared at its first use and shared afterwards. */
-  private embedding(tableName: string, user: string): string {
+  private embedding(tableName: string): string {
     const name = names.embedding(tableName);
     if (this.layers.has(name)) return name;
-    const table = this.ir.tables.find((t) => t.name === tableName);
-    if (table === undefined) throw new Error(`${user} uses table '${tableName}', which is not declared`);
+    const table = this.ir.tables.find((t) => t.name === tableName)!;
     return this.layer(
       name,
       {
@@ -247,17 +238,13 @@ class Planner {
 
   private categorical(feature: CategoricalFeatureIR): string {
     const user = `feature '${feature.name}'`;
-    const looked = this.apply(this.embedding(feature.table, user), [feature.name]);
+    const looked = this.apply(this.embedding(feature.table), [feature.name]);
     return this.apply(this.layer(names.categoricalFlat(feature.name), { kind: "flatten" }, user), [looked]);
   }
 
   private sequence(feature: SequenceFeatureIR): string {
     const user = `feature '${feature.name}'`;
-    const owner = this.ir.features.find((f) => f.name === feature.of);
-    if (owner === undefined || owner.kind !== "categorical" || owner.table !== feature.table) {
-      throw new Error(`${user} must share the table of the categorical feature '${feature.of}' it is 'of'`);
-    }
-    const table = this.embedding(feature.table, user);
+    const table = this.embedding(feature.table);
     const maxId = (this.layers.get(table)!.spec as { inputDim: number }).inputDim - 1;
     const ids = this.apply(this.layer(names.sequenceIds(feature.name), { kind: "clampIds", maxId }, user), [feature.name]);
     const looked = this.apply(table, [ids]);
@@ -267,22 +254,15 @@ class Planner {
 
   private concat(node: ConcatNodeIR): string {
     const user = `concat '${node.name}'`;
-    if (node.inputs.length === 0) throw new Error(`${user} has no inputs`);
-    const parts = node.inputs.map((name) => this.single(name, user));
+    const parts = node.inputs.map((name) => this.single(name));
     // Keras' Concatenate refuses a single input; one input is already the result.
-    const out = parts.length === 1 ? parts[0]! : this.apply(this.layer(names.concat(node.name), { kind: "concatenate", axis: -1 }, user), parts);
-    this.expectWidth(out, node.width, user);
-    return out;
+    return parts.length === 1 ? parts[0]! : this.apply(this.layer(names.concat(node.name), { kind: "concatenate", axis: -1 }, user), parts);
   }
 
   private mlpGroup(node: MlpNodeIR): string[] {
     const user = `${node.role} '${node.name}'`;
-    const input = this.single(node.input, user);
-    return Array.from({ length: node.count }, (_, i) => {
-      const out = this.mlp(node, names.mlpPrefix(node.role, node.name, i), input, user);
-      this.expectWidth(out, node.width, user);
-      return out;
-    });
+    const input = this.single(node.input);
+    return Array.from({ length: node.count }, (_, i) => this.mlp(node, names.mlpPrefix(node.role, node.name, i), input, user));
   }
 
   /**
@@ -331,16 +311,8 @@ class Planner {
    */
   private gate(node: GateNodeIR): string {
     const user = `gate '${node.name}'`;
-    const experts = node.experts.flatMap((group) => {
-      const tensors = this.values.get(group);
-      if (tensors === undefined) throw new Error(`${user} mixes '${group}', which is not an earlier node`);
-      return tensors;
-    });
-    if (experts.length !== node.numExperts) {
-      throw new Error(`${user}: the IR says ${node.numExperts} experts, its groups hold ${experts.length}`);
-    }
-    const width = node.width;
-    for (const e of experts) this.expectWidth(e, width, `${user} mixes experts of different widths:`);
+    const experts = node.experts.flatMap((group) => this.values.get(group)!);
+    const width = this.widths.get(node.name)!;
     const gateName = names.gate(node.name);
     const weights = this.apply(
       this.layer(
@@ -355,13 +327,11 @@ class Planner {
         },
         user,
       ),
-      [this.single(node.input, user)],
+      [this.single(node.input)],
     );
     const rows = experts.map((e, k) => this.apply(this.layer(names.gateRow(node.name, k), { kind: "reshape", targetShape: [1, width] }, user), [e]));
     const stacked = rows.length === 1 ? rows[0]! : this.apply(this.layer(names.gateStack(node.name), { kind: "concatenate", axis: 1 }, user), rows);
-    const mixed = this.apply(this.layer(names.gateMix(node.name), { kind: "dot", axes: 1 }, user), [weights, stacked]);
-    this.expectWidth(mixed, node.width, user);
-    return mixed;
+    return this.apply(this.layer(names.gateMix(node.name), { kind: "dot", axes: 1 }, user), [weights, stacked]);
   }
 
   /**
@@ -392,7 +362,7 @@ class Planner {
             },
             user,
           ),
-          [this.single(task.head.input, user)],
+          [this.single(task.head.input)],
         );
         if (task.type === "binary") logits[task.name] = raw;
         // A named identity for regression keeps the head's weights under
@@ -400,34 +370,16 @@ class Planner {
         const activation = task.type === "binary" ? "sigmoid" : "linear";
         out = this.apply(this.layer(outputName, { kind: "activation", activation }, `the output of ${user}`), [raw]);
       } else {
-        const factors = productFactors(this.ir.tasks, task).map((f) => byTask.get(f)!);
+        const factors = task.head.factors.map((f) => byTask.get(f)!);
         out = this.apply(
           this.layer(outputName, factors.length === 1 ? { kind: "activation", activation: "linear" } : { kind: "multiply" }, `the output of ${user}`),
           factors,
         );
       }
-      this.expectWidth(out, 1, user);
       byTask.set(task.name, out);
     }
     return { outputs: this.ir.tasks.map((t) => byTask.get(t.name)!), logits };
   }
-}
-
-/** Checks a product's factors are earlier tasks of compatible types. */
-function productFactors(tasks: TaskIR[], task: TaskIR): string[] {
-  if (task.head.op !== "product") return [];
-  const user = `task '${task.name}'`;
-  const position = tasks.indexOf(task);
-  if (task.head.factors.length === 0) throw new Error(`${user} is a product of nothing`);
-  for (const name of task.head.factors) {
-    const index = tasks.findIndex((t) => t.name === name);
-    if (index < 0) throw new Error(`${user} multiplies '${name}', which is not a task`);
-    if (index >= position) throw new Error(`${user} multiplies '${name}', which must come before it`);
-    if (task.type === "binary" && tasks[index]!.type !== "binary") {
-      throw new Error(`${user} is binary, so its factor '${name}' must be binary too (a probability)`);
-    }
-  }
-  return task.head.factors;
 }
 
 /** A layer's output shape (without the batch axis) from its inputs' shapes. */

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Encoder } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
 import type { RecordWriter } from "../data/writers/index.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import { predictTasks } from "../runtime/graph/index.js";
 import { batches } from "../train/batches.js";
 import { assertFiniteScores } from "./finite-scores.js";
@@ -18,7 +18,7 @@ export const SKIPPED = null;
  * always belongs to input row i.
  */
 export async function predictRecords(
-  ir: ModelIR,
+  ir: ValidIR,
   model: tf.LayersModel,
   encoder: Encoder,
   records: AsyncIterable<RawRecord | typeof SKIPPED>,
@@ -70,7 +70,7 @@ export async function* withSkipped(records: AsyncIterable<RawRecord>, takeSkippe
 
 /** All predictions for a file, by task, in row order (for reports and tests; memory grows with the file). */
 export async function collectPredictions(
-  ir: ModelIR,
+  ir: ValidIR,
   model: tf.LayersModel,
   encoder: Encoder,
   records: AsyncIterable<RawRecord>,

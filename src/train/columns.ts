@@ -1,8 +1,8 @@
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 
 /** The columns a spec reads, each with who reads it (for the error message). */
-export function neededColumns(ir: ModelIR, withLabels: boolean): { column: string; reader: string }[] {
+export function neededColumns(ir: ValidIR, withLabels: boolean): { column: string; reader: string }[] {
   const needed = ir.features.map((f) => ({ column: f.column, reader: `feature '${f.name}'` }));
   if (withLabels) {
     for (const task of ir.tasks) {

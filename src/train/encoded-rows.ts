@@ -3,7 +3,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readS
 import { join, resolve } from "node:path";
 import { batchTargets, LabelValueCounter, serializeEncoding, type EncodedBatch, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import { Rng } from "../util/random.js";
 import { SkipBudget } from "./bad-rows.js";
 
@@ -32,7 +32,7 @@ interface RowFormat {
   masks: { task: string; offset: number }[];
 }
 
-function rowFormat(ir: ModelIR, encoder: Encoder): RowFormat {
+function rowFormat(ir: ValidIR, encoder: Encoder): RowFormat {
   let offset = 1;
   const features = encoder.layout.map((f) => {
     const slot = { name: f.name, dtype: f.dtype, offset, length: f.length };
@@ -153,7 +153,7 @@ export interface EncodeOptions {
  * rows read before a reader-rejected row are encoded first, so an encoder
  * error in an earlier row is the one reported).
  */
-export async function encodeRows(ir: ModelIR, encoder: Encoder, encoding: EncodingState, source: { file: string; read: ReadOptions }, options: EncodeOptions): Promise<EncodedRows> {
+export async function encodeRows(ir: ValidIR, encoder: Encoder, encoding: EncodingState, source: { file: string; read: ReadOptions }, options: EncodeOptions): Promise<EncodedRows> {
   const format = rowFormat(ir, encoder);
   const rowBytes = format.slots * 4;
   const memoryBytes = options.memoryBytes ?? DATA_MEMORY_BYTES;
@@ -204,7 +204,7 @@ export async function encodeRows(ir: ModelIR, encoder: Encoder, encoding: Encodi
 }
 
 /** The identity of the data file and of its encoding, as the cache header records it. */
-function cacheKey(ir: ModelIR, encoding: EncodingState, source: { file: string; read: ReadOptions }, skipBadRows: number): string {
+function cacheKey(ir: ValidIR, encoding: EncodingState, source: { file: string; read: ReadOptions }, skipBadRows: number): string {
   const path = resolve(source.file);
   const stat = statSync(path);
   const hash = createHash("sha256");

@@ -2,7 +2,7 @@ import { classCounts, type LabelValues } from "../data/encode/index.js";
 import { DataError } from "../data/record.js";
 import { editDistance } from "../diagnostics/suggest.js";
 import { columnText, isValuesText } from "../syntax/column-text.js";
-import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
+import type { LabelIR, ValidIR, TaskIR } from "../ir/types.js";
 
 /**
  * The label values of a data file against what the spec and training expect,
@@ -27,7 +27,7 @@ import type { LabelIR, ModelIR, TaskIR } from "../ir/types.js";
  * class (a 0/1 column of zeros, a `where` that selects nothing), which can
  * learn nothing but may be a small sample.
  */
-export function checkTrainingLabels(ir: ModelIR, labels: Record<string, LabelValues> | undefined, file: string): string[] {
+export function checkTrainingLabels(ir: ValidIR, labels: Record<string, LabelValues> | undefined, file: string): string[] {
   const warnings: string[] = [];
   for (const task of binaryTasks(ir)) {
     const counts = labels?.[task.name];
@@ -57,7 +57,7 @@ export function checkTrainingLabels(ir: ModelIR, labels: Record<string, LabelVal
  * `trained` is absent for model folders written before mtl recorded labels:
  * then only the one-class notes are possible.
  */
-export function checkEvaluationLabels(ir: ModelIR, trained: Record<string, LabelValues> | undefined, found: Record<string, LabelValues>, file: string): Record<string, string> {
+export function checkEvaluationLabels(ir: ValidIR, trained: Record<string, LabelValues> | undefined, found: Record<string, LabelValues>, file: string): Record<string, string> {
   const notes: Record<string, string> = {};
   for (const task of binaryTasks(ir)) {
     const counts = found[task.name];
@@ -87,7 +87,7 @@ export function checkEvaluationLabels(ir: ModelIR, trained: Record<string, Label
   return notes;
 }
 
-function binaryTasks(ir: ModelIR): TaskIR[] {
+function binaryTasks(ir: ValidIR): TaskIR[] {
   return ir.tasks.filter((t) => t.type === "binary" && t.label !== null);
 }
 

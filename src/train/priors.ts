@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EncodedBatch } from "../data/encode/index.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import type { BuiltModel } from "../runtime/graph/index.js";
 import { names } from "../plan/names.js";
 
@@ -14,7 +14,7 @@ const PRIOR_ROWS = 100_000;
  * amount instead of 0. It removes the first epoch's large, useless steps
  * (clicks are rare; amounts are in the hundreds) without changing the model.
  */
-export function estimatePriors(ir: ModelIR, encoded: Iterable<{ batch: EncodedBatch }>): Record<string, number> {
+export function estimatePriors(ir: ValidIR, encoded: Iterable<{ batch: EncodedBatch }>): Record<string, number> {
   const sums: Record<string, { total: number; count: number }> = {};
   let seen = 0;
   for (const { batch } of encoded) {
@@ -47,7 +47,7 @@ export function estimatePriors(ir: ModelIR, encoded: Iterable<{ batch: EncodedBa
 }
 
 /** Sets each dense head's bias to its prior: logit(rate) for binary tasks, the mean for regression. */
-export function initialiseHeads(built: BuiltModel, ir: ModelIR, priors: Record<string, number>): void {
+export function initialiseHeads(built: BuiltModel, ir: ValidIR, priors: Record<string, number>): void {
   for (const task of ir.tasks) {
     const prior = priors[task.name];
     if (task.head.op !== "dense" || prior === undefined || !Number.isFinite(prior)) continue;

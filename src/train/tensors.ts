@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EncodedBatch, EncodedFeatures } from "../data/encode/index.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import type { FeatureTensors } from "../runtime/graph/index.js";
 
 /** Encoded typed arrays → the tensors the model reads: ids [n] int32, sequences [n, maxLen] int32, numbers [n] float32. */
-export function featureTensors(ir: ModelIR, encoded: EncodedFeatures): FeatureTensors {
+export function featureTensors(ir: ValidIR, encoded: EncodedFeatures): FeatureTensors {
   const out: FeatureTensors = {};
   for (const feature of ir.features) {
     const values = encoded.features[feature.name]!;
@@ -21,7 +21,7 @@ export interface BatchTensors {
   masks: Record<string, tf.Tensor>;
 }
 
-export function batchTensors(ir: ModelIR, encoded: EncodedBatch): BatchTensors {
+export function batchTensors(ir: ValidIR, encoded: EncodedBatch): BatchTensors {
   const map = (arrays: Record<string, Float32Array>) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, tf.tensor1d(v, "float32")]));
   return { inputs: featureTensors(ir, encoded), labels: map(encoded.labels), masks: map(encoded.masks) };
 }

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createEncoder, fitEncoding, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
-import type { ModelIR } from "../ir/types.js";
+import type { ValidIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
@@ -63,7 +63,7 @@ export interface TrainResult {
  * generated from the features and labels, so a wrong type names the record
  * and the field instead of surfacing later as a bad number.
  */
-export function readLabelled(ir: ModelIR, source: { file: string; read: ReadOptions }, budget: Pick<SkipBudget, "readerLimits">, encoder?: Encoder): AsyncIterable<RawRecord> {
+export function readLabelled(ir: ValidIR, source: { file: string; read: ReadOptions }, budget: Pick<SkipBudget, "readerLimits">, encoder?: Encoder): AsyncIterable<RawRecord> {
   const schema = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
   const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
   const records = readRecords(source.file, source.read, budget.readerLimits(check));
@@ -287,7 +287,7 @@ function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 export async function evaluateFile(
-  ir: ModelIR,
+  ir: ValidIR,
   model: tf.LayersModel,
   encoder: Encoder,
   source: { file: string; read: ReadOptions },

@@ -81,6 +81,8 @@ export interface TaskSym extends SymBase {
   positives?: string[];
   /** The field values of the `where` column that select a row (`where C is "V"`); absent without `is`. */
   wherePositives?: string[];
+  /** The binary task whose label the `where` column is (same column, same positive values), set by the checker. */
+  whereTask?: TaskSym;
   loss?: LossCall;
 }
 

@@ -51,6 +51,7 @@ function checkLeakage(ctx: CheckContext, tasks: TaskSym[]): void {
  * (data.ts); the encoder, that its values are 0/1 unless `is` names them.
  */
 function checkWhere(ctx: CheckContext, tasks: TaskSym[]): void {
+  resolveWhereTasks(tasks);
   const regressionLabels = new Map(tasks.filter((t) => t.type === "regression" && t.decl.label).map((t) => [t.decl.label!.column.text, t.name]));
   for (const task of tasks) {
     const where = task.decl.where;
@@ -61,5 +62,20 @@ function checkWhere(ctx: CheckContext, tasks: TaskSym[]): void {
     } else if (regression !== undefined && where.positives.length === 0) {
       ctx.report("MTL5012", where.column.range, where.column.text, regression);
     }
+  }
+}
+
+/**
+ * `where click` reads task ctr's label when ctr is a binary task labelled by
+ * click and the `where` names no values of its own (or the same ones): the
+ * mask is then that label, which the IR records (`where.task`).
+ */
+function resolveWhereTasks(tasks: TaskSym[]): void {
+  for (const task of tasks) {
+    const where = task.decl.where;
+    if (!where) continue;
+    const owner = tasks.find((t) => t.type === "binary" && t.decl.label?.column.text === where.column.text);
+    const same = !task.wherePositives || JSON.stringify(task.wherePositives) === JSON.stringify(owner?.positives ?? null);
+    if (owner && same) task.whereTask = owner;
   }
 }

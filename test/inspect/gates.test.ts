@@ -5,7 +5,7 @@ import { compileSource } from "../../src/compiler.js";
 import { createEncoder, fitEncoding } from "../../src/data/encode/index.js";
 import type { RawRecord } from "../../src/data/record.js";
 import { renderSarif } from "../../src/diagnostics/render-sarif.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { COLLAPSE_ROWS, diagnoseGates, IDENTICAL_DISTANCE } from "../../src/inspect/diagnose.js";
 import { inspectGates, type GateInspection } from "../../src/inspect/gates.js";
 import { gateHeatmap } from "../../src/inspect/report.js";
@@ -40,7 +40,7 @@ function rows(n: number): RawRecord[] {
 }
 
 /** The model with each gate's softmax layer given [kernel, bias] by `weights` (gate name -> its weights). */
-async function inspect(weights: (gate: string, kernelShape: number[], rng: Rng) => [tf.Tensor, tf.Tensor]): Promise<{ ir: ModelIR; inspection: GateInspection }> {
+async function inspect(weights: (gate: string, kernelShape: number[], rng: Rng) => [tf.Tensor, tf.Tensor]): Promise<{ ir: ValidIR; inspection: GateInspection }> {
   const ir = compileSource(SPEC, "m.mtl").ir!;
   const data = rows(300);
   const encoding = await fitEncoding(ir, data, "rows.csv");

@@ -6,6 +6,7 @@ import { compileSource } from "../../src/compiler.js";
 import type { GateNodeIR, MlpNodeIR, ModelIR } from "../../src/ir/types.js";
 import { validateIr } from "../../src/ir/validate.js";
 import { packageRoot } from "../../src/util/package-root.js";
+import { irWidths } from "../../src/ir/widths.js";
 
 const specsDir = join(packageRoot(), "specs");
 const specs = readdirSync(specsDir).filter((f) => f.endsWith(".mtl")).sort();
@@ -51,11 +52,12 @@ test("ESMM: ctcvr is the product of ctr and cvr; the latent cvr has no label", (
 test("MMoE: one gate per task over the same 4 experts; where masks cvr by click", () => {
   const ir = irOf("mmoe.mtl");
   const gates = ir.nodes.filter((n): n is GateNodeIR => n.op === "gate");
-  assert.deepEqual(gates.map((g) => [g.name, g.experts, g.numExperts, g.width]), [["g_ctr", ["e"], 4, 64], ["g_cvr", ["e"], 4, 64]]);
+  const widths = irWidths(ir);
+  assert.deepEqual(gates.map((g) => [g.name, g.experts, g.numExperts, widths.get(g.name)]), [["g_ctr", ["e"], 4, 64], ["g_cvr", ["e"], 4, 64]]);
   const experts = ir.nodes.find((n): n is MlpNodeIR => n.name === "e")!;
   assert.deepEqual([experts.count, experts.units, experts.role], [4, [64], "expert"]);
-  assert.deepEqual(ir.tasks.find((t) => t.name === "cvr")!.where, { column: "click", positives: null });
-  assert.equal(ir.nodes.find((n) => n.name === "x")!.width, 16 + 16 + 8 + 1);
+  assert.deepEqual(ir.tasks.find((t) => t.name === "cvr")!.where, { column: "click", positives: null, task: "ctr" });
+  assert.equal(widths.get("x"), 16 + 16 + 8 + 1);
 });
 
 test("PLE: a task's gate mixes its own and the shared experts; level 2 reads level 1's gates", () => {
@@ -71,7 +73,8 @@ test("combined spec: egmv = ctcvr * gmv is a regression with Huber loss and a sm
   const ir = irOf("esmm-mmoe-gmv.mtl");
   const egmv = ir.tasks.find((t) => t.name === "egmv")!;
   assert.deepEqual([egmv.type, egmv.head, egmv.loss, egmv.weight], ["regression", { op: "product", factors: ["ctcvr", "gmv"] }, { type: "huber", delta: 1 }, 0.02]);
-  assert.deepEqual(ir.tasks.find((t) => t.name === "gmv")!.where, { column: "purchase", positives: null });
+  // `where purchase` is ctcvr's label: lowering records whose, as the checker resolved it.
+  assert.deepEqual(ir.tasks.find((t) => t.name === "gmv")!.where, { column: "purchase", positives: null, task: "ctcvr" });
 });
 
 test("census: headerless CSV with trimmed fields, positive label values, renamed columns", () => {
@@ -90,7 +93,7 @@ test("census: headerless CSV with trimmed fields, positive label values, renamed
 test("defaults fill the train settings; options given override them", () => {
   const ir = compileSource("model m\nfeature f : numeric()\ninput x = concat(f)\ntower t = mlp(x, [2])\ntask c : binary = t label y\ntrain { optimizer: sgd(momentum: 0.5) }\n", "d.mtl").ir!;
   assert.deepEqual(ir.train, { optimizer: { type: "sgd", lr: 0.01, momentum: 0.5 }, batch: 512, epochs: 1, weighting: "fixed", seed: 42, l2: 0 });
-  assert.deepEqual(ir.nodes.find((n) => n.name === "t"), { op: "mlp", name: "t", role: "tower", count: 1, input: "x", units: [2], activation: "relu", dropout: 0, batchNorm: false, width: 2 });
+  assert.deepEqual(ir.nodes.find((n) => n.name === "t"), { op: "mlp", name: "t", role: "tower", count: 1, input: "x", units: [2], activation: "relu", dropout: 0, batchNorm: false });
   assert.deepEqual(ir.data, { format: "csv", header: true, delimiter: ",", trim: false, missing: ["", "?", "NA"], columns: null });
 });
 
@@ -124,13 +127,13 @@ test("a feature group lowers to its members, in declaration order, each with the
   assert.deepEqual(ir.features.map((f) => f.name), names);
   assert.deepEqual(ir.features.map((f) => f.column), names, "each member reads the column of its own name");
   const i13 = ir.features.find((f) => f.name === "I13")!;
-  assert.deepEqual(i13, { name: "I13", column: "I13", width: 1, doc: "Dense counts.", kind: "numeric", transform: "log1p", normalize: "zscore", fill: "mean" });
+  assert.deepEqual(i13, { name: "I13", column: "I13", doc: "Dense counts.", kind: "numeric", transform: "log1p", normalize: "zscore", fill: "mean" });
   const c26 = ir.features.find((f) => f.name === "C26")!;
-  assert.deepEqual(c26, { name: "C26", column: "C26", width: 16, kind: "categorical", encoding: { type: "hash", buckets: 100_000 }, table: "C26" });
+  assert.deepEqual(c26, { name: "C26", column: "C26", kind: "categorical", encoding: { type: "hash", buckets: 100_000 }, table: "C26" });
   // Members get separate tables, as separate declarations would.
   assert.deepEqual(ir.tables.map((t) => [t.name, t.rows, t.dim]), [...Array.from({ length: 26 }, (_, i) => [`C${i + 1}`, 100_000, 16]), ["one1", 3, 4]]);
   const hist = ir.features.find((f) => f.name === "hist")!;
-  assert.deepEqual(hist.kind === "sequence" && [hist.of, hist.table, hist.width], ["C3", "C3", 16]);
+  assert.deepEqual(hist.kind === "sequence" && [hist.of, hist.table, irWidths(ir).get("hist")], ["C3", "C3", 16]);
   assert.equal(ir.features.some((f) => f.name === "I" || f.name === "C" || f.name === "one"), false, "groups themselves are not features");
 });
 
@@ -139,10 +142,10 @@ test("concat of a group means its members in order; of a member, that member; co
   const node = (name: string) => ir.nodes.find((n) => n.name === name)!;
   const all = node("all");
   assert.deepEqual(all.op === "concat" && all.inputs, ir.features.map((f) => f.name));
-  assert.equal(all.width, 13 + 26 * 16 + 1 + 16 + 4);
+  assert.equal(irWidths(ir).get("all"), 13 + 26 * 16 + 1 + 16 + 4);
   const some = node("some");
   assert.deepEqual(some.op === "concat" && some.inputs, [...Array.from({ length: 26 }, (_, i) => `C${i + 1}`), "price", "I2", "one1"]);
-  assert.equal(some.width, 26 * 16 + 1 + 1 + 4);
+  assert.equal(irWidths(ir).get("some"), 26 * 16 + 1 + 1 + 4);
 });
 
 test("`column: P` on a group makes its members read P1 … PN", () => {

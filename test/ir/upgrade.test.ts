@@ -1,9 +1,57 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { upgradeIr } from "../../src/ir/upgrade.js";
-import { IR_VERSION } from "../../src/ir/types.js";
+import { loadIr, upgradeIr } from "../../src/ir/upgrade.js";
+import { IR_VERSION, type ValidIR } from "../../src/ir/types.js";
 import { validateIr } from "../../src/ir/validate.js";
 import { compileSource } from "../../src/compiler.js";
+import { scoringPlan } from "../../src/evaluate/evaluate.js";
+import { repoRoot } from "../helpers/paths.js";
+
+/**
+ * Every example spec's IR as mtl wrote it at IR version 2 (before widths were
+ * stated once and task semantics carried in the IR), and how evaluation
+ * scored each task then: the IR and scoringPlan of commit 427cb79.
+ */
+const V2 = JSON.parse(readFileSync(join(repoRoot(), "test", "ir", "fixtures", "ir-v2.json"), "utf8")) as Record<
+  string,
+  { ir: Record<string, any>; scoring: { task: string; labelOf: string; maskOf: string[]; whereOf: string | null; on: string }[] }
+>;
+
+function currentIr(spec: string): ValidIR {
+  const file = join(repoRoot(), "specs", spec);
+  const ir = compileSource(readFileSync(file), file).ir;
+  assert.ok(ir, spec);
+  return ir;
+}
+
+test("every example spec's version 2 IR upgrades to exactly the IR the compiler now writes, through the gate", () => {
+  assert.equal(Object.keys(V2).length, 7);
+  for (const [spec, old] of Object.entries(V2)) {
+    assert.equal(old.ir["irVersion"], 2);
+    const loaded = loadIr(old.ir);
+    assert.ok(loaded.ok, `${spec}: ${loaded.ok ? "" : JSON.stringify(loaded.problems)}`);
+    assert.deepEqual(loaded.ir, currentIr(spec), spec);
+  }
+});
+
+test("an upgraded IR is scored by evaluation exactly as version 2 was (ESMM's cvr against purchase on clicked rows)", () => {
+  for (const [spec, old] of Object.entries(V2)) {
+    const loaded = loadIr(old.ir);
+    assert.ok(loaded.ok);
+    const plan = scoringPlan(loaded.ir).map((s) => ({ task: s.task.name, labelOf: s.labelOf, maskOf: s.maskOf, whereOf: s.whereOf, on: s.on }));
+    assert.deepEqual(plan, old.scoring, spec);
+  }
+  assert.deepEqual(V2["esmm.mtl"]!.scoring.find((s) => s.task === "cvr"), { task: "cvr", labelOf: "ctcvr", maskOf: ["ctr"], whereOf: null, on: "click = 1" });
+});
+
+test("a version 2 where that repeats a task's label names that task; one of its own does not", () => {
+  const gmv = (loadIr(V2["esmm-mmoe-gmv.mtl"]!.ir) as { ir: ValidIR }).ir.tasks.find((t) => t.name === "gmv")!;
+  assert.deepEqual(gmv.where, { column: "purchase", positives: null, task: "ctcvr" });
+  const census = (loadIr(V2["census-mmoe.mtl"]!.ir) as { ir: ValidIR }).ir;
+  for (const task of census.tasks) if (task.where) assert.equal(task.where.task, null, `${task.name}: its where is no task's label`);
+});
 
 const SPEC = `model m
 feature a : numeric()
@@ -12,11 +60,14 @@ task ctr : binary = t label click
 task income : binary = t label income is "50000+." where stage is "clicked"
 `;
 
-/** The IR of SPEC as mtl 0.1 (IR version 1) wrote it: one `positive` string or null per label and where. */
+/** The IR of SPEC as mtl 0.1 (IR version 1) wrote it: one `positive` string or null per label and where, widths stated. */
 function versionOne(): Record<string, unknown> {
-  const ir = JSON.parse(JSON.stringify(compileSource(SPEC, "m.mtl").ir)) as { irVersion: number; tasks: Record<string, unknown>[] };
+  const ir = JSON.parse(JSON.stringify(compileSource(SPEC, "m.mtl").ir)) as { irVersion: number; features: Record<string, unknown>[]; nodes: Record<string, unknown>[]; tasks: Record<string, unknown>[] };
   ir.irVersion = 1;
+  ir.features[0]!["width"] = 1;
+  ir.nodes[0]!["width"] = 4;
   for (const task of ir.tasks) {
+    delete task["evaluation"];
     for (const key of ["label", "where"]) {
       const label = task[key] as { column: string; positives?: string[] | null } | null;
       if (label) task[key] = { column: label.column, positive: label.positives ? label.positives[0] : null };
@@ -26,16 +77,19 @@ function versionOne(): Record<string, unknown> {
 }
 
 test("a version 1 IR reads as the current version, its positive values as one-value lists", () => {
-  const upgraded = upgradeIr(versionOne()) as { irVersion: number; tasks: { label: unknown; where: unknown }[] };
+  const upgraded = upgradeIr(versionOne()) as { irVersion: number };
   assert.deepEqual(validateIr(upgraded), []);
   assert.equal(upgraded.irVersion, IR_VERSION);
   assert.deepEqual(upgraded, compileSource(SPEC, "m.mtl").ir);
 });
 
-test("anything but a version 1 IR is left for the schema to judge", () => {
+test("anything but an older IR is left for the gate to judge", () => {
   const current = compileSource(SPEC, "m.mtl").ir!;
   assert.equal(upgradeIr(current), current);
   const future = { ...current, irVersion: 99 };
   assert.equal(upgradeIr(future), future);
   assert.notDeepEqual(validateIr(upgradeIr({ irVersion: 1, tasks: "x" })), []);
+  const broken = { ...V2["mmoe.mtl"]!.ir, tasks: [{ name: "t" }] };
+  assert.equal(upgradeIr(broken), broken, "a malformed version 2 IR is passed on untouched");
+  assert.equal(loadIr(broken).ok, false);
 });

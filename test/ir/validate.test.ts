@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
-import type { ModelIR } from "../../src/ir/types.js";
-import { validateIr, type IrViolation } from "../../src/ir/validate.js";
+import type { GateNodeIR, ModelIR } from "../../src/ir/types.js";
+import { assertValidIr, firstProblem, parseIr, validateIr, type IrViolation } from "../../src/ir/validate.js";
 import { exampleSpecs, repoRoot } from "../helpers/paths.js";
 
 const SPECS = exampleSpecs();
@@ -74,7 +74,7 @@ test("a negative weight in tasks[1] is reported at /tasks/1/weight", () => {
 test("out-of-range numbers are reported at their own path", () => {
   const batch = validateIr(mutated(MMOE, (ir) => (ir["train"].batch = 0)));
   assert.deepEqual(batch.map((v) => v.path), ["/train/batch"], show(batch));
-  const version = validateIr(mutated(MMOE, (ir) => (ir["irVersion"] = 3)));
+  const version = validateIr(mutated(MMOE, (ir) => (ir["irVersion"] = 99)));
   assert.deepEqual(version.map((v) => v.path), ["/irVersion"], show(version));
   const seed = validateIr(mutated(MMOE, (ir) => (ir["train"].seed = 1.5)));
   assert.deepEqual(seed.map((v) => v.path), ["/train/seed"], show(seed));
@@ -93,23 +93,30 @@ test("an unknown extra property is reported where it is, naming it", () => {
 // inside the matching branch must still be reported at the offending value,
 // not drowned by the other branches' complaints.
 
-test("a missing `width` on an mlp node is reported at that node, naming `width`", () => {
+test("a missing `units` on an mlp node is reported at that node, naming `units`", () => {
   const i = nodeIndex(MMOE, "mlp", "expert");
-  const violations = validateIr(mutated(MMOE, (ir) => delete ir["nodes"][i].width));
-  assert.ok(violations.length > 0, "accepted a node without width");
+  const violations = validateIr(mutated(MMOE, (ir) => delete ir["nodes"][i].units));
+  assert.ok(violations.length > 0, "accepted a node without units");
   assert.ok(
-    violations.some((v) => v.path === `/nodes/${i}` && v.message.includes("width")),
-    `expected a violation at /nodes/${i} naming 'width', got:\n${show(violations)}`,
+    violations.some((v) => v.path === `/nodes/${i}` && v.message.includes("units")),
+    `expected a violation at /nodes/${i} naming 'units', got:\n${show(violations)}`,
   );
 });
 
-test("a missing `width` on a gate node is reported at that node, naming `width`", () => {
+test("a missing `numExperts` on a gate node is reported at that node, naming `numExperts`", () => {
   const i = nodeIndex(MMOE, "gate");
-  const violations = validateIr(mutated(MMOE, (ir) => delete ir["nodes"][i].width));
+  const violations = validateIr(mutated(MMOE, (ir) => delete ir["nodes"][i].numExperts));
   assert.ok(
-    violations.some((v) => v.path === `/nodes/${i}` && v.message.includes("width")),
-    `expected a violation at /nodes/${i} naming 'width', got:\n${show(violations)}`,
+    violations.some((v) => v.path === `/nodes/${i}` && v.message.includes("numExperts")),
+    `expected a violation at /nodes/${i} naming 'numExperts', got:\n${show(violations)}`,
   );
+});
+
+test("a width is stated once: a node or feature that still carries one (version 2) is refused", () => {
+  const node = validateIr(mutated(MMOE, (ir) => (ir["nodes"][0].width = 41)));
+  assert.deepEqual(node, [{ path: "/nodes/0", message: "unexpected property 'width'" }]);
+  const feature = validateIr(mutated(MMOE, (ir) => (ir["features"][0].width = 16)));
+  assert.deepEqual(feature, [{ path: "/features/0", message: "unexpected property 'width'" }]);
 });
 
 test("an unknown extra property on a node is reported at that node, naming the property", () => {
@@ -149,7 +156,7 @@ test("violations inside a union do not blame a discriminator that is correct", (
   const i = nodeIndex(MMOE, "mlp", "expert");
   for (const [what, change] of [
     ["activation 'relux'", (ir: Json) => (ir["nodes"][i].activation = "relux")],
-    ["missing width", (ir: Json) => delete ir["nodes"][i].width],
+    ["missing units", (ir: Json) => delete ir["nodes"][i].units],
     ["extra property", (ir: Json) => (ir["nodes"][i].colour = "red")],
   ] as const) {
     const violations = validateIr(mutated(MMOE, change));
@@ -159,11 +166,11 @@ test("violations inside a union do not blame a discriminator that is correct", (
   }
 });
 
-test("a missing `width` on a feature is reported at that feature, naming `width`", () => {
-  const violations = validateIr(mutated(MMOE, (ir) => delete ir["features"][0].width));
+test("a missing `column` on a feature is reported at that feature, naming `column`", () => {
+  const violations = validateIr(mutated(MMOE, (ir) => delete ir["features"][0].column));
   assert.ok(
-    violations.some((v) => v.path === "/features/0" && v.message.includes("width")),
-    `expected a violation at /features/0 naming 'width', got:\n${show(violations)}`,
+    violations.some((v) => v.path === "/features/0" && v.message.includes("column")),
+    `expected a violation at /features/0 naming 'column', got:\n${show(violations)}`,
   );
 });
 
@@ -187,7 +194,7 @@ test("every mutation of a valid IR is rejected, and the valid IR is left as it w
   const before = JSON.stringify(MMOE);
   const changes: ((ir: Json) => void)[] = [
     (ir) => (ir["tasks"][1].weight = -1),
-    (ir) => delete ir["nodes"][1].width,
+    (ir) => delete ir["nodes"][1].units,
     (ir) => (ir["nodes"][1].extra = 1),
     (ir) => (ir["nodes"][1].activation = "relux"),
     (ir) => (ir["nodes"][nodeIndex(MMOE, "gate")].experts = []),
@@ -202,4 +209,84 @@ test("every mutation of a valid IR is rejected, and the valid IR is left as it w
   }
   assert.equal(JSON.stringify(MMOE), before, "validateIr or the test mutated the original IR");
   assert.deepEqual(validateIr(MMOE), []);
+});
+
+// Beyond shape: the gate checks what JSON Schema cannot, so back ends need not.
+
+const ESMM = irOf(join(repoRoot(), "specs", "esmm.mtl"));
+
+/** The problems of `ir` after `change`, and that parseIr refuses it with exactly those. */
+function crossProblems(ir: ModelIR, change: (ir: Json) => void): IrViolation[] {
+  const value = mutated(ir, change);
+  const result = parseIr(value);
+  assert.equal(result.ok, false, "the gate let it through");
+  return result.ok ? [] : result.problems;
+}
+
+test("a valid IR comes out of the gate as itself, branded", () => {
+  const result = parseIr(MMOE);
+  assert.ok(result.ok);
+  assert.equal(result.ir, MMOE);
+});
+
+test("a dangling or out-of-order name is reported where it is used", () => {
+  const tower = nodeIndex(MMOE, "mlp", "tower");
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["nodes"][tower].input = "nowhere")), [{ path: `/nodes/${tower}/input`, message: "'nowhere' is not a feature or an earlier node" }]);
+  // A node may read only what precedes it: move the first tower before everything it reads.
+  const moved = crossProblems(MMOE, (ir) => ir["nodes"].unshift(ir["nodes"].splice(tower, 1)[0]));
+  assert.deepEqual(moved.map((p) => p.path), ["/nodes/0/input"], show(moved));
+  const gate = nodeIndex(MMOE, "gate");
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["nodes"][gate].experts = ["x"])), [{ path: `/nodes/${gate}/experts/0`, message: "'x' is not an earlier expert" }]);
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["tasks"][0].head.input = "cvr")), [{ path: "/tasks/0/head/input", message: "'cvr' is not a feature or an earlier node" }]);
+});
+
+test("tables: a feature's table exists and has as many rows as its ids; a sequence shares its `of`'s table", () => {
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["features"][0].table = "gone")), [{ path: "/features/0/table", message: "table 'gone' is not declared" }]);
+  const rows = crossProblems(MMOE, (ir) => (ir["tables"][0].rows += 1));
+  assert.equal(rows.length, 1, show(rows));
+  assert.equal(rows[0]!.path, "/tables/0/rows");
+  assert.match(rows[0]!.message, /produces ids in \[0, \d+\)/);
+  assert.deepEqual(crossProblems(MMOE, (ir) => ir["tables"].push({ ...ir["tables"][0] })), [{ path: `/tables/${MMOE.tables.length}/name`, message: `table '${MMOE.tables[0]!.name}' is declared twice` }]);
+  const source = "model s\nfeature item : categorical(buckets: 10, dim: 4)\nfeature hist : sequence(of: item, max_len: 3)\nfeature price : numeric()\ninput x = concat(*)\ntower t = mlp(x, [4])\ntask ctr : binary = t label click\n";
+  const withSequence = compileSource(source, "s.mtl").ir!;
+  assert.deepEqual(crossProblems(withSequence, (ir) => (ir["features"][1].of = "price")), [{ path: "/features/1/of", message: "'price' is not a categorical feature" }]);
+  assert.deepEqual(crossProblems(withSequence, (ir) => (ir["features"][1].table = "hist")), [{ path: "/features/1/table", message: "table 'hist' is not declared" }]);
+});
+
+test("names are one namespace: a task named like a feature is a clash", () => {
+  const feature = MMOE.features[0]!.name;
+  const problems = crossProblems(MMOE, (ir) => (ir["tasks"][0].name = feature));
+  assert.deepEqual(problems[0], { path: "/tasks/0/name", message: `'${feature}' is declared twice (first at /features/0)` });
+});
+
+test("tasks: products follow their factors and have their factors' type; a loss fits its task", () => {
+  const ctcvr = ESMM.tasks.findIndex((t) => t.name === "ctcvr");
+  const reordered = crossProblems(ESMM, (ir) => ir["tasks"].unshift(ir["tasks"].splice(ctcvr, 1)[0]));
+  assert.ok(reordered.some((p) => p.path === "/tasks/0/head/factors/0" && p.message === "'ctr' is not an earlier task"), show(reordered));
+  assert.deepEqual(crossProblems(ESMM, (ir) => (ir["tasks"][ctcvr].type = "regression"))[0], { path: `/tasks/${ctcvr}/type`, message: "a product of these factors is binary, not regression" });
+  assert.deepEqual(crossProblems(ESMM, (ir) => (ir["tasks"][0].loss = { type: "mse" })), [{ path: "/tasks/0/loss/type", message: "a binary task takes bce, not mse" }]);
+  assert.deepEqual(crossProblems(ESMM, (ir) => (ir["tasks"][ctcvr].head.factors = ["ctr", "ctr"])), [{ path: `/tasks/${ctcvr}/head/factors/1`, message: "'ctr' is multiplied twice" }]);
+});
+
+test("masks and evaluation name labelled tasks and agree with them", () => {
+  const cvr = MMOE.tasks.findIndex((t) => t.where !== null);
+  assert.ok(cvr >= 0 && MMOE.tasks[cvr]!.where!.task === "ctr", "mmoe.mtl's cvr is masked by ctr's label");
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["tasks"][cvr].where.column = "other")), [{ path: `/tasks/${cvr}/where`, message: "the mask is task 'ctr''s label, so its column and positives must be that label's" }]);
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["tasks"][cvr].where.task = "nobody")), [{ path: `/tasks/${cvr}/where/task`, message: "'nobody' is not a labelled binary task" }]);
+  const latent = ESMM.tasks.findIndex((t) => t.label === null);
+  assert.deepEqual(ESMM.tasks[latent]!.evaluation, { label: "ctcvr", given: ["ctr"] });
+  assert.deepEqual(crossProblems(ESMM, (ir) => (ir["tasks"][latent].evaluation.label = "cvr")), [{ path: `/tasks/${latent}/evaluation/label`, message: "'cvr' is not a labelled task" }]);
+  assert.deepEqual(crossProblems(ESMM, (ir) => (ir["tasks"][0].evaluation = null)), [{ path: "/tasks/0/evaluation", message: "a labelled task is scored against its label" }]);
+});
+
+test("a gate mixes experts of one width and counts them right", () => {
+  const gate = nodeIndex(MMOE, "gate");
+  const experts = (MMOE.nodes[gate] as GateNodeIR).numExperts;
+  assert.deepEqual(crossProblems(MMOE, (ir) => (ir["nodes"][gate].numExperts = experts + 1)), [{ path: `/nodes/${gate}/numExperts`, message: `the groups hold ${experts} experts, not ${experts + 1}` }]);
+});
+
+test("assertValidIr names every problem of a compiler-made IR; firstProblem words one for a file message", () => {
+  const bad = mutated(MMOE, (ir) => (ir["tasks"][0].weight = -1)) as ModelIR;
+  assert.throws(() => assertValidIr(bad), /the compiler produced an invalid IR:\n {2}\/tasks\/0\/weight: must be >= 0/);
+  assert.equal(firstProblem(validateIr({ ...MMOE, extra: 1 })), "/: unexpected property 'extra'");
 });

@@ -12,13 +12,13 @@ import { buildModel, modelSize } from "../../src/runtime/graph/index.js";
 import { compileSource } from "../../src/compiler.js";
 import { readFileSync } from "node:fs";
 import { exampleSpecs } from "../helpers/paths.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 
 before(async () => {
   await tf.setBackend("cpu");
 });
 
-const irOf = (file: string): ModelIR => compileSource(readFileSync(file, "utf8"), file).ir!;
+const irOf = (file: string): ValidIR => compileSource(readFileSync(file, "utf8"), file).ir!;
 const mmoe = () => irOf(exampleSpecs().find((f) => f.endsWith("/mmoe.mtl"))!);
 
 test("changing a layer's configuration in the plan changes both the runtime model and the generated code", () => {

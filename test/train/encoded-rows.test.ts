@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { createEncoder, fitEncoding, type EncodingState } from "../../src/data/encode/index.js";
 import type { RawRecord } from "../../src/data/record.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { readOptionsFor } from "../../src/train/read-options.js";
 import { selectBackend } from "../../src/runtime/backend/select.js";
 import { SkipBudget } from "../../src/train/bad-rows.js";
@@ -23,7 +23,7 @@ async function setup(rows: number) {
 }
 
 /** Encodes the file, counting how often it was actually read. */
-async function encode(ir: ModelIR, encoding: EncodingState, source: { file: string; read: ReturnType<typeof readOptionsFor> }, out: string, memoryBytes?: number) {
+async function encode(ir: ValidIR, encoding: EncodingState, source: { file: string; read: ReturnType<typeof readOptionsFor> }, out: string, memoryBytes?: number) {
   let reads = 0;
   const rows = await encodeRows(ir, createEncoder(ir, encoding), encoding, source, {
     skipBadRows: 0,

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { compileSource } from "../../src/compiler.js";
 import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
 import { writeGenerated } from "../../src/data/synthetic/write.js";
-import type { ModelIR } from "../../src/ir/types.js";
+import type { ValidIR } from "../../src/ir/types.js";
 import { packageRoot } from "../../src/util/package-root.js";
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mtl-${prefix}-`));
 }
 
-export function specIr(name: string): { ir: ModelIR; text: string } {
+export function specIr(name: string): { ir: ValidIR; text: string } {
   const text = readFileSync(join(packageRoot(), "specs", name), "utf8");
   const result = compileSource(text, name);
   if (!result.ir) throw new Error(`${name} does not compile: ${result.diagnostics.map((d) => d.message).join("; ")}`);

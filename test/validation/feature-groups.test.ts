@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import type { FeatureSym, InputSym } from "../../src/validation/symbols.js";
+import { irWidths } from "../../src/ir/widths.js";
 
 const BASE = `model m
 feature x[3] : numeric()
@@ -115,7 +116,8 @@ task ctr : binary = t label click
 `;
   const { diagnostics, ir } = compile(text);
   assert.deepEqual(diagnostics, []);
-  assert.deepEqual(ir!.features.map((f) => [f.name, f.kind === "sequence" ? f.table : "-", f.width]), [["c", "-", 4], ["s1", "c", 4], ["s2", "c", 4]]);
+  const widths = irWidths(ir!);
+  assert.deepEqual(ir!.features.map((f) => [f.name, f.kind === "sequence" ? f.table : "-", widths.get(f.name)]), [["c", "-", 4], ["s1", "c", 4], ["s2", "c", 4]]);
 });
 
 test("options are checked once for the whole group", () => {

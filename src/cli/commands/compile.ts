@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { Option, type Command } from "commander";
 import { compileFile } from "../../compiler.js";
 import { renderHuman, summary } from "../../diagnostics/render-human.js";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { emit, flagged, refuseInsideModel, refuseSameFiles, useColor, type NamedPath } from "../output.js";
 import { ModelDirError, UsageError } from "../../errors.js";
@@ -14,7 +14,7 @@ interface TargetOptions {
 }
 
 /** Back ends by target name; each reads the IR only, and is loaded only when used. */
-const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options: TargetOptions) => Promise<string> }> = {
+const TARGETS: Record<string, { extension: string; render: (ir: ValidIR, options: TargetOptions) => Promise<string> }> = {
   ir: { extension: ".ir.json", render: async (ir) => JSON.stringify(ir, null, 2) },
   ts: {
     extension: ".ts",
@@ -35,7 +35,7 @@ const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options
  * model that was trained there: otherwise the module would embed statistics
  * for other features, or build a network the trained weights do not fit.
  */
-async function trainedEncoding(dir: string, ir: ModelIR) {
+async function trainedEncoding(dir: string, ir: ValidIR) {
   const { parseEncoding } = await import("../../data/encode/index.js");
   const { specMismatch, openModelDir } = await import("../../model-dir/folder.js");
   const encodingPath = join(dir, "encoding.json");

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import { fingerprintDataFile } from "../../train/checkpoint/compat.js";
 import type { Checkpoint, RecordedData, RunDescription } from "../../train/checkpoint/format.js";
 import { describePlace, resumeCommand } from "../../train/checkpoint/messages.js";
@@ -80,7 +80,7 @@ export function registerTrain(program: Command): void {
 
 /** What to train: from the command line, completed from the folder's recorded run on --resume. */
 interface TrainPlan {
-  ir: ModelIR;
+  ir: ValidIR;
   specText: string;
   /** The training data file. */
   data: string;

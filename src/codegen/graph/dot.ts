@@ -1,9 +1,10 @@
 import { columnText, isValuesText } from "../../syntax/column-text.js";
-import type { FeatureIR, GateNodeIR, LabelIR, MlpNodeIR, ModelIR, NodeIR, TaskIR } from "../../ir/types.js";
+import type { FeatureIR, GateNodeIR, LabelIR, MlpNodeIR, ValidIR, NodeIR, TaskIR } from "../../ir/types.js";
+import { irWidths } from "../../ir/widths.js";
 import { grouped, html, quoted, tooltip } from "./escape.js";
 
 /**
- * The graph back end: a ModelIR as a Graphviz DOT digraph, laid out left to
+ * The graph back end: a ValidIR as a Graphviz DOT digraph, laid out left to
  * right (features on the left, tasks on the right), so that a spec with dozens
  * of features stays a tall column instead of a very wide row.
  *
@@ -59,19 +60,20 @@ export interface DotOptions {
   direction?: "TB" | "LR";
 }
 
-export function renderDot(ir: ModelIR, options: DotOptions = {}): string {
+export function renderDot(ir: ValidIR, options: DotOptions = {}): string {
   const direction = options.direction ?? "TB";
   const grid = ir.features.length > MAX_FEATURE_NODES;
   const out: string[] = [];
   const features = new Map(ir.features.map((f) => [f.name, f]));
   const nodes = new Map(ir.nodes.map((n) => [n.name, n]));
+  const widths = irWidths(ir);
+  const width = (name: string) => widths.get(name)!;
   /** The DOT ID and width of whatever a node or head reads: a feature or a node. */
   const source = (name: string): { id: string; width: number; count: number } => {
     const node = nodes.get(name);
-    if (node) return { id: ids.node(name), width: node.width, count: node.op === "mlp" ? node.count : 1 };
-    const feature = features.get(name);
-    if (feature) return { id: grid ? ids.grid : ids.feature(name), width: feature.width, count: 1 };
-    throw new Error(`graph: '${name}' is neither a feature nor a node of model '${ir.model.name}'`);
+    if (node) return { id: ids.node(name), width: width(name), count: node.op === "mlp" ? node.count : 1 };
+    // Not a node, so a feature: the gate (src/ir/validate.ts) lets no other name through.
+    return { id: grid ? ids.grid : ids.feature(name), width: width(name), count: 1 };
   };
 
   out.push(`digraph ${quoted(ir.model.name)} {`);
@@ -87,7 +89,7 @@ export function renderDot(ir: ModelIR, options: DotOptions = {}): string {
   out.push(`  subgraph "cluster_features" {`);
   out.push(`    graph [label=<<b>features</b>>, labeljust=l, fontsize=12, style="rounded,filled", fillcolor="#FAFBFD", color="#C5D3E8", margin=10];`);
   if (grid) {
-    out.push(`    ${ids.grid} [shape=plain, style="", label=${featureGrid(ir.features)}, tooltip=${tooltip(`${ir.features.length} features`)}];`);
+    out.push(`    ${ids.grid} [shape=plain, style="", label=${featureGrid(ir.features, widths)}, tooltip=${tooltip(`${ir.features.length} features`)}];`);
   } else {
     for (const table of ir.tables) {
       if (!shared.has(table.name)) continue;
@@ -95,7 +97,7 @@ export function renderDot(ir: ModelIR, options: DotOptions = {}): string {
         `    ${ids.table(table.name)} [shape=cylinder, style=filled, fillcolor=${quoted(PALETTE.table.fill)}, color=${quoted(PALETTE.table.line)}, label=${rows(`<b>${html(table.name)}</b> table`, small(`${grouped(table.rows)} × ${table.dim}`))}, tooltip=${tooltip(`embedding table '${table.name}': ${table.rows} rows × ${table.dim}, shared by ${shared.get(table.name)!.join(", ")}`)}];`,
       );
     }
-    for (const feature of ir.features) out.push(`    ${ids.feature(feature.name)} [${featureAttrs(feature)}];`);
+    for (const feature of ir.features) out.push(`    ${ids.feature(feature.name)} [${featureAttrs(feature, width(feature.name))}];`);
     for (const feature of ir.features) {
       if (feature.kind !== "numeric" && shared.has(feature.table)) {
         const label = feature.kind === "sequence" ? `, label="shared"` : "";
@@ -107,15 +109,15 @@ export function renderDot(ir: ModelIR, options: DotOptions = {}): string {
   out.push("");
 
   // Network nodes, in the IR's topological order.
-  for (const node of ir.nodes) out.push(`  ${ids.node(node.name)} [${nodeAttrs(node)}];`);
+  for (const node of ir.nodes) out.push(`  ${ids.node(node.name)} [${nodeAttrs(node, width(node.name))}];`);
   out.push("");
   for (const node of ir.nodes) {
     const to = ids.node(node.name);
     if (node.op === "concat") {
       const fromGrid = grid ? node.inputs.filter((input) => features.has(input)) : [];
       if (fromGrid.length > 0) {
-        const width = fromGrid.reduce((sum, name) => sum + features.get(name)!.width, 0);
-        out.push(`  ${ids.grid} -> ${to} [label=${quoted(String(width))}, tooltip=${tooltip(`${fromGrid.length} features: ${fromGrid.join(", ")}`)}];`);
+        const gridWidth = fromGrid.reduce((sum, name) => sum + width(name), 0);
+        out.push(`  ${ids.grid} -> ${to} [label=${quoted(String(gridWidth))}, tooltip=${tooltip(`${fromGrid.length} features: ${fromGrid.join(", ")}`)}];`);
       }
       for (const input of node.inputs) if (!fromGrid.includes(input)) out.push(`  ${source(input).id} -> ${to} [label=${widthLabel(source(input))}];`);
     } else if (node.op === "mlp") {
@@ -152,14 +154,14 @@ export function renderDot(ir: ModelIR, options: DotOptions = {}): string {
   return out.join("\n") + "\n";
 }
 
-function title(ir: ModelIR): string {
+function title(ir: ValidIR): string {
   const lines = [`<td align="left"><font point-size="15"><b>${html(ir.model.name)}</b></font></td>`];
   if (ir.model.description) lines.push(`<td align="left"><font point-size="11" color="${MUTED}">${html(ir.model.description)}</font></td>`);
   return `<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">${lines.map((line) => `<tr>${line}</tr>`).join("")}</table>>`;
 }
 
 /** Tables read by more than one feature (a sequence and the categorical it is `of`), with their readers. */
-function sharedTables(ir: ModelIR): Map<string, string[]> {
+function sharedTables(ir: ValidIR): Map<string, string[]> {
   const readers = new Map<string, string[]>();
   for (const f of ir.features) if (f.kind !== "numeric") readers.set(f.table, [...(readers.get(f.table) ?? []), f.name]);
   return new Map([...readers].filter(([, names]) => names.length > 1));
@@ -178,21 +180,21 @@ function small(text: string): string {
   return `<font point-size="10" color="${MUTED}">${text}</font>`;
 }
 
-function featureAttrs(f: FeatureIR): string {
-  const label = `<<b>${html(f.name)}</b> · ${f.kind} · ${f.width}>`;
+function featureAttrs(f: FeatureIR, width: number): string {
+  const label = `<<b>${html(f.name)}</b> · ${f.kind} · ${width}>`;
   const column = f.column === f.name ? "" : `\ncolumn: ${f.column}`;
   let detail: string;
-  if (f.kind === "categorical") detail = f.encoding.type === "hash" ? `hashed into ${f.encoding.buckets} buckets, embedding dim ${f.width}` : `vocabulary of ${f.encoding.vocab.length}, embedding dim ${f.width}`;
+  if (f.kind === "categorical") detail = f.encoding.type === "hash" ? `hashed into ${f.encoding.buckets} buckets, embedding dim ${width}` : `vocabulary of ${f.encoding.vocab.length}, embedding dim ${width}`;
   else if (f.kind === "numeric") detail = `transform ${f.transform}, normalize ${f.normalize}, missing → ${f.fill}`;
   else detail = `sequence of ${f.of} (shares table ${f.table}), up to ${f.maxLen} items, ${f.pool}-pooled`;
   return `${colours("feature")}, label=${label}, tooltip=${tooltip(`${f.name}: ${detail}${column}${f.doc ? `\n\n${f.doc}` : ""}`)}`;
 }
 
 /** All features as cells of one HTML table, row by row in IR order. */
-function featureGrid(list: readonly FeatureIR[]): string {
+function featureGrid(list: readonly FeatureIR[], widths: ReadonlyMap<string, number>): string {
   const cells = list.map((f) => {
     const table = f.kind === "sequence" ? small(` · table ${html(f.table)}`) : "";
-    return `<td bgcolor="${PALETTE.feature.fill}" color="${PALETTE.feature.line}" border="1" cellpadding="5" align="left"><b>${html(f.name)}</b> · ${f.kind} · ${f.width}${table}</td>`;
+    return `<td bgcolor="${PALETTE.feature.fill}" color="${PALETTE.feature.line}" border="1" cellpadding="5" align="left"><b>${html(f.name)}</b> · ${f.kind} · ${widths.get(f.name)}${table}</td>`;
   });
   const lines: string[] = [];
   for (let i = 0; i < cells.length; i += FEATURE_GRID_COLUMNS) lines.push(`<tr>${cells.slice(i, i + FEATURE_GRID_COLUMNS).join("")}</tr>`);
@@ -207,22 +209,22 @@ function mlpText(node: MlpNodeIR): string {
   return parts.join(" · ");
 }
 
-function nodeAttrs(node: NodeIR): string {
+function nodeAttrs(node: NodeIR, width: number): string {
   const doc = node.doc ? `\n\n${node.doc}` : "";
   if (node.op === "concat") {
-    return `${colours("input")}, label=${rows(`<b>${html(node.name)}</b>`, small(`concat · ${node.width}`))}, tooltip=${tooltip(`input ${node.name} = concat(${node.inputs.join(", ")}): width ${node.width}${doc}`)}`;
+    return `${colours("input")}, label=${rows(`<b>${html(node.name)}</b>`, small(`concat · ${width}`))}, tooltip=${tooltip(`input ${node.name} = concat(${node.inputs.join(", ")}): width ${width}${doc}`)}`;
   }
-  if (node.op === "gate") return gateAttrs(node, doc);
+  if (node.op === "gate") return gateAttrs(node, width, doc);
   const group = node.count > 1;
   const head = group ? `<b>${html(node.name)}</b> × ${node.count}` : `<b>${html(node.name)}</b>`;
   const kind = node.role === "expert" ? (group ? `${node.count} experts` : "expert") : "tower";
   const shape = group ? "shape=box3d, style=filled" : `shape=box, style="rounded,filled"`;
-  return `${shape}, ${colours(node.role)}, label=${rows(head, small(`${html(mlpText(node))} · ${node.width}`))}, tooltip=${tooltip(`${kind} ${node.name}: ${mlpText(node)} on ${node.input}, output width ${node.width}${group ? " each" : ""}${doc}`)}`;
+  return `${shape}, ${colours(node.role)}, label=${rows(head, small(`${html(mlpText(node))} · ${width}`))}, tooltip=${tooltip(`${kind} ${node.name}: ${mlpText(node)} on ${node.input}, output width ${width}${group ? " each" : ""}${doc}`)}`;
 }
 
-function gateAttrs(node: GateNodeIR, doc: string): string {
+function gateAttrs(node: GateNodeIR, width: number, doc: string): string {
   const over = `over ${node.experts.map(html).join(", ")}`;
-  return `shape=box, style="filled,diagonals", ${colours("gate")}, label=${rows(`<b>${html(node.name)}</b>`, small(`softmax ${over}`), small(`${node.numExperts} experts · ${node.width}`))}, tooltip=${tooltip(`gate ${node.name} = softmax(W ${node.input}) over ${node.experts.join(", ")}: mixes ${node.numExperts} experts into width ${node.width}${doc}`)}`;
+  return `shape=box, style="filled,diagonals", ${colours("gate")}, label=${rows(`<b>${html(node.name)}</b>`, small(`softmax ${over}`), small(`${node.numExperts} experts · ${width}`))}, tooltip=${tooltip(`gate ${node.name} = softmax(W ${node.input}) over ${node.experts.join(", ")}: mixes ${node.numExperts} experts into width ${width}${doc}`)}`;
 }
 
 /** A label or `where` clause as the spec writes it: a column that is not an identifier is quoted. */
@@ -255,6 +257,6 @@ function widthLabel(source: { width: number; count: number }): string {
 }
 
 /** Whether some product task multiplies this task's output. */
-function isFactor(ir: ModelIR, name: string): boolean {
+function isFactor(ir: ValidIR, name: string): boolean {
   return ir.tasks.some((t) => t.head.op === "product" && t.head.factors.includes(name));
 }

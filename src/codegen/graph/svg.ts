@@ -1,5 +1,5 @@
 import { instance, type Viz } from "@viz-js/viz";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import { describeThrown } from "../../util/describe-thrown.js";
 import { FONT, renderDot } from "./dot.js";
 import { grouped } from "./escape.js";
@@ -35,7 +35,7 @@ export async function dotToSvg(dot: string): Promise<string> {
 const FALLBACKS = `${FONT},Verdana,Helvetica,Arial,sans-serif`;
 
 /** The model's architecture as a standalone SVG document (deterministic: same IR, same bytes). */
-export async function renderSvg(ir: ModelIR): Promise<string> {
+export async function renderSvg(ir: ValidIR): Promise<string> {
   const dot = renderDot(ir);
   const size = layoutSize(dot);
   if (size.nodes + size.spanned > MAX_LAYOUT_NODES) {

@@ -1,11 +1,11 @@
 /**
- * ModelIR -> the unformatted source of a standalone TypeScript module (index.ts
+ * ValidIR -> the unformatted source of a standalone TypeScript module (index.ts
  * formats it). The network is the layer plan the runtime instantiates
  * (model-code.ts), the hash and the custom layers are embedded from
  * src/portable, and the encoding mirrors src/data/encode (same ids and
  * numbers). The module depends on TensorFlow.js only.
  */
-import type { CategoricalFeatureIR, FeatureIR, ModelIR, NumericFeatureIR, SequenceFeatureIR } from "../../ir/types.js";
+import type { CategoricalFeatureIR, FeatureIR, ValidIR, NumericFeatureIR, SequenceFeatureIR } from "../../ir/types.js";
 import type { EncodingState } from "../../data/encode/state.js";
 import { LAYER_HELPERS, LOAD_WEIGHTS, NUMERIC_HELPERS } from "./helpers.js";
 import { Scope, docComment, member, num, propertyKey, str } from "./identifiers.js";
@@ -19,7 +19,7 @@ export interface EmitOptions {
 
 const section = (title: string) => `\n// ${"─".repeat(2)} ${title} ${"─".repeat(Math.max(4, 72 - title.length))}\n\n`;
 
-export function emitModule(ir: ModelIR, options: EmitOptions): string {
+export function emitModule(ir: ValidIR, options: EmitOptions): string {
   const numeric = ir.features.filter((f): f is NumericFeatureIR => f.kind === "numeric");
   const sequences = ir.features.filter((f): f is SequenceFeatureIR => f.kind === "sequence");
   const categorical = ir.features.filter((f): f is CategoricalFeatureIR => f.kind === "categorical");
@@ -56,7 +56,7 @@ export function emitModule(ir: ModelIR, options: EmitOptions): string {
   return out.join("\n");
 }
 
-function header(ir: ModelIR, options: EmitOptions, embedded: boolean, hasNumeric: boolean): string {
+function header(ir: ValidIR, options: EmitOptions, embedded: boolean, hasNumeric: boolean): string {
   const title = ir.model.description ? `${ir.model.name}: ${ir.model.description}` : ir.model.name;
   const statistics = !hasNumeric
     ? "The model has no numeric features, so there are no training statistics to supply."
@@ -109,12 +109,12 @@ function inputTypeOf(f: FeatureIR): string {
   }
 }
 
-function inputType(ir: ModelIR): string {
+function inputType(ir: ValidIR): string {
   const fields = ir.features.map((f) => `${docComment(f.doc, describeFeature(f))}${propertyKey(f.name)}?: ${inputTypeOf(f)};`);
   return `${docComment("One row to score, by feature name. Every feature may be missing (absent, null): it then encodes as the spec says.")}export interface Input {\n${fields.join("\n")}\n}\n`;
 }
 
-function outputType(ir: ModelIR): string {
+function outputType(ir: ValidIR): string {
   const fields = ir.tasks.map((t) => {
     const what = t.type === "binary" ? "A probability" : "A value";
     const how = t.head.op === "product" ? `the product ${t.head.factors.join(" * ")}` : `from ${t.head.input}`;
@@ -149,7 +149,7 @@ function categoricalIds(categorical: CategoricalFeatureIR[]): string {
   return `${docComment("The embedding row of a categorical value's text, per categorical feature.")}const CATEGORICAL_IDS = {\n${entries.join("\n")}\n};\n`;
 }
 
-function encodeFunction(ir: ModelIR, embedded: boolean): string {
+function encodeFunction(ir: ValidIR, embedded: boolean): string {
   const fieldsDoc = ir.features.map((f) =>
     f.kind === "sequence"
       ? `${propertyKey(f.name)}: Int32Array; // [rows * ${f.maxLen}], row-major, -1 = padding`
@@ -210,7 +210,7 @@ function encoderVar(f: NumericFeatureIR): string {
   return `encode_${f.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
 }
 
-function predictFunction(ir: ModelIR, embedded: boolean, hasNumeric: boolean): string {
+function predictFunction(ir: ValidIR, embedded: boolean, hasNumeric: boolean): string {
   const param = embedded ? "encoding: Encoding = TRAINED_ENCODING" : hasNumeric ? "encoding: Encoding" : "encoding: Encoding = {}";
   const fields = ir.tasks.map((t, k) => `${propertyKey(t.name)}: scores[${k}]![i]!,`);
   return `${docComment(

@@ -5,7 +5,7 @@
  */
 import { format } from "prettier";
 import { validateEncoding, type EncodingState } from "../../data/encode/state.js";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import { emitModule } from "./emit.js";
 
 export interface TypeScriptOptions {
@@ -21,7 +21,7 @@ export interface TypeScriptOptions {
 }
 
 /** The module's source, formatted with prettier; the same IR and options give the same bytes. */
-export async function generateTypeScript(ir: ModelIR, options: TypeScriptOptions = {}): Promise<string> {
+export async function generateTypeScript(ir: ValidIR, options: TypeScriptOptions = {}): Promise<string> {
   if (options.encoding !== undefined) validateEncoding(options.encoding, ir);
   const source = emitModule(ir, {
     tfjsPackage: options.tfjsPackage ?? "@tensorflow/tfjs",

@@ -3,12 +3,12 @@
  * printed step by step, the same plan the runtime instantiates, so the layer
  * names, configurations and initial weights are mtl's own.
  */
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type Initializer, type LayerPlan, type LayerSpec, type PlanOwner } from "../../plan/layer-plan.js";
 import { docComment, num, Scope, str } from "./identifiers.js";
 
 /** The source of `export function buildModel()`; `scope` holds the module's other top-level names. */
-export function buildModelFunction(ir: ModelIR, scope: Scope, plan: LayerPlan = planLayers(ir)): string {
+export function buildModelFunction(ir: ValidIR, scope: Scope, plan: LayerPlan = planLayers(ir)): string {
   const vars = new Map<string, string>();
   const body: string[] = ["// Inputs: one per feature, in declaration order ([batch, 1], or [batch, maxLen] for a sequence)."];
   for (const input of plan.inputs) {
@@ -51,7 +51,7 @@ export function buildModelFunction(ir: ModelIR, scope: Scope, plan: LayerPlan = 
   )}export function buildModel(): tf.LayersModel {\n${body.join("\n")}\n}\n`;
 }
 
-function ownerComment(ir: ModelIR, owner: PlanOwner): string[] {
+function ownerComment(ir: ValidIR, owner: PlanOwner): string[] {
   const doc =
     owner.kind === "feature"
       ? ir.features.find((f) => f.name === owner.name)?.doc

@@ -1,4 +1,4 @@
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import type { DataError, RawRecord } from "../record.js";
 import { NumericCodec } from "./numeric.js";
 import { planEncoding, type FeatureLayout } from "./plan.js";
@@ -44,7 +44,7 @@ interface Outputs {
  * tensors built from them may keep referring to them; nothing is allocated
  * per row except what slicing a sequence item or an error needs.
  */
-export function createEncoder(ir: ModelIR, state: EncodingState): Encoder {
+export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
   validateEncoding(state, ir);
   const plan = planEncoding(ir);
   const categorical = plan.categorical;
@@ -144,7 +144,7 @@ export function createEncoder(ir: ModelIR, state: EncodingState): Encoder {
 }
 
 /** Task names that get a label array, and those that get a mask, for callers sizing their tensors. */
-export function batchTargets(ir: ModelIR): { labels: string[]; masks: string[] } {
+export function batchTargets(ir: ValidIR): { labels: string[]; masks: string[] } {
   return {
     labels: ir.tasks.filter((t) => t.label !== null).map((t) => t.name),
     masks: ir.tasks.filter((t) => t.where !== null).map((t) => t.name),

@@ -1,4 +1,4 @@
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import type { RawRecord } from "../record.js";
 import { LabelValueCounter } from "./label-values.js";
 import { NumericReader } from "./numeric.js";
@@ -16,7 +16,7 @@ import { ENCODING_STATE_VERSION, type EncodingState, type NumericStats } from ".
  * `onBadRow` contributes nothing to the statistics.
  */
 export async function fitEncoding(
-  ir: ModelIR,
+  ir: ValidIR,
   records: AsyncIterable<RawRecord> | Iterable<RawRecord>,
   file: string,
   options?: BadRowOptions,

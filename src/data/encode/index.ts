@@ -8,7 +8,6 @@ export { classCounts, LabelValueCounter, MAX_DISTINCT, type LabelValues } from "
 export { createEncoder, batchTargets, type Encoder, type EncodedBatch, type EncodedFeatures } from "./encoder.js";
 export type { BadRowOptions } from "./rows.js";
 export type { FeatureLayout } from "./plan.js";
-export { EncodingSpecError } from "./plan.js";
 export {
   ENCODING_STATE_VERSION,
   EncodingStateError,

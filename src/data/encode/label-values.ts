@@ -1,4 +1,4 @@
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import type { RawValue } from "../record.js";
 import { canonicalString } from "./canonical.js";
 import { planEncoding, type TaskSlot } from "./plan.js";
@@ -31,7 +31,7 @@ export const MAX_DISTINCT = 100;
 export class LabelValueCounter {
   private readonly tasks: { slot: TaskSlot; counts: LabelValues; positive: Set<string>; distinct: number }[];
 
-  constructor(ir: ModelIR) {
+  constructor(ir: ValidIR) {
     const labels = new Map(ir.tasks.filter((t) => t.type === "binary" && t.label !== null).map((t) => [t.name, t.label!]));
     this.tasks = planEncoding(ir)
       .tasks.filter((slot) => labels.has(slot.name))

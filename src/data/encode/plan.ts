@@ -1,11 +1,4 @@
-import type {
-  CategoricalFeatureIR,
-  FeatureIR,
-  ModelIR,
-  NumericFeatureIR,
-  SequenceFeatureIR,
-  TableIR,
-} from "../../ir/types.js";
+import type { FeatureIR, NumericFeatureIR, ValidIR } from "../../ir/types.js";
 import { createCategoricalCodec, type CategoricalCodec } from "./categorical.js";
 import { binaryDecoder, labelDecoder, type LabelDecoder } from "./label.js";
 import { SequenceCodec } from "./sequence.js";
@@ -46,30 +39,15 @@ export interface EncodingPlan {
   tasks: TaskSlot[];
 }
 
-/** An IR that breaks the encoder's contract with the graph builder: a compiler bug, not a data problem. */
-export class EncodingSpecError extends Error {
-  constructor(message: string) {
-    super(`cannot encode this model: ${message}`);
-    this.name = "EncodingSpecError";
-  }
-}
-
-const MAX_ROWS = 0x7fffffff;
-
-export function planEncoding(ir: ModelIR): EncodingPlan {
-  const tables = new Map<string, TableIR>(ir.tables.map((t) => [t.name, t]));
-  const byName = new Map<string, FeatureIR>();
-  for (const f of ir.features) {
-    if (byName.has(f.name)) throw new EncodingSpecError(`two features are named '${f.name}'`);
-    byName.set(f.name, f);
-  }
+/** The IR passed the gate (src/ir/validate.ts): names are unique, tables match their features, and a sequence is `of` a categorical feature. */
+export function planEncoding(ir: ValidIR): EncodingPlan {
 
   const codecs = new Map<string, CategoricalCodec>();
   const plan: EncodingPlan = { layout: [], categorical: [], sequence: [], numeric: [], tasks: [] };
   for (const f of ir.features) {
     switch (f.kind) {
       case "categorical": {
-        const codec = categoricalCodec(f, tables);
+        const codec = createCategoricalCodec(f);
         codecs.set(f.name, codec);
         plan.categorical.push({ name: f.name, column: f.column, codec });
         break;
@@ -84,7 +62,7 @@ export function planEncoding(ir: ModelIR): EncodingPlan {
   // Sequences after categoricals so that `of` can name a feature declared later.
   for (const f of ir.features) {
     if (f.kind !== "sequence") continue;
-    const codec = new SequenceCodec(f, itemCodec(f, byName, codecs));
+    const codec = new SequenceCodec(f, codecs.get(f.of)!);
     plan.sequence.push({ name: f.name, column: f.column, codec });
   }
   plan.layout = ir.features.map((f) => ({
@@ -102,48 +80,4 @@ export function planEncoding(ir: ModelIR): EncodingPlan {
     });
   }
   return plan;
-}
-
-function categoricalCodec(f: CategoricalFeatureIR, tables: Map<string, TableIR>): CategoricalCodec {
-  const table = tables.get(f.table);
-  if (!table) throw new EncodingSpecError(`feature '${f.name}' uses table '${f.table}', which is not declared`);
-  let rows: number;
-  if (f.encoding.type === "hash") {
-    rows = f.encoding.buckets;
-    if (!Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS) {
-      throw new EncodingSpecError(`feature '${f.name}' has ${rows} hash buckets; use an integer from 1 to ${MAX_ROWS}`);
-    }
-  } else {
-    if (!Array.isArray(f.encoding.vocab) || f.encoding.vocab.some((v) => typeof v !== "string")) {
-      throw new EncodingSpecError(`feature '${f.name}' has a vocabulary that is not a list of strings`);
-    }
-    rows = f.encoding.vocab.length + 1;
-  }
-  if (table.rows !== rows) {
-    throw new EncodingSpecError(
-      `feature '${f.name}' produces ids in [0, ${rows}) but its table '${table.name}' has ${table.rows} rows`,
-    );
-  }
-  return createCategoricalCodec(f);
-}
-
-function itemCodec(
-  f: SequenceFeatureIR,
-  byName: Map<string, FeatureIR>,
-  codecs: Map<string, CategoricalCodec>,
-): CategoricalCodec {
-  const of = byName.get(f.of);
-  if (!of || of.kind !== "categorical") {
-    throw new EncodingSpecError(`sequence '${f.name}' is of '${f.of}', which is not a categorical feature`);
-  }
-  if (f.table !== of.table) {
-    throw new EncodingSpecError(`sequence '${f.name}' uses table '${f.table}' but its items share '${of.name}''s table '${of.table}'`);
-  }
-  if (!Number.isInteger(f.maxLen) || f.maxLen < 1) {
-    throw new EncodingSpecError(`sequence '${f.name}' has maxLen ${f.maxLen}; it must be a positive integer`);
-  }
-  if (typeof f.sep !== "string" || f.sep === "") {
-    throw new EncodingSpecError(`sequence '${f.name}' has an empty separator`);
-  }
-  return codecs.get(of.name)!;
 }

@@ -1,7 +1,8 @@
-import type { ModelIR, NumericFeatureIR } from "../../ir/types.js";
+import type { ValidIR, NumericFeatureIR } from "../../ir/types.js";
 import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
 import { parseJsonText } from "../readers/json-syntax.js";
+import { FEATURE_CTORS } from "../../validation/schema.js";
 
 export const ENCODING_STATE_VERSION = 1;
 
@@ -60,7 +61,7 @@ export function serializeEncoding(state: EncodingState): string {
 }
 
 /** Parses a saved state and checks that it was fitted for this spec. */
-export function parseEncoding(text: string, ir: ModelIR): EncodingState {
+export function parseEncoding(text: string, ir: ValidIR): EncodingState {
   let raw: unknown;
   try {
     raw = parseJsonText(text);
@@ -73,7 +74,7 @@ export function parseEncoding(text: string, ir: ModelIR): EncodingState {
 }
 
 /** Throws an EncodingStateError unless `state` fits the numeric features of `ir` exactly. */
-export function validateEncoding(state: EncodingState, ir: ModelIR): void {
+export function validateEncoding(state: EncodingState, ir: ValidIR): void {
   const numeric = ir.features.filter((f): f is NumericFeatureIR => f.kind === "numeric");
   const expected = new Set(numeric.map((f) => f.name));
   const stored = Object.keys(state.features);
@@ -137,9 +138,10 @@ function checkLabels(raw: unknown): Record<string, LabelValues> {
   return labels;
 }
 
-const TRANSFORMS = ["none", "log1p", "sqrt"];
-const FILLS = ["mean", "zero"];
-const NORMALIZERS = ["none", "zscore", "minmax"];
+const NUMERIC = FEATURE_CTORS.numeric.options;
+const TRANSFORMS: readonly string[] = NUMERIC.transform.type.values;
+const FILLS: readonly string[] = NUMERIC.fill.type.values;
+const NORMALIZERS: readonly string[] = NUMERIC.normalize.type.values;
 
 function checkStats(name: string, value: unknown): NumericStats {
   const bad = (what: string) => new EncodingStateError(`the encoding state's feature '${name}': ${what}`);

@@ -4,7 +4,7 @@
  * ones in src/portable/layers.ts.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "../../plan/layer-plan.js";
 import { ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
 
@@ -16,7 +16,7 @@ export interface TaskOutputIndex {
 }
 
 export interface BuiltModel {
-  readonly ir: ModelIR;
+  readonly ir: ValidIR;
   /** Inference model: one input per feature (IR order), one output per task (IR order). */
   readonly model: tf.LayersModel;
   /** The same layers, with the dense binary heads' logits appended to the outputs. */
@@ -30,7 +30,7 @@ export interface BuiltModel {
   readonly dropoutSeeds: ReadonlyMap<string, number>;
 }
 
-export function buildModel(ir: ModelIR, plan: LayerPlan = planLayers(ir)): BuiltModel {
+export function buildModel(ir: ValidIR, plan: LayerPlan = planLayers(ir)): BuiltModel {
   const tensors = new Map<string, tf.SymbolicTensor>();
   const inputs = plan.inputs.map((input) => {
     const t = tf.input({ name: input.name, shape: input.shape, dtype: input.dtype });

@@ -6,7 +6,7 @@
  * building the model with "memory access out of bounds".
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, OptimizerIR, TableIR } from "../../ir/types.js";
+import type { ValidIR, OptimizerIR, TableIR } from "../../ir/types.js";
 import { planLayers, weightCount, type LayerPlan } from "../../plan/layer-plan.js";
 import { ModelTooLargeError } from "../../errors.js";
 
@@ -19,7 +19,7 @@ export interface ModelSize {
 }
 
 /** The model's weights, counted from the layer plan that buildModel instantiates. */
-export function modelSize(ir: ModelIR, plan: LayerPlan = planLayers(ir)): ModelSize {
+export function modelSize(ir: ValidIR, plan: LayerPlan = planLayers(ir)): ModelSize {
   const shapes = new Map<string, number[]>(plan.inputs.map((i) => [i.name, i.shape]));
   for (const step of plan.steps) shapes.set(step.output, step.shape);
   const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
@@ -57,7 +57,7 @@ const WASM_BUDGET_BYTES = 0.85 * 2 ** 32;
  * current backend can address. Only the wasm backend has a hard limit; the
  * others are left to the machine.
  */
-export function assertModelFits(ir: ModelIR, purpose: "train" | "predict"): void {
+export function assertModelFits(ir: ValidIR, purpose: "train" | "predict"): void {
   if (tf.getBackend() !== "wasm") return;
   const size = modelSize(ir);
   const copies = purpose === "train" ? 1 + slots(ir.train.optimizer) : 1;

@@ -5,7 +5,7 @@
  * through the product tasks that use them.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, TaskIR } from "../../ir/types.js";
+import type { ValidIR, TaskIR } from "../../ir/types.js";
 import { bceWithLogitProduct } from "./bce.js";
 import { maskedMean } from "./masked-mean.js";
 import { huber, squaredError } from "./regression.js";
@@ -14,7 +14,7 @@ import { uncertaintyTerm, type UncertaintyWeights } from "./uncertainty.js";
 
 /** Tensors must be used inside a tidy or disposed by the caller (total, perTask). */
 export function computeLoss(
-  ir: ModelIR,
+  ir: ValidIR,
   outputs: TaskOutputs,
   batch: LossBatch,
   uncertainty?: UncertaintyWeights,
@@ -44,7 +44,7 @@ export function computeLoss(
   return { total, perTask, logVariances: useUncertainty ? uncertainty!.variables : null };
 }
 
-function taskLoss(ir: ModelIR, task: TaskIR, outputs: TaskOutputs, batch: LossBatch): tf.Scalar {
+function taskLoss(ir: ValidIR, task: TaskIR, outputs: TaskOutputs, batch: LossBatch): tf.Scalar {
   const label = batch.labels[task.name];
   if (label === undefined) throw new Error(`the batch has no labels for task '${task.name}'`);
   const rawMask = batch.masks?.[task.name];
@@ -56,7 +56,7 @@ function taskLoss(ir: ModelIR, task: TaskIR, outputs: TaskOutputs, batch: LossBa
   let perRow: tf.Tensor;
   switch (task.loss.type) {
     case "bce": {
-      if (task.type !== "binary") throw new Error(`task '${task.name}': bce needs a binary task`);
+      // The gate (src/ir/validate.ts) saw to it that a bce task is binary, and so are all its factors.
       const logits = logitLeaves(ir.tasks, task).map((name) => {
         const l = outputs.logits[name];
         if (l === undefined) throw new Error(`no logit for task '${name}' (needed by '${task.name}')`);
@@ -91,14 +91,7 @@ function taskValue(outputs: TaskOutputs, task: TaskIR): tf.Tensor1D {
  */
 export function logitLeaves(tasks: TaskIR[], task: TaskIR): string[] {
   if (task.head.op === "dense") return [task.name];
-  return task.head.factors.flatMap((name) => {
-    const factor = tasks.find((t) => t.name === name);
-    if (factor === undefined) throw new Error(`task '${task.name}' multiplies unknown task '${name}'`);
-    if (factor.type !== "binary") {
-      throw new Error(`task '${task.name}' has bce loss but its factor '${name}' is not binary`);
-    }
-    return logitLeaves(tasks, factor);
-  });
+  return task.head.factors.flatMap((name) => logitLeaves(tasks, tasks.find((t) => t.name === name)!));
 }
 
 /** [batch] or [batch, 1] -> float32 [batch]. */

@@ -19,7 +19,7 @@
  * Under uncertainty weighting the learned weights replace task.weight.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { LossIR, ModelIR } from "../../ir/types.js";
+import type { LossIR, ValidIR } from "../../ir/types.js";
 
 export interface UncertaintyWeights {
   /** s_k by task name, for every task with a label. */
@@ -29,7 +29,7 @@ export interface UncertaintyWeights {
 
 let instances = 0;
 
-export function createUncertaintyWeights(ir: ModelIR): UncertaintyWeights {
+export function createUncertaintyWeights(ir: ValidIR): UncertaintyWeights {
   // TF.js variable names are global; a counter lets several models coexist.
   const scope = `uncertainty_${instances++}`;
   const variables: Record<string, tf.Variable> = {};

@@ -18,11 +18,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import type { CheckpointRun, DataFingerprint, RecordedData, RunDescription } from "./format.js";
 
 /** The IR as compared and hashed: without docs, description, data section and epochs. */
-function comparableIr(ir: ModelIR): unknown {
+function comparableIr(ir: ValidIR): unknown {
   const { data: _data, model, train, ...rest } = ir;
   const { epochs: _epochs, ...trainRest } = train;
   return withoutDocs({ ...rest, model: { name: model.name }, train: trainRest });
@@ -35,7 +35,7 @@ function withoutDocs(value: unknown): unknown {
 }
 
 /** SHA-256 of the comparable IR in a canonical form (keys sorted). */
-export function irHash(ir: ModelIR): string {
+export function irHash(ir: ValidIR): string {
   return createHash("sha256").update(canonicalJson(comparableIr(ir))).digest("hex");
 }
 

@@ -9,7 +9,7 @@
  */
 import type { EncodingState } from "../../data/encode/index.js";
 import type { ReadOptions } from "../../data/record.js";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import type { NamedArray, TrainStepState } from "../../runtime/graph/index.js";
 import type { FileFingerprint } from "../../model-dir/file-manifest.js";
 
@@ -61,7 +61,7 @@ export interface CheckpointRun<Data extends RecordedData = DataFingerprint> {
 export interface RunDescription<Data extends RecordedData = DataFingerprint> {
   /** SHA-256 of the IR without what may change on resume (see compat.ts). */
   irHash: string;
-  ir: ModelIR;
+  ir: ValidIR;
   spec: string;
   run: CheckpointRun<Data>;
 }

@@ -16,8 +16,8 @@
 import { parseJsonText } from "../../data/readers/json-syntax.js";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelIR } from "../../ir/types.js";
-import { validateIr } from "../../ir/validate.js";
+import { loadIr } from "../../ir/upgrade.js";
+import { firstProblem } from "../../ir/validate.js";
 import { syncDirectory, writeFileAtomic } from "../../util/atomic-write.js";
 import type { RecordedData, RunDescription } from "./format.js";
 import { CheckpointError } from "../../errors.js";
@@ -99,7 +99,8 @@ function recordProblem(record: RunRecord): string | null {
     (run.checkpointSeconds === undefined || (typeof run.checkpointSeconds === "number" && run.checkpointSeconds >= 0)) &&
     (run.maxSteps === null || whole(run.maxSteps));
   if (!complete) return "is incomplete";
-  const violations = validateIr(record.ir as ModelIR);
-  if (violations.length) return `holds an invalid IR (${violations[0]!.path}: ${violations[0]!.message})`;
+  const loaded = loadIr(record.ir);
+  if (!loaded.ok) return `holds an invalid IR (${firstProblem(loaded.problems)})`;
+  record.ir = loaded.ir;
   return null;
 }

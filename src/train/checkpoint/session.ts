@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import type { EncodingState } from "../../data/encode/index.js";
 import { fileError } from "../../data/readers/file-errors.js";
 import type { ReadOptions } from "../../data/record.js";
-import type { ModelIR } from "../../ir/types.js";
+import type { ValidIR } from "../../ir/types.js";
 import type { TrainStep } from "../../runtime/graph/index.js";
 import { removeStaleTempFiles } from "../../util/atomic-write.js";
 import { compareWithCheckpoint, fingerprintDataFile, irHash, type ComparedRun } from "./compat.js";
@@ -50,7 +50,7 @@ export interface CheckpointOptions {
 
 /** What of the run a checkpoint records besides the train step's state. */
 export interface SessionRun {
-  ir: ModelIR;
+  ir: ValidIR;
   specText: string;
   train: { file: string; read: ReadOptions };
   valid?: { file: string; read: ReadOptions };

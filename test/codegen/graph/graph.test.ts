@@ -5,13 +5,15 @@ import { test } from "node:test";
 import { instance } from "@viz-js/viz";
 import { compileSource } from "../../../src/compiler.js";
 import { dotToSvg, renderDot, renderSvg } from "../../../src/codegen/graph/index.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { packageRoot } from "../../../src/util/package-root.js";
+import { irWidths } from "../../../src/ir/widths.js";
+import { validateIr } from "../../../src/ir/validate.js";
 
 const root = packageRoot();
 const specs = readdirSync(join(root, "specs")).filter((f) => f.endsWith(".mtl")).sort();
 
-function compile(text: string | Uint8Array, file = "test.mtl"): ModelIR {
+function compile(text: string | Uint8Array, file = "test.mtl"): ValidIR {
   const result = compileSource(text, file);
   assert.ok(result.ir, `${file} should compile: ${result.diagnostics.map((d) => d.message).join("; ")}`);
   return result.ir;
@@ -146,7 +148,8 @@ test("census-mmoe: 36 features become one grid with a single summed edge into x"
   const ir = irOf("census-mmoe.mtl");
   const dot = renderDot(ir);
   const grid = nodeLine(dot, "features");
-  for (const f of ir.features) assert.ok(grid.includes(`<b>${f.name}</b> · ${f.kind} · ${f.width}`), f.name);
+  const widths = irWidths(ir);
+  for (const f of ir.features) assert.ok(grid.includes(`<b>${f.name}</b> · ${f.kind} · ${widths.get(f.name)}`), f.name);
   assert.match(edge(dot, "features", "node:x") ?? "", /label="135"/);
   assert.equal(dot.match(/"features" -> /g)?.length, 1);
   assert.match(nodeLine(dot, "task:income"), /label income is &quot;50000\+\.&quot;/);
@@ -210,7 +213,7 @@ tower t = mlp(x, [4])
 task y : regression = t label v
 `);
   const odd = 'we"ird\\N<b>&\n';
-  const hacked: ModelIR = JSON.parse(JSON.stringify(ir).replaceAll('"t"', JSON.stringify(odd)).replaceAll('"name":"m"', `"name":${JSON.stringify(odd)}`));
+  const hacked: ValidIR = JSON.parse(JSON.stringify(ir).replaceAll('"t"', JSON.stringify(odd)).replaceAll('"name":"m"', `"name":${JSON.stringify(odd)}`));
   const dot = renderDot(hacked);
   assert.ok(dot.includes(`"node:we\\"ird\\\\N<b>& " [`), "the ID is quoted, with \\\" and a doubled backslash");
   const svg = await renderStrict(dot);
@@ -235,10 +238,10 @@ function attributes(svg: string, name: string): string[] {
   return [...svg.matchAll(new RegExp(`${name}="([^"]*)"`, "g"))].map((m) => decode(m[1]!));
 }
 
-test("renderDot refuses an IR whose edges point nowhere", () => {
+test("an IR whose edges point nowhere never reaches renderDot: the gate refuses it", () => {
   const ir = irOf("mmoe.mtl");
-  const broken: ModelIR = { ...ir, tasks: [{ ...ir.tasks[0]!, head: { op: "dense", input: "missing" } }] };
-  assert.throws(() => renderDot(broken), /'missing' is neither a feature nor a node/);
+  const broken = { ...ir, tasks: [{ ...ir.tasks[0]!, head: { op: "dense", input: "missing" } }] };
+  assert.deepEqual(validateIr(broken), [{ path: "/tasks/0/head/input", message: "'missing' is not a feature or an earlier node" }]);
 });
 
 test("dotToSvg throws on invalid DOT", async () => {

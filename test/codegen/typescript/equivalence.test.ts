@@ -19,7 +19,7 @@ import { readRecords } from "../../../src/data/readers/index.js";
 import type { RawRecord } from "../../../src/data/record.js";
 import { esmmColumns, generateEsmm } from "../../../src/data/synthetic/esmm.js";
 import { writeGenerated } from "../../../src/data/synthetic/write.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel } from "../../../src/runtime/graph/index.js";
 import { loadModelDir } from "../../../src/model-dir/folder.js";
@@ -131,7 +131,7 @@ interface Generated {
 }
 
 /** A reader's record as the generated Input type wants it: keyed by feature name, numbers parsed. */
-function toInput(ir: ModelIR, record: RawRecord): Record<string, unknown> {
+function toInput(ir: ValidIR, record: RawRecord): Record<string, unknown> {
   return Object.fromEntries(
     ir.features.map((f) => {
       const v = record.fields[f.column] ?? null;
@@ -151,7 +151,7 @@ function topology(model: tf.LayersModel): { layers: string[]; weights: string[] 
 }
 
 const trained = (async () => {
-  const out: { name: string; ir: ModelIR; dir: string; module: string }[] = [];
+  const out: { name: string; ir: ValidIR; dir: string; module: string }[] = [];
   for (const spec of SPECS) {
     const { train, valid } = await (spec.census ? censusData : data);
     const result = compileSource(spec.text(), spec.name);

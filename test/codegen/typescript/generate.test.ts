@@ -9,18 +9,18 @@ import { basename, join } from "node:path";
 import { test } from "node:test";
 import { generateTypeScript } from "../../../src/codegen/typescript/index.js";
 import { compileSource } from "../../../src/compiler.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { exampleSpecs, repoRoot } from "../../helpers/paths.js";
 import { typeCheck } from "./tsc.js";
 
-function compile(file: string): ModelIR {
+function compile(file: string): ValidIR {
   const result = compileSource(readFileSync(file, "utf8"), basename(file));
   assert.ok(result.ir, `${file} does not compile`);
   return result.ir;
 }
 
 /** Doc texts of the IR: model, features, nodes and tasks. */
-function docs(ir: ModelIR): string[] {
+function docs(ir: ValidIR): string[] {
   return [ir.model.doc, ...ir.features.map((f) => f.doc), ...ir.nodes.map((n) => n.doc), ...ir.tasks.map((t) => t.doc)].filter(
     (d): d is string => d !== undefined,
   );

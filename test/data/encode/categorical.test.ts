@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createEncoder, fitEncoding, hashBucket, HASH_SEED } from "../../../src/data/encode/index.js";
 import { murmur3String } from "../../../src/portable/hash.js";
 import { hashFeature, model, records, vocabFeature } from "./fixtures.js";
+import { assertValidIr } from "../../../src/ir/validate.js";
 
 async function encodeOne(ir: ReturnType<typeof model>, rows: Parameters<typeof records>[0]) {
   const data = records(rows);
@@ -70,8 +71,7 @@ test("vocabulary encoding: vocab[i] is row i+1, unknown and missing are row 0", 
   assert.deepEqual([...batch.features.color!], [1, 2, 0, 0, 3, 0]);
 });
 
-test("an IR whose table does not match the encoding is refused", () => {
+test("an IR whose table does not match the encoding is refused by the gate, before any encoder sees it", () => {
   const ir = model([vocabFeature("color", ["red"])]);
-  ir.tables[0]!.rows = 1;
-  assert.throws(() => createEncoder(ir, { version: 1, rows: 0, features: {} }), /table 'color_table' has 1 rows/);
+  assert.throws(() => assertValidIr({ ...ir, tables: [{ ...ir.tables[0]!, rows: 1 }] }), /\/tables\/0\/rows: table 'color_table' has 1 rows, but feature 'color' produces ids in \[0, 2\)/);
 });

@@ -2,25 +2,27 @@ import type {
   CategoricalFeatureIR,
   FeatureIR,
   LabelIR,
-  ModelIR,
   NumericFeatureIR,
   SequenceFeatureIR,
   TableIR,
   TaskIR,
+  ValidIR,
 } from "../../../src/ir/types.js";
+import { withEvaluation } from "../../../src/ir/evaluation.js";
+import { assertValidIr } from "../../../src/ir/validate.js";
 import { DataError, type RawRecord, type RawValue } from "../../../src/data/record.js";
 
 /** Hand-built IR pieces: no parser exists to produce them. */
 export function hashFeature(name: string, buckets: number, column = name): CategoricalFeatureIR {
-  return { name, column, kind: "categorical", width: 4, encoding: { type: "hash", buckets }, table: `${name}_table` };
+  return { name, column, kind: "categorical", encoding: { type: "hash", buckets }, table: `${name}_table` };
 }
 
 export function vocabFeature(name: string, vocab: string[], column = name): CategoricalFeatureIR {
-  return { name, column, kind: "categorical", width: 4, encoding: { type: "vocab", vocab }, table: `${name}_table` };
+  return { name, column, kind: "categorical", encoding: { type: "vocab", vocab }, table: `${name}_table` };
 }
 
 export function numericFeature(name: string, options: Partial<NumericFeatureIR> = {}): NumericFeatureIR {
-  return { name, column: name, kind: "numeric", width: 1, transform: "none", normalize: "none", fill: "zero", ...options };
+  return { name, column: name, kind: "numeric", transform: "none", normalize: "none", fill: "zero", ...options };
 }
 
 export function sequenceFeature(
@@ -30,20 +32,21 @@ export function sequenceFeature(
   sep = "|",
   column = name,
 ): SequenceFeatureIR {
-  return { name, column, kind: "sequence", width: 4, of: of.name, table: of.table, maxLen, pool: "mean", sep };
+  return { name, column, kind: "sequence", of: of.name, table: of.table, maxLen, pool: "mean", sep };
 }
 
 export function binaryTask(name: string, label: LabelIR | null, where: LabelIR | null = null): TaskIR {
-  return { name, type: "binary", head: { op: "dense", input: "tower" }, label, where, weight: 1, loss: { type: "bce" } };
+  return { name, type: "binary", head: { op: "dense", input: "input" }, label, where: where && { ...where, task: null }, evaluation: null, weight: 1, loss: { type: "bce" } };
 }
 
 export function regressionTask(name: string, column: string): TaskIR {
   return {
     name,
     type: "regression",
-    head: { op: "dense", input: "tower" },
+    head: { op: "dense", input: "input" },
     label: { column, positives: null },
     where: null,
+    evaluation: null,
     weight: 1,
     loss: { type: "mse" },
   };
@@ -53,8 +56,15 @@ export function label(column: string, ...positives: string[]): LabelIR {
   return { column, positives: positives.length > 0 ? positives : null };
 }
 
-/** A model around `features` and `tasks`, with a table for every categorical feature. */
-export function model(features: FeatureIR[], tasks: TaskIR[] = []): ModelIR {
+/** An unlabelled task reading no column, for models whose tests are about features: an IR has at least one task. */
+const LATENT: TaskIR = { ...binaryTask("latent", null) };
+
+/**
+ * A model around `features` and `tasks`, with a table for every categorical
+ * feature, through the gate as every IR a back end sees. Each task's
+ * evaluation is resolved as lowering resolves it.
+ */
+export function model(features: FeatureIR[], tasks: TaskIR[] = []): ValidIR {
   const tables: TableIR[] = features
     .filter((f): f is CategoricalFeatureIR => f.kind === "categorical")
     .map((f) => ({
@@ -62,14 +72,14 @@ export function model(features: FeatureIR[], tasks: TaskIR[] = []): ModelIR {
       rows: f.encoding.type === "hash" ? f.encoding.buckets : f.encoding.vocab.length + 1,
       dim: 4,
     }));
-  return {
-    irVersion: 2,
+  return assertValidIr({
+    irVersion: 3,
     model: { name: "test" },
     data: { format: "csv", header: true, delimiter: ",", trim: true, missing: ["", "?"], columns: null },
     features,
     tables,
-    nodes: [{ op: "concat", name: "input", role: "input", inputs: features.map((f) => f.name), width: 8 }],
-    tasks,
+    nodes: [{ op: "concat", name: "input", role: "input", inputs: features.map((f) => f.name) }],
+    tasks: withEvaluation(tasks.length > 0 ? tasks : [LATENT]),
     train: {
       optimizer: { type: "adam", lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
       batch: 32,
@@ -78,7 +88,7 @@ export function model(features: FeatureIR[], tasks: TaskIR[] = []): ModelIR {
       seed: 1,
       l2: 0,
     },
-  };
+  });
 }
 
 /** Records numbered as a headed CSV file numbers them: the first data row is line 2. */

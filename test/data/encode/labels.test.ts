@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createEncoder, fitEncoding } from "../../../src/data/encode/index.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import type { RawValue } from "../../../src/data/record.js";
 import { binaryTask, catchDataError, hashFeature, label, model, records, regressionTask } from "./fixtures.js";
 
-async function encode(ir: ModelIR, rows: Record<string, RawValue>[]) {
+async function encode(ir: ValidIR, rows: Record<string, RawValue>[]) {
   const data = records(rows);
   return createEncoder(ir, await fitEncoding(ir, data, "train.csv")).encodeBatch(data, "train.csv");
 }

@@ -45,12 +45,9 @@ test("JSONL arrays are sequences: truncated from the front, null items skipped",
   assert.deepEqual([...out], [ids.b, ids.c, ids.d, -1, -1, -1]);
 });
 
-test("a separator of several characters splits as written", async () => {
-  const out = await encodeHistory(["a::b::c::d"], 2, "::");
-  assert.deepEqual([...out], [ids.c, ids.d]);
-  const overlapping = await encodeHistory(["a|||b"], 3, "||");
-  // "a|||b".split("||") is ["a", "|b"]: "|b" is out of vocabulary.
-  assert.deepEqual([...overlapping], [ids.a, 0, -1]);
+test("a separator is one character: the gate refuses an IR with a longer one before any encoder sees it", () => {
+  // The option table allows one character (`sep`), so lowering never writes more.
+  assert.throws(() => model([item, sequenceFeature("history", item, 2, "::")]), /\/features\/1\/sep: must NOT have more than 1 characters/);
 });
 
 test("long histories only cost their recent end and still come out right", async () => {
@@ -60,8 +57,8 @@ test("long histories only cost their recent end and still come out right", async
   assert.deepEqual([...out], [ids.b, ids.c, ids.d, ids.e]);
 });
 
-test("a sequence whose table differs from its item feature's is refused", () => {
+test("a sequence whose table differs from its item feature's is refused by the gate", () => {
   const seq = sequenceFeature("history", item, 3);
   seq.table = "other";
-  assert.throws(() => createEncoder(model([item, seq]), { version: 1, rows: 0, features: {} }), /uses table 'other'/);
+  assert.throws(() => model([item, seq]), /\/features\/1\/table: table 'other' is not declared/);
 });

@@ -8,18 +8,18 @@ import { csvOptions, fixture, jsonlOptions, lines, readAll, tempFolder } from ".
 const dir = tempFolder("schema");
 
 const features: FeatureIR[] = [
-  { kind: "categorical", name: "user", column: "user_id", width: 8, encoding: { type: "hash", buckets: 100 }, table: "user" },
-  { kind: "numeric", name: "price", column: "price", width: 1, transform: "log1p", normalize: "zscore", fill: "mean" },
-  { kind: "sequence", name: "hist", column: "hist_items", width: 8, of: "user", table: "user", maxLen: 5, pool: "mean", sep: "|" },
+  { kind: "categorical", name: "user", column: "user_id", encoding: { type: "hash", buckets: 100 }, table: "user" },
+  { kind: "numeric", name: "price", column: "price", transform: "log1p", normalize: "zscore", fill: "mean" },
+  { kind: "sequence", name: "hist", column: "hist_items", of: "user", table: "user", maxLen: 5, pool: "mean", sep: "|" },
 ];
 
 const bce = { type: "bce" } as const;
 const tasks: TaskIR[] = [
-  { name: "ctr", type: "binary", head: { op: "dense", input: "t" }, label: { column: "click", positives: null }, where: null, weight: 1, loss: bce },
-  { name: "cvr", type: "binary", head: { op: "dense", input: "t" }, label: null, where: null, weight: 1, loss: bce },
-  { name: "ctcvr", type: "binary", head: { op: "product", factors: ["ctr", "cvr"] }, label: { column: "purchase", positives: null }, where: null, weight: 1, loss: bce },
-  { name: "gmv", type: "regression", head: { op: "dense", input: "t" }, label: { column: "amount", positives: null }, where: { column: "purchase", positives: null }, weight: 1, loss: { type: "mse" } },
-  { name: "income", type: "binary", head: { op: "dense", input: "t" }, label: { column: "income_raw", positives: ["50000+."] }, where: null, weight: 1, loss: bce },
+  { name: "ctr", type: "binary", head: { op: "dense", input: "t" }, label: { column: "click", positives: null }, where: null, evaluation: null, weight: 1, loss: bce },
+  { name: "cvr", type: "binary", head: { op: "dense", input: "t" }, label: null, where: null, evaluation: null, weight: 1, loss: bce },
+  { name: "ctcvr", type: "binary", head: { op: "product", factors: ["ctr", "cvr"] }, label: { column: "purchase", positives: null }, where: null, evaluation: null, weight: 1, loss: bce },
+  { name: "gmv", type: "regression", head: { op: "dense", input: "t" }, label: { column: "amount", positives: null }, where: { column: "purchase", positives: null, task: "ctcvr" }, evaluation: null, weight: 1, loss: { type: "mse" } },
+  { name: "income", type: "binary", head: { op: "dense", input: "t" }, label: { column: "income_raw", positives: ["50000+."] }, where: null, evaluation: null, weight: 1, loss: bce },
 ];
 
 const validate = createRecordValidator(features, tasks);

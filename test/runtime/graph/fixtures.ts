@@ -9,11 +9,13 @@ import type {
   FeatureIR,
   GateNodeIR,
   MlpNodeIR,
-  ModelIR,
+  ValidIR,
   NodeIR,
   TaskIR,
   TrainIR,
 } from "../../../src/ir/types.js";
+import { withEvaluation } from "../../../src/ir/evaluation.js";
+import { assertValidIr } from "../../../src/ir/validate.js";
 import { seededRandom } from "../../helpers/random.js";
 
 export const USER_ROWS = 10;
@@ -24,17 +26,16 @@ export const INPUT_WIDTH = 3 * EMB_DIM + 1;
 
 export function features(pool: "mean" | "sum" | "max" = "mean"): FeatureIR[] {
   return [
-    { kind: "categorical", name: "user", column: "user_id", width: EMB_DIM, encoding: { type: "hash", buckets: USER_ROWS }, table: "user" },
+    { kind: "categorical", name: "user", column: "user_id", encoding: { type: "hash", buckets: USER_ROWS }, table: "user" },
     {
       kind: "categorical",
       name: "item",
       column: "item_id",
-      width: EMB_DIM,
       encoding: { type: "vocab", vocab: Array.from({ length: ITEM_ROWS - 1 }, (_, i) => `i${i}`) },
       table: "item",
     },
-    { kind: "sequence", name: "hist", column: "history", width: EMB_DIM, of: "item", table: "item", maxLen: HIST_LEN, pool, sep: "|" },
-    { kind: "numeric", name: "price", column: "price", width: 1, transform: "log1p", normalize: "zscore", fill: "mean" },
+    { kind: "sequence", name: "hist", column: "history", of: "item", table: "item", maxLen: HIST_LEN, pool, sep: "|" },
+    { kind: "numeric", name: "price", column: "price", transform: "log1p", normalize: "zscore", fill: "mean" },
   ];
 }
 
@@ -43,7 +44,6 @@ export const inputConcat = (): NodeIR => ({
   name: "input",
   role: "input",
   inputs: ["user", "item", "hist", "price"],
-  width: INPUT_WIDTH,
 });
 
 export function train(over: Partial<TrainIR> = {}): TrainIR {
@@ -58,9 +58,10 @@ export function train(over: Partial<TrainIR> = {}): TrainIR {
   };
 }
 
-export function modelIR(name: string, nodes: NodeIR[], tasks: TaskIR[], over: Partial<ModelIR> = {}): ModelIR {
-  return {
-    irVersion: 2,
+/** Through the gate, as every IR a back end sees; each task's evaluation resolved as lowering resolves it. */
+export function modelIR(name: string, nodes: NodeIR[], tasks: TaskIR[], over: Partial<ValidIR> = {}): ValidIR {
+  return assertValidIr({
+    irVersion: 3,
     model: { name },
     data: { format: "csv", header: true, delimiter: ",", trim: false, missing: [""], columns: null },
     features: features(),
@@ -69,10 +70,10 @@ export function modelIR(name: string, nodes: NodeIR[], tasks: TaskIR[], over: Pa
       { name: "item", rows: ITEM_ROWS, dim: EMB_DIM },
     ],
     nodes: [inputConcat(), ...nodes],
-    tasks,
+    tasks: withEvaluation(tasks),
     train: train(),
     ...over,
-  };
+  });
 }
 
 export interface MlpOptions {
@@ -93,12 +94,11 @@ export function mlp(role: "expert" | "tower", name: string, input: string, units
     activation: o.activation ?? "relu",
     dropout: o.dropout ?? 0,
     batchNorm: o.batchNorm ?? false,
-    width: units[units.length - 1]!,
   };
 }
 
-export function gate(name: string, input: string, experts: string[], numExperts: number, width: number): GateNodeIR {
-  return { op: "gate", name, role: "gate", input, experts, numExperts, width };
+export function gate(name: string, input: string, experts: string[], numExperts: number): GateNodeIR {
+  return { op: "gate", name, role: "gate", input, experts, numExperts };
 }
 
 export function binaryTask(name: string, input: string, label: string | null, over: Partial<TaskIR> = {}): TaskIR {
@@ -108,6 +108,7 @@ export function binaryTask(name: string, input: string, label: string | null, ov
     head: { op: "dense", input },
     label: label === null ? null : { column: label, positives: null },
     where: null,
+    evaluation: null,
     weight: 1,
     loss: { type: "bce" },
     ...over,
@@ -121,6 +122,7 @@ export function regressionTask(name: string, input: string, label: string | null
     head: { op: "dense", input },
     label: label === null ? null : { column: label, positives: null },
     where: null,
+    evaluation: null,
     weight: 1,
     loss: { type: "mse" },
     ...over,
@@ -134,13 +136,14 @@ export function productTask(name: string, type: "binary" | "regression", factors
     head: { op: "product", factors },
     label: label === null ? null : { column: label, positives: null },
     where: null,
+    evaluation: null,
     weight: 1,
     loss: type === "binary" ? { type: "bce" } : { type: "mse" },
     ...over,
   };
 }
 
-export function sharedBottomIR(o: MlpOptions = {}): ModelIR {
+export function sharedBottomIR(o: MlpOptions = {}): ValidIR {
   return modelIR(
     "shared_bottom",
     [mlp("expert", "bottom", "input", [8, 6], o), mlp("tower", "ctr_tower", "bottom", [4], o), mlp("tower", "gmv_tower", "bottom", [4], o)],
@@ -148,12 +151,12 @@ export function sharedBottomIR(o: MlpOptions = {}): ModelIR {
   );
 }
 
-export function omoeIR(): ModelIR {
+export function omoeIR(): ValidIR {
   return modelIR(
     "omoe",
     [
       mlp("expert", "experts", "input", [6], { count: 3 }),
-      gate("g", "input", ["experts"], 3, 6),
+      gate("g", "input", ["experts"], 3),
       mlp("tower", "ctr_tower", "g", [4]),
       mlp("tower", "cvr_tower", "g", [4], { activation: "tanh" }),
     ],
@@ -161,13 +164,13 @@ export function omoeIR(): ModelIR {
   );
 }
 
-export function mmoeIR(): ModelIR {
+export function mmoeIR(): ValidIR {
   return modelIR(
     "mmoe",
     [
       mlp("expert", "experts", "input", [8, 6], { count: 3 }),
-      gate("g_ctr", "input", ["experts"], 3, 6),
-      gate("g_cvr", "input", ["experts"], 3, 6),
+      gate("g_ctr", "input", ["experts"], 3),
+      gate("g_cvr", "input", ["experts"], 3),
       mlp("tower", "ctr_tower", "g_ctr", [4]),
       mlp("tower", "cvr_tower", "g_cvr", [4]),
     ],
@@ -176,21 +179,21 @@ export function mmoeIR(): ModelIR {
 }
 
 /** Two CGC levels: level 2's experts read level 1's gates. */
-export function pleIR(): ModelIR {
+export function pleIR(): ValidIR {
   return modelIR(
     "ple",
     [
       mlp("expert", "e1_ctr", "input", [6], { count: 2 }),
       mlp("expert", "e1_cvr", "input", [6], { count: 2 }),
       mlp("expert", "e1_shared", "input", [6], { count: 2 }),
-      gate("g1_ctr", "input", ["e1_ctr", "e1_shared"], 4, 6),
-      gate("g1_cvr", "input", ["e1_cvr", "e1_shared"], 4, 6),
-      gate("g1_shared", "input", ["e1_ctr", "e1_cvr", "e1_shared"], 6, 6),
+      gate("g1_ctr", "input", ["e1_ctr", "e1_shared"], 4),
+      gate("g1_cvr", "input", ["e1_cvr", "e1_shared"], 4),
+      gate("g1_shared", "input", ["e1_ctr", "e1_cvr", "e1_shared"], 6),
       mlp("expert", "e2_ctr", "g1_ctr", [5], { count: 2 }),
       mlp("expert", "e2_cvr", "g1_cvr", [5], { count: 1 }),
       mlp("expert", "e2_shared", "g1_shared", [5], { count: 2 }),
-      gate("g2_ctr", "g1_ctr", ["e2_ctr", "e2_shared"], 4, 5),
-      gate("g2_cvr", "g1_cvr", ["e2_cvr", "e2_shared"], 3, 5),
+      gate("g2_ctr", "g1_ctr", ["e2_ctr", "e2_shared"], 4),
+      gate("g2_cvr", "g1_cvr", ["e2_cvr", "e2_shared"], 3),
       mlp("tower", "ctr_tower", "g2_ctr", [4]),
       mlp("tower", "cvr_tower", "g2_cvr", [4]),
     ],
@@ -202,7 +205,7 @@ export function pleIR(): ModelIR {
  * ESMM over a shared bottom: cvr is latent, ctcvr = ctr * cvr is trained on
  * click AND buy, and egmv = ctcvr * gmv is a binary x regression expectation.
  */
-export function esmmIR(o: MlpOptions = {}): ModelIR {
+export function esmmIR(o: MlpOptions = {}): ValidIR {
   return modelIR(
     "esmm",
     [
@@ -215,13 +218,13 @@ export function esmmIR(o: MlpOptions = {}): ModelIR {
       binaryTask("ctr", "ctr_tower", "click"),
       binaryTask("cvr", "cvr_tower", null),
       productTask("ctcvr", "binary", ["ctr", "cvr"], "click_and_buy"),
-      regressionTask("gmv", "gmv_tower", "gmv", { where: { column: "buy", positives: null }, loss: { type: "huber", delta: 1 } }),
+      regressionTask("gmv", "gmv_tower", "gmv", { where: { column: "buy", positives: null, task: null }, loss: { type: "huber", delta: 1 } }),
       productTask("egmv", "regression", ["ctcvr", "gmv"], null),
     ],
   );
 }
 
-export const ARCHITECTURES: Record<string, () => ModelIR> = {
+export const ARCHITECTURES: Record<string, () => ValidIR> = {
   "shared-bottom": () => sharedBottomIR(),
   omoe: omoeIR,
   mmoe: mmoeIR,

@@ -3,14 +3,14 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { compileSource } from "../../../src/compiler.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { ModelTooLargeError } from "../../../src/errors.js";
 import { assertModelFits, modelSize } from "../../../src/runtime/graph/model-size.js";
 import { exampleSpecs } from "../../helpers/paths.js";
 
-function irOf(text: string, file: string): ModelIR {
+function irOf(text: string, file: string): ValidIR {
   const result = compileSource(text, file);
   assert.ok(result.ir, result.diagnostics.map((d) => d.message).join("\n"));
   return result.ir;

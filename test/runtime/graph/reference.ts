@@ -4,7 +4,7 @@
  * against, in float64.
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { Activation, ModelIR } from "../../../src/ir/types.js";
+import type { Activation, ValidIR } from "../../../src/ir/types.js";
 import type { RawBatch } from "./fixtures.js";
 
 type Vec = number[];
@@ -72,7 +72,7 @@ export interface ReferenceResult {
   values: Record<string, Matrix>;
 }
 
-export function reference(ir: ModelIR, model: tf.LayersModel, raw: RawBatch): ReferenceResult {
+export function reference(ir: ValidIR, model: tf.LayersModel, raw: RawBatch): ReferenceResult {
   const rows = raw.user.length;
   const tasks: Record<string, number[]> = {};
   const gates: Record<string, Matrix> = {};

@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, OptimizerIR } from "../../../src/ir/types.js";
+import type { ValidIR, OptimizerIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep, type TrainBatch } from "../../../src/runtime/graph/train-step.js";
@@ -23,7 +23,7 @@ function batchOf(raw: RawBatch): TrainBatch {
   };
 }
 
-function withOptimizer(ir: ModelIR, optimizer: OptimizerIR): ModelIR {
+function withOptimizer(ir: ValidIR, optimizer: OptimizerIR): ValidIR {
   ir.train.optimizer = optimizer;
   return ir;
 }
@@ -39,7 +39,7 @@ function assertSameWeights(actual: BuiltModel, expected: BuiltModel, tol: number
 }
 
 /** Trains a sparse and a dense copy of the same model on the same batches; returns both and their losses. */
-function trainBoth(ir: () => ModelIR, batches: TrainBatch[]) {
+function trainBoth(ir: () => ValidIR, batches: TrainBatch[]) {
   const sparse = buildModel(ir());
   const dense = buildModel(ir());
   const sparseStep = createTrainStep(sparse);

@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, OptimizerIR } from "../../../src/ir/types.js";
+import type { ValidIR, OptimizerIR } from "../../../src/ir/types.js";
 import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
 import { seedDropoutForStep } from "../../../src/runtime/graph/dropout-seeds.js";
 import { forward } from "../../../src/runtime/graph/forward.js";
@@ -44,7 +44,7 @@ function runSteps(built: BuiltModel, batches: TrainBatch[], steps: number): Step
   return losses;
 }
 
-function withAdam(ir: ModelIR, lr: number): ModelIR {
+function withAdam(ir: ValidIR, lr: number): ValidIR {
   ir.train.optimizer = { type: "adam", lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
   return ir;
 }

@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { computeLoss } from "../../../src/runtime/loss/compute-loss.js";
 import { maskedMean } from "../../../src/runtime/loss/masked-mean.js";
 import { huber, squaredError } from "../../../src/runtime/loss/regression.js";
@@ -109,7 +109,7 @@ test("fixed weighting is the task-weighted sum", () => {
 });
 
 test("uncertainty weighting by hand: exp(-s) L + s/2 (bce), 0.5 exp(-s) L + s/2 (regression)", () => {
-  const ir: ModelIR = modelIR("u", [], [
+  const ir: ValidIR = modelIR("u", [], [
     binaryTask("a", "input", "a", { weight: 7 }),
     regressionTask("b", "input", "b"),
     regressionTask("c", "input", "c", { loss: { type: "huber", delta: 1 } }),
@@ -139,7 +139,7 @@ test("uncertainty weighting by hand: exp(-s) L + s/2 (bce), 0.5 exp(-s) L + s/2 
 });
 
 test("uncertainty gradients on s follow the paper's terms", () => {
-  const ir: ModelIR = modelIR("u", [], [binaryTask("a", "input", "a"), regressionTask("b", "input", "b")]);
+  const ir: ValidIR = modelIR("u", [], [binaryTask("a", "input", "a"), regressionTask("b", "input", "b")]);
   ir.train = train({ weighting: "uncertainty" });
   const weights = createUncertaintyWeights(ir);
   const out = outputs({ a: [0.7] }, { b: [2] });
@@ -168,17 +168,9 @@ test("missing labels, masks or weights are reported by task name", () => {
   });
 });
 
-test("a binary product of a regression factor is refused for bce", () => {
-  const ir = modelIR("p", [], [
-    binaryTask("ctr", "input", "click"),
-    regressionTask("gmv", "input", "gmv"),
-    productTask("bad", "binary", ["ctr", "gmv"], "y"),
-  ]);
-  tf.tidy(() => {
-    const out = outputs({ ctr: [0] }, { gmv: [1], bad: [0.5] });
-    assert.throws(
-      () => computeLoss(ir, out, { labels: { ctr: tf.tensor1d([1]), gmv: tf.tensor1d([1]), bad: tf.tensor1d([1]) } }),
-      /factor 'gmv' is not binary/,
-    );
-  });
+test("a binary product of a regression factor never reaches the loss: the gate refuses it", () => {
+  assert.throws(
+    () => modelIR("p", [], [binaryTask("ctr", "input", "click"), regressionTask("gmv", "input", "gmv"), productTask("bad", "binary", ["ctr", "gmv"], "y")]),
+    /\/tasks\/2\/type: a product of these factors is regression, not binary/,
+  );
 });

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { compileSource } from "../../../src/compiler.js";
 import { fitEncoding, type EncodingState } from "../../../src/data/encode/index.js";
 import { readRecords } from "../../../src/data/readers/index.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import type { TrainStepState } from "../../../src/runtime/graph/index.js";
 import { irHash } from "../../../src/train/checkpoint/compat.js";
 import { CHECKPOINT_VERSION, type CheckpointMeta } from "../../../src/train/checkpoint/format.js";
@@ -26,7 +26,7 @@ import { writeFileAtomic } from "../../../src/util/atomic-write.js";
 import { assertManifestHolds, SMALL_SPEC, smallRun, tempFiles } from "./fixtures.js";
 import { tempDir } from "../fixtures.js";
 
-const ir = compileSource(SMALL_SPEC, "small.mtl").ir as ModelIR;
+const ir = compileSource(SMALL_SPEC, "small.mtl").ir as ValidIR;
 const work = tempDir("ckpt-store");
 let encoding: EncodingState;
 

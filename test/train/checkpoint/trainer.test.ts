@@ -9,7 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } fr
 import { basename, join } from "node:path";
 import { before, test } from "node:test";
 import { compileSource } from "../../../src/compiler.js";
-import type { ModelIR } from "../../../src/ir/types.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { checkpointDir, loadCheckpoint, type CheckpointIo } from "../../../src/train/checkpoint/store.js";
 import type { CheckpointOptions } from "../../../src/train/checkpoint/session.js";
@@ -28,13 +28,13 @@ let reference: Map<string, Float32Array>;
 /** 320 rows in batches of 32: 10 steps an epoch, 20 in all. */
 const ROWS = 320;
 
-function smallIr(change: (ir: ModelIR) => void = () => {}): ModelIR {
+function smallIr(change: (ir: ValidIR) => void = () => {}): ValidIR {
   const ir = structuredClone(compileSource(SMALL_SPEC, "small.mtl").ir!);
   change(ir);
   return ir;
 }
 
-function train(out: string, options: { ir?: ModelIR; file?: string; checkpoint?: CheckpointOptions; stopAt?: number } = {}): Promise<TrainResult> {
+function train(out: string, options: { ir?: ValidIR; file?: string; checkpoint?: CheckpointOptions; stopAt?: number } = {}): Promise<TrainResult> {
   const ir = options.ir ?? smallIr();
   const file = options.file ?? data;
   const controller = new AbortController();
