@@ -25,7 +25,7 @@ feature hist  : sequence(of: user, max_len: 3)
 feature tags  : sequence(of: city, max_len: 2, sep: ";")
 feature price : numeric(transform: log1p, normalize: zscore)
 feature age   : numeric(transform: sqrt, normalize: minmax, fill: zero)
-feature score : numeric
+feature score : numeric()
 
 input x = concat(*)
 tower t = mlp(x, [2])

@@ -6,7 +6,9 @@ Reads a JSON request on standard input and writes its answer as JSON:
   predictions (eval mode), and the loss and gradients (train mode, dropout
   off, dense embedding gradients) by TF.js weight name;
   {"encode": [{"package", "file"}]}: the encoding state fitted on the file
-  and the file's rows encoded with it.
+  and the file's rows encoded with it;
+  {"predict": [{"package", "model" (an mtl model folder), "file"}]}: the
+  scores of the file's rows by the model, encoded with its encoding.json.
 """
 
 import importlib
@@ -76,10 +78,23 @@ def encode(case):
     return {"state": state, "features": flat(features), "labels": flat(labels), "masks": flat(masks)}
 
 
+def predict(case):
+    package = load_package(case["package"])
+    net = package["model"].Model()
+    package["model_dir"].load_tfjs_weights(net, case["model"])
+    with open(f"{case['model']}/encoding.json", encoding="utf-8") as f:
+        state = json.load(f)
+    features, _, _ = package["encoding"].Encoder(state).encode(list(package["data"].records(case["file"])), with_labels=False)
+    net.eval()
+    with torch.no_grad():
+        outputs, _ = net({k: torch.from_numpy(v) for k, v in features.items()})
+    return {task: value.reshape(-1).tolist() for task, value in outputs.items()}
+
+
 def main():
     request = json.load(sys.stdin)
     torch.set_num_threads(1)
-    json.dump({"results": [run(case) for case in request.get("cases", [])], "encoded": [encode(case) for case in request.get("encode", [])]}, sys.stdout)
+    json.dump({"results": [run(case) for case in request.get("cases", [])], "encoded": [encode(case) for case in request.get("encode", [])], "predicted": [predict(case) for case in request.get("predict", [])]}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
  * example specs, scratch folders and the probe script.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { compileSource } from "../../../src/compiler.js";
@@ -52,4 +52,51 @@ export function runProbe(python: string, request: unknown): unknown {
   });
   assert.equal(result.status, 0, `probe.py failed: ${result.stderr}`);
   return JSON.parse(result.stdout);
+}
+
+/** Runs `python PKG/train.py ...args` to its end (async, so runs can overlap). */
+export function runTrainPy(python: string, pkg: string, args: readonly string[]): { child: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
+  const child = spawn(python, [join(pkg, "train.py"), ...args], { env: { ...process.env, OMP_NUM_THREADS: "1" }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+  const done = new Promise<{ status: number | null; stderr: string }>((resolve) => child.on("close", (status) => resolve({ status, stderr })));
+  return { child, done };
+}
+
+/** A model folder's weights by name, read as model.json lays them out. */
+export function folderWeights(dir: string): Map<string, Float32Array> {
+  const layout = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
+  const weights = new Map<string, Float32Array>();
+  for (const group of layout.weightsManifest) {
+    const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
+    let offset = 0;
+    for (const w of group.weights) {
+      const size = w.shape.reduce((n, d) => n * d, 1);
+      weights.set(w.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + size * 4)));
+      offset += size * 4;
+    }
+  }
+  return weights;
+}
+
+/** The largest difference between two folders' weights, which must have the same names and sizes. */
+export function weightDistance(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  assert.deepEqual([...a.keys()], [...b.keys()]);
+  let worst = 0;
+  for (const [name, values] of a) {
+    const other = b.get(name)!;
+    assert.equal(values.length, other.length, name);
+    for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i]! - other[i]!));
+  }
+  return worst;
+}
+
+/** Rows of the impressions the training tests use: ids, a price, click and purchase. */
+export function impressionsCsv(rows: number, random: () => number): string {
+  const lines = ["user_id,item_id,price,click,purchase"];
+  for (let i = 0; i < rows; i++) {
+    const click = random() < 0.4 ? 1 : 0;
+    lines.push(`u${Math.floor(random() * 30)},i${Math.floor(random() * 20)},${(random() * 100).toFixed(2)},${click},${click && random() < 0.5 ? 1 : 0}`);
+  }
+  return lines.join("\n") + "\n";
 }
