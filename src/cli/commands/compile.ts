@@ -108,10 +108,9 @@ export function registerCompile(program: Command): void {
         "  svg  the architecture as a picture (Graphviz compiled to WebAssembly; no system binary needed)\n" +
         "  torch  a Python package (-o DIR) that trains the same model with PyTorch: model.py, encoding.py (the same hashes and\n" +
         "       statistics), data readers, train.py; it saves an mtl model folder that mtl predict, eval and loadScorer use\n" +
-        "       unchanged. With --model DIR it starts from that trained model's weights and statistics.\n" +
-        "\n" +
-        TORCH_HELP,
+        "       unchanged. With --model DIR it starts from that trained model's weights and statistics.",
     )
+    .addHelpText("after", `\n${TORCH_HELP}`)
     .argument("<spec...>", ".mtl files to compile")
     .addOption(new Option("-t, --target <target>", "what to generate").choices([...Object.keys(TARGETS), TORCH]).default("ir"))
     .addOption(new Option("--emit <target>", "alias of --target").choices([...Object.keys(TARGETS), TORCH]))

@@ -48,7 +48,7 @@ const CHECKPOINT = "torch-checkpoint";
 
 export async function runTorchTrain(spec: string | undefined, options: TorchTrainOptions, given: (option: string) => boolean): Promise<number> {
   for (const [option, instead] of Object.entries(NOT_WITH_TORCH)) {
-    if (given(option)) throw new UsageError(`--engine torch does not take --${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${instead}`);
+    if ((options as Record<string, unknown>)[option] !== undefined && given(option)) throw new UsageError(`--engine torch does not take --${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${instead}`);
   }
   if (spec === undefined || options.data === undefined || options.out === undefined) throw new UsageError("--engine torch needs SPEC --data FILE --out DIR");
   const nproc = positiveInt("--nproc", options.nproc) ?? 1;
