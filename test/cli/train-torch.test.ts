@@ -1,17 +1,17 @@
 /**
  * `mtl train --engine torch`: the round trip (train with PyTorch in two
- * processes, then `mtl predict` on the model folder gives the torch model's
- * scores), the options it refuses, and the help that says when to switch.
+ * processes, then `mtl predict` on the model folder gives the scores of the
+ * torch model, loaded from `mtl compile --target torch --model`), the
+ * options it refuses, and the help that says when to switch.
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { writeTorchPackage } from "../../src/codegen/torch/index.js";
 import { runCli } from "../helpers/cli.js";
 import { cliFrom } from "../helpers/paths.js";
 import { seededRandom } from "../helpers/random.js";
-import { compileSpecText, impressionsCsv, runProbe, scratchDir, torchOrSkip } from "../codegen/torch/torch-helpers.js";
+import { impressionsCsv, runProbe, scratchDir, torchOrSkip } from "../codegen/torch/torch-helpers.js";
 
 const CLI = cliFrom(import.meta.url);
 
@@ -50,9 +50,11 @@ test("mtl train --engine torch --nproc 2 saves a model folder whose mtl predict 
   const [header, ...lines] = predicted.stdout.trim().split("\n");
   assert.equal(header, "ctr,cvr,ctcvr");
 
+  // The package compiled with --model carries the trained weights and statistics in trained/, which train.py starts from.
   const pkg = join(dir, "package");
-  await writeTorchPackage(pkg, compileSpecText(SPEC, "round_trip.mtl"), SPEC);
-  const { predicted: [torch] } = runProbe(python, { predict: [{ package: pkg, model, file: data }] }) as { predicted: Record<string, number[]>[] };
+  const compiled = runCli(CLI, ["compile", spec, "--target", "torch", "--model", model, "-o", pkg]);
+  assert.equal(compiled.status, 0, compiled.stderr);
+  const { predicted: [torch] } = runProbe(python, { predict: [{ package: pkg, model: join(pkg, "trained"), file: data }] }) as { predicted: Record<string, number[]>[] };
   assert.equal(lines.length, 96);
   lines.forEach((line, row) => {
     line.split(",").forEach((value, k) => {

@@ -72,7 +72,8 @@ export function modelModule(plan: LayerPlan, title: string, weights: readonly Tf
     }
     const out = locals.claim(step.output);
     variable.set(step.output, out);
-    forward.push(`${out} = ${applyCode(spec, self, args)}`);
+    const line = `${out} = ${applyCode(spec, self, args)}`;
+    forward.push(...(line.length + 8 > LINE_WIDTH && spec.kind === "concatenate" ? wrappedConcat(out, args, spec.axis) : [line]));
   }
 
   // A task's output tensor carries the task's name (layer-plan.ts).
@@ -137,6 +138,14 @@ function constructorCode(spec: LayerSpec, input: number[]): string | null {
     default:
       return null;
   }
+}
+
+/** The width generated lines keep (python-code.ts breaks literals at the same). */
+const LINE_WIDTH = 100;
+
+/** A concatenation too long for one line, one input per line. */
+function wrappedConcat(out: string, args: string[], axis: number): string[] {
+  return [`${out} = torch.cat(`, "    [", ...args.map((a) => `        ${a},`), "    ],", `    dim=${axis},`, ")"];
 }
 
 function applyCode(spec: LayerSpec, self: string, args: string[]): string {

@@ -57,7 +57,7 @@ def shard(stream, rank, world):
 
 
 def shuffled(stream, buffer, seed):
-    """A seeded shuffle buffer of `buffer` records (1 keeps the order), as mtl trains with."""
+    """A seeded shuffle buffer of `buffer` records (1 keeps the order), like `mtl train --shuffle-buffer`."""
     if buffer <= 1:
         yield from stream
         return

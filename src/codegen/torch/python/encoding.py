@@ -209,7 +209,7 @@ def sequence_ids(value, sep, max_len, item_id):
         items = value.split(sep)
     else:
         items = [js_string(value)]
-    ids = [item_id(item) for item in items if item != ""][-max_len:] if max_len > 0 else []
+    ids = [item_id(item) for item in items if item != ""][-max_len:]
     return ids + [PAD_ID] * (max_len - len(ids))
 
 
