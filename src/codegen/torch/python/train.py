@@ -200,6 +200,8 @@ def train(args):
     sparse = not args.dense and not cuda and sparse_form()
     say = (lambda *parts: print(*parts, file=sys.stderr, flush=True)) if rank == 0 and not args.quiet else (lambda *parts: None)
 
+    if not os.path.isfile(args.data):
+        raise Failure(f"{args.data}: no such file")
     checkpoint_path = os.path.join(args.out, CHECKPOINT, "state.pt")
     run = {"world": world, "batch": args.batch, "seed": args.seed, "shuffleBuffer": args.shuffle_buffer, "sparse": sparse, "data": os.path.abspath(args.data)}
     checkpoint = torch.load(checkpoint_path, map_location="cpu") if os.path.exists(checkpoint_path) else None
@@ -225,6 +227,7 @@ def train(args):
     net = Model(sparse=sparse)
     if os.path.isdir(trained) and checkpoint is None:
         model_dir.load_tfjs_weights(net, trained)
+        say(f"starting from the trained model in {trained} (its weights and statistics)")
     else:
         initialise(net, INITIALISERS)
     objective = Objective(net).to(device)
@@ -269,51 +272,52 @@ def train(args):
     sums = {t["name"]: 0.0 for t in TRAINED}
     counted = 0
     wrapped.train()
-    while epoch < args.epochs and step < total:
-        stream = data.shuffled(data.shard(data.records(args.data), rank, world), args.shuffle_buffer, args.seed * 1_000_003 + epoch * 7919 + rank)
-        sums = {name: 0.0 for name in sums}
-        counted = 0
-        for index, records in enumerate(batches(stream, args.batch, per_epoch)):
-            if index < skip:
-                continue
-            if step >= total:
-                break
-            # Dropout masks depend on the seed, step and rank only, so a resumed run draws the ones it would have.
-            torch.manual_seed(args.seed * 1_000_003 + step * world + rank)
-            try:
+    try:
+        while epoch < args.epochs and step < total:
+            stream = data.shuffled(data.shard(data.records(args.data), rank, world), args.shuffle_buffer, args.seed * 1_000_003 + epoch * 7919 + rank)
+            sums = {name: 0.0 for name in sums}
+            counted = 0
+            for index, records in enumerate(batches(stream, args.batch, per_epoch)):
+                if index < skip:
+                    continue
+                if step >= total:
+                    break
+                # Dropout masks depend on the seed, step and rank only, so a resumed run draws the ones it would have.
+                torch.manual_seed(args.seed * 1_000_003 + step * world + rank)
                 features, labels, masks = encoder.encode(records)
-            except encoding.RowError as error:
-                raise Failure(_located(args.data, error)) from None
-            features = {k: torch.from_numpy(v).to(device) for k, v in features.items()}
-            labels = {k: torch.from_numpy(v).to(device) for k, v in labels.items()}
-            masks = {k: torch.from_numpy(v).to(device) for k, v in masks.items()}
-            for optimizer in optimizers:
-                optimizer.zero_grad(set_to_none=True)
-            loss, losses = wrapped(features, labels, masks)
-            if not torch.isfinite(loss):
-                raise Failure(f"the loss is {loss.item()} at step {step + 1}: training diverged; lower the learning rate (the last checkpoint is kept)")
-            loss.backward()
-            for optimizer in optimizers:
-                optimizer.step()
-            step += 1
-            rows_done += len(records) * world
-            for name, value in losses.items():
-                sums[name] += value.item()
-            counted += 1
-            now = time.time()
-            if now - last_report >= 5:
-                last_report = now
-                rate = rows_done / (now - started)
-                say(f"step {step}/{total}  epoch {epoch + 1}/{args.epochs}  loss {loss.item():.4f}  {rate:,.0f} rows/s")
-            due = step % args.checkpoint_every == 0 if args.checkpoint_every > 0 else now - last_checkpoint >= 60
-            if rank == 0 and due:
-                save_checkpoint(epoch, index + 1)
-                last_checkpoint = now
-        else:
-            epoch += 1
-            skip = 0
-            if rank == 0 and epoch < args.epochs and step < total:
-                save_checkpoint(epoch, 0)
+                features = {k: torch.from_numpy(v).to(device) for k, v in features.items()}
+                labels = {k: torch.from_numpy(v).to(device) for k, v in labels.items()}
+                masks = {k: torch.from_numpy(v).to(device) for k, v in masks.items()}
+                for optimizer in optimizers:
+                    optimizer.zero_grad(set_to_none=True)
+                loss, losses = wrapped(features, labels, masks)
+                if not torch.isfinite(loss):
+                    raise Failure(f"the loss is {loss.item()} at step {step + 1}: training diverged; lower the learning rate (the last checkpoint is kept)")
+                loss.backward()
+                for optimizer in optimizers:
+                    optimizer.step()
+                step += 1
+                rows_done += len(records) * world
+                for name, value in losses.items():
+                    sums[name] += value.item()
+                counted += 1
+                now = time.time()
+                if now - last_report >= 5:
+                    last_report = now
+                    rate = rows_done / (now - started)
+                    say(f"step {step}/{total}  epoch {epoch + 1}/{args.epochs}  loss {loss.item():.4f}  {rate:,.0f} rows/s")
+                due = step % args.checkpoint_every == 0 if args.checkpoint_every > 0 else now - last_checkpoint >= 60
+                if rank == 0 and due:
+                    save_checkpoint(epoch, index + 1)
+                    last_checkpoint = now
+            else:
+                epoch += 1
+                skip = 0
+                if rank == 0 and epoch < args.epochs and step < total:
+                    save_checkpoint(epoch, 0)
+    except (data.DataError, encoding.RowError) as error:
+        # Rows are checked while fitting; a run that starts from a checkpoint or trained/ meets them here.
+        raise Failure(_located(args.data, error)) from None
     elapsed = time.time() - started
     if rank == 0:
         metrics = {name: {"on": "training rows of rank 0, last epoch (PyTorch)", "loss": sums[name] / max(counted, 1)} for name in sums}
