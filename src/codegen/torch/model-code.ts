@@ -79,7 +79,8 @@ export function modelModule(plan: LayerPlan, title: string, weights: readonly Tf
   // A task's output tensor carries the task's name (layer-plan.ts).
   const outputs = plan.outputs.map((o) => `${pyString(o)}: ${variable.get(o)!}`);
   const logits = Object.entries(plan.logits).map(([task, t]) => `${pyString(task)}: ${variable.get(t)!}`);
-  forward.push("", `return {${outputs.join(", ")}}, {${logits.join(", ")}}`);
+  const [outputsVar, logitsVar] = [locals.claim("outputs"), locals.claim("logits")];
+  forward.push("", ...dictLines(outputsVar, outputs), ...dictLines(logitsVar, logits), `return ${outputsVar}, ${logitsVar}`);
 
   const tfjsWeights = weights.map((w) => {
     const slash = w.name.lastIndexOf("/");
@@ -91,8 +92,9 @@ export function modelModule(plan: LayerPlan, title: string, weights: readonly Tf
   });
 
   const indent = (lines: string[], n: number) => lines.map((l) => (l === "" ? "" : " ".repeat(n) + l)).join("\n");
-  return `"""${title}: the network, printed from mtl's layer plan by \`mtl compile --target torch\`.
+  return `"""${title}
 
+The network, printed from mtl's layer plan by \`mtl compile --target torch\`.
 Attribute names are mtl's layer names; TFJS_WEIGHTS maps each weight of a
 saved mtl model (model.json) to its parameter here, and INITIALISERS holds
 the plan's seeded initialisers (layers.initialise applies them).
@@ -114,7 +116,7 @@ class Model(nn.Module):
     """Inputs: feature tensors by name ([batch, 1] ids or numbers, [batch, maxLen] sequence ids)."""
 
     def __init__(self, sparse=False):
-        """\`sparse\`: the embedding tables give sparse gradients (for SparseAdam and the other sparse optimisers)."""
+        """\`sparse\`: the embedding tables give sparse gradients, for the sparse optimisers."""
         super().__init__()
 ${indent(init, 8)}
 
@@ -142,6 +144,12 @@ function constructorCode(spec: LayerSpec, input: number[]): string | null {
 
 /** The width generated lines keep (python-code.ts breaks literals at the same). */
 const LINE_WIDTH = 100;
+
+/** `name = {entries}`, one entry per line when too long for one. */
+function dictLines(name: string, entries: string[]): string[] {
+  const line = `${name} = {${entries.join(", ")}}`;
+  return line.length + 8 <= LINE_WIDTH ? [line] : [`${name} = {`, ...entries.map((e) => `    ${e},`), "}"];
+}
 
 /** A concatenation too long for one line, one input per line. */
 function wrappedConcat(out: string, args: string[], axis: number): string[] {

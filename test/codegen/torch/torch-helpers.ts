@@ -15,6 +15,42 @@ import { repoRoot } from "../../helpers/paths.js";
 
 export const EXAMPLE_SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl"];
 
+/** What the example specs leave out: sequences (three pools), a vocabulary, batch norm, dropout, the other activations, uncertainty, l2. */
+export const COVERAGE_SPEC = `
+model torch_coverage "sequences, batch norm, uncertainty, l2 and the other activations"
+
+feature user_id  : categorical(buckets: 50, dim: 4)
+feature item_id  : categorical(buckets: 40, dim: 4)
+feature category : categorical(vocab: ["a", "b", "c"], dim: 3)
+feature history  : sequence(of: item_id, max_len: 5, pool: mean)
+feature cats     : sequence(of: category, max_len: 3, pool: max, sep: ";")
+feature friends  : sequence(of: user_id, max_len: 4, pool: sum)
+feature price    : numeric(transform: log1p, normalize: zscore)
+feature age      : numeric(transform: sqrt, normalize: minmax, fill: zero)
+
+input x = concat(*)
+expert e[2] = mlp(x, [8, 6], activation: gelu, batchnorm: true, dropout: 0.3)
+expert f = mlp(x, [6], activation: swish)
+gate g1 = softmax(x) over e, f
+gate g2 = softmax(x) over e, f
+tower t1 = mlp(g1, [5], activation: selu)
+tower t2 = mlp(g2, [5], activation: elu)
+
+task click  : binary     = t1 label click
+task cvr    : binary     = t2
+task buy    : binary     = click * cvr label purchase
+task amount : regression = t2 label amount where purchase loss huber(delta: 0.5)
+task score  : regression = t1 label score loss mse
+
+train {
+  optimizer: adam(lr: 0.01)
+  batch: 16
+  weighting: uncertainty
+  l2: 0.001
+  seed: 3
+}
+`;
+
 let found: string | null | undefined;
 
 /** The Python that imports torch; null (the test skipped) when there is none, except under CI, where that fails. */
