@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 
-export const TORCH_MISSING_HINT = "install python3-torch: apt-get install python3-torch (elsewhere: pip install torch)";
+export const TORCH_MISSING_HINT = "install python3-torch: apt-get install python3-torch";
 
 const CANDIDATES = ["/usr/bin/python3", "python3"];
 

@@ -72,7 +72,7 @@ export async function runTorchTrain(spec: string | undefined, options: TorchTrai
   }
 
   const torch = findTorchPython(process.env["MTL_PYTHON"]);
-  if (!torch.found) throw new BackendUnavailableError(`--engine torch needs Python with PyTorch (${TORCH_MISSING_HINT}; or set MTL_PYTHON to a python that has it); tried ${torch.why}`);
+  if (!torch.found) throw new BackendUnavailableError(`--engine torch needs Python with PyTorch (${TORCH_MISSING_HINT}, or elsewhere pip install torch; or set MTL_PYTHON to a python that has it); tried ${torch.why}`);
   const compiled = compileOrReport(spec);
   if (!compiled) return EXIT_ERRORS;
 
