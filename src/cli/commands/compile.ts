@@ -7,6 +7,7 @@ import type { ValidIR } from "../../ir/types.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { emit, flagged, refuseInsideModel, refuseSameFiles, useColor, type NamedPath } from "../output.js";
 import { ModelDirError, UsageError } from "../../errors.js";
+import { TORCH_HELP } from "../../codegen/torch/help.js";
 
 interface TargetOptions {
   model?: string;
@@ -29,17 +30,14 @@ const TARGETS: Record<string, { extension: string; render: (ir: ValidIR, options
 };
 
 /**
- * The fitted statistics of a trained model folder, for the spec being
- * compiled. The folder is checked as `mtl predict` checks it (every file
- * against the manifest's size and SHA-256), and the spec must describe the
- * model that was trained there: otherwise the module would embed statistics
- * for other features, or build a network the trained weights do not fit.
+ * A trained model folder, checked as `mtl predict` checks it (every file
+ * against the manifest's size and SHA-256), that must have been trained on
+ * the spec being compiled: otherwise the output would embed statistics for
+ * other features, or build a network the trained weights do not fit.
  */
-async function trainedEncoding(dir: string, ir: ValidIR) {
-  const { parseEncoding } = await import("../../data/encode/index.js");
+async function trainedModel(dir: string, ir: ValidIR) {
   const { specMismatch, openModelDir } = await import("../../model-dir/folder.js");
-  const encodingPath = join(dir, "encoding.json");
-  if (!existsSync(encodingPath)) throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
+  if (!existsSync(join(dir, "encoding.json"))) throw new UsageError(`--model ${dir}: no encoding.json there; pass the --out folder of 'mtl train'`);
   let trained: ReturnType<typeof openModelDir>;
   try {
     trained = openModelDir(dir);
@@ -53,13 +51,40 @@ async function trainedEncoding(dir: string, ir: ValidIR) {
       `--model ${dir}: the model there was trained on a different spec (${join(dir, "spec.mtl")}): ${difference}; compile that spec, or train this one`,
     );
   }
+  return trained;
+}
+
+/** The fitted statistics of a trained model folder (see trainedModel), for the spec being compiled. */
+async function trainedEncoding(dir: string, ir: ValidIR) {
+  const { parseEncoding } = await import("../../data/encode/index.js");
+  const trained = await trainedModel(dir, ir);
   try {
     return parseEncoding(trained.read("encoding.json").toString("utf8"), ir);
   } catch (error) {
     if (error instanceof ModelDirError) throw new ModelDirError(`--model ${dir}: ${error.message}`);
-    throw new ModelDirError(`--model ${dir}: ${encodingPath}: ${(error as Error).message}`);
+    throw new ModelDirError(`--model ${dir}: ${join(dir, "encoding.json")}: ${(error as Error).message}`);
   }
 }
+
+/**
+ * torch: a Python package (a folder) per spec. With --model, its trained/
+ * holds the model's weights and statistics (verified, and checked to fit
+ * the spec), which train.py starts from.
+ */
+async function writeTorch(dir: string, ir: ValidIR, specText: string, options: TargetOptions): Promise<void> {
+  const { writeTorchPackage } = await import("../../codegen/torch/index.js");
+  let trained: { names: string[]; read(name: string): Buffer } | undefined;
+  if (options.model !== undefined) {
+    const folder = await trainedModel(options.model, ir);
+    await trainedEncoding(options.model, ir);
+    const modelJson = JSON.parse(folder.read("model.json").toString("utf8")) as { weightsManifest: { paths: string[] }[] };
+    trained = { names: ["model.json", ...modelJson.weightsManifest.flatMap((g) => g.paths), "encoding.json"], read: folder.read };
+  }
+  await writeTorchPackage(dir, ir, specText, trained);
+}
+
+/** Writes a folder rather than a file, so it is not among TARGETS. */
+const TORCH = "torch";
 
 interface CompileOptions extends TargetOptions {
   target: string;
@@ -80,14 +105,18 @@ export function registerCompile(program: Command): void {
         "  ts   a standalone, typed TypeScript module (model, encoding, predict) that imports only TensorFlow.js;\n" +
         "       with --model DIR it embeds that trained model's feature statistics\n" +
         "  dot  the architecture as a Graphviz graph\n" +
-        "  svg  the architecture as a picture (Graphviz compiled to WebAssembly; no system binary needed)",
+        "  svg  the architecture as a picture (Graphviz compiled to WebAssembly; no system binary needed)\n" +
+        "  torch  a Python package (-o DIR) that trains the same model with PyTorch: model.py, encoding.py (the same hashes and\n" +
+        "       statistics), data readers, train.py; it saves an mtl model folder that mtl predict, eval and loadScorer use\n" +
+        "       unchanged. With --model DIR it starts from that trained model's weights and statistics.",
     )
+    .addHelpText("after", `\n${TORCH_HELP}`)
     .argument("<spec...>", ".mtl files to compile")
-    .addOption(new Option("-t, --target <target>", "what to generate").choices(Object.keys(TARGETS)).default("ir"))
-    .addOption(new Option("--emit <target>", "alias of --target").choices(Object.keys(TARGETS)))
-    .option("-o, --output <file>", "write here instead of standard output (one spec only); written atomically")
+    .addOption(new Option("-t, --target <target>", "what to generate").choices([...Object.keys(TARGETS), TORCH]).default("ir"))
+    .addOption(new Option("--emit <target>", "alias of --target").choices([...Object.keys(TARGETS), TORCH]))
+    .option("-o, --output <file>", "write here instead of standard output (one spec only; torch: the package folder); written atomically")
     .option("--out-dir <dir>", "write one file per spec into this folder, named after the spec")
-    .option("--model <dir>", "ts: a trained model folder (from 'mtl train --out') whose encoding statistics to embed; checked against its manifest, and trained on this spec")
+    .option("--model <dir>", "ts, torch: a trained model folder (from 'mtl train --out') whose encoding statistics to embed; checked against its manifest, and trained on this spec")
     .option("--tfjs-node", "ts: import @tensorflow/tfjs-node instead of @tensorflow/tfjs")
     .option("--no-color", "never colour diagnostics")
     .action(async (specs: string[], options: CompileOptions) => {
@@ -96,9 +125,10 @@ export function registerCompile(program: Command): void {
 }
 
 async function runCompile(specs: string[], options: CompileOptions): Promise<number> {
-  const target = TARGETS[options.emit ?? options.target]!;
   if (options.output && options.outDir) throw new UsageError("use either --output or --out-dir, not both");
   if (specs.length > 1 && !options.outDir) throw new UsageError("compiling several specs needs --out-dir DIR");
+  if ((options.emit ?? options.target) === TORCH) return runCompileTorch(specs, options);
+  const target = TARGETS[options.emit ?? options.target]!;
   const outputs: NamedPath[] = options.outDir
     ? specs.map((spec) => {
         const path = outputFile(options.outDir!, spec, target.extension);
@@ -107,17 +137,37 @@ async function runCompile(specs: string[], options: CompileOptions): Promise<num
     : options.output !== undefined && options.output !== "-" ? [flagged("--output", options.output)] : [];
   refuseSameFiles(outputs, specs.map((spec) => flagged("the spec", spec)));
   if (options.model !== undefined) for (const output of outputs) refuseInsideModel(output, options.model);
+  const results = compileReporting(specs, options);
+  if (!results) return EXIT_ERRORS;
+  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
+  for (const result of results) {
+    const file = options.outDir ? outputFile(options.outDir, result.file, target.extension) : options.output;
+    emit(await target.render(result.ir!, options), file);
+  }
+  return EXIT_OK;
+}
+
+/** Compiles every spec, printing any diagnostics; null when one has errors. */
+function compileReporting(specs: string[], options: CompileOptions): (ReturnType<typeof compileFile> & { ir: ValidIR })[] | null {
   const results = specs.map((spec) => compileFile(spec));
   const diagnostics = results.flatMap((r) => r.diagnostics);
   if (diagnostics.length) {
     const sources = new Map(results.map((r) => [r.file, r.text]));
     process.stderr.write(renderHuman(diagnostics, sources, { color: useColor(process.stderr, options.color) }) + "\n\n" + summary(diagnostics, results.length) + "\n");
   }
-  if (results.some((r) => !r.ir)) return EXIT_ERRORS;
-  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
-  for (const result of results) {
-    const file = options.outDir ? outputFile(options.outDir, result.file, target.extension) : options.output;
-    emit(await target.render(result.ir!, options), file);
+  return results.every((r) => r.ir) ? (results as (ReturnType<typeof compileFile> & { ir: ValidIR })[]) : null;
+}
+
+async function runCompileTorch(specs: string[], options: CompileOptions): Promise<number> {
+  if (options.output === undefined && options.outDir === undefined) throw new UsageError("--target torch writes a folder: give -o DIR (or --out-dir DIR for several specs)");
+  if (options.output === "-") throw new UsageError("--target torch writes a folder, not standard output: give -o DIR");
+  const dirs = options.outDir ? specs.map((spec) => outputFile(options.outDir!, spec, "")) : [options.output!];
+  if (options.model !== undefined) for (const dir of dirs) refuseInsideModel(flagged("--output", dir), options.model);
+  const results = compileReporting(specs, options);
+  if (!results) return EXIT_ERRORS;
+  for (const [i, result] of results.entries()) {
+    await writeTorch(dirs[i]!, result.ir, result.text, options);
+    process.stderr.write(`wrote the PyTorch package ${dirs[i]}; train with: python3 ${join(dirs[i]!, "train.py")} --data FILE --out MODEL --nproc N\n`);
   }
   return EXIT_OK;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { ValidIR } from "../../ir/types.js";
 import { fingerprintDataFile } from "../../train/checkpoint/compat.js";
 import type { Checkpoint, RecordedData, RunDescription } from "../../train/checkpoint/format.js";
@@ -35,6 +35,8 @@ interface TrainCliOptions extends DataCliOptions {
   force?: boolean;
   acceptChanges?: boolean;
   quiet?: boolean;
+  engine?: string;
+  nproc?: string;
 }
 
 const DEFAULT_SHUFFLE_BUFFER = 10_000;
@@ -72,7 +74,9 @@ export function registerTrain(program: Command): void {
     .option("--resume <dir>", "continue the run whose --out folder is DIR (or start it, given the spec and --data)")
     .option("--force", "start afresh, replacing the unfinished run or the finished model in --out")
     .option("--accept-changes", "with --resume: continue although the optimiser settings, train.l2 or the data changed (e.g. after a NaN loss)")
-    .option("-q, --quiet", "print only the final metrics");
+    .option("-q, --quiet", "print only the final metrics")
+    .addOption(new Option("--engine <engine>", "tfjs: this process; torch: the spec compiled to PyTorch and trained by N processes (see mtl compile --help)").choices(["tfjs", "torch"]).default("tfjs"))
+    .option("--nproc <n>", "with --engine torch: processes on this machine (DistributedDataParallel over gloo; default 1)");
   addDataOptions(command).action(async (spec: string | undefined, options: TrainCliOptions, self: Command) => {
     process.exitCode = await runTrain(spec, options, (name) => self.getOptionValueSource(name) !== "default");
   });
@@ -87,6 +91,8 @@ interface TrainPlan {
 }
 
 async function runTrain(spec: string | undefined, options: TrainCliOptions, given: (option: string) => boolean): Promise<number> {
+  if (options.engine === "torch") return (await import("./train-torch.js")).runTorchTrain(spec, options, given);
+  if (options.nproc !== undefined) throw new UsageError("--nproc needs --engine torch: mtl's own trainer runs in this process");
   const out = outputFolder(options);
   const resuming = options.resume !== undefined;
   if (resuming && options.force) throw new UsageError("--force starts afresh and --resume continues: give one of them");

@@ -1,0 +1,96 @@
+"""The training objective, as mtl computes it (src/runtime/loss).
+
+Each trained task's mean loss over its rows (its `where` rows when it has
+one), weighted by the task's weight or by learned uncertainty (Kendall, Gal
+and Cipolla 2018), plus train.l2 times the squared Dense kernels. Binary
+losses are computed from logits, a product task's from its factors' logits,
+so a saturated sigmoid never takes log(0).
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from layers import Dense
+from spec import TASKS, TRAIN
+
+TASKS_BY_NAME = {t["name"]: t for t in TASKS}
+TRAINED = [t for t in TASKS if t["label"] is not None]
+
+
+def logit_leaves(task):
+    """The dense binary tasks whose sigmoids multiply to `task`'s probability."""
+    if task["head"]["op"] == "dense":
+        return [task["name"]]
+    return [leaf for factor in task["head"]["factors"] for leaf in logit_leaves(TASKS_BY_NAME[factor])]
+
+
+def bce_with_logit_product(labels, logits):
+    """BCE(y, prod sigmoid(l_k)), log(1 - p) telescoped into a logsumexp of finite terms."""
+    if len(logits) == 1:
+        return F.binary_cross_entropy_with_logits(logits[0], labels, reduction="none")
+    log_s = [F.logsigmoid(l) for l in logits]
+    terms = [F.logsigmoid(-logits[0])]
+    prefix = log_s[0]
+    for k in range(1, len(logits)):
+        terms.append(prefix + F.logsigmoid(-logits[k]))
+        prefix = prefix + log_s[k]
+    log_one_minus_p = torch.logsumexp(torch.stack(terms, -1), -1)
+    return -(labels * prefix + (1 - labels) * log_one_minus_p)
+
+
+def huber(targets, predictions, delta):
+    error = (predictions - targets).abs()
+    quadratic = error.clamp(max=delta)
+    return 0.5 * quadratic**2 + delta * (error - quadratic)
+
+
+def masked_mean(per_row, mask):
+    if mask is None:
+        return per_row.mean()
+    keep = mask > 0.5
+    return torch.where(keep, per_row, torch.zeros_like(per_row)).sum() / keep.sum().clamp(min=1)
+
+
+def task_losses(outputs, logits, labels, masks):
+    """The unweighted mean loss of every trained task."""
+    losses = {}
+    for task in TRAINED:
+        name = task["name"]
+        y = labels[name]
+        loss = task["loss"]
+        if loss["type"] == "bce":
+            per_row = bce_with_logit_product(y, [logits[leaf].reshape(-1) for leaf in logit_leaves(task)])
+        elif loss["type"] == "mse":
+            per_row = (outputs[name].reshape(-1) - y) ** 2
+        else:
+            per_row = huber(y, outputs[name].reshape(-1), loss["delta"])
+        losses[name] = masked_mean(per_row, masks.get(name))
+    return losses
+
+
+class Objective(nn.Module):
+    """The model and, under uncertainty weighting, one log-variance per trained task; forward gives the loss."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.uncertainty = TRAIN["weighting"] == "uncertainty"
+        self.log_variances = nn.ParameterDict({t["name"]: nn.Parameter(torch.zeros(())) for t in TRAINED} if self.uncertainty else {})
+
+    def forward(self, features, labels, masks):
+        outputs, logits = self.model(features)
+        losses = task_losses(outputs, logits, labels, masks)
+        terms = []
+        for task in TRAINED:
+            loss = losses[task["name"]]
+            if self.uncertainty:
+                s = self.log_variances[task["name"]]
+                scale = 1.0 if task["loss"]["type"] == "bce" else 0.5
+                terms.append(scale * torch.exp(-s) * loss + 0.5 * s)
+            else:
+                terms.append(task["weight"] * loss)
+        total = torch.stack(terms).sum()
+        if TRAIN["l2"] > 0:
+            total = total + TRAIN["l2"] * sum((m.weight**2).sum() for m in self.model.modules() if isinstance(m, Dense))
+        return total, losses
