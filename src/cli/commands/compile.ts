@@ -8,13 +8,13 @@ import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { emit, flagged, refuseInsideModel, refuseSameFiles, useColor, type NamedPath } from "../output.js";
 import { ModelDirError, UsageError } from "../../errors.js";
 
-interface TargetOptions {
+export interface TargetOptions {
   model?: string;
   tfjsNode?: boolean;
 }
 
 /** Back ends by target name; each reads the IR only, and is loaded only when used. */
-const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options: TargetOptions) => Promise<string> }> = {
+const TARGETS: Record<"ir" | "ts" | "dot" | "svg", { extension: string; render: (ir: ModelIR, options: TargetOptions) => Promise<string> }> = {
   ir: { extension: ".ir.json", render: async (ir) => JSON.stringify(ir, null, 2) },
   ts: {
     extension: ".ts",
@@ -27,6 +27,11 @@ const TARGETS: Record<string, { extension: string; render: (ir: ModelIR, options
   dot: { extension: ".dot", render: async (ir) => (await import("../../codegen/graph/index.js")).renderDot(ir) },
   svg: { extension: ".svg", render: async (ir) => (await import("../../codegen/graph/index.js")).renderSvg(ir) },
 };
+
+/** What `mtl compile --target <target>` writes for one compiled spec (the demo writes the same files). */
+export function compileTo(target: keyof typeof TARGETS, ir: ModelIR, options: TargetOptions = {}): Promise<string> {
+  return TARGETS[target]!.render(ir, options);
+}
 
 /**
  * The fitted statistics of a trained model folder, for the spec being
@@ -96,7 +101,7 @@ export function registerCompile(program: Command): void {
 }
 
 async function runCompile(specs: string[], options: CompileOptions): Promise<number> {
-  const target = TARGETS[options.emit ?? options.target]!;
+  const target = TARGETS[(options.emit ?? options.target) as keyof typeof TARGETS];
   if (options.output && options.outDir) throw new UsageError("use either --output or --out-dir, not both");
   if (specs.length > 1 && !options.outDir) throw new UsageError("compiling several specs needs --out-dir DIR");
   const outputs: NamedPath[] = options.outDir
