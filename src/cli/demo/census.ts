@@ -11,8 +11,9 @@ import { CENSUS_DIR, CENSUS_TEST_FILE } from "../../experiments/census/data-file
 import { SPLIT_SEED } from "../../experiments/census/experiment.js";
 import { PAPER_TABLE_1, TASK_LABELS } from "../../experiments/census/report.js";
 import { CENSUS_SPEC, CENSUS_TASKS } from "../../experiments/census/specs.js";
-import { splitCensus } from "../../experiments/census/split.js";
-import { evaluateOn, taskMetrics, trainSpec } from "../../experiments/spec-run.js";
+import { splitCensus, type CensusSplit } from "../../experiments/census/split.js";
+import { evaluateOn, ExperimentError, taskMetrics, trainSpec } from "../../experiments/spec-run.js";
+import { outputError } from "../../data/writers/temp-file.js";
 import { selectBackend } from "../../runtime/backend/select.js";
 import { DataError } from "../../data/record.js";
 import { compileOrReport } from "../compile-or-report.js";
@@ -37,7 +38,7 @@ export async function runCensusDemo(options: CensusDemoOptions): Promise<number>
   ir.train.epochs = options.epochs;
 
   const dataDir = join(options.out, "data");
-  const split = splitCensus(CENSUS_TEST_FILE, dataDir, SPLIT_SEED, options.rows);
+  const split = splitOrReport(dataDir, options.rows);
   const { rows } = split;
   process.stderr.write(
     `splitting ${CENSUS_TEST_FILE}: ${rows.train.toLocaleString("en-US")} training, ${rows.valid.toLocaleString("en-US")} validation, ${rows.test.toLocaleString("en-US")} test rows in ${dataDir}\n`,
@@ -96,4 +97,14 @@ ${listing([
 ])}
 `);
   return EXIT_OK;
+}
+
+/** The experiment's split, its failures as one-line errors: a damaged census file, or a folder that cannot be written. */
+function splitOrReport(dataDir: string, rows: number): CensusSplit {
+  try {
+    return splitCensus(CENSUS_TEST_FILE, dataDir, SPLIT_SEED, rows);
+  } catch (error) {
+    if (error instanceof ExperimentError) throw new DataError(CENSUS_TEST_FILE, null, error.message, "restore it with 'git checkout -- data'");
+    throw outputError(dataDir, error);
+  }
 }
