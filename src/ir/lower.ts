@@ -77,6 +77,8 @@ function lowerTable(f: FeatureSym, o: FeatureOptions<"categorical">): IR.TableIR
 }
 
 function lowerNode(sym: Sym): IR.NodeIR[] {
+  // Always written (the default included), so every back end initialises alike.
+  const init = (sym.kind === "expert" || sym.kind === "tower" || sym.kind === "gate") && sym.options ? { init: sym.options.init } : {};
   switch (sym.kind) {
     case "input":
       return [{ op: "concat", name: sym.name, role: "input", inputs: sym.inputs.map((s) => s.name), width: sym.width!, ...doc(sym) }];
@@ -94,6 +96,7 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           activation: o.activation,
           dropout: o.dropout,
           batchNorm: o.batchnorm,
+          ...init,
           width: sym.width!,
           ...doc(sym),
         },
@@ -108,6 +111,7 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           input: sym.input!.name,
           experts: sym.experts.map((e) => e.name),
           numExperts: sym.experts.reduce((n, e) => n + e.count, 0),
+          ...init,
           width: sym.width!,
           ...doc(sym),
         },

@@ -88,6 +88,13 @@ export type NodeIR = ConcatNodeIR | MlpNodeIR | GateNodeIR;
 
 export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "selu" | "gelu" | "swish" | "linear";
 
+/**
+ * How a network's or gate's dense layers are initialised (the `init` option;
+ * src/plan/layer-plan.ts gives each its distributions). Absent in IRs written
+ * before the option existed, which were all initialised glorot_uniform.
+ */
+export type InitIR = "torch" | "glorot_uniform" | "he_uniform" | "lecun_uniform";
+
 export interface ConcatNodeIR {
   op: "concat";
   name: string;
@@ -109,6 +116,7 @@ export interface MlpNodeIR {
   activation: Activation;
   dropout: number;
   batchNorm: boolean;
+  init?: InitIR;
   width: number;
   doc?: string;
 }
@@ -122,6 +130,7 @@ export interface GateNodeIR {
   /** Expert groups mixed, in order; the gate has one weight per expert across all groups. */
   experts: string[];
   numExperts: number;
+  init?: InitIR;
   width: number;
   doc?: string;
 }
