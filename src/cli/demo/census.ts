@@ -91,7 +91,7 @@ Next:
 ${listing([
   [`npx mtl eval ${shown(modelDir)} --data ${data("test.csv")}`, "per-task AUC, log loss, base rates"],
   [`npx mtl predict ${shown(modelDir)} --data ${data("test.csv")} | head`, "one score per task and row"],
-  ["npx mtl demo --epochs 3", "three passes over the training rows instead of one"],
+  ["npx mtl demo --epochs 5", "more passes over the training rows"],
   ["npx mtl demo esmm", "ESMM against a clicks-only CVR model"],
   ["npm run experiments -- --only census", "Shared-Bottom, OMoE and MMoE over 3 seeds"],
 ])}
