@@ -40,6 +40,8 @@ async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command("mtl")
     .description("mtl: declarative multi-task ranking models (Shared-Bottom, OMoE, MMoE, PLE, ESMM), compiled to TensorFlow.js.")
     .version(version, "-v, --version")
+    // A subcommand's options belong to it (`mtl demo esmm --out X`), even where its parent has the same flag.
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()

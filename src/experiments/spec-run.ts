@@ -16,7 +16,7 @@ import type { TaskEvaluation } from "../evaluate/evaluate.js";
 import { loadModelDir } from "../model-dir/folder.js";
 import { collectPredictions } from "../serve/predict.js";
 import { readOptionsFor } from "../train/read-options.js";
-import { evaluateFile, trainModel } from "../train/trainer.js";
+import { evaluateFile, trainModel, type TrainEvents } from "../train/trainer.js";
 import { inspectGates, type GateInspection } from "../inspect/gates.js";
 
 export class ExperimentError extends Error {
@@ -53,13 +53,21 @@ export interface TrainSpecOptions {
   valid: string;
   /** Folder that receives the model folder `<name>`. */
   workDir: string;
+  /** The compiled spec, when the caller compiled `specText` itself (say, to change its training settings). */
+  ir?: ValidIR;
+  /** Progress for a watching user (the demo); the experiments train silently. */
+  events?: TrainEvents;
 }
 
 /** Trains with the real trainer (which saves a model folder), then loads that folder back. */
 export async function trainSpec(o: TrainSpecOptions): Promise<TrainedModel> {
-  const ir = compileSpec(o.specText, `${o.name}.mtl`);
+  const ir = o.ir ?? compileSpec(o.specText, `${o.name}.mtl`);
   const out = join(o.workDir, o.name);
   const validHistory: TaskEvaluation[][] = [];
+  const epochEnd: TrainEvents["epochEnd"] = (epoch, metrics, on) => {
+    validHistory.push(metrics);
+    o.events?.epochEnd(epoch, metrics, on);
+  };
   const result = await trainModel({
     ir,
     specText: o.specText,
@@ -71,7 +79,7 @@ export async function trainSpec(o: TrainSpecOptions): Promise<TrainedModel> {
     // split), so batches read in file order; a reservoir of thousands of records would only add
     // garbage-collection time (a third of the CPU time of a synthetic run, measured).
     shuffleBuffer: 0,
-    events: { fitted() {}, epochStart() {}, step() {}, epochEnd: (_epoch, metrics) => validHistory.push(metrics) },
+    events: o.events ? { ...o.events, epochEnd } : { fitted() {}, epochStart() {}, step() {}, epochEnd },
   });
   const loaded = await loadModelDir(out);
   return {

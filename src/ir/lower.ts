@@ -95,6 +95,8 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           activation: o.activation,
           dropout: o.dropout,
           batchNorm: o.batchnorm,
+          // Always written (the default included), so every back end initialises alike.
+          init: o.init,
           ...doc(sym),
         },
       ];
@@ -108,6 +110,7 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
           input: sym.input!.name,
           experts: sym.experts.map((e) => e.name),
           numExperts: sym.experts.reduce((n, e) => n + e.count, 0),
+          init: sym.options!.init,
           ...doc(sym),
         },
       ];

@@ -22,6 +22,7 @@ import {
   DATA_BLOCK,
   FEATURE_CTORS,
   FORMATS,
+  INITS,
   LOSS_CTORS,
   MLP_CTORS,
   TASK_TYPES,
@@ -161,6 +162,8 @@ export const MlpNodeSchema = Type.Object(
     activation: oneOf(ACTIVATIONS),
     dropout: num(mlpOptions.dropout.type),
     batchNorm: Type.Boolean(),
+    /** How the dense layers start (the `init` option; src/plan/layer-plan.ts gives each its distributions). Version 2 IRs were all glorot_uniform. */
+    init: oneOf(INITS),
     doc: Doc,
   },
   strict,
@@ -177,6 +180,8 @@ export const GateNodeSchema = Type.Object(
     experts: Type.Array(Name, { minItems: 1 }),
     /** The experts' count summed over the groups (the gate checks it). */
     numExperts: Type.Integer({ minimum: 1 }),
+    /** How the dense layers start (the `init` option; src/plan/layer-plan.ts gives each its distributions). Version 2 IRs were all glorot_uniform. */
+    init: oneOf(INITS),
     doc: Doc,
   },
   strict,

@@ -26,6 +26,7 @@ export type ConcatNodeIR = Static<typeof S.ConcatNodeSchema>;
 export type MlpNodeIR = Static<typeof S.MlpNodeSchema>;
 export type GateNodeIR = Static<typeof S.GateNodeSchema>;
 export type Activation = MlpNodeIR["activation"];
+export type InitIR = MlpNodeIR["init"];
 export type TaskIR = Static<typeof S.TaskSchema>;
 export type TaskType = TaskIR["type"];
 export type TaskHeadIR = Static<typeof S.TaskHeadSchema>;

@@ -14,7 +14,8 @@ import { parseIr, type IrParse } from "./validate.js";
  * Version 2 -> 3: features and nodes no longer state a `width` (it follows
  * from the tables' `dim` and the units, see widths.ts); a `where` names the
  * task whose label it is (`task`); each task says how it is evaluated
- * (`evaluation`), as evaluation used to work it out.
+ * (`evaluation`), as evaluation used to work it out; networks and gates
+ * state their `init`, and every version 2 model was glorot_uniform.
  */
 export function upgradeIr(raw: unknown): unknown {
   let ir = raw;
@@ -52,8 +53,9 @@ function twoToThree(ir: Record<string, unknown>, tasks: unknown[], features: unk
     const { width: _width, ...rest } = item;
     return rest;
   };
+  const withInit = (node: unknown) => (isObject(node) && (node["op"] === "mlp" || node["op"] === "gate") ? { init: "glorot_uniform", ...node } : node);
   const masked = tasks.map((task) => ({ ...task, where: task.where && { ...task.where, task: labelOwner(tasks, task.where) } }));
-  return { ...ir, irVersion: IR_VERSION, features: features.map(withoutWidth), nodes: nodes.map(withoutWidth), tasks: withEvaluation(masked) };
+  return { ...ir, irVersion: IR_VERSION, features: features.map(withoutWidth), nodes: nodes.map((node) => withInit(withoutWidth(node))), tasks: withEvaluation(masked) };
 }
 
 type OldTask = Omit<TaskIR, "evaluation" | "where"> & { where: { column: string; positives: string[] | null } | null };

@@ -21,6 +21,7 @@ import type {
   CategoricalFeatureIR,
   ConcatNodeIR,
   GateNodeIR,
+  InitIR,
   MlpNodeIR,
   SequenceFeatureIR,
   ValidIR,
@@ -32,11 +33,16 @@ import { deriveSeed } from "./seed.js";
 /** Keras' Embedding default range, seeded. */
 export const EMBEDDING_INIT_RANGE = 0.05;
 
+/** tfjs initialisers by their `tf.initializers` name, seeded per layer. */
 export type Initializer =
-  /** Keras' Dense default, seeded per layer. */
   | { type: "glorotUniform"; seed: number }
+  | { type: "heUniform"; seed: number }
+  | { type: "leCunUniform"; seed: number }
   | { type: "randomUniform"; minval: number; maxval: number; seed: number }
   | { type: "zeros" };
+
+/** How a task head that reads an `input` directly (no network whose `init` it could follow) starts: Keras' Dense default. */
+export const HEAD_ON_INPUT_INIT: InitIR = "glorot_uniform";
 
 export type PoolMode = SequenceFeatureIR["pool"];
 
@@ -189,6 +195,31 @@ class Planner {
     return deriveSeed(this.ir.train.seed, layer);
   }
 
+  /**
+   * The kernel and bias initialisers of Dense `layer` reading `input`, under
+   * `init` (none for a head on an `input`: HEAD_ON_INPUT_INIT). `torch` is nn.Linear's
+   * default: kaiming_uniform(a = sqrt(5)) for the kernel, which is uniform in
+   * ±1/sqrt(fan_in), and the bias uniform in the same range.
+   */
+  private denseInit(layer: string, init: InitIR | undefined, input: string, useBias: boolean): { kernelInitializer: Initializer; biasInitializer: Initializer } {
+    const seed = this.seedFor(layer);
+    const zeros: Initializer = { type: "zeros" };
+    switch (init ?? HEAD_ON_INPUT_INIT) {
+      case "glorot_uniform":
+        return { kernelInitializer: { type: "glorotUniform", seed }, biasInitializer: zeros };
+      case "he_uniform":
+        return { kernelInitializer: { type: "heUniform", seed }, biasInitializer: zeros };
+      case "lecun_uniform":
+        return { kernelInitializer: { type: "leCunUniform", seed }, biasInitializer: zeros };
+      case "torch": {
+        const shape = this.shapes.get(input)!;
+        const bound = 1 / Math.sqrt(shape[shape.length - 1]!);
+        const uniform = (seed: number): Initializer => ({ type: "randomUniform", minval: -bound, maxval: bound, seed });
+        return { kernelInitializer: uniform(seed), biasInitializer: useBias ? uniform(this.seedFor(`${layer}/bias`)) : zeros };
+      }
+    }
+  }
+
   /** Declares a layer used once; its name is claimed for `user`. */
   private layer(name: string, spec: LayerSpec, user: string): string {
     this.registry.claim(name, user);
@@ -282,8 +313,7 @@ class Planner {
             units,
             activation: node.batchNorm ? "linear" : node.activation,
             useBias: !node.batchNorm,
-            kernelInitializer: { type: "glorotUniform", seed: this.seedFor(dense) },
-            biasInitializer: { type: "zeros" },
+            ...this.denseInit(dense, node.init, x, !node.batchNorm),
           },
           user,
         ),
@@ -314,20 +344,10 @@ class Planner {
     const experts = node.experts.flatMap((group) => this.values.get(group)!);
     const width = this.widths.get(node.name)!;
     const gateName = names.gate(node.name);
+    const input = this.single(node.input);
     const weights = this.apply(
-      this.layer(
-        gateName,
-        {
-          kind: "dense",
-          units: experts.length,
-          activation: "softmax",
-          useBias: true,
-          kernelInitializer: { type: "glorotUniform", seed: this.seedFor(gateName) },
-          biasInitializer: { type: "zeros" },
-        },
-        user,
-      ),
-      [this.single(node.input)],
+      this.layer(gateName, { kind: "dense", units: experts.length, activation: "softmax", useBias: true, ...this.denseInit(gateName, node.init, input, true) }, user),
+      [input],
     );
     const rows = experts.map((e, k) => this.apply(this.layer(names.gateRow(node.name, k), { kind: "reshape", targetShape: [1, width] }, user), [e]));
     const stacked = rows.length === 1 ? rows[0]! : this.apply(this.layer(names.gateStack(node.name), { kind: "concatenate", axis: 1 }, user), rows);
@@ -349,20 +369,14 @@ class Planner {
       let out: string;
       if (task.head.op === "dense") {
         const headName = names.taskHead(task.name);
+        const reads = task.head.input;
+        const input = this.single(reads);
+        // The head is the last layer of the network it reads, so it starts as that network's layers do.
+        const network = this.ir.nodes.find((n) => n.name === reads);
+        const init = network && network.op !== "concat" ? network.init : undefined;
         const raw = this.apply(
-          this.layer(
-            headName,
-            {
-              kind: "dense",
-              units: 1,
-              activation: "linear",
-              useBias: true,
-              kernelInitializer: { type: "glorotUniform", seed: this.seedFor(headName) },
-              biasInitializer: { type: "zeros" },
-            },
-            user,
-          ),
-          [this.single(task.head.input)],
+          this.layer(headName, { kind: "dense", units: 1, activation: "linear", useBias: true, ...this.denseInit(headName, init, input, true) }, user),
+          [input],
         );
         if (task.type === "binary") logits[task.name] = raw;
         // A named identity for regression keeps the head's weights under

@@ -116,6 +116,7 @@ function checkGate(ctx: CheckContext, sym: GateSym): void {
     sym.input = input.sym;
     sym.deps.push(input.sym);
   }
+  if (checked) sym.options = checked.options;
   const seen = new Set<Sym>();
   for (const name of sym.decl.over) {
     const expert = ctx.resolve(name, ["expert"]);

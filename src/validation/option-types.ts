@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import type { CtorSchema, DATA_BLOCK, FEATURE_CTORS, LOSS_CTORS, MLP_CTORS, OptionSchema, TRAIN_BLOCK, ValueType } from "./schema.js";
+import type { CtorSchema, DATA_BLOCK, FEATURE_CTORS, GATE_CTORS, LOSS_CTORS, MLP_CTORS, OptionSchema, TRAIN_BLOCK, ValueType } from "./schema.js";
 import type { Sym } from "./symbols.js";
 
 /**
@@ -91,6 +91,7 @@ export type FeatureCall = CallOf<typeof FEATURE_CTORS>;
 /** The options of one feature type, e.g. `FeatureOptions<"categorical">`. */
 export type FeatureOptions<K extends FeatureCall["ctor"]> = Extract<FeatureCall, { ctor: K }>["options"];
 export type MlpOptions = OptionsOf<(typeof MLP_CTORS)["mlp"]>;
+export type GateOptions = OptionsOf<(typeof GATE_CTORS)["softmax"]>;
 export type LossCall = CallOf<typeof LOSS_CTORS>;
 export type TrainOptions = OptionsOf<typeof TRAIN_BLOCK>;
 export type DataOptions = OptionsOf<typeof DATA_BLOCK>;

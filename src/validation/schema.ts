@@ -58,6 +58,21 @@ export const VALUE_KINDS: readonly RefKind[] = ["feature", "input", "expert", "g
 
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"] as const;
 
+/**
+ * How a network's or a gate's dense layers start (src/plan/layer-plan.ts
+ * realises them). fan_in is a layer's input width, fan_out its units.
+ */
+export const INITS = ["torch", "glorot_uniform", "he_uniform", "lecun_uniform"] as const;
+const init = {
+  type: enumOf(...INITS),
+  // Measured on the MMoE synthetic experiment (docs/language.md, "Initialisation"): torch reached a lower test MSE than Glorot.
+  default: "torch",
+  doc:
+    "Initial weights of its dense layers: torch, PyTorch's nn.Linear default (weights and biases uniform in ±1/sqrt(fan_in)); " +
+    "glorot_uniform, Keras' default (weights in ±sqrt(6/(fan_in+fan_out)), biases 0); he_uniform (±sqrt(6/fan_in), biases 0); " +
+    "lecun_uniform (±sqrt(3/fan_in), biases 0). A task's head follows the network it reads.",
+} as const satisfies OptionSchema;
+
 export const FEATURE_CTORS = {
   categorical: {
     doc: "A categorical column embedded in a learned table: hashed ids (`buckets`) or a fixed vocabulary (`vocab`, plus one out-of-vocabulary row).",
@@ -117,6 +132,7 @@ export const MLP_CTORS = {
       activation: { type: enumOf(...ACTIVATIONS), default: "relu", doc: "Activation after every layer." },
       dropout: { type: fraction, default: 0, doc: "Dropout rate after every layer while training, in [0, 1)." },
       batchnorm: { type: { t: "bool" }, default: false, doc: "Batch normalisation before every activation." },
+      init,
     },
   },
 } as const satisfies Record<string, CtorSchema>;
@@ -126,7 +142,7 @@ export const GATE_CTORS = {
     doc: "A gate: softmax(W x) gives one weight per expert, summing to 1; the output is the weighted sum of the experts.",
     usage: "softmax(x) over experts",
     positional: [{ name: "input", type: { t: "ref", kinds: VALUE_KINDS } }],
-    options: {},
+    options: { init },
   },
 } as const satisfies Record<string, CtorSchema>;
 

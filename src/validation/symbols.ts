@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import type { FeatureCall, LossCall, MlpOptions } from "./option-types.js";
+import type { FeatureCall, GateOptions, LossCall, MlpOptions } from "./option-types.js";
 import type { RefKind } from "./schema.js";
 
 /**
@@ -67,6 +67,7 @@ export interface GateSym extends SymBase {
   decl: A.GateDecl;
   input?: Sym;
   experts: ExpertSym[];
+  options?: GateOptions;
 }
 
 export interface TaskSym extends SymBase {

@@ -93,7 +93,7 @@ test("census: headerless CSV with trimmed fields, positive label values, renamed
 test("defaults fill the train settings; options given override them", () => {
   const ir = compileSource("model m\nfeature f : numeric()\ninput x = concat(f)\ntower t = mlp(x, [2])\ntask c : binary = t label y\ntrain { optimizer: sgd(momentum: 0.5) }\n", "d.mtl").ir!;
   assert.deepEqual(ir.train, { optimizer: { type: "sgd", lr: 0.01, momentum: 0.5 }, batch: 512, epochs: 1, weighting: "fixed", seed: 42, l2: 0 });
-  assert.deepEqual(ir.nodes.find((n) => n.name === "t"), { op: "mlp", name: "t", role: "tower", count: 1, input: "x", units: [2], activation: "relu", dropout: 0, batchNorm: false });
+  assert.deepEqual(ir.nodes.find((n) => n.name === "t"), { op: "mlp", name: "t", role: "tower", count: 1, input: "x", units: [2], activation: "relu", dropout: 0, batchNorm: false, init: "torch" });
   assert.deepEqual(ir.data, { format: "csv", header: true, delimiter: ",", trim: false, missing: ["", "?", "NA"], columns: null });
 });
 

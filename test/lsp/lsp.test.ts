@@ -25,6 +25,7 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from "vscode-languageserver-protocol/node.js";
+import { INITS } from "../../src/validation/schema.js";
 import { cliFrom } from "../helpers/paths.js";
 import { LspClient } from "./client.js";
 
@@ -268,7 +269,8 @@ describe("completion", () => {
     assert.deepEqual((await labels("feature f3 : numeric(transform: log1p, ")).sort(), ["column", "fill", "normalize"]);
     assert.deepEqual((await labels("feature f3 : categorical(dim: 8,\n  ")).sort(), ["buckets", "column", "vocab"]);
     const mlpOptions = await labels("expert e2 = mlp(x, [8], ");
-    assert.deepEqual(mlpOptions.sort(), ["activation", "batchnorm", "dropout"]);
+    assert.deepEqual(mlpOptions.sort(), ["activation", "batchnorm", "dropout", "init"]);
+    assert.deepEqual(await labels("gate g2 = softmax(x, "), ["init"]);
   });
 
   test("enumerated values of an option", async () => {
@@ -277,6 +279,7 @@ describe("completion", () => {
     assert.deepEqual(await labels("feature f3 : numeric(normalize: z"), ["none", "zscore", "minmax"]);
     assert.ok((await labels("tower t2 = mlp(x, [8], activation: ")).includes("gelu"));
     assert.deepEqual(await labels("tower t2 = mlp(x, [8], batchnorm: "), ["true", "false"]);
+    assert.deepEqual(await labels("tower t2 = mlp(x, [8], init: "), [...INITS]);
   });
 
   test("declared names filtered by the kinds allowed there", async () => {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import type * as A from "../../src/syntax/ast.js";
-import type { DataOptions, FeatureCall, FeatureOptions, MlpOptions, OptionsOf, Ref, TrainOptions } from "../../src/validation/option-types.js";
+import type { InitIR } from "../../src/ir/types.js";
+import type { DataOptions, FeatureCall, FeatureOptions, GateOptions, MlpOptions, OptionsOf, Ref, TrainOptions } from "../../src/validation/option-types.js";
 import type { FORMATS } from "../../src/validation/schema.js";
 import type { FeatureSym } from "../../src/validation/symbols.js";
 
@@ -19,7 +20,9 @@ type Sequence = FeatureOptions<"sequence">;
 
 const typeFacts: [
   // Options with a default are always present; choices are literal unions.
-  Equal<MlpOptions, { activation: "relu" | "tanh" | "sigmoid" | "elu" | "selu" | "gelu" | "swish" | "linear"; dropout: number; batchnorm: boolean }>,
+  Equal<MlpOptions, { activation: "relu" | "tanh" | "sigmoid" | "elu" | "selu" | "gelu" | "swish" | "linear"; dropout: number; batchnorm: boolean; init: InitIR }>,
+  // Networks and gates share one vocabulary of initialisers, the IR's.
+  Equal<GateOptions, { init: InitIR }>,
   Equal<Numeric, { transform: "none" | "log1p" | "sqrt"; normalize: "none" | "zscore" | "minmax"; fill: "mean" | "zero"; column?: A.Name }>,
   // A required option is present, an option with neither default nor `required` is optional.
   Equal<Sequence, { of: Ref; max_len: number; pool: "mean" | "sum" | "max"; sep: string; column?: A.Name }>,
@@ -29,7 +32,7 @@ const typeFacts: [
   Equal<TrainOptions["optimizer"]["ctor"], "adam" | "adagrad" | "sgd" | "rmsprop">,
   Equal<TrainOptions["weighting"], "fixed" | "uncertainty">,
   Equal<FeatureCall["ctor"], "categorical" | "numeric" | "sequence">,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 
 type OptionsOfFormat =
   | { ctor: "csv"; options: OptionsOf<(typeof FORMATS)["csv"]> }
@@ -49,7 +52,7 @@ function forbiddenReads(categorical: Categorical, train: TrainOptions, feature: 
 }
 
 test("typed options: the type facts above were checked by the compiler", () => {
-  assert.deepEqual(typeFacts, [true, true, true, true, true, true, true, true]);
+  assert.deepEqual(typeFacts, [true, true, true, true, true, true, true, true, true]);
   assert.equal(typeof forbiddenReads, "function");
 });
 

@@ -100,6 +100,7 @@ const CASES: Case[] = [
   { code: "MTL3008", trigger: edit([["softmax(x) over e\ngate g2", "softmax(x, «x») over e\ngate g2"]]), nearMiss: VALID },
   { code: "MTL3009", trigger: edit([["mlp(x, [16])", "mlp(x, [16], activation: «relux»)"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16], activation: relu)"]]), says: "Did you mean 'relu'?" },
   { code: "MTL3009", trigger: edit([["task ctr : binary", "task ctr : «binery»"]]), nearMiss: VALID, says: "Did you mean 'binary'?" },
+  { code: "MTL3009", trigger: edit([["gate g1 = softmax(x)", "gate g1 = softmax(x, init: «glorot_unifrom»)"]]), nearMiss: edit([["gate g1 = softmax(x)", "gate g1 = softmax(x, init: glorot_uniform)"]]), says: "Did you mean 'glorot_uniform'?" },
   { code: "MTL3010", trigger: edit([["categorical(buckets: 100, dim: 8)", "«categorical(dim: 8)»"]]), nearMiss: VALID },
 
   { code: "MTL4001", trigger: edit([["tower t1 = mlp(g1, [8])", "tower «t1» = mlp(t2, [8])"], ["tower t2 = mlp(g2, [8])", "tower t2 = mlp(t1, [8])"]]), nearMiss: edit([["tower t1 = mlp(g1, [8])", "tower t1 = mlp(t2, [8])"]]), says: "t1 -> t2 -> t1" },

@@ -9,13 +9,13 @@ import { emit, flagged, refuseInsideModel, refuseSameFiles, useColor, type Named
 import { ModelDirError, UsageError } from "../../errors.js";
 import { TORCH_HELP } from "../../codegen/torch/help.js";
 
-interface TargetOptions {
+export interface TargetOptions {
   model?: string;
   tfjsNode?: boolean;
 }
 
 /** Back ends by target name; each reads the IR only, and is loaded only when used. */
-const TARGETS: Record<string, { extension: string; render: (ir: ValidIR, options: TargetOptions) => Promise<string> }> = {
+const TARGETS: Record<"ir" | "ts" | "dot" | "svg", { extension: string; render: (ir: ValidIR, options: TargetOptions) => Promise<string> }> = {
   ir: { extension: ".ir.json", render: async (ir) => JSON.stringify(ir, null, 2) },
   ts: {
     extension: ".ts",
@@ -28,6 +28,11 @@ const TARGETS: Record<string, { extension: string; render: (ir: ValidIR, options
   dot: { extension: ".dot", render: async (ir) => (await import("../../codegen/graph/index.js")).renderDot(ir) },
   svg: { extension: ".svg", render: async (ir) => (await import("../../codegen/graph/index.js")).renderSvg(ir) },
 };
+
+/** What `mtl compile --target <target>` writes for one compiled spec (the demo writes the same files). */
+export function compileTo(target: keyof typeof TARGETS, ir: ValidIR, options: TargetOptions = {}): Promise<string> {
+  return TARGETS[target]!.render(ir, options);
+}
 
 /**
  * A trained model folder, checked as `mtl predict` checks it (every file
@@ -128,7 +133,7 @@ async function runCompile(specs: string[], options: CompileOptions): Promise<num
   if (options.output && options.outDir) throw new UsageError("use either --output or --out-dir, not both");
   if (specs.length > 1 && !options.outDir) throw new UsageError("compiling several specs needs --out-dir DIR");
   if ((options.emit ?? options.target) === TORCH) return runCompileTorch(specs, options);
-  const target = TARGETS[options.emit ?? options.target]!;
+  const target = TARGETS[(options.emit ?? options.target) as keyof typeof TARGETS];
   const outputs: NamedPath[] = options.outDir
     ? specs.map((spec) => {
         const path = outputFile(options.outDir!, spec, target.extension);

@@ -186,7 +186,7 @@ function applyCode(spec: LayerSpec, self: string, args: string[]): string {
 function initialiserEntries(attribute: string, spec: LayerSpec): Record<string, unknown[]> {
   const entry = (init: { type: string } & Record<string, unknown>) => {
     const { type, ...rest } = init;
-    return type === "zeros" ? [type] : type === "glorotUniform" ? [type, rest["seed"]] : [type, rest["minval"], rest["maxval"], rest["seed"]];
+    return type === "zeros" ? [type] : type === "randomUniform" ? [type, rest["minval"], rest["maxval"], rest["seed"]] : [type, rest["seed"]];
   };
   if (spec.kind === "embedding") return { [`${attribute}.weight`]: entry(spec.embeddingsInitializer) };
   if (spec.kind === "dense") {

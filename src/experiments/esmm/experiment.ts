@@ -56,7 +56,8 @@ export interface EsmmResults {
   specs: Record<EsmmModel, string>;
 }
 
-const TRUTH_COLUMNS = ["click", "purchase", "buy_if_clicked", "true_ctr", "true_cvr", "true_ctcvr"] as const;
+/** Columns of the generated data that score the models: outcomes and true probabilities, never model inputs. */
+export const TRUTH_COLUMNS = ["click", "purchase", "buy_if_clicked", "true_ctr", "true_cvr", "true_ctcvr"] as const;
 
 export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
   const size = ESMM_SIZES[ctx.size];
@@ -97,13 +98,14 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
   return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m, esmmSpec(m, settings(size.seeds[0]!))])) as Record<EsmmModel, string> };
 }
 
-function need(predicted: Record<string, Float32Array>, task: string): Float32Array {
+export function need(predicted: Record<string, Float32Array>, task: string): Float32Array {
   const p = predicted[task];
   if (!p) throw new ExperimentError(`the model has no '${task}' output (has: ${Object.keys(predicted).join(", ")})`);
   return p;
 }
 
-function score(c: Record<(typeof TRUTH_COLUMNS)[number], Float64Array>, ctr: ArrayLike<number>, cvr: ArrayLike<number>, ctcvr: ArrayLike<number>): EsmmScores {
+/** The AUCs and mean pCVR of one model (or of the truth) on the test impressions. */
+export function score(c: Record<(typeof TRUTH_COLUMNS)[number], Float64Array>, ctr: ArrayLike<number>, cvr: ArrayLike<number>, ctcvr: ArrayLike<number>): EsmmScores {
   let clickedSum = 0;
   let clicked = 0;
   let sum = 0;
@@ -125,15 +127,15 @@ function score(c: Record<(typeof TRUTH_COLUMNS)[number], Float64Array>, ctr: Arr
   };
 }
 
-interface EsmmFiles {
+export interface EsmmFiles {
   train: string;
   valid: string;
   test: string;
 }
 
-/** One stream of impressions, cut into train, validation and test files. */
-async function writeEsmmData(dir: string, size: EsmmSize, seed: number): Promise<EsmmFiles> {
-  const file = (name: string) => join(dir, `${name}.parquet`);
+/** One stream of impressions, cut into train, validation and test files (Parquet reads fastest; the demo writes CSV a user can open). */
+export async function writeEsmmData(dir: string, size: Pick<EsmmSize, "trainRows" | "validRows" | "testRows">, seed: number, extension: "parquet" | "csv" = "parquet"): Promise<EsmmFiles> {
+  const file = (name: string) => join(dir, `${name}.${extension}`);
   const files: EsmmFiles = { train: file("train"), valid: file("valid"), test: file("test") };
   const options = { ...ESMM_WORLD, rows: size.trainRows + size.validRows + size.testRows, seed };
   const rows = generateEsmm(options);

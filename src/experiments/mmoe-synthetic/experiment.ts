@@ -86,13 +86,13 @@ export async function runSynthetic(ctx: ExperimentContext): Promise<SyntheticRes
   return { size, runs, params, bottomUnits, specs: Object.fromEntries(ARCHITECTURES.map((a) => [a, specFor(a, size.seeds[0]!)])) as Record<Architecture, string> };
 }
 
-function squared(m: ReturnType<typeof taskMetrics>): number {
+export function squared(m: ReturnType<typeof taskMetrics>): number {
   if (m.type !== "regression") throw new Error(`expected a regression task, got ${m.type}`);
   return m.rmse * m.rmse;
 }
 
 /** One stream of rows, cut into train, validation and test files (Parquet: read several times faster than CSV). */
-async function writeSyntheticData(dir: string, size: SyntheticSize, correlation: number, seed: number): Promise<{ train: string; valid: string; test: string }> {
+export async function writeSyntheticData(dir: string, size: SyntheticSize, correlation: number, seed: number): Promise<{ train: string; valid: string; test: string }> {
   const files = { train: join(dir, "train.parquet"), valid: join(dir, "valid.parquet"), test: join(dir, "test.parquet") };
   const rows = generateMmoe({ rows: size.trainRows + size.validRows + size.testRows, correlation, seed });
   await writeGenerated(rows, COLUMNS, files.train, size.trainRows, { file: files.valid, rows: size.validRows });

@@ -71,6 +71,10 @@ function initializer(init: Initializer): TfInitializer {
   switch (init.type) {
     case "glorotUniform":
       return tf.initializers.glorotUniform({ seed: init.seed });
+    case "heUniform":
+      return tf.initializers.heUniform({ seed: init.seed });
+    case "leCunUniform":
+      return tf.initializers.leCunUniform({ seed: init.seed });
     case "randomUniform":
       return tf.initializers.randomUniform({ minval: init.minval, maxval: init.maxval, seed: init.seed });
     case "zeros":

@@ -94,11 +94,12 @@ export function mlp(role: "expert" | "tower", name: string, input: string, units
     activation: o.activation ?? "relu",
     dropout: o.dropout ?? 0,
     batchNorm: o.batchNorm ?? false,
+    init: "glorot_uniform",
   };
 }
 
 export function gate(name: string, input: string, experts: string[], numExperts: number): GateNodeIR {
-  return { op: "gate", name, role: "gate", input, experts, numExperts };
+  return { op: "gate", name, role: "gate", input, experts, numExperts, init: "glorot_uniform" };
 }
 
 export function binaryTask(name: string, input: string, label: string | null, over: Partial<TaskIR> = {}): TaskIR {

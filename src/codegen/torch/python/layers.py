@@ -82,11 +82,20 @@ def mix(weights, experts):
     return torch.bmm(weights.unsqueeze(1), experts).squeeze(1)
 
 
+# The squared bound of tf.initializers' fan-scaled uniform distributions.
+FAN_SCALED = {
+    "glorotUniform": lambda fan_in, fan_out: 6.0 / (fan_in + fan_out),
+    "heUniform": lambda fan_in, fan_out: 6.0 / fan_in,
+    "leCunUniform": lambda fan_in, fan_out: 3.0 / fan_in,
+}
+
+
 def initialise(model, initialisers):
     """Every weight's starting values, seeded per layer as the layer plan says.
 
     `initialisers` maps a parameter's name to ("glorotUniform", seed),
-    ("randomUniform", low, high, seed) or ("zeros",); batch-norm weights keep
+    ("heUniform", seed), ("leCunUniform", seed), ("randomUniform", low,
+    high, seed) or ("zeros",); batch-norm weights keep
     their ones and zeros. The seeds are mtl's, the random streams PyTorch's:
     a run starts from other draws than `mtl train` does, with the same spread.
     """
@@ -98,9 +107,9 @@ def initialise(model, initialisers):
                 weight.zero_()
                 continue
             generator = torch.Generator().manual_seed(args[-1])
-            if kind == "glorotUniform":
+            if kind in FAN_SCALED:
                 fan_out, fan_in = weight.shape
-                limit = math.sqrt(6.0 / (fan_in + fan_out))
+                limit = math.sqrt(FAN_SCALED[kind](fan_in, fan_out))
                 low, high = -limit, limit
             else:
                 low, high = args[0], args[1]
