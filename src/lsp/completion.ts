@@ -181,7 +181,8 @@ class Completion {
           schema = call?.callee ? ctors?.[call.callee.image] : undefined;
           break;
         case "arg":
-          arg = call && last(call.args);
+          // Right after `(` or `,` the argument being written has no node yet; the last one parsed is an earlier one.
+          arg = this.prev?.tokenType === T.Comma || this.prev?.tokenType === T.LParen ? undefined : call && last(call.args);
           break;
         case "namedValue": {
           const given = call ? call.args.map((a) => a.named?.name?.image) : decl.entries.map((e) => e.name?.image);
@@ -194,6 +195,8 @@ class Completion {
           if (parent === "arg") {
             type = schema && call ? positionalType(schema, call, arg) : undefined;
             value = arg?.value;
+            // The call takes no more positional arguments: only its options may come, and namedValue offers those.
+            if (schema && type === undefined) return [];
           } else if (parent === "namedValue") {
             value = named?.value;
           } else if (parent === "list") {

@@ -66,7 +66,7 @@ test("keywords where the grammar allows them: `is` after a column, `over` after 
   assert.ok(!labels("feature f : numeric(\n").includes("feature"));
   // A group's count stays in what content assist sees (`e[]` is no declaration).
   assert.ok(labels("expert e[8] = mlp(x, [16, 8])\n").includes("gate"));
-  assert.deepEqual(labels("expert e[8] = mlp(x, [16, 8], "), ["activation", "dropout", "batchnorm"]);
+  assert.deepEqual(labels("expert e[8] = mlp(x, [16, 8], "), ["activation", "dropout", "batchnorm", "init"]);
 });
 
 test("a soft keyword used as a name is a name: `feature label` gets its options", () => {
@@ -83,7 +83,7 @@ test("a declaration with a list of thousands of items: completion after it, and 
   const columns = Array.from({ length: 6_000 }, (_, i) => `c${i}`).join(", ");
   const started = performance.now();
   assert.deepEqual(labels(`model m\ndata { columns: [${columns}], format: `), ["csv", "jsonl", "parquet"]);
-  assert.deepEqual(labels(`model m\ntower t = mlp(x, [${columns.replace(/c/g, "")}], `).sort(), ["activation", "batchnorm", "dropout"]);
+  assert.deepEqual(labels(`model m\ntower t = mlp(x, [${columns.replace(/c/g, "")}], `).sort(), ["activation", "batchnorm", "dropout", "init"]);
   assert.deepEqual(labels(`model m\ndata { columns: [${columns}, `), []);
   assert.ok(performance.now() - started < 3_000, `${(performance.now() - started).toFixed(0)} ms`);
 });

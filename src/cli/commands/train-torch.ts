@@ -16,20 +16,13 @@ import { compileOrReport } from "../compile-or-report.js";
 import { positiveInt } from "../data-options.js";
 import { EXIT_ERRORS } from "../exit-codes.js";
 import { signalExitCode } from "../signals.js";
+import type { TrainCliOptions } from "./train.js";
 
-export interface TorchTrainOptions {
-  data?: string;
-  out?: string;
-  epochs?: string;
-  batch?: string;
-  seed?: string;
-  maxSteps?: string;
-  shuffleBuffer?: string;
-  checkpointEvery?: string;
-  nproc?: string;
-  force?: boolean;
-  quiet?: boolean;
-}
+/** The `mtl train` options train.py has a counterpart for. */
+export type TorchTrainOptions = Pick<
+  TrainCliOptions,
+  "data" | "out" | "epochs" | "batch" | "seed" | "maxSteps" | "shuffleBuffer" | "checkpointEvery" | "nproc" | "force" | "quiet"
+>;
 
 /** Options of the TF.js trainer that train.py has no counterpart for, and what to do instead. */
 const NOT_WITH_TORCH: Record<string, string> = {

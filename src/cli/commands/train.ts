@@ -21,7 +21,7 @@ import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { signalExitCode, signalWords } from "../signals.js";
 import { TrainingInterrupted } from "../../train/interrupted.js";
 
-interface TrainCliOptions extends DataCliOptions {
+export interface TrainCliOptions extends DataCliOptions {
   data?: string;
   valid?: string;
   out?: string;

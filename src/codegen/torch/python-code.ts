@@ -10,14 +10,14 @@ const KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield self x torch nn F".split(" "),
 );
 
-/** A Python literal of a JSON value, inline when it fits in `WIDTH - indent` columns. */
-export function pyLiteral(value: unknown, indent = 0): string {
+/** A Python literal of a JSON value, inline when it fits in `WIDTH - indent` columns with the `suffix` characters that follow it. */
+export function pyLiteral(value: unknown, indent = 0, suffix = 0): string {
   const inline = pyInline(value);
-  if (inline.length + indent <= WIDTH || value === null || typeof value !== "object") return inline;
+  if (inline.length + indent + suffix <= WIDTH || value === null || typeof value !== "object") return inline;
   const pad = " ".repeat(indent + 4);
   const items = Array.isArray(value)
-    ? value.map((v) => `${pad}${pyLiteral(v, indent + 4)},`)
-    : Object.entries(value).map(([k, v]) => `${pad}${pyString(k)}: ${pyLiteral(v, indent + 4 + pyString(k).length + 2)},`);
+    ? value.map((v) => `${pad}${pyLiteral(v, indent + 4, 1)},`)
+    : Object.entries(value).map(([k, v]) => `${pad}${pyString(k)}: ${pyLiteral(v, indent + 4 + pyString(k).length + 2, 1)},`);
   const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
   return `${open}\n${items.join("\n")}\n${" ".repeat(indent)}${close}`;
 }
