@@ -7,14 +7,16 @@
 import { cpus, loadavg } from "node:os";
 import type { ValidIR } from "../../src/ir/types.js";
 import { ProtocolChild } from "./child.js";
+import { trainingFlopsPerRow } from "./flops.js";
 import type { BenchOptions } from "./options.js";
 import { mtlChildScript } from "./paths.js";
-import { peerShape } from "./peer-shape.js";
+import { peerShape, type PeerShape } from "./peer-shape.js";
+import type { PeerForm } from "./protocol.js";
 import { Side, type SideFigures } from "./side.js";
 import { servingRounds, trainRounds } from "./rounds.js";
 import { compileSpec, workloadSpec } from "./spec-source.js";
 import { findTorchPython, startTorchPeer, TORCH_MISSING_HINT } from "./torch-peer.js";
-import { QUICK_SERVING_SIZES, SERVING_SIZES, workloadById, type ServingSizes, type Workload } from "./workloads.js";
+import { QUICK_SERVING_SIZES, SERVING_SIZES, SGEMM_LIMIT_SHAPE, workloadById, type ServingSizes, type Workload } from "./workloads.js";
 
 /** Seeds the weights and the random batches of both sides. */
 const SEED = 7;
@@ -27,9 +29,24 @@ export interface WorkloadResult {
   /** Training rows per step (the spec's batch). */
   batch?: number;
   serving?: ServingSizes;
+  /** Forward + backward flops of one training row (flops.ts); training workloads whose spec the peer implements. */
+  flopsPerRow?: number;
   mtl: SideFigures;
-  /** null when the peer did not run at all. */
+  /** The peer's library-default form; null when the peer did not run at all. */
   torch: SideFigures | null;
+  /** The peer's best-practice form (sparse embeddings + SparseAdam); null where it is the default form (no tables, or serving). */
+  torchSparse: SideFigures | null;
+}
+
+/** One-thread sgemm speed: the machine's limit the training figures are a fraction of. */
+export interface MachineLimit {
+  status: "measured" | "unmeasured";
+  /** [m, k, n] of the product timed. */
+  shape: readonly [number, number, number];
+  threads: number;
+  gflops?: number;
+  /** Why there is no figure. */
+  detail?: string;
 }
 
 export interface PeerStatus {
@@ -48,6 +65,7 @@ export interface BenchResult {
   machine: { cpu: string; cores: number; loadBefore: number; loadAfter: number; node: string };
   mtl: { backend?: unknown; tfjs?: unknown; threads?: number; matmul?: unknown };
   peer: PeerStatus;
+  limit: MachineLimit;
   workloads: WorkloadResult[];
 }
 
@@ -70,13 +88,49 @@ export async function runBench(options: BenchOptions, log: Log): Promise<BenchRe
     },
     mtl: {},
     peer,
+    limit: { status: "unmeasured", shape: SGEMM_LIMIT_SHAPE, threads: LIMIT_THREADS },
     workloads: [],
   };
+  result.limit = await measureLimit(options, peer);
+  if (result.limit.gflops !== undefined)
+    log(`machine limit: ${result.limit.gflops.toFixed(1)} GFLOP/s sgemm ${result.limit.shape.join("x")}, ${LIMIT_THREADS} thread`);
   for (const id of options.workloads) {
     result.workloads.push(await runWorkload(workloadById(id), options, result, log));
   }
   result.machine.loadAfter = loadavg()[0]!;
   return result;
+}
+
+/** The benchmark's training sides compute on one thread (wasm in Node); so does the limit. */
+const LIMIT_THREADS = 1;
+const LIMIT_SECONDS = 2;
+
+/**
+ * Times torch.mm in a PyTorch child: the same OpenBLAS both sides' matrix
+ * products run on (mtl's through koffi), so the fraction of it a side reaches
+ * is what its kernels around the products cost.
+ */
+async function measureLimit(options: BenchOptions, peer: PeerStatus): Promise<MachineLimit> {
+  const limit: MachineLimit = { status: "unmeasured", shape: SGEMM_LIMIT_SHAPE, threads: LIMIT_THREADS };
+  if (peer.status !== "ran") return { ...limit, detail: "machine limit not measured: it is timed through the PyTorch peer" };
+  const side = new Side("PyTorch");
+  try {
+    await side.start(() =>
+      startTorchPeer({
+        python: peer.python!,
+        threads: LIMIT_THREADS,
+        ...(options.torchLibraryPath === undefined ? {} : { libraryPath: options.torchLibraryPath }),
+        timeoutMs: options.timeoutSeconds * 1000,
+      }),
+    );
+    const [m, k, n] = SGEMM_LIMIT_SHAPE;
+    const seconds = options.quick ? 0.2 : LIMIT_SECONDS;
+    const reply = await side.call({ cmd: "sgemm", threads: LIMIT_THREADS, m, k, n, seconds });
+    if (reply?.gflops !== undefined && Number.isFinite(reply.gflops)) return { ...limit, status: "measured", gflops: reply.gflops };
+    return { ...limit, detail: `machine limit not measured: ${side.figures.error ?? "no figure"}` };
+  } finally {
+    await side.close();
+  }
 }
 
 function findPeer(options: BenchOptions): PeerStatus {
@@ -105,6 +159,7 @@ async function runWorkload(
   const serving = options.quick ? QUICK_SERVING_SIZES : SERVING_SIZES;
   const mtl = new Side("mtl");
   const torch = bench.peer.status === "ran" ? new Side("PyTorch") : null;
+  let torchSparse: Side | null = null;
   const result: WorkloadResult = {
     id: workload.id,
     title: workload.title,
@@ -113,6 +168,7 @@ async function runWorkload(
     ...(workload.kind === "serve" ? { serving } : {}),
     mtl: mtl.figures,
     torch: torch?.figures ?? null,
+    torchSparse: null,
   };
   const source = workloadSpec(workload, options.quick);
   let ir: ValidIR;
@@ -124,6 +180,18 @@ async function runWorkload(
     return result;
   }
   if (workload.kind === "train") result.batch = ir.train.batch;
+  let shape: PeerShape | null = null;
+  try {
+    shape = peerShape(ir, workload.architecture, serving);
+  } catch (error) {
+    torch?.fail(error);
+  }
+  if (shape !== null && workload.kind === "train") result.flopsPerRow = trainingFlopsPerRow(shape);
+  // Tables are where the forms differ; serving is the same forward pass in both.
+  if (torch !== null && shape !== null && workload.kind === "train" && shape.categorical.count > 0) {
+    torchSparse = new Side("PyTorch sparse");
+    result.torchSparse = torchSparse.figures;
+  }
   const timeoutMs = options.timeoutSeconds * 1000;
   log(`${workload.title}: setting up (${describeSizes(ir, workload, serving)})`);
 
@@ -139,32 +207,26 @@ async function runWorkload(
       seed: SEED,
       workload: { kind: workload.kind, specFile: source.file, specText: source.text, serving },
     });
-    if (torch !== null) await setUpPeer(torch, ir, workload, serving, mtl.ready?.threads ?? 1, options, bench);
-    const sides = [mtl, torch].filter((s): s is Side => s !== null);
+    for (const [side, form] of [[torch, "default"], [torchSparse, "sparse"]] as const) {
+      if (side !== null && shape !== null) await setUpPeer(side, shape, form, mtl.ready?.threads ?? 1, options, bench);
+    }
+    const sides = [mtl, torch, torchSparse].filter((s): s is Side => s !== null);
     if (workload.kind === "train") await trainRounds(sides, ir.train.batch, options, workload, log);
     else await servingRounds(sides, serving, options, workload, log);
   } finally {
-    await Promise.all([mtl.close(), torch?.close()]);
+    await Promise.all([mtl.close(), torch?.close(), torchSparse?.close()]);
   }
   return result;
 }
 
 async function setUpPeer(
   torch: Side,
-  ir: ValidIR,
-  workload: Workload,
-  serving: ServingSizes,
+  shape: PeerShape,
+  form: PeerForm,
   threads: number,
   options: BenchOptions,
   bench: BenchResult,
 ): Promise<void> {
-  let shape;
-  try {
-    shape = peerShape(ir, workload.architecture, serving);
-  } catch (error) {
-    torch.fail(error);
-    return;
-  }
   await torch.start(() =>
     startTorchPeer({
       python: bench.peer.python!,
@@ -173,7 +235,7 @@ async function setUpPeer(
       timeoutMs: options.timeoutSeconds * 1000,
     }),
   );
-  const reply = await torch.call({ cmd: "setup", threads, seed: SEED, workload: shape });
+  const reply = await torch.call({ cmd: "setup", threads, seed: SEED, workload: shape, form });
   if (reply !== null) {
     bench.peer.threads = reply.threads ?? threads;
     bench.peer.blas = (torch.ready?.["blas"] as string | null | undefined) ?? null;

@@ -7,11 +7,21 @@ import type { PeerShape } from "./peer-shape.js";
 import type { ServingSizes } from "./workloads.js";
 
 export type Command =
-  | { cmd: "setup"; threads: number; seed: number; workload: SetupWorkload }
+  | { cmd: "setup"; threads: number; seed: number; workload: SetupWorkload; form?: PeerForm }
+  /** PyTorch peer only: single-precision matrix product speed on `threads` (the machine's limit). */
+  | { cmd: "sgemm"; threads: number; m: number; k: number; n: number; seconds: number }
   | { cmd: "train"; steps: number }
   | { cmd: "serve"; requests: number }
   | { cmd: "throughput"; calls: number }
   | { cmd: "exit" };
+
+/**
+ * The PyTorch peer's forms (torch_peer.py): the library default (plain
+ * nn.Embedding, dense Adam over every table row) and the best practice
+ * (nn.Embedding(sparse=True) + SparseAdam for the tables, Adam for the rest).
+ */
+export const PEER_FORMS = ["default", "sparse"] as const;
+export type PeerForm = (typeof PEER_FORMS)[number];
 
 /** mtl reads the spec; the PyTorch peer reads the shape taken from the compiled spec. */
 export type SetupWorkload =
@@ -42,4 +52,6 @@ export interface Reply {
   loss?: number;
   latencyMs?: number[];
   callMs?: number[];
+  /** sgemm: best GFLOP/s. */
+  gflops?: number;
 }

@@ -6,7 +6,8 @@
 import type { ProtocolChild } from "./child.js";
 import type { Command, Ready, Reply } from "./protocol.js";
 
-export type SideLabel = "mtl" | "PyTorch";
+/** "PyTorch" is the peer's library-default form, "PyTorch sparse" its best-practice form (protocol.ts PeerForm). */
+export type SideLabel = "mtl" | "PyTorch" | "PyTorch sparse";
 
 /** What a side measured in one workload (JSON-friendly). */
 export interface SideFigures {

@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
 """PyTorch peer of the mtl training benchmark (bench/train, issue #6).
 
-The same workloads written directly in PyTorch, the way common recommender
-libraries write them: one plain nn.Embedding per categorical feature (dense
-gradients), nn.Linear + ReLU MLPs, torch.optim.Adam, BCE with logits.
+The same workloads written directly in PyTorch, in one of two forms (FORMS):
+
+  default  the library default, as common recommender code writes it: one plain
+           nn.Embedding per categorical feature (dense gradients) and
+           torch.optim.Adam over every parameter, so each step updates every row
+           of every table;
+  sparse   the best practice: nn.Embedding(sparse=True) with torch.optim.SparseAdam
+           for the tables (lazy Adam: only the rows a batch reads, mtl's math)
+           and torch.optim.Adam for the rest.
+
+Both use nn.Linear + ReLU MLPs and BCE with logits.
 
 A long-lived child of bench/train/index.ts that speaks JSON lines, so that its
 rounds interleave with mtl's in one benchmark run:
 
   <- {"event": "ready", "torch": "1.13.0", ...}      once, on start
-  -> {"cmd": "setup", "workload": {...}, "threads": 1, "seed": 7}
+  -> {"cmd": "setup", "workload": {...}, "threads": 1, "seed": 7, "form": "sparse"}
   -> {"cmd": "train", "steps": 3}          <- {"ok": true, "stepMs": [...], ...}
   -> {"cmd": "serve", "requests": 20}      <- {"ok": true, "latencyMs": [...], ...}
   -> {"cmd": "throughput", "calls": 2}     <- {"ok": true, "callMs": [...], ...}
+  -> {"cmd": "sgemm", "m": 1024, "k": 416, "n": 2048, "seconds": 1}
+                                           <- {"ok": true, "gflops": 80.1, ...}
   -> {"cmd": "exit"}
 
 Every reply carries peakRssBytes, the process's peak resident set so far.
@@ -39,6 +49,9 @@ except Exception as error:  # reported to the parent, which prints mtl alone
 # step's ids (matters for cache behaviour of the embedding lookups).
 DISTINCT_BATCHES = 4
 DISTINCT_REQUESTS = 4
+
+# The peer's forms (see the docstring); "default" when setup names none.
+FORMS = ("default", "sparse")
 
 
 def peak_rss_bytes():
@@ -74,12 +87,12 @@ class Inputs(nn.Module):
     """The concatenated input: numeric columns as they are, or one
     nn.Embedding per categorical feature, concatenated."""
 
-    def __init__(self, shape):
+    def __init__(self, shape, sparse):
         super().__init__()
         self.numeric = shape["numeric"]
         cat = shape["categorical"]
         self.embeddings = nn.ModuleList(
-            nn.Embedding(cat["buckets"], cat["dim"]) for _ in range(cat["count"])
+            nn.Embedding(cat["buckets"], cat["dim"], sparse=sparse) for _ in range(cat["count"])
         )
         self.width = self.numeric + cat["count"] * cat["dim"]
 
@@ -92,9 +105,9 @@ class Inputs(nn.Module):
 class MMoE(nn.Module):
     """Shared experts, a softmax gate and a tower per task; returns logits."""
 
-    def __init__(self, shape):
+    def __init__(self, shape, sparse=False):
         super().__init__()
-        self.inputs = Inputs(shape)
+        self.inputs = Inputs(shape, sparse)
         width = self.inputs.width
         self.experts = nn.ModuleList(Mlp(width, shape["expertUnits"]) for _ in range(shape["experts"]))
         self.gates = nn.ModuleList(nn.Linear(width, shape["experts"]) for _ in range(shape["tasks"]))
@@ -121,9 +134,9 @@ class MMoE(nn.Module):
 class ESMM(nn.Module):
     """CTR and CVR towers on shared embeddings; pCTCVR = pCTR * pCVR."""
 
-    def __init__(self, shape):
+    def __init__(self, shape, sparse=False):
         super().__init__()
-        self.inputs = Inputs(shape)
+        self.inputs = Inputs(shape, sparse)
         width = self.inputs.width
         last = shape["towerUnits"][-1]
         self.ctr = nn.Sequential(Mlp(width, shape["towerUnits"]), nn.Linear(last, 1))
@@ -147,12 +160,49 @@ class ESMM(nn.Module):
 ARCHITECTURES = {"mmoe": MMoE, "esmm": ESMM}
 
 
+def optimizers(model, form, lr):
+    """Adam over everything (default), or SparseAdam for the tables and Adam for the rest (sparse)."""
+    if form not in FORMS:
+        raise ValueError(f"unknown form '{form}' (one of {', '.join(FORMS)})")
+    if form == "default":
+        return [torch.optim.Adam(model.parameters(), lr=lr)]
+    tables = list(model.inputs.embeddings.parameters())
+    in_tables = {id(p) for p in tables}
+    rest = [p for p in model.parameters() if id(p) not in in_tables]
+    # SparseAdam refuses an empty list: a model without tables is its default form.
+    return ([torch.optim.SparseAdam(tables, lr=lr)] if tables else []) + [torch.optim.Adam(rest, lr=lr)]
+
+
+def build(shape, form):
+    """The model and its optimizers in the given form."""
+    model = ARCHITECTURES[shape["architecture"]](shape, sparse=form == "sparse")
+    return model, optimizers(model, form, shape["lr"])
+
+
+def sgemm_gflops(m, k, n, seconds):
+    """Single-precision [m, k] x [k, n] products through torch.mm on the current
+    threads, best GFLOP/s (2mkn flops per product) over repeats for about `seconds`."""
+    a = torch.randn(m, k)
+    b = torch.randn(k, n)
+    out = torch.empty(m, n)
+    torch.mm(a, b, out=out)  # warm-up: page in, let the BLAS allocate its buffers
+    best = float("inf")
+    deadline = time.perf_counter() + seconds
+    repeats = 0
+    while repeats < 3 or time.perf_counter() < deadline:
+        start = time.perf_counter()
+        torch.mm(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+        repeats += 1
+    return {"gflops": 2 * m * k * n / best / 1e9, "repeats": repeats}
+
+
 class Workload:
-    def __init__(self, shape, seed):
+    def __init__(self, shape, seed, form="default"):
         self.shape = shape
+        self.form = form
         self.generator = np.random.default_rng(seed)
-        self.model = ARCHITECTURES[shape["architecture"]](shape)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=shape["lr"])
+        self.model, self.optimizers = build(shape, form)
         self.batches = [self.random_batch(shape["batch"]) for _ in range(DISTINCT_BATCHES)]
         self.requests = [self.random_request(shape["servingRows"]) for _ in range(DISTINCT_REQUESTS)]
         self.big_batch = self.random_inputs(shape["throughputRows"])
@@ -189,10 +239,12 @@ class Workload:
         for _ in range(steps):
             numeric, ids, labels = self.batches[self.steps % DISTINCT_BATCHES]
             start = time.perf_counter()
-            self.optimizer.zero_grad(set_to_none=True)
+            for optimizer in self.optimizers:
+                optimizer.zero_grad(set_to_none=True)
             loss = self.model.loss(self.model(numeric, ids), labels)
             loss.backward()
-            self.optimizer.step()
+            for optimizer in self.optimizers:
+                optimizer.step()
             loss_value = loss.item()
             times.append((time.perf_counter() - start) * 1000)
             self.steps += 1
@@ -244,8 +296,12 @@ def main():
                 torch.set_num_threads(command["threads"])
                 torch.manual_seed(command["seed"])
                 start = time.perf_counter()
-                workload = Workload(command["workload"], command["seed"])
-                reply = {"setupMs": (time.perf_counter() - start) * 1000, "threads": torch.get_num_threads()}
+                workload = Workload(command["workload"], command["seed"], command.get("form", "default"))
+                reply = {"setupMs": (time.perf_counter() - start) * 1000, "threads": torch.get_num_threads(), "form": workload.form}
+            elif name == "sgemm":
+                torch.set_num_threads(command["threads"])
+                reply = sgemm_gflops(command["m"], command["k"], command["n"], command["seconds"])
+                reply["threads"] = torch.get_num_threads()
             elif workload is None:
                 raise RuntimeError(f"'{name}' before 'setup'")
             elif name == "train":

@@ -81,3 +81,11 @@ export const QUICK_SERVING_SIZES: ServingSizes = { requestRows: 200, throughputR
  * 100,000-row tables take a minute to initialise and to take the first Adam step.
  */
 export const QUICK_SPEC_SIZES = { buckets: 1000, batch: 128 } as const;
+
+/**
+ * [m, k, n] of the product that measures the machine's limit: the recsys
+ * experts' first layers as one product (batch 1024, input 26 x 16, 8 experts
+ * x 256 units), the widest product these workloads could make and near the
+ * BLAS's peak, so the fraction of it a workload reaches is an honest bound.
+ */
+export const SGEMM_LIMIT_SHAPE = [1024, 416, 2048] as const;

@@ -73,10 +73,13 @@ export function readLabelled(ir: ValidIR, source: { file: string; read: ReadOpti
 /**
  * Trains `run.ir` on the training file and saves the model folder. With
  * `run.checkpoint`, the train step's state is saved into OUT/checkpoint/
- * every N steps, at each epoch's end and when stopped, and a run can start
- * from such a checkpoint instead of from scratch (see checkpoint/session.ts
- * and docs/reliability.md); once the model is saved, the
- * checkpoint is deleted.
+ * every N steps, at each epoch's end but the last and when stopped, and a
+ * run can start from such a checkpoint instead of from scratch (see
+ * checkpoint/session.ts and docs/reliability.md). The last epoch's end is
+ * followed by the model save, which is quicker than a checkpoint of the
+ * weights and every optimizer slot: the final checkpoint (marked finished) is
+ * written only if that save fails. Once the model is saved, the checkpoint
+ * is deleted.
  *
  * The place in the data is restored by replay: the epoch's shuffle is seeded
  * by the spec's seed and the epoch, so reading the epoch again and skipping
@@ -150,6 +153,8 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   }
 
   let metrics: TaskEvaluation[] | null = null;
+  /** Where training ended in this call, when it did (not when a finished checkpoint was resumed). */
+  let finalPosition: CheckpointPosition | null = null;
   try {
     const valid = run.valid ? await encodeValidation(run, run.valid, encoding, stopRequested) : null;
     if (valid) datasets.push(valid);
@@ -165,7 +170,10 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
         if (!stoppedEarly && !(resumedHere && start.epochComplete)) {
           const epochRun = await trainEpoch(epoch, resumedHere ? start.batch : 0);
           stoppedEarly = epochRun.stoppedEarly;
-          await save({ steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly }, stoppedEarly || epoch === ir.train.epochs);
+          const position = { steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly };
+          // The run's end: the model save follows at once, so its checkpoint is written only if that save fails (below).
+          if (stoppedEarly || epoch === ir.train.epochs) finalPosition = position;
+          else await save(position, false);
         }
         metrics = evaluateNow();
         run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
@@ -175,10 +183,16 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
       }
       // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
       metrics ??= evaluateNow();
+      // What the skipped final checkpoint would have refused: a model whose weights are no longer finite.
+      if (session && finalPosition) assertFiniteWeights(built.model, finalPosition, session);
       try {
         await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics), ...(session && { run: session.finalRecord() }) });
       } catch (error) {
-        throw isSystemError(error) ? modelSaveError(error, run.out, session?.last ?? null) : error;
+        if (!isSystemError(error)) throw error;
+        // Keep the trained state for `--resume`, which then only evaluates and saves the model.
+        // If that fails too, the message names the checkpoint that is there (session.last).
+        if (finalPosition) await save(finalPosition, true).catch(() => undefined);
+        throw modelSaveError(error, run.out, session?.last ?? null);
       }
       session?.finish();
     } finally {
@@ -297,6 +311,16 @@ export async function evaluateFile(
   const budget = new SkipBudget(skipBadRows);
   const records = readLabelled(ir, source, budget, encoder);
   return evaluate(ir, model, encoder, records, { batch: Math.max(ir.train.batch, 1024), file: source.file, onBadRow: budget.take, ...(trainedLabels && { trainedLabels }) });
+}
+
+/** Throws the session's non-finite error (naming the last good checkpoint) if a weight of `model` is NaN or infinite. */
+function assertFiniteWeights(model: tf.LayersModel, at: CheckpointPosition, session: CheckpointSession): void {
+  for (const weight of model.weights) {
+    const finite = tf.tidy(() => tf.all(tf.isFinite(weight.read())).dataSync()[0]);
+    if (finite !== 1) {
+      throw session.nonFinite(`after step ${at.steps} (epoch ${at.epoch}) the weight '${weight.originalName}' is no longer finite. Lower the learning rate, check the labels, or normalize large numeric features.`);
+    }
+  }
 }
 
 function checkFinite(losses: { total: number; perTask: Record<string, number> }, at: { step: number; epoch: number; file: string }, session: CheckpointSession | null): void {

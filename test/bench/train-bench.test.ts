@@ -7,11 +7,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runBench } from "../../bench/train/harness.js";
 import { parseOptions } from "../../bench/train/options.js";
+import { trainingFlopsPerRow } from "../../bench/train/flops.js";
 import { peerShape } from "../../bench/train/peer-shape.js";
 import { formatReport, workloadRows } from "../../bench/train/report.js";
 import { compileSpec, workloadSpec } from "../../bench/train/spec-source.js";
 import { findTorchPython, TORCH_MISSING_HINT } from "../../bench/train/torch-peer.js";
-import { SERVING_SIZES, WORKLOADS, workloadById } from "../../bench/train/workloads.js";
+import { torchOrSkip } from "../codegen/torch/torch-helpers.js";
+import { SERVING_SIZES, SGEMM_LIMIT_SHAPE, WORKLOADS, workloadById } from "../../bench/train/workloads.js";
 
 test("the workload specs compile to the shapes of issue #6", () => {
   const shape = (id: Parameters<typeof workloadById>[0]) => {
@@ -57,10 +59,12 @@ test("without torch the report says so and how to get it", () => {
     machine: { cpu: "cpu", cores: 2, loadBefore: 0, loadAfter: 0, node: "v20" },
     mtl: {},
     peer: { status: "missing", detail: `PyTorch peer not found (${TORCH_MISSING_HINT}); mtl figures alone.` },
+    limit: { status: "unmeasured", shape: SGEMM_LIMIT_SHAPE, threads: 1, detail: "machine limit not measured: it is timed through the PyTorch peer" },
     workloads: [],
   });
   assert.match(report, /PyTorch peer not found \(install python3-torch: apt-get install python3-torch\)/);
-  assert.doesNotMatch(report, /mtl\/PyTorch \|/);
+  assert.doesNotMatch(report, /mtl\/best PyTorch/);
+  assert.match(report, /machine limit not measured/);
 });
 
 test("--quick shrinks the specs but explicit options win", () => {
@@ -99,3 +103,70 @@ test(
     assert.match(report, /PyTorch peer not run/);
   },
 );
+
+test("training flops per row count every Linear forward and backward (flops.ts)", () => {
+  const shape = (id: Parameters<typeof workloadById>[0]) => {
+    const workload = workloadById(id);
+    return peerShape(compileSpec(workloadSpec(workload, false)), workload.architecture, SERVING_SIZES);
+  };
+  // recsys-MMoE: input 26 x 16 = 416 wide, with embeddings to update: 6 flops per weight everywhere.
+  const recsys = 6 * (8 * (416 * 256 + 256 * 128) + 2 * 416 * 8 + 2 * 8 * 128 + 2 * 128 * 64 + 2 * 64 * 1);
+  assert.equal(trainingFlopsPerRow(shape("recsys-mmoe")), recsys);
+  // dense-MMoE: 64 numeric inputs need no gradient, so the layers reading them cost 4 per weight.
+  const dense =
+    4 * (8 * 64 * 256 + 2 * 64 * 8) + 6 * (8 * 256 * 128 + 2 * 8 * 128 + 2 * 128 * 64 + 2 * 64 * 1);
+  assert.equal(trainingFlopsPerRow(shape("dense-mmoe")), dense);
+  const esmm = 6 * 2 * (416 * 256 + 256 * 128 + 128 * 64 + 64 * 1);
+  assert.equal(trainingFlopsPerRow(shape("recsys-esmm")), esmm);
+});
+
+test("ratios are against the better PyTorch form, and speed is a fraction of the sgemm limit", () => {
+  const side = (label: "mtl" | "PyTorch" | "PyTorch sparse", rowsPerSec: number, rss: number) => ({
+    label,
+    roundRowsPerSec: [rowsPerSec],
+    latencyMs: [],
+    peakRssBytes: rss,
+  });
+  const workload = {
+    id: "recsys-mmoe",
+    title: "recsys-MMoE",
+    kind: "train" as const,
+    target: { rowsRatioAtLeast: 1 },
+    batch: 1024,
+    flopsPerRow: 1e6,
+    mtl: side("mtl", 3000, 1),
+    torch: side("PyTorch", 2000, 2),
+    torchSparse: side("PyTorch sparse", 4000, 3),
+  };
+  const [row] = workloadRows(workload, 10);
+  assert.equal(row!.best, 4000);
+  assert.equal(row!.ratio, 0.75);
+  assert.equal(row!.ratioDefault, 1.5);
+  assert.equal(row!.met, false);
+  assert.equal(row!.mtlOfLimit, 0.3); // 3000 rows/s x 1 Mflop over 10 GFLOP/s
+  assert.equal(row!.bestOfLimit, 0.4);
+  assert.equal(row!.torchRss, 3, "the best form's memory");
+  // The default form wins when it is faster; a workload without tables has the default alone.
+  const [dense] = workloadRows({ ...workload, torch: side("PyTorch", 5000, 2), torchSparse: null }, NaN);
+  assert.equal(dense!.best, 5000);
+  assert.ok(Number.isNaN(dense!.torchSparse) && Number.isNaN(dense!.mtlOfLimit!));
+});
+
+test("a --quick run with the peer reports both PyTorch forms and the machine limit", { timeout: 180_000 }, async (t) => {
+  if (torchOrSkip(t) === null) return;
+  const options = parseOptions(["--quick", "--workloads", "dense-mmoe,recsys-mmoe"])!;
+  const result = await runBench(options, () => undefined);
+  assert.equal(result.limit.status, "measured");
+  assert.ok(result.limit.gflops! > 0.1, `limit ${result.limit.gflops}`);
+  const [dense, recsys] = result.workloads;
+  assert.equal(dense!.torchSparse, null, "no tables: the default form is the only one");
+  for (const side of [recsys!.torch, recsys!.torchSparse]) {
+    assert.equal(side?.error, undefined, side?.error);
+    assert.ok(side!.roundRowsPerSec.every((x) => Number.isFinite(x) && x > 0), side!.label);
+  }
+  const [row] = workloadRows(recsys!, result.limit.gflops!);
+  assert.ok(row!.mtlOfLimit! > 0 && row!.mtlOfLimit! < 1, `mtl at ${row!.mtlOfLimit} of the limit`);
+  const report = formatReport(result);
+  assert.match(report, /machine limit: [\d.]+ GFLOP\/s/);
+  assert.match(report, /\| dense-MMoE +\| .*\(= default\)/);
+});

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "../../plan/layer-plan.js";
 import { ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
+import { SeededRandomUniform } from "./seeded-uniform.js";
 
 export interface TaskOutputIndex {
   /** Position of the task's probability/value in model.outputs and trainingModel.outputs. */
@@ -76,7 +77,7 @@ function initializer(init: Initializer): TfInitializer {
     case "leCunUniform":
       return tf.initializers.leCunUniform({ seed: init.seed });
     case "randomUniform":
-      return tf.initializers.randomUniform({ minval: init.minval, maxval: init.maxval, seed: init.seed });
+      return new SeededRandomUniform(init);
     case "zeros":
       return tf.initializers.zeros();
   }

@@ -91,16 +91,31 @@ test("stopped twice (mid-epoch, then in the second epoch) and resumed: the weigh
   assert.ok(!existsSync(checkpointDir(out)), "the checkpoint is deleted once the model is saved");
 });
 
+/** Checkpoint writes as usual, calling `committed` as each checkpoint commits (a checkpoint of 4 writes commits with its manifest). */
+function onCommit(committed: () => void): CheckpointIo {
+  return {
+    writeFile(path, bytes) {
+      writeFileAtomic(path, bytes);
+      if (basename(path) === "manifest.json") committed();
+    },
+  };
+}
+
+test("no checkpoint is written at the end of the last epoch, which the model save follows; the other epochs end with one", async () => {
+  const out = join(work, "last-epoch");
+  const committed: number[] = [];
+  const io = onCommit(() => committed.push(loadCheckpoint(checkpointDir(out)).meta.position.steps));
+  const result = await train(out, { checkpoint: { every: 0, io } });
+  assert.equal(result.steps, 20);
+  assert.deepEqual(committed, [10], "one checkpoint, at the end of epoch 1 of 2");
+  assert.equal(maxWeightDifference(modelWeights(out), reference), 0, "the weights of the run with every checkpoint");
+  assert.ok(!existsSync(checkpointDir(out)));
+});
+
 test("checkpoints by time are taken mid-epoch, after whichever step the clock says, and leave the weights those of an uninterrupted run; so does resuming from one", async () => {
   const out = join(work, "by-time");
   const committed: string[] = [];
-  // A checkpoint of 4 writes commits with its manifest; each names the position it saved.
-  const io: CheckpointIo = {
-    writeFile(path, bytes) {
-      writeFileAtomic(path, bytes);
-      if (basename(path) === "manifest.json") committed.push(path);
-    },
-  };
+  const io = onCommit(() => committed.push(checkpointDir(out)));
   const stopped = await interrupted(train(out, { checkpoint: { every: 0, seconds: 0.001, io }, stopAt: 7 }));
   // Every step takes longer than a millisecond: one checkpoint after each (by time, not by step count: every is 0), the last at Ctrl-C.
   assert.equal(stopped.saved?.steps, 7);

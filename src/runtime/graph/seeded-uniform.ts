@@ -1,0 +1,85 @@
+/**
+ * TF.js's seeded RandomUniform initializer, computed in one tight loop.
+ *
+ * tf.randomUniform draws through seedrandom's Alea generator, one closure
+ * call and one TensorBuffer store per element: about a second for the 41.6M
+ * values of 26 tables of 100,000 x 16. This is the same generator (Baagoe's
+ * Alea, seeded by Mash from the seed's decimal string, as tfjs's
+ * UniformRandom seeds it) with its state in locals, so it draws exactly the
+ * same float32 values (test/runtime/graph/seeded-uniform.test.ts compares
+ * them bit for bit). The class reports itself as "RandomUniform" with
+ * RandomUniform's config, so a saved model's JSON is the same and loads
+ * with tfjs's own class.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** seedrandom's Mash, as Alea's seeding uses it: a hash of strings into [0, 1), stateful across calls. */
+function mash(): (data: string) => number {
+  let n = 0xefc8249d;
+  return (data) => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000;
+    }
+    return (n >>> 0) * 2.3283064365386963e-10;
+  };
+}
+
+/** `count` values uniform in [minval, maxval): tf.randomUniform(shape, minval, maxval, "float32", seed)'s values. */
+export function seededUniform(count: number, minval: number, maxval: number, seed: number): Float32Array {
+  const hash = mash();
+  const key = seed.toString();
+  let s0 = hash(" ");
+  let s1 = hash(" ");
+  let s2 = hash(" ");
+  let c = 1;
+  s0 -= hash(key);
+  if (s0 < 0) s0 += 1;
+  s1 -= hash(key);
+  if (s1 < 0) s1 += 1;
+  s2 -= hash(key);
+  if (s2 < 0) s2 += 1;
+  const range = maxval - minval;
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const t = 2091639 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = t | 0;
+    s2 = t - c;
+    values[i] = minval + range * s2;
+  }
+  return values;
+}
+
+type TfInitializer = ReturnType<typeof tf.initializers.randomUniform>;
+type RandomUniformArgs = Parameters<typeof tf.initializers.randomUniform>[0];
+
+/** tfjs's RandomUniform class (the package exports only its factory). */
+const RandomUniform = tf.initializers.randomUniform({}).constructor as new (args: RandomUniformArgs) => TfInitializer & {
+  minval: number;
+  maxval: number;
+  seed?: number;
+};
+
+/**
+ * tfjs's RandomUniform (its class name, its config, its `args.minval ||
+ * -0.05` defaults), drawing through seededUniform when it has a seed.
+ */
+export class SeededRandomUniform extends RandomUniform {
+  constructor(args: { minval: number; maxval: number; seed: number }) {
+    super(args);
+  }
+
+  override apply(shape: tf.Shape, dtype?: tf.DataType): tf.Tensor {
+    if (this.seed === undefined || (dtype !== undefined && dtype !== "float32")) return tf.randomUniform(shape as number[], this.minval, this.maxval, dtype, this.seed);
+    const dims = shape.map((d) => d ?? 1);
+    return tf.tensor(seededUniform(dims.reduce((a, b) => a * b, 1), this.minval, this.maxval, this.seed), dims, "float32");
+  }
+}
