@@ -154,7 +154,9 @@ function encodeFunction(ir: ValidIR, embedded: boolean): string {
   const inputs = graphInputs(ir);
   const fieldsDoc = inputs.map((input) => {
     if (input.kind === "numericBlock") {
-      return `${propertyKey(input.name)}: Float32Array; // [rows * ${input.features.length}], row-major: ${input.features.map((f) => f.name).join(", ")}`;
+      const names = input.features.map((f) => f.name);
+      const columns = names.length <= 8 ? names.join(", ") : `${names.slice(0, 3).join(", ")}, …, ${names[names.length - 1]}`;
+      return `${propertyKey(input.name)}: Float32Array; // [rows * ${names.length}], row-major: ${columns} (see encode())`;
     }
     const f = input.feature;
     return f.kind === "sequence"
