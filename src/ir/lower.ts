@@ -4,6 +4,7 @@ import type { FeatureSym, Sym, TaskSym } from "../validation/symbols.js";
 import type * as IR from "./types.js";
 import { IR_VERSION } from "./types.js";
 import { withEvaluation } from "./evaluation.js";
+import { withNumericBlocks } from "./blocks.js";
 
 /**
  * Checked model → IR. Only called on a spec without errors, so every option
@@ -15,6 +16,8 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
   const features = symbols.filter((s): s is FeatureSym => s.kind === "feature" && !s.members);
   const tasks = spec.order.filter((s): s is TaskSym => s.kind === "task");
   const model = spec.model!;
+  const lowered = features.map((f) => lowerFeature(f, f.call!));
+  const { numericBlocks, nodes } = withNumericBlocks(lowered, spec.order.flatMap((s) => lowerNode(s)));
   return {
     irVersion: IR_VERSION,
     model: {
@@ -23,9 +26,10 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
       ...(model.doc && { doc: model.doc }),
     },
     data: lowerData(spec.data),
-    features: features.map((f) => lowerFeature(f, f.call!)),
+    features: lowered,
+    numericBlocks,
     tables: features.flatMap((f) => (f.call?.ctor === "categorical" ? [lowerTable(f, f.call.options)] : [])),
-    nodes: spec.order.flatMap((s) => lowerNode(s)),
+    nodes,
     tasks: withEvaluation(tasks.map((t) => lowerTask(t))),
     train: lowerTrain(spec.train),
   };

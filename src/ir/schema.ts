@@ -135,6 +135,21 @@ export const TableSchema = Type.Object(
   strict,
 );
 
+/**
+ * A run of numeric features that an `input` concatenates and nothing else
+ * reads: they enter the graph together as one float32 [batch, n] input named
+ * `name`, columns in the order of `features`, each filled, transformed and
+ * normalised by the encoder as on its own. The concat lists the block in the
+ * run's place. Lowering decides the blocks (src/ir/blocks.ts).
+ */
+export const NumericBlockSchema = Type.Object(
+  {
+    name: Name,
+    features: Type.Array(Name, { minItems: 2, uniqueItems: true }),
+  },
+  strict,
+);
+
 const mlpOptions = MLP_CTORS.mlp.options;
 
 /** Nodes state no width either: it follows from their inputs and units (widths.ts). */
@@ -143,7 +158,7 @@ export const ConcatNodeSchema = Type.Object(
     op: Type.Literal("concat"),
     name: Name,
     role: Type.Literal("input"),
-    /** Features or nodes, in order. */
+    /** Features, numeric blocks or nodes, in order. */
     inputs: Type.Array(Name, { minItems: 1 }),
     doc: Doc,
   },
@@ -313,6 +328,8 @@ export const ModelIRSchema = Type.Object(
     model: Type.Object({ name: Name, description: Type.Optional(Type.String()), doc: Doc }, strict),
     data: DataSchema,
     features: Type.Array(FeatureSchema, { minItems: 1 }),
+    /** Runs of numeric features that enter the graph as one [batch, n] tensor each. */
+    numericBlocks: Type.Array(NumericBlockSchema),
     /** Embedding tables; sequences share the table of the feature they are `of`. */
     tables: Type.Array(TableSchema),
     /** Network nodes in a topological order: every input precedes its user. */

@@ -21,6 +21,7 @@ export type CategoricalFeatureIR = Static<typeof S.CategoricalFeatureSchema>;
 export type NumericFeatureIR = Static<typeof S.NumericFeatureSchema>;
 export type SequenceFeatureIR = Static<typeof S.SequenceFeatureSchema>;
 export type TableIR = Static<typeof S.TableSchema>;
+export type NumericBlockIR = Static<typeof S.NumericBlockSchema>;
 export type NodeIR = Static<typeof S.NodeSchema>;
 export type ConcatNodeIR = Static<typeof S.ConcatNodeSchema>;
 export type MlpNodeIR = Static<typeof S.MlpNodeSchema>;

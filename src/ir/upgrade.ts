@@ -1,5 +1,7 @@
 import type { TaskIR } from "./types.js";
 import { withEvaluation } from "./evaluation.js";
+import { withNumericBlocks } from "./blocks.js";
+import type { FeatureIR, NodeIR } from "./types.js";
 import { IR_VERSION } from "./version.js";
 import { parseIr, type IrParse } from "./validate.js";
 
@@ -15,7 +17,11 @@ import { parseIr, type IrParse } from "./validate.js";
  * from the tables' `dim` and the units, see widths.ts); a `where` names the
  * task whose label it is (`task`); each task says how it is evaluated
  * (`evaluation`), as evaluation used to work it out; networks and gates
- * state their `init`, and every version 2 model was glorot_uniform.
+ * state their `init`, and every version 2 model was glorot_uniform; the
+ * numeric features an `input` concatenates form blocks as lowering forms them
+ * (blocks.ts), so a spec and the model trained from it have one IR. (A model
+ * folder's model.json still reads the features one by one: loading maps its
+ * weights onto the blocked graph, src/model-dir/folder.ts.)
  */
 export function upgradeIr(raw: unknown): unknown {
   let ir = raw;
@@ -55,7 +61,17 @@ function twoToThree(ir: Record<string, unknown>, tasks: unknown[], features: unk
   };
   const withInit = (node: unknown) => (isObject(node) && (node["op"] === "mlp" || node["op"] === "gate") ? { init: "glorot_uniform", ...node } : node);
   const masked = tasks.map((task) => ({ ...task, where: task.where && { ...task.where, task: labelOwner(tasks, task.where) } }));
-  return { ...ir, irVersion: IR_VERSION, features: features.map(withoutWidth), nodes: nodes.map((node) => withInit(withoutWidth(node))), tasks: withEvaluation(masked) };
+  const upgradedFeatures = features.map(withoutWidth);
+  const upgradedNodes = nodes.map((node) => withInit(withoutWidth(node)));
+  const blocks = wellFormed(upgradedFeatures, upgradedNodes) ? withNumericBlocks(upgradedFeatures as FeatureIR[], upgradedNodes as NodeIR[]) : { nodes: upgradedNodes, numericBlocks: [] };
+  return { ...ir, irVersion: IR_VERSION, features: upgradedFeatures, numericBlocks: blocks.numericBlocks, nodes: blocks.nodes, tasks: withEvaluation(masked) };
+}
+
+/** Enough shape to form blocks from; anything else is left for the gate to report. */
+function wellFormed(features: unknown[], nodes: unknown[]): boolean {
+  const named = (x: unknown): x is Record<string, unknown> => isObject(x) && typeof x["name"] === "string";
+  const readsNames = (n: Record<string, unknown>) => n["op"] !== "concat" || (Array.isArray(n["inputs"]) && n["inputs"].every((i) => typeof i === "string"));
+  return features.every((f) => named(f) && typeof f["kind"] === "string") && nodes.every((n) => named(n) && readsNames(n));
 }
 
 type OldTask = Omit<TaskIR, "evaluation" | "where"> & { where: { column: string; positives: string[] | null } | null };

@@ -75,7 +75,7 @@ function simplify(errors: ErrorObject[]): IrProblem[] {
 }
 
 /** What a value name stands for while the network is read in order. */
-type Value = { kind: "feature"; feature: FeatureIR } | { kind: "node"; node: NodeIR };
+type Value = { kind: "feature"; feature: FeatureIR } | { kind: "block" } | { kind: "node"; node: NodeIR };
 
 function crossReferences(ir: ModelIR): IrProblem[] {
   const problems: IrProblem[] = [];
@@ -114,18 +114,41 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     else if (of.table !== f.table) report(`${at}/table`, `a sequence shares the table of the feature it is 'of': '${of.table}', not '${f.table}'`);
   });
 
+  // A block's features are read through the block only, by the one concat that lists it: they are not inputs of their own.
+  const inBlock = new Map<string, string>();
+  ir.numericBlocks.forEach((block, i) => {
+    const at = `/numericBlocks/${i}`;
+    declare(block.name, at);
+    block.features.forEach((name, k) => {
+      const value = values.get(name);
+      if (value?.kind !== "feature" || value.feature.kind !== "numeric") return report(`${at}/features/${k}`, `'${name}' is not a numeric feature`);
+      const other = inBlock.get(name);
+      if (other !== undefined) return report(`${at}/features/${k}`, `feature '${name}' is already in numeric block '${other}'`);
+      inBlock.set(name, block.name);
+    });
+    values.set(block.name, { kind: "block" });
+  });
+  const blockReaders = new Map<string, number>();
+
   const widths = irWidths(ir);
   /** A name an input reads: a feature or an earlier node, not a group of several experts (only a gate mixes those). */
   const single = (name: string, path: string) => {
     const value = values.get(name);
+    if (value?.kind === "block") return report(path, `'${name}' is a numeric block; only an input's concatenation reads one`);
     if (value === undefined) report(path, `'${name}' is not a feature or an earlier node`);
+    else if (inBlock.has(name)) report(path, `feature '${name}' is in numeric block '${inBlock.get(name)}': read the block instead`);
     else if (value.kind === "node" && value.node.op === "mlp" && value.node.count > 1) report(path, `'${name}' is a group of ${value.node.count} experts; only a gate can mix a group`);
   };
   ir.nodes.forEach((node, i) => {
     const at = `/nodes/${i}`;
     switch (node.op) {
       case "concat":
-        node.inputs.forEach((name, k) => single(name, `${at}/inputs/${k}`));
+        node.inputs.forEach((name, k) => {
+          const path = `${at}/inputs/${k}`;
+          if (values.get(name)?.kind !== "block") return single(name, path);
+          blockReaders.set(name, (blockReaders.get(name) ?? 0) + 1);
+          if (blockReaders.get(name) === 2) report(path, `numeric block '${name}' is read twice: a block belongs to one input`);
+        });
         break;
       case "mlp":
         single(node.input, `${at}/input`);
@@ -147,6 +170,9 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     }
     declare(node.name, at);
     values.set(node.name, { kind: "node", node });
+  });
+  ir.numericBlocks.forEach((block, i) => {
+    if (!blockReaders.has(block.name)) report(`/numericBlocks/${i}/name`, `numeric block '${block.name}' is read by no input`);
   });
 
   const all = new Map(ir.tasks.map((t) => [t.name, t]));

@@ -3,6 +3,7 @@ import type { FeatureIR, ModelIR, NodeIR, TableIR } from "./types.js";
 /**
  * The width of every feature and node, derived from the one place the IR
  * states it: a table's `dim` (categorical and sequence features), 1 (numeric),
+ * the number of its features (a numeric block),
  * the last of `units` (mlp), the sum of the inputs (concat) and the experts'
  * common width (gate; the gate in validate.ts checks they agree).
  *
@@ -10,10 +11,11 @@ import type { FeatureIR, ModelIR, NodeIR, TableIR } from "./types.js";
  * passed the gate a dangling name gives NaN instead of a throw, so the gate
  * can use this too and report the dangling name itself.
  */
-export function irWidths(ir: Pick<ModelIR, "features" | "tables" | "nodes">): ReadonlyMap<string, number> {
+export function irWidths(ir: Pick<ModelIR, "features" | "numericBlocks" | "tables" | "nodes">): ReadonlyMap<string, number> {
   const widths = new Map<string, number>();
   const tables = new Map<string, TableIR>(ir.tables.map((t) => [t.name, t]));
   for (const f of ir.features) widths.set(f.name, featureWidth(f, tables));
+  for (const block of ir.numericBlocks) widths.set(block.name, block.features.length);
   for (const node of ir.nodes) widths.set(node.name, nodeWidth(node, widths));
   return widths;
 }

@@ -4,6 +4,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, type EncodingState } from "../data/encode/index.js";
 import type { ValidIR } from "../ir/types.js";
 import { loadIr } from "../ir/upgrade.js";
+import { graphInputs } from "../ir/blocks.js";
 import { firstProblem } from "../ir/validate.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
@@ -121,7 +122,7 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
     if (error instanceof ModelDirError) throw error;
     throw new ModelDirError(`${join(dir, "encoding.json")}: ${(error as Error).message}`);
   }
-  const { assertModelFits, loadModel } = await import("../runtime/graph/index.js");
+  const { assertModelFits, buildModel, loadModel } = await import("../runtime/graph/index.js");
   assertModelFits(ir, "predict");
   let model: tf.LayersModel;
   try {
@@ -129,10 +130,21 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
   } catch (error) {
     throw new ModelDirError(`${join(dir, MODEL_JSON)} cannot be loaded as a TensorFlow.js model (${(error as Error).message}); train again`);
   }
-  const features = ir.features.map((f) => f.name);
-  if (JSON.stringify([...model.inputNames].sort()) !== JSON.stringify([...features].sort())) {
-    model.dispose();
-    throw new ModelDirError(`${join(dir, MODEL_JSON)} reads ${model.inputNames.join(", ")} but ir.json declares the features ${features.join(", ")}: the files come from different models`);
+  const inputs = graphInputs(ir).map((i) => i.name);
+  if (!sameNames(model.inputNames, inputs)) {
+    const features = ir.features.map((f) => f.name);
+    if (ir.numericBlocks.length > 0 && sameNames(model.inputNames, features)) {
+      // Saved before numeric blocks (IR version 2): one input per feature. Numeric inputs and concatenations hold no
+      // weights, so the blocked graph of the upgraded IR takes every weight from the layer of the same name.
+      try {
+        model = withWeightsOf(model, buildModel(ir).model);
+      } catch (error) {
+        throw new ModelDirError(`${join(dir, MODEL_JSON)} does not fit ir.json (${(error as Error).message}): the files come from different models`);
+      }
+    } else {
+      model.dispose();
+      throw new ModelDirError(`${join(dir, MODEL_JSON)} reads ${model.inputNames.join(", ")} but ir.json declares the inputs ${inputs.join(", ")}: the files come from different models`);
+    }
   }
   const expected = ir.tasks.map((t) => t.name);
   if (JSON.stringify(model.outputNames) !== JSON.stringify(expected)) {
@@ -140,6 +152,20 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
     throw new ModelDirError(`${join(dir, MODEL_JSON)} predicts ${model.outputNames.join(", ")} but ir.json declares ${expected.join(", ")}: the files come from different models`);
   }
   return { ir, encoding, model, spec: read("spec.mtl").toString("utf8") };
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+}
+
+/** `target` holding the weights of `source`'s layers of the same names; `source` is disposed. */
+function withWeightsOf(source: tf.LayersModel, target: tf.LayersModel): tf.LayersModel {
+  for (const layer of target.layers) {
+    if (layer.weights.length === 0) continue;
+    layer.setWeights(source.getLayer(layer.name).getWeights());
+  }
+  source.dispose();
+  return target;
 }
 
 /**

@@ -27,6 +27,7 @@ import type {
   ValidIR,
 } from "../ir/types.js";
 import { irWidths } from "../ir/widths.js";
+import { graphInputs } from "../ir/blocks.js";
 import { layerName, NameRegistry, names } from "./names.js";
 import { deriveSeed } from "./seed.js";
 
@@ -78,7 +79,7 @@ export interface PlanLayer {
 }
 
 export interface PlanInput {
-  /** The feature's name, which is also the input layer's name. */
+  /** The feature's or numeric block's name, which is also the input layer's name. */
   name: string;
   /** Without the batch axis. */
   shape: number[];
@@ -109,7 +110,7 @@ export interface PlanStep {
 export interface LayerPlan {
   /** The model's name, as a layer name. */
   name: string;
-  /** One per feature, in IR order. */
+  /** One per graph input (a feature, or a numeric block of features), in the order of graphInputs (src/ir/blocks.ts). */
   inputs: PlanInput[];
   /** Every layer, in the order of first use. */
   layers: PlanLayer[];
@@ -157,13 +158,24 @@ class Planner {
   }
 
   plan(): LayerPlan {
-    const inputs = this.ir.features.map((f): PlanInput => {
+    const inputs = graphInputs(this.ir).map((input): PlanInput => {
+      if (input.kind === "numericBlock") {
+        // Already filled, transformed and normalised by the encoder: the block is the concat's part as it is.
+        const shape = [input.features.length];
+        this.registry.claim(input.name, `the input of numeric block '${input.name}'`);
+        this.shapes.set(input.name, shape);
+        this.define(input.name, [input.name]);
+        return { name: input.name, shape, dtype: "float32" };
+      }
+      const f = input.feature;
       const shape = f.kind === "sequence" ? [f.maxLen] : [1];
       this.registry.claim(f.name, `the input of feature '${f.name}'`);
       this.shapes.set(f.name, shape);
       return { name: f.name, shape, dtype: f.kind === "numeric" ? "float32" : "int32" };
     });
+    const blocked = new Set(this.ir.numericBlocks.flatMap((b) => b.features));
     for (const feature of this.ir.features) {
+      if (blocked.has(feature.name)) continue;
       this.owner = { kind: "feature", name: feature.name };
       const value =
         feature.kind === "numeric"

@@ -220,7 +220,8 @@ function cacheKey(ir: ValidIR, encoding: EncodingState, source: { file: string; 
   }
   const identity = { path, size: stat.size, mtimeMs: stat.mtimeMs, edges: hash.digest("hex") };
   const encodingKey = createHash("sha256")
-    .update(JSON.stringify({ features: ir.features, tasks: ir.tasks, read: source.read, skipBadRows }))
+    // The blocks decide the row layout: a cache written before them holds the same slots in another order.
+    .update(JSON.stringify({ features: ir.features, numericBlocks: ir.numericBlocks, tasks: ir.tasks, read: source.read, skipBadRows }))
     .update(serializeEncoding(encoding))
     .digest("hex");
   return JSON.stringify({ identity, encoding: encodingKey });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { concatReads } from "../../src/ir/blocks.js";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import type { GateNodeIR, MlpNodeIR, ModelIR } from "../../src/ir/types.js";
@@ -26,7 +27,7 @@ for (const file of specs) {
     const ir = irOf(file);
     assert.deepEqual(validateIr(ir), []);
     assert.equal(JSON.stringify(irOf(file)), JSON.stringify(ir));
-    const known = new Set([...ir.features.map((f) => f.name), ...ir.nodes.map((n) => n.name)]);
+    const known = new Set([...ir.features.map((f) => f.name), ...ir.numericBlocks.map((b) => b.name), ...ir.nodes.map((n) => n.name)]);
     for (const node of ir.nodes) {
       const inputs = node.op === "concat" ? node.inputs : node.op === "gate" ? [node.input, ...node.experts] : [node.input];
       for (const input of inputs) assert.ok(known.has(input), `${node.name} reads ${input}`);
@@ -140,11 +141,18 @@ test("a feature group lowers to its members, in declaration order, each with the
 test("concat of a group means its members in order; of a member, that member; concat(*) every member", () => {
   const ir = compileSource(GROUPS, "groups.mtl").ir!;
   const node = (name: string) => ir.nodes.find((n) => n.name === name)!;
+  // What a concat reads, with each numeric block (src/ir/blocks.ts) spelled out as its features.
+  const reads = (name: string) => {
+    const n = node(name);
+    return n.op === "concat" && concatReads(ir, n.inputs);
+  };
   const all = node("all");
-  assert.deepEqual(all.op === "concat" && all.inputs, ir.features.map((f) => f.name));
+  assert.deepEqual(reads("all"), ir.features.map((f) => f.name));
+  // I2 and price are read by `some` too, so they stay inputs of their own; I3 .. I13 enter `all` as one block.
+  assert.deepEqual(ir.numericBlocks, [{ name: "all_numeric", features: Array.from({ length: 11 }, (_, i) => `I${i + 3}`) }]);
+  assert.deepEqual(all.op === "concat" && all.inputs.slice(0, 3), ["I1", "I2", "all_numeric"]);
   assert.equal(irWidths(ir).get("all"), 13 + 26 * 16 + 1 + 16 + 4);
-  const some = node("some");
-  assert.deepEqual(some.op === "concat" && some.inputs, [...Array.from({ length: 26 }, (_, i) => `C${i + 1}`), "price", "I2", "one1"]);
+  assert.deepEqual(reads("some"), [...Array.from({ length: 26 }, (_, i) => `C${i + 1}`), "price", "I2", "one1"]);
   assert.equal(irWidths(ir).get("some"), 26 * 16 + 1 + 1 + 4);
 });
 

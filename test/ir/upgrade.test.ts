@@ -38,6 +38,10 @@ test("every example spec's version 2 IR upgrades to exactly the IR the compiler 
     assert.deepEqual(loaded.ir, asTrained, spec);
     assert.ok(now.nodes.some((n) => n.op !== "concat" && n.init === "torch"), `${spec}: the default init differs from the one version 2 used, so this test checks the upgrade writes it`);
   }
+  // Version 2 concatenated census's seven numeric columns one by one; upgraded, they are one block, as the compiler now lowers them.
+  const census = loadIr(V2["census-mmoe.mtl"]!.ir);
+  assert.ok(census.ok);
+  assert.equal(census.ir.numericBlocks[0]?.features.length, 7);
 });
 
 test("an upgraded IR is scored by evaluation exactly as version 2 was (ESMM's cvr against purchase on clicked rows)", () => {

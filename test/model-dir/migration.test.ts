@@ -5,7 +5,7 @@
  * evaluates exactly as the same folder with a current ir.json.
  */
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { runCli, tempDir } from "../helpers/cli.js";
@@ -13,7 +13,9 @@ import { rewriteManifest } from "../helpers/model-folder.js";
 import { cliFrom } from "../helpers/paths.js";
 import { smallRun } from "../train/checkpoint/fixtures.js";
 import { parse } from "csv-parse/sync";
-import { IR_VERSION } from "../../src/ir/types.js";
+import { IR_VERSION, type ValidIR } from "../../src/ir/types.js";
+import { buildModel, loadModel, saveModel } from "../../src/runtime/graph/index.js";
+import { unblocked } from "../helpers/unblocked.js";
 import { ModelDirError } from "../../src/errors.js";
 import { verifyModelDir } from "../../src/model-dir/folder.js";
 import { selectBackend } from "../../src/runtime/backend/select.js";
@@ -69,4 +71,48 @@ test("a damaged ir.json is refused with its path and one line", () => {
       !error.message.includes("\n") &&
       /damaged[/\\]ir\.json is not a valid mtl IR \(\/tasks\/0\/head\/input: 'nowhere' is not a feature or an earlier node\)/.test(error.message),
   );
+});
+
+/** Three numeric features side by side: since numeric blocks they are one [batch, 3] input, before they were three. */
+const WIDE_SPEC = `model wide
+feature user_id   : categorical(buckets: 500, dim: 4)
+feature price     : numeric(transform: log1p, normalize: zscore)
+feature user_age  : numeric()
+feature price_raw : numeric(column: price, normalize: minmax)
+input x = concat(*)
+tower t = mlp(x, [8])
+task ctr : binary = t label click
+train { batch: 32, seed: 3 }
+`;
+
+test("a model folder saved before numeric blocks (one input per numeric feature) loads onto the blocked graph and predicts the same", async () => {
+  writeFileSync(join(dir, "wide.mtl"), WIDE_SPEC);
+  const trained = runCli(cli, ["train", "wide.mtl", "--data", "train.csv", "--out", "wide", "--max-steps", "5", "--quiet"], { cwd: dir });
+  assert.equal(trained.status, 0, trained.stderr);
+  const current = JSON.parse(readFileSync(join(dir, "wide", "ir.json"), "utf8")) as ValidIR;
+  assert.deepEqual(current.numericBlocks, [{ name: "x_numeric", features: ["price", "user_age", "price_raw"] }]);
+
+  // The folder as mtl wrote it before: a version 2 ir.json and a model.json reading every feature on its own, same weights.
+  await selectBackend("cpu");
+  cpSync(join(dir, "wide"), join(dir, "wide-old"), { recursive: true });
+  const { numericBlocks: _blocks, ...v2 } = { ...unblocked(current), irVersion: 2 };
+  writeFileSync(join(dir, "wide-old", "ir.json"), JSON.stringify(v2, null, 2) + "\n");
+  const perFeature = buildModel(unblocked(current)).model;
+  const saved = await loadModel(join(dir, "wide"));
+  for (const layer of perFeature.layers) if (layer.weights.length > 0) layer.setWeights(saved.getLayer(layer.name).getWeights());
+  const weightFiles = () => readdirSync(join(dir, "wide-old")).filter((f) => f.endsWith(".bin"));
+  const before = weightFiles();
+  await saveModel(perFeature, join(dir, "wide-old"));
+  assert.deepEqual(weightFiles(), before, "the same weights in the same order: the same weight file");
+  rewriteManifest(join(dir, "wide-old"));
+  assert.deepEqual((await loadModel(join(dir, "wide-old"))).inputNames.sort(), ["price", "price_raw", "user_age", "user_id"]);
+
+  const rows = (parse(readFileSync(join(dir, "train.csv"), "utf8"), { columns: true }) as Record<string, string>[]).slice(0, 200);
+  const now = await loadScorer(join(dir, "wide"));
+  const old = await loadScorer(join(dir, "wide-old"));
+  const scores = now.score(rows);
+  assert.deepEqual(old.score(rows), scores);
+  assert.ok(new Set(scores["ctr"]).size > 10, "the scores depend on the rows");
+  now.dispose();
+  old.dispose();
 });

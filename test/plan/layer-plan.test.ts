@@ -13,6 +13,8 @@ import { compileSource } from "../../src/compiler.js";
 import { readFileSync } from "node:fs";
 import { exampleSpecs } from "../helpers/paths.js";
 import { loadIr } from "../../src/ir/upgrade.js";
+import { graphInputs } from "../../src/ir/blocks.js";
+import { unblocked } from "../helpers/unblocked.js";
 import type { ValidIR } from "../../src/ir/types.js";
 import { MLP_CTORS } from "../../src/validation/schema.js";
 
@@ -60,7 +62,8 @@ test("every example spec: unique layer names, steps in dependency order, the IR'
       defined.add(step.output);
     }
     assert.deepEqual(plan.outputs.length, ir.tasks.length);
-    assert.deepEqual(plan.inputs.map((i) => i.name), ir.features.map((f) => f.name));
+    assert.deepEqual(plan.inputs.map((i) => i.name), graphInputs(ir).map((i) => i.name));
+    assert.deepEqual(plan.inputs.map((i) => i.shape), graphInputs(ir).map((i) => (i.kind === "numericBlock" ? [i.features.length] : i.feature.kind === "sequence" ? [i.feature.maxLen] : [1])));
     const built = buildModel(ir, plan);
     assert.equal(modelSize(ir, plan).embedding + modelSize(ir, plan).dense, built.model.countParams(), `${file}: the plan counts every weight`);
     assert.deepEqual(built.model.layers.map((l) => l.name).sort(), [...plan.inputs.map((i) => i.name), ...names].sort(), `${file}: the model has exactly the plan's layers`);
@@ -145,7 +148,8 @@ test("init: each choice reaches the IR and the plan, torch draws kernels and bia
 });
 
 test("init: a version 2 IR, written before the option existed, upgrades to Glorot weights and zero biases everywhere", () => {
-  const v2 = JSON.parse(JSON.stringify(compileSource(INIT_SPEC, "inits.mtl").ir!)) as { irVersion: number; nodes: { init?: string }[] };
+  const v2 = JSON.parse(JSON.stringify(unblocked(compileSource(INIT_SPEC, "inits.mtl").ir!))) as { irVersion: number; nodes: { init?: string }[]; numericBlocks?: unknown };
+  delete v2.numericBlocks;
   v2.irVersion = 2;
   for (const node of v2.nodes) delete node.init;
   const loaded = loadIr(v2);

@@ -1,6 +1,7 @@
 import { columnText, isValuesText } from "../../syntax/column-text.js";
 import type { FeatureIR, GateNodeIR, LabelIR, MlpNodeIR, ValidIR, NodeIR, TaskIR } from "../../ir/types.js";
 import { irWidths } from "../../ir/widths.js";
+import { concatReads } from "../../ir/blocks.js";
 import { grouped, html, quoted, tooltip } from "./escape.js";
 
 /**
@@ -109,17 +110,19 @@ export function renderDot(ir: ValidIR, options: DotOptions = {}): string {
   out.push("");
 
   // Network nodes, in the IR's topological order.
-  for (const node of ir.nodes) out.push(`  ${ids.node(node.name)} [${nodeAttrs(node, width(node.name))}];`);
+  for (const node of ir.nodes) out.push(`  ${ids.node(node.name)} [${nodeAttrs(node.op === "concat" ? { ...node, inputs: concatReads(ir, node.inputs) } : node, width(node.name))}];`);
   out.push("");
   for (const node of ir.nodes) {
     const to = ids.node(node.name);
     if (node.op === "concat") {
-      const fromGrid = grid ? node.inputs.filter((input) => features.has(input)) : [];
+      // The diagram shows the spec: a numeric block's features one by one.
+      const reads = concatReads(ir, node.inputs);
+      const fromGrid = grid ? reads.filter((input) => features.has(input)) : [];
       if (fromGrid.length > 0) {
         const gridWidth = fromGrid.reduce((sum, name) => sum + width(name), 0);
         out.push(`  ${ids.grid} -> ${to} [label=${quoted(String(gridWidth))}, tooltip=${tooltip(`${fromGrid.length} features: ${fromGrid.join(", ")}`)}];`);
       }
-      for (const input of node.inputs) if (!fromGrid.includes(input)) out.push(`  ${source(input).id} -> ${to} [label=${widthLabel(source(input))}];`);
+      for (const input of reads) if (!fromGrid.includes(input)) out.push(`  ${source(input).id} -> ${to} [label=${widthLabel(source(input))}];`);
     } else if (node.op === "mlp") {
       out.push(`  ${source(node.input).id} -> ${to} [label=${widthLabel(source(node.input))}];`);
     } else {

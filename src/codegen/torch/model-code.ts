@@ -113,7 +113,7 @@ INITIALISERS = ${pyLiteral(initialisers)}
 
 
 class Model(nn.Module):
-    """Inputs: feature tensors by name ([batch, 1] ids or numbers, [batch, maxLen] sequence ids)."""
+    """By input name: [batch, 1] ids or numbers, [batch, maxLen] sequences, [batch, n] blocks."""
 
     def __init__(self, sparse=False):
         """\`sparse\`: the embedding tables give sparse gradients, for the sparse optimisers."""

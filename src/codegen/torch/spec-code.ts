@@ -24,6 +24,7 @@ export function specModule(ir: ValidIR): string {
   const sections: [string, string, unknown][] = [
     ["DATA", "How the data files are laid out (a file's extension may override format and delimiter).", ir.data],
     ["FEATURES", "Features in declaration order, with what encoding each needs.", features],
+    ["NUMERIC_BLOCKS", "Numeric features that enter the network side by side as one [batch, n] input, by block name.", ir.numericBlocks],
     ["TASKS", "Tasks in order: a product task follows its factors.", tasks],
     ["TRAIN", "The spec's train section; train.py's options override epochs, batch and seed.", { optimizer, batch, epochs, weighting, seed, l2 }],
   ];

@@ -10,6 +10,7 @@ import type { EncodingState } from "../../data/encode/state.js";
 import { LAYER_HELPERS, LOAD_WEIGHTS, NUMERIC_HELPERS } from "./helpers.js";
 import { Scope, docComment, member, num, propertyKey, str } from "./identifiers.js";
 import { buildModelFunction } from "./model-code.js";
+import { graphInputs } from "../../ir/blocks.js";
 import { portableSource } from "./portable-source.js";
 
 export interface EmitOptions {
@@ -150,13 +151,22 @@ function categoricalIds(categorical: CategoricalFeatureIR[]): string {
 }
 
 function encodeFunction(ir: ValidIR, embedded: boolean): string {
-  const fieldsDoc = ir.features.map((f) =>
-    f.kind === "sequence"
+  const inputs = graphInputs(ir);
+  const fieldsDoc = inputs.map((input) => {
+    if (input.kind === "numericBlock") {
+      const names = input.features.map((f) => f.name);
+      const columns = names.length <= 8 ? names.join(", ") : `${names.slice(0, 3).join(", ")}, …, ${names[names.length - 1]}`;
+      return `${propertyKey(input.name)}: Float32Array; // [rows * ${names.length}], row-major: ${columns} (see encode())`;
+    }
+    const f = input.feature;
+    return f.kind === "sequence"
       ? `${propertyKey(f.name)}: Int32Array; // [rows * ${f.maxLen}], row-major, -1 = padding`
-      : `${propertyKey(f.name)}: ${f.kind === "numeric" ? "Float32Array" : "Int32Array"};`,
-  );
+      : `${propertyKey(f.name)}: ${f.kind === "numeric" ? "Float32Array" : "Int32Array"};`;
+  });
   const lines: string[] = [];
-  lines.push(`${docComment("Encoded features of a batch, by feature name: the arrays mtl's own encoder produces.")}export interface EncodedFeatures {\n${fieldsDoc.join("\n")}\n}\n`);
+  lines.push(
+    `${docComment("Encoded features of a batch, one array per model input (a feature, or a block of numeric features side by side): the arrays mtl's own encoder produces.")}export interface EncodedFeatures {\n${fieldsDoc.join("\n")}\n}\n`,
+  );
   const param = embedded ? "encoding: Encoding = TRAINED_ENCODING" : ir.features.some((f) => f.kind === "numeric") ? "encoding: Encoding" : "encoding: Encoding = {}";
   const body: string[] = [];
   body.push("const n = records.length;");
@@ -168,15 +178,22 @@ function encodeFunction(ir: ValidIR, embedded: boolean): string {
   }
   if (numeric.length === 0) body.push("void encoding;");
   body.push("const encoded: EncodedFeatures = {");
-  for (const f of ir.features) {
-    const size = f.kind === "sequence" ? `n * ${f.maxLen}` : "n";
-    body.push(`${propertyKey(f.name)}: new ${f.kind === "numeric" ? "Float32Array" : "Int32Array"}(${size}),`);
+  for (const input of inputs) {
+    const perRow = input.kind === "numericBlock" ? input.features.length : input.feature.kind === "sequence" ? input.feature.maxLen : 1;
+    const type = input.kind === "numericBlock" || input.feature.kind === "numeric" ? "Float32Array" : "Int32Array";
+    body.push(`${propertyKey(input.name)}: new ${type}(${perRow === 1 ? "n" : `n * ${perRow}`}),`);
   }
   body.push("};");
   body.push("records.forEach((record, i) => {");
-  for (const f of ir.features) {
+  for (const input of inputs) {
+    const target = member("encoded", input.name);
+    if (input.kind === "numericBlock") {
+      const width = input.features.length;
+      input.features.forEach((f, j) => body.push(`${target}[i * ${width} + ${j}] = ${encoderVar(f as NumericFeatureIR)}(${member("record", f.name)});`));
+      continue;
+    }
+    const f = input.feature;
     const value = member("record", f.name);
-    const target = member("encoded", f.name);
     switch (f.kind) {
       case "categorical":
         body.push(`${target}[i] = ${member("CATEGORICAL_IDS", f.name)}(${value} ?? "");`);
@@ -196,9 +213,10 @@ function encodeFunction(ir: ValidIR, embedded: boolean): string {
       "Encodes records exactly as `mtl train` and `mtl predict` do: categorical values to embedding rows, numeric values filled, transformed and normalized, sequences to padded ids.",
     )}export function encode(records: readonly Input[], ${param}): EncodedFeatures {\n${body.join("\n")}\n}\n`,
   );
-  const tensors = ir.features.map((f) => {
-    const shape = f.kind === "sequence" ? `[n, ${f.maxLen}]` : "[n, 1]";
-    return `tf.tensor2d(${member("encoded", f.name)}, ${shape}, ${str(f.kind === "numeric" ? "float32" : "int32")}),`;
+  const tensors = inputs.map((input) => {
+    const shape = input.kind === "numericBlock" ? `[n, ${input.features.length}]` : input.feature.kind === "sequence" ? `[n, ${input.feature.maxLen}]` : "[n, 1]";
+    const dtype = input.kind === "numericBlock" || input.feature.kind === "numeric" ? "float32" : "int32";
+    return `tf.tensor2d(${member("encoded", input.name)}, ${shape}, ${str(dtype)}),`;
   });
   lines.push(
     `${docComment("The model's input tensors for `n` encoded rows, in the order of model.inputs. The caller disposes them.")}export function toTensors(encoded: EncodedFeatures, n: number): tf.Tensor[] {\nreturn [\n${tensors.join("\n")}\n];\n}\n`,

@@ -5,11 +5,16 @@ import { planEncoding, type FeatureLayout } from "./plan.js";
 import { encodeTaskRow, toDataError, type BadRowOptions } from "./rows.js";
 import { validateEncoding, type EncodingState } from "./state.js";
 
-/** Encoded inputs of a batch: categorical ids and sequences as int32 ([size] and [size*maxLen], row-major), numerics as float32 [size]. */
+/**
+ * Encoded inputs of a batch, one array per graph input (src/ir/blocks.ts
+ * graphInputs): categorical ids and sequences as int32 ([size] and
+ * [size*maxLen], row-major), numerics as float32 [size], a numeric block as
+ * float32 [size*n], row-major.
+ */
 export interface EncodedFeatures {
   /** Rows encoded: the records given, less any bad rows skipped. */
   size: number;
-  /** By feature name. */
+  /** By feature name, or by block name for the features of a numeric block. */
   features: Record<string, Int32Array | Float32Array>;
 }
 
@@ -49,13 +54,16 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
   const plan = planEncoding(ir);
   const categorical = plan.categorical;
   const sequence = plan.sequence;
-  const numeric = plan.numeric.map((f) => new NumericCodec(f, state.features[f.name]!));
+  const numeric = plan.numeric.map((slot) => new NumericCodec(slot.feature, state.features[slot.feature.name]!));
+  const numericArray = Int32Array.from(plan.numeric, (slot) => slot.array);
+  const numericStride = Int32Array.from(plan.numeric, (slot) => slot.stride);
+  const numericOffset = Int32Array.from(plan.numeric, (slot) => slot.offset);
   const tasks = plan.tasks;
 
   function allocate(n: number, withLabels: boolean): Outputs {
     return {
       categorical: categorical.map(() => new Int32Array(n)),
-      numeric: numeric.map(() => new Float32Array(n)),
+      numeric: plan.numericArrays.map((a) => new Float32Array(n * a.length)),
       sequence: sequence.map((s) => new Int32Array(n * s.codec.maxLen)),
       labels: tasks.map((t) => (withLabels && t.label !== null ? new Float32Array(n) : undefined)),
       masks: tasks.map((t) => (withLabels && t.where !== null ? new Float32Array(n) : undefined)),
@@ -86,7 +94,7 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
         }
         for (let c = 0; c < numeric.length; c++) {
           const codec = numeric[c]!;
-          codec.encodeInto(fields[codec.column], out.numeric[c]!, row);
+          codec.encodeInto(fields[codec.column], out.numeric[numericArray[c]!]!, row * numericStride[c]! + numericOffset[c]!);
         }
         for (let c = 0; c < sequence.length; c++) {
           const slot = sequence[c]!;
@@ -116,7 +124,7 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
       size === n ? a : (a.slice(0, size * perRow) as A);
     const byName = new Map<string, Int32Array | Float32Array>();
     categorical.forEach((s, c) => byName.set(s.name, out.categorical[c]!));
-    plan.numeric.forEach((f, c) => byName.set(f.name, out.numeric[c]!));
+    plan.numericArrays.forEach((a, c) => byName.set(a.name, out.numeric[c]!));
     sequence.forEach((s, c) => byName.set(s.name, out.sequence[c]!));
     const features: Record<string, Int32Array | Float32Array> = {};
     for (const { name, length } of plan.layout) features[name] = trim(byName.get(name)!, length);

@@ -22,8 +22,9 @@ export async function fitEncoding(
   options?: BadRowOptions,
 ): Promise<EncodingState> {
   const plan = planEncoding(ir);
-  const numeric = plan.numeric.map((f) => new NumericReader(f));
-  const accumulators = plan.numeric.map((f) => new NumericAccumulator(f));
+  const numericFeatures = plan.numeric.map((slot) => slot.feature);
+  const numeric = numericFeatures.map((f) => new NumericReader(f));
+  const accumulators = numericFeatures.map((f) => new NumericAccumulator(f));
   // A row's values are held here until the whole row has proved good.
   const raw = new Float64Array(numeric.length);
   const transformed = new Float64Array(numeric.length);
@@ -71,6 +72,6 @@ export async function fitEncoding(
   }
 
   const features: Record<string, NumericStats> = {};
-  plan.numeric.forEach((f, c) => (features[f.name] = accumulators[c]!.finish()));
+  numericFeatures.forEach((f, c) => (features[f.name] = accumulators[c]!.finish()));
   return { version: ENCODING_STATE_VERSION, rows, features, labels: labels.result() };
 }

@@ -2,14 +2,23 @@ import type { FeatureIR, NumericFeatureIR, ValidIR } from "../../ir/types.js";
 import { createCategoricalCodec, type CategoricalCodec } from "./categorical.js";
 import { binaryDecoder, labelDecoder, type LabelDecoder } from "./label.js";
 import { SequenceCodec } from "./sequence.js";
+import { graphInputs } from "../../ir/blocks.js";
 
-/** How one feature is laid out in an encoded batch. */
+/** How one input of the graph (a feature, or a numeric block) is laid out in an encoded batch. */
 export interface FeatureLayout {
   name: string;
-  kind: FeatureIR["kind"];
+  kind: FeatureIR["kind"] | "numericBlock";
   dtype: "int32" | "float32";
-  /** Values per row: maxLen for a sequence, 1 otherwise. */
+  /** Values per row: maxLen for a sequence, the number of features for a numeric block, 1 otherwise. */
   length: number;
+}
+
+/** Where a numeric feature's value goes: column `offset` of `array` (one per numeric input), `stride` values a row. */
+export interface NumericSlot {
+  feature: NumericFeatureIR;
+  array: number;
+  stride: number;
+  offset: number;
 }
 
 export interface CategoricalSlot {
@@ -35,7 +44,9 @@ export interface EncodingPlan {
   layout: FeatureLayout[];
   categorical: CategoricalSlot[];
   sequence: SequenceSlot[];
-  numeric: NumericFeatureIR[];
+  numeric: NumericSlot[];
+  /** The numeric arrays by input name, indexed like NumericSlot.array, with their values per row. */
+  numericArrays: { name: string; length: number }[];
   tasks: TaskSlot[];
 }
 
@@ -43,7 +54,7 @@ export interface EncodingPlan {
 export function planEncoding(ir: ValidIR): EncodingPlan {
 
   const codecs = new Map<string, CategoricalCodec>();
-  const plan: EncodingPlan = { layout: [], categorical: [], sequence: [], numeric: [], tasks: [] };
+  const plan: EncodingPlan = { layout: [], categorical: [], sequence: [], numeric: [], numericArrays: [], tasks: [] };
   for (const f of ir.features) {
     switch (f.kind) {
       case "categorical": {
@@ -53,8 +64,6 @@ export function planEncoding(ir: ValidIR): EncodingPlan {
         break;
       }
       case "numeric":
-        plan.numeric.push(f);
-        break;
       case "sequence":
         break;
     }
@@ -65,12 +74,20 @@ export function planEncoding(ir: ValidIR): EncodingPlan {
     const codec = new SequenceCodec(f, codecs.get(f.of)!);
     plan.sequence.push({ name: f.name, column: f.column, codec });
   }
-  plan.layout = ir.features.map((f) => ({
-    name: f.name,
-    kind: f.kind,
-    dtype: f.kind === "numeric" ? "float32" : "int32",
-    length: f.kind === "sequence" ? f.maxLen : 1,
-  }));
+  // A numeric block is one array whose row holds its features side by side.
+  plan.layout = graphInputs(ir).map((input): FeatureLayout => {
+    if (input.kind === "numericBlock") {
+      const array = plan.numericArrays.push({ name: input.name, length: input.features.length }) - 1;
+      input.features.forEach((feature, offset) => plan.numeric.push({ feature: feature as NumericFeatureIR, array, stride: input.features.length, offset }));
+      return { name: input.name, kind: "numericBlock", dtype: "float32", length: input.features.length };
+    }
+    const f = input.feature;
+    if (f.kind === "numeric") plan.numeric.push({ feature: f, array: plan.numericArrays.push({ name: f.name, length: 1 }) - 1, stride: 1, offset: 0 });
+    return { name: f.name, kind: f.kind, dtype: f.kind === "numeric" ? "float32" : "int32", length: f.kind === "sequence" ? f.maxLen : 1 };
+  });
+  // Read in declaration order, as without blocks: a row's first bad field is the one reported.
+  const order = new Map(ir.features.map((f, i) => [f.name, i]));
+  plan.numeric.sort((a, b) => order.get(a.feature.name)! - order.get(b.feature.name)!);
 
   for (const task of ir.tasks) {
     plan.tasks.push({

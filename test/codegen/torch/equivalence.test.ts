@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { graphInputs } from "../../../src/ir/blocks.js";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { writeTorchPackage } from "../../../src/codegen/torch/index.js";
@@ -38,7 +39,14 @@ type Arrays = Record<string, { shape: number[]; values: number[] }>;
 function randomBatch(ir: ValidIR, random: () => number) {
   const rows = new Map(ir.tables.map((t) => [t.name, t.rows]));
   const features: Arrays = {};
-  for (const f of ir.features) {
+  // One array per model input: a numeric block's features side by side.
+  for (const input of graphInputs(ir)) {
+    if (input.kind === "numericBlock") {
+      const width = input.features.length;
+      features[input.name] = { shape: [ROWS, width], values: Array.from({ length: ROWS * width }, () => (random() - 0.5) * 4) };
+      continue;
+    }
+    const f = input.feature;
     if (f.kind === "numeric") {
       features[f.name] = { shape: [ROWS, 1], values: Array.from({ length: ROWS }, () => (random() - 0.5) * 4) };
     } else if (f.kind === "categorical") {
@@ -64,7 +72,7 @@ function randomBatch(ir: ValidIR, random: () => number) {
 }
 
 function tensors(arrays: Arrays, ir: ValidIR, float: boolean): Record<string, tf.Tensor> {
-  const numeric = new Set(ir.features.filter((f) => f.kind === "numeric").map((f) => f.name));
+  const numeric = new Set([...ir.features.filter((f) => f.kind === "numeric").map((f) => f.name), ...ir.numericBlocks.map((b) => b.name)]);
   return Object.fromEntries(Object.entries(arrays).map(([k, a]) => [k, tf.tensor(a.values, a.shape, float || numeric.has(k) ? "float32" : "int32")]));
 }
 

@@ -39,7 +39,8 @@ def run(case):
     package = load_package(case["package"])
     net = package["model"].Model(sparse=False)
     package["model_dir"].load_tfjs_weights(net, case["weights"])
-    float_features = {f["name"] for f in package["spec"].FEATURES if f["kind"] == "numeric"}
+    spec = package["spec"]
+    float_features = {f["name"] for f in spec.FEATURES if f["kind"] == "numeric"} | {b["name"] for b in spec.NUMERIC_BLOCKS}
     features = {k: tensor(v, np.float32 if k in float_features else np.int64) for k, v in case["features"].items()}
     labels = {k: tensor(v, np.float32) for k, v in case["labels"].items()}
     masks = {k: tensor(v, np.float32) for k, v in case["masks"].items()}

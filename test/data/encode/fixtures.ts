@@ -2,6 +2,7 @@ import type {
   CategoricalFeatureIR,
   FeatureIR,
   LabelIR,
+  NodeIR,
   NumericFeatureIR,
   SequenceFeatureIR,
   TableIR,
@@ -9,6 +10,7 @@ import type {
   ValidIR,
 } from "../../../src/ir/types.js";
 import { withEvaluation } from "../../../src/ir/evaluation.js";
+import { withNumericBlocks } from "../../../src/ir/blocks.js";
 import { assertValidIr } from "../../../src/ir/validate.js";
 import { DataError, type RawRecord, type RawValue } from "../../../src/data/record.js";
 
@@ -64,7 +66,10 @@ const LATENT: TaskIR = { ...binaryTask("latent", null) };
  * feature, through the gate as every IR a back end sees. Each task's
  * evaluation is resolved as lowering resolves it.
  */
-export function model(features: FeatureIR[], tasks: TaskIR[] = []): ValidIR {
+export function model(features: FeatureIR[], tasks: TaskIR[] = [], options: { numericBlocks?: boolean } = {}): ValidIR {
+  const concat: NodeIR[] = [{ op: "concat", name: "input", role: "input", inputs: features.map((f) => f.name) }];
+  // With numericBlocks, the numeric features side by side form blocks as lowering forms them.
+  const network = options.numericBlocks ? withNumericBlocks(features, concat) : { numericBlocks: [], nodes: concat };
   const tables: TableIR[] = features
     .filter((f): f is CategoricalFeatureIR => f.kind === "categorical")
     .map((f) => ({
@@ -77,8 +82,9 @@ export function model(features: FeatureIR[], tasks: TaskIR[] = []): ValidIR {
     model: { name: "test" },
     data: { format: "csv", header: true, delimiter: ",", trim: true, missing: ["", "?"], columns: null },
     features,
+    numericBlocks: network.numericBlocks,
     tables,
-    nodes: [{ op: "concat", name: "input", role: "input", inputs: features.map((f) => f.name) }],
+    nodes: network.nodes,
     tasks: withEvaluation(tasks.length > 0 ? tasks : [LATENT]),
     train: {
       optimizer: { type: "adam", lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },

@@ -65,6 +65,7 @@ export function modelIR(name: string, nodes: NodeIR[], tasks: TaskIR[], over: Pa
     model: { name },
     data: { format: "csv", header: true, delimiter: ",", trim: false, missing: [""], columns: null },
     features: features(),
+    numericBlocks: [],
     tables: [
       { name: "user", rows: USER_ROWS, dim: EMB_DIM },
       { name: "item", rows: ITEM_ROWS, dim: EMB_DIM },

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from spec import FEATURES, TASKS
+from spec import FEATURES, NUMERIC_BLOCKS, TASKS
 
 HASH_SEED = 0
 PAD_ID = -1
@@ -371,7 +371,7 @@ def _checked(line, function, *args):
 
 
 class Encoder:
-    """Rows to arrays: ids int64 [n, 1] or [n, maxLen], numbers float32 [n, 1], labels and masks float32 [n]."""
+    """Rows to arrays: ids int64 [n, 1] or [n, maxLen], numbers float32 [n, 1] (a numeric block [n, width]), labels and masks float32 [n]."""
 
     def __init__(self, state):
         self.state = state
@@ -408,6 +408,9 @@ class Encoder:
                 if not abs(out[i]) <= FLOAT32_MAX:
                     raise RowError(line, f"feature '{f['name']}': {x} is beyond the 32-bit float range once normalized")
             features[f["name"]] = out.astype(np.float32).reshape(-1, 1)
+        # A block is its features side by side, as the network reads them (the IR's numericBlocks).
+        for block in NUMERIC_BLOCKS:
+            features[block["name"]] = np.concatenate([features.pop(name) for name in block["features"]], axis=1)
         if not with_labels:
             return features, {}, {}
         labels, masks = {}, {}
