@@ -4,7 +4,9 @@
  * pre-generated batches; serving through predictTasks on the inference model.
  */
 import * as tf from "@tensorflow/tfjs";
+import { graphInputs } from "../../src/ir/blocks.js";
 import type { ValidIR } from "../../src/ir/types.js";
+import { featureTensors } from "../../src/train/tensors.js";
 import {
   buildModel,
   createTrainStep,
@@ -47,7 +49,7 @@ export class MtlWorkload {
     if (setup.kind === "train") {
       this.step = createTrainStep(this.built);
       for (let i = 0; i < DISTINCT_BATCHES; i++)
-        this.batches.push(toTrainBatch(randomBatch(this.ir, this.ir.train.batch, rng)));
+        this.batches.push(toTrainBatch(this.ir, randomBatch(this.ir, this.ir.train.batch, rng)));
     } else {
       this.step = null;
       for (let i = 0; i < DISTINCT_REQUESTS; i++)
@@ -96,10 +98,7 @@ export class MtlWorkload {
   /** What a server does per call, all inside the timing: tensors from arrays, predict, read back. */
   private async timedScore(features: FeatureArrays): Promise<number> {
     const start = performance.now();
-    const inputs: FeatureTensors = {};
-    for (const [name, values] of Object.entries(features)) {
-      inputs[name] = values instanceof Int32Array ? tf.tensor1d(values, "int32") : tf.tensor1d(values, "float32");
-    }
+    const inputs = graphTensors(this.ir, features);
     const scores = predictTasks(this.built.model, inputs);
     try {
       await Promise.all(Object.values(scores).map((t) => t.data()));
@@ -116,12 +115,28 @@ export class MtlWorkload {
   }
 }
 
-function toTrainBatch(arrays: ReturnType<typeof randomBatch>): TrainBatch {
+function toTrainBatch(ir: ValidIR, arrays: ReturnType<typeof randomBatch>): TrainBatch {
   const floats = (record: Record<string, Float32Array>) =>
     Object.fromEntries(Object.entries(record).map(([k, v]) => [k, tf.tensor1d(v, "float32")]));
-  const inputs: FeatureTensors = {};
-  for (const [name, values] of Object.entries(arrays.features)) {
-    inputs[name] = values instanceof Int32Array ? tf.tensor1d(values, "int32") : tf.tensor1d(values, "float32");
+  return { inputs: graphTensors(ir, arrays.features), labels: floats(arrays.labels), masks: floats(arrays.masks) };
+}
+
+/** Per-feature arrays in the layout the graph reads, as the encoder writes it: a numeric block's columns interleaved row by row. */
+function graphTensors(ir: ValidIR, features: FeatureArrays): FeatureTensors {
+  const size = Object.values(features)[0]?.length ?? 0;
+  const encoded: FeatureArrays = {};
+  for (const input of graphInputs(ir)) {
+    if (input.kind === "feature") {
+      encoded[input.name] = features[input.name]!;
+      continue;
+    }
+    const n = input.features.length;
+    const block = new Float32Array(size * n);
+    input.features.forEach((feature, j) => {
+      const column = features[feature.name]!;
+      for (let r = 0; r < size; r++) block[r * n + j] = column[r]!;
+    });
+    encoded[input.name] = block;
   }
-  return { inputs, labels: floats(arrays.labels), masks: floats(arrays.masks) };
+  return featureTensors(ir, { size, features: encoded });
 }

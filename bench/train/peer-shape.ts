@@ -4,6 +4,7 @@
  * this module checks that the spec really is that architecture, so the two
  * sides cannot silently drift apart when a spec is edited.
  */
+import { concatReads } from "../../src/ir/blocks.js";
 import type { MlpNodeIR, ValidIR } from "../../src/ir/types.js";
 import { USER_FEATURE_PREFIX, type Architecture, type ServingSizes } from "./workloads.js";
 
@@ -50,7 +51,8 @@ export function peerShape(ir: ValidIR, architecture: Architecture, serving: Serv
   if (users.some((f, i) => categorical[i] !== f)) fail(`'${USER_FEATURE_PREFIX}*' features must come first`);
 
   const inputs = ir.nodes.filter((n) => n.op === "concat");
-  if (inputs.length !== 1 || inputs[0]!.inputs.length !== ir.features.length) fail("the input is not concat(*)");
+  // A run of numeric features is read as one block (numericBlocks): spelt out, the input reads every feature.
+  if (inputs.length !== 1 || concatReads(ir, inputs[0]!.inputs).length !== ir.features.length) fail("the input is not concat(*)");
   const mlps = ir.nodes.filter((n): n is MlpNodeIR => n.op === "mlp");
   for (const m of mlps) {
     if (m.activation !== "relu" || m.dropout !== 0 || m.batchNorm) fail(`mlp '${m.name}' is not plain relu`);

@@ -1,17 +1,26 @@
-import type { FeatureIR, ModelIR, NodeIR, NumericBlockIR } from "./types.js";
+import type { FeatureIR, ModelIR, NodeIR, NumericBlockIR, TaskIR } from "./types.js";
 
 /**
  * Which numeric features enter the graph together, decided once (lowering
  * and the version 2 upgrade both call this): every run of two or more
- * numeric features side by side in an `input` that no other place reads
- * becomes one block, and the `input` lists the block in the run's place. A
+ * numeric features side by side in an `input` that no other place reads (no
+ * other input, network, gate or task head) becomes one block, and the `input` lists the block in the run's place. A
  * wide table then feeds one [batch, n] tensor instead of n [batch, 1] ones
  * concatenated, which is the same numbers in the same columns.
  */
-export function withNumericBlocks(features: readonly FeatureIR[], nodes: readonly NodeIR[]): { numericBlocks: NumericBlockIR[]; nodes: NodeIR[] } {
+export function withNumericBlocks(
+  features: readonly FeatureIR[],
+  nodes: readonly NodeIR[],
+  tasks: readonly Pick<TaskIR, "head">[],
+): { numericBlocks: NumericBlockIR[]; nodes: NodeIR[] } {
   const numeric = new Set(features.filter((f) => f.kind === "numeric").map((f) => f.name));
   const reads = new Map<string, number>();
-  for (const node of nodes) if (node.op === "concat") for (const name of node.inputs) reads.set(name, (reads.get(name) ?? 0) + 1);
+  const read = (name: string) => reads.set(name, (reads.get(name) ?? 0) + 1);
+  for (const node of nodes) {
+    if (node.op === "concat") node.inputs.forEach(read);
+    else read(node.input);
+  }
+  for (const task of tasks) if (task.head.op === "dense") read(task.head.input);
   const blockable = (name: string) => numeric.has(name) && reads.get(name) === 1;
 
   const taken = new Set<string>([...features.map((f) => f.name), ...nodes.map((n) => n.name)]);

@@ -17,7 +17,8 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
   const tasks = spec.order.filter((s): s is TaskSym => s.kind === "task");
   const model = spec.model!;
   const lowered = features.map((f) => lowerFeature(f, f.call!));
-  const { numericBlocks, nodes } = withNumericBlocks(lowered, spec.order.flatMap((s) => lowerNode(s)));
+  const loweredTasks = withEvaluation(tasks.map((t) => lowerTask(t)));
+  const { numericBlocks, nodes } = withNumericBlocks(lowered, spec.order.flatMap((s) => lowerNode(s)), loweredTasks);
   return {
     irVersion: IR_VERSION,
     model: {
@@ -30,7 +31,7 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
     numericBlocks,
     tables: features.flatMap((f) => (f.call?.ctor === "categorical" ? [lowerTable(f, f.call.options)] : [])),
     nodes,
-    tasks: withEvaluation(tasks.map((t) => lowerTask(t))),
+    tasks: loweredTasks,
     train: lowerTrain(spec.train),
   };
 }

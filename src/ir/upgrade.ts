@@ -63,7 +63,7 @@ function twoToThree(ir: Record<string, unknown>, tasks: unknown[], features: unk
   const masked = tasks.map((task) => ({ ...task, where: task.where && { ...task.where, task: labelOwner(tasks, task.where) } }));
   const upgradedFeatures = features.map(withoutWidth);
   const upgradedNodes = nodes.map((node) => withInit(withoutWidth(node)));
-  const blocks = wellFormed(upgradedFeatures, upgradedNodes) ? withNumericBlocks(upgradedFeatures as FeatureIR[], upgradedNodes as NodeIR[]) : { nodes: upgradedNodes, numericBlocks: [] };
+  const blocks = wellFormed(upgradedFeatures, upgradedNodes) ? withNumericBlocks(upgradedFeatures as FeatureIR[], upgradedNodes as NodeIR[], masked) : { nodes: upgradedNodes, numericBlocks: [] };
   return { ...ir, irVersion: IR_VERSION, features: upgradedFeatures, numericBlocks: blocks.numericBlocks, nodes: blocks.nodes, tasks: withEvaluation(masked) };
 }
 

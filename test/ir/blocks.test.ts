@@ -46,6 +46,27 @@ test("lowering makes one block of each run of two or more numeric features that 
   );
 });
 
+test("a numeric feature that a network, a gate or a task head also reads directly stays a feature of its own", () => {
+  const ir = irOf(`model m
+feature a : numeric()
+feature b : numeric()
+feature c : numeric()
+feature d : numeric()
+feature e : numeric()
+input x = concat(a, b, c, d, e)
+expert ex[2] = mlp(x, [4])
+gate g = softmax(c) over ex
+tower t = mlp(g, [4])
+tower w = mlp(b, [2])
+task p : binary = t label click
+task q : binary = w label buy
+task r : regression = e label amount
+`);
+  // b (read by tower w), c (by gate g) and e (by task r) break the runs; only d is left alone, a run of one.
+  assert.deepEqual(ir.numericBlocks, []);
+  assert.deepEqual(validateIr(ir), []);
+});
+
 test("a block's name never takes a name the model declares", () => {
   const { numericBlocks } = withNumericBlocks(
     [
@@ -57,6 +78,7 @@ test("a block's name never takes a name the model declares", () => {
       { op: "concat", name: "x", role: "input", inputs: ["a", "b"] },
       { op: "concat", name: "y", role: "input", inputs: ["x_numeric"] },
     ],
+    [],
   );
   assert.deepEqual(numericBlocks, [{ name: "x_numeric_2", features: ["a", "b"] }]);
 });

@@ -26,7 +26,7 @@ test("the generated 2,000-declaration spec checks clean and lowers to a valid IR
   assert.ok(ir.tasks.length > 300, `${ir.tasks.length} tasks`);
   assert.ok(ir.nodes.some((n) => n.op === "gate" && n.numExperts > 2));
   // Every node reads only what precedes it (the IR's topological order).
-  const seen = new Set(ir.features.map((f) => f.name));
+  const seen = new Set([...ir.features.map((f) => f.name), ...ir.numericBlocks.map((b) => b.name)]);
   for (const node of ir.nodes) {
     const reads = node.op === "concat" ? node.inputs : node.op === "gate" ? [node.input, ...node.experts] : [node.input];
     for (const name of reads) assert.ok(seen.has(name), `${node.name} reads ${name} before it is defined`);

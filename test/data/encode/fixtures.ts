@@ -69,7 +69,7 @@ const LATENT: TaskIR = { ...binaryTask("latent", null) };
 export function model(features: FeatureIR[], tasks: TaskIR[] = [], options: { numericBlocks?: boolean } = {}): ValidIR {
   const concat: NodeIR[] = [{ op: "concat", name: "input", role: "input", inputs: features.map((f) => f.name) }];
   // With numericBlocks, the numeric features side by side form blocks as lowering forms them.
-  const network = options.numericBlocks ? withNumericBlocks(features, concat) : { numericBlocks: [], nodes: concat };
+  const network = options.numericBlocks ? withNumericBlocks(features, concat, []) : { numericBlocks: [], nodes: concat };
   const tables: TableIR[] = features
     .filter((f): f is CategoricalFeatureIR => f.kind === "categorical")
     .map((f) => ({
