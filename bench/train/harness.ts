@@ -16,13 +16,15 @@ import { Side, type SideFigures } from "./side.js";
 import { servingRounds, trainRounds } from "./rounds.js";
 import { compileSpec, workloadSpec } from "./spec-source.js";
 import { findTorchPython, startTorchPeer, TORCH_MISSING_HINT } from "./torch-peer.js";
-import { QUICK_SERVING_SIZES, SERVING_SIZES, SGEMM_LIMIT_SHAPE, workloadById, type ServingSizes, type Workload } from "./workloads.js";
+import { QUICK_SERVING_SIZES, SERVING_SIZES, SGEMM_LIMIT_SHAPE, targetAt, workloadById, type ServingSizes, type Workload } from "./workloads.js";
 
 /** Seeds the weights and the random batches of both sides. */
 const SEED = 7;
 
 export interface WorkloadResult {
   id: string;
+  /** The thread count both sides were given (options.threads); each side's own count is in its figures. */
+  threads: number;
   title: string;
   kind: "train" | "serve";
   target: Workload["target"];
@@ -55,7 +57,6 @@ export interface PeerStatus {
   detail: string;
   python?: string;
   torch?: string;
-  threads?: number;
   blas?: string | null;
 }
 
@@ -63,7 +64,7 @@ export interface BenchResult {
   startedAt: string;
   options: BenchOptions;
   machine: { cpu: string; cores: number; loadBefore: number; loadAfter: number; node: string };
-  mtl: { backend?: unknown; tfjs?: unknown; threads?: number; matmul?: unknown };
+  mtl: { backend?: unknown; tfjs?: unknown; matmul?: unknown };
   peer: PeerStatus;
   limit: MachineLimit;
   workloads: WorkloadResult[];
@@ -94,14 +95,16 @@ export async function runBench(options: BenchOptions, log: Log): Promise<BenchRe
   result.limit = await measureLimit(options, peer);
   if (result.limit.gflops !== undefined)
     log(`machine limit: ${result.limit.gflops.toFixed(1)} GFLOP/s sgemm ${result.limit.shape.join("x")}, ${LIMIT_THREADS} thread`);
-  for (const id of options.workloads) {
-    result.workloads.push(await runWorkload(workloadById(id), options, result, log));
+  for (const threads of options.threads) {
+    for (const id of options.workloads) {
+      result.workloads.push(await runWorkload(workloadById(id), threads, options, result, log));
+    }
   }
   result.machine.loadAfter = loadavg()[0]!;
   return result;
 }
 
-/** The benchmark's training sides compute on one thread (wasm in Node); so does the limit. */
+/** The limit is one thread's; at n threads a workload is measured against n times it. */
 const LIMIT_THREADS = 1;
 const LIMIT_SECONDS = 2;
 
@@ -152,6 +155,7 @@ function findPeer(options: BenchOptions): PeerStatus {
 
 async function runWorkload(
   workload: Workload,
+  threads: number,
   options: BenchOptions,
   bench: BenchResult,
   log: Log,
@@ -162,9 +166,10 @@ async function runWorkload(
   let torchSparse: Side | null = null;
   const result: WorkloadResult = {
     id: workload.id,
+    threads,
     title: workload.title,
     kind: workload.kind,
-    target: workload.target,
+    target: targetAt(workload, threads),
     ...(workload.kind === "serve" ? { serving } : {}),
     mtl: mtl.figures,
     torch: torch?.figures ?? null,
@@ -193,22 +198,29 @@ async function runWorkload(
     result.torchSparse = torchSparse.figures;
   }
   const timeoutMs = options.timeoutSeconds * 1000;
-  log(`${workload.title}: setting up (${describeSizes(ir, workload, serving)})`);
+  log(`${workload.title}: setting up (${describeSizes(ir, workload, serving)}), ${threads} thread(s)`);
 
   try {
     await mtl.start(() =>
-      ProtocolChild.start({ label: "mtl", command: process.execPath, args: [mtlChildScript()], timeoutMs }),
+      ProtocolChild.start({
+        label: "mtl",
+        command: process.execPath,
+        args: [mtlChildScript()],
+        // mtl's default for n cores: its native BLAS on n threads (src/runtime/parallel/cores.ts).
+        env: { ...process.env, MTL_BLAS_THREADS: String(threads) },
+        timeoutMs,
+      }),
     );
     if (mtl.ready !== null)
-      bench.mtl = { backend: mtl.ready["backend"], tfjs: mtl.ready["tfjs"], threads: mtl.ready.threads, matmul: mtl.ready["matmul"] };
+      bench.mtl = { backend: mtl.ready["backend"], tfjs: mtl.ready["tfjs"], matmul: mtl.ready["matmul"] };
     await mtl.call({
       cmd: "setup",
-      threads: mtl.ready?.threads ?? 1,
+      threads,
       seed: SEED,
       workload: { kind: workload.kind, specFile: source.file, specText: source.text, serving },
     });
     for (const [side, form] of [[torch, "default"], [torchSparse, "sparse"]] as const) {
-      if (side !== null && shape !== null) await setUpPeer(side, shape, form, mtl.ready?.threads ?? 1, options, bench);
+      if (side !== null && shape !== null) await setUpPeer(side, shape, form, threads, options, bench);
     }
     const sides = [mtl, torch, torchSparse].filter((s): s is Side => s !== null);
     if (workload.kind === "train") await trainRounds(sides, ir.train.batch, options, workload, log);
@@ -237,7 +249,7 @@ async function setUpPeer(
   );
   const reply = await torch.call({ cmd: "setup", threads, seed: SEED, workload: shape, form });
   if (reply !== null) {
-    bench.peer.threads = reply.threads ?? threads;
+    torch.figures.threads = reply.threads ?? threads;
     bench.peer.blas = (torch.ready?.["blas"] as string | null | undefined) ?? null;
   }
 }

@@ -22,9 +22,12 @@ for (const method of ["log", "info", "warn", "debug"] as const) {
   console[method] = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(" ")}\n`);
 }
 
-/** The intra-op threads the backend computes with; the PyTorch peer is given the same. */
+/** The threads the backend computes its products with: the native BLAS's (MTL_BLAS_THREADS), else the backend's own. */
 async function backendThreads(backend: string): Promise<number> {
-  if (backend === "wasm") return (await import("@tensorflow/tfjs-backend-wasm")).getThreadsCount();
+  if (backend === "wasm") {
+    const blas = (await import("../../src/runtime/backend/wasm-backend.js")).wasmMatMulStatus()?.blas;
+    return blas?.threads ?? (await import("@tensorflow/tfjs-backend-wasm")).getThreadsCount();
+  }
   if (backend === "cpu") return 1;
   return availableParallelism(); // native TensorFlow uses every core by default
 }

@@ -1,4 +1,5 @@
 /** Command-line options of the training benchmark (bench/train/index.ts). */
+import { availableCores, MAX_THREADS } from "../../src/runtime/parallel/cores.js";
 import { WORKLOAD_IDS, type WorkloadId } from "./workloads.js";
 
 export interface BenchOptions {
@@ -13,6 +14,12 @@ export interface BenchOptions {
   /** Throughput calls (one large batch each) per side per round. */
   throughputCalls: number;
   workloads: WorkloadId[];
+  /**
+   * Thread counts to run every workload at, both sides alike (mtl's native
+   * BLAS threads, PyTorch's intra-op and BLAS threads); default 1 and the
+   * cores available.
+   */
+  threads: number[];
   /** Small tables and batches, one short round: a smoke test, not a measurement. */
   quick: boolean;
   /** Run mtl alone even when a PyTorch peer is available. */
@@ -36,6 +43,7 @@ export const DEFAULT_OPTIONS: Readonly<BenchOptions> = {
   requests: 12,
   throughputCalls: 1,
   workloads: [...WORKLOAD_IDS],
+  threads: [...new Set([1, availableCores()])],
   quick: false,
   torch: true,
   timeoutSeconds: 600,
@@ -61,6 +69,8 @@ Options:
   --requests N        serving requests per side per round (default ${DEFAULT_OPTIONS.requests})
   --throughput-calls N  large-batch scoring calls per side per round (default ${DEFAULT_OPTIONS.throughputCalls})
   --workloads A,B     some of: ${WORKLOAD_IDS.join(", ")} (default all)
+  --threads N,M       thread counts to run every workload at, on both sides
+                      (default ${DEFAULT_OPTIONS.threads.join(",")}: one thread and the cores available)
   --quick             small tables and batches, one round: a smoke test
   --no-torch          mtl alone
   --python PATH       the Python with torch (default: /usr/bin/python3, then python3)
@@ -104,6 +114,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
         break;
       case "--workloads":
         explicit.workloads = workloadList(value());
+        break;
+      case "--threads":
+        explicit.threads = threadList(value());
         break;
       case "--quick":
         quick = true;
@@ -149,4 +162,13 @@ function workloadList(text: string): WorkloadId[] {
     }
   }
   return [...new Set(ids)] as WorkloadId[];
+}
+
+function threadList(text: string): number[] {
+  const counts = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (counts.length === 0) throw new UsageError("--threads needs at least one thread count");
+  return [...new Set(counts.map((c) => positiveInteger("--threads", c)))].map((n) => {
+    if (n > MAX_THREADS) throw new UsageError(`--threads needs counts from 1 to ${MAX_THREADS}, got ${n}`);
+    return n;
+  });
 }

@@ -99,11 +99,11 @@ export function formatReport(result: BenchResult): string {
     `machine: ${result.machine.cpu}, ${result.machine.cores} cores, 1-min load ${result.machine.loadBefore.toFixed(1)} at start, ${result.machine.loadAfter.toFixed(1)} at end (timings are noisy when it exceeds the core count)`,
   );
   lines.push(
-    `mtl: tfjs ${String(result.mtl.tfjs ?? "?")}, ${String(result.mtl.backend ?? "?")} backend, matrix products on ${String(result.mtl.matmul ?? "?")}, ${result.mtl.threads ?? "?"} thread(s), ${result.machine.node}`,
+    `mtl: tfjs ${String(result.mtl.tfjs ?? "?")}, ${String(result.mtl.backend ?? "?")} backend, matrix products on ${String(result.mtl.matmul ?? "?")}, ${result.machine.node}`,
   );
   if (withPeer) {
     lines.push(
-      `PyTorch: ${result.peer.detail}, ${result.peer.threads ?? "?"} thread(s), ${describeBlas(result.peer.blas)}; ` +
+      `PyTorch: ${result.peer.detail}, ${describeBlas(result.peer.blas)}; ` +
         "two forms: default (plain nn.Embedding, dense Adam over every table row) and sparse " +
         "(nn.Embedding(sparse=True) + SparseAdam for the tables, Adam for the rest: lazy Adam, mtl's math)",
     );
@@ -120,7 +120,6 @@ export function formatReport(result: BenchResult): string {
     "",
   );
 
-  const limit = result.limit.gflops ?? NaN;
   const header = withPeer
     ? [
         "workload",
@@ -137,33 +136,14 @@ export function formatReport(result: BenchResult): string {
         "peak RSS PyTorch",
       ]
     : ["workload", "metric", "mtl", "mtl % of limit", "peak RSS mtl"];
-  const percent = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "");
-  const ratioCell = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
-  const table: string[][] = [];
-  for (const w of result.workloads) {
-    for (const row of workloadRows(w, limit)) {
-      const figure = (x: number) =>
-        Number.isFinite(x) ? (row.unit === "ms" ? `${x.toFixed(1)} ms` : Math.round(x).toLocaleString("en-US")) : "—";
-      const cells = withPeer
-        ? [
-            row.workload,
-            row.metric,
-            figure(row.mtl),
-            figure(row.torch),
-            w.torchSparse === null ? "(= default)" : figure(row.torchSparse),
-            ratioCell(row.ratio),
-            row.target === "" ? "" : `${row.target} ${row.met === null ? "" : row.met ? "met" : "MISSED"}`.trim(),
-            ratioCell(row.ratioDefault),
-            percent(row.mtlOfLimit),
-            percent(row.bestOfLimit),
-            bytes(row.mtlRss),
-            bytes(row.torchRss),
-          ]
-        : [row.workload, row.metric, figure(row.mtl), percent(row.mtlOfLimit), bytes(row.mtlRss)];
-      table.push(cells);
-    }
+  for (const threads of o.threads) {
+    const runs = result.workloads.filter((w) => w.threads === threads);
+    if (runs.length === 0) continue;
+    lines.push(`### ${threads} thread${threads === 1 ? "" : "s"} (${threadsLine(runs, withPeer)})`, "");
+    // At n threads the machine's limit is n times one thread's.
+    const limit = (result.limit.gflops ?? NaN) * threads;
+    lines.push(...markdownTable(header, runs.flatMap((w) => tableCells(w, withPeer, limit))), "");
   }
-  lines.push(...markdownTable(header, table), "");
 
   const notes: string[] = [];
   if (withPeer && isReferenceBlas(result.peer.blas)) {
@@ -177,7 +157,8 @@ export function formatReport(result: BenchResult): string {
     const mtlOnOpenBlas = /openblas/i.test(String(result.mtl.matmul ?? ""));
     const peerOnOpenBlas = /openblas/i.test(String(result.peer.blas ?? ""));
     if (mtlOnOpenBlas && peerOnOpenBlas) {
-      notes.push("Both sides compute matrix products with OpenBLAS on the same number of threads: the ratios measure everything else.");
+      notes.push("Both sides compute matrix products with OpenBLAS on the same number of threads: at one thread the ratios measure everything else; " +
+          "at more, PyTorch also spreads its other kernels over the threads, mtl only its products.");
     } else if (!mtlOnOpenBlas && peerOnOpenBlas) {
       notes.push(
         "mtl's matrix products ran on XNNPACK (128-bit wasm SIMD) against PyTorch's OpenBLAS: install libopenblas0-pthread " +
@@ -196,13 +177,48 @@ export function formatReport(result: BenchResult): string {
   );
   notes.push(
     "% of limit: training rows/s x forward+backward flops per row (6·in·out per Linear, 4·in·out for a layer reading a numeric-only input; bench/train/flops.ts) " +
-      "over the machine limit's flops/s.",
+      "over the machine limit's flops/s; at n threads the limit is n times the one-thread figure.",
   );
   notes.push(
     `peak RSS: each side runs each workload in a fresh process; the figure includes the runtime itself (${runtimeBaseline(result)}).`,
   );
   lines.push(...notes.map((n) => `- ${n}`));
   return lines.join("\n");
+}
+
+/** What each side reported computing with, e.g. "mtl: BLAS on 2 threads; PyTorch: 2 intra-op threads". */
+function threadsLine(runs: WorkloadResult[], withPeer: boolean): string {
+  const counts = (pick: (w: WorkloadResult) => SideFigures | null) =>
+    [...new Set(runs.map((w) => pick(w)?.threads).filter((n): n is number => n !== undefined))].join("/") || "?";
+  const mtl = `mtl: ${counts((w) => w.mtl)} thread(s) for matrix products, one for the rest of the step`;
+  return withPeer ? `${mtl}; PyTorch: ${counts((w) => w.torch)} intra-op thread(s)` : mtl;
+}
+
+const percent = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "");
+const ratioCell = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
+
+/** One workload's table rows, its speed as a fraction of `limitGflops`. */
+function tableCells(w: WorkloadResult, withPeer: boolean, limitGflops: number): string[][] {
+  return workloadRows(w, limitGflops).map((row) => {
+    const figure = (x: number) =>
+      Number.isFinite(x) ? (row.unit === "ms" ? `${x.toFixed(1)} ms` : Math.round(x).toLocaleString("en-US")) : "—";
+    return withPeer
+      ? [
+          row.workload,
+          row.metric,
+          figure(row.mtl),
+          figure(row.torch),
+          w.torchSparse === null ? "(= default)" : figure(row.torchSparse),
+          ratioCell(row.ratio),
+          row.target === "" ? "" : `${row.target} ${row.met === null ? "" : row.met ? "met" : "MISSED"}`.trim(),
+          ratioCell(row.ratioDefault),
+          percent(row.mtlOfLimit),
+          percent(row.bestOfLimit),
+          bytes(row.mtlRss),
+          bytes(row.torchRss),
+        ]
+      : [row.workload, row.metric, figure(row.mtl), percent(row.mtlOfLimit), bytes(row.mtlRss)];
+  });
 }
 
 /** The smallest resident set each side had once its runtime was loaded, e.g. "mtl 150 MB, PyTorch 230 MB at start". */

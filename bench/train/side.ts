@@ -12,6 +12,8 @@ export type SideLabel = "mtl" | "PyTorch" | "PyTorch sparse";
 /** What a side measured in one workload (JSON-friendly). */
 export interface SideFigures {
   label: SideLabel;
+  /** The threads the side reported computing with (mtl: its BLAS's; PyTorch: torch.get_num_threads()). */
+  threads?: number;
   /** Training rows/s, or serving throughput rows/s, of each round. */
   roundRowsPerSec: number[];
   /** Serving only: the latency of every timed request, in milliseconds. */
@@ -47,6 +49,7 @@ export class Side {
       const { child, ready } = await starter();
       this.child = child;
       this.ready = ready;
+      this.figures.threads = ready.threads;
       this.figures.startRssBytes = ready.peakRssBytes;
       this.figures.peakRssBytes = ready.peakRssBytes;
     } catch (error) {

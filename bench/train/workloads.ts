@@ -57,6 +57,14 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
+/** Issue #17's target for training at more than one thread (the machine's core count): mtl / best PyTorch at least 1.0. */
+export const MULTI_THREAD_TRAINING_TARGET = { rowsRatioAtLeast: 1.0 } as const;
+
+/** A workload's target when both sides run on `threads` threads. */
+export function targetAt(workload: Workload, threads: number): Workload["target"] {
+  return threads > 1 && workload.kind === "train" ? MULTI_THREAD_TRAINING_TARGET : workload.target;
+}
+
 export function workloadById(id: WorkloadId): Workload {
   return WORKLOADS.find((w) => w.id === id)!;
 }

@@ -32,7 +32,8 @@ const ENVIRONMENT_HELP = `
 Environment:
   MTL_BLAS=off|PATH    matrix products on the wasm backend: off for XNNPACK, or an
                        OpenBLAS library to load (default: the system's libopenblas, if any)
-  MTL_BLAS_THREADS=N   threads for that BLAS (default 1)
+  MTL_BLAS_THREADS=N   threads for that BLAS (default: the cores this process is given;
+                       mtl train --threads N overrides it)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

@@ -13,7 +13,10 @@ import { formatReport, workloadRows } from "../../bench/train/report.js";
 import { compileSpec, workloadSpec } from "../../bench/train/spec-source.js";
 import { findTorchPython, TORCH_MISSING_HINT } from "../../bench/train/torch-peer.js";
 import { torchOrSkip } from "../codegen/torch/torch-helpers.js";
-import { SERVING_SIZES, SGEMM_LIMIT_SHAPE, WORKLOADS, workloadById } from "../../bench/train/workloads.js";
+import { SERVING_SIZES, SGEMM_LIMIT_SHAPE, targetAt, WORKLOADS, workloadById } from "../../bench/train/workloads.js";
+import { median } from "../../bench/train/stats.js";
+import { loadNativeBlas } from "../../src/runtime/backend/blas/native-blas.js";
+import { availableCores } from "../../src/runtime/parallel/cores.js";
 
 test("the workload specs compile to the shapes of issue #6", () => {
   const shape = (id: Parameters<typeof workloadById>[0]) => {
@@ -83,7 +86,8 @@ test(
   "a --quick run of the mtl side gives a finite positive figure for every workload",
   { timeout: 180_000 },
   async () => {
-    const options = parseOptions(["--quick", "--no-torch"])!;
+    // One thread: the test below runs both thread counts on one workload.
+    const options = parseOptions(["--quick", "--no-torch", "--threads", "1"])!;
     const result = await runBench(options, () => undefined);
     assert.equal(result.peer.status, "disabled");
     assert.deepEqual(
@@ -103,6 +107,43 @@ test(
     assert.match(report, /PyTorch peer not run/);
   },
 );
+
+test("--threads takes thread counts, one and the cores available by default", () => {
+  assert.deepEqual(parseOptions([])!.threads, [...new Set([1, availableCores()])]);
+  assert.deepEqual(parseOptions(["--threads", "2,1,2"])!.threads, [2, 1]);
+  assert.throws(() => parseOptions(["--threads", "0"]), /--threads needs an integer >= 1, got '0'/);
+  assert.throws(() => parseOptions(["--threads", ","]), /at least one thread count/);
+  assert.throws(() => parseOptions(["--threads", "5000"]), /from 1 to 1024/);
+});
+
+test(
+  "every workload runs at each thread count, mtl's BLAS on that many threads, each count in its own table",
+  { timeout: 120_000 },
+  async () => {
+    const result = await runBench(parseOptions(["--quick", "--no-torch", "--threads", "1,2", "--workloads", "dense-mmoe"])!, () => undefined);
+    assert.deepEqual(result.workloads.map((w) => [w.id, w.threads]), [["dense-mmoe", 1], ["dense-mmoe", 2]]);
+    // With OpenBLAS the mtl child computes its products on the threads asked for; without it, on the wasm backend's one.
+    const blas = loadNativeBlas({ MTL_BLAS_THREADS: "1" }).blas !== null;
+    for (const w of result.workloads) {
+      assert.equal(w.mtl.error, undefined, w.mtl.error);
+      assert.equal(w.mtl.threads, blas ? w.threads : 1);
+      assert.ok(median(w.mtl.roundRowsPerSec) > 0);
+    }
+    assert.deepEqual(result.workloads.map((w) => w.target), [{ rowsRatioAtLeast: 1 }, { rowsRatioAtLeast: 1 }]);
+    const report = formatReport(result);
+    const one = report.indexOf("### 1 thread ");
+    const two = report.indexOf("### 2 threads ");
+    assert.ok(one >= 0 && two > one, report);
+    assert.equal(report.slice(one, two).match(/^\| dense-MMoE /gm)?.length, 1);
+    assert.equal(report.slice(two).match(/^\| dense-MMoE /gm)?.length, 1);
+  },
+);
+
+test("at more than one thread every training workload's target is 1.0 (issue #17); serving keeps its own", () => {
+  assert.deepEqual(targetAt(workloadById("recsys-mmoe"), 1), { rowsRatioAtLeast: 1.25 });
+  assert.deepEqual(targetAt(workloadById("recsys-mmoe"), 2), { rowsRatioAtLeast: 1 });
+  assert.deepEqual(targetAt(workloadById("serving"), 4), { latencyRatioAtMost: 1 });
+});
 
 test("training flops per row count every Linear forward and backward (flops.ts)", () => {
   const shape = (id: Parameters<typeof workloadById>[0]) => {
@@ -129,6 +170,7 @@ test("ratios are against the better PyTorch form, and speed is a fraction of the
   });
   const workload = {
     id: "recsys-mmoe",
+    threads: 1,
     title: "recsys-MMoE",
     kind: "train" as const,
     target: { rowsRatioAtLeast: 1 },
@@ -152,9 +194,9 @@ test("ratios are against the better PyTorch form, and speed is a fraction of the
   assert.ok(Number.isNaN(dense!.torchSparse) && Number.isNaN(dense!.mtlOfLimit!));
 });
 
-test("a --quick run with the peer reports both PyTorch forms and the machine limit", { timeout: 180_000 }, async (t) => {
+test("a --quick run with the peer on two threads reports both PyTorch forms on those threads and the machine limit", { timeout: 180_000 }, async (t) => {
   if (torchOrSkip(t) === null) return;
-  const options = parseOptions(["--quick", "--workloads", "dense-mmoe,recsys-mmoe"])!;
+  const options = parseOptions(["--quick", "--threads", "2", "--workloads", "dense-mmoe,recsys-mmoe"])!;
   const result = await runBench(options, () => undefined);
   assert.equal(result.limit.status, "measured");
   assert.ok(result.limit.gflops! > 0.1, `limit ${result.limit.gflops}`);
@@ -162,11 +204,13 @@ test("a --quick run with the peer reports both PyTorch forms and the machine lim
   assert.equal(dense!.torchSparse, null, "no tables: the default form is the only one");
   for (const side of [recsys!.torch, recsys!.torchSparse]) {
     assert.equal(side?.error, undefined, side?.error);
+    assert.equal(side!.threads, 2, `${side!.label} threads`);
     assert.ok(side!.roundRowsPerSec.every((x) => Number.isFinite(x) && x > 0), side!.label);
   }
-  const [row] = workloadRows(recsys!, result.limit.gflops!);
+  const [row] = workloadRows(recsys!, 2 * result.limit.gflops!);
   assert.ok(row!.mtlOfLimit! > 0 && row!.mtlOfLimit! < 1, `mtl at ${row!.mtlOfLimit} of the limit`);
   const report = formatReport(result);
   assert.match(report, /machine limit: [\d.]+ GFLOP\/s/);
+  assert.match(report, /### 2 threads \(mtl: .*; PyTorch: 2 intra-op thread\(s\)\)/);
   assert.match(report, /\| dense-MMoE +\| .*\(= default\)/);
 });

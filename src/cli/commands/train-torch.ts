@@ -16,12 +16,12 @@ import { compileOrReport } from "../compile-or-report.js";
 import { positiveInt } from "../data-options.js";
 import { EXIT_ERRORS } from "../exit-codes.js";
 import { signalExitCode } from "../signals.js";
-import type { TrainCliOptions } from "./train.js";
+import { threadsFlag, type TrainCliOptions } from "./train.js";
 
 /** The `mtl train` options train.py has a counterpart for. */
 export type TorchTrainOptions = Pick<
   TrainCliOptions,
-  "data" | "out" | "epochs" | "batch" | "seed" | "maxSteps" | "shuffleBuffer" | "checkpointEvery" | "nproc" | "force" | "quiet"
+  "data" | "out" | "epochs" | "batch" | "seed" | "maxSteps" | "shuffleBuffer" | "checkpointEvery" | "nproc" | "threads" | "force" | "quiet"
 >;
 
 /** Options of the TF.js trainer that train.py has no counterpart for, and what to do instead. */
@@ -54,6 +54,8 @@ export async function runTorchTrain(spec: string | undefined, options: TorchTrai
   ];
   const passed: string[] = [];
   for (const [flag, value] of numbers) if (value !== undefined) passed.push(flag, String(flag === "--seed" ? nonNegative(flag, value) : positiveInt(flag, value)));
+  const threads = threadsFlag(options.threads);
+  if (threads !== undefined) passed.push("--threads", String(threads));
   if (options.checkpointEvery !== undefined) {
     if (!/^\d+$/.test(options.checkpointEvery)) throw new UsageError(`--engine torch: --checkpoint-every takes a number of steps (0: every minute), got '${options.checkpointEvery}'`);
     passed.push("--checkpoint-every", options.checkpointEvery);

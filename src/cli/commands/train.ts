@@ -16,7 +16,8 @@ import { RUN_RECORD } from "../../train/checkpoint/run-record.js";
 import { checkSameFinishedRun, folderStatus, inspectTrainFolder, recordedRun, type TrainFolder } from "../../train/checkpoint/train-folder.js";
 import { removeStaleTempFiles } from "../../util/atomic-write.js";
 import { compileOrReport } from "../compile-or-report.js";
-import { addDataOptions, dataOverrides, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
+import { addDataOptions, dataOverrides, intFlag, positiveInt, skipBadRows, trainSettingFlag, type DataCliOptions } from "../data-options.js";
+import { availableCores, MAX_THREADS } from "../../runtime/parallel/cores.js";
 import { EXIT_ERRORS, EXIT_OK } from "../exit-codes.js";
 import { signalExitCode, signalWords } from "../signals.js";
 import { TrainingInterrupted } from "../../train/interrupted.js";
@@ -37,6 +38,7 @@ export interface TrainCliOptions extends DataCliOptions {
   quiet?: boolean;
   engine?: string;
   nproc?: string;
+  threads?: string;
 }
 
 const DEFAULT_SHUFFLE_BUFFER = 10_000;
@@ -76,7 +78,12 @@ export function registerTrain(program: Command): void {
     .option("--accept-changes", "with --resume: continue although the optimiser settings, train.l2 or the data changed (e.g. after a NaN loss)")
     .option("-q, --quiet", "print only the final metrics")
     .addOption(new Option("--engine <engine>", "tfjs: this process; torch: the spec compiled to PyTorch and trained by N processes (see mtl compile --help)").choices(["tfjs", "torch"]).default("tfjs"))
-    .option("--nproc <n>", "with --engine torch: processes on this machine (DistributedDataParallel over gloo; default 1)");
+    .option("--nproc <n>", "with --engine torch: processes on this machine (DistributedDataParallel over gloo; default 1)")
+    .option(
+      "--threads <n>",
+      `threads to compute with (default: the cores this process is given, ${availableCores()} here, cgroup CPU limits honoured). ` +
+        "tfjs: the native BLAS's threads for matrix products (wasm backend with OpenBLAS; see MTL_BLAS_THREADS); torch: intra-op threads per process",
+    );
   addDataOptions(command).action(async (spec: string | undefined, options: TrainCliOptions, self: Command) => {
     process.exitCode = await runTrain(spec, options, (name) => self.getOptionValueSource(name) !== "default");
   });
@@ -101,6 +108,7 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
     if (options.data === undefined) throw new UsageError("missing --data <file>: the training data");
   }
   if (options.acceptChanges && !resuming) throw new UsageError("--accept-changes only applies with --resume DIR");
+  const threads = threadsFlag(options.threads);
   const maxStepsOption = positiveInt("--max-steps", options.maxSteps);
   const shuffleOption = positiveInt("--shuffle-buffer", options.shuffleBuffer);
   const intervalOption = checkpointInterval(options.checkpointEvery);
@@ -155,7 +163,7 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
     const start: RunStart = options.force ? "replace" : resuming ? "continue" : "new";
     session = CheckpointSession.open(run, { ...interval, start, ...(checkpoint && { resume: checkpoint }), acceptChanges: Boolean(options.acceptChanges) }, folder);
     if (resuming && !checkpoint && recorded) process.stderr.write(`no checkpoint in ${out} yet: starting the recorded run from step 0\n`);
-    return await train(run, session, options);
+    return await train(run, session, options, threads);
   } catch (error) {
     if (!(error instanceof TrainingInterrupted)) session?.failed();
     throw error;
@@ -168,14 +176,14 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
  * The run is recorded: now load TensorFlow.js and train (loaded only now, so
  * that a run killed while loading it can already be resumed).
  */
-async function train(run: SessionRun, session: CheckpointSession, options: TrainCliOptions): Promise<number> {
+async function train(run: SessionRun, session: CheckpointSession, options: TrainCliOptions, threads: number | undefined): Promise<number> {
   const [{ selectBackend }, { trainModel }, { metricsTable }, { progressReporter }] = await Promise.all([
     import("../../runtime/backend/select.js"),
     import("../../train/trainer.js"),
     import("../../evaluate/report.js"),
     import("../progress.js"),
   ]);
-  const backend = await selectBackend(options.backend);
+  const backend = await selectBackend(options.backend, threads === undefined ? {} : { threads });
   if (!options.quiet) process.stderr.write(`backend: ${backend.reason}\n`);
   const events = progressReporter({ quiet: Boolean(options.quiet) });
   const stop = stopOnSignals();
@@ -222,6 +230,11 @@ async function nothingToDo(folder: TrainFolder, run: SessionRun, interval: Inter
   if (existsSync(checkpointDir(folder.out))) removeCheckpoint(checkpointDir(folder.out));
   process.stderr.write(`${folder.out} already holds the finished model of this run (the same spec, data and options; saved ${record.finished ?? record.started}): nothing to do\n`);
   return EXIT_OK;
+}
+
+/** --threads N; absent, the BLAS keeps MTL_BLAS_THREADS or its default (the cores available). */
+export function threadsFlag(value: string | undefined): number | undefined {
+  return intFlag("--threads", value, 1, MAX_THREADS);
 }
 
 /** --checkpoint-every: N steps, or a time (90s, 2m, 1h; ms too, for tests), or 0 for epoch ends only. */

@@ -16,6 +16,14 @@ export interface BackendSelection {
 }
 
 
+export interface SelectOptions {
+  /**
+   * Threads for the wasm backend's native BLAS (OpenBLAS), which computes its
+   * matrix products; without it MTL_BLAS_THREADS, else the cores available.
+   */
+  threads?: number;
+}
+
 /** What tfjs calls each backend. */
 const ENGINE_NAMES: Readonly<Record<BackendName, string>> = {
   node: TFJS_NODE_BACKEND,
@@ -43,7 +51,7 @@ const initialised = new Map<BackendName, Promise<Availability>>();
  * wasm, else the pure-JS cpu backend. With one: exactly that backend, or an
  * Error explaining why it is unavailable and how to get it.
  */
-export async function selectBackend(preferred?: BackendName): Promise<BackendSelection> {
+export async function selectBackend(preferred?: BackendName, options: SelectOptions = {}): Promise<BackendSelection> {
   if (preferred !== undefined) {
     if (!BACKEND_NAMES.includes(preferred)) {
       throw new BackendUnavailableError(`Unknown backend "${String(preferred)}"; expected one of: ${BACKEND_NAMES.join(", ")}`);
@@ -57,7 +65,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendSel
       );
     }
     await makeCurrent(preferred);
-    const note = preferred === "wasm" ? await matMulNote() : "";
+    const note = preferred === "wasm" ? await matMulNote(options.threads) : "";
     return { name: preferred, reason: `${preferred} (requested)${note}` };
   }
 
@@ -69,7 +77,7 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendSel
   const wasm = await initialise("wasm");
   if (wasm.available) {
     await makeCurrent("wasm");
-    return { name: "wasm", reason: `wasm (${node.why})${await matMulNote()}` };
+    return { name: "wasm", reason: `wasm (${node.why})${await matMulNote(options.threads)}` };
   }
   const cpu = await initialise("cpu");
   if (!cpu.available) {
@@ -118,17 +126,19 @@ async function makeCurrent(name: BackendName): Promise<void> {
 }
 
 /**
- * Says what runs the wasm backend's matrix products. A BLAS the user named
- * with MTL_BLAS that cannot be used stops the run: they asked for speed and
- * would otherwise get a silently slower one.
+ * Says what runs the wasm backend's matrix products, on how many threads
+ * (`threads` when given). A BLAS the user named with MTL_BLAS that cannot be
+ * used stops the run: they asked for speed and would otherwise get a
+ * silently slower one.
  */
-async function matMulNote(): Promise<string> {
+async function matMulNote(threads: number | undefined): Promise<string> {
   const { wasmMatMulStatus } = await import("./wasm-backend.js");
   const status = wasmMatMulStatus();
   if (status === null) return "";
   if (status.blas !== null) {
-    const threads = status.blas.threads === null ? "" : `, ${status.blas.threads} thread${status.blas.threads === 1 ? "" : "s"}`;
-    return `, matrix products on ${status.blas.library}${threads}`;
+    if (threads !== undefined) status.blas.setThreads?.(threads);
+    const count = status.blas.threads;
+    return `, matrix products on ${status.blas.library}${count === null ? "" : `, ${count} thread${count === 1 ? "" : "s"}`}`;
   }
   if (status.requested) {
     throw new BackendUnavailableError(status.why);

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { firstLine } from "../availability.js";
+import { availableCores, MAX_THREADS } from "../../parallel/cores.js";
 
 /**
  * An optional native BLAS (OpenBLAS) for the wasm backend's matrix products.
@@ -11,13 +12,16 @@ import { firstLine } from "../availability.js";
  * `cblas_sgemm` directly on the wasm heap (no copies). Neither is required:
  * without them nothing changes. `MTL_BLAS=off` turns it off,
  * `MTL_BLAS=/path/to/lib.so` picks a library, `MTL_BLAS_THREADS=N` sets its
- * thread count (default 1, the same as the wasm backend).
+ * thread count (default: the cores this process is given, parallel/cores.ts;
+ * `mtl train --threads N` sets it per run).
  */
 export interface NativeBlas {
   /** The library as loaded, e.g. "libopenblas.so.0". */
   readonly library: string;
   /** Threads the library was asked to use; null when it has no way to say. */
   readonly threads: number | null;
+  /** Asks the library for `n` threads from now on (OpenBLAS's setting is process-wide); ignored when it has no way to say. */
+  setThreads?(n: number): void;
   /** Row-major C = op(A)·op(B) + beta·C over views of float32 storage. */
   sgemm(
     transposeA: boolean,
@@ -96,10 +100,10 @@ export function loadNativeBlas(env: NodeJS.ProcessEnv = process.env): BlasStatus
 }
 
 function parseThreads(value: string | undefined): number | string {
-  if (value === undefined || value.trim() === "") return 1;
+  if (value === undefined || value.trim() === "") return availableCores();
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) {
-    return `MTL_BLAS_THREADS=${value} is not a thread count; use a whole number from 1 to 1024`;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    return `MTL_BLAS_THREADS=${value} is not a thread count; use a whole number from 1 to ${MAX_THREADS}`;
   }
   return n;
 }
@@ -128,17 +132,26 @@ function bind(lib: KoffiLibrary, library: string, threads: number): NativeBlas {
     "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, " +
       "float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)",
   );
-  let threadsSet: number | null = null;
+  let setNumThreads: ((n: number) => unknown) | null = null;
   try {
-    // OpenBLAS starts one thread per core unless told; the wasm backend uses one.
-    lib.func("void openblas_set_num_threads(int n)")(threads);
-    threadsSet = threads;
+    // OpenBLAS starts one thread per CPU it sees unless told, ignoring a cgroup quota.
+    setNumThreads = lib.func("void openblas_set_num_threads(int n)");
   } catch {
     // Not OpenBLAS (MKL, BLIS...): it keeps its own threading settings.
   }
+  let threadsSet: number | null = null;
+  const setThreads = (n: number) => {
+    if (setNumThreads === null) return;
+    setNumThreads(n);
+    threadsSet = n;
+  };
+  setThreads(threads);
   return {
     library,
-    threads: threadsSet,
+    get threads() {
+      return threadsSet;
+    },
+    setThreads,
     sgemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc) {
       cblasSgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, transposeB ? TRANS : NO_TRANS, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
     },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { loadNativeBlas, type NativeBlas } from "../../../../src/runtime/backend/blas/native-blas.js";
+import { availableCores } from "../../../../src/runtime/parallel/cores.js";
 import { onBackend, pseudoRandom, referenceBlas, values, withNativeBlas } from "../helpers.js";
 
 test("MTL_BLAS=off turns the native path off without being an error", () => {
@@ -35,7 +36,7 @@ test("MTL_BLAS_THREADS must be a whole number of threads", () => {
   }
 });
 
-test("OpenBLAS, when found, is asked for the thread count it was given", (t) => {
+test("OpenBLAS, when found, is asked for the thread count it was given, by default the cores available", (t) => {
   const status = loadNativeBlas({ MTL_BLAS_THREADS: "2" });
   if (status.blas === null) {
     if (process.env["CI"] !== undefined) assert.fail(`CI installs OpenBLAS, but: ${status.why}`);
@@ -43,8 +44,10 @@ test("OpenBLAS, when found, is asked for the thread count it was given", (t) => 
     return;
   }
   assert.equal(status.blas.threads, 2);
-  // Back to one thread for the rest of this process.
-  assert.equal(loadNativeBlas({}).blas?.threads, 1);
+  assert.equal(loadNativeBlas({}).blas?.threads, availableCores());
+  // What `mtl train --threads N` does once the backend is loaded; one thread for the rest of this process.
+  status.blas.setThreads!(1);
+  assert.equal(status.blas.threads, 1);
 });
 
 /** Records each sgemm call, then computes it with the reference. */
