@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { loadNativeBlas } from "../../src/runtime/backend/blas/native-blas.js";
+import { availableCores } from "../../src/runtime/parallel/cores.js";
 import { assertNoCrash, runCli, tempDir } from "../helpers/cli.js";
 import { cliFrom, repoRoot } from "../helpers/paths.js";
 
@@ -41,14 +42,25 @@ describe("MTL_BLAS", () => {
     assert.doesNotMatch(result.stderr, /matrix products on/);
   });
 
-  test("by default the backend line names the OpenBLAS it found, or none", () => {
-    const result = train("model-default", { MTL_BLAS: "" });
+  test("by default the backend line names the OpenBLAS it found, on the cores available, or none", () => {
+    const result = train("model-default", { MTL_BLAS: "", MTL_BLAS_THREADS: "" });
     assert.equal(result.status, 0, result.stderr);
     const found = loadNativeBlas({});
     if (found.blas !== null) {
-      assert.match(result.stderr, new RegExp(`^backend: wasm .*, matrix products on ${found.blas.library.replace(/\./g, "\\.")}, 1 thread$`, "m"));
+      const cores = availableCores();
+      assert.match(result.stderr, new RegExp(`^backend: wasm .*, matrix products on ${escaped(found.blas.library)}, ${cores} threads?$`, "m"));
     } else {
       assert.doesNotMatch(result.stderr, /matrix products on/);
     }
   });
+
+  test("mtl train --threads N puts the BLAS on N threads, over MTL_BLAS_THREADS", (t) => {
+    const found = loadNativeBlas({});
+    if (found.blas === null) return t.skip(found.why);
+    const result = runCli(cli, ["train", spec, "--data", "train.csv", "--out", "model-threads", "--max-steps", "2", "--threads", "3"], { cwd: dir, env: { MTL_BLAS_THREADS: "1" } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^backend: wasm .*, matrix products on ${escaped(found.blas.library)}, 3 threads$`, "m"));
+  });
 });
+
+const escaped = (text: string) => text.replace(/\./g, "\\.");

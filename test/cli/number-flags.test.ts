@@ -30,6 +30,9 @@ const cases: Array<[string, string[], RegExp]> = [
   ["demo esmm --epochs 0", ["demo", "esmm", "--epochs", "0", "--out", "demo"], /--epochs must be a whole number from 1 to 1,000,000/],
   ["demo --epochs 0", ["demo", "--epochs", "0", "--out", "demo"], /--epochs must be a whole number from 1 to 1,000,000 \(the range of the spec's train\.epochs\), got '0'/],
   ["train --seed beyond 2^53", ["train", spec, "--data", "none.csv", "--out", "model", "--seed", "9007199254740992"], /--seed must be a whole number from 0 to 2,147,483,647/],
+  ["train --threads 0", ["train", spec, "--data", "none.csv", "--out", "model", "--threads", "0"], /--threads must be a whole number from 1 to 1,024, got '0'/],
+  ["train --threads 2.5", ["train", spec, "--data", "none.csv", "--out", "model", "--threads", "2.5"], /--threads must be a whole number from 1 to 1,024/],
+  ["train --engine torch --threads 0", ["train", spec, "--engine", "torch", "--data", "none.csv", "--out", "model", "--threads", "0"], /--threads must be a whole number from 1 to 1,024, got '0'/],
   ["train --batch 1e9", ["train", spec, "--data", "none.csv", "--out", "model", "--batch", "1e9"], /--batch must be a whole number from 1 to 16,777,216/],
 ];
 
