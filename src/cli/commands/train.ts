@@ -82,7 +82,8 @@ export function registerTrain(program: Command): void {
     .option(
       "--threads <n>",
       `threads to compute with (default: the cores this process is given, ${availableCores()} here, cgroup CPU limits honoured). ` +
-        "tfjs: the native BLAS's threads for matrix products (wasm backend with OpenBLAS; see MTL_BLAS_THREADS); torch: intra-op threads per process",
+        "tfjs: the native BLAS's threads for matrix products (wasm backend with OpenBLAS; see MTL_BLAS_THREADS and docs/threads.md); " +
+        "torch: intra-op threads per process (default there: the cores divided among the --nproc processes)",
     );
   addDataOptions(command).action(async (spec: string | undefined, options: TrainCliOptions, self: Command) => {
     process.exitCode = await runTrain(spec, options, (name) => self.getOptionValueSource(name) !== "default");

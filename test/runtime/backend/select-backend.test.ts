@@ -23,7 +23,7 @@ test("with no preference, picks wasm when tfjs-node is absent and says why", asy
   } else {
     assert.equal(selection.name, "wasm");
     // The note after it names the native BLAS for matrix products, when there is one.
-    assert.match(selection.reason, /^wasm \(tfjs-node not installed\)(, matrix products on \S+, 1 thread)?$/);
+    assert.match(selection.reason, /^wasm \(tfjs-node not installed\)(, matrix products on \S+, \d+ threads?)?$/);
     assert.equal(selection.reason.includes("matrix products"), wasmMatMulStatus()?.blas != null);
     assert.equal(tf.getBackend(), "wasm");
   }
@@ -68,7 +68,14 @@ test('selectBackend("cpu") switches to the cpu backend and computes', async () =
 test('selectBackend("wasm") switches back, with the training kernels installed', async () => {
   const selection = await selectBackend("wasm");
   assert.equal(selection.name, "wasm");
-  assert.match(selection.reason, /^wasm \(requested\)(, matrix products on \S+, 1 thread)?$/);
+  assert.match(selection.reason, /^wasm \(requested\)(, matrix products on \S+, \d+ threads?)?$/);
+  // Asked for a thread count (mtl train --threads), the BLAS takes it and the reason says so.
+  const blas = wasmMatMulStatus()?.blas ?? null;
+  const one = await selectBackend("wasm", { threads: 1 });
+  if (blas !== null) {
+    assert.match(one.reason, /, matrix products on \S+, 1 thread$/);
+    assert.equal(blas.threads, 1);
+  }
   assert.equal(tf.getBackend(), "wasm");
   assert.ok(tf.getKernel("UnsortedSegmentSum", "wasm") != null);
   // The default choice is restored afterwards, whatever was requested before.
