@@ -146,6 +146,13 @@ export function formatReport(result: BenchResult): string {
   }
 
   const notes: string[] = [];
+  const busiest = Math.max(result.machine.loadBefore, result.machine.loadAfter);
+  if (busiest > result.machine.cores && o.threads.some((n) => n > 1)) {
+    notes.push(
+      `The machine's load (${busiest.toFixed(1)}) exceeded its ${result.machine.cores} cores: at more than one thread both sides' pools ` +
+        "compete with other processes (PyTorch's OpenMP threads worst), so the multi-thread ratios are not a measurement; rerun on a quiet machine.",
+    );
+  }
   if (withPeer && isReferenceBlas(result.peer.blas)) {
     notes.push(
       "PyTorch runs on the reference BLAS (Debian's libblas3, unoptimised), so its matmuls are about 10x slower than they would be " +

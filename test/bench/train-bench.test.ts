@@ -3,7 +3,9 @@
  * to the issue's shapes, and a --quick run of the mtl side alone produces a
  * finite positive figure for every workload and lists each in the table.
  */
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { runBench } from "../../bench/train/harness.js";
 import { parseOptions } from "../../bench/train/options.js";
@@ -68,6 +70,21 @@ test("without torch the report says so and how to get it", () => {
   assert.match(report, /PyTorch peer not found \(install python3-torch: apt-get install python3-torch\)/);
   assert.doesNotMatch(report, /mtl\/best PyTorch/);
   assert.match(report, /machine limit not measured/);
+});
+
+test("a run on a machine busier than its cores says its multi-thread ratios are not a measurement", () => {
+  const busy = (threads: string) =>
+    formatReport({
+      startedAt: "",
+      options: parseOptions(["--threads", threads])!,
+      machine: { cpu: "cpu", cores: 2, loadBefore: 5, loadAfter: 1, node: "v20" },
+      mtl: {},
+      peer: { status: "disabled", detail: "PyTorch peer not run (--no-torch): mtl figures alone" },
+      limit: { status: "unmeasured", shape: SGEMM_LIMIT_SHAPE, threads: 1 },
+      workloads: [],
+    });
+  assert.match(busy("1,2"), /load \(5\.0\) exceeded its 2 cores: .* not a measurement; rerun on a quiet machine/);
+  assert.doesNotMatch(busy("1"), /exceeded its 2 cores/);
 });
 
 test("--quick shrinks the specs but explicit options win", () => {
@@ -138,6 +155,18 @@ test(
     assert.equal(report.slice(two).match(/^\| dense-MMoE /gm)?.length, 1);
   },
 );
+
+test("blas-threads.js times paired steps on 1 and N OpenBLAS threads in one process", { timeout: 120_000 }, (t) => {
+  const found = loadNativeBlas({ MTL_BLAS_THREADS: "1" });
+  if (found.blas === null) return t.skip(found.why);
+  const script = fileURLToPath(new URL("../../bench/train/blas-threads.js", import.meta.url));
+  const run = spawnSync(process.execPath, [script, "--quick", "--pairs", "2", "--threads", "2", "--workloads", "dense-mmoe,serving"], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const line = /^dense-MMoE: median step ([\d.]+) ms on 1 thread, ([\d.]+) ms on 2; paired speed-up ([\d.]+) \(2 pairs\)$/m.exec(run.stdout);
+  assert.ok(line !== null, run.stdout);
+  assert.ok(line.slice(1).every((x) => Number(x) > 0), run.stdout);
+  assert.doesNotMatch(run.stdout, /serving/, "serving has no training step to time");
+});
 
 test("at more than one thread every training workload's target is 1.0 (issue #17); serving keeps its own", () => {
   assert.deepEqual(targetAt(workloadById("recsys-mmoe"), 1), { rowsRatioAtLeast: 1.25 });
