@@ -117,12 +117,22 @@ def gradnorm_parameters(model, layers, tfjs_weights):
     return [model.get_parameter(parameter_of[f"{layer}/kernel"]) for layer in layers]
 
 
-def task_grad_norms(losses, parameters):
-    """g_i = ||grad_W L_i|| for every task, keeping the graph for the step's backward."""
+def task_grad_norms(losses, parameters, world=1):
+    """g_i = ||grad_W L_i|| for every task, keeping the graph for the step's backward.
+
+    With several processes the gradients are averaged over them first, as
+    DistributedDataParallel averages the step's: the norm is the whole batch's.
+    """
     import torch
 
     norms = {}
     for name, loss in losses.items():
-        grads = torch.autograd.grad(loss, parameters, retain_graph=True, allow_unused=True)
-        norms[name] = math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads if g is not None))
+        grads = [g if g is not None else torch.zeros_like(p) for g, p in zip(torch.autograd.grad(loss, parameters, retain_graph=True, allow_unused=True), parameters)]
+        if world > 1:
+            import torch.distributed as dist
+
+            for g in grads:
+                dist.all_reduce(g)
+            grads = [g / world for g in grads]
+        norms[name] = math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads))
     return norms

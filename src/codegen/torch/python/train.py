@@ -302,7 +302,7 @@ def train(args):
                 if not torch.isfinite(loss):
                     raise Failure(f"the loss is {loss.item()} at step {step + 1}: training diverged; lower the learning rate (the last checkpoint is kept)")
                 # GradNorm's norms at the weights this loss saw, before the backward frees the graph.
-                norms = balance.task_grad_norms(losses, gradnorm_w) if gradnorm_w else None
+                norms = balance.task_grad_norms(losses, gradnorm_w, world) if gradnorm_w else None
                 loss.backward()
                 for optimizer in optimizers:
                     optimizer.step()
@@ -314,8 +314,8 @@ def train(args):
                 if balancer is not None:
                     step_losses = {name: value.item() for name, value in losses.items()}
                     if world > 1:
-                        # Every rank updates the weights from the same (averaged) numbers, so they stay equal.
-                        step_losses, norms = _averaged(step_losses, world), norms and _averaged(norms, world)
+                        # Every rank updates the weights from the same numbers (the norms are the whole batch's already), so they stay equal.
+                        step_losses = _averaged(step_losses, world)
                     balancer.stepped(step_losses, norms)
                 now = time.time()
                 if now - last_report >= 5:
