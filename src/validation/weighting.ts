@@ -9,8 +9,9 @@ import type { CheckContext } from "./context.js";
 import type { TrainOptions } from "./option-types.js";
 import type { Sym, TaskSym } from "./symbols.js";
 
-export function checkWeighting(ctx: CheckContext, weighting: TrainOptions["weighting"], tasks: readonly TaskSym[], train: A.BlockDecl | undefined): void {
-  if (weighting.ctor !== "gradnorm" && weighting.ctor !== "dwa") return;
+/** `weighting` is undefined when its value was rejected (reported already). */
+export function checkWeighting(ctx: CheckContext, weighting: TrainOptions["weighting"] | undefined, tasks: readonly TaskSym[], train: A.BlockDecl | undefined): void {
+  if (weighting?.ctor !== "gradnorm" && weighting?.ctor !== "dwa") return;
   const entry = train?.entries.find((e) => e.name.text === "weighting");
   if (!entry) return;
   const trained = tasks.filter((t) => t.decl.label);

@@ -108,6 +108,7 @@ const CASES: Case[] = [
     nearMiss: edit([], "train { weighting: gradnorm(alpha: 1) }\n"),
     says: "'ctr' and 'cvr' share none",
   },
+  { code: "MTL3001", trigger: edit([], "train { weighting: «gradnrom» }\n"), nearMiss: edit([], "train { weighting: gradnorm }\n"), says: "Did you mean 'gradnorm'?" },
   { code: "MTL3036", trigger: edit([["task cvr : binary = t2 label purchase where click\n", ""]], "train { weighting: «dwa» }\n"), nearMiss: edit([], "train { weighting: dwa }\n") },
 
   { code: "MTL4001", trigger: edit([["tower t1 = mlp(g1, [8])", "tower «t1» = mlp(t2, [8])"], ["tower t2 = mlp(g2, [8])", "tower t2 = mlp(t1, [8])"]]), nearMiss: edit([["tower t1 = mlp(g1, [8])", "tower t1 = mlp(t2, [8])"]]), says: "t1 -> t2 -> t1" },
