@@ -52,3 +52,9 @@ test("shared networks nearest the tasks: a parallel pair both count, one read by
   assert.deepEqual(lastSharedNetworks([["a"], ["b"]], (n) => deps[n]!, isNet), []);
   assert.deepEqual(lastSharedNetworks([], (n) => deps[n]!, isNet), []);
 });
+
+test("the GradNorm example spec lowers its weighting with its options, W at the bottom's last layer", () => {
+  const { ir } = specIr("shared-bottom-gradnorm.mtl");
+  assert.deepEqual(ir.train.weighting, { type: "gradnorm", alpha: 1.5, lr: 0.01 });
+  assert.deepEqual(gradNormLayers(ir), ["expert_bottom_0_dense_1"]);
+});
