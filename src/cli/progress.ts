@@ -24,6 +24,8 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
   // Training speed only: the epoch's evaluation comes after the last step.
   const rate = () => Math.round(rows / Math.max(((lastStep || Date.now()) - started) / 1000, 1e-3));
   let reported = 0;
+  // Under gradnorm or dwa: the epoch's task weights, printed with its summary.
+  let taskWeights = "";
   return {
     skipped(error) {
       if (++reported <= 20) out.write(`${error.render().replace(": error: ", ": warning: skipped bad row: ")}\n`);
@@ -64,6 +66,9 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
       running = Number.isNaN(running) ? losses.total : 0.98 * running + 0.02 * losses.total;
       bar?.update(replayed + rows, { speed: rate().toLocaleString("en-US"), loss: running.toFixed(4) });
     },
+    taskWeights(_epoch, weights) {
+      taskWeights = Object.entries(weights).map(([task, w]) => `${task} ${w.toFixed(4)}`).join(", ");
+    },
     epochEnd(_epoch, metrics: TaskEvaluation[], on) {
       bar?.stop();
       bar = undefined;
@@ -72,6 +77,8 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
         const skipped = replayed ? ` (after ${replayed.toLocaleString("en-US")} rows read again to resume)` : "";
         log(`${epochLabel}: ${rows.toLocaleString("en-US")} rows${skipped}, ${rate().toLocaleString("en-US")} rows/s, loss ${running.toFixed(4)}`);
       }
+      if (taskWeights !== "") log(`task weights: ${taskWeights}`);
+      taskWeights = "";
       log(`metrics on the ${on} data:\n${metricsTable(metrics)}\n`);
     },
     stop() {

@@ -66,6 +66,11 @@ export const CATALOG = {
     `'${value}' is not a valid ${what}. Use one of: ${allowed}.${hint}`),
   MTL3010: entry("error", "requires-one-of", (a: string, b: string, owner: string, example: string) =>
     `'${owner}' needs either '${a}' or '${b}', e.g. '${example}'.`),
+  // MTL3035-3039: task weighting (train.weighting).
+  MTL3035: entry("error", "gradnorm-no-shared-network", (tasks: string) =>
+    `'gradnorm' measures the tasks' gradients at the last network (expert or tower) that every trained task reads, but ${tasks} share none. Let the tasks' towers read a shared expert or tower, or use 'weighting: dwa', which needs no shared layer.`),
+  MTL3036: entry("warning", "weighting-single-task", (weighting: string, task: string) =>
+    `'${weighting}' balances the losses of several tasks, but only '${task}' is trained, so its weight stays 1. Use 'weighting: fixed'.`),
 
   // ── graph and widths ───────────────────────────────────────────────────
   MTL4001: entry("error", "cycle", (path: string) =>

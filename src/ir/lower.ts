@@ -148,7 +148,19 @@ function lowerLoss(task: TaskSym): IR.LossIR {
 
 function lowerTrain(train: TrainOptions): IR.TrainIR {
   const { optimizer, batch, epochs, weighting, seed, l2 } = train;
-  return { optimizer: lowerOptimizer(optimizer), batch, epochs, weighting, seed, l2 };
+  return { optimizer: lowerOptimizer(optimizer), batch, epochs, weighting: lowerWeighting(weighting), seed, l2 };
+}
+
+function lowerWeighting(weighting: TrainOptions["weighting"]): IR.WeightingIR {
+  switch (weighting.ctor) {
+    case "fixed":
+    case "uncertainty":
+      return weighting.ctor;
+    case "gradnorm":
+      return { type: "gradnorm", alpha: weighting.options.alpha, lr: weighting.options.lr };
+    case "dwa":
+      return { type: "dwa", temperature: weighting.options.temperature };
+  }
 }
 
 function lowerOptimizer(optimizer: TrainOptions["optimizer"]): IR.OptimizerIR {

@@ -293,12 +293,26 @@ const OPTIMIZERS = {
 export const OptimizerSchema = tagged("type", [OPTIMIZERS.adam, OPTIMIZERS.adagrad, OPTIMIZERS.sgd, OPTIMIZERS.rmsprop]);
 
 const train = TRAIN_BLOCK.options;
+const weightings = train.weighting.type.ctors;
+/**
+ * train.weighting: "fixed" and "uncertainty" as before (every IR written
+ * before gradnorm and dwa stays valid), the two balancers with options as
+ * objects tagged by `type`.
+ */
+export const WeightingSchema = Type.Union([
+  oneOf(["fixed", "uncertainty"] as const satisfies readonly (keyof typeof weightings)[]),
+  tagged("type", [
+    Type.Object({ type: Type.Literal("gradnorm"), alpha: num(weightings.gradnorm.options.alpha.type), lr: num(weightings.gradnorm.options.lr.type) }, strict),
+    Type.Object({ type: Type.Literal("dwa"), temperature: num(weightings.dwa.options.temperature.type) }, strict),
+  ]),
+]);
+
 export const TrainSchema = Type.Object(
   {
     optimizer: OptimizerSchema,
     batch: num(train.batch.type),
     epochs: num(train.epochs.type),
-    weighting: oneOf(train.weighting.type.values),
+    weighting: WeightingSchema,
     seed: num(train.seed.type),
     /** L2 penalty on all kernel weights (0 disables). */
     l2: num(train.l2.type),

@@ -8,6 +8,7 @@
  */
 import type { ErrorObject } from "ajv";
 import { LOSSES_BY_TYPE } from "../validation/schema.js";
+import { gradNormNodes } from "./gradnorm-layer.js";
 import { shapeValidator } from "./shape-check.js";
 import type { FeatureIR, ModelIR, NodeIR, TaskIR, ValidIR } from "./types.js";
 import { irWidths } from "./widths.js";
@@ -185,6 +186,11 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     checkEvaluation(task, at, all, report);
     earlier.set(task.name, task);
   });
+  // Only once every name resolves: the walk follows the nodes' inputs.
+  const weighting = ir.train.weighting;
+  if (problems.length === 0 && typeof weighting === "object" && weighting.type === "gradnorm" && gradNormNodes(ir).length === 0) {
+    report("/train/weighting", "gradnorm needs a network (expert or tower) that every trained task reads, and the tasks share none");
+  }
   return problems;
 }
 

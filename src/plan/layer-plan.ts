@@ -316,7 +316,7 @@ class Planner {
   private mlp(node: MlpNodeIR, prefix: string, input: string, user: string): string {
     let x = input;
     node.units.forEach((units, j) => {
-      const dense = `${prefix}_dense_${j}`;
+      const dense = names.mlpDense(prefix, j);
       x = this.apply(
         this.layer(
           dense,

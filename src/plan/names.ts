@@ -24,6 +24,8 @@ export const names = {
   /** Experts are always indexed (even a group of one); towers never are. */
   mlpPrefix: (role: "expert" | "tower", node: string, index: number) =>
     role === "expert" ? layerName("expert", node, index) : layerName("tower", node),
+  /** Dense layer j of an mlp whose layers start with `prefix` (from mlpPrefix). */
+  mlpDense: (prefix: string, layer: number) => `${prefix}_dense_${layer}`,
   gate: (node: string) => layerName("gate", node),
   gateRow: (node: string, expert: number) => layerName("gate", node, "expert", expert, "row"),
   gateStack: (node: string) => layerName("gate", node, "stack"),

@@ -17,6 +17,7 @@ import { checkEvaluationLabels, checkTrainingLabels } from "./label-check.js";
 import { saveModelDir } from "../model-dir/folder.js";
 import { estimatePriors, initialiseHeads } from "./priors.js";
 import { metricsJson } from "../evaluate/report.js";
+import { balancerJson } from "../runtime/balance/balancer.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
 import { TrainingInterrupted } from "./interrupted.js";
 
@@ -47,6 +48,8 @@ export interface TrainEvents {
   replayed?(rows: number): void;
   step(rows: number, losses: { total: number; perTask: Record<string, number> }): void;
   epochEnd(epoch: number, metrics: TaskEvaluation[], on: string): void;
+  /** Under gradnorm or dwa weighting, the task weights an epoch ended with (before its epochEnd). */
+  taskWeights?(epoch: number, weights: Record<string, number>): void;
 }
 
 export interface TrainResult {
@@ -149,6 +152,8 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
       if (stopRequested() || session?.due(step.steps)) await save(position, false);
       if (stopRequested()) throw interrupted();
     }
+    // Before the epoch's checkpoint, which then holds the next epoch's weights.
+    step.balancer?.epochEnded(epoch);
     return { batches: consumed, stoppedEarly: false };
   }
 
@@ -176,6 +181,8 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
           else await save(position, false);
         }
         metrics = evaluateNow();
+        const weights = step.balancer?.history.find((h) => h.epoch === epoch);
+        if (weights) run.events.taskWeights?.(epoch, weights.weights);
         run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
         if (stoppedEarly) break;
         // After the last epoch, saving the model is quicker than resuming would be.
@@ -186,7 +193,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
       // What the skipped final checkpoint would have refused: a model whose weights are no longer finite.
       if (session && finalPosition) assertFiniteWeights(built.model, finalPosition, session);
       try {
-        await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: metricsJson(metrics), ...(session && { run: session.finalRecord() }) });
+        await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: { ...metricsJson(metrics), ...balancerJson(step.balancer) }, ...(session && { run: session.finalRecord() }) });
       } catch (error) {
         if (!isSystemError(error)) throw error;
         // Keep the trained state for `--resume`, which then only evaluates and saves the model.

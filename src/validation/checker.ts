@@ -10,6 +10,7 @@ import { checkOptions, checkValue } from "./options.js";
 import { DATA_BLOCK, TRAIN_BLOCK } from "./schema.js";
 import { memberRange, newMember, newSym, type FeatureSym, type Sym, type TaskSym } from "./symbols.js";
 import { checkTasks } from "./tasks.js";
+import { checkWeighting } from "./weighting.js";
 
 /** The checked model: the AST plus everything the checker learned about it. */
 export interface CheckedSpec {
@@ -40,6 +41,7 @@ export function check(ast: A.SpecFile): CheckedSpec {
   // Tasks left out as duplicates or broken by a syntax error are reported already.
   const taskDeclared = ast.broken?.has("task") || ast.decls.some((d) => d.kind === "task");
   checkTasks(ctx, tasks, taskDeclared ? undefined : (singletons.model?.name.range ?? startOfFile));
+  checkWeighting(ctx, train.weighting, tasks, singletons.train);
   checkData(ctx, data, singletons.data);
   reportUnused(ctx);
   if (!singletons.model && !ast.broken?.has("model")) ctx.report("MTL2004", startOfFile);

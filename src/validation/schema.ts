@@ -204,6 +204,39 @@ const OPTIMIZERS = {
   },
 } as const satisfies Record<string, CtorSchema>;
 
+/**
+ * How the task losses are weighed (src/runtime/balance realises gradnorm and
+ * dwa; docs/language.md, "Task weighting", gives the math and when to use which).
+ */
+export const WEIGHTINGS = {
+  fixed: { doc: "Each task's loss times its `weight` (1 unless given).", usage: "weighting: fixed", positional: [], options: {} },
+  uncertainty: {
+    doc: "Learned homoscedastic-uncertainty weights (Kendall, Gal & Cipolla, CVPR 2018); replaces the tasks' `weight`.",
+    usage: "weighting: uncertainty",
+    positional: [],
+    options: {},
+  },
+  gradnorm: {
+    doc:
+      "GradNorm (Chen et al., ICML 2018): learned task weights that keep the tasks' gradient norms at the last network every trained task shares " +
+      "in proportion to how slowly each task's loss falls; the weights sum to the number of trained tasks and replace the tasks' `weight`.",
+    usage: "weighting: gradnorm(alpha: 1.5)",
+    positional: [],
+    options: {
+      alpha: { type: { t: "number", min: 0 }, default: 1.5, doc: "How strongly a task that trains slower than the others gets a larger gradient (0: equal gradient norms)." },
+      lr: { type: positive, default: 0.01, doc: "Step size of the task weights' own Adam: each step moves a weight by at most about this much." },
+    },
+  },
+  dwa: {
+    doc:
+      "Dynamic Weight Average (Liu, Johns & Davison, CVPR 2019): each epoch, a task whose loss fell less in the previous epoch gets a larger weight; " +
+      "weights 1 for the first two epochs, summing to the number of trained tasks; they replace the tasks' `weight`.",
+    usage: "weighting: dwa(temperature: 2)",
+    positional: [],
+    options: { temperature: { type: positive, default: 2, doc: "Softens the weights: a large temperature keeps them near 1." } },
+  },
+} as const satisfies Record<string, CtorSchema>;
+
 /** The `train { ... }` block, checked like the options of a call. */
 export const TRAIN_BLOCK = {
   doc: "Training settings.",
@@ -213,7 +246,11 @@ export const TRAIN_BLOCK = {
     optimizer: { type: { t: "ctor", ctors: OPTIMIZERS, what: "optimizer" }, default: "adam", doc: "adam, adagrad, sgd or rmsprop, with their settings." },
     batch: { type: int(1, 1 << 24), default: 512, doc: "Rows per training step." },
     epochs: { type: int(1, 1_000_000), default: 1, doc: "Passes over the training data." },
-    weighting: { type: enumOf("fixed", "uncertainty"), default: "fixed", doc: "Task loss weights: fixed (`weight` per task), or learned uncertainty weighting (Kendall et al. 2018)." },
+    weighting: {
+      type: { t: "ctor", ctors: WEIGHTINGS, what: "task weighting" },
+      default: "fixed",
+      doc: "Task loss weights: fixed (`weight` per task), uncertainty (Kendall et al. 2018), gradnorm(alpha, lr) (Chen et al. 2018) or dwa(temperature) (Liu et al. 2019).",
+    },
     seed: { type: int(0, 2 ** 31 - 1), default: 42, doc: "Seeds initialisation, dropout and shuffling: the same seed gives the same model." },
     l2: { type: { t: "number", min: 0 }, default: 0, doc: "L2 penalty on all dense kernels." },
   },

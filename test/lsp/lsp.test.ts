@@ -304,6 +304,8 @@ describe("completion", () => {
     const noBlocks = SPEC.replace(/train \{.*\}\n/, "");
     assert.deepEqual(await labels("train { optimizer: ", noBlocks), ["adam", "adagrad", "sgd", "rmsprop"]);
     assert.deepEqual((await labels("train { optimizer: sgd(", noBlocks)).sort(), ["lr", "momentum"]);
+    assert.deepEqual(await labels("train { weighting: ", noBlocks), ["fixed", "uncertainty", "gradnorm", "dwa"]);
+    assert.deepEqual((await labels("train { weighting: gradnorm(", noBlocks)).sort(), ["alpha", "lr"]);
     assert.deepEqual((await labels("train { batch: 64 ", noBlocks)).sort(), ["epochs", "l2", "optimizer", "seed", "weighting"]);
     assert.deepEqual(await labels("data { format: ", noBlocks), ["csv", "jsonl", "parquet"]);
   });

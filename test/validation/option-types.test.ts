@@ -30,7 +30,7 @@ const typeFacts: [
   Equal<DataOptions, { format: OptionsOfFormat; columns?: A.Name[] }>,
   // A nested constructor is a union discriminated by its name.
   Equal<TrainOptions["optimizer"]["ctor"], "adam" | "adagrad" | "sgd" | "rmsprop">,
-  Equal<TrainOptions["weighting"], "fixed" | "uncertainty">,
+  Equal<TrainOptions["weighting"]["ctor"], "fixed" | "uncertainty" | "gradnorm" | "dwa">,
   Equal<FeatureCall["ctor"], "categorical" | "numeric" | "sequence">,
 ] = [true, true, true, true, true, true, true, true, true];
 

@@ -102,6 +102,14 @@ const CASES: Case[] = [
   { code: "MTL3009", trigger: edit([["task ctr : binary", "task ctr : «binery»"]]), nearMiss: VALID, says: "Did you mean 'binary'?" },
   { code: "MTL3009", trigger: edit([["gate g1 = softmax(x)", "gate g1 = softmax(x, init: «glorot_unifrom»)"]]), nearMiss: edit([["gate g1 = softmax(x)", "gate g1 = softmax(x, init: glorot_uniform)"]]), says: "Did you mean 'glorot_uniform'?" },
   { code: "MTL3010", trigger: edit([["categorical(buckets: 100, dim: 8)", "«categorical(dim: 8)»"]]), nearMiss: VALID },
+  {
+    code: "MTL3035",
+    trigger: edit([["tower t1 = mlp(g1, [8])", "tower t1 = mlp(x, [8])"]], "train { weighting: «gradnorm(alpha: 1)» }\n"),
+    nearMiss: edit([], "train { weighting: gradnorm(alpha: 1) }\n"),
+    says: "'ctr' and 'cvr' share none",
+  },
+  { code: "MTL3001", trigger: edit([], "train { weighting: «gradnrom» }\n"), nearMiss: edit([], "train { weighting: gradnorm }\n"), says: "Did you mean 'gradnorm'?" },
+  { code: "MTL3036", trigger: edit([["task cvr : binary = t2 label purchase where click\n", ""]], "train { weighting: «dwa» }\n"), nearMiss: edit([], "train { weighting: dwa }\n") },
 
   { code: "MTL4001", trigger: edit([["tower t1 = mlp(g1, [8])", "tower «t1» = mlp(t2, [8])"], ["tower t2 = mlp(g2, [8])", "tower t2 = mlp(t1, [8])"]]), nearMiss: edit([["tower t1 = mlp(g1, [8])", "tower t1 = mlp(t2, [8])"]]), says: "t1 -> t2 -> t1" },
   { code: "MTL4001", trigger: edit([["tower t1 = mlp(g1, [8])", "tower «t1» = mlp(t1, [8])"]]), nearMiss: VALID },

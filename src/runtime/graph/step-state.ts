@@ -1,13 +1,14 @@
 /**
  * A train step's state as plain arrays, for checkpoints: every weight of the
  * model (trainable or not, so batch-norm statistics too), the dense
- * optimiser's slots, the sparse tables' slots, the uncertainty log-variances
- * and the step count (which also seeds dropout). Putting it back into a
+ * optimiser's slots, the sparse tables' slots, the uncertainty log-variances,
+ * the gradnorm or dwa task weights' state and the step count (which also seeds dropout). Putting it back into a
  * freshly built model of the same spec continues training exactly where the
  * state was taken.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { UncertaintyWeights } from "../loss/uncertainty.js";
+import type { BalancerState, TaskBalancer } from "../balance/balancer.js";
 import { restoreOptimizerPowers } from "./optimizer-powers.js";
 import type { SparseEmbeddings, SparseSlots } from "./sparse-embeddings.js";
 
@@ -28,12 +29,15 @@ export interface TrainStepState {
   sparse: SparseSlots[];
   /** s_k per task under uncertainty weighting; empty otherwise. */
   logVariances: Record<string, number>;
+  /** The task weights' state under gradnorm or dwa weighting (absent otherwise, and in checkpoints written before them). */
+  balancer?: BalancerState;
 }
 
 interface StepParts {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   uncertainty: UncertaintyWeights | null;
+  balancer: TaskBalancer | null;
   sparse: SparseEmbeddings | null;
 }
 
@@ -47,6 +51,7 @@ export async function exportStepState(parts: StepParts & { steps: number }): Pro
     logVariances: Object.fromEntries(
       Object.entries(parts.uncertainty?.variables ?? {}).map(([task, v]) => [task, v.dataSync()[0]!]),
     ),
+    ...(parts.balancer !== null && { balancer: parts.balancer.exportState() }),
   };
 }
 
@@ -75,6 +80,10 @@ export async function importStepState(parts: StepParts, state: TrainStepState): 
     const saved = state.logVariances[task];
     if (saved === undefined) throw new Error(`the saved state has no log-variance for task '${task}'`);
     tf.tidy(() => variable.assign(tf.scalar(saved)));
+  }
+  if (parts.balancer !== null) {
+    if (state.balancer === undefined) throw new Error(`the saved state has no ${parts.balancer.type} task weights`);
+    parts.balancer.importState(state.balancer);
   }
   return state.steps;
 }

@@ -13,6 +13,8 @@ import * as tf from "@tensorflow/tfjs";
 import { computeLoss } from "../loss/compute-loss.js";
 import type { LossBatch } from "../loss/types.js";
 import { createUncertaintyWeights, type UncertaintyWeights } from "../loss/uncertainty.js";
+import { createBalancer, type TaskBalancer } from "../balance/balancer.js";
+import { kernelsOf, taskGradNorms } from "../balance/grad-norms.js";
 import type { BuiltModel } from "./build-model.js";
 import { seedDropoutForStep } from "./dropout-seeds.js";
 import { forward, type FeatureTensors } from "./forward.js";
@@ -34,6 +36,8 @@ export interface StepLosses {
   l2: number;
   /** s_k after the step, under uncertainty weighting; absent otherwise. */
   logVariances?: Record<string, number>;
+  /** The task weights this step's loss used, under gradnorm or dwa weighting; absent otherwise. */
+  taskWeights?: Record<string, number>;
 }
 
 export interface TrainStep {
@@ -41,6 +45,8 @@ export interface TrainStep {
   readonly optimizer: tf.Optimizer;
   /** Created here when train.weighting is "uncertainty"; null otherwise. */
   readonly uncertainty: UncertaintyWeights | null;
+  /** The task weights under gradnorm or dwa weighting (the trainer tells it where epochs end); null otherwise. */
+  readonly balancer: TaskBalancer | null;
   /** Steps run so far; also the index the next step's dropout seeds derive from. */
   readonly steps: number;
   /** True when the embedding tables train sparsely (see sparse-embeddings.ts). */
@@ -63,6 +69,8 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
   const { ir, trainingModel } = built;
   const optimizer = options.optimizer ?? createOptimizer(ir.train.optimizer);
   const uncertainty = ir.train.weighting === "uncertainty" ? createUncertaintyWeights(ir) : null;
+  const balancer = createBalancer(ir);
+  const normKernels = balancer === null ? [] : kernelsOf(trainingModel, balancer.normLayers);
   const sparse = options.sparse === false ? null : SparseEmbeddings.create(built, ir.train.optimizer);
   const tableVariables = new Set(sparse?.tableVariables ?? []);
   const denseVariables: tf.Variable[] = [
@@ -88,14 +96,17 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
     try {
       const inputs = lookup?.inputs ?? batch.inputs;
       const variables = lookup === undefined ? denseVariables : [...denseVariables, ...lookup.variables];
+      const taskWeights = balancer?.weights();
       const { value, grads } = tf.variableGrads(() => {
         const outputs = forward(built, inputs, true);
-        const loss = computeLoss(ir, outputs, batch, uncertainty ?? undefined);
+        const loss = computeLoss(ir, outputs, batch, uncertainty ?? undefined, taskWeights);
         const l2 = l2Penalty();
         taskNames = Object.keys(loss.perTask);
         reported.push(...taskNames.map((t) => tf.keep(loss.perTask[t]!)), tf.keep(l2));
         return tf.add(loss.total, l2) as tf.Scalar;
       }, variables);
+      // GradNorm's norms are taken at the weights this step's loss saw, so before the update.
+      const norms = normKernels.length > 0 ? taskGradNorms(built, inputs, batch, normKernels, taskWeights!) : undefined;
       if (lookup !== undefined) {
         sparse!.update(grads, steps + 1);
         const tableGrads = new Set(lookup.variables.map((v) => v.name));
@@ -110,6 +121,10 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         perTask: Object.fromEntries(taskNames.map((t, i) => [t, numbers[i + 1]!])),
         l2: numbers[taskNames.length + 1]!,
       };
+      if (balancer !== null) {
+        result.taskWeights = taskWeights!;
+        balancer.stepped(result.perTask, norms);
+      }
       if (uncertainty !== null) {
         result.logVariances = Object.fromEntries(
           Object.entries(uncertainty.variables).map(([t, s]) => [t, s.dataSync()[0]!]),
@@ -128,13 +143,14 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
     run,
     optimizer,
     uncertainty,
+    balancer,
     sparse: sparse !== null,
     get steps() {
       return steps;
     },
-    exportState: () => exportStepState({ model: trainingModel, optimizer, uncertainty, sparse, steps }),
+    exportState: () => exportStepState({ model: trainingModel, optimizer, uncertainty, balancer, sparse, steps }),
     async importState(state) {
-      steps = await importStepState({ model: trainingModel, optimizer, uncertainty, sparse }, state);
+      steps = await importStepState({ model: trainingModel, optimizer, uncertainty, balancer, sparse }, state);
     },
     dispose() {
       optimizer.dispose();

@@ -1,8 +1,9 @@
 /**
  * The training objective: each trained task's mean loss (over its `where`
- * rows when it has one), combined with fixed task weights or learned
- * uncertainty weights. Latent tasks (label null) have no term; they learn
- * through the product tasks that use them.
+ * rows when it has one), combined with fixed task weights, learned
+ * uncertainty weights, or the step's weights of a balancer (gradnorm, dwa:
+ * src/runtime/balance), which enter as constants. Latent tasks (label null)
+ * have no term; they learn through the product tasks that use them.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR, TaskIR } from "../../ir/types.js";
@@ -18,10 +19,15 @@ export function computeLoss(
   outputs: TaskOutputs,
   batch: LossBatch,
   uncertainty?: UncertaintyWeights,
+  balanced?: Record<string, number>,
 ): LossResult {
   const useUncertainty = ir.train.weighting === "uncertainty";
   if (useUncertainty && uncertainty === undefined) {
     throw new Error("train.weighting is 'uncertainty': pass the weights from createUncertaintyWeights(ir)");
+  }
+  const weighting = ir.train.weighting;
+  if (typeof weighting === "object" && balanced === undefined) {
+    throw new Error(`train.weighting is '${weighting.type}': pass the step's task weights (src/runtime/balance)`);
   }
   const { total, perTask } = tf.tidy(() => {
     const perTask: Record<string, tf.Scalar> = {};
@@ -35,7 +41,7 @@ export function computeLoss(
         if (s === undefined) throw new Error(`no log-variance for task '${task.name}'`);
         terms.push(uncertaintyTerm(task.loss, s, loss));
       } else {
-        terms.push(tf.mul(task.weight, loss));
+        terms.push(tf.mul(balanced?.[task.name] ?? task.weight, loss));
       }
     }
     const total = (terms.length === 0 ? tf.scalar(0) : tf.addN(terms)) as tf.Scalar;

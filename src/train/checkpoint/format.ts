@@ -11,6 +11,7 @@ import type { EncodingState } from "../../data/encode/index.js";
 import type { ReadOptions } from "../../data/record.js";
 import type { ValidIR } from "../../ir/types.js";
 import type { NamedArray, TrainStepState } from "../../runtime/graph/index.js";
+import type { BalancerState } from "../../runtime/balance/balancer.js";
 import type { FileFingerprint } from "../../model-dir/file-manifest.js";
 
 export const CHECKPOINT_VERSION = 1;
@@ -86,6 +87,8 @@ export interface CheckpointMeta extends RunDescription {
   /** Bad rows skipped by the fitting pass (reported once, by the run that fitted). */
   fitSkipped: number;
   logVariances: Record<string, number>;
+  /** The gradnorm or dwa task weights' state (src/runtime/balance); absent under fixed and uncertainty weighting. */
+  balancer?: BalancerState;
   arrays: ArrayEntry[];
 }
 
@@ -132,8 +135,8 @@ function swapWords(bytes: Uint8Array): void {
  * The train step's state from the arrays file and the meta. Throws an Error
  * saying what does not fit (the caller names the file).
  */
-export function unpackArrays(bytes: Uint8Array, meta: Pick<CheckpointMeta, "arrays" | "position" | "logVariances">): TrainStepState {
-  const state: TrainStepState = { steps: meta.position.steps, weights: [], optimizer: [], sparse: [], logVariances: meta.logVariances };
+export function unpackArrays(bytes: Uint8Array, meta: Pick<CheckpointMeta, "arrays" | "position" | "logVariances" | "balancer">): TrainStepState {
+  const state: TrainStepState = { steps: meta.position.steps, weights: [], optimizer: [], sparse: [], logVariances: meta.logVariances, ...(meta.balancer && { balancer: meta.balancer }) };
   let expectedOffset = 0;
   for (const entry of meta.arrays) {
     const length = entry.shape.reduce((a, b) => a * b, 1);

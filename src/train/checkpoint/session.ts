@@ -224,6 +224,7 @@ export class CheckpointSession {
       ...describeRun(this.run, this.options, this.fingerprint()),
       fitSkipped: extra.fitSkipped,
       logVariances: state.logVariances,
+      ...(state.balancer && { balancer: state.balancer }),
     };
     try {
       saveCheckpoint(this.dir, { meta, encoding: extra.encoding, state }, this.options.io ?? defaultCheckpointIo);

@@ -8,7 +8,11 @@ Reads a JSON request on standard input and writes its answer as JSON:
   {"encode": [{"package", "file"}]}: the encoding state fitted on the file
   and the file's rows encoded with it;
   {"predict": [{"package", "model" (an mtl model folder), "file"}]}: the
-  scores of the file's rows by the model, encoded with its encoding.json.
+  scores of the file's rows by the model, encoded with its encoding.json;
+  {"gradnorms": [a case as for "cases", with "taskWeights"]}: the loss, the
+  task losses and GradNorm's gradient norms (train mode, dropout off);
+  {"balancers": [{"package", "epochs": [[{"losses", "norms"}, ...], ...]}]}:
+  the task weights' state (balance.py) after each epoch of those steps.
 """
 
 import importlib
@@ -18,7 +22,7 @@ import sys
 import numpy as np
 import torch
 
-MODULES = ["spec", "layers", "encoding", "data", "objective", "model", "model_dir"]
+MODULES = ["spec", "layers", "encoding", "data", "objective", "model", "model_dir", "balance"]
 
 
 def load_package(path):
@@ -35,7 +39,8 @@ def tensor(array, dtype):
     return torch.from_numpy(np.array(array["values"], dtype=dtype).reshape(array["shape"]))
 
 
-def run(case):
+def loaded(case):
+    """The case's package, its model with the case's weights, and its batch as tensors."""
     package = load_package(case["package"])
     net = package["model"].Model(sparse=False)
     package["model_dir"].load_tfjs_weights(net, case["weights"])
@@ -44,6 +49,11 @@ def run(case):
     features = {k: tensor(v, np.float32 if k in float_features else np.int64) for k, v in case["features"].items()}
     labels = {k: tensor(v, np.float32) for k, v in case["labels"].items()}
     masks = {k: tensor(v, np.float32) for k, v in case["masks"].items()}
+    return package, net, features, labels, masks
+
+
+def run(case):
+    package, net, features, labels, masks = loaded(case)
     net.eval()
     with torch.no_grad():
         outputs, _ = net(features)
@@ -68,6 +78,30 @@ def run(case):
         "perTask": {task: value.item() for task, value in losses.items()},
         "gradients": gradients,
     }
+
+
+def gradnorms(case):
+    package, net, features, labels, masks = loaded(case)
+    spec = package["spec"]
+    objective = package["objective"].Objective(net)
+    objective.train()
+    loss, losses = objective(features, labels, masks, case["taskWeights"])
+    balance = package["balance"]
+    norms = balance.task_grad_norms(losses, balance.gradnorm_parameters(net, spec.GRADNORM_LAYERS, package["model"].TFJS_WEIGHTS))
+    return {"loss": loss.item(), "perTask": {task: value.item() for task, value in losses.items()}, "norms": norms}
+
+
+def balancers(case):
+    package = load_package(case["package"])
+    spec = package["spec"]
+    balancer = package["balance"].create(spec.TRAIN["weighting"], [t["name"] for t in spec.TASKS if t["label"] is not None])
+    states = []
+    for epoch, steps in enumerate(case["epochs"], 1):
+        for step in steps:
+            balancer.stepped(step["losses"], step.get("norms"))
+        balancer.epoch_ended(epoch)
+        states.append(json.loads(json.dumps(balancer.state_dict())))
+    return states
 
 
 def encode(case):
@@ -95,7 +129,16 @@ def predict(case):
 def main():
     request = json.load(sys.stdin)
     torch.set_num_threads(1)
-    json.dump({"results": [run(case) for case in request.get("cases", [])], "encoded": [encode(case) for case in request.get("encode", [])], "predicted": [predict(case) for case in request.get("predict", [])]}, sys.stdout)
+    json.dump(
+        {
+            "results": [run(case) for case in request.get("cases", [])],
+            "encoded": [encode(case) for case in request.get("encode", [])],
+            "predicted": [predict(case) for case in request.get("predict", [])],
+            "gradnorms": [gradnorms(case) for case in request.get("gradnorms", [])],
+            "balancers": [balancers(case) for case in request.get("balancers", [])],
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

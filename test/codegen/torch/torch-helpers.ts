@@ -5,9 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { compileSource } from "../../../src/compiler.js";
 import type { ValidIR } from "../../../src/ir/types.js";
 import { findTorchPython, TORCH_MISSING_HINT } from "../../../src/util/torch-python.js";
@@ -97,6 +98,16 @@ export function runTrainPy(python: string, pkg: string, args: readonly string[])
   child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
   const done = new Promise<{ status: number | null; stderr: string }>((resolve) => child.on("close", (status) => resolve({ status, stderr })));
   return { child, done };
+}
+
+/** Runs train.py into `out` and kills it (SIGKILL) once it has written a checkpoint, asserting that was before its end. */
+export async function killAfterCheckpoint(python: string, pkg: string, args: readonly string[], out: string): Promise<void> {
+  const run = runTrainPy(python, pkg, [...args, "--out", out]);
+  const checkpoint = join(out, "torch-checkpoint", "state.pt");
+  while (!existsSync(checkpoint) && run.child.exitCode === null) await sleep(10);
+  run.child.kill("SIGKILL");
+  await run.done;
+  assert.ok(existsSync(checkpoint) && !existsSync(join(out, "manifest.json")), "the run must be killed after a checkpoint and before the end");
 }
 
 /** A model folder's weights by name, read as model.json lays them out. */

@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { writeTorchPackage } from "../../../src/codegen/torch/index.js";
 import { seededRandom } from "../../helpers/random.js";
-import { compileSpecText, folderWeights, impressionsCsv, runTrainPy, scratchDir, torchOrSkip, weightDistance } from "./torch-helpers.js";
+import { compileSpecText, folderWeights, impressionsCsv, killAfterCheckpoint, runTrainPy, scratchDir, torchOrSkip, weightDistance } from "./torch-helpers.js";
 
 /** No `where`, dropout or batch norm: with those, a rank's half of a batch is not half of the whole batch's loss. */
 const SPEC = `
@@ -74,12 +73,8 @@ test("a run killed mid-way resumes from its checkpoint and ends with the weights
   const options = ["--data", data, "--batch", "4", "--epochs", "6", "--checkpoint-every", "5", "--quiet"];
   const whole = runTrainPy(python, pkg, [...options, "--out", join(dir, "whole")]);
   const killed = join(dir, "killed");
-  const first = runTrainPy(python, pkg, [...options, "--out", killed]);
+  await killAfterCheckpoint(python, pkg, options, killed);
   const checkpoint = join(killed, "torch-checkpoint", "state.pt");
-  while (!existsSync(checkpoint) && first.child.exitCode === null) await sleep(10);
-  first.child.kill("SIGKILL");
-  await first.done;
-  assert.ok(existsSync(checkpoint) && !existsSync(join(killed, "manifest.json")), "the run must be killed after a checkpoint and before the end");
   const second = await runTrainPy(python, pkg, [...options, "--out", killed]).done;
   assert.equal(second.status, 0, second.stderr);
   assert.equal((await whole.done).status, 0);

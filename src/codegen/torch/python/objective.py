@@ -1,10 +1,11 @@
 """The training objective, as mtl computes it (src/runtime/loss).
 
 Each trained task's mean loss over its rows (its `where` rows when it has
-one), weighted by the task's weight or by learned uncertainty (Kendall, Gal
-and Cipolla 2018), plus train.l2 times the squared Dense kernels. Binary
-losses are computed from logits, a product task's from its factors' logits,
-so a saturated sigmoid never takes log(0).
+one), weighted by the task's weight, by learned uncertainty (Kendall, Gal
+and Cipolla 2018) or by the step's gradnorm or dwa weights (balance.py),
+plus train.l2 times the squared Dense kernels. Binary losses are computed
+from logits, a product task's from its factors' logits, so a saturated
+sigmoid never takes log(0).
 """
 
 import torch
@@ -78,7 +79,8 @@ class Objective(nn.Module):
         self.uncertainty = TRAIN["weighting"] == "uncertainty"
         self.log_variances = nn.ParameterDict({t["name"]: nn.Parameter(torch.zeros(())) for t in TRAINED} if self.uncertainty else {})
 
-    def forward(self, features, labels, masks):
+    def forward(self, features, labels, masks, weights=None):
+        """`weights`: the step's task weights under gradnorm or dwa weighting (balance.py), constants here."""
         outputs, logits = self.model(features)
         losses = task_losses(outputs, logits, labels, masks)
         terms = []
@@ -88,6 +90,8 @@ class Objective(nn.Module):
                 s = self.log_variances[task["name"]]
                 scale = 1.0 if task["loss"]["type"] == "bce" else 0.5
                 terms.append(scale * torch.exp(-s) * loss + 0.5 * s)
+            elif weights is not None:
+                terms.append(weights[task["name"]] * loss)
             else:
                 terms.append(task["weight"] * loss)
         total = torch.stack(terms).sum()

@@ -179,12 +179,14 @@ def train(args):
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
+    import balance
     import data
     import encoding
     import model_dir
     from layers import initialise
-    from model import INITIALISERS, Model
+    from model import INITIALISERS, TFJS_WEIGHTS, Model
     from objective import TRAINED, Objective
+    from spec import GRADNORM_LAYERS
 
     rank = int(os.environ.get("RANK", 0))
     world = int(os.environ.get("WORLD_SIZE", 1))
@@ -232,11 +234,15 @@ def train(args):
         initialise(net, INITIALISERS)
     objective = Objective(net).to(device)
     optimizers = make_optimizers(objective, sparse)
+    balancer = balance.create(TRAIN["weighting"], [t["name"] for t in TRAINED])
+    gradnorm_w = balance.gradnorm_parameters(net, GRADNORM_LAYERS, TFJS_WEIGHTS)
     step, epoch, skip = 0, 0, 0
     if checkpoint is not None:
         objective.load_state_dict(checkpoint["objective"])
         for optimizer, saved in zip(optimizers, checkpoint["optimizers"]):
             optimizer.load_state_dict(saved)
+        if balancer is not None:
+            balancer.load_state_dict(checkpoint["balancer"])
         step, epoch, skip = checkpoint["step"], checkpoint["epoch"], checkpoint["batchInEpoch"]
         say(f"resuming from {checkpoint_path}: step {step}, epoch {epoch + 1}")
     wrapped = DistributedDataParallel(objective, device_ids=[local_rank] if cuda else None) if world > 1 else objective
@@ -259,6 +265,7 @@ def train(args):
                 "encoding": state,
                 "objective": objective.state_dict(),
                 "optimizers": [o.state_dict() for o in optimizers],
+                "balancer": balancer.state_dict() if balancer is not None else None,
             },
             temp,
         )
@@ -290,9 +297,12 @@ def train(args):
                 masks = {k: torch.from_numpy(v).to(device) for k, v in masks.items()}
                 for optimizer in optimizers:
                     optimizer.zero_grad(set_to_none=True)
-                loss, losses = wrapped(features, labels, masks)
+                weights = balancer.weights() if balancer is not None else None
+                loss, losses = wrapped(features, labels, masks, weights)
                 if not torch.isfinite(loss):
                     raise Failure(f"the loss is {loss.item()} at step {step + 1}: training diverged; lower the learning rate (the last checkpoint is kept)")
+                # GradNorm's norms at the weights this loss saw, before the backward frees the graph.
+                norms = balance.task_grad_norms(losses, gradnorm_w, world) if gradnorm_w else None
                 loss.backward()
                 for optimizer in optimizers:
                     optimizer.step()
@@ -301,6 +311,12 @@ def train(args):
                 for name, value in losses.items():
                     sums[name] += value.item()
                 counted += 1
+                if balancer is not None:
+                    step_losses = {name: value.item() for name, value in losses.items()}
+                    if world > 1:
+                        # Every rank updates the weights from the same numbers (the norms are the whole batch's already), so they stay equal.
+                        step_losses = _averaged(step_losses, world)
+                    balancer.stepped(step_losses, norms)
                 now = time.time()
                 if now - last_report >= 5:
                     last_report = now
@@ -313,6 +329,10 @@ def train(args):
             else:
                 epoch += 1
                 skip = 0
+                if balancer is not None:
+                    # Before the epoch's checkpoint, which then holds the next epoch's weights.
+                    balancer.epoch_ended(epoch)
+                    say(f"epoch {epoch}: task weights " + ", ".join(f"{t} {w:.4f}" for t, w in balancer.history[-1]["weights"].items()))
                 if rank == 0 and epoch < args.epochs and step < total:
                     save_checkpoint(epoch, 0)
     except (data.DataError, encoding.RowError) as error:
@@ -321,6 +341,9 @@ def train(args):
     elapsed = time.time() - started
     if rank == 0:
         metrics = {name: {"on": "training rows of rank 0, last epoch (PyTorch)", "loss": sums[name] / max(counted, 1)} for name in sums}
+        if balancer is not None:
+            # As mtl's trainer writes it (src/runtime/balance/balancer.ts, balancerJson).
+            metrics["task weights"] = {"weighting": balancer.type, "epochs": balancer.history}
         model_dir.save_model_dir(args.out, objective.model.cpu(), state, metrics)
         if os.path.exists(checkpoint_path):
             os.unlink(checkpoint_path)
@@ -331,6 +354,17 @@ def train(args):
         dist.barrier()
         dist.destroy_process_group()
     return 0
+
+
+def _averaged(values, world):
+    """The mean of `values` (a dict of floats) over the processes."""
+    import torch
+    import torch.distributed as dist
+
+    names = sorted(values)
+    tensor = torch.tensor([values[n] for n in names], dtype=torch.float64)
+    dist.all_reduce(tensor)
+    return {n: float(v) / world for n, v in zip(names, tensor)}
 
 
 def _located(path, error):
