@@ -1,12 +1,14 @@
 /**
  * The training objective: each trained task's mean loss (over its `where`
  * rows when it has one), combined with fixed task weights or learned
- * uncertainty weights. Latent tasks (label null) have no term; they learn
+ * uncertainty weights, plus AITM's calibrators at their fixed weights
+ * (calibrator.ts). Latent tasks (label null) have no term; they learn
  * through the product tasks that use them.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR, TaskIR } from "../../ir/types.js";
 import { bceWithLogitProduct } from "./bce.js";
+import { calibratorTerms } from "./calibrator.js";
 import { maskedMean } from "./masked-mean.js";
 import { huber, squaredError } from "./regression.js";
 import type { LossBatch, LossResult, TaskOutputs } from "./types.js";
@@ -38,6 +40,7 @@ export function computeLoss(
         terms.push(tf.mul(task.weight, loss));
       }
     }
+    terms.push(...calibratorTerms(ir, outputs));
     const total = (terms.length === 0 ? tf.scalar(0) : tf.addN(terms)) as tf.Scalar;
     return { total, perTask };
   });
