@@ -21,6 +21,7 @@ export function checkTransferClauses(ctx: CheckContext, sym: TaskSym): void {
   if (!decl.after) return;
   const from = ctx.resolve(decl.after, ["task"]);
   if (from?.kind === "task") sym.after = from;
+  if (from && decl.calibrate && decl.calibrate.value > 0 && decl.where) ctx.report("MTL5024", decl.calibrate.range, sym.name, decl.where.column.text, from.name);
 }
 
 /**

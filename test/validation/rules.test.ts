@@ -142,6 +142,7 @@ const CASES: Case[] = [
   { code: "MTL5022", trigger: edit([["label click\n", "label click after «cvr»\n"], ["where click", "where click after ctr"]]), nearMiss: edit([["where click", "where click after ctr"]]), says: "(ctr after cvr after ctr)" },
   { code: "MTL5022", trigger: edit([["label click\n", "label click after «ctr»\n"]]), nearMiss: VALID, says: "(ctr after ctr)" },
   { code: "MTL5023", trigger: edit([["where click", "where click calibrate «0.6»"]]), nearMiss: edit([["where click", "where click after ctr calibrate 0.6"]]), says: "task 'cvr'" },
+  { code: "MTL5024", trigger: edit([["where click", "where click after ctr calibrate «0.6»"]]), nearMiss: edit([["label purchase where click", "label purchase after ctr calibrate 0.6"]]), says: "trained only 'where click'" },
   { code: "MTL3004", trigger: edit([["where click", "where click after ctr calibrate «-1»"]]), nearMiss: edit([["where click", "where click after ctr calibrate 0"]]), says: "A calibrator weight must be at least 0" },
   { code: "MTL3006", trigger: edit([["where click", "where click after ctr «after ctr»"]]), nearMiss: edit([["where click", "where click after ctr"]]) },
 
