@@ -47,13 +47,15 @@ function reportCycles(ctx: CheckContext, tasks: readonly TaskSym[]): void {
   const done = new Set<TaskSym>();
   for (const start of tasks) {
     const path: TaskSym[] = [];
+    const onPath = new Set<TaskSym>();
     let at: TaskSym | undefined = start;
-    while (at && !done.has(at) && !path.includes(at)) {
+    while (at && !done.has(at) && !onPath.has(at)) {
       path.push(at);
+      onPath.add(at);
       at = at.after;
     }
     path.forEach((t) => done.add(t));
-    if (!at || !path.includes(at)) continue;
+    if (!at || !onPath.has(at)) continue;
     const cycle = path.slice(path.indexOf(at));
     const first = cycle.reduce((a, b) => (a.decl.range.start.offset <= b.decl.range.start.offset ? a : b));
     const from = cycle.indexOf(first);
@@ -68,15 +70,17 @@ function reportCycles(ctx: CheckContext, tasks: readonly TaskSym[]): void {
  * transfer adds no product edge). The links are acyclic: the checker saw to it.
  */
 export function transferOrder<T>(tasks: readonly T[], after: (task: T) => T | undefined): T[] {
+  const listed = new Set(tasks);
   const placed = new Set<T>();
   const order: T[] = [];
-  const place = (task: T) => {
-    if (placed.has(task)) return;
-    const from = after(task);
-    if (from !== undefined && tasks.includes(from)) place(from);
-    placed.add(task);
-    order.push(task);
-  };
-  tasks.forEach(place);
+  for (const task of tasks) {
+    // The chain of unplaced predecessors, walked without recursion: a funnel may be long.
+    const chain: T[] = [];
+    for (let t: T | undefined = task; t !== undefined && listed.has(t) && !placed.has(t); t = after(t)) {
+      chain.push(t);
+      placed.add(t);
+    }
+    order.push(...chain.reverse());
+  }
   return order;
 }

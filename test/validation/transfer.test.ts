@@ -44,3 +44,13 @@ task z : binary = t label z after y
   assert.equal(cycles[0]!.range.start.line, 4);
   assert.match(cycles[0]!.message, /\(x after z after y after x\)/);
 });
+
+test("a funnel of 20,000 steps written last step first is checked and ordered without recursion", () => {
+  const n = 20_000;
+  const names = Array.from({ length: n }, (_, i) => `s${n - 1 - i}`);
+  const after = (t: string) => (t === "s0" ? undefined : `s${Number(t.slice(1)) - 1}`);
+  const order = transferOrder(names, after);
+  assert.equal(order[0], "s0");
+  assert.equal(order[n - 1], `s${n - 1}`);
+  assert.ok(order.every((t, i) => t === `s${i}`));
+});
