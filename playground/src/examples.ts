@@ -1,4 +1,5 @@
 /** The example specs of the repository (specs/*.mtl), bundled into the page (test/playground checks that none is missing), and the MMoE experiment's synthetic spec. */
+import aitm from "mtl-text:specs/aitm.mtl";
 import censusMmoe from "mtl-text:specs/census-mmoe.mtl";
 import esmmMmoeGmv from "mtl-text:specs/esmm-mmoe-gmv.mtl";
 import esmm from "mtl-text:specs/esmm.mtl";
@@ -20,6 +21,7 @@ export const EXAMPLES: Record<string, string> = {
   "esmm.mtl": esmm,
   "esmm-mmoe-gmv.mtl": esmmMmoeGmv,
   "census-mmoe.mtl": censusMmoe,
+  "aitm.mtl": aitm,
   // The MMoE paper's synthetic regression, as the experiment writes it (`npm run experiments`);
   // it trains on the MMoE generator (src/data/synthetic/mmoe.ts), the others on the ESMM world.
   [GENERATED_EXAMPLE]: syntheticSpec("mmoe", 0, { lr: 0.001, batch: 128, epochs: 15, seed: 1 }, MMOE_DEFAULTS.inputDim),

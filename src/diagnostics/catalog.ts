@@ -116,6 +116,17 @@ export const CATALOG = {
     `'where ${column}' masks by the label of regression task '${task}', whose values are not 0/1. Name the values that select a row ('where ${column} is "..."'), or mask by a 0/1 column.`),
   MTL5013: entry("warning", "repeated-label-value", (value: string) =>
     `The value ${JSON.stringify(value)} is listed twice after 'is'. Remove the repeat.`),
+  // MTL5020-5029: AITM's information transfer and calibrator (src/validation/transfer.ts).
+  MTL5020: entry("error", "transfer-not-binary", (name: string, type: string) =>
+    `AITM's transfer ('after') links the steps of a conversion funnel, which are binary tasks, but '${name}' is a ${type} task. Make it binary, or remove the 'after' clause.`),
+  MTL5021: entry("error", "transfer-without-head", (name: string) =>
+    `'${name}' is a product of tasks, so it has no node of its own for AITM's transfer to come from or go into. Use 'after' between tasks that each read a node ('task cvr : binary = cvr_tower ... after ctr').`),
+  MTL5022: entry("error", "transfer-cycle", (path: string) =>
+    `The 'after' clauses form a cycle (${path}): a funnel needs a first step. Remove the 'after' clause of the first step.`),
+  MTL5023: entry("error", "calibrate-without-after", (name: string) =>
+    `'calibrate' keeps task '${name}' below the previous step of its funnel, but the task has no 'after' clause naming that step. Add 'after <task>', or remove 'calibrate'.`),
+  MTL5024: entry("warning", "calibrate-conditional", (name: string, column: string, from: string) =>
+    `'calibrate' keeps task '${name}' below '${from}' on every row, but '${name}' is trained only 'where ${column}': a probability conditional on ${column} may rightly exceed '${from}''s. Train it on every row (remove 'where'), or remove 'calibrate'.`),
 
   // ── data binding ───────────────────────────────────────────────────────
   MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>

@@ -139,6 +139,8 @@ class Layout {
         }
       } else if (clause.weight) {
         clauses.push(this.take(" ", clause.weight));
+      } else if (clause.task) {
+        clauses.push(this.take(" ", clause.task));
       } else {
         const loss = need(clause.loss);
         clauses.push(this.gap(" ", firstToken(loss)), this.value(loss));

@@ -5,6 +5,7 @@ import type * as IR from "./types.js";
 import { IR_VERSION } from "./types.js";
 import { withEvaluation } from "./evaluation.js";
 import { withNumericBlocks } from "./blocks.js";
+import { transferOrder } from "../validation/transfer.js";
 
 /**
  * Checked model → IR. Only called on a spec without errors, so every option
@@ -14,7 +15,11 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
   const symbols = [...spec.symbols.values()];
   // A feature group lowers to its members, which follow it in the symbol table.
   const features = symbols.filter((s): s is FeatureSym => s.kind === "feature" && !s.members);
-  const tasks = spec.order.filter((s): s is TaskSym => s.kind === "task");
+  // A task AITM transfers into follows the task it transfers from.
+  const tasks = transferOrder(
+    spec.order.filter((s): s is TaskSym => s.kind === "task"),
+    (t) => t.after,
+  );
   const model = spec.model!;
   const lowered = features.map((f) => lowerFeature(f, f.call!));
   const loweredTasks = withEvaluation(tasks.map((t) => lowerTask(t)));
@@ -136,6 +141,7 @@ function lowerTask(task: TaskSym): Omit<IR.TaskIR, "evaluation"> {
     where: where ? { column: where.column.text, positives: task.wherePositives ?? whereTask?.positives ?? null, task: whereTask?.name ?? null } : null,
     weight: weight?.value ?? 1,
     loss: lowerLoss(task),
+    ...(task.after && { transfer: { from: task.after.name, calibrate: task.decl.calibrate?.value ?? 0 } }),
     ...doc(task),
   };
 }

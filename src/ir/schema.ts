@@ -240,6 +240,14 @@ const LOSSES = {
 } satisfies Record<LossTag, TObject>;
 export const LossSchema = tagged("type", Object.values(LOSSES) as [typeof LOSSES.bce, typeof LOSSES.mse, typeof LOSSES.huber]);
 
+/**
+ * AITM's adaptive information transfer into a dense binary task from the
+ * dense binary task `from`, earlier in `tasks` (src/plan/aitm.ts builds it),
+ * and the weight of the behavioural-expectation calibrator
+ * calibrate * mean(max(p_task - p_from, 0)) (0: no calibrator).
+ */
+export const TransferSchema = Type.Object({ from: Name, calibrate: Type.Number({ minimum: 0 }) }, strict);
+
 export const TaskSchema = Type.Object(
   {
     name: Name,
@@ -253,6 +261,8 @@ export const TaskSchema = Type.Object(
     evaluation: Type.Union([Type.Null(), EvaluationSchema]),
     weight: Type.Number({ minimum: 0 }),
     loss: LossSchema,
+    /** Absent: the task's head reads its node as it is. */
+    transfer: Type.Optional(TransferSchema),
     doc: Doc,
   },
   strict,

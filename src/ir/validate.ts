@@ -184,6 +184,7 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     checkTask(task, at, earlier, single, report);
     checkMask(task, at, all, report);
     checkEvaluation(task, at, all, report);
+    checkTransfer(task, at, earlier, report);
     earlier.set(task.name, task);
   });
   // Only once every name resolves: the walk follows the nodes' inputs.
@@ -216,6 +217,14 @@ function checkTask(task: TaskIR, at: string, earlier: ReadonlyMap<string, TaskIR
   }
   if (!LOSSES_BY_TYPE[task.type]!.includes(task.loss.type)) report(`${at}/loss/type`, `a ${task.type} task takes ${LOSSES_BY_TYPE[task.type]!.join(" or ")}, not ${task.loss.type}`);
   if (task.type === "regression" && task.label?.positives) report(`${at}/label/positives`, "a regression label has no positive values");
+}
+
+/** AITM's transfer links two dense binary tasks, the one it comes from earlier in the list (so the links cannot cycle). */
+function checkTransfer(task: TaskIR, at: string, earlier: ReadonlyMap<string, TaskIR>, report: Report): void {
+  if (task.transfer === undefined) return;
+  if (task.head.op !== "dense" || task.type !== "binary") report(`${at}/transfer`, "only a dense binary task receives a transfer");
+  const from = earlier.get(task.transfer.from);
+  if (from?.head.op !== "dense" || from.type !== "binary") report(`${at}/transfer/from`, `'${task.transfer.from}' is not an earlier dense binary task`);
 }
 
 /** A mask that is a task's label says which task, and then repeats that label exactly. */

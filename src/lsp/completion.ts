@@ -216,6 +216,8 @@ class Completion {
           break;
       }
     }
+    // `after TASK`: the name is the clause's own token, no rule of its own.
+    if (ruleStack[ruleStack.length - 1] === "taskClause" && clause?.keyword?.tokenType === T.After) return this.names(["task"], false);
     return ruleStack.length === 3 ? this.declarationSlot(decl) : [];
   }
 

@@ -14,6 +14,7 @@
  *   tower_<node>_{dense,bn,act,dropout}_<j>
  *   gate_<node> (softmax Dense), gate_<node>_{expert_<k>_row,stack,mix}
  *   task_<task>_head                    the one-unit Dense of a dense head
+ *   aitm_<task>_{transfer,from_row,own_row,stack,value,query,key,attention}   AITM's transfer into a task
  * All indices are 0-based.
  */
 import type {
@@ -69,7 +70,9 @@ export type LayerSpec =
   | { kind: "dropout"; rate: number; seed: number }
   | { kind: "reshape"; targetShape: number[] }
   | { kind: "dot"; axes: number }
-  | { kind: "multiply" };
+  | { kind: "multiply" }
+  /** Custom (src/portable/layers.ts): AITM's attention over [batch, 2, k]; inputs [query, key, value]. */
+  | { kind: "aitAttention" };
 
 export type LayerKind = LayerSpec["kind"];
 
@@ -374,6 +377,8 @@ class Planner {
   private heads(): { outputs: string[]; logits: Record<string, string> } {
     const byTask = new Map<string, string>();
     const logits: Record<string, string> = {};
+    /** What each dense task's head reads: its node, or AITM's z_t for a task with a transfer. */
+    const headInputs = new Map<string, string>();
     for (const task of this.ir.tasks) {
       this.owner = { kind: "task", name: task.name };
       const user = `task '${task.name}'`;
@@ -382,10 +387,13 @@ class Planner {
       if (task.head.op === "dense") {
         const headName = names.taskHead(task.name);
         const reads = task.head.input;
-        const input = this.single(reads);
         // The head is the last layer of the network it reads, so it starts as that network's layers do.
         const network = this.ir.nodes.find((n) => n.name === reads);
         const init = network && network.op !== "concat" ? network.init : undefined;
+        const own = this.single(reads);
+        const from = task.transfer && headInputs.get(task.transfer.from)!;
+        const input = from === undefined ? own : this.transfer(task.name, from, own, init, user);
+        headInputs.set(task.name, input);
         const raw = this.apply(
           this.layer(headName, { kind: "dense", units: 1, activation: "linear", useBias: true, ...this.denseInit(headName, init, input, true) }, user),
           [input],
@@ -406,6 +414,26 @@ class Planner {
     }
     return { outputs: this.ir.tasks.map((t) => byTask.get(t.name)!), logits };
   }
+
+  /**
+   * AITM's adaptive information transfer (Xi et al., KDD 2021) into `task`:
+   * p = relu(W z_from + b) carries the previous step's z (its own transfer's
+   * output, or its node) at the width k of this task's node q; p and q are
+   * stacked to [2, k] and z = sum_u softmax_u(<h2(u), h3(u)> / sqrt(k)) h1(u),
+   * h1, h2, h3 linear maps k -> k without bias, as the paper's code has them.
+   * Every Dense starts as the task's head does.
+   */
+  private transfer(task: string, from: string, own: string, init: InitIR | undefined, user: string): string {
+    const width = this.shapes.get(own)!.at(-1)!;
+    const name = (part: string) => names.aitm(task, part);
+    const dense = (part: string, input: string, activation: Activation, useBias: boolean) =>
+      this.apply(this.layer(name(part), { kind: "dense", units: width, activation, useBias, ...this.denseInit(name(part), init, input, useBias) }, user), [input]);
+    const row = (part: string, input: string) => this.apply(this.layer(name(part), { kind: "reshape", targetShape: [1, width] }, user), [input]);
+    const passed = dense("transfer", from, "relu", true);
+    const stacked = this.apply(this.layer(name("stack"), { kind: "concatenate", axis: 1 }, user), [row("from_row", passed), row("own_row", own)]);
+    const [value, query, key] = (["value", "query", "key"] as const).map((part) => dense(part, stacked, "linear", false));
+    return this.apply(this.layer(name("attention"), { kind: "aitAttention" }, user), [query!, key!, value!]);
+  }
 }
 
 /** A layer's output shape (without the batch axis) from its inputs' shapes. */
@@ -424,6 +452,7 @@ function outputShape(spec: LayerSpec, inputs: number[][]): number[] {
     case "multiply":
       return first;
     case "maskedSequencePooling":
+    case "aitAttention":
       return [last(first)];
     case "concatenate": {
       const axis = spec.axis < 0 ? first.length + spec.axis : spec.axis - 1;

@@ -31,6 +31,8 @@ export const names = {
   gateStack: (node: string) => layerName("gate", node, "stack"),
   gateMix: (node: string) => layerName("gate", node, "mix"),
   taskHead: (task: string) => layerName("task", task, "head"),
+  /** AITM's transfer into a task: `transfer`, `from_row`, `own_row`, `stack`, `value`, `query`, `key`, `attention`. */
+  aitm: (task: string, part: string) => layerName("aitm", task, part),
 };
 
 /** Refuses a second layer with a name already taken, with both uses named. */

@@ -1,5 +1,5 @@
 /**
- * The two layers Keras has no standard equivalent for. Both are registered
+ * The layers Keras has no standard equivalent for. Both are registered
  * with tf.serialization so that tf.loadLayersModel can rebuild a saved model;
  * importing this module is enough to register them. This file depends on
  * TensorFlow.js only: mtl's runtime imports it, and `mtl compile --target ts`
@@ -119,5 +119,34 @@ export class MaskedSequencePooling extends tf.layers.Layer {
   }
 }
 
+/**
+ * AITM's attention (Xi et al., KDD 2021) over the two vectors u of a stack
+ * [batch, 2, k] (the information transferred from the previous task and this
+ * task's tower output), given as their projections [query, key, value]:
+ * w_u = softmax_u(<query_u, key_u> / sqrt(k)), output sum_u w_u value_u [batch, k].
+ * It holds no weights: the projections are Dense layers before it.
+ */
+export class AitAttention extends tf.layers.Layer {
+  static className = "AitAttention";
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const value = inputShape[2];
+    if (!Array.isArray(value) || value.length !== 3) throw new Error("AitAttention expects [query, key, value], each [batch, 2, k]");
+    return [value[0]!, value[2]!];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      if (!Array.isArray(inputs) || inputs.length !== 3) throw new Error("AitAttention expects three inputs: query, key and value");
+      const [query, key, value] = inputs as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const k = value.shape[2];
+      const scores = tf.div(tf.sum(tf.mul(query, key), -1), Math.sqrt(k)); // [b, 2]
+      const weights = tf.expandDims(tf.softmax(scores, -1), -1); // [b, 2, 1]
+      return tf.sum(tf.mul(weights, value), 1);
+    });
+  }
+}
+
 tf.serialization.registerClass(ClampIds);
 tf.serialization.registerClass(MaskedSequencePooling);
+tf.serialization.registerClass(AitAttention);

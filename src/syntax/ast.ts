@@ -134,6 +134,10 @@ export interface TaskDecl extends DeclBase {
   where?: LabelClause;
   weight?: NumberValue;
   loss?: Value;
+  /** `after TASK`: AITM's information transfer from TASK (src/validation/transfer.ts). */
+  after?: Name;
+  /** `calibrate NUMBER`: the weight of AITM's behavioural-expectation calibrator against the `after` task. */
+  calibrate?: NumberValue;
   /** Clauses written twice, kept to report them. */
   repeatedClauses: { clause: string; range: Range }[];
 }

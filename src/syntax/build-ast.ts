@@ -3,7 +3,7 @@ import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
 import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";
 import { span, type LineIndex } from "./range.js";
-import { Data, Label, Loss, NumberLiteral, Star, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
+import { After, Calibrate, Data, Label, Loss, NumberLiteral, Star, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
 
 /**
  * Parse tree → typed AST. Recovery can leave any part missing, so every step
@@ -84,6 +84,8 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
     where: undefined,
     weight: undefined,
     loss: undefined,
+    after: undefined,
+    calibrate: undefined,
     repeatedClauses: [],
   };
   for (const clause of node.clauses) {
@@ -114,6 +116,14 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
       if (!clause.loss) continue;
       repeated(task.loss);
       task.loss = buildValue(clause.loss);
+    } else if (type === After) {
+      if (!clause.task) continue;
+      repeated(task.after);
+      task.after = nameOf(clause.task);
+    } else if (type === Calibrate) {
+      if (!clause.weight) continue;
+      repeated(task.calibrate);
+      task.calibrate = numberValue(clause.weight);
     }
   }
   return task;

@@ -60,7 +60,7 @@ export interface DeclNode extends Extent {
   rcurly: IToken | undefined;
 }
 
-/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER` or `loss value`. */
+/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER`, `loss value`, `after TASK` or `calibrate NUMBER`. */
 export interface ClauseNode extends Extent {
   keyword: IToken | undefined;
   /** The column of `label` and `where`: a name or a string. */
@@ -70,8 +70,11 @@ export interface ClauseNode extends Extent {
   positives: ValueNode[];
   /** The `|` between the values. */
   pipes: IToken[];
+  /** The number of `weight` and of `calibrate` (both weigh a loss term). */
   weight: IToken | undefined;
   loss: ValueNode | undefined;
+  /** The task `after` names. */
+  task: IToken | undefined;
 }
 
 export interface CallNode extends Extent {
@@ -143,7 +146,7 @@ export function declNode(kind: DeclNode["kind"]): DeclNode {
 }
 
 export function clauseNode(outer: Extent | undefined): ClauseNode {
-  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, is: undefined, positives: [], pipes: [], weight: undefined, loss: undefined };
+  return { start: NaN, end: NaN, outer, keyword: undefined, column: undefined, is: undefined, positives: [], pipes: [], weight: undefined, loss: undefined, task: undefined };
 }
 
 export function callNode(outer: Extent | undefined): CallNode {

@@ -25,6 +25,7 @@ import * as T from "./tokens.js";
  *   tower    := 'tower' NAME '=' call
  *   task     := 'task' NAME ':' NAME '=' NAME ('*' NAME)* clause*
  *   clause   := 'label' column values? | 'where' column values? | 'weight' NUMBER | 'loss' value
+ *             | 'after' NAME | 'calibrate' NUMBER
  *   column   := NAME | STRING
  *   values   := 'is' value ('|' value)*
  *   block    := ('train' | 'data') '{' (NAME ':' value ','?)* '}'
@@ -170,6 +171,18 @@ class MtlParser extends EmbeddedActionsParser {
         ALT: () => {
           clause.keyword = cover(clause, this.CONSUME(T.Loss));
           this.SUBRULE2(this.value, { ARGS: [(clause.loss = valueNode(clause))] });
+        },
+      },
+      {
+        ALT: () => {
+          clause.keyword = cover(clause, this.CONSUME(T.After));
+          clause.task = cover(clause, this.CONSUME(T.Identifier));
+        },
+      },
+      {
+        ALT: () => {
+          clause.keyword = cover(clause, this.CONSUME(T.Calibrate));
+          clause.weight = cover(clause, this.CONSUME2(T.NumberLiteral));
         },
       },
     ]);

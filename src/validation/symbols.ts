@@ -85,6 +85,8 @@ export interface TaskSym extends SymBase {
   /** The binary task whose label the `where` column is (same column, same positive values), set by the checker. */
   whereTask?: TaskSym;
   loss?: LossCall;
+  /** The task `after` names: AITM transfers from it (src/validation/transfer.ts). */
+  after?: TaskSym;
 }
 
 export type Sym = FeatureSym | InputSym | ExpertSym | TowerSym | GateSym | TaskSym;

@@ -3,6 +3,7 @@ import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
 import { postOrder } from "./graph.js";
 import type { FeatureSym, TaskSym } from "./symbols.js";
+import { checkTransfers } from "./transfer.js";
 
 /** Rules over all tasks together: product types, trainability, leakage and masks; with `noTaskRange`, a spec without tasks is reported there. */
 export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.Range | undefined): void {
@@ -11,6 +12,7 @@ export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.R
   checkTrainable(ctx, tasks);
   checkLeakage(ctx, tasks);
   checkWhere(ctx, tasks);
+  checkTransfers(ctx, tasks);
 }
 
 /** binary * binary -> binary; binary * regression -> regression; regression * regression is an error. */

@@ -290,3 +290,18 @@ test("assertValidIr names every problem of a compiler-made IR; firstProblem word
   assert.throws(() => assertValidIr(bad), /the compiler produced an invalid IR:\n {2}\/tasks\/0\/weight: must be >= 0/);
   assert.equal(firstProblem(validateIr({ ...MMOE, extra: 1 })), "/: unexpected property 'extra'");
 });
+
+test("AITM's transfer: from an earlier dense binary task into a dense binary task, calibrate at least 0", () => {
+  const AITM = irOf(join(repoRoot(), "specs", "aitm.mtl"));
+  assert.deepEqual(AITM.tasks.map((t) => [t.name, t.transfer]), [["ctr", undefined], ["ctcvr", { from: "ctr", calibrate: 0.6 }]]);
+  // Out of order: the task the transfer comes from must precede it (so the links cannot cycle).
+  const reversed = crossProblems(AITM, (ir) => ir["tasks"].reverse());
+  assert.deepEqual(reversed, [{ path: "/tasks/0/transfer/from", message: "'ctr' is not an earlier dense binary task" }]);
+  assert.deepEqual(crossProblems(AITM, (ir) => (ir["tasks"][1].transfer.from = "ctcvr")), [{ path: "/tasks/1/transfer/from", message: "'ctcvr' is not an earlier dense binary task" }]);
+  // From a product, into a product.
+  assert.deepEqual(crossProblems(ESMM, (ir) => (ir["tasks"][2].transfer = { from: "ctr", calibrate: 0 })), [{ path: "/tasks/2/transfer", message: "only a dense binary task receives a transfer" }]);
+  const fromProduct = crossProblems(ESMM, (ir) => ir["tasks"].push({ ...ir["tasks"][0], name: "later", evaluation: { label: "later", given: [] }, transfer: { from: "ctcvr", calibrate: 0 } }));
+  assert.deepEqual(fromProduct.map((p) => p.path), [`/tasks/${ESMM.tasks.length}/transfer/from`], show(fromProduct));
+  assert.ok(validateIr(mutated(AITM, (ir) => (ir["tasks"][1].transfer.calibrate = -1))).length > 0, "a negative calibrator weight was accepted");
+  assert.ok(validateIr(mutated(AITM, (ir) => (ir["tasks"][1].transfer.extra = 1))).length > 0, "an unknown transfer field was accepted");
+});

@@ -23,7 +23,7 @@ test("a 2 MB name before the cursor is scanned once, not once per character", ()
   const text = 'model m "x"\ntask t : binary = ' + "a".repeat(2_000_000) + " ";
   const started = performance.now();
   assert.deepEqual(labels(text), []); // the line is longer than the window: nothing to offer
-  assert.deepEqual(labels('model m "x"\ntask t : binary = ' + "a".repeat(2_000) + " ").sort(), ["label", "loss", "weight", "where"]);
+  assert.deepEqual(labels('model m "x"\ntask t : binary = ' + "a".repeat(2_000) + " ").sort(), ["after", "calibrate", "label", "loss", "weight", "where"]);
   assert.ok(performance.now() - started < 1_000, `${(performance.now() - started).toFixed(0)} ms`);
 });
 
@@ -52,13 +52,17 @@ test("after `where`: any column the data block lists and the other binary tasks'
   assert.deepEqual(complete(spec + "task c : binary = x where ", spec.length + 26, analyze("file:///d.mtl", 1, spec + "task c : binary = x where ")).map((i) => i.label).sort(), ["buy", "click"]);
 });
 
+test("after `after`: the other tasks, which AITM's transfer may come from", () => {
+  assert.deepEqual(at(WITH_DATA, "task cvr : binary = t label purchase ", "after ").map((i) => i.label).sort(), ["ctr"]);
+});
+
 test("after `label`: the columns the data block lists", () => {
   assert.deepEqual(at(WITH_DATA, "task ctr : binary = t label ", "").map((i) => i.label).sort(), ["a", "click", "is clicked", "purchase", "stage"]);
 });
 
 test("keywords where the grammar allows them: `is` after a column, `over` after a gate's call, clauses not yet given", () => {
-  assert.deepEqual(labels("task t : binary = x label click "), ["is", "where", "weight", "loss"]);
-  assert.deepEqual(labels("task t : binary = x where click is 1 loss bce "), ["label", "weight"]);
+  assert.deepEqual(labels("task t : binary = x label click "), ["is", "where", "weight", "loss", "after", "calibrate"]);
+  assert.deepEqual(labels("task t : binary = x where click is 1 loss bce after a "), ["label", "weight", "calibrate"]);
   assert.deepEqual(labels("gate g = softmax(x) "), ["over"]);
   assert.deepEqual(labels("gate g = softmax(x) over e "), []);
   // Declaration keywords only where a declaration can start: a line of its own after a finished declaration.

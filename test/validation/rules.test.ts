@@ -143,6 +143,16 @@ const CASES: Case[] = [
   { code: "MTL5012", trigger: edit([["where click", "where «amount»"]], REGRESSION_TASKS), nearMiss: edit([["where click", 'where amount is "0"']], REGRESSION_TASKS), says: "regression task 'r1'" },
   { code: "MTL5013", trigger: edit([["label purchase", 'label purchase is "y" | "yes" | «"y"»']]), nearMiss: edit([["label purchase", 'label purchase is "y" | "yes" | "Y"']]) },
   { code: "MTL5013", trigger: edit([["where click", 'where click is 1 | «1»']]), nearMiss: edit([["where click", 'where click is 1 | "true"']]) },
+  { code: "MTL5020", trigger: edit([], REGRESSION_TASKS + "task p : binary = t2 label bought after «r1»\n"), nearMiss: edit([], REGRESSION_TASKS + "task p : binary = t2 label bought after ctr\n"), says: "'r1' is a regression task" },
+  { code: "MTL5020", trigger: edit([], "tower t3 = mlp(g2, [8])\ntask r : «regression» = t3 label amount after ctr\n"), nearMiss: edit([], "tower t3 = mlp(g2, [8])\ntask r : binary = t3 label amount after ctr\n") },
+  { code: "MTL5021", trigger: edit([], "task p : binary = ctr * cvr label bought\ntask q : binary = t2 label q after «p»\n"), nearMiss: edit([], "task p : binary = ctr * cvr label bought\ntask q : binary = t2 label q after cvr\n"), says: "'p' is a product of tasks" },
+  { code: "MTL5021", trigger: edit([], "task «p» : binary = ctr * cvr label bought after ctr\n"), nearMiss: edit([], "task p : binary = ctr * cvr label bought\n") },
+  { code: "MTL5022", trigger: edit([["label click\n", "label click after «cvr»\n"], ["where click", "where click after ctr"]]), nearMiss: edit([["where click", "where click after ctr"]]), says: "(ctr after cvr after ctr)" },
+  { code: "MTL5022", trigger: edit([["label click\n", "label click after «ctr»\n"]]), nearMiss: VALID, says: "(ctr after ctr)" },
+  { code: "MTL5023", trigger: edit([["where click", "where click calibrate «0.6»"]]), nearMiss: edit([["where click", "where click after ctr calibrate 0.6"]]), says: "task 'cvr'" },
+  { code: "MTL5024", trigger: edit([["where click", "where click after ctr calibrate «0.6»"]]), nearMiss: edit([["label purchase where click", "label purchase after ctr calibrate 0.6"]]), says: "trained only 'where click'" },
+  { code: "MTL3004", trigger: edit([["where click", "where click after ctr calibrate «-1»"]]), nearMiss: edit([["where click", "where click after ctr calibrate 0"]]), says: "A calibrator weight must be at least 0" },
+  { code: "MTL3006", trigger: edit([["where click", "where click after ctr «after ctr»"]]), nearMiss: edit([["where click", "where click after ctr"]]) },
 
   { code: "MTL3005", trigger: edit([["mlp(x, [16])", 'mlp(x, [«"a"»])']]), nearMiss: VALID, says: "An item of the layers of 'mlp' must be an integer" },
 

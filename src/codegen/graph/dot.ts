@@ -141,6 +141,11 @@ export function renderDot(ir: ValidIR, options: DotOptions = {}): string {
     if (task.head.op === "dense") {
       const input = source(task.head.input);
       out.push(`  ${input.id} -> ${ids.task(task.name)} [label=${widthLabel(input)}];`);
+      // AITM: the previous step passes on a vector of the width of this task's node, mixed in by attention.
+      if (task.transfer) {
+        const tip = tooltip(`AITM: ${task.transfer.from}'s transfer into ${task.name}'s head`);
+        out.push(`  ${ids.task(task.transfer.from)} -> ${ids.task(task.name)} [label=${widthLabel(input)}, style=dotted, color=${quoted(PALETTE[task.type].line)}, tooltip=${tip}];`);
+      }
     } else {
       const product = ids.product(task.name);
       out.push(
@@ -247,6 +252,7 @@ function taskAttrs(task: TaskIR): string {
   const defaultLoss = task.type === "binary" ? "bce" : "mse";
   if (task.loss.type !== defaultLoss) extra.push(task.loss.type === "huber" ? `huber δ ${task.loss.delta}` : task.loss.type);
   if (task.weight !== 1) extra.push(`weight ${task.weight}`);
+  if (task.transfer) extra.push(`after ${html(task.transfer.from)}${task.transfer.calibrate > 0 ? ` · calibrate ${task.transfer.calibrate}` : ""}`);
   if (extra.length > 0) lines.push(small(extra.join(" · ")));
   const shape = task.type === "binary" ? "shape=ellipse" : "shape=box";
   const style = `style="${task.type === "binary" ? "" : "rounded,"}filled${latent ? ",dashed" : ""}"`;

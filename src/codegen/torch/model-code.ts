@@ -104,7 +104,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from layers import BatchNorm, Dense, masked_pool, mix
+from layers import BatchNorm, Dense, ait_attention, masked_pool, mix
 
 # (TF.js weight name, parameter, stored transposed) in model.json's order.
 TFJS_WEIGHTS = ${pyLiteral(tfjsWeights)}
@@ -180,6 +180,8 @@ function applyCode(spec: LayerSpec, self: string, args: string[]): string {
       return `mix(${args[0]}, ${args[1]})`;
     case "multiply":
       return args.join(" * ");
+    case "aitAttention":
+      return `ait_attention(${args.join(", ")})`;
   }
 }
 

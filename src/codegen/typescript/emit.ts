@@ -35,7 +35,8 @@ export function emitModule(ir: ValidIR, options: EmitOptions): string {
   out.push(outputType(ir));
 
   const hash = categorical.some((f) => f.encoding.type === "hash") ? portableSource("hash") : undefined;
-  const layers = sequences.length > 0 ? portableSource("layers") : undefined;
+  // The custom layers: sequence pooling, and AITM's attention for a task with a transfer.
+  const layers = sequences.length > 0 || ir.tasks.some((t) => t.transfer) ? portableSource("layers") : undefined;
   const encoding = portableSource("encoding");
   out.push(section("Feature encoding"));
   if (hash) out.push(hash.text);

@@ -13,7 +13,7 @@ const RESERVED = new Set([
   ),
   // Globals and the generated module's own helpers.
   ..."tf Math Number String Array Object Error RangeError Map Float32Array Int32Array Uint8Array ArrayBuffer Promise".split(" "),
-  ..."apply buildModel loadWeights predict encode toTensors ClampIds MaskedSequencePooling".split(" "),
+  ..."apply buildModel loadWeights predict encode toTensors ClampIds MaskedSequencePooling AitAttention".split(" "),
   ..."inputs outputs model layer values records encoding encoded n i".split(" "),
 ]);
 

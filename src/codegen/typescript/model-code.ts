@@ -72,6 +72,8 @@ function constructorCode(name: string, spec: LayerSpec): string {
       return `new ClampIds(${args})`;
     case "maskedSequencePooling":
       return `new MaskedSequencePooling(${args})`;
+    case "aitAttention":
+      return `new AitAttention(${args})`;
     default:
       return `tf.layers.${kind}(${args})`;
   }

@@ -1,12 +1,12 @@
 /**
  * IR -> tf.LayersModel: instantiates the layer plan (src/plan/layer-plan.ts)
- * with the functional API, standard Keras layers except the two registered
+ * with the functional API, standard Keras layers except the registered
  * ones in src/portable/layers.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "../../plan/layer-plan.js";
-import { ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
+import { AitAttention, ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
 import { SeededRandomUniform } from "./seeded-uniform.js";
 
 export interface TaskOutputIndex {
@@ -116,5 +116,7 @@ function tfLayer({ name, spec }: PlanLayer): tf.layers.Layer {
       return tf.layers.dot({ name, axes: spec.axes });
     case "multiply":
       return tf.layers.multiply({ name });
+    case "aitAttention":
+      return new AitAttention({ name });
   }
 }

@@ -4,6 +4,6 @@ export { createTrainStep, type StepLosses, type TrainBatch, type TrainStep, type
 export type { NamedArray, TrainStepState } from "./step-state.js";
 export { createOptimizer } from "./optimizer.js";
 export { fileSystemHandler, loadModel, saveModel, MODEL_JSON } from "./save-load.js";
-export { ClampIds, MaskedSequencePooling, type PoolMode } from "../../portable/layers.js";
+export { AitAttention, ClampIds, MaskedSequencePooling, type PoolMode } from "../../portable/layers.js";
 export { deriveSeed } from "../../plan/seed.js";
 export { assertModelFits, modelSize, type ModelSize } from "./model-size.js";

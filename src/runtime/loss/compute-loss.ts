@@ -2,12 +2,14 @@
  * The training objective: each trained task's mean loss (over its `where`
  * rows when it has one), combined with fixed task weights, learned
  * uncertainty weights, or the step's weights of a balancer (gradnorm, dwa:
- * src/runtime/balance), which enter as constants. Latent tasks (label null)
- * have no term; they learn through the product tasks that use them.
+ * src/runtime/balance), which enter as constants, plus AITM's calibrators at
+ * their fixed weights (calibrator.ts). Latent tasks (label null) have no
+ * term; they learn through the product tasks that use them.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR, TaskIR } from "../../ir/types.js";
 import { bceWithLogitProduct } from "./bce.js";
+import { calibratorTerms } from "./calibrator.js";
 import { maskedMean } from "./masked-mean.js";
 import { huber, squaredError } from "./regression.js";
 import type { LossBatch, LossResult, TaskOutputs } from "./types.js";
@@ -44,6 +46,7 @@ export function computeLoss(
         terms.push(tf.mul(balanced?.[task.name] ?? task.weight, loss));
       }
     }
+    terms.push(...calibratorTerms(ir, outputs));
     const total = (terms.length === 0 ? tf.scalar(0) : tf.addN(terms)) as tf.Scalar;
     return { total, perTask };
   });

@@ -127,6 +127,13 @@ test("esmm: ctcvr is a product node fed by dashed edges from ctr and cvr; cvr is
   assert.match(nodeLine(dot, "task:ctcvr"), /label purchase/);
 });
 
+test("aitm: the transfer is a dotted edge from the previous step, of the width of the task's node; the task names its link", () => {
+  const dot = renderDot(irOf("aitm.mtl"));
+  assert.match(edge(dot, "task:ctr", "task:ctcvr") ?? "", /label="32", style=dotted/);
+  assert.equal(edge(dot, "task:ctcvr", "task:ctr"), undefined);
+  assert.match(nodeLine(dot, "task:ctcvr"), /after ctr · calibrate 0\.6/);
+});
+
 test("esmm-mmoe-gmv: regression tasks look different from binary ones; a product of a product chains", () => {
   const dot = renderDot(irOf("esmm-mmoe-gmv.mtl"));
   const gmv = nodeLine(dot, "task:gmv");

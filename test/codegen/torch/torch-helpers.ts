@@ -14,7 +14,36 @@ import type { ValidIR } from "../../../src/ir/types.js";
 import { findTorchPython, TORCH_MISSING_HINT } from "../../../src/util/torch-python.js";
 import { repoRoot } from "../../helpers/paths.js";
 
-export const EXAMPLE_SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl"];
+export const EXAMPLE_SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl", "aitm.mtl"];
+
+/**
+ * What specs/aitm.mtl leaves out: a chain of three AITM steps (declared out of
+ * order) over MMoE gates, towers of different widths (the transfer changes
+ * width), a head on a gate with a transfer and no calibrator, uncertainty.
+ */
+export const AITM_CHAIN_SPEC = `
+model aitm_chain "three funnel steps over MMoE experts"
+
+feature user_id : categorical(buckets: 50, dim: 4)
+feature item_id : categorical(buckets: 40, dim: 4)
+feature price   : numeric(normalize: zscore)
+
+input x = concat(*)
+expert e[3] = mlp(x, [8], activation: tanh)
+gate g1 = softmax(x) over e
+gate g2 = softmax(x) over e
+gate g3 = softmax(x) over e
+tower t1 = mlp(g1, [6])
+tower t2 = mlp(g2, [5], activation: gelu)
+tower t3 = mlp(g3, [7])
+
+task buy    : binary = t3 label buy after cart calibrate 1.5
+task click  : binary = t1 label click
+task cart   : binary = t2 label cart after click calibrate 2
+task direct : binary = g1 label click2 after click
+
+train { weighting: uncertainty }
+`;
 
 /** What the example specs leave out: sequences (three pools), a vocabulary, batch norm, dropout, the other activations, uncertainty, l2. */
 export const COVERAGE_SPEC = `

@@ -82,6 +82,12 @@ def mix(weights, experts):
     return torch.bmm(weights.unsqueeze(1), experts).squeeze(1)
 
 
+def ait_attention(query, key, value):
+    """AITM's attention over [batch, 2, k]: softmax_u(<query_u, key_u> / sqrt(k)) weighs value_u, summed over u."""
+    scores = (query * key).sum(-1) / math.sqrt(value.shape[-1])
+    return (torch.softmax(scores, dim=-1).unsqueeze(-1) * value).sum(1)
+
+
 # The squared bound of tf.initializers' fan-scaled uniform distributions.
 FAN_SCALED = {
     "glorotUniform": lambda fan_in, fan_out: 6.0 / (fan_in + fan_out),

@@ -3,9 +3,9 @@
 Each trained task's mean loss over its rows (its `where` rows when it has
 one), weighted by the task's weight, by learned uncertainty (Kendall, Gal
 and Cipolla 2018) or by the step's gradnorm or dwa weights (balance.py),
-plus train.l2 times the squared Dense kernels. Binary losses are computed
-from logits, a product task's from its factors' logits, so a saturated
-sigmoid never takes log(0).
+plus AITM's calibrators at their fixed weights, plus train.l2 times the
+squared Dense kernels. Binary losses are computed from logits, a product
+task's from its factors' logits, so a saturated sigmoid never takes log(0).
 """
 
 import torch
@@ -70,6 +70,18 @@ def task_losses(outputs, logits, labels, masks):
     return losses
 
 
+def calibrator_terms(outputs):
+    """AITM's calibrators (src/runtime/loss/calibrator.ts): calibrate * mean(max(p_task - p_from, 0)) over every row."""
+    terms = []
+    for task in TASKS:
+        transfer = task.get("transfer")
+        if transfer is None or transfer["calibrate"] == 0:
+            continue
+        excess = outputs[task["name"]].reshape(-1) - outputs[transfer["from"]].reshape(-1)
+        terms.append(transfer["calibrate"] * torch.relu(excess).mean())
+    return terms
+
+
 class Objective(nn.Module):
     """The model and, under uncertainty weighting, one log-variance per trained task; forward gives the loss."""
 
@@ -94,6 +106,7 @@ class Objective(nn.Module):
                 terms.append(weights[task["name"]] * loss)
             else:
                 terms.append(task["weight"] * loss)
+        terms.extend(calibrator_terms(outputs))
         total = torch.stack(terms).sum()
         if TRAIN["l2"] > 0:
             total = total + TRAIN["l2"] * sum((m.weight**2).sum() for m in self.model.modules() if isinstance(m, Dense))
