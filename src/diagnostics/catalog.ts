@@ -66,6 +66,12 @@ export const CATALOG = {
     `'${value}' is not a valid ${what}. Use one of: ${allowed}.${hint}`),
   MTL3010: entry("error", "requires-one-of", (a: string, b: string, owner: string, example: string) =>
     `'${owner}' needs either '${a}' or '${b}', e.g. '${example}'.`),
+  MTL3030: entry("error", "shares-own-table", (name: string) =>
+    `'${name}' cannot share its own embedding table. Name another categorical feature after 'shares:', or remove the option.`),
+  MTL3031: entry("error", "shares-a-sharing-feature", (target: string, owner: string) =>
+    `'${target}' reads the table of '${owner}' itself. Share that table directly: 'shares: ${owner}'.`),
+  MTL3032: entry("error", "shared-encoding-differs", (name: string, target: string, what: string, fix: string) =>
+    `'${name}' shares the embedding table of '${target}', but its ${what}. One table needs the same ids and width: write ${fix}.`),
 
   // ── graph and widths ───────────────────────────────────────────────────
   MTL4001: entry("error", "cycle", (path: string) =>
@@ -111,6 +117,10 @@ export const CATALOG = {
     `'where ${column}' masks by the label of regression task '${task}', whose values are not 0/1. Name the values that select a row ('where ${column} is "..."'), or mask by a 0/1 column.`),
   MTL5013: entry("warning", "repeated-label-value", (value: string) =>
     `The value ${JSON.stringify(value)} is listed twice after 'is'. Remove the repeat.`),
+  MTL5040: entry("error", "sample-weight-on-latent-task", (task: string) =>
+    `Task '${task}' has no label, so it has no loss of its own to weigh: it trains through the products that use it. Put 'sample_weight' on the labelled task instead.`),
+  MTL5041: entry("error", "sample-weight-is-label", (column: string, clause: string) =>
+    `Column '${column}' is this task's ${clause} column; as a sample weight it would weigh each row by its own ${clause === "label" ? "label, dropping every negative" : "mask, which 'where' applies already"}. Name the column that holds the row weights.`),
 
   // ── data binding ───────────────────────────────────────────────────────
   MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>

@@ -48,6 +48,11 @@ export const Label = keyword("label", 'label COLUMN (is "A" | "B"): the column h
 export const Is = keyword("is", 'COLUMN is "A" | "B": the values that mean 1.', "soft");
 export const Where = keyword("where", 'where COLUMN (is "V"): train and evaluate only rows where this 0/1 column of the data is 1 (or one of the values).', "soft");
 export const Weight = keyword("weight", "weight NUMBER: the task's loss weight (default 1).", "soft");
+export const SampleWeight = keyword(
+  "sample_weight",
+  "sample_weight COLUMN: each row's weight in the task's loss and metrics, read from this column (finite, >= 0).",
+  "soft",
+);
 export const Loss = keyword("loss", "loss bce | mse | huber(delta: D).", "soft");
 
 /** Every keyword, in the order the lexer tries them. */
