@@ -255,7 +255,7 @@ class TaskCodec:
         self.where = task["where"]
         self.decode_label = label_decoder(task) if self.label else None
         self.decode_where = binary_decoder(self.where, "where") if self.where else None
-        self.weight = task.get("sampleWeight")
+        self.weight = task["sampleWeight"]
         # A row's mask is then its weight: the `where` value times the sample weight.
         self.masked = self.where is not None or self.weight is not None
 
