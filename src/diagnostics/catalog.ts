@@ -71,6 +71,12 @@ export const CATALOG = {
     `'gradnorm' measures the tasks' gradients at the last network (expert or tower) that every trained task reads, but ${tasks} share none. Let the tasks' towers read a shared expert or tower, or use 'weighting: dwa', which needs no shared layer.`),
   MTL3036: entry("warning", "weighting-single-task", (weighting: string, task: string) =>
     `'${weighting}' balances the losses of several tasks, but only '${task}' is trained, so its weight stays 1. Use 'weighting: fixed'.`),
+  MTL3030: entry("error", "shares-own-table", (name: string) =>
+    `'${name}' cannot share its own embedding table. Name another categorical feature after 'shares:', or remove the option.`),
+  MTL3031: entry("error", "shares-a-sharing-feature", (target: string, owner: string) =>
+    `'${target}' reads the table of '${owner}' itself. Share that table directly: 'shares: ${owner}'.`),
+  MTL3032: entry("error", "shared-encoding-differs", (name: string, target: string, what: string, fix: string) =>
+    `'${name}' shares the embedding table of '${target}', but its ${what}. One table needs the same ids and width: write ${fix}.`),
 
   // ── graph and widths ───────────────────────────────────────────────────
   MTL4001: entry("error", "cycle", (path: string) =>
@@ -127,6 +133,10 @@ export const CATALOG = {
     `'calibrate' keeps task '${name}' below the previous step of its funnel, but the task has no 'after' clause naming that step. Add 'after <task>', or remove 'calibrate'.`),
   MTL5024: entry("warning", "calibrate-conditional", (name: string, column: string, from: string) =>
     `'calibrate' keeps task '${name}' below '${from}' on every row, but '${name}' is trained only 'where ${column}': a probability conditional on ${column} may rightly exceed '${from}''s. Train it on every row (remove 'where'), or remove 'calibrate'.`),
+  MTL5040: entry("error", "sample-weight-on-latent-task", (task: string) =>
+    `Task '${task}' has no label, so it has no loss of its own to weigh: it trains through the products that use it. Put 'sample_weight' on the labelled task instead.`),
+  MTL5041: entry("error", "sample-weight-is-label", (column: string, clause: string) =>
+    `Column '${column}' is this task's ${clause} column; as a sample weight it would weigh each row by its own ${clause === "label" ? "label, dropping every negative" : "mask, which 'where' applies already"}. Name the column that holds the row weights.`),
 
   // ── data binding ───────────────────────────────────────────────────────
   MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>

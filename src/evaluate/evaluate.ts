@@ -33,7 +33,10 @@ interface Scoring {
   task: TaskIR;
   labelOf: string;
   maskOf: string[];
+  /** The task whose mask (its `where`, times its sample weight) selects and weighs the rows. */
   whereOf: string | null;
+  /** Rows carry the sample weights of task `labelOf`: the metrics are weighted. */
+  weighted: boolean;
   on: string;
 }
 
@@ -43,8 +46,10 @@ export function scoringPlan(ir: ValidIR): Scoring[] {
     if (task.evaluation === null) return [];
     const { label, given } = task.evaluation;
     const against = byName.get(label)!;
-    const on = given.length > 0 ? given.map((f) => selects(byName.get(f)!.label!)).join(" and ") : against.where ? selects(against.where) : "all rows";
-    return [{ task, labelOf: label, maskOf: given, whereOf: against.where ? label : null, on }];
+    const rows = given.length > 0 ? given.map((f) => selects(byName.get(f)!.label!)).join(" and ") : against.where ? selects(against.where) : "all rows";
+    const weighted = against.sampleWeight !== undefined;
+    const on = weighted ? `${rows}, weighted by ${against.sampleWeight}` : rows;
+    return [{ task, labelOf: label, maskOf: given, whereOf: against.where || weighted ? label : null, weighted, on }];
   });
 }
 
@@ -107,7 +112,7 @@ class FileScores {
     grouped = false,
   ) {
     this.plan = scoringPlan(ir);
-    this.accumulators = this.plan.map((s) => new TaskMetricAccumulator(s.task.type, 1024, { grouped }));
+    this.accumulators = this.plan.map((s) => new TaskMetricAccumulator(s.task.type, 1024, { grouped, weighted: s.weighted }));
   }
 
   add(encoded: EncodedBatch, lines: (number | null)[], groupIds?: Parameters<TaskMetricAccumulator["add"]>[3]): void {
@@ -119,7 +124,9 @@ class FileScores {
     assertFiniteScores(values, lines, this.file);
     this.plan.forEach((s, i) => {
       const mask = rowMask(encoded.size, s, encoded.labels, encoded.masks);
-      this.accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, mask ?? undefined, groupIds);
+      // A weighted task's mask holds each row's weight (0 outside the rows it is scored on).
+      const selection = s.weighted ? mask!.map((w) => (w > 0 ? 1 : 0)) : mask;
+      this.accumulators[i]!.add(values[s.task.name]!, encoded.labels[s.labelOf]!, selection ?? undefined, groupIds, s.weighted ? mask! : undefined);
     });
   }
 
@@ -133,6 +140,7 @@ class FileScores {
   }
 }
 
+/** The product of the 0/1 labels of `maskOf` and the mask of `whereOf`: a row's selection, or its weight for a weighted task. */
 function rowMask(size: number, s: Scoring, labels: Record<string, Float32Array>, masks: Record<string, Float32Array>): Float32Array | null {
   const parts = [...s.maskOf.map((f) => labels[f]!), ...(s.whereOf ? [masks[s.whereOf]!] : [])];
   if (parts.length === 0) return null;

@@ -6,6 +6,7 @@ import { IR_VERSION } from "./types.js";
 import { withEvaluation } from "./evaluation.js";
 import { withNumericBlocks } from "./blocks.js";
 import { transferOrder } from "../validation/transfer.js";
+import { ownerOf } from "../validation/shared-tables.js";
 
 /**
  * Checked model → IR. Only called on a spec without errors, so every option
@@ -22,7 +23,7 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
   );
   const model = spec.model!;
   const lowered = features.map((f) => lowerFeature(f, f.call!));
-  const loweredTasks = withEvaluation(tasks.map((t) => lowerTask(t)));
+  const loweredTasks = withEvaluation(tasks.map((t) => lowerTask(t, spec.train.sample_weight?.text)));
   const { numericBlocks, nodes } = withNumericBlocks(lowered, spec.order.flatMap((s) => lowerNode(s)), loweredTasks);
   return {
     irVersion: IR_VERSION,
@@ -34,7 +35,8 @@ export function lower(spec: CheckedSpec): IR.ModelIR {
     data: lowerData(spec.data),
     features: lowered,
     numericBlocks,
-    tables: features.flatMap((f) => (f.call?.ctor === "categorical" ? [lowerTable(f, f.call.options)] : [])),
+    // A categorical feature that `shares` another's table adds none of its own.
+    tables: features.flatMap((f) => (f.call?.ctor === "categorical" && ownerOf(f) === f ? [lowerTable(f, f.call.options)] : [])),
     nodes,
     tasks: loweredTasks,
     train: lowerTrain(spec.train),
@@ -68,7 +70,7 @@ function lowerFeature(f: FeatureSym, call: FeatureCall): IR.FeatureIR {
         ...base,
         kind: "categorical",
         encoding: o.vocab ? { type: "vocab", vocab: o.vocab } : { type: "hash", buckets: o.buckets },
-        table: f.name,
+        table: ownerOf(f).name,
       };
     }
     case "numeric": {
@@ -76,9 +78,9 @@ function lowerFeature(f: FeatureSym, call: FeatureCall): IR.FeatureIR {
       return { ...base, kind: "numeric", transform, normalize, fill };
     }
     case "sequence": {
-      const of = f.deps[0]!.name;
+      const of = f.deps[0]! as FeatureSym;
       const { max_len, pool, sep } = call.options;
-      return { ...base, kind: "sequence", of, table: of, maxLen: max_len, pool, sep };
+      return { ...base, kind: "sequence", of: of.name, table: ownerOf(of).name, maxLen: max_len, pool, sep };
     }
   }
 }
@@ -129,8 +131,10 @@ function lowerNode(sym: Sym): IR.NodeIR[] {
   }
 }
 
-function lowerTask(task: TaskSym): Omit<IR.TaskIR, "evaluation"> {
+/** `sampleWeight`: train's `sample_weight` column, which every labelled task without a clause of its own reads. */
+function lowerTask(task: TaskSym, sampleWeight: string | undefined): Omit<IR.TaskIR, "evaluation"> {
   const { label, where, weight } = task.decl;
+  const weightColumn = label ? (task.decl.sampleWeight?.text ?? sampleWeight) : undefined;
   // The checker resolved whose label a `where` column is; without values of its own, the mask reads it as that task does.
   const whereTask = task.whereTask;
   return {
@@ -140,6 +144,7 @@ function lowerTask(task: TaskSym): Omit<IR.TaskIR, "evaluation"> {
     label: label ? { column: label.column.text, positives: task.positives ?? null } : null,
     where: where ? { column: where.column.text, positives: task.wherePositives ?? whereTask?.positives ?? null, task: whereTask?.name ?? null } : null,
     weight: weight?.value ?? 1,
+    ...(weightColumn !== undefined && { sampleWeight: weightColumn }),
     loss: lowerLoss(task),
     ...(task.after && { transfer: { from: task.after.name, calibrate: task.decl.calibrate?.value ?? 0 } }),
     ...doc(task),

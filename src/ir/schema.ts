@@ -260,6 +260,12 @@ export const TaskSchema = Type.Object(
     /** null: evaluation does not score this task (a latent task no labelled product can score). */
     evaluation: Type.Union([Type.Null(), EvaluationSchema]),
     weight: Type.Number({ minimum: 0 }),
+    /**
+     * The column whose value (finite, >= 0) weighs each row in the task's loss,
+     * sum(w l) / sum(w) over the task's rows, and in its metrics. Absent: every
+     * row weighs 1. Only on a task with a label.
+     */
+    sampleWeight: Type.Optional(Column),
     loss: LossSchema,
     /** Absent: the task's head reads its node as it is. */
     transfer: Type.Optional(TransferSchema),

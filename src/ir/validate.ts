@@ -100,6 +100,7 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     declare(f.name, `/features/${i}`);
     values.set(f.name, { kind: "feature", feature: f });
   });
+  const encodingOfTable = new Map<string, Extract<FeatureIR, { kind: "categorical" }>>();
   ir.features.forEach((f, i) => {
     const at = `/features/${i}`;
     if (f.kind === "numeric") return;
@@ -108,6 +109,12 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     if (f.kind === "categorical") {
       const rows = f.encoding.type === "hash" ? f.encoding.buckets : f.encoding.vocab.length + 1;
       if (ir.tables[t]!.rows !== rows) report(`/tables/${t}/rows`, `table '${f.table}' has ${ir.tables[t]!.rows} rows, but feature '${f.name}' produces ids in [0, ${rows})`);
+      // Features sharing a table must give a value the same row: equal row counts are not enough for two vocabularies.
+      const first = encodingOfTable.get(f.table);
+      if (first === undefined) encodingOfTable.set(f.table, f);
+      else if (JSON.stringify(first.encoding) !== JSON.stringify(f.encoding)) {
+        report(`${at}/encoding`, `features '${first.name}' and '${f.name}' share table '${f.table}' but encode their values differently`);
+      }
       return;
     }
     const of = ir.features.find((o) => o.name === f.of);

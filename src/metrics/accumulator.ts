@@ -4,6 +4,7 @@ import { groupedAuc } from "./gauc.js";
 import { GrowableFloat64Array } from "./growable.js";
 import { logLoss, mae, rmse } from "./pointwise.js";
 import { checkLengths, selected } from "./select.js";
+import { weightedAuc, weightedCalibrationBins, weightedCalibrationError, weightedErrors, weightedLogLoss, weightedMean, weightedNormalizedEntropy } from "./weighted.js";
 
 export type TaskKind = "binary" | "regression";
 
@@ -11,6 +12,8 @@ export interface BinaryTaskMetrics {
   type: "binary";
   /** Rows scored (after masking). */
   count: number;
+  /** With sample weights: their sum over the rows scored; every metric below is then weighted (metrics/weighted.ts). */
+  weight?: number;
   positives: number;
   /** positives / count; NaN without rows. */
   positiveRate: number;
@@ -36,6 +39,8 @@ export interface BinaryTaskMetrics {
 export interface RegressionTaskMetrics {
   type: "regression";
   count: number;
+  /** With sample weights: their sum over the rows scored; RMSE, MAE and the means are then weighted. */
+  weight?: number;
   rmse: number;
   mae: number;
   meanLabel: number;
@@ -66,16 +71,19 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
   private readonly labels: GrowableFloat64Array;
   /** Each row's group (an index into the distinct group values), when GAUC is wanted. */
   private readonly groups: GrowableFloat64Array | null;
+  /** Each row's sample weight, for a weighted task. */
+  private readonly weights: GrowableFloat64Array | null;
 
   constructor(
     readonly type: K,
     initialCapacity = 1024,
-    options: { grouped?: boolean } = {},
+    options: { grouped?: boolean; weighted?: boolean } = {},
   ) {
     if (type !== "binary" && type !== "regression") throw new RangeError(`unknown task type '${String(type)}'`);
     this.scores = new GrowableFloat64Array(initialCapacity);
     this.labels = new GrowableFloat64Array(initialCapacity);
     this.groups = options.grouped ? new GrowableFloat64Array(initialCapacity) : null;
+    this.weights = options.weighted ? new GrowableFloat64Array(initialCapacity) : null;
   }
 
   /** Rows collected so far. */
@@ -88,13 +96,16 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
    * Validates as it goes, so a bad value is reported with its batch row rather
    * than at the end: NaN predictions, and binary labels other than 0 and 1.
    * Nothing of a batch is kept when it throws. A grouped accumulator needs
-   * each row's group: a whole number >= 0.
+   * each row's group: a whole number >= 0; a weighted one each row's sample
+   * weight, finite and >= 0 (a row of weight 0 is not kept).
    */
-  add(scores: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, groups?: ArrayLike<number>): void {
+  add(scores: ArrayLike<number>, labels: ArrayLike<number>, mask?: ArrayLike<number>, groups?: ArrayLike<number>, weights?: ArrayLike<number>): void {
     const what = "TaskMetricAccumulator.add";
     checkLengths(what, scores, labels, mask);
     if ((groups !== undefined) !== (this.groups !== null)) throw new RangeError(`${what}: groups are needed exactly when the accumulator is grouped`);
     if (groups !== undefined && groups.length !== scores.length) throw new RangeError(`${what}: ${groups.length} groups for ${scores.length} rows`);
+    if ((weights !== undefined) !== (this.weights !== null)) throw new RangeError(`${what}: weights are needed exactly when the accumulator is weighted`);
+    if (weights !== undefined && weights.length !== scores.length) throw new RangeError(`${what}: ${weights.length} weights for ${scores.length} rows`);
     for (let i = 0; i < scores.length; i++) {
       if (!selected(what, mask, i)) continue;
       if (Number.isNaN(scores[i]!)) throw new RangeError(`${what}: prediction is NaN at batch row ${i}`);
@@ -106,11 +117,15 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
       if (groups !== undefined && !(Number.isInteger(groups[i]!) && groups[i]! >= 0 && groups[i]! < 2 ** 32)) {
         throw new RangeError(`${what}: group must be a whole number >= 0, got ${groups[i]} at batch row ${i}`);
       }
+      if (weights !== undefined && !(weights[i]! >= 0 && weights[i]! < Infinity)) {
+        throw new RangeError(`${what}: weight must be finite and >= 0, got ${weights[i]} at batch row ${i}`);
+      }
     }
     this.scores.reserve(scores.length);
     this.labels.reserve(scores.length);
     for (let i = 0; i < scores.length; i++) {
-      if (mask !== undefined && mask[i] !== 1) continue;
+      if ((mask !== undefined && mask[i] !== 1) || (weights !== undefined && weights[i] === 0)) continue;
+      this.weights?.push(weights![i]!);
       this.scores.push(scores[i]!);
       this.labels.push(labels[i]!);
       if (groups !== undefined) this.groups!.push(groups[i]!);
@@ -121,6 +136,7 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
     const s = this.scores.view();
     const y = this.labels.view();
     const count = s.length;
+    if (this.weights !== null) return this.computeWeighted(s, y, this.weights.view());
     if (this.type === "binary") {
       let positives = 0;
       for (let i = 0; i < count; i++) positives += y[i]!;
@@ -153,9 +169,42 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
     return m as TaskMetricsFor<K>;
   }
 
-  /** A binary task's reliability diagram: equal-mass bins of its predictions (calibration.ts). */
+  /** Every metric with each row counted by its weight (weighted.ts); GAUC stays a mean over groups weighted by their rows. */
+  private computeWeighted(s: Float64Array, y: Float64Array, w: Float64Array): TaskMetricsFor<K> {
+    let weight = 0;
+    for (let i = 0; i < w.length; i++) weight += w[i]!;
+    const meanPrediction = weightedMean(s, w);
+    if (this.type === "regression") {
+      const m: RegressionTaskMetrics = { type: "regression", count: s.length, weight, ...weightedErrors(s, y, w), meanLabel: weightedMean(y, w), meanPrediction };
+      return m as TaskMetricsFor<K>;
+    }
+    let positives = 0;
+    for (let i = 0; i < y.length; i++) positives += y[i]!;
+    const positiveRate = weightedMean(y, w);
+    const m: BinaryTaskMetrics = {
+      type: "binary",
+      count: s.length,
+      weight,
+      positives,
+      positiveRate,
+      meanPrediction,
+      auc: weightedAuc(s, y, w),
+      logLoss: weightedLogLoss(s, y, w),
+      normalizedEntropy: weightedNormalizedEntropy(s, y, w),
+      calibration: positiveRate > 0 ? meanPrediction / positiveRate : NaN,
+      ece: weightedCalibrationError(weightedCalibrationBins(s, y, w)),
+    };
+    if (this.groups) {
+      const g = groupedAuc(s, y, Uint32Array.from(this.groups.view()));
+      Object.assign(m, { gauc: g.gauc, gaucGroups: g.groups, gaucSkippedGroups: g.skippedGroups, gaucRows: g.rows });
+    }
+    return m as TaskMetricsFor<K>;
+  }
+
+  /** A binary task's reliability diagram: equal-mass bins of its predictions (calibration.ts), equal-weight ones for a weighted task. */
   reliability(): CalibrationBin[] {
     if (this.type !== "binary") throw new RangeError("reliability: only binary tasks have one");
+    if (this.weights !== null) return weightedCalibrationBins(this.scores.view(), this.labels.view(), this.weights.view()).map(({ weight: _, ...bin }) => bin);
     return calibrationBins(this.scores.view(), this.labels.view());
   }
 
@@ -164,5 +213,6 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
     this.scores.clear();
     this.labels.clear();
     this.groups?.clear();
+    this.weights?.clear();
   }
 }

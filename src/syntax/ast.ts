@@ -133,6 +133,8 @@ export interface TaskDecl extends DeclBase {
   label?: LabelClause;
   where?: LabelClause;
   weight?: NumberValue;
+  /** `sample_weight COLUMN`: the column weighing each row in this task's loss and metrics. */
+  sampleWeight?: Name;
   loss?: Value;
   /** `after TASK`: AITM's information transfer from TASK (src/validation/transfer.ts). */
   after?: Name;

@@ -3,7 +3,7 @@ import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
 import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";
 import { span, type LineIndex } from "./range.js";
-import { After, Calibrate, Data, Label, Loss, NumberLiteral, Star, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
+import { After, Calibrate, Data, Label, Loss, NumberLiteral, Star, SampleWeight, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
 
 /**
  * Parse tree → typed AST. Recovery can leave any part missing, so every step
@@ -83,6 +83,7 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
     label: undefined,
     where: undefined,
     weight: undefined,
+    sampleWeight: undefined,
     loss: undefined,
     after: undefined,
     calibrate: undefined,
@@ -112,6 +113,11 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
       if (!clause.weight) continue;
       repeated(task.weight);
       task.weight = numberValue(clause.weight);
+    } else if (type === SampleWeight) {
+      const column = columnName(clause.column);
+      if (!column) continue;
+      repeated(task.sampleWeight);
+      task.sampleWeight = column;
     } else if (type === Loss) {
       if (!clause.loss) continue;
       repeated(task.loss);

@@ -60,10 +60,10 @@ export interface DeclNode extends Extent {
   rcurly: IToken | undefined;
 }
 
-/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER`, `loss value`, `after TASK` or `calibrate NUMBER`. */
+/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER`, `sample_weight column`, `loss value`, `after TASK` or `calibrate NUMBER`. */
 export interface ClauseNode extends Extent {
   keyword: IToken | undefined;
-  /** The column of `label` and `where`: a name or a string. */
+  /** The column of `label`, `where` and `sample_weight`: a name or a string. */
   column: IToken | undefined;
   is: IToken | undefined;
   /** The values after `is`; empty without one. */

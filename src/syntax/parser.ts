@@ -169,6 +169,12 @@ class MtlParser extends EmbeddedActionsParser {
       },
       {
         ALT: () => {
+          clause.keyword = cover(clause, this.CONSUME(T.SampleWeight));
+          this.SUBRULE3(this.column, { ARGS: [clause] });
+        },
+      },
+      {
+        ALT: () => {
           clause.keyword = cover(clause, this.CONSUME(T.Loss));
           this.SUBRULE2(this.value, { ARGS: [(clause.loss = valueNode(clause))] });
         },

@@ -48,6 +48,11 @@ export const Label = keyword("label", 'label COLUMN (is "A" | "B"): the column h
 export const Is = keyword("is", 'COLUMN is "A" | "B": the values that mean 1.', "soft");
 export const Where = keyword("where", 'where COLUMN (is "V"): train and evaluate only rows where this 0/1 column of the data is 1 (or one of the values).', "soft");
 export const Weight = keyword("weight", "weight NUMBER: the task's loss weight (default 1).", "soft");
+export const SampleWeight = keyword(
+  "sample_weight",
+  "sample_weight COLUMN: each row's weight in the task's loss and metrics, read from this column (finite, >= 0).",
+  "soft",
+);
 export const Loss = keyword("loss", "loss bce | mse | huber(delta: D).", "soft");
 export const After = keyword("after", "after TASK: AITM's adaptive information transfer from the previous step of a funnel (TASK) into this task's head.", "soft");
 export const Calibrate = keyword("calibrate", "calibrate NUMBER: AITM's behavioural-expectation calibrator, NUMBER * mean(max(p - p_after, 0)), keeping this task's probability below the 'after' task's.", "soft");

@@ -21,10 +21,12 @@ export function estimatePriors(ir: ValidIR, encoded: Iterable<{ batch: EncodedBa
     for (const [task, labels] of Object.entries(batch.labels)) {
       const mask = batch.masks[task];
       const acc = (sums[task] ??= { total: 0, count: 0 });
+      // A mask is the row's weight (0/1 under `where`, the sample weight with one): the prior is the weighted mean, which the weighted loss starts from.
       for (let i = 0; i < batch.size; i++) {
-        if (mask && mask[i] !== 1) continue;
-        acc.total += labels[i]!;
-        acc.count++;
+        const w = mask ? mask[i]! : 1;
+        if (w === 0) continue;
+        acc.total += w * labels[i]!;
+        acc.count += w;
       }
     }
     seen += batch.size;

@@ -16,6 +16,7 @@ import { CheckpointError, ModelDirError, NonFiniteLossError } from "../errors.js
 import { checkEvaluationLabels, checkTrainingLabels } from "./label-check.js";
 import { saveModelDir } from "../model-dir/folder.js";
 import { estimatePriors, initialiseHeads } from "./priors.js";
+import { checkSampleWeights } from "./weight-check.js";
 import { metricsJson } from "../evaluate/report.js";
 import { balancerJson } from "../runtime/balance/balancer.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
@@ -232,6 +233,7 @@ async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<
   for (const warning of checkTrainingLabels(ir, encoding.labels, run.train.file)) run.events.warning?.(`${run.train.file}: warning: ${warning}`);
   run.events.fitted(encoding.rows, fitBudget.skipped.length);
   const train = await encodeTraining(run, encoding, stopRequested);
+  checkSampleWeights(ir, train.batches(4096), run.train.file);
   const built = buildModel(ir);
   initialiseHeads(built, ir, estimatePriors(ir, train.batches(4096)));
   return { encoding, built, step: createTrainStep(built), fitSkipped: fitBudget.skipped.length, train };

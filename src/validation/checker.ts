@@ -5,9 +5,10 @@ import { CheckContext } from "./context.js";
 import { checkData } from "./data.js";
 import { checkDeclaration } from "./declarations.js";
 import { inferWidths, orderSymbols } from "./graph.js";
-import type { DataOptions, TrainOptions } from "./option-types.js";
+import { draft, type DataOptions, type TrainOptions } from "./option-types.js";
 import { checkOptions, checkValue } from "./options.js";
 import { DATA_BLOCK, TRAIN_BLOCK } from "./schema.js";
+import { checkSharedTables } from "./shared-tables.js";
 import { memberRange, newMember, newSym, type FeatureSym, type Sym, type TaskSym } from "./symbols.js";
 import { checkTasks } from "./tasks.js";
 import { checkWeighting } from "./weighting.js";
@@ -32,6 +33,7 @@ export function check(ast: A.SpecFile): CheckedSpec {
   const singletons = declare(ctx, ast);
 
   for (const sym of ctx.symbols.values()) checkDeclaration(ctx, sym);
+  checkSharedTables(ctx);
   const train = checkOptions(ctx, singletons.train?.entries ?? [], TRAIN_BLOCK, "train", singletons.train?.keyword ?? startOfFile);
   const data = checkOptions(ctx, singletons.data?.entries ?? [], DATA_BLOCK, "data", singletons.data?.keyword ?? startOfFile);
 
@@ -42,7 +44,7 @@ export function check(ast: A.SpecFile): CheckedSpec {
   const taskDeclared = ast.broken?.has("task") || ast.decls.some((d) => d.kind === "task");
   checkTasks(ctx, tasks, taskDeclared ? undefined : (singletons.model?.name.range ?? startOfFile));
   checkWeighting(ctx, train.weighting, tasks, singletons.train);
-  checkData(ctx, data, singletons.data);
+  checkData(ctx, data, singletons.data, draft(train).sample_weight);
   reportUnused(ctx);
   if (!singletons.model && !ast.broken?.has("model")) ctx.report("MTL2004", startOfFile);
 

@@ -5,7 +5,8 @@ import { draft, type DataOptions } from "./option-types.js";
 import type { TaskSym } from "./symbols.js";
 
 /** Rules binding the spec to its data: every column a feature or task reads must exist. */
-export function checkData(ctx: CheckContext, data: DataOptions, block: A.BlockDecl | undefined): void {
+/** `sampleWeight`: train's `sample_weight` column, a column of the data too. */
+export function checkData(ctx: CheckContext, data: DataOptions, block: A.BlockDecl | undefined, sampleWeight?: A.Name): void {
   const { format, columns } = draft(data);
   const columnsEntry = block?.entries.find((e) => e.name.text === "columns");
   if (format?.ctor === "csv" && draft(format.options).header === false && !columnsEntry && block) {
@@ -34,10 +35,12 @@ export function checkData(ctx: CheckContext, data: DataOptions, block: A.BlockDe
     if (sym.kind === "feature" && sym.call && !sym.members) requireColumn(sym.column, sym.columnRange, explicit ? { text: sym.column, range: sym.columnRange } : undefined);
     if (sym.kind === "task") requireTaskColumns(sym, requireColumn);
   }
+  if (sampleWeight) requireColumn(sampleWeight.text, sampleWeight.range, sampleWeight);
 }
 
 function requireTaskColumns(task: TaskSym, requireColumn: (text: string, range: A.Range, written?: A.Name) => void): void {
-  const { label, where } = task.decl;
+  const { label, where, sampleWeight } = task.decl;
   if (label) requireColumn(label.column.text, label.column.range, label.column);
   if (where) requireColumn(where.column.text, where.column.range, where.column);
+  if (sampleWeight) requireColumn(sampleWeight.text, sampleWeight.range, sampleWeight);
 }

@@ -148,7 +148,16 @@ function checkTask(ctx: CheckContext, sym: TaskSym): void {
   if (decl.weight && decl.weight.value < 0) ctx.report("MTL3004", decl.weight.range, "A task weight", "at least 0", decl.weight.text);
   if (decl.loss) checkLoss(ctx, sym, decl.loss);
   checkTransferClauses(ctx, sym);
+  if (decl.sampleWeight) checkSampleWeight(ctx, decl);
   for (const repeated of decl.repeatedClauses) ctx.report("MTL3006", repeated.range, repeated.clause);
+}
+
+/** A row's weight is a column of its own: a latent task has no loss to weigh, and a label or mask column as weight is a mistake. */
+function checkSampleWeight(ctx: CheckContext, decl: A.TaskDecl): void {
+  const column = decl.sampleWeight!;
+  if (!decl.label) ctx.report("MTL5040", column.range, decl.name.text);
+  const same = [decl.label, decl.where].find((c) => c?.column.text === column.text);
+  if (same) ctx.report("MTL5041", column.range, column.text, same === decl.label ? "label" : "where");
 }
 
 /** The field texts of `is A | B`: strings, or numbers as written (`is 1`); a value written twice is reported. */

@@ -82,6 +82,10 @@ export const FEATURE_CTORS = {
       buckets: { type: int(1, 2 ** 31 - 1), doc: "Number of hash buckets (table rows) for ids hashed with a stable hash." },
       vocab: { type: { t: "list", of: { t: "string" }, nonEmpty: true, unique: true }, doc: "The known values; anything else maps to the out-of-vocabulary row." },
       dim: { type: int(1, 65_536), required: true, doc: "Embedding width." },
+      shares: {
+        type: { t: "ref", kinds: ["feature"] },
+        doc: "Another categorical feature whose embedding table this one reads (`last_item_id` through `item_id`'s): one table, trained by both. Its `buckets` or `vocab` and `dim` must be the same.",
+      },
       column,
     },
     oneOf: [["buckets", "vocab"]],
@@ -253,6 +257,10 @@ export const TRAIN_BLOCK = {
     },
     seed: { type: int(0, 2 ** 31 - 1), default: 42, doc: "Seeds initialisation, dropout and shuffling: the same seed gives the same model." },
     l2: { type: { t: "number", min: 0 }, default: 0, doc: "L2 penalty on all dense kernels." },
+    sample_weight: {
+      type: { t: "column" },
+      doc: "A column whose value (finite, >= 0) weighs each row in every labelled task's loss and metrics; a task's own `sample_weight` clause overrides it.",
+    },
   },
 } as const satisfies CtorSchema;
 

@@ -79,3 +79,34 @@ test("groups: values are compared as text; a missing column or value is named", 
     (e: unknown) => e instanceof UsageError && e.message === "--group-by: f.csv has no column 'usr'; its columns are: user, click",
   );
 });
+
+test("sample weights: whole weights score as the rows repeated that many times, the latent task with its product's weights", async () => {
+  const weighted = compileSource(SPEC.replace("label click", "label click sample_weight w").replace("label buy", "label buy sample_weight w"), "w.mtl").ir!;
+  const plain = compileSource(SPEC, "m.mtl").ir!;
+  const rng = new Rng(9);
+  const rows: RawRecord[] = Array.from({ length: 300 }, (_, k) => {
+    const click = rng.bernoulli(0.5);
+    return { line: k + 2, fields: { x: String(rng.int(6)), level: `l${rng.int(4)}`, click: String(click), buy: String(click * rng.bernoulli(0.4)), w: String(rng.int(4)) } };
+  });
+  const repeated = rows.flatMap((r) => Array.from({ length: Number(r.fields["w"]) }, () => r));
+  const { model } = buildModel(weighted);
+  async function* each(list: RawRecord[]) {
+    yield* list;
+  }
+  const score = async (ir: typeof plain, list: RawRecord[]) =>
+    evaluate(ir, model, createEncoder(ir, await fitEncoding(ir, list, "rows.csv")), each(list), { batch: 64, file: "rows.csv" });
+  const a = await score(weighted, rows);
+  const b = await score(plain, repeated);
+  for (const task of ["ctr", "cvr", "ctcvr"]) {
+    const x = a.find((m) => m.task === task)!;
+    const y = b.find((m) => m.task === task)!;
+    assert.equal(x.on, `${y.on}, weighted by w`);
+    assert.equal(x.metrics.type, "binary");
+    assert.equal(y.metrics.type, "binary");
+    if (x.metrics.type !== "binary" || y.metrics.type !== "binary") return;
+    assert.equal(x.metrics.weight, y.metrics.count, `${task}: the weights sum to the repeated rows`);
+    for (const key of ["auc", "logLoss", "normalizedEntropy", "positiveRate", "meanPrediction", "calibration"] as const) {
+      assert.ok(Math.abs(x.metrics[key] - y.metrics[key]) < 1e-9, `${task} ${key}: ${x.metrics[key]} weighted vs ${y.metrics[key]} repeated`);
+    }
+  }
+});

@@ -163,6 +163,36 @@ const CASES: Case[] = [
   { code: "MTL6002", trigger: edit([], "data { columns: [user_id, price, click, purchase, «click»] }\n"), nearMiss: edit([], "data { columns: [user_id, price, click, purchase] }\n") },
   { code: "MTL6003", trigger: edit([], "«data» { format: csv(header: false) }\n"), nearMiss: edit([], "data { format: csv(header: false)  columns: [user_id, price, click, purchase] }\n") },
   { code: "MTL6004", trigger: edit([], "data { format: jsonl  «columns»: [user_id] }\n"), nearMiss: edit([], "data { format: jsonl }\n") },
+
+  // Shared embedding tables: `categorical(shares: F)`.
+  { code: "MTL3030", trigger: edit([["buckets: 100, dim: 8)", "buckets: 100, dim: 8, shares: «user_id»)"]]), nearMiss: edit([], "feature last_user : categorical(buckets: 100, dim: 8, shares: user_id)\n") },
+  { code: "MTL3030", trigger: edit([], "feature u[2] : categorical(buckets: 100, dim: 8, shares: «u1»)\n"), nearMiss: edit([], "feature u[2] : categorical(buckets: 100, dim: 8, shares: user_id)\n") },
+  {
+    code: "MTL3031",
+    trigger: edit([], "feature a : categorical(buckets: 100, dim: 8, shares: user_id)\nfeature b : categorical(buckets: 100, dim: 8, shares: «a»)\n"),
+    nearMiss: edit([], "feature a : categorical(buckets: 100, dim: 8, shares: user_id)\nfeature b : categorical(buckets: 100, dim: 8, shares: user_id)\n"),
+    says: "Share that table directly: 'shares: user_id'",
+  },
+  { code: "MTL3032", trigger: edit([], "feature a : categorical(buckets: 99, dim: 8, shares: «user_id»)\n"), nearMiss: edit([], "feature a : categorical(buckets: 100, dim: 8, shares: user_id)\n"), says: "write 'buckets: 100'" },
+  { code: "MTL3032", trigger: edit([], "feature a : categorical(buckets: 100, dim: 4, shares: «user_id»)\n"), nearMiss: edit([], "feature a : categorical(buckets: 100, dim: 8, shares: user_id)\n"), says: "write 'dim: 8'" },
+  {
+    code: "MTL3032",
+    trigger: edit([], 'feature c : categorical(vocab: ["a", "b"], dim: 2)\nfeature d : categorical(vocab: ["b", "a"], dim: 2, shares: «c»)\n'),
+    nearMiss: edit([], 'feature c : categorical(vocab: ["a", "b"], dim: 2)\nfeature d : categorical(vocab: ["a", "b"], dim: 2, shares: c)\n'),
+    says: `write 'vocab: ["a", "b"]'`,
+  },
+  { code: "MTL2003", trigger: edit([], "feature a : categorical(buckets: 100, dim: 8, shares: «price»)\n"), nearMiss: edit([], "feature a : categorical(buckets: 100, dim: 8, shares: user_id)\n"), says: "'price' is a numeric feature" },
+
+  // Sample weights: `train { sample_weight: C }` and the task clause `sample_weight C`.
+  {
+    code: "MTL5040",
+    trigger: edit([["task cvr : binary = t2 label purchase where click", "task cvr : binary = t2 sample_weight «w»"]], "task ctcvr : binary = ctr * cvr label purchase\n"),
+    nearMiss: edit([["task cvr : binary = t2 label purchase where click", "task cvr : binary = t2"]], "task ctcvr : binary = ctr * cvr label purchase sample_weight w\n"),
+  },
+  { code: "MTL5041", trigger: edit([["where click", "where click sample_weight «purchase»"]]), nearMiss: edit([["where click", "where click sample_weight w"]]), says: "dropping every negative" },
+  { code: "MTL5041", trigger: edit([["where click", "where click sample_weight «click»"]]), nearMiss: edit([["where click", "where click sample_weight click_weight"]]) },
+  { code: "MTL6001", trigger: edit([["where click", "where click sample_weight «wieght»"]], "data { columns: [user_id, price, click, purchase, weight] }\n"), nearMiss: edit([["where click", "where click sample_weight weight"]], "data { columns: [user_id, price, click, purchase, weight] }\n"), says: "Did you mean 'weight'?" },
+  { code: "MTL6001", trigger: edit([], "train { sample_weight: «w» }\ndata { columns: [user_id, price, click, purchase] }\n"), nearMiss: edit([], "train { sample_weight: w }\ndata { columns: [user_id, price, click, purchase, w] }\n") },
 ];
 
 test("the base spec is clean", () => {

@@ -21,7 +21,11 @@ export interface EncodedFeatures {
 export interface EncodedBatch extends EncodedFeatures {
   /** By task name, for every task with a label: [size]. */
   labels: Record<string, Float32Array>;
-  /** By task name, for every task with `where`: 1 where the loss counts the row, else 0. */
+  /**
+   * By task name, for every task with `where` or a sample weight: the row's
+   * weight in the loss and metrics, 0 outside `where`, else the sample
+   * weight (1 without one).
+   */
   masks: Record<string, Float32Array>;
 }
 
@@ -66,7 +70,7 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
       numeric: plan.numericArrays.map((a) => new Float32Array(n * a.length)),
       sequence: sequence.map((s) => new Int32Array(n * s.codec.maxLen)),
       labels: tasks.map((t) => (withLabels && t.label !== null ? new Float32Array(n) : undefined)),
-      masks: tasks.map((t) => (withLabels && t.where !== null ? new Float32Array(n) : undefined)),
+      masks: tasks.map((t) => (withLabels && (t.where !== null || t.weight !== null) ? new Float32Array(n) : undefined)),
     };
   }
 
@@ -155,6 +159,6 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
 export function batchTargets(ir: ValidIR): { labels: string[]; masks: string[] } {
   return {
     labels: ir.tasks.filter((t) => t.label !== null).map((t) => t.name),
-    masks: ir.tasks.filter((t) => t.where !== null).map((t) => t.name),
+    masks: ir.tasks.filter((t) => t.where !== null || t.sampleWeight !== undefined).map((t) => t.name),
   };
 }

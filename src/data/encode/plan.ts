@@ -1,6 +1,7 @@
 import type { FeatureIR, NumericFeatureIR, ValidIR } from "../../ir/types.js";
 import { createCategoricalCodec, type CategoricalCodec } from "./categorical.js";
 import { binaryDecoder, labelDecoder, type LabelDecoder } from "./label.js";
+import { sampleWeightDecoder, type WeightDecoder } from "./sample-weight.js";
 import { SequenceCodec } from "./sequence.js";
 import { graphInputs } from "../../ir/blocks.js";
 
@@ -37,6 +38,8 @@ export interface TaskSlot {
   name: string;
   label: { column: string; decode: LabelDecoder } | null;
   where: { column: string; decode: LabelDecoder } | null;
+  /** The task's `sample_weight` column; the row's mask is then its weight (0 outside `where`). */
+  weight: { column: string; decode: WeightDecoder } | null;
 }
 
 /** The IR resolved once into the codecs the row loops run, grouped by kind so each loop stays monomorphic. */
@@ -94,6 +97,7 @@ export function planEncoding(ir: ValidIR): EncodingPlan {
       name: task.name,
       label: task.label && { column: task.label.column, decode: labelDecoder(task, task.label) },
       where: task.where && { column: task.where.column, decode: binaryDecoder(task.where, "where") },
+      weight: task.sampleWeight === undefined ? null : { column: task.sampleWeight, decode: sampleWeightDecoder(task, task.sampleWeight) },
     });
   }
   return plan;

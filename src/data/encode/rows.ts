@@ -21,7 +21,8 @@ export function toDataError(error: unknown, file: string, record: RawRecord): Da
  * Writes the label and mask of `task` for one row. A missing label is an
  * error, except where the task's mask is 0: the loss ignores those rows, so
  * there the label may be absent (ESMM's conversions on unclicked rows) and 0
- * is stored.
+ * is stored. With a `sample_weight` column the mask is the row's weight:
+ * the `where` value (0 or 1) times the column's value.
  */
 export function encodeTaskRow(
   task: TaskSlot,
@@ -60,5 +61,20 @@ export function encodeTaskRow(
       y = 0;
     }
     labels![row] = y;
+  }
+  const weight = task.weight;
+  if (weight !== null) {
+    let w = weight.decode(fields[weight.column]);
+    if (w === null) {
+      if (mask !== 0) {
+        throw new FieldError(
+          `task '${task.name}': sample weight column '${weight.column}' is missing`,
+          weight.column,
+          where === null ? "every row the task trains on needs its weight (0 leaves the row out)" : `a weight may be missing only on rows where '${where.column}' is 0`,
+        );
+      }
+      w = 0;
+    }
+    masks![row] = mask * w;
   }
 }

@@ -57,8 +57,8 @@ function taskLoss(ir: ValidIR, task: TaskIR, outputs: TaskOutputs, batch: LossBa
   const label = batch.labels[task.name];
   if (label === undefined) throw new Error(`the batch has no labels for task '${task.name}'`);
   const rawMask = batch.masks?.[task.name];
-  if (task.where !== null && rawMask === undefined) {
-    throw new Error(`task '${task.name}' has 'where', but the batch has no mask for it`);
+  if ((task.where !== null || task.sampleWeight !== undefined) && rawMask === undefined) {
+    throw new Error(`task '${task.name}' has ${task.where !== null ? "'where'" : "a sample weight"}, but the batch has no mask for it`);
   }
   const y = column(label, `labels of '${task.name}'`);
   const mask = rawMask === undefined ? null : column(rawMask, `mask of '${task.name}'`);

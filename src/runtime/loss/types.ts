@@ -12,8 +12,9 @@ export interface LossBatch {
   /** Per trained task (label !== null): 0/1 for binary tasks, the target for regression. */
   labels: Record<string, tf.Tensor>;
   /**
-   * Per task with `where` (required for those): 1 on the rows the task's loss
-   * averages over, 0 elsewhere. A mask given for another task is honoured too.
+   * Per task with `where` or a sample weight (required for those): each row's
+   * weight in the task's loss, sum(m l) / sum(m): 0 outside `where`, else the
+   * sample weight (1 without one). A mask given for another task is honoured too.
    */
   masks?: Record<string, tf.Tensor>;
 }

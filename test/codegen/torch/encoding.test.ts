@@ -2,7 +2,7 @@
  * The generated package's encoding.py and data.py against mtl's readers and
  * encoder: the same CSV and JSONL files must give the same fitted
  * statistics, the same ids (MurmurHash3 over UTF-8, vocabularies, sequences)
- * and the same numbers, labels and masks.
+ * and the same numbers, labels and masks (a sample-weighted task's mask is its weights).
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -32,7 +32,7 @@ tower t = mlp(x, [2])
 
 task click  : binary     = t label click
 task buy    : binary     = t label purchase where click
-task amount : regression = t label amount where click
+task amount : regression = t label amount where click sample_weight w
 `;
 
 const USERS = ["u1", "u22", "Ünïcode", "東京タワー", "emoji 😀", "", "a,b", 'say "hi"', "x".repeat(37)];
@@ -45,7 +45,7 @@ function csvField(text: string): string {
 
 function csvRows(random: () => number): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-  const lines = ["user,city,hist,tags,price,age,score,click,purchase,amount"];
+  const lines = ["user,city,hist,tags,price,age,score,click,purchase,amount,w"];
   for (let i = 0; i < 120; i++) {
     const click = random() < 0.5 ? pick(["1", "true", "TRUE"]) : pick(["0", "false"]);
     const clicked = click !== "0" && click !== "false";
@@ -53,7 +53,9 @@ function csvRows(random: () => number): string {
     const tags = pick(["paris;berlin", "東京", ";;café;", "", "42;paris;東京"]);
     const purchase = clicked ? pick(["0", "1"]) : pick(["", "0"]);
     const amount = clicked ? pick(["0", "12.5", "3"]) : pick(["", "?"]);
-    lines.push([pick(USERS), pick(CITIES), hist, tags, pick(NUMBERS), pick(NUMBERS), pick(NUMBERS), click, purchase, amount].map(csvField).join(","));
+    // A weight may be missing only where the task's `where` is 0.
+    const w = clicked ? pick(["0.5", "2", "0", "1e1", " 3 "]) : pick(["", "3", "NA"]);
+    lines.push([pick(USERS), pick(CITIES), hist, tags, pick(NUMBERS), pick(NUMBERS), pick(NUMBERS), click, purchase, amount, w].map(csvField).join(","));
   }
   return lines.join("\n") + "\n";
 }
@@ -76,6 +78,7 @@ function jsonlRows(random: () => number): string {
         click: clicked ? pick([1, true, "1"]) : pick([0, false]),
         purchase: clicked ? pick([0, 1]) : null,
         amount: clicked ? pick([0, 4.5]) : null,
+        w: clicked ? pick([0.5, 2, 0, "1.5"]) : pick([null, 1]),
       }),
     );
   }

@@ -1,8 +1,8 @@
 /**
  * The generated PyTorch module against mtl's TF.js runtime: for every
- * example spec (and one covering sequences, vocabularies, batch norm,
- * dropout, every activation, uncertainty weighting and l2, and one chaining
- * three AITM steps), the same random
+ * example spec (and one covering sequences, vocabularies, a shared table,
+ * sample weights, batch norm, dropout, every activation, uncertainty
+ * weighting and l2, and one chaining three AITM steps), the same random
  * weights, loaded into both from one model folder, must give the same
  * predictions, the same loss and the same gradients of every weight on the
  * same batch (dropout off for the training pass: its random masks cannot
@@ -67,7 +67,10 @@ function randomBatch(ir: ValidIR, random: () => number) {
     if (t.label !== null) {
       labels[t.name] = { shape: [ROWS], values: Array.from({ length: ROWS }, () => (t.type === "binary" ? (random() < 0.4 ? 1 : 0) : random() * 3)) };
     }
-    if (t.where !== null) masks[t.name] = { shape: [ROWS], values: Array.from({ length: ROWS }, (_, r) => (r % 3 === 0 ? 0 : 1)) };
+    // A mask is the row's weight: the `where` value times the sample weight.
+    const where = (r: number) => (t.where === null || r % 3 !== 0 ? 1 : 0);
+    const weight = () => (t.sampleWeight === undefined ? 1 : [0, 0.5, 1, 2.5][Math.floor(random() * 4)]!);
+    if (t.where !== null || t.sampleWeight !== undefined) masks[t.name] = { shape: [ROWS], values: Array.from({ length: ROWS }, (_, r) => where(r) * weight()) };
   }
   return { features, labels, masks };
 }

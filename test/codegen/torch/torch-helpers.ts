@@ -47,10 +47,11 @@ train { weighting: uncertainty }
 
 /** What the example specs leave out: sequences (three pools), a vocabulary, batch norm, dropout, the other activations, uncertainty, l2. */
 export const COVERAGE_SPEC = `
-model torch_coverage "sequences, batch norm, uncertainty, l2 and the other activations"
+model torch_coverage "sequences, a shared table, sample weights, batch norm, uncertainty, l2 and the other activations"
 
 feature user_id  : categorical(buckets: 50, dim: 4)
 feature item_id  : categorical(buckets: 40, dim: 4)
+feature last_item : categorical(buckets: 40, dim: 4, shares: item_id)
 feature category : categorical(vocab: ["a", "b", "c"], dim: 3)
 feature history  : sequence(of: item_id, max_len: 5, pool: mean)
 feature cats     : sequence(of: category, max_len: 3, pool: max, sep: ";")
@@ -66,7 +67,7 @@ gate g2 = softmax(x) over e, f
 tower t1 = mlp(g1, [5], activation: selu)
 tower t2 = mlp(g2, [5], activation: elu)
 
-task click  : binary     = t1 label click
+task click  : binary     = t1 label click sample_weight w
 task cvr    : binary     = t2
 task buy    : binary     = click * cvr label purchase
 task amount : regression = t2 label amount where purchase loss huber(delta: 0.5)

@@ -22,14 +22,14 @@ const ir = model(
     numericFeature("dist", { transform: "sqrt" }),
   ],
   [
-    // The masked task first, so that a bad click is reported as its where column.
-    binaryTask("conversion", label("buy"), label("click")),
+    // The masked task first, so that a bad click is reported as its where column; its rows weigh the `w` column.
+    { ...binaryTask("conversion", label("buy"), label("click")), sampleWeight: "w" },
     binaryTask("ctr", label("click")),
     regressionTask("watch", "seconds"),
   ],
 );
 
-const good: Record<string, RawValue> = { site: "a", age_years: "30", price: "9", dist: "4", click: "1", buy: "0", seconds: "12.5" };
+const good: Record<string, RawValue> = { site: "a", age_years: "30", price: "9", dist: "4", click: "1", buy: "0", seconds: "12.5", w: "2.5" };
 
 /** Each bad row: the field it breaks, the value, and what the message must say. */
 const cases: [string, RawValue, RegExp, RegExp][] = [
@@ -46,6 +46,12 @@ const cases: [string, RawValue, RegExp, RegExp][] = [
   ["seconds", "long", /label column 'seconds': 'long' is not a number/, /decimal/],
   ["seconds", null, /task 'watch': label column 'seconds' is missing/, /where <column>/],
   ["seconds", "-4e38", /label column 'seconds'.*32-bit float/, /rescale/],
+  ["w", "-1", /task 'conversion': sample weight column 'w' must be at least 0, got '-1'/, /write 0 to leave a row out/],
+  ["w", -0.5, /sample weight column 'w' must be at least 0, got -0.5/, /leave a row out/],
+  ["w", "NaN", /sample weight column 'w': 'NaN' is not a number/, /missing values/],
+  ["w", "heavy", /sample weight column 'w': 'heavy' is not a number/, /decimal/],
+  ["w", "1e39", /sample weight column 'w'.*32-bit float/, /rescale/],
+  ["w", null, /task 'conversion': sample weight column 'w' is missing/, /only on rows where 'click' is 0/],
 ];
 
 function badRows(): { rows: Record<string, RawValue>[]; expect: (typeof cases)[number][] } {
@@ -112,4 +118,14 @@ test("skipping bad rows: each is reported, the rest encode as if alone", async (
 test("without onBadRow the first bad row throws and nothing is returned", async () => {
   const encoder = createEncoder(ir, await fitEncoding(ir, records([good]), "train.csv"));
   assert.throws(() => encoder.encodeBatch(records([good, { ...good, age_years: "x" }, good]), "t.csv"), DataError);
+});
+
+test("a sample-weighted task's mask is its where value times the row's weight; the weight may be missing where 'where' is 0", async () => {
+  const encoder = createEncoder(ir, await fitEncoding(ir, records([good]), "train.csv"));
+  const batch = encoder.encodeBatch(
+    records([good, { ...good, w: "0" }, { ...good, click: "0", w: "7" }, { ...good, click: "0", buy: null, w: null }, { ...good, w: 3 }]),
+    "train.csv",
+  );
+  assert.deepEqual(Array.from(batch.masks.conversion!), [2.5, 0, 0, 0, 3]);
+  assert.equal(batch.masks.ctr, undefined, "an unweighted task without 'where' has no mask");
 });

@@ -41,6 +41,48 @@ test("masked mean counts masked rows only; an all-zero mask gives 0 with finite 
   });
 });
 
+test("a weighted mask: sum(w l) / sum(w), with gradients w_i / sum(w)", () => {
+  tf.tidy(() => {
+    const perRow = tf.tensor1d([1, 2, 3, 100]);
+    const weights = tf.tensor1d([2, 0, 0.5, 0]) as tf.Tensor1D;
+    // (2 * 1 + 0.5 * 3) / 2.5
+    assertClose([num(maskedMean(perRow, weights))], [1.4], 1e-6, "weighted mean");
+    const g = tf.grad((x: tf.Tensor) => maskedMean(x as tf.Tensor1D, weights))(perRow);
+    assertClose(g.dataSync(), [0.8, 0, 0.2, 0], 1e-6, "gradient");
+    // Weights that sum to less than 1 are not clamped to 1, as a count of rows would be.
+    assertClose([num(maskedMean(perRow, tf.tensor1d([0.1, 0, 0.1, 0])))], [2], 1e-6, "small weights");
+  });
+});
+
+test("esmm with sample weights: each task's BCE is weighted by its mask, gmv's by where times weight", () => {
+  const ir = esmmIR();
+  for (const t of ir.tasks) if (t.label !== null) t.sampleWeight = "w";
+  const ctr = [0.5, -1, 2, 0.1];
+  const cvr = [-0.3, 0.8, -2, 1.5];
+  const gmv = [1, 2, 3, 4];
+  const click = [1, 0, 1, 1];
+  const clickAndBuy = [1, 0, 0, 1];
+  const gmvLabel = [1.5, 0, 0, 6];
+  const w = [2, 1, 0, 0.5];
+  tf.tidy(() => {
+    const pCtcvr = ctr.map((l, i) => sigmoid(l) * sigmoid(cvr[i]!));
+    const out = outputs({ ctr, cvr }, { ctcvr: pCtcvr, gmv, egmv: pCtcvr.map((p, i) => p * gmv[i]!) });
+    const result = computeLoss(ir, out, {
+      labels: { ctr: tf.tensor1d(click), ctcvr: tf.tensor1d(clickAndBuy), gmv: tf.tensor1d(gmvLabel) },
+      masks: { ctr: tf.tensor1d(w), ctcvr: tf.tensor1d(w), gmv: tf.tensor1d(clickAndBuy.map((m, i) => m * w[i]!)) },
+    });
+    const weighted = (terms: number[]) => terms.reduce((s, l, i) => s + w[i]! * l, 0) / 3.5;
+    const lCtr = weighted(ctr.map((l, i) => bce(click[i]!, sigmoid(l))));
+    const lCtcvr = weighted(pCtcvr.map((p, i) => bce(clickAndBuy[i]!, p)));
+    // Rows 0 (w 2, huber 0.125) and 3 (w 0.5, huber 1.5).
+    const lGmv = (2 * 0.125 + 0.5 * 1.5) / 2.5;
+    assertClose([num(result.perTask["ctr"]!)], [lCtr], 1e-6, "ctr");
+    assertClose([num(result.perTask["ctcvr"]!)], [lCtcvr], 1e-5, "ctcvr");
+    assertClose([num(result.perTask["gmv"]!)], [lGmv], 1e-6, "gmv");
+    assert.throws(() => computeLoss(ir, out, { labels: { ctr: tf.tensor1d(click), ctcvr: tf.tensor1d(clickAndBuy), gmv: tf.tensor1d(gmvLabel) } }), /task 'ctr' has a sample weight, but the batch has no mask for it/);
+  });
+});
+
 /** Outputs for an IR with the given logits/values per task, as computed by hand. */
 function outputs(logits: Record<string, number[]>, values: Record<string, number[]>): TaskOutputs {
   const v: Record<string, tf.Tensor> = {};

@@ -255,6 +255,9 @@ class TaskCodec:
         self.where = task["where"]
         self.decode_label = label_decoder(task) if self.label else None
         self.decode_where = binary_decoder(self.where, "where") if self.where else None
+        self.weight = task["sampleWeight"]
+        # A row's mask is then its weight: the `where` value times the sample weight.
+        self.masked = self.where is not None or self.weight is not None
 
     def encode(self, fields):
         mask = 1.0
@@ -271,7 +274,21 @@ class TaskCodec:
                 if mask != 0:
                     raise FieldError(f"task '{self.name}': label column '{column}' is missing", column)
                 y = 0.0
+        if self.weight is not None:
+            w = self.decode_weight(fields.get(self.weight))
+            if w is None:
+                if mask != 0:
+                    raise FieldError(f"task '{self.name}': sample weight column '{self.weight}' is missing", self.weight)
+                w = 0.0
+            mask = mask * w
         return y, mask
+
+    def decode_weight(self, value):
+        what = f"task '{self.name}': sample weight column '{self.weight}'"
+        w = parse_number(value, self.weight, what, False)
+        if w is not None and not w >= 0:
+            raise FieldError(f"{what} must be at least 0, got {value!r}", self.weight)
+        return w
 
 
 class NumericAccumulator:
@@ -418,6 +435,6 @@ class Encoder:
             pairs = [_checked(line, task.encode, fields) for line, fields in records]
             if task.label is not None:
                 labels[task.name] = np.array([y for y, _ in pairs], dtype=np.float32)
-            if task.where is not None:
+            if task.masked:
                 masks[task.name] = np.array([m for _, m in pairs], dtype=np.float32)
         return features, labels, masks

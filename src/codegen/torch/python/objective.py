@@ -1,11 +1,12 @@
 """The training objective, as mtl computes it (src/runtime/loss).
 
 Each trained task's mean loss over its rows (its `where` rows when it has
-one), weighted by the task's weight, by learned uncertainty (Kendall, Gal
-and Cipolla 2018) or by the step's gradnorm or dwa weights (balance.py),
-plus AITM's calibrators at their fixed weights, plus train.l2 times the
-squared Dense kernels. Binary losses are computed from logits, a product
-task's from its factors' logits, so a saturated sigmoid never takes log(0).
+one; with a sample weight column, sum(w l) / sum(w)), weighted by the task's
+weight, by learned uncertainty (Kendall, Gal and Cipolla 2018) or by the
+step's gradnorm or dwa weights (balance.py), plus AITM's calibrators at their
+fixed weights, plus train.l2 times the squared Dense kernels. Binary losses
+are computed from logits, a product task's from its factors' logits, so a
+saturated sigmoid never takes log(0).
 """
 
 import torch
@@ -47,10 +48,14 @@ def huber(targets, predictions, delta):
 
 
 def masked_mean(per_row, mask):
+    """sum(m l) / sum(m): m is 0/1 under `where`, or the row's sample weight; 0 when the weights sum to 0."""
     if mask is None:
         return per_row.mean()
-    keep = mask > 0.5
-    return torch.where(keep, per_row, torch.zeros_like(per_row)).sum() / keep.sum().clamp(min=1)
+    keep = mask > 0
+    zeros = torch.zeros_like(per_row)
+    total = torch.where(keep, mask * per_row, zeros).sum()
+    weight = torch.where(keep, mask, zeros).sum()
+    return total / torch.where(weight > 0, weight, torch.ones_like(weight))
 
 
 def task_losses(outputs, logits, labels, masks):
