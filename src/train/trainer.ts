@@ -56,6 +56,8 @@ export interface TrainResult {
   /** Total loss at every step this call ran (not those before a resumed checkpoint). */
   losses: number[];
   skipped: number;
+  /** Milliseconds this call spent in training steps (batch tensors, forward, backward, update), for the CLI's time summary. */
+  stepMs: number;
 }
 
 /**
@@ -112,6 +114,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   const { encoding, built, step, fitSkipped, train } = resume ? await resumedSetup(run, resume, stopRequested) : await freshSetup(run, stopRequested);
   const datasets = [train];
   const losses: number[] = [];
+  let stepMs = 0;
   const reachedMax = () => run.maxSteps !== undefined && step.steps >= run.maxSteps;
   const save = async (position: CheckpointPosition, finished: boolean) => session?.save(step, position, { finished, encoding, fitSkipped });
 
@@ -133,6 +136,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
         if (stopRequested()) throw interrupted();
         continue;
       }
+      const started = performance.now();
       const { batch } = train.gather(order, from, to);
       const tensors = batchTensors(ir, batch);
       let result;
@@ -141,6 +145,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
       } finally {
         disposeBatch(tensors);
       }
+      stepMs += performance.now() - started;
       checkFinite(result, { step: step.steps, epoch, file: run.train.file }, session);
       losses.push(result.total);
       run.events.step(batch.size, result);
@@ -201,7 +206,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   } finally {
     for (const rows of datasets) rows.dispose();
   }
-  return { metrics, steps: step.steps, losses, skipped: fitSkipped };
+  return { metrics, steps: step.steps, losses, skipped: fitSkipped, stepMs };
 }
 
 interface Setup {
