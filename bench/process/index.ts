@@ -14,7 +14,7 @@ import { peerConfig } from "./peer-config.js";
 import { runMtl, runTorch, type ProcessRun } from "./run.js";
 import { PROCESS_WORKLOAD_IDS, processWorkload, type ProcessWorkloadId } from "./workloads.js";
 
-interface Options {
+export interface Options {
   rounds: number;
   quick: boolean;
   threads: number;

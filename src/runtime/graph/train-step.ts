@@ -34,10 +34,17 @@ export interface StepLosses {
   l2: number;
   /** s_k after the step, under uncertainty weighting; absent otherwise. */
   logVariances?: Record<string, number>;
+  /** With `{ scores: true }`: every task's output for the batch in this step's forward pass (before its update), by task name. */
+  scores?: Record<string, Float32Array>;
+}
+
+export interface StepRunOptions {
+  /** Also return the forward pass's task outputs, for metrics accumulated over an epoch without a second pass. */
+  scores?: boolean;
 }
 
 export interface TrainStep {
-  run(batch: TrainBatch): StepLosses;
+  run(batch: TrainBatch, options?: StepRunOptions): StepLosses;
   readonly optimizer: tf.Optimizer;
   /** Created here when train.weighting is "uncertainty"; null otherwise. */
   readonly uncertainty: UncertaintyWeights | null;
@@ -79,12 +86,13 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         : tf.mul(ir.train.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))),
     ) as tf.Scalar;
 
-  function run(batch: TrainBatch): StepLosses {
+  function run(batch: TrainBatch, options: StepRunOptions = {}): StepLosses {
     const restoreSeeds = seedDropoutForStep(trainingModel, built.dropoutSeeds, steps);
     const lookup = sparse?.prepare(batch.inputs);
     // Scalars to report, kept past the tidy that variableGrads runs `f` in.
     const reported: tf.Tensor[] = [];
     let taskNames: string[] = [];
+    const scored: Record<string, tf.Tensor> = {};
     try {
       const inputs = lookup?.inputs ?? batch.inputs;
       const variables = lookup === undefined ? denseVariables : [...denseVariables, ...lookup.variables];
@@ -94,6 +102,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         const l2 = l2Penalty();
         taskNames = Object.keys(loss.perTask);
         reported.push(...taskNames.map((t) => tf.keep(loss.perTask[t]!)), tf.keep(l2));
+        if (options.scores) for (const [task, values] of Object.entries(outputs.values)) scored[task] = tf.keep(values);
         return tf.add(loss.total, l2) as tf.Scalar;
       }, variables);
       if (lookup !== undefined) {
@@ -110,6 +119,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         perTask: Object.fromEntries(taskNames.map((t, i) => [t, numbers[i + 1]!])),
         l2: numbers[taskNames.length + 1]!,
       };
+      if (options.scores) result.scores = Object.fromEntries(Object.entries(scored).map(([task, t]) => [task, t.dataSync() as Float32Array]));
       if (uncertainty !== null) {
         result.logVariances = Object.fromEntries(
           Object.entries(uncertainty.variables).map(([t, s]) => [t, s.dataSync()[0]!]),
@@ -118,6 +128,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
       return result;
     } finally {
       tf.dispose(reported);
+      tf.dispose(Object.values(scored));
       lookup?.release();
       restoreSeeds();
       steps++;
