@@ -12,7 +12,7 @@
  * with tfjs's own class.
  */
 import * as tf from "@tensorflow/tfjs";
-import { writableRows } from "../backend/tensor-memory.js";
+import { unfilledFloat32, writableRows } from "../backend/tensor-memory.js";
 
 /** seedrandom's Mash, as Alea's seeding uses it: a hash of strings into [0, 1), stateful across calls. */
 function mash(): (data: string) => number {
@@ -87,14 +87,16 @@ export class SeededRandomUniform extends RandomUniform {
     if (this.seed === undefined || (dtype !== undefined && dtype !== "float32")) return tf.randomUniform(shape as number[], this.minval, this.maxval, dtype, this.seed);
     const dims = shape.map((d) => d ?? 1);
     // Drawn straight into the tensor's own storage where the backend exposes it: a table of 41.6M weights
-    // otherwise passes through a JavaScript array of its size and a copy into the backend (about a second).
-    const tensor = tf.zeros(dims, "float32");
-    const storage = writableRows(tensor);
-    if (storage !== null) {
-      seededUniformInto(storage, this.minval, this.maxval, this.seed);
-      return tensor;
+    // otherwise passes through a JavaScript array of its size and a copy into the backend (over a second, measured).
+    const tensor = unfilledFloat32(dims);
+    if (tensor !== null) {
+      const storage = writableRows(tensor);
+      if (storage !== null) {
+        seededUniformInto(storage, this.minval, this.maxval, this.seed);
+        return tensor;
+      }
+      tensor.dispose();
     }
-    tensor.dispose();
-    return tf.tensor(seededUniform(tensor.size, this.minval, this.maxval, this.seed), dims, "float32");
+    return tf.tensor(seededUniform(dims.reduce((a, b) => a * b, 1), this.minval, this.maxval, this.seed), dims, "float32");
   }
 }
