@@ -3,6 +3,11 @@ import type { TaskEvaluation } from "../evaluate/evaluate.js";
 import { metricsTable } from "../evaluate/report.js";
 import type { TrainEvents } from "../train/trainer.js";
 
+/** Headings of the trainer's metrics by what they were measured on (TrainEvents.epochEnd's `on`). */
+const METRICS_HEADINGS: Readonly<Record<string, string>> = {
+  running: "metrics on the training data, from the epoch's own steps (each batch scored as it was trained on, before its update):",
+};
+
 /**
  * Training progress on standard error: a bar with rows per second and the
  * running loss on a terminal, one summary line per epoch otherwise (CI logs).
@@ -79,7 +84,7 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
       }
       if (taskWeights !== "") log(`task weights: ${taskWeights}`);
       taskWeights = "";
-      log(`metrics on the ${on} data:\n${metricsTable(metrics)}\n`);
+      log(`${METRICS_HEADINGS[on] ?? `metrics on the ${on} data:`}\n${metricsTable(metrics)}\n`);
     },
     stop() {
       bar?.stop();

@@ -100,14 +100,18 @@ export function evaluateEncoded(
   return scoring.result(labelValues, options.trainedLabels);
 }
 
-/** The metrics of a file accumulated batch by batch. */
-class FileScores {
+/**
+ * The metrics of a file accumulated batch by batch: scored here by `model`
+ * (add), or from scores computed elsewhere (addScores: the trainer's running
+ * metrics, from its training steps' forward passes).
+ */
+export class FileScores {
   private readonly plan: Scoring[];
   private readonly accumulators: TaskMetricAccumulator[];
 
   constructor(
     private readonly ir: ValidIR,
-    private readonly model: tf.LayersModel,
+    private readonly model: tf.LayersModel | null,
     private readonly file: string,
     grouped = false,
   ) {
@@ -117,10 +121,17 @@ class FileScores {
 
   add(encoded: EncodedBatch, lines: (number | null)[], groupIds?: Parameters<TaskMetricAccumulator["add"]>[3]): void {
     if (encoded.size === 0) return;
+    if (this.model === null) throw new Error("FileScores without a model only takes scores (addScores)");
     const inputs = featureTensors(this.ir, encoded);
     const outputs = predictTasks(this.model, inputs);
     const values = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.dataSync() as Float32Array]));
     tf.dispose([...Object.values(inputs), ...Object.values(outputs)]);
+    this.addScores(values, encoded, lines, groupIds);
+  }
+
+  /** Scores of `encoded`'s rows by task name, [rows] or [rows, 1] flattened. */
+  addScores(values: Record<string, Float32Array>, encoded: EncodedBatch, lines: ArrayLike<number | null>, groupIds?: Parameters<TaskMetricAccumulator["add"]>[3]): void {
+    if (encoded.size === 0) return;
     assertFiniteScores(values, lines, this.file);
     this.plan.forEach((s, i) => {
       const mask = rowMask(encoded.size, s, encoded.labels, encoded.masks);

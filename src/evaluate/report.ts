@@ -68,7 +68,8 @@ const thousands = (n: number) => n.toLocaleString("en-US");
 const count = (n: number, noun: string) => `${thousands(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 /** metrics.json: plain numbers, NaN written as null. */
-export function metricsJson(rows: readonly TaskEvaluation[]): Record<string, unknown> {
+/** `data`: which data the figures were measured on, when the caller records it (the trainer's metrics.json). */
+export function metricsJson(rows: readonly TaskEvaluation[], data?: string): Record<string, unknown> {
   const clean = (v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v);
-  return Object.fromEntries(rows.map((r) => [r.task, { on: r.on, ...Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, clean(v)])), ...(r.note && { note: r.note }) }]));
+  return Object.fromEntries(rows.map((r) => [r.task, { on: r.on, ...(data !== undefined && { data }), ...Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, clean(v)])), ...(r.note && { note: r.note }) }]));
 }

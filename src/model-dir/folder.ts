@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, type EncodingState } from "../data/encode/index.js";
@@ -13,7 +13,7 @@ import { firstNonFiniteSavedWeight, type WeightsLayout } from "./weight-values.j
 import { RUN_RECORD } from "../train/checkpoint/run-record.js";
 import { MODEL_FORMAT } from "./manifest-text.js";
 import { modelDirTexts } from "./texts.js";
-import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileManifest, type ManifestProblem } from "./file-manifest.js";
+import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST };
 
@@ -50,14 +50,16 @@ export interface ModelDirContents {
 /** `run`: the text of the run record (run-record.ts), kept as run.json when training wrote one. */
 export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown; run?: string }): Promise<void> {
   const { saveModel } = await import("../runtime/graph/index.js");
-  await saveModel(contents.model, dir);
-  const texts = modelDirTexts(contents);
-  for (const [name, text] of texts) writeFileAtomic(join(dir, name), text);
-  if (contents.run !== undefined) writeFileAtomic(join(dir, RUN_RECORD), contents.run);
-  const modelJsonPath = join(dir, MODEL_JSON);
-  const weights = weightFiles(modelJsonPath, parseModelJson(modelJsonPath, readFileSync(modelJsonPath)));
-  const names = [MODEL_JSON, ...weights, ...texts.map(([name]) => name), ...(contents.run === undefined ? [] : [RUN_RECORD])];
-  const files = Object.fromEntries(names.map((n) => [n, fingerprintBytes(readFileSync(join(dir, n)))]));
+  // Fingerprinted from the bytes as they are written: reading a large weight file back only to hash it cost about a second.
+  const saved: Record<string, FileFingerprint> = {};
+  await saveModel(contents.model, dir, (name, fingerprint) => (saved[name] = fingerprint));
+  const files: Record<string, FileFingerprint> = { [MODEL_JSON]: saved[MODEL_JSON]!, ...saved };
+  const texts: [string, string][] = [...modelDirTexts(contents), ...(contents.run === undefined ? [] : [[RUN_RECORD, contents.run] as [string, string]])];
+  for (const [name, text] of texts) {
+    const bytes = Buffer.from(text, "utf8");
+    writeFileAtomic(join(dir, name), bytes);
+    files[name] = fingerprintBytes(bytes);
+  }
   writeFileAtomic(join(dir, MANIFEST), manifestText(MODEL_FORMAT, files));
 }
 

@@ -7,7 +7,7 @@ import { DataError } from "../data/record.js";
  * such a score must never reach an output file or a metric as if it were one.
  * `lines[i]` is the input line (or Parquet row) of scored row i.
  */
-export function assertFiniteScores(scores: Readonly<Record<string, Float32Array>>, lines: readonly (number | null)[], file: string): void {
+export function assertFiniteScores(scores: Readonly<Record<string, Float32Array>>, lines: ArrayLike<number | null>, file: string): void {
   for (const [task, values] of Object.entries(scores)) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;

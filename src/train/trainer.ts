@@ -7,7 +7,7 @@ import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type Tra
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
 import { encodeRows, permutation, type EncodedRows } from "./encoded-rows.js";
-import { evaluate, evaluateEncoded, type TaskEvaluation } from "../evaluate/evaluate.js";
+import { evaluate, evaluateEncoded, FileScores, type TaskEvaluation } from "../evaluate/evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
 import { modelSaveError } from "./checkpoint/messages.js";
 import { CheckpointSession, type CheckpointOptions, type SessionRun } from "./checkpoint/session.js";
@@ -21,6 +21,13 @@ import { metricsJson } from "../evaluate/report.js";
 import { balancerJson } from "../runtime/balance/balancer.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
 import { TrainingInterrupted } from "./interrupted.js";
+
+/** What metrics.json says its figures were measured on. */
+const METRICS_DATA = {
+  validation: "validation",
+  training: "training",
+  running: "training, from the last epoch's own steps (each batch scored as it was trained on, before its update)",
+} as const;
 
 /** SessionRun: the spec, data, output folder and limits a checkpoint records. */
 export interface TrainRun extends SessionRun {
@@ -48,7 +55,7 @@ export interface TrainEvents {
   /** Rows of the epoch's batches read again, untrained, to reach the checkpoint's place in the data. */
   replayed?(rows: number): void;
   step(rows: number, losses: { total: number; perTask: Record<string, number> }): void;
-  epochEnd(epoch: number, metrics: TaskEvaluation[], on: string): void;
+  epochEnd(epoch: number, metrics: TaskEvaluation[], on: "validation" | "training" | "running"): void;
   /** Under gradnorm or dwa weighting, the task weights an epoch ended with (before its epochEnd). */
   taskWeights?(epoch: number, weights: Record<string, number>): void;
 }
@@ -60,6 +67,8 @@ export interface TrainResult {
   /** Total loss at every step this call ran (not those before a resumed checkpoint). */
   losses: number[];
   skipped: number;
+  /** Milliseconds this call spent in training steps (batch tensors, forward, backward, update), for the CLI's time summary. */
+  stepMs: number;
 }
 
 /**
@@ -116,15 +125,19 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   const { encoding, built, step, fitSkipped, train } = resume ? await resumedSetup(run, resume, stopRequested) : await freshSetup(run, stopRequested);
   const datasets = [train];
   const losses: number[] = [];
+  let stepMs = 0;
   const reachedMax = () => run.maxSteps !== undefined && step.steps >= run.maxSteps;
   const save = async (position: CheckpointPosition, finished: boolean) => session?.save(step, position, { finished, encoding, fitSkipped });
 
   /**
-   * Trains one epoch from its batch `skip` on; returns the batches consumed and whether --max-steps ended it.
+   * Trains one epoch from its batch `skip` on; returns the batches consumed, whether --max-steps ended it and,
+   * when asked (`running`) and every batch of the epoch was trained here, the metrics of its training steps'
+   * forward passes: each row scored as it was trained on, by the weights before that step's update.
    * The rows are encoded once (train): an epoch is a seeded permutation of them, the same on a resumed run.
    */
-  async function trainEpoch(epoch: number, skip: number): Promise<{ batches: number; stoppedEarly: boolean }> {
+  async function trainEpoch(epoch: number, skip: number, running: boolean): Promise<{ batches: number; stoppedEarly: boolean; metrics: TaskEvaluation[] | null }> {
     const order = run.shuffleBuffer > 1 ? permutation(train.rows, `${ir.train.seed}:epoch${epoch}`) : null;
+    const scores = running && skip === 0 ? new FileScores(ir, null, run.train.file) : null;
     let consumed = 0;
     for (let from = 0; from < train.rows; from += ir.train.batch) {
       // Let the event loop turn, or a Ctrl-C would only be seen at the end of the epoch.
@@ -137,28 +150,32 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
         if (stopRequested()) throw interrupted();
         continue;
       }
-      const { batch } = train.gather(order, from, to);
+      const started = performance.now();
+      const { batch, lines } = train.gather(order, from, to);
       const tensors = batchTensors(ir, batch);
       let result;
       try {
-        result = step.run(tensors);
+        result = step.run(tensors, { scores: scores !== null });
       } finally {
         disposeBatch(tensors);
       }
+      stepMs += performance.now() - started;
       checkFinite(result, { step: step.steps, epoch, file: run.train.file }, session);
+      if (scores !== null) scores.addScores(result.scores!, batch, lines);
       losses.push(result.total);
       run.events.step(batch.size, result);
-      if (reachedMax()) return { batches: consumed, stoppedEarly: true };
+      if (reachedMax()) return { batches: consumed, stoppedEarly: true, metrics: null };
       const position = { steps: step.steps, epoch, batch: consumed, epochComplete: false };
       if (stopRequested() || session?.due(step.steps)) await save(position, false);
       if (stopRequested()) throw interrupted();
     }
     // Before the epoch's checkpoint, which then holds the next epoch's weights.
     step.balancer?.epochEnded(epoch);
-    return { batches: consumed, stoppedEarly: false };
+    return { batches: consumed, stoppedEarly: false, metrics: scores?.result(train.labelValues, encoding.labels) ?? null };
   }
 
   let metrics: TaskEvaluation[] | null = null;
+  let metricsOn: "validation" | "training" | "running" = run.valid ? "validation" : "training";
   /** Where training ended in this call, when it did (not when a finished checkpoint was resumed). */
   let finalPosition: CheckpointPosition | null = null;
   try {
@@ -173,28 +190,36 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
         run.events.epochStart(epoch, ir.train.epochs, encoding.rows);
         const resumedHere = resume !== undefined && epoch === start.epoch;
         let stoppedEarly = reachedMax();
+        let running: TaskEvaluation[] | null = null;
         if (!stoppedEarly && !(resumedHere && start.epochComplete)) {
-          const epochRun = await trainEpoch(epoch, resumedHere ? start.batch : 0);
+          // Without validation data, the epoch's metrics come from its own steps (no second pass over the rows).
+          const epochRun = await trainEpoch(epoch, resumedHere ? start.batch : 0, !valid);
           stoppedEarly = epochRun.stoppedEarly;
+          running = epochRun.metrics;
           const position = { steps: step.steps, epoch, batch: epochRun.batches, epochComplete: !stoppedEarly };
           // The run's end: the model save follows at once, so its checkpoint is written only if that save fails (below).
           if (stoppedEarly || epoch === ir.train.epochs) finalPosition = position;
           else await save(position, false);
         }
-        metrics = evaluateNow();
+        // A partial epoch (resumed mid-way, or ended by --max-steps) is scored by a pass over all the rows.
+        metrics = running ?? evaluateNow();
+        metricsOn = run.valid ? "validation" : running ? "running" : "training";
         const weights = step.balancer?.history.find((h) => h.epoch === epoch);
         if (weights) run.events.taskWeights?.(epoch, weights.weights);
-        run.events.epochEnd(epoch, metrics, run.valid ? "validation" : "training");
+        run.events.epochEnd(epoch, metrics, metricsOn);
         if (stoppedEarly) break;
         // After the last epoch, saving the model is quicker than resuming would be.
         if (stopRequested() && epoch < ir.train.epochs) throw interrupted();
       }
       // Resumed with fewer --epochs than the checkpoint had reached: evaluate the model as it is.
-      metrics ??= evaluateNow();
+      if (metrics === null) {
+        metrics = evaluateNow();
+        metricsOn = run.valid ? "validation" : "training";
+      }
       // What the skipped final checkpoint would have refused: a model whose weights are no longer finite.
       if (session && finalPosition) assertFiniteWeights(built.model, finalPosition, session);
       try {
-        await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: { ...metricsJson(metrics), ...balancerJson(step.balancer) }, ...(session && { run: session.finalRecord() }) });
+        await saveModelDir(run.out, { model: built.model, encoding, ir, spec: run.specText, metrics: { ...metricsJson(metrics, METRICS_DATA[metricsOn]), ...balancerJson(step.balancer) }, ...(session && { run: session.finalRecord() }) });
       } catch (error) {
         if (!isSystemError(error)) throw error;
         // Keep the trained state for `--resume`, which then only evaluates and saves the model.
@@ -209,7 +234,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   } finally {
     for (const rows of datasets) rows.dispose();
   }
-  return { metrics, steps: step.steps, losses, skipped: fitSkipped };
+  return { metrics, steps: step.steps, losses, skipped: fitSkipped, stepMs };
 }
 
 interface Setup {

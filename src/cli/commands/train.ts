@@ -55,7 +55,7 @@ export function registerTrain(program: Command): void {
     .summary("train a spec on data and save the model")
     .description(
       "Train a spec on a data file and save the model.\n" +
-        "Prints a progress bar (rows/s, running loss) and per-task metrics after each epoch (on --valid if given, else on the training data).\n" +
+        "Prints a progress bar (rows/s, running loss) and per-task metrics after each epoch (on --valid if given, else on the training data as the epoch's own steps scored it, before each update).\n" +
         `The --out folder then holds model.json + weights (TensorFlow.js format), encoding.json, ir.json, spec.mtl, metrics.json, ${RUN_RECORD} (the data's SHA-256 and the options) and a manifest.\n` +
         `A run records its spec, data and options in --out/${RUN_RECORD} as it starts (paths made absolute: --resume works from any working folder), and while training keeps the last checkpoint in --out/checkpoint/ (every minute by default, see --checkpoint-every, and at each epoch's end), deleted once the model is saved. Ctrl-C stops after the current step and saves one (exit 130).\n` +
         "`mtl train --resume DIR` continues a run stopped at any moment (killed too) with its recorded spec, data and options, from its last checkpoint, or from step 0 if it saved none yet; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. " +
@@ -191,7 +191,10 @@ async function train(run: SessionRun, session: CheckpointSession, options: Train
   try {
     const result = await trainModel({ ...run, events, checkpoint: session.options, session, stop: stop.signal });
     if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
-    process.stderr.write(`saved the model to ${run.out} after ${result.steps} steps\n`);
+    // The process's whole life, so that what is not training (reading, setup, metrics, saving) shows.
+    const seconds = (ms: number) => (ms / 1000).toFixed(1);
+    const total = performance.now();
+    process.stderr.write(`saved the model to ${run.out} after ${result.steps} steps; ${seconds(result.stepMs)} s in training steps, ${seconds(total - result.stepMs)} s besides\n`);
   } catch (error) {
     if (!(error instanceof TrainingInterrupted)) throw error;
     events.stop();

@@ -52,6 +52,19 @@ export function writableRows(tensor: tf.Tensor): Float32Array | null {
   }
 }
 
+/**
+ * A new float32 tensor whose storage is allocated but not written, for a
+ * caller that fills all of it through writableRows at once; null on any
+ * backend but wasm. tf.zeros or tf.tensor would first build the values in a
+ * JavaScript array and copy them into the wasm heap: for a 41.6M-weight
+ * table, 166 MB allocated, written and copied for nothing.
+ */
+export function unfilledFloat32(shape: number[]): tf.Tensor | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const backend = tf.engine().backend as unknown as { makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo };
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, "float32"), tf.engine().backend);
+}
+
 /** True when another tensor (a clone, a reshape, an assigned value) reads `tensor`'s storage. */
 export function sharesStorage(tensor: tf.Tensor): boolean {
   return tf.engine().backend.refCount(tensor.dataId) > 1;

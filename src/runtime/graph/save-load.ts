@@ -23,15 +23,19 @@ import { parseJsonText } from "../../data/readers/json-syntax.js";
 
 export { MODEL_JSON };
 
-export function fileSystemHandler(dir: string): tf.io.IOHandler {
+/** A file as written: its size and SHA-256, from the bytes in memory (so nobody reads the file back to hash it). */
+export type WrittenFile = (name: string, fingerprint: { bytes: number; sha256: string }) => void;
+
+export function fileSystemHandler(dir: string, written?: WrittenFile): tf.io.IOHandler {
   return {
-    save: (artifacts) => saveArtifacts(dir, artifacts),
+    save: (artifacts) => saveArtifacts(dir, artifacts, written),
     load: () => loadArtifacts(dir),
   };
 }
 
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<tf.io.SaveResult> {
-  return model.save(fileSystemHandler(dir));
+/** Saves `model` into `dir`; `written` hears of model.json and the weight file with their fingerprints. */
+export async function saveModel(model: tf.LayersModel, dir: string, written?: WrittenFile): Promise<tf.io.SaveResult> {
+  return model.save(fileSystemHandler(dir, written));
 }
 
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
@@ -57,17 +61,21 @@ function oneLineReason(err: unknown): string {
   return first.length > 160 ? `${first.slice(0, 157)}...` : first;
 }
 
-async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts, written?: WrittenFile): Promise<tf.io.SaveResult> {
   if (artifacts.modelTopology instanceof ArrayBuffer) {
     throw new Error("a binary (graph-model) topology cannot be saved as a layers model");
   }
   await fs.mkdir(dir, { recursive: true });
   const weights = new Uint8Array(joinWeights(artifacts.weightData));
-  const weightsName = weightsFileName(createHash("sha256").update(weights).digest("hex"));
+  const weightsHash = createHash("sha256").update(weights).digest("hex");
+  const weightsName = weightsFileName(weightsHash);
   const modelJson = modelJsonOf(artifacts, weightsName);
+  const modelJsonBytes = new TextEncoder().encode(JSON.stringify(modelJson));
 
   await writeAtomic(dir, weightsName, weights);
-  await writeAtomic(dir, MODEL_JSON, new TextEncoder().encode(JSON.stringify(modelJson)));
+  await writeAtomic(dir, MODEL_JSON, modelJsonBytes);
+  written?.(weightsName, { bytes: weights.byteLength, sha256: weightsHash });
+  written?.(MODEL_JSON, { bytes: modelJsonBytes.byteLength, sha256: createHash("sha256").update(modelJsonBytes).digest("hex") });
   await syncDirectory(dir);
   await removeStaleWeights(dir, weightsName);
 

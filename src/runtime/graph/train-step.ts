@@ -38,10 +38,17 @@ export interface StepLosses {
   logVariances?: Record<string, number>;
   /** The task weights this step's loss used, under gradnorm or dwa weighting; absent otherwise. */
   taskWeights?: Record<string, number>;
+  /** With `{ scores: true }`: every task's output for the batch in this step's forward pass (before its update), by task name. */
+  scores?: Record<string, Float32Array>;
+}
+
+export interface StepRunOptions {
+  /** Also return the forward pass's task outputs, for metrics accumulated over an epoch without a second pass. */
+  scores?: boolean;
 }
 
 export interface TrainStep {
-  run(batch: TrainBatch): StepLosses;
+  run(batch: TrainBatch, options?: StepRunOptions): StepLosses;
   readonly optimizer: tf.Optimizer;
   /** Created here when train.weighting is "uncertainty"; null otherwise. */
   readonly uncertainty: UncertaintyWeights | null;
@@ -87,12 +94,13 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         : tf.mul(ir.train.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))),
     ) as tf.Scalar;
 
-  function run(batch: TrainBatch): StepLosses {
+  function run(batch: TrainBatch, options: StepRunOptions = {}): StepLosses {
     const restoreSeeds = seedDropoutForStep(trainingModel, built.dropoutSeeds, steps);
     const lookup = sparse?.prepare(batch.inputs);
     // Scalars to report, kept past the tidy that variableGrads runs `f` in.
     const reported: tf.Tensor[] = [];
     let taskNames: string[] = [];
+    const scored: Record<string, tf.Tensor> = {};
     try {
       const inputs = lookup?.inputs ?? batch.inputs;
       const variables = lookup === undefined ? denseVariables : [...denseVariables, ...lookup.variables];
@@ -103,6 +111,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         const l2 = l2Penalty();
         taskNames = Object.keys(loss.perTask);
         reported.push(...taskNames.map((t) => tf.keep(loss.perTask[t]!)), tf.keep(l2));
+        if (options.scores) for (const [task, values] of Object.entries(outputs.values)) scored[task] = tf.keep(values);
         return tf.add(loss.total, l2) as tf.Scalar;
       }, variables);
       // GradNorm's norms are taken at the weights this step's loss saw, so before the update.
@@ -125,6 +134,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
         result.taskWeights = taskWeights!;
         balancer.stepped(result.perTask, norms);
       }
+      if (options.scores) result.scores = Object.fromEntries(Object.entries(scored).map(([task, t]) => [task, t.dataSync() as Float32Array]));
       if (uncertainty !== null) {
         result.logVariances = Object.fromEntries(
           Object.entries(uncertainty.variables).map(([t, s]) => [t, s.dataSync()[0]!]),
@@ -133,6 +143,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
       return result;
     } finally {
       tf.dispose(reported);
+      tf.dispose(Object.values(scored));
       lookup?.release();
       restoreSeeds();
       steps++;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { deriveSeed } from "../../../src/plan/seed.js";
 import { SeededRandomUniform, seededUniform } from "../../../src/runtime/graph/seeded-uniform.js";
+import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { useCpu } from "./fixtures.js";
 
 before(useCpu);
@@ -44,4 +45,21 @@ test("it serialises as tfjs's RandomUniform, so saved models are unchanged", () 
   const layer = (init: ReturnType<typeof tf.initializers.randomUniform>) =>
     tf.layers.embedding({ name: "t", inputDim: 10, outputDim: 4, embeddingsInitializer: init }).getConfig();
   assert.deepEqual(JSON.stringify(layer(fast)), JSON.stringify(layer(plain)));
+});
+
+test("on wasm it draws into the tensor's own storage the same values, and the tensor is independent", async () => {
+  const previous = tf.getBackend();
+  await selectBackend("wasm");
+  try {
+    const args = { minval: -0.05, maxval: 0.05, seed: 5 };
+    const drawn = new SeededRandomUniform(args).apply([300, 8], "float32");
+    const again = new SeededRandomUniform(args).apply([300, 8], "float32");
+    assert.deepEqual(bits(drawn), new Uint32Array(seededUniform(2400, -0.05, 0.05, 5).buffer));
+    // Each call owns its storage: a later table drawn with the same seed does not alias the first.
+    assert.equal(tf.engine().backend.refCount(drawn.dataId), 1);
+    assert.deepEqual(bits(again), bits(drawn));
+    tf.dispose([drawn, again]);
+  } finally {
+    await tf.setBackend(previous);
+  }
 });
