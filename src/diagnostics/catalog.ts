@@ -111,6 +111,21 @@ export const CATALOG = {
     `'where ${column}' masks by the label of regression task '${task}', whose values are not 0/1. Name the values that select a row ('where ${column} is "..."'), or mask by a 0/1 column.`),
   MTL5013: entry("warning", "repeated-label-value", (value: string) =>
     `The value ${JSON.stringify(value)} is listed twice after 'is'. Remove the repeat.`),
+  // MTL5030-5039: ESCM²'s `debias` clause (src/validation/debias.ts).
+  MTL5030: entry("error", "debias-without-where", (name: string) =>
+    `Task '${name}' has 'debias' but no 'where': debiasing reweights the rows a 'where' selects (the clicks) to stand for every row. Add 'where <click column>', or remove 'debias'.`),
+  MTL5031: entry("error", "debias-not-binary-label", (name: string) =>
+    `Task '${name}' has 'debias', which needs a binary task with a label of its own (the CVR task, 'label purchase where click'). Make it binary and labelled, or remove 'debias'.`),
+  MTL5032: entry("error", "propensity-not-binary", (name: string) =>
+    `The propensity '${name}' must be a binary task with a label: its predicted probability of being selected is what each row's loss is divided by. Name the CTR task, e.g. 'debias ips(ctr)'.`),
+  MTL5033: entry("error", "propensity-not-where-label", (name: string, column: string, hint: string) =>
+    `The propensity '${name}' does not predict the 'where' column '${column}', so its probability is not the probability of a row being selected. ${hint}`),
+  MTL5034: entry("error", "propensity-with-where", (name: string) =>
+    `The propensity '${name}' has a 'where' of its own, so it is not trained on every row and its probabilities do not hold on the rows it never sees. Remove its 'where'.`),
+  MTL5035: entry("error", "imputation-wrong-kind", (name: string) =>
+    `The imputation '${name}' must be a regression task on a network with no label, used nowhere else (e.g. 'task ${name} : regression = imp_tower'): the DR loss alone trains it to predict each row's loss.`),
+  MTL5036: entry("error", "imputation-shared", (name: string, other: string) =>
+    `The imputation '${name}' is already the imputation of task '${other}'; one imputation task learns one task's loss. Declare another task for this one.`),
 
   // ── data binding ───────────────────────────────────────────────────────
   MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>

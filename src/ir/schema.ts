@@ -20,6 +20,7 @@ import { Type, type Static, type TObject, type TSchema, type TUnsafe } from "@si
 import {
   ACTIVATIONS,
   DATA_BLOCK,
+  DEBIAS_CTORS,
   FEATURE_CTORS,
   FORMATS,
   INITS,
@@ -240,6 +241,18 @@ const LOSSES = {
 } satisfies Record<LossTag, TObject>;
 export const LossSchema = tagged("type", Object.values(LOSSES) as [typeof LOSSES.bce, typeof LOSSES.mse, typeof LOSSES.huber]);
 
+const debiasClip = num(DEBIAS_CTORS.ips.options.clip.type);
+/**
+ * ESCM²'s counterfactual loss (src/runtime/loss/debias.ts): the task's loss
+ * over every row, its `where` rows weighted by 1 / max(p, clip), p the
+ * `propensity` task's probability (that task labels the `where` column). `dr`
+ * adds the `imputation` task's predicted loss on every row.
+ */
+export const DebiasSchema = tagged("type", [
+  Type.Object({ type: Type.Literal("ips"), propensity: Name, clip: debiasClip }, strict),
+  Type.Object({ type: Type.Literal("dr"), propensity: Name, imputation: Name, clip: debiasClip }, strict),
+]);
+
 export const TaskSchema = Type.Object(
   {
     name: Name,
@@ -253,6 +266,8 @@ export const TaskSchema = Type.Object(
     evaluation: Type.Union([Type.Null(), EvaluationSchema]),
     weight: Type.Number({ minimum: 0 }),
     loss: LossSchema,
+    /** Absent: the task's loss is its mean over its `where` rows. */
+    debias: Type.Optional(DebiasSchema),
     doc: Doc,
   },
   strict,

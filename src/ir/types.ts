@@ -35,6 +35,7 @@ export type LabelIR = Static<typeof S.LabelSchema>;
 export type MaskIR = Static<typeof S.MaskSchema>;
 export type EvaluationIR = Static<typeof S.EvaluationSchema>;
 export type LossIR = Static<typeof S.LossSchema>;
+export type DebiasIR = Static<typeof S.DebiasSchema>;
 export type OptimizerIR = Static<typeof S.OptimizerSchema>;
 export type TrainIR = Static<typeof S.TrainSchema>;
 

@@ -134,6 +134,8 @@ export interface TaskDecl extends DeclBase {
   where?: LabelClause;
   weight?: NumberValue;
   loss?: Value;
+  /** `debias ips(ctr)` or `debias dr(ctr, imputation: imp)`: ESCM²'s counterfactual loss (src/validation/debias.ts). */
+  debias?: Value;
   /** Clauses written twice, kept to report them. */
   repeatedClauses: { clause: string; range: Range }[];
 }

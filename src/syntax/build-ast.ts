@@ -3,7 +3,7 @@ import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
 import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";
 import { span, type LineIndex } from "./range.js";
-import { Data, Label, Loss, NumberLiteral, Star, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
+import { Data, Debias, Label, Loss, NumberLiteral, Star, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
 
 /**
  * Parse tree → typed AST. Recovery can leave any part missing, so every step
@@ -84,6 +84,7 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
     where: undefined,
     weight: undefined,
     loss: undefined,
+    debias: undefined,
     repeatedClauses: [],
   };
   for (const clause of node.clauses) {
@@ -114,6 +115,11 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
       if (!clause.loss) continue;
       repeated(task.loss);
       task.loss = buildValue(clause.loss);
+    } else if (type === Debias) {
+      // The parse tree keeps a clause's one value in `loss`, whichever keyword introduced it.
+      if (!clause.loss) continue;
+      repeated(task.debias);
+      task.debias = buildValue(clause.loss);
     }
   }
   return task;

@@ -60,7 +60,7 @@ export interface DeclNode extends Extent {
   rcurly: IToken | undefined;
 }
 
-/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER` or `loss value`. */
+/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER`, `loss value` or `debias value`. */
 export interface ClauseNode extends Extent {
   keyword: IToken | undefined;
   /** The column of `label` and `where`: a name or a string. */
@@ -71,6 +71,7 @@ export interface ClauseNode extends Extent {
   /** The `|` between the values. */
   pipes: IToken[];
   weight: IToken | undefined;
+  /** The value of `loss` or of `debias` (the keyword tells which). */
   loss: ValueNode | undefined;
 }
 

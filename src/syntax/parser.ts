@@ -24,7 +24,7 @@ import * as T from "./tokens.js";
  *   gate     := 'gate' NAME '=' call 'over' NAME (',' NAME)*
  *   tower    := 'tower' NAME '=' call
  *   task     := 'task' NAME ':' NAME '=' NAME ('*' NAME)* clause*
- *   clause   := 'label' column values? | 'where' column values? | 'weight' NUMBER | 'loss' value
+ *   clause   := 'label' column values? | 'where' column values? | 'weight' NUMBER | 'loss' value | 'debias' value
  *   column   := NAME | STRING
  *   values   := 'is' value ('|' value)*
  *   block    := ('train' | 'data') '{' (NAME ':' value ','?)* '}'
@@ -170,6 +170,12 @@ class MtlParser extends EmbeddedActionsParser {
         ALT: () => {
           clause.keyword = cover(clause, this.CONSUME(T.Loss));
           this.SUBRULE2(this.value, { ARGS: [(clause.loss = valueNode(clause))] });
+        },
+      },
+      {
+        ALT: () => {
+          clause.keyword = cover(clause, this.CONSUME(T.Debias));
+          this.SUBRULE3(this.value, { ARGS: [(clause.loss = valueNode(clause))] });
         },
       },
     ]);

@@ -49,6 +49,7 @@ export const Is = keyword("is", 'COLUMN is "A" | "B": the values that mean 1.', 
 export const Where = keyword("where", 'where COLUMN (is "V"): train and evaluate only rows where this 0/1 column of the data is 1 (or one of the values).', "soft");
 export const Weight = keyword("weight", "weight NUMBER: the task's loss weight (default 1).", "soft");
 export const Loss = keyword("loss", "loss bce | mse | huber(delta: D).", "soft");
+export const Debias = keyword("debias", "debias ips(CTR_TASK) | dr(CTR_TASK, imputation: TASK): ESCM² counterfactual CVR loss over the entire space, propensity from the task labelling the `where` column.", "soft");
 
 /** Every keyword, in the order the lexer tries them. */
 export const KEYWORDS: readonly TokenType[] = [...keywordInfo.keys()];

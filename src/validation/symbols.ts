@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import type { FeatureCall, GateOptions, LossCall, MlpOptions } from "./option-types.js";
+import type { DebiasCall, FeatureCall, GateOptions, LossCall, MlpOptions } from "./option-types.js";
 import type { RefKind } from "./schema.js";
 
 /**
@@ -85,6 +85,8 @@ export interface TaskSym extends SymBase {
   /** The binary task whose label the `where` column is (same column, same positive values), set by the checker. */
   whereTask?: TaskSym;
   loss?: LossCall;
+  /** The checked `debias` clause (src/validation/debias.ts). */
+  debias?: DebiasCall;
 }
 
 export type Sym = FeatureSym | InputSym | ExpertSym | TowerSym | GateSym | TaskSym;

@@ -1,6 +1,7 @@
 import type * as A from "../syntax/ast.js";
 import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
+import { checkDebias, imputationTasks } from "./debias.js";
 import { postOrder } from "./graph.js";
 import type { FeatureSym, TaskSym } from "./symbols.js";
 
@@ -11,6 +12,7 @@ export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.R
   checkTrainable(ctx, tasks);
   checkLeakage(ctx, tasks);
   checkWhere(ctx, tasks);
+  checkDebias(ctx, tasks);
 }
 
 /** binary * binary -> binary; binary * regression -> regression; regression * regression is an error. */
@@ -29,7 +31,9 @@ function checkProductType(ctx: CheckContext, task: TaskSym): void {
 
 /** A latent task is trained through the labelled tasks that multiply it, directly or transitively. */
 function checkTrainable(ctx: CheckContext, tasks: TaskSym[]): void {
-  const trained = new Set(postOrder(tasks.filter((t) => t.decl.label), (t) => t.factors));
+  // An imputation task (`debias dr(..., imputation: T)`) is trained by its DR loss.
+  const imputations = imputationTasks(tasks);
+  const trained = new Set(postOrder(tasks.filter((t) => t.decl.label || imputations.has(t)), (t) => t.factors));
   for (const task of tasks) if (!trained.has(task)) ctx.report("MTL5002", task.decl.name.range, task.name);
 }
 
