@@ -10,14 +10,16 @@
  *
  *   ips:  L = (1/N) Σ_i o_i e_i / p_i
  *   dr:   L = (1/N) Σ_i [ ê_i + o_i (e_i − ê_i) / p_i ]      (the DR risk)
- *         + (1/N) Σ_i o_i (e_i − ê_i)² / p_i                  (the imputation loss)
+ *         + (1/N) Σ_i o_i (sg(e_i) − ê_i)² / p_i              (the imputation loss)
  *
- * ê_i is the imputation task's output. Only the propensity is detached: its
- * task learns from its own label (and from any product it is a factor of),
- * never from the CVR loss, since dividing by p̂ would otherwise reward
- * inflating pCTR on clicked rows (PaddleRec's reference detaches it for IPS).
- * ê and e keep their gradients as the formulas are written, as in the
- * reference: the imputation head learns from both terms. Unclicked rows are
+ * ê_i is the imputation task's output. The propensity is detached: its task
+ * learns from its own label (and from any product it is a factor of), never
+ * from the CVR loss, since dividing by p̂ would otherwise reward inflating
+ * pCTR on clicked rows (PaddleRec's reference detaches it for IPS). In the
+ * imputation loss e is detached too: that loss fits ê to the observed losses
+ * and must not train the CVR tower to make its loss match ê (with e live, its
+ * gradient o (1 + 2 (e − ê)) / p turns negative where ê > e + 1/2, and on the
+ * ESMM experiment pCVR came out 2.8 times the true mean). Unclicked rows are
  * selected out (never multiplied by 0), so a non-finite loss there cannot
  * leak in. All tensors are [batch]; the result is a scalar.
  */
@@ -49,7 +51,7 @@ export function debiasedLoss({ perRow, mask, propensity, imputed, clip }: Debias
     const weighted = tf.where(selected, tf.div(residual, p), zero);
     let total = tf.sum(weighted);
     if (imputed !== null) {
-      const imputation = tf.where(selected, tf.div(tf.square(residual), p), zero);
+      const imputation = tf.where(selected, tf.div(tf.square(tf.sub(stopGradient(perRow), imputed)), p), zero);
       total = tf.addN([total, tf.sum(imputed), tf.sum(imputation)]);
     }
     return tf.div(total, Math.max(n, 1)) as tf.Scalar;

@@ -34,13 +34,13 @@ test("DR: imputed loss on every row, corrected on clicked rows, plus the imputat
   assertClose([loss], [(2.2 + 8.2 + 4.82) / 4], 1e-5, "dr");
 });
 
-test("gradients: none reaches the propensity; e and ê get the formulas' own", () => {
+test("gradients: none reaches the propensity, nor e through the imputation loss; ê gets both terms'", () => {
   const [ge, gp, gi] = tf.grads((pe: tf.Tensor, pp: tf.Tensor, pi: tf.Tensor) =>
     debiasedLoss({ perRow: pe as tf.Tensor1D, mask: tf.tensor1d(o), propensity: pp as tf.Tensor1D, imputed: pi as tf.Tensor1D, clip: 0.05 }),
   )([tf.tensor1d(e), tf.tensor1d(p), tf.tensor1d(imputed)]);
   const pc = [0.5, 0.9, 0.05, 0.25];
-  // dL/de_i = o_i (1 + 2 (e_i − ê_i)) / (p_i N); dL/dê_i = (1 − o_i/p_i − 2 o_i (e_i − ê_i)/p_i) / N.
-  assertClose(Array.from(ge!.dataSync()), e.map((v, i) => (o[i]! * (1 + 2 * (v - imputed[i]!))) / pc[i]! / 4), 1e-5, "d/de");
+  // dL/de_i = o_i / (p_i N), as for IPS; dL/dê_i = (1 − o_i/p_i − 2 o_i (e_i − ê_i)/p_i) / N.
+  assertClose(Array.from(ge!.dataSync()), e.map((_, i) => o[i]! / pc[i]! / 4), 1e-5, "d/de");
   assertClose(Array.from(gp!.dataSync()), [0, 0, 0, 0], 0, "d/dp");
   assertClose(Array.from(gi!.dataSync()), imputed.map((v, i) => (1 - o[i]! / pc[i]! - (2 * o[i]! * (e[i]! - v)) / pc[i]!) / 4), 1e-5, "d/dê");
   tf.dispose([ge!, gp!, gi!]);

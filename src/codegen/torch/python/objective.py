@@ -62,7 +62,8 @@ def debiased_loss(per_row, mask, propensity, imputed, clip):
     residual = per_row if imputed is None else per_row - imputed
     total = torch.where(selected, residual / p, zero).sum()
     if imputed is not None:
-        total = total + imputed.sum() + torch.where(selected, residual**2 / p, zero).sum()
+        # The imputation loss fits ê to the observed losses; it does not train the CVR tower (e detached).
+        total = total + imputed.sum() + torch.where(selected, (per_row.detach() - imputed) ** 2 / p, zero).sum()
     return total / max(per_row.shape[0], 1)
 
 
