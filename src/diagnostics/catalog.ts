@@ -137,6 +137,23 @@ export const CATALOG = {
     `Task '${task}' has no label, so it has no loss of its own to weigh: it trains through the products that use it. Put 'sample_weight' on the labelled task instead.`),
   MTL5041: entry("error", "sample-weight-is-label", (column: string, clause: string) =>
     `Column '${column}' is this task's ${clause} column; as a sample weight it would weigh each row by its own ${clause === "label" ? "label, dropping every negative" : "mask, which 'where' applies already"}. Name the column that holds the row weights.`),
+  MTL5042: entry("error", "sample-weight-with-debias", (task: string, column: string, where: string) =>
+    `Task '${task}' is debiased, which reweights its rows by the propensity over every row, and is also weighted by column '${column}' (${where}); mtl cannot combine the two weightings yet. Remove 'debias', or the sample weight from this task.`),
+  // MTL5030-5039: ESCM²'s `debias` clause (src/validation/debias.ts).
+  MTL5030: entry("error", "debias-without-where", (name: string) =>
+    `Task '${name}' has 'debias' but no 'where': debiasing reweights the rows a 'where' selects (the clicks) to stand for every row. Add 'where <click column>', or remove 'debias'.`),
+  MTL5031: entry("error", "debias-not-binary-label", (name: string) =>
+    `Task '${name}' has 'debias', which needs a binary task with a label of its own (the CVR task, 'label purchase where click'). Make it binary and labelled, or remove 'debias'.`),
+  MTL5032: entry("error", "propensity-not-binary", (name: string) =>
+    `The propensity '${name}' must be a binary task with a label: its predicted probability of being selected is what each row's loss is divided by. Name the CTR task, e.g. 'debias ips(ctr)'.`),
+  MTL5033: entry("error", "propensity-not-where-label", (name: string, column: string, hint: string) =>
+    `The propensity '${name}' does not predict the 'where' column '${column}', so its probability is not the probability of a row being selected. ${hint}`),
+  MTL5034: entry("error", "propensity-with-where", (name: string) =>
+    `The propensity '${name}' has a 'where' of its own, so it is not trained on every row and its probabilities do not hold on the rows it never sees. Remove its 'where'.`),
+  MTL5035: entry("error", "imputation-wrong-kind", (name: string) =>
+    `The imputation '${name}' must be a regression task on a network with no label, used nowhere else (e.g. 'task ${name} : regression = imp_tower'): the DR loss alone trains it to predict each row's loss.`),
+  MTL5036: entry("error", "imputation-shared", (name: string, other: string) =>
+    `The imputation '${name}' is already the imputation of task '${other}'; one imputation task learns one task's loss. Declare another task for this one.`),
 
   // ── data binding ───────────────────────────────────────────────────────
   MTL6001: entry("error", "unknown-column", (column: string, hint: string) =>

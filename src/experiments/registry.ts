@@ -3,6 +3,7 @@ import { CENSUS_SIZES, runCensus } from "./census/experiment.js";
 import { censusReport } from "./census/report.js";
 import { ESMM_SIZES, runEsmm } from "./esmm/experiment.js";
 import { esmmReport } from "./esmm/report.js";
+import { ESMM_MODELS } from "./esmm/specs.js";
 import { runSynthetic, SYNTHETIC_SIZES } from "./mmoe-synthetic/experiment.js";
 import { syntheticReport } from "./mmoe-synthetic/report.js";
 import { count } from "./report/markdown.js";
@@ -51,10 +52,10 @@ export const EXPERIMENTS: readonly Experiment[] = [
     syntheticReport,
   ),
   experiment(
-    ["esmm", "ESMM", "ESMM against sample-selection bias (ESMM paper)"],
+    ["esmm", "ESMM", "ESMM against sample-selection bias (ESMM and ESCM² papers)"],
     (size) => {
       const s = ESMM_SIZES[size];
-      return `${count(s.trainRows)} / ${count(s.validRows)} / ${count(s.testRows)} impressions per seed, ${epochs(s.epochs)} of batch ${s.batch}, ${seeds(s.seeds)}: ${s.seeds.length * 4} trainings`;
+      return `${count(s.trainRows)} / ${count(s.validRows)} / ${count(s.testRows)} impressions per seed, ${epochs(s.epochs)} of batch ${s.batch}, ${seeds(s.seeds)}: ${s.seeds.length * ESMM_MODELS.length} trainings`;
     },
     runEsmm,
     esmmReport,

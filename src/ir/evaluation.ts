@@ -28,7 +28,7 @@ export function withEvaluation(tasks: readonly Omit<TaskIR, "evaluation">[]): Ta
       if (product && product.head.op === "product") evaluation = { label: product.name, given: product.head.factors.filter((f) => f !== task.name) };
     }
     // Spread first so that `evaluation` keeps its place after `where` in written IR.
-    const { weight, loss, doc, ...head } = task;
-    return { ...head, evaluation, weight, loss, ...(doc !== undefined && { doc }) };
+    const { weight, loss, debias, doc, ...head } = task;
+    return { ...head, evaluation, weight, loss, ...(debias !== undefined && { debias }), ...(doc !== undefined && { doc }) };
   });
 }

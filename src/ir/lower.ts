@@ -1,4 +1,4 @@
-import type { DataOptions, FeatureCall, FeatureOptions, TrainOptions } from "../validation/option-types.js";
+import type { DataOptions, DebiasCall, FeatureCall, FeatureOptions, TrainOptions } from "../validation/option-types.js";
 import type { CheckedSpec } from "../validation/checker.js";
 import type { FeatureSym, Sym, TaskSym } from "../validation/symbols.js";
 import type * as IR from "./types.js";
@@ -147,6 +147,7 @@ function lowerTask(task: TaskSym, sampleWeight: string | undefined): Omit<IR.Tas
     ...(weightColumn !== undefined && { sampleWeight: weightColumn }),
     loss: lowerLoss(task),
     ...(task.after && { transfer: { from: task.after.name, calibrate: task.decl.calibrate?.value ?? 0 } }),
+    ...(task.debias && { debias: lowerDebias(task.debias) }),
     ...doc(task),
   };
 }
@@ -155,6 +156,12 @@ function lowerLoss(task: TaskSym): IR.LossIR {
   if (task.type === "binary") return { type: "bce" };
   if (task.loss?.ctor === "huber") return { type: "huber", delta: task.loss.options.delta };
   return { type: "mse" };
+}
+
+function lowerDebias(d: DebiasCall): IR.DebiasIR {
+  const propensity = d.args.propensity!.name.text;
+  if (d.ctor === "ips") return { type: "ips", propensity, clip: d.options.clip };
+  return { type: "dr", propensity, imputation: d.options.imputation.name.text, clip: d.options.clip };
 }
 
 function lowerTrain(train: TrainOptions): IR.TrainIR {

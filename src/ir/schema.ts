@@ -20,6 +20,7 @@ import { Type, type Static, type TObject, type TSchema, type TUnsafe } from "@si
 import {
   ACTIVATIONS,
   DATA_BLOCK,
+  DEBIAS_CTORS,
   FEATURE_CTORS,
   FORMATS,
   INITS,
@@ -247,6 +248,17 @@ export const LossSchema = tagged("type", Object.values(LOSSES) as [typeof LOSSES
  * calibrate * mean(max(p_task - p_from, 0)) (0: no calibrator).
  */
 export const TransferSchema = Type.Object({ from: Name, calibrate: Type.Number({ minimum: 0 }) }, strict);
+const debiasClip = num(DEBIAS_CTORS.ips.options.clip.type);
+/**
+ * ESCM²'s counterfactual loss (src/runtime/loss/debias.ts): the task's loss
+ * over every row, its `where` rows weighted by 1 / max(p, clip), p the
+ * `propensity` task's probability (that task labels the `where` column). `dr`
+ * adds the `imputation` task's predicted loss on every row.
+ */
+export const DebiasSchema = tagged("type", [
+  Type.Object({ type: Type.Literal("ips"), propensity: Name, clip: debiasClip }, strict),
+  Type.Object({ type: Type.Literal("dr"), propensity: Name, imputation: Name, clip: debiasClip }, strict),
+]);
 
 export const TaskSchema = Type.Object(
   {
@@ -269,6 +281,8 @@ export const TaskSchema = Type.Object(
     loss: LossSchema,
     /** Absent: the task's head reads its node as it is. */
     transfer: Type.Optional(TransferSchema),
+    /** Absent: the task's loss is its mean over its `where` rows. */
+    debias: Type.Optional(DebiasSchema),
     doc: Doc,
   },
   strict,

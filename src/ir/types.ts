@@ -36,6 +36,7 @@ export type MaskIR = Static<typeof S.MaskSchema>;
 export type EvaluationIR = Static<typeof S.EvaluationSchema>;
 export type LossIR = Static<typeof S.LossSchema>;
 export type TransferIR = Static<typeof S.TransferSchema>;
+export type DebiasIR = Static<typeof S.DebiasSchema>;
 export type OptimizerIR = Static<typeof S.OptimizerSchema>;
 export type WeightingIR = Static<typeof S.WeightingSchema>;
 export type TrainIR = Static<typeof S.TrainSchema>;

@@ -192,6 +192,7 @@ function crossReferences(ir: ModelIR): IrProblem[] {
     checkMask(task, at, all, report);
     checkEvaluation(task, at, all, report);
     checkTransfer(task, at, earlier, report);
+    checkDebias(task, at, all, report);
     earlier.set(task.name, task);
   });
   // Only once every name resolves: the walk follows the nodes' inputs.
@@ -242,6 +243,32 @@ function checkMask(task: TaskIR, at: string, tasks: ReadonlyMap<string, TaskIR>,
     if (owner?.type !== "binary" || owner.label === null) report(`${at}/where/task`, `'${mask.task}' is not a labelled binary task`);
     else if (owner.label.column !== mask.column || JSON.stringify(owner.label.positives) !== JSON.stringify(mask.positives)) {
       report(`${at}/where`, `the mask is task '${mask.task}''s label, so its column and positives must be that label's`);
+    }
+  }
+}
+
+/**
+ * ESCM²'s debias (src/runtime/loss/debias.ts): a labelled binary task with a
+ * mask, whose propensity is the task labelling that mask over every row, and
+ * whose imputation is a latent regression head of its own.
+ */
+function checkDebias(task: TaskIR, at: string, tasks: ReadonlyMap<string, TaskIR>, report: Report): void {
+  const debias = task.debias;
+  if (debias === undefined) return;
+  if (task.type !== "binary" || task.label === null || task.where === null) report(`${at}/debias`, "a debiased task is a labelled binary task with a mask");
+  // Sample weights travel in the mask, which the debiased loss reads as the selection.
+  if (task.sampleWeight !== undefined) report(`${at}/debias`, "a debiased task cannot also have a sample weight");
+  const propensity = tasks.get(debias.propensity);
+  if (propensity?.type !== "binary" || propensity.label === null || propensity.where !== null) {
+    report(`${at}/debias/propensity`, `'${debias.propensity}' is not a labelled binary task without a mask`);
+  } else if (task.where?.task !== debias.propensity) {
+    report(`${at}/debias/propensity`, `'${debias.propensity}' does not label the task's mask`);
+  }
+  if (debias.type === "dr") {
+    const imputation = tasks.get(debias.imputation);
+    const factorOf = [...tasks.values()].some((t) => t.head.op === "product" && t.head.factors.includes(debias.imputation));
+    if (imputation?.type !== "regression" || imputation.label !== null || imputation.where !== null || imputation.head.op !== "dense" || factorOf || imputation === task) {
+      report(`${at}/debias/imputation`, `'${debias.imputation}' is not a latent regression task with a head of its own`);
     }
   }
 }

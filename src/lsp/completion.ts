@@ -8,7 +8,7 @@ import { nextTokens, parseDeclaration } from "../syntax/parser.js";
 import { LineIndex } from "../syntax/range.js";
 import * as T from "../syntax/tokens.js";
 import { draft } from "../validation/option-types.js";
-import { BLOCKS, CTORS_BY_DECL, LOSS_CTORS, LOSSES_BY_TYPE, TASK_TYPES, VALUE_KINDS, type CtorSchema, type RefKind, type ValueType } from "../validation/schema.js";
+import { BLOCKS, CTORS_BY_DECL, DEBIAS_CTORS, LOSS_CTORS, LOSSES_BY_TYPE, TASK_TYPES, VALUE_KINDS, type CtorSchema, type RefKind, type ValueType } from "../validation/schema.js";
 import { memberRange, type Sym } from "../validation/symbols.js";
 import type { Analysis } from "./analysis.js";
 import { typeText } from "./hover.js";
@@ -203,7 +203,7 @@ class Completion {
             type = type?.t === "list" ? type.of : undefined;
             value = value?.list && last(value.list.items);
           } else if (parent === "taskClause") {
-            type = { t: "ctor", ctors: this.losses(), what: "loss" };
+            type = clause?.keyword?.tokenType === T.Debias ? { t: "ctor", ctors: DEBIAS_CTORS, what: "debias method" } : { t: "ctor", ctors: this.losses(), what: "loss" };
             value = clause?.loss;
           } else {
             type = undefined; // the values after `is`: any value of the column

@@ -153,6 +153,11 @@ function taskFacts(analysis: Analysis, task: TaskSym): string[] {
   out.push(`weight: ${decl.weight ? decl.weight.text : "1 (default)"}`);
   if (task.loss) out.push(`loss: ${task.loss.ctor}`);
   else if (task.type) out.push(`loss: ${task.type === "binary" ? "bce" : "mse"} (default)`);
+  const d = task.debias;
+  if (d?.args.propensity) {
+    const imputation = d.ctor === "dr" && d.options.imputation ? `, imputed by \`${d.options.imputation.name.text}\`` : "";
+    out.push(`debias: ${d.ctor}, every row's loss, the \`where\` rows' divided by \`${d.args.propensity.name.text}\`'s probability (clipped at ${d.options.clip})${imputation}`);
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import { BLOCKS, CTORS_BY_DECL, LOSS_CTORS, TASK_TYPES, type CtorSchema, type OptionSchema } from "../validation/schema.js";
+import { BLOCKS, CTORS_BY_DECL, LOSS_CTORS, DEBIAS_CTORS, TASK_TYPES, type CtorSchema, type OptionSchema } from "../validation/schema.js";
 import { contains } from "./analysis.js";
 
 /** What the schema says about the word under the cursor, when it is a constructor, option or enumerated value. */
@@ -27,7 +27,7 @@ export function schemaAt(ast: A.SpecFile, offset: number): SchemaHit | undefined
       if (decl.type && contains(decl.type.range, offset) && (TASK_TYPES as readonly string[]).includes(decl.type.text)) {
         return { kind: "taskType", word: decl.type.text, range: decl.type.range };
       }
-      return decl.loss && inCtorValue(decl.loss, LOSS_CTORS, offset);
+      return (decl.loss && inCtorValue(decl.loss, LOSS_CTORS, offset)) || (decl.debias && inCtorValue(decl.debias, DEBIAS_CTORS, offset));
     default:
       return undefined;
   }

@@ -140,6 +140,8 @@ export interface TaskDecl extends DeclBase {
   after?: Name;
   /** `calibrate NUMBER`: the weight of AITM's behavioural-expectation calibrator against the `after` task. */
   calibrate?: NumberValue;
+  /** `debias ips(ctr)` or `debias dr(ctr, imputation: imp)`: ESCM²'s counterfactual loss (src/validation/debias.ts). */
+  debias?: Value;
   /** Clauses written twice, kept to report them. */
   repeatedClauses: { clause: string; range: Range }[];
 }

@@ -3,7 +3,7 @@ import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
 import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";
 import { span, type LineIndex } from "./range.js";
-import { After, Calibrate, Data, Label, Loss, NumberLiteral, Star, SampleWeight, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
+import { After, Calibrate, Data, Debias, Label, Loss, NumberLiteral, Star, SampleWeight, StringLiteral, UnterminatedString, Weight, Where } from "./tokens.js";
 
 /**
  * Parse tree → typed AST. Recovery can leave any part missing, so every step
@@ -87,6 +87,7 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
     loss: undefined,
     after: undefined,
     calibrate: undefined,
+    debias: undefined,
     repeatedClauses: [],
   };
   for (const clause of node.clauses) {
@@ -130,6 +131,11 @@ function buildTask(node: DeclNode, name: A.Name, range: A.Range, keyword: A.Rang
       if (!clause.weight) continue;
       repeated(task.calibrate);
       task.calibrate = numberValue(clause.weight);
+    } else if (type === Debias) {
+      // The parse tree keeps a clause's one value in `loss`, whichever keyword introduced it.
+      if (!clause.loss) continue;
+      repeated(task.debias);
+      task.debias = buildValue(clause.loss);
     }
   }
   return task;

@@ -60,7 +60,7 @@ export interface DeclNode extends Extent {
   rcurly: IToken | undefined;
 }
 
-/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER`, `sample_weight column`, `loss value`, `after TASK` or `calibrate NUMBER`. */
+/** A task clause: `label column (is value (| value)*)?`, `where column (is ...)?`, `weight NUMBER`, `sample_weight column`, `loss value`, `after TASK`, `calibrate NUMBER` or `debias value`. */
 export interface ClauseNode extends Extent {
   keyword: IToken | undefined;
   /** The column of `label`, `where` and `sample_weight`: a name or a string. */
@@ -72,6 +72,7 @@ export interface ClauseNode extends Extent {
   pipes: IToken[];
   /** The number of `weight` and of `calibrate` (both weigh a loss term). */
   weight: IToken | undefined;
+  /** The value of `loss` or of `debias` (the keyword tells which). */
   loss: ValueNode | undefined;
   /** The task `after` names. */
   task: IToken | undefined;

@@ -24,8 +24,8 @@ import * as T from "./tokens.js";
  *   gate     := 'gate' NAME '=' call 'over' NAME (',' NAME)*
  *   tower    := 'tower' NAME '=' call
  *   task     := 'task' NAME ':' NAME '=' NAME ('*' NAME)* clause*
- *   clause   := 'label' column values? | 'where' column values? | 'weight' NUMBER | 'loss' value
- *             | 'after' NAME | 'calibrate' NUMBER
+ *   clause   := 'label' column values? | 'where' column values? | 'weight' NUMBER | 'sample_weight' column
+ *             | 'loss' value | 'after' NAME | 'calibrate' NUMBER | 'debias' value
  *   column   := NAME | STRING
  *   values   := 'is' value ('|' value)*
  *   block    := ('train' | 'data') '{' (NAME ':' value ','?)* '}'
@@ -189,6 +189,12 @@ class MtlParser extends EmbeddedActionsParser {
         ALT: () => {
           clause.keyword = cover(clause, this.CONSUME(T.Calibrate));
           clause.weight = cover(clause, this.CONSUME2(T.NumberLiteral));
+        },
+      },
+      {
+        ALT: () => {
+          clause.keyword = cover(clause, this.CONSUME(T.Debias));
+          this.SUBRULE3(this.value, { ARGS: [(clause.loss = valueNode(clause))] });
         },
       },
     ]);

@@ -56,6 +56,7 @@ export const SampleWeight = keyword(
 export const Loss = keyword("loss", "loss bce | mse | huber(delta: D).", "soft");
 export const After = keyword("after", "after TASK: AITM's adaptive information transfer from the previous step of a funnel (TASK) into this task's head.", "soft");
 export const Calibrate = keyword("calibrate", "calibrate NUMBER: AITM's behavioural-expectation calibrator, NUMBER * mean(max(p - p_after, 0)), keeping this task's probability below the 'after' task's.", "soft");
+export const Debias = keyword("debias", "debias ips(CTR_TASK) | dr(CTR_TASK, imputation: TASK): ESCM² counterfactual CVR loss over the entire space, propensity from the task labelling the `where` column.", "soft");
 
 /** Every keyword, in the order the lexer tries them. */
 export const KEYWORDS: readonly TokenType[] = [...keywordInfo.keys()];

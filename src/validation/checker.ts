@@ -42,7 +42,7 @@ export function check(ast: A.SpecFile): CheckedSpec {
   const tasks = [...ctx.symbols.values()].filter((s): s is TaskSym => s.kind === "task");
   // Tasks left out as duplicates or broken by a syntax error are reported already.
   const taskDeclared = ast.broken?.has("task") || ast.decls.some((d) => d.kind === "task");
-  checkTasks(ctx, tasks, taskDeclared ? undefined : (singletons.model?.name.range ?? startOfFile));
+  checkTasks(ctx, tasks, taskDeclared ? undefined : (singletons.model?.name.range ?? startOfFile), draft(train).sample_weight);
   checkWeighting(ctx, train.weighting, tasks, singletons.train);
   checkData(ctx, data, singletons.data, draft(train).sample_weight);
   reportUnused(ctx);

@@ -2,6 +2,7 @@ import type * as A from "../syntax/ast.js";
 import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
 import { draft } from "./option-types.js";
+import { checkDebiasCall } from "./debias.js";
 import { checkCall, checkValue } from "./options.js";
 import { FEATURE_CTORS, GATE_CTORS, INPUT_CTORS, LOSS_CTORS, LOSSES_BY_TYPE, MLP_CTORS, TASK_TYPES, VALUE_KINDS } from "./schema.js";
 import { memberName, type ExpertSym, type FeatureSym, type GateSym, type InputSym, type Sym, type TaskSym, type TowerSym } from "./symbols.js";
@@ -149,6 +150,7 @@ function checkTask(ctx: CheckContext, sym: TaskSym): void {
   if (decl.loss) checkLoss(ctx, sym, decl.loss);
   checkTransferClauses(ctx, sym);
   if (decl.sampleWeight) checkSampleWeight(ctx, decl);
+  if (decl.debias) checkDebiasCall(ctx, sym, decl.debias);
   for (const repeated of decl.repeatedClauses) ctx.report("MTL3006", repeated.range, repeated.clause);
 }
 

@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import type { CtorSchema, DATA_BLOCK, FEATURE_CTORS, GATE_CTORS, LOSS_CTORS, MLP_CTORS, OptionSchema, TRAIN_BLOCK, ValueType } from "./schema.js";
+import type { CtorSchema, DATA_BLOCK, DEBIAS_CTORS, FEATURE_CTORS, GATE_CTORS, LOSS_CTORS, MLP_CTORS, OptionSchema, TRAIN_BLOCK, ValueType } from "./schema.js";
 import type { Sym } from "./symbols.js";
 
 /**
@@ -93,5 +93,7 @@ export type FeatureOptions<K extends FeatureCall["ctor"]> = Extract<FeatureCall,
 export type MlpOptions = OptionsOf<(typeof MLP_CTORS)["mlp"]>;
 export type GateOptions = OptionsOf<(typeof GATE_CTORS)["softmax"]>;
 export type LossCall = CallOf<typeof LOSS_CTORS>;
+/** Checked with its positional propensity, unlike the nested constructors above. */
+export type DebiasCall = CheckedCallOf<typeof DEBIAS_CTORS>;
 export type TrainOptions = OptionsOf<typeof TRAIN_BLOCK>;
 export type DataOptions = OptionsOf<typeof DATA_BLOCK>;

@@ -161,6 +161,35 @@ export const LOSS_CTORS = {
   },
 } as const satisfies Record<string, CtorSchema>;
 
+/**
+ * ESCM²'s counterfactual CVR losses (Wang et al., SIGIR 2022), a clause on a
+ * binary task with `where`: the first argument is the propensity, the binary
+ * task labelling the `where` column (ctr for `where click`). The math and the
+ * choices (what is detached, how clipping works) are in docs/language.md and
+ * src/runtime/loss/debias.ts.
+ */
+const propensity = { name: "propensity", type: { t: "ref", kinds: ["task"] } } as const satisfies PositionalSchema;
+const clip = {
+  type: { t: "number", min: 0, max: 1, minExclusive: true },
+  // PaddleRec's ESCM² caps the inverse propensity at 15 (p >= 0.067); 0.05 caps it at 20.
+  default: 0.05,
+  doc: "The propensity is clipped below at this value, so no clicked row weighs more than 1/clip (20 by default).",
+} as const satisfies OptionSchema;
+export const DEBIAS_CTORS = {
+  ips: {
+    doc: "Inverse propensity scoring: the task's loss over every row, each clicked row's loss divided by its predicted (clipped, detached) click probability.",
+    usage: "debias ips(ctr)",
+    positional: [propensity],
+    options: { clip },
+  },
+  dr: {
+    doc: "Doubly robust: IPS plus an imputation task (a latent regression task) that predicts the loss on every row, trained on the clicked rows weighted as IPS weighs them.",
+    usage: "debias dr(ctr, imputation: imp)",
+    positional: [propensity],
+    options: { imputation: { type: { t: "ref", kinds: ["task"] }, required: true, doc: "The latent regression task whose output is the imputed loss ê." }, clip },
+  },
+} as const satisfies Record<string, CtorSchema>;
+
 export const LOSSES_BY_TYPE: Record<string, readonly string[]> = { binary: ["bce"], regression: ["mse", "huber"] };
 
 export const TASK_TYPES = ["binary", "regression"] as const;

@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import type { FeatureCall, GateOptions, LossCall, MlpOptions } from "./option-types.js";
+import type { DebiasCall, FeatureCall, GateOptions, LossCall, MlpOptions } from "./option-types.js";
 import type { RefKind } from "./schema.js";
 
 /**
@@ -87,6 +87,8 @@ export interface TaskSym extends SymBase {
   loss?: LossCall;
   /** The task `after` names: AITM transfers from it (src/validation/transfer.ts). */
   after?: TaskSym;
+  /** The checked `debias` clause (src/validation/debias.ts). */
+  debias?: DebiasCall;
 }
 
 export type Sym = FeatureSym | InputSym | ExpertSym | TowerSym | GateSym | TaskSym;

@@ -1,18 +1,23 @@
 import type * as A from "../syntax/ast.js";
 import { span } from "../syntax/range.js";
 import type { CheckContext } from "./context.js";
+import { checkDebias, imputationTasks } from "./debias.js";
 import { postOrder } from "./graph.js";
 import type { FeatureSym, TaskSym } from "./symbols.js";
 import { checkTransfers } from "./transfer.js";
 
-/** Rules over all tasks together: product types, trainability, leakage and masks; with `noTaskRange`, a spec without tasks is reported there. */
-export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.Range | undefined): void {
+/**
+ * Rules over all tasks together: product types, trainability, leakage and masks; with `noTaskRange`, a spec
+ * without tasks is reported there. `sampleWeight`: train's `sample_weight`, which weighs every labelled task.
+ */
+export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.Range | undefined, sampleWeight?: A.Name): void {
   if (tasks.length === 0 && noTaskRange) ctx.report("MTL5006", noTaskRange);
   tasks.forEach((task) => checkProductType(ctx, task));
   checkTrainable(ctx, tasks);
   checkLeakage(ctx, tasks);
   checkWhere(ctx, tasks);
   checkTransfers(ctx, tasks);
+  checkDebias(ctx, tasks, sampleWeight);
 }
 
 /** binary * binary -> binary; binary * regression -> regression; regression * regression is an error. */
@@ -31,7 +36,9 @@ function checkProductType(ctx: CheckContext, task: TaskSym): void {
 
 /** A latent task is trained through the labelled tasks that multiply it, directly or transitively. */
 function checkTrainable(ctx: CheckContext, tasks: TaskSym[]): void {
-  const trained = new Set(postOrder(tasks.filter((t) => t.decl.label), (t) => t.factors));
+  // An imputation task (`debias dr(..., imputation: T)`) is trained by its DR loss.
+  const imputations = imputationTasks(tasks);
+  const trained = new Set(postOrder(tasks.filter((t) => t.decl.label || imputations.has(t)), (t) => t.factors));
   for (const task of tasks) if (!trained.has(task)) ctx.report("MTL5002", task.decl.name.range, task.name);
 }
 

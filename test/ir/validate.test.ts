@@ -305,3 +305,22 @@ test("AITM's transfer: from an earlier dense binary task into a dense binary tas
   assert.ok(validateIr(mutated(AITM, (ir) => (ir["tasks"][1].transfer.calibrate = -1))).length > 0, "a negative calibrator weight was accepted");
   assert.ok(validateIr(mutated(AITM, (ir) => (ir["tasks"][1].transfer.extra = 1))).length > 0, "an unknown transfer field was accepted");
 });
+
+test("the gate refuses a debias whose propensity, mask or imputation does not mean what ESCM² needs", () => {
+  const ESCM2 = irOf(join(repoRoot(), "specs", "escm2.mtl"));
+  const cvr = ESCM2.tasks.findIndex((t) => t.debias !== undefined);
+  assert.ok(cvr >= 0 && ESCM2.tasks[cvr]!.debias!.type === "dr");
+  assert.deepEqual(validateIr(ESCM2), []);
+  const refused = (change: (task: Json, ir: Json) => void, path: string, says: RegExp) => {
+    const violations = validateIr(mutated(ESCM2, (ir) => change(ir.tasks[cvr], ir)));
+    assert.ok(violations.some((v) => v.path === `/tasks/${cvr}${path}` && says.test(v.message)), show(violations));
+  };
+  refused((t) => (t.debias.propensity = "ctcvr"), "/debias/propensity", /does not label the task's mask/);
+  refused((t) => (t.debias.propensity = "imp"), "/debias/propensity", /not a labelled binary task/);
+  refused((t) => (t.where = null), "/debias", /with a mask/);
+  refused((t) => (t.debias.imputation = "ctr"), "/debias/imputation", /latent regression task/);
+  refused((t) => (t.debias.clip = 0), "/debias/clip", /.+/);
+  refused((t) => (t.debias.type = "ipw"), "/debias/type", /allowed values/);
+  // An IR from before `debias` (no field) stays valid.
+  assert.deepEqual(validateIr(mutated(ESCM2, (ir) => delete ir.tasks[cvr].debias)), []);
+});

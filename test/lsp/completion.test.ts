@@ -23,7 +23,7 @@ test("a 2 MB name before the cursor is scanned once, not once per character", ()
   const text = 'model m "x"\ntask t : binary = ' + "a".repeat(2_000_000) + " ";
   const started = performance.now();
   assert.deepEqual(labels(text), []); // the line is longer than the window: nothing to offer
-  assert.deepEqual(labels('model m "x"\ntask t : binary = ' + "a".repeat(2_000) + " ").sort(), ["after", "calibrate", "label", "loss", "sample_weight", "weight", "where"]);
+  assert.deepEqual(labels('model m "x"\ntask t : binary = ' + "a".repeat(2_000) + " ").sort(), ["after", "calibrate", "debias", "label", "loss", "sample_weight", "weight", "where"]);
   assert.ok(performance.now() - started < 1_000, `${(performance.now() - started).toFixed(0)} ms`);
 });
 
@@ -61,8 +61,9 @@ test("after `label`: the columns the data block lists", () => {
 });
 
 test("keywords where the grammar allows them: `is` after a column, `over` after a gate's call, clauses not yet given", () => {
-  assert.deepEqual(labels("task t : binary = x label click "), ["is", "where", "weight", "sample_weight", "loss", "after", "calibrate"]);
-  assert.deepEqual(labels("task t : binary = x where click is 1 loss bce after a "), ["label", "weight", "sample_weight", "calibrate"]);
+  assert.deepEqual(labels("task t : binary = x label click "), ["is", "where", "weight", "sample_weight", "loss", "after", "calibrate", "debias"]);
+  assert.deepEqual(labels("task t : binary = x where click is 1 loss bce after a "), ["label", "weight", "sample_weight", "calibrate", "debias"]);
+  assert.deepEqual(labels("task t : binary = x where click debias ips(ctr) "), ["label", "weight", "sample_weight", "loss", "after", "calibrate"]);
   assert.deepEqual(labels("gate g = softmax(x) "), ["over"]);
   assert.deepEqual(labels("gate g = softmax(x) over e "), []);
   // Declaration keywords only where a declaration can start: a line of its own after a finished declaration.

@@ -222,6 +222,15 @@ describe("hover", () => {
     assert.match(cvr, /weight: 1 \(default\)/);
   });
 
+  test("a debiased task: its method, propensity, clip and imputation; the method's doc", async () => {
+    const text = SPEC.replace("task cvr : binary = cvr_tower\n", "task cvr : binary = cvr_tower label buy where click debias dr(ctr, imputation: imp)\ntower imp_t = mlp(x, [4])\ntask imp : regression = imp_t\n");
+    const debiased = await openDoc(text);
+    const hover = async (needle: string, shift: number) =>
+      ((await client.request<unknown, Hover | null>(HoverRequest.type, { textDocument: { uri: debiased }, position: at(text, needle, shift) }))!.contents as { value: string }).value;
+    assert.match(await hover("task cvr", 5), /debias: dr, every row's loss, the `where` rows' divided by `ctr`'s probability \(clipped at 0\.05\), imputed by `imp`/);
+    assert.match(await hover("dr(ctr", 0), /Doubly robust/);
+  });
+
   test("an option name shows its doc from the schema; a constructor its doc", async () => {
     assert.match(await hoverText("dropout"), /Dropout rate after every layer/);
     assert.match(await hoverText("normalize"), /Statistics are fitted on the training data/);
@@ -297,8 +306,9 @@ describe("completion", () => {
 
   test("task types, clauses, losses, where columns; block options and values", async () => {
     assert.deepEqual(await labels("task t2 : "), ["binary", "regression"]);
-    assert.deepEqual((await labels("task t2 : binary = ctr_tower ")).sort(), ["label", "loss", "weight", "where"]);
-    assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 weight 2 ")).sort(), ["loss", "where"]);
+    assert.deepEqual((await labels("task t2 : binary = ctr_tower ")).sort(), ["debias", "label", "loss", "weight", "where"]);
+    assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 weight 2 ")).sort(), ["debias", "loss", "where"]);
+    assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 where click debias ")).sort(), ["dr", "ips"]);
     assert.deepEqual(await labels("task t2 : regression = ctr_tower loss "), ["mse", "huber"]);
     assert.deepEqual((await labels("task t2 : binary = ctr_tower where ")).sort(), ["click", "purchase"]);
     const noBlocks = SPEC.replace(/train \{.*\}\n/, "");

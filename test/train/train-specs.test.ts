@@ -28,7 +28,7 @@ async function labelStd(file: string, task: TaskIR): Promise<number> {
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const quiet: TrainEvents = { fitted() {}, epochStart() {}, step() {}, epochEnd() {} };
 
-const SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "ple.mtl", "esmm-mmoe-gmv.mtl"];
+const SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "ple.mtl", "esmm-mmoe-gmv.mtl", "escm2.mtl"];
 const STEPS = 300;
 
 const data = (async () => {

@@ -153,6 +153,30 @@ const CASES: Case[] = [
   { code: "MTL5024", trigger: edit([["where click", "where click after ctr calibrate «0.6»"]]), nearMiss: edit([["label purchase where click", "label purchase after ctr calibrate 0.6"]]), says: "trained only 'where click'" },
   { code: "MTL3004", trigger: edit([["where click", "where click after ctr calibrate «-1»"]]), nearMiss: edit([["where click", "where click after ctr calibrate 0"]]), says: "A calibrator weight must be at least 0" },
   { code: "MTL3006", trigger: edit([["where click", "where click after ctr «after ctr»"]]), nearMiss: edit([["where click", "where click after ctr"]]) },
+  // ESCM²'s `debias` (src/validation/debias.ts).
+  { code: "MTL5042", trigger: edit([["where click", "where click sample_weight w debias «ips(ctr)»"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]), says: "column 'w' (its 'sample_weight' clause)" },
+  { code: "MTL5042", trigger: edit([["where click", "where click debias «ips(ctr)»"]], "train { sample_weight: w }\n"), nearMiss: edit([], "train { sample_weight: w }\n"), says: "train's 'sample_weight'" },
+  { code: "MTL5030", trigger: edit([["label purchase where click", "label purchase debias «ips(ctr)»"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]) },
+  { code: "MTL5031", trigger: edit([], "tower t3 = mlp(g2, [8])\ntask r : regression = t3 label amount where click debias «ips(ctr)»\n"), nearMiss: edit([["where click", "where click debias ips(ctr)"]]) },
+  { code: "MTL5032", trigger: edit([["where click", "where click debias ips(«r1»)"]], REGRESSION_TASKS), nearMiss: edit([["where click", "where click debias ips(ctr)"]], REGRESSION_TASKS), says: "Name the CTR task" },
+  { code: "MTL5033", trigger: edit([["where click", "where click debias ips(«ctr2»)"]], "task ctr2 : binary = t1 label click2\n"), nearMiss: edit([["where click", "where click debias ips(ctr)"]], "task ctr2 : binary = t1 label click2\n"), says: "Name 'ctr', which labels it" },
+  { code: "MTL5033", trigger: edit([["where click", "where clicked debias ips(«ctr»)"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]), says: "Add a binary task that labels it" },
+  { code: "MTL5034", trigger: edit([["label click\n", "label click where seen\n"], ["where click", "where click debias ips(«ctr»)"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]) },
+  { code: "MTL5035", trigger: edit([["where click", "where click debias dr(ctr, imputation: «ctr»)"]]), nearMiss: edit([["where click", "where click debias dr(ctr, imputation: imp)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\n") },
+  { code: "MTL5035", trigger: edit([["where click", "where click debias dr(ctr, imputation: «imp»)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\ntask p : regression = ctr * imp label amount\n"), nearMiss: edit([["where click", "where click debias dr(ctr, imputation: imp)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\n") },
+  {
+    code: "MTL5036",
+    trigger: edit([["where click", "where click debias dr(ctr, imputation: imp)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\ntask cvr2 : binary = t1 label buy2 where click debias dr(ctr, imputation: «imp»)\n"),
+    nearMiss: edit([["where click", "where click debias dr(ctr, imputation: imp)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\ntask imp2 : regression = t3\ntask cvr2 : binary = t1 label buy2 where click debias dr(ctr, imputation: imp2)\n"),
+    says: "imputation of task 'cvr'",
+  },
+  { code: "MTL3008", trigger: edit([["where click", "where click debias «ips»"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]), says: "debias ips(ctr)" },
+  { code: "MTL3003", trigger: edit([["where click", "where click debias «dr(ctr)»"]]), nearMiss: edit([["where click", "where click debias dr(ctr, imputation: imp)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\n"), says: "imputation" },
+  { code: "MTL3004", trigger: edit([["where click", "where click debias ips(ctr, clip: «0»)"]]), nearMiss: edit([["where click", "where click debias ips(ctr, clip: 1)"]]) },
+  { code: "MTL2001", trigger: edit([["where click", "where click debias ips(«ctrr»)"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]), says: "Did you mean 'ctr'?" },
+  { code: "MTL3001", trigger: edit([["where click", "where click debias «ipw»(ctr)"]]), nearMiss: edit([["where click", "where click debias ips(ctr)"]]), says: "Did you mean 'ips'?" },
+  // An imputation task has no label, and its DR loss is what trains it.
+  { code: "MTL5002", trigger: edit([["where click", "where click debias ips(ctr)"]], "tower t3 = mlp(g2, [8])\ntask «imp» : regression = t3\n"), nearMiss: edit([["where click", "where click debias dr(ctr, imputation: imp)"]], "tower t3 = mlp(g2, [8])\ntask imp : regression = t3\n") },
 
   { code: "MTL3005", trigger: edit([["mlp(x, [16])", 'mlp(x, [«"a"»])']]), nearMiss: VALID, says: "An item of the layers of 'mlp' must be an integer" },
 

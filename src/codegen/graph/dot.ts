@@ -137,7 +137,8 @@ export function renderDot(ir: ValidIR, options: DotOptions = {}): string {
   const taskNames = new Set(ir.tasks.map((t) => t.name));
   out.push(`  { rank=max; ${ir.tasks.filter((t) => !isFactor(ir, t.name)).map((t) => ids.task(t.name)).join("; ")} }`);
   for (const task of ir.tasks) {
-    out.push(`  ${ids.task(task.name)} [${taskAttrs(task)}];`);
+    const imputes = ir.tasks.find((t) => t.debias?.type === "dr" && t.debias.imputation === task.name);
+    out.push(`  ${ids.task(task.name)} [${taskAttrs(task, imputes?.name)}];`);
     if (task.head.op === "dense") {
       const input = source(task.head.input);
       out.push(`  ${input.id} -> ${ids.task(task.name)} [label=${widthLabel(input)}];`);
@@ -241,7 +242,8 @@ function labelText(label: LabelIR): string {
   return label.positives === null ? column : `${column} ${isValuesText(label.positives)}`;
 }
 
-function taskAttrs(task: TaskIR): string {
+/** `imputes`: the task whose loss this one imputes (`debias dr(..., imputation: this)`). */
+function taskAttrs(task: TaskIR, imputes: string | undefined): string {
   const latent = task.label === null;
   const lines = [`<b>${html(task.name)}</b> · ${task.type}`];
   const target = [latent ? "no label (latent)" : `label ${html(labelText(task.label!))}`];
@@ -253,11 +255,13 @@ function taskAttrs(task: TaskIR): string {
   if (task.loss.type !== defaultLoss) extra.push(task.loss.type === "huber" ? `huber δ ${task.loss.delta}` : task.loss.type);
   if (task.weight !== 1) extra.push(`weight ${task.weight}`);
   if (task.transfer) extra.push(`after ${html(task.transfer.from)}${task.transfer.calibrate > 0 ? ` · calibrate ${task.transfer.calibrate}` : ""}`);
+  const d = task.debias;
+  if (d) extra.push(`debias ${d.type}(${html(d.propensity)}${d.type === "dr" ? `, imputation: ${html(d.imputation)}` : ""})`);
   if (extra.length > 0) lines.push(small(extra.join(" · ")));
   const shape = task.type === "binary" ? "shape=ellipse" : "shape=box";
   const style = `style="${task.type === "binary" ? "" : "rounded,"}filled${latent ? ",dashed" : ""}"`;
   const head = task.head.op === "dense" ? `a ${task.type === "binary" ? "logit" : "value"} on ${task.head.input}` : `the product ${task.head.factors.join(" × ")}`;
-  const why = latent ? "; latent: no loss of its own, trained through the tasks that depend on it" : "";
+  const why = imputes !== undefined ? `; latent: the imputed loss of task ${imputes}, trained by its DR loss` : latent ? "; latent: no loss of its own, trained through the tasks that depend on it" : "";
   return `${shape}, ${style}, ${colours(task.type)}, penwidth=${latent ? "1.4" : "1.6"}, label=${rows(...lines)}, tooltip=${tooltip(`${task.type} task ${task.name}: ${head}${why}${task.doc ? `\n\n${task.doc}` : ""}`)}`;
 }
 

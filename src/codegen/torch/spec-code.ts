@@ -20,7 +20,7 @@ export function specModule(ir: ValidIR): string {
         return { ...base, of: f.of, maxLen: f.maxLen, sep: f.sep };
     }
   });
-  const tasks = ir.tasks.map((t) => ({ name: t.name, type: t.type, head: t.head, label: t.label, where: t.where, weight: t.weight, sampleWeight: t.sampleWeight ?? null, loss: t.loss, ...(t.transfer && { transfer: t.transfer }) }));
+  const tasks = ir.tasks.map((t) => ({ name: t.name, type: t.type, head: t.head, label: t.label, where: t.where, weight: t.weight, sampleWeight: t.sampleWeight ?? null, loss: t.loss, ...(t.transfer && { transfer: t.transfer }), ...(t.debias && { debias: t.debias }) }));
   const { optimizer, batch, epochs, weighting, seed, l2 } = ir.train;
   const sections: [string, string, unknown][] = [
     ["DATA", "How the data files are laid out (a file's extension may override format and delimiter).", ir.data],

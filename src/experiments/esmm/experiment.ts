@@ -16,7 +16,7 @@ import { auc } from "../../metrics/auc.js";
 import type { TrainSettings } from "../architectures.js";
 import type { ExperimentContext, Size, RunSize } from "../report/types.js";
 import { ExperimentError, predictOn, readColumns, trainSpec } from "../spec-run.js";
-import { CVR_MODELS, ESMM_MODELS, esmmSpec, type CvrModel, type EsmmModel } from "./specs.js";
+import { CVR_MODELS, ESMM_MODELS, esmmSpec } from "./specs.js";
 import { seedRange } from "../stats.js";
 
 export type EsmmSize = RunSize;
@@ -41,7 +41,8 @@ export interface EsmmScores {
 }
 
 export interface EsmmRun {
-  model: CvrModel;
+  /** An id of specs.ts's ESMM_MODELS. */
+  model: string;
   seed: number;
   scores: EsmmScores;
 }
@@ -51,9 +52,9 @@ export interface EsmmResults {
   runs: EsmmRun[];
   /** The true probabilities' scores, per seed. */
   truth: { seed: number; scores: EsmmScores; rows: { test: number; clicks: number; purchases: number } }[];
-  /** Training and scoring time of each model, summed over seeds. */
-  seconds: Record<EsmmModel, number>;
-  specs: Record<EsmmModel, string>;
+  /** Training and scoring time of each model (by id), summed over seeds. */
+  seconds: Record<string, number>;
+  specs: Record<string, string>;
 }
 
 /** Columns of the generated data that score the models: outcomes and true probabilities, never model inputs. */
@@ -64,13 +65,13 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
   const settings = (seed: number): TrainSettings => ({ lr: size.lr, batch: size.batch, epochs: size.epochs, seed });
   const runs: EsmmRun[] = [];
   const truth: EsmmResults["truth"] = [];
-  const seconds = Object.fromEntries(ESMM_MODELS.map((m) => [m, 0])) as Record<EsmmModel, number>;
+  const seconds: Record<string, number> = Object.fromEntries(ESMM_MODELS.map((m) => [m.id, 0]));
   for (const seed of size.seeds) {
     const dir = join(ctx.workDir, `seed${seed}`);
     const files = await writeEsmmData(dir, size, seed);
     let columns: Record<(typeof TRUTH_COLUMNS)[number], Float64Array> | undefined;
-    const predictions = {} as Record<EsmmModel, Record<string, Float32Array>>;
-    for (const model of ESMM_MODELS) {
+    const predictions: Record<string, Record<string, Float32Array>> = {};
+    for (const { id: model } of ESMM_MODELS) {
       const started = Date.now();
       const trained = await trainSpec({ specText: esmmSpec(model, settings(seed)), name: model, train: files.train, valid: files.valid, workDir: dir });
       try {
@@ -82,12 +83,12 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
       seconds[model] += (Date.now() - started) / 1000;
     }
     const c = columns!;
-    // Where each model's pCTR comes from: ESMM and naive-shared have their own; naive's is the CTR model's.
-    const pctr: Record<CvrModel, Float32Array> = { esmm: need(predictions.esmm, "ctr"), naive: need(predictions.ctr, "ctr"), "naive-shared": need(predictions["naive-shared"], "ctr") };
-    for (const model of CVR_MODELS) {
-      const cvr = need(predictions[model], "cvr");
-      const ctcvr = predictions[model]["ctcvr"] ?? pctr[model].map((p, i) => p * cvr[i]!);
-      const scores = score(c, pctr[model], cvr, ctcvr);
+    for (const { id: model, pctrFrom } of CVR_MODELS) {
+      // A model's pCTR is its own, or another model's (naive's is the CTR model's).
+      const pctr = need(predictions[pctrFrom ?? model]!, "ctr");
+      const cvr = need(predictions[model]!, "cvr");
+      const ctcvr = predictions[model]!["ctcvr"] ?? pctr.map((p, i) => p * cvr[i]!);
+      const scores = score(c, pctr, cvr, ctcvr);
       runs.push({ model, seed, scores });
       ctx.log(`seed ${seed}, ${model}: CVR AUC click space ${scores.auc.cvrClick.toFixed(4)}, entire space ${scores.auc.cvrEntire.toFixed(4)}, CTCVR AUC ${scores.auc.ctcvr.toFixed(4)}`);
     }
@@ -95,7 +96,7 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
     const purchases = c.purchase.reduce((a, b) => a + b, 0);
     truth.push({ seed, scores: score(c, c.true_ctr, c.true_cvr, c.true_ctcvr), rows: { test: c.click.length, clicks, purchases } });
   }
-  return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m, esmmSpec(m, settings(size.seeds[0]!))])) as Record<EsmmModel, string> };
+  return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m.id, esmmSpec(m.id, settings(size.seeds[0]!))])) };
 }
 
 export function need(predicted: Record<string, Float32Array>, task: string): Float32Array {

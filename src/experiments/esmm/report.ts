@@ -1,10 +1,10 @@
-/** Tables, figure and verdicts of the ESMM experiment. */
+/** Tables, figure and verdicts of the ESMM experiment; its models are specs.ts's list. */
 import { groupedChart } from "../plot/grouped-chart.js";
 import { count, duration, fixed, table } from "../report/markdown.js";
 import type { SectionContent, Finding } from "../report/types.js";
 import { errorBar, summarize, summaryCell, type Summary } from "../stats.js";
 import { ESMM_WORLD, type EsmmMetric, type EsmmResults, type EsmmScores } from "./experiment.js";
-import { CVR_MODELS, ESMM_MODEL_LABELS, ESMM_MODELS, type CvrModel } from "./specs.js";
+import { COUNTERFACTUAL_WEIGHT, CVR_MODELS, ESMM_MODEL_LABELS, ESMM_MODELS } from "./specs.js";
 
 const METRIC_LABELS: Readonly<Record<EsmmMetric, string>> = {
   cvrClick: "CVR AUC, click space",
@@ -14,38 +14,57 @@ const METRIC_LABELS: Readonly<Record<EsmmMetric, string>> = {
 };
 const PLOTTED: readonly EsmmMetric[] = ["cvrClick", "cvrEntire", "ctcvr"];
 
+/** The paired comparisons of the gain table: [model, baseline], by id. */
+const COMPARISONS: readonly (readonly [string, string])[] = [
+  ["esmm", "naive"],
+  ["esmm", "naive-shared"],
+  ["escm2-ips", "esmm"],
+  ["escm2-dr", "esmm"],
+  ["escm2-dr", "escm2-ips"],
+];
+
 export function esmmReport(r: EsmmResults, seconds: number): SectionContent {
-  const bySeed = (model: CvrModel) => r.size.seeds.map((seed) => r.runs.find((x) => x.model === model && x.seed === seed)!.scores);
+  const bySeed = (model: string) => r.size.seeds.map((seed) => r.runs.find((x) => x.model === model && x.seed === seed)!.scores);
   const truth = r.truth.map((t) => t.scores);
   const of = (scores: EsmmScores[], pick: (s: EsmmScores) => number): Summary => summarize(scores.map(pick));
-  /** ESMM's AUC minus `other`'s, paired by seed, and on how many seeds ESMM is ahead. */
-  const versus = (other: CvrModel, metric: EsmmMetric) => {
-    const esmm = bySeed("esmm").map((x) => x.auc[metric]);
-    const theirs = bySeed(other).map((x) => x.auc[metric]);
-    return { gain: summarize(esmm.map((v, i) => v - theirs[i]!)), wins: esmm.filter((v, i) => v > theirs[i]!).length };
-  };
+  /**
+   * Mean pCVR over all test impressions divided by the mean true pCVR there, per seed:
+   * 1 is calibrated on the entire space; ESCM²'s "inherent estimation bias" of ESMM is a ratio above 1.
+   */
+  const calibration = (model: string) => bySeed(model).map((s, i) => s.meanCvr.entire / truth[i]!.meanCvr.entire);
+  /** `model`'s value minus `baseline`'s, paired by seed, and on how many seeds `model` is ahead. */
+  const paired = (a: number[], b: number[], ahead: (x: number, y: number) => boolean) => ({ gain: summarize(a.map((v, i) => v - b[i]!)), wins: a.filter((v, i) => ahead(v, b[i]!)).length });
+  const versus = (model: string, baseline: string, metric: EsmmMetric) =>
+    paired(
+      bySeed(model).map((x) => x.auc[metric]),
+      bySeed(baseline).map((x) => x.auc[metric]),
+      (x, y) => x > y,
+    );
+  const label = (id: string) => ESMM_MODEL_LABELS[id]!;
   const n = r.size.seeds.length;
-  const OTHERS = ["naive", "naive-shared"] as const;
 
   const metrics = Object.keys(METRIC_LABELS) as EsmmMetric[];
   const aucTable = table(
-    ["metric", ...CVR_MODELS.map((m) => ESMM_MODEL_LABELS[m]), "true probabilities (ceiling)"],
-    metrics.map((m) => [METRIC_LABELS[m], ...CVR_MODELS.map((model) => summaryCell(of(bySeed(model), (s) => s.auc[m]), 4)), summaryCell(of(truth, (s) => s.auc[m]), 4)]),
-    ["l", "r", "r", "r", "r"],
+    ["metric", ...CVR_MODELS.map((m) => m.label), "true probabilities (ceiling)"],
+    metrics.map((m) => [METRIC_LABELS[m], ...CVR_MODELS.map((model) => summaryCell(of(bySeed(model.id), (s) => s.auc[m]), 4)), summaryCell(of(truth, (s) => s.auc[m]), 4)]),
+    ["l", ...CVR_MODELS.map(() => "r" as const), "r"],
   );
   const gainTable = table(
-    ["metric", ...OTHERS.flatMap((o) => [`ESMM − ${ESMM_MODEL_LABELS[o]}`, "seeds ESMM ahead"])],
-    metrics.map((m) => [METRIC_LABELS[m], ...OTHERS.flatMap((o) => [summaryCell(versus(o, m).gain, 4), `${versus(o, m).wins} of ${n}`])]),
-    ["l", "r", "r", "r", "r"],
+    ["comparison", ...PLOTTED.flatMap((m) => [METRIC_LABELS[m], "seeds ahead"])],
+    COMPARISONS.map(([a, b]) => [`${label(a)} − ${label(b)}`, ...PLOTTED.flatMap((m) => [summaryCell(versus(a, b, m).gain, 4), `${versus(a, b, m).wins} of ${n}`])]),
+    ["l", ...PLOTTED.flatMap(() => ["r", "r"] as const)],
   );
   const calibrationTable = table(
-    ["mean pCVR", ...CVR_MODELS.map((m) => ESMM_MODEL_LABELS[m]), "true pCVR"],
-    (["entire", "clicked"] as const).map((where) => [
-      where === "entire" ? "over all impressions" : "over clicked impressions",
-      ...CVR_MODELS.map((model) => summaryCell(of(bySeed(model), (s) => s.meanCvr[where]), 4)),
-      summaryCell(of(truth, (s) => s.meanCvr[where]), 4),
-    ]),
-    ["l", "r", "r", "r", "r"],
+    ["mean pCVR", ...CVR_MODELS.map((m) => m.label), "true pCVR"],
+    [
+      ...(["entire", "clicked"] as const).map((where) => [
+        where === "entire" ? "over all impressions" : "over clicked impressions",
+        ...CVR_MODELS.map((model) => summaryCell(of(bySeed(model.id), (s) => s.meanCvr[where]), 4)),
+        summaryCell(of(truth, (s) => s.meanCvr[where]), 4),
+      ]),
+      ["all impressions, ÷ the true mean", ...CVR_MODELS.map((model) => summaryCell(summarize(calibration(model.id)), 3)), "1.000"],
+    ],
+    ["l", ...CVR_MODELS.map(() => "r" as const), "r"],
   );
   const dataTable = table(
     ["seed", "test impressions", "clicks", "purchases"],
@@ -55,15 +74,15 @@ export function esmmReport(r: EsmmResults, seconds: number): SectionContent {
 
   const figure = {
     file: "esmm-auc.svg",
-    alt: "CVR and CTCVR AUC of ESMM, the naive CVR models and the true probabilities",
+    alt: "CVR and CTCVR AUC of ESMM, ESCM², the naive CVR models and the true probabilities",
     svg: groupedChart({
-      title: "ESMM against CVR models trained on clicks only",
+      title: "ESMM and ESCM² against CVR models trained on clicks only",
       yLabel: "AUC on the test impressions",
       categories: PLOTTED.map((m) => METRIC_LABELS[m]),
       mark: "bar",
       baseline: 0.5,
       series: [
-        ...CVR_MODELS.map((model) => ({ name: ESMM_MODEL_LABELS[model], values: PLOTTED.map((m) => bar(of(bySeed(model), (s) => s.auc[m]))) })),
+        ...CVR_MODELS.map((model) => ({ name: model.label, values: PLOTTED.map((m) => bar(of(bySeed(model.id), (s) => s.auc[m]))) })),
         { name: "true probabilities", values: PLOTTED.map((m) => bar(of(truth, (s) => s.auc[m]))) },
       ],
       note: `bars start at 0.5 (chance); mean ± standard deviation over ${n} seed${n === 1 ? "" : "s"}`,
@@ -79,21 +98,15 @@ matches are over-represented among clicks and convert better. Each seed draws a 
 ${count(s.trainRows)} training, ${count(s.validRows)} validation and ${count(s.testRows)} test impressions, and trains every model with that seed for
 ${s.epochs} epoch${s.epochs === 1 ? "" : "s"} (Adam, learning rate ${s.lr}, batch ${s.batch}). Seeds: ${s.seeds.join(", ")}.
 
-Models (all with the features, embeddings and towers of specs/esmm.mtl):
+Models (all with the features, embeddings and towers of specs/esmm.mtl; the list is src/experiments/esmm/specs.ts):
 
-- **ESMM**: \`task ctr\` on all impressions, \`task cvr : binary = cvr_tower\` (latent) and
-  \`task ctcvr : binary = ctr * cvr label purchase\`, so pCVR is learnt on the entire space.
-- **naive CVR**: the paper's BASE, a CVR model alone, \`task cvr : binary = cvr_tower label purchase where click\`:
-  it reads every impression but learns from the clicked ones only (\`click\` is a data column no task of this spec
-  predicts); its pCTCVR is the pCTR of a separately trained CTR model (**CTR alone**) times its pCVR. With the
-  same batch as the others it takes as many steps, each with the clicked rows of its batch.
-- **naive CVR + CTR, shared embeddings**: the CTR task and the same clicks-only CVR task in one model
-  (\`task cvr : binary = cvr_tower label purchase where click\`), trained on all impressions. It has
-  ESMM's shared embeddings but not its entire-space CVR, so it tells the two apart (the paper's ESMM-NS makes the
-  same cut from the other side).
+${ESMM_MODELS.map((m) => `- ${m.description}`).join("\n")}
+
+ESCM²'s objective is L_CTR + λ_c L_CVR + λ_g L_CTCVR with λ_c = ${COUNTERFACTUAL_WEIGHT} (cvr's weight) and λ_g = 1 (ctcvr's), one
+untuned choice stated in specs.ts.
 
 "Entire space" scores pCVR against \`buy_if_clicked\`, the conversion each test impression would have had if
-clicked, which the generator draws for every row; no log holds it, which is why the paper could not measure it.
+clicked, which the generator draws for every row; no log holds it, which is why the papers could not measure it.
 
 AUC on the test impressions, mean ± standard deviation over seeds (min – max):
 
@@ -101,11 +114,12 @@ ${aucTable}
 
 ![${figure.alt}](${link}/${figure.file})
 
-ESMM against the others, paired by seed (positive: ESMM has the higher AUC):
+Paired by seed (positive: the first model has the higher AUC):
 
 ${gainTable}
 
-Calibration of pCVR (a clicks-only model learns the conversion rate of clicked impressions and applies it to all):
+Calibration of pCVR (a clicks-only model learns the conversion rate of clicked impressions and applies it to all;
+ESCM² says ESMM's pCVR, learnt as pCTCVR / pCTR, is biased upward too):
 
 ${calibrationTable}
 
@@ -113,34 +127,42 @@ Test data per seed:
 
 ${dataTable}
 
-Time per model, all seeds: ${ESMM_MODELS.map((m) => `${ESMM_MODEL_LABELS[m]} ${duration(r.seconds[m])}`).join(", ")}.
+Time per model, all seeds: ${ESMM_MODELS.map((m) => `${m.label} ${duration(r.seconds[m.id]!)}`).join(", ")}.
 `;
-  const gains = Object.fromEntries(PLOTTED.map((m) => [m, versus("naive", m).gain.mean])) as Record<EsmmMetric, number>;
-  const better = (m: EsmmMetric, other: CvrModel, claim: string): Finding => {
-    const { gain, wins } = versus(other, m);
-    return {
-      claim,
-      verdict: gain.mean > 0 && wins === n ? "reproduced" : gain.mean > 0 ? "partly reproduced" : "not reproduced",
-      evidence: `ESMM − ${ESMM_MODEL_LABELS[other]}: ${summaryCell(gain, 4)}; ESMM ahead on ${wins} of ${n} seeds`,
-    };
+  const gains = Object.fromEntries(PLOTTED.map((m) => [m, versus("esmm", "naive", m).gain.mean])) as Record<EsmmMetric, number>;
+  const verdict = (gain: Summary, wins: number) => (gain.mean > 0 && wins === n ? "reproduced" : gain.mean > 0 ? "partly reproduced" : "not reproduced");
+  const better = (m: EsmmMetric, model: string, baseline: string, claim: string): Finding => {
+    const { gain, wins } = versus(model, baseline, m);
+    return { claim, verdict: verdict(gain, wins), evidence: `${label(model)} − ${label(baseline)}: ${summaryCell(gain, 4)}; ahead on ${wins} of ${n} seeds` };
   };
   const largest = PLOTTED.reduce((a, b) => (gains[b] > gains[a] ? b : a));
+  // How far from 1 each model's entire-space calibration ratio is: ESCM² should be closer than ESMM.
+  const miss = (model: string) => calibration(model).map((c) => Math.abs(c - 1));
+  const closer = paired(miss("esmm"), miss("escm2-ips"), (x, y) => x > y);
+  const esmmCalibration = summarize(calibration("esmm"));
   const findings: Finding[] = [
-    better("cvrEntire", "naive", `ESMM beats the naive CVR model on ${METRIC_LABELS.cvrEntire}`),
-    better("cvrClick", "naive", `ESMM beats the naive CVR model on ${METRIC_LABELS.cvrClick}`),
-    better("ctcvr", "naive", `ESMM beats the naive CVR model on ${METRIC_LABELS.ctcvr}`),
+    better("cvrEntire", "esmm", "naive", `ESMM beats the naive CVR model on ${METRIC_LABELS.cvrEntire}`),
+    better("cvrClick", "esmm", "naive", `ESMM beats the naive CVR model on ${METRIC_LABELS.cvrClick}`),
+    better("ctcvr", "esmm", "naive", `ESMM beats the naive CVR model on ${METRIC_LABELS.ctcvr}`),
     {
       claim: "ESMM's gain over the naive model is largest on the entire space",
       // Without a gain on the entire space there is nothing for it to be largest on.
       verdict: gains.cvrEntire <= 0 ? "not reproduced" : largest === "cvrEntire" ? "reproduced" : gains.cvrEntire > gains.cvrClick ? "partly reproduced" : "not reproduced",
       evidence: `mean gains: ${PLOTTED.map((m) => `${METRIC_LABELS[m]} ${gains[m] >= 0 ? "+" : ""}${gains[m].toFixed(4)}`).join(", ")}`,
     },
-    better("cvrEntire", "naive-shared", `Entire-space training helps beyond shared embeddings: ESMM beats naive CVR + CTR on ${METRIC_LABELS.cvrEntire} (an ablation; the paper's ESMM-NS argues it from the other side)`),
+    better("cvrEntire", "esmm", "naive-shared", `Entire-space training helps beyond shared embeddings: ESMM beats naive CVR + CTR on ${METRIC_LABELS.cvrEntire} (an ablation; the paper's ESMM-NS argues it from the other side)`),
+    better("cvrEntire", "escm2-ips", "esmm", `ESCM²-IPS beats ESMM on ${METRIC_LABELS.cvrEntire} (ESCM² paper)`),
+    better("ctcvr", "escm2-ips", "esmm", `ESCM²-IPS beats ESMM on ${METRIC_LABELS.ctcvr} (ESCM² paper)`),
+    {
+      claim: "ESMM overestimates pCVR on the entire space, and ESCM²-IPS is closer to the true mean (ESCM²'s inherent estimation bias)",
+      verdict: esmmCalibration.mean > 1 ? verdict(closer.gain, closer.wins) : "not reproduced",
+      evidence: `mean pCVR ÷ true mean: ESMM ${summaryCell(esmmCalibration, 3)}, ESCM²-IPS ${summaryCell(summarize(calibration("escm2-ips")), 3)}; ESCM²-IPS closer to 1 on ${closer.wins} of ${n} seeds`,
+    },
+    better("cvrEntire", "escm2-dr", "escm2-ips", `ESCM²-DR beats ESCM²-IPS on ${METRIC_LABELS.cvrEntire} (ESCM² paper: DR's lower variance)`),
   ];
-  return { body, figures: [figure], findings, seconds, specs: ESMM_MODELS.map((m) => ({ file: `esmm/${m}.mtl`, text: r.specs[m] })) };
+  return { body, figures: [figure], findings, seconds, specs: ESMM_MODELS.map((m) => ({ file: `esmm/${m.id}.mtl`, text: r.specs[m.id]! })) };
 }
 
 function bar(s: Summary) {
   return { value: s.mean, ...errorBar(s) };
 }
-

@@ -1,15 +1,17 @@
 /**
  * The training objective: each trained task's mean loss (over its `where`
- * rows when it has one), combined with fixed task weights, learned
- * uncertainty weights, or the step's weights of a balancer (gradnorm, dwa:
- * src/runtime/balance), which enter as constants, plus AITM's calibrators at
- * their fixed weights (calibrator.ts). Latent tasks (label null) have no
- * term; they learn through the product tasks that use them.
+ * rows when it has one; over every row, reweighted, with `debias`:
+ * debias.ts), combined with fixed task weights, learned uncertainty weights,
+ * or the step's weights of a balancer (gradnorm, dwa: src/runtime/balance),
+ * which enter as constants, plus AITM's calibrators at their fixed weights
+ * (calibrator.ts). Latent tasks (label null) have no term; they learn through
+ * the product tasks that use them.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR, TaskIR } from "../../ir/types.js";
 import { bceWithLogitProduct } from "./bce.js";
 import { calibratorTerms } from "./calibrator.js";
+import { debiasedLoss } from "./debias.js";
 import { maskedMean } from "./masked-mean.js";
 import { huber, squaredError } from "./regression.js";
 import type { LossBatch, LossResult, TaskOutputs } from "./types.js";
@@ -85,7 +87,24 @@ function taskLoss(ir: ValidIR, task: TaskIR, outputs: TaskOutputs, batch: LossBa
   if (perRow.shape[0] !== size || (mask !== null && mask.shape[0] !== size)) {
     throw new Error(`task '${task.name}': labels, outputs and mask disagree on the batch size`);
   }
+  if (task.debias !== undefined) {
+    // The gate (src/ir/validate.ts) saw to it that a debiased task has a mask, a binary propensity and a regression imputation.
+    const d = task.debias;
+    return debiasedLoss({
+      perRow: perRow as tf.Tensor1D,
+      mask: mask!,
+      propensity: column(need(outputs.values, d.propensity, task.name), `probability of '${d.propensity}'`),
+      imputed: d.type === "dr" ? column(need(outputs.values, d.imputation, task.name), `output of '${d.imputation}'`) : null,
+      clip: d.clip,
+    });
+  }
   return maskedMean(perRow as tf.Tensor1D, mask);
+}
+
+function need(values: Record<string, tf.Tensor>, name: string, user: string): tf.Tensor {
+  const v = values[name];
+  if (v === undefined) throw new Error(`no output for task '${name}' (needed by '${user}')`);
+  return v;
 }
 
 function taskValue(outputs: TaskOutputs, task: TaskIR): tf.Tensor1D {

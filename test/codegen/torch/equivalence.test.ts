@@ -2,7 +2,7 @@
  * The generated PyTorch module against mtl's TF.js runtime: for every
  * example spec (and one covering sequences, vocabularies, a shared table,
  * sample weights, batch norm, dropout, every activation, uncertainty
- * weighting and l2, and one chaining three AITM steps), the same random
+ * weighting and l2, one chaining three AITM steps, and ESCM²'s IPS), the same random
  * weights, loaded into both from one model folder, must give the same
  * predictions, the same loss and the same gradients of every weight on the
  * same batch (dropout off for the training pass: its random masks cannot
@@ -22,7 +22,7 @@ import { buildModel, saveModel } from "../../../src/runtime/graph/index.js";
 import { forward, predictTasks } from "../../../src/runtime/graph/forward.js";
 import { seededRandom } from "../../helpers/random.js";
 import { repoRoot } from "../../helpers/paths.js";
-import { AITM_CHAIN_SPEC, compileSpecText, COVERAGE_SPEC, EXAMPLE_SPECS, runProbe, scratchDir, torchOrSkip } from "./torch-helpers.js";
+import { AITM_CHAIN_SPEC, compileSpecText, COVERAGE_SPEC, ESCM2_IPS_SPEC, EXAMPLE_SPECS, runProbe, scratchDir, torchOrSkip } from "./torch-helpers.js";
 
 const ROWS = 16;
 
@@ -124,7 +124,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 test("every example spec: the same weights give the same predictions, loss and gradients in TF.js and in the generated PyTorch module", async (t) => {
   const python = torchOrSkip(t);
   if (python === null) return;
-  const specs = [...EXAMPLE_SPECS.map((name) => ({ name, text: readFileSync(join(repoRoot(), "specs", name), "utf8") })), { name: "coverage.mtl", text: COVERAGE_SPEC }, { name: "aitm-chain.mtl", text: AITM_CHAIN_SPEC }];
+  const specs = [...EXAMPLE_SPECS.map((name) => ({ name, text: readFileSync(join(repoRoot(), "specs", name), "utf8") })), { name: "coverage.mtl", text: COVERAGE_SPEC }, { name: "aitm-chain.mtl", text: AITM_CHAIN_SPEC }, { name: "escm2-ips.mtl", text: ESCM2_IPS_SPEC }];
   const root = scratchDir("equivalence");
   const cases: Case[] = [];
   for (const { name, text } of specs) {

@@ -14,7 +14,7 @@ import type { ValidIR } from "../../../src/ir/types.js";
 import { findTorchPython, TORCH_MISSING_HINT } from "../../../src/util/torch-python.js";
 import { repoRoot } from "../../helpers/paths.js";
 
-export const EXAMPLE_SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl", "aitm.mtl"];
+export const EXAMPLE_SPECS = ["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl", "aitm.mtl", "escm2.mtl"];
 
 /**
  * What specs/aitm.mtl leaves out: a chain of three AITM steps (declared out of
@@ -43,6 +43,24 @@ task cart   : binary = t2 label cart after click calibrate 2
 task direct : binary = g1 label click2 after click
 
 train { weighting: uncertainty }
+`;
+
+/** ESCM²'s IPS variant (specs/escm2.mtl is DR) under uncertainty weighting, with a clip that binds on some rows. */
+export const ESCM2_IPS_SPEC = `
+model escm2_ips "ESCM²-IPS"
+
+feature user_id : categorical(buckets: 50, dim: 4)
+feature price   : numeric(normalize: zscore)
+
+input x = concat(*)
+tower ctr_t = mlp(x, [6])
+tower cvr_t = mlp(x, [6])
+
+task ctr   : binary = ctr_t label click
+task cvr   : binary = cvr_t label purchase where click debias ips(ctr, clip: 0.45) weight 0.2
+task ctcvr : binary = ctr * cvr label purchase
+
+train { weighting: uncertainty  seed: 5 }
 `;
 
 /** What the example specs leave out: sequences (three pools), a vocabulary, batch norm, dropout, the other activations, uncertainty, l2. */

@@ -65,7 +65,7 @@ train {
 
 /** Every example spec (census-mmoe on the shared census rows, the others on synthetic impressions), plus one with sequences and vocabularies. */
 const SPECS: { name: string; text: () => string; census?: boolean }[] = [
-  ...["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl", "aitm.mtl"].map((name) => ({
+  ...["shared-bottom.mtl", "omoe.mtl", "mmoe.mtl", "esmm.mtl", "esmm-mmoe-gmv.mtl", "ple.mtl", "census-mmoe.mtl", "aitm.mtl", "escm2.mtl"].map((name) => ({
     name,
     text: () => readFileSync(join(repoRoot(), "specs", name), "utf8"),
     census: name === "census-mmoe.mtl",

@@ -1,12 +1,13 @@
 """The training objective, as mtl computes it (src/runtime/loss).
 
 Each trained task's mean loss over its rows (its `where` rows when it has
-one; with a sample weight column, sum(w l) / sum(w)), weighted by the task's
-weight, by learned uncertainty (Kendall, Gal and Cipolla 2018) or by the
-step's gradnorm or dwa weights (balance.py), plus AITM's calibrators at their
-fixed weights, plus train.l2 times the squared Dense kernels. Binary losses
-are computed from logits, a product task's from its factors' logits, so a
-saturated sigmoid never takes log(0).
+one; with a sample weight column, sum(w l) / sum(w); with `debias`, ESCM²'s
+reweighted loss over every row), weighted by the task's weight, by learned
+uncertainty (Kendall, Gal and Cipolla 2018) or by the step's gradnorm or dwa
+weights (balance.py), plus AITM's calibrators at their fixed weights, plus
+train.l2 times the squared Dense kernels. Binary losses are computed from
+logits, a product task's from its factors' logits, so a saturated sigmoid
+never takes log(0).
 """
 
 import torch
@@ -58,6 +59,21 @@ def masked_mean(per_row, mask):
     return total / torch.where(weight > 0, weight, torch.ones_like(weight))
 
 
+def debiased_loss(per_row, mask, propensity, imputed, clip):
+    """ESCM²'s counterfactual risk (src/runtime/loss/debias.ts): over every row, the
+    `where` rows' losses divided by the detached, clipped propensity; with an
+    imputation (dr), plus the imputed loss of every row and the imputation loss."""
+    selected = mask > 0.5
+    p = propensity.detach().clamp(min=clip)
+    zero = torch.zeros_like(per_row)
+    residual = per_row if imputed is None else per_row - imputed
+    total = torch.where(selected, residual / p, zero).sum()
+    if imputed is not None:
+        # The imputation loss fits ê to the observed losses; it does not train the CVR tower (e detached).
+        total = total + imputed.sum() + torch.where(selected, (per_row.detach() - imputed) ** 2 / p, zero).sum()
+    return total / max(per_row.shape[0], 1)
+
+
 def task_losses(outputs, logits, labels, masks):
     """The unweighted mean loss of every trained task."""
     losses = {}
@@ -71,7 +87,12 @@ def task_losses(outputs, logits, labels, masks):
             per_row = (outputs[name].reshape(-1) - y) ** 2
         else:
             per_row = huber(y, outputs[name].reshape(-1), loss["delta"])
-        losses[name] = masked_mean(per_row, masks.get(name))
+        debias = task.get("debias")
+        if debias is None:
+            losses[name] = masked_mean(per_row, masks.get(name))
+        else:
+            imputed = outputs[debias["imputation"]].reshape(-1) if debias["type"] == "dr" else None
+            losses[name] = debiased_loss(per_row, masks[name], outputs[debias["propensity"]].reshape(-1), imputed, debias["clip"])
     return losses
 
 
