@@ -1,0 +1,184 @@
+/**
+ * Runs a model's layer plan on concrete tensors: the forward pass of every
+ * train step and of serving, without TF.js's functional-model machinery and
+ * with the experts' first layers as one product.
+ *
+ * tf.LayersModel.apply re-walks the graph on every call and wraps each layer
+ * in Layer.apply (name scopes, input-spec checks, output copies); on a small
+ * model that bookkeeping costs as much as the arithmetic. The runner walks
+ * the plan's steps once per call and invokes each layer's own `call`, the
+ * same code Layer.apply ends in, on the same layer objects and variables, so
+ * dropout seeds, batch-norm statistics and the sparse path's table swap all
+ * behave as before.
+ *
+ * Dense layers that read the same tensor with the same activation and bias
+ * setting (an expert group's first layers, a model's gates) are computed as
+ * one product of the input with their kernels side by side, and the parts
+ * are split off only where something reads them alone. An MMoE gate's stack
+ * of one-layer experts ([batch, experts, width]) is then a reshape of that
+ * one product, with no per-expert reshapes or concatenation forward or
+ * backward. The math is the same up to float rounding of the sums
+ * (test/runtime/graph/plan-runner.test.ts compares outputs, gradients and
+ * updated weights with the plain path for every architecture); the model's
+ * variables, their names and saved weights are unchanged.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { LayerPlan, LayerSpec, PlanStep } from "../../plan/layer-plan.js";
+
+type DenseSpec = Extract<LayerSpec, { kind: "dense" }>;
+
+/** TF.js's fused matMul applies these itself (tfjs-layers' mapActivationToFusedKernel). */
+const FUSED_ACTIVATIONS = new Set(["relu", "linear", "elu"]);
+
+/** Dense layers computed as one product. */
+interface DenseGroup {
+  /** The tensor every member reads. */
+  readonly input: string;
+  /** Member steps in plan order; their outputs are the product's column blocks in this order. */
+  readonly members: readonly PlanStep[];
+  readonly layers: readonly DenseLayerLike[];
+  readonly units: readonly number[];
+  readonly spec: DenseSpec;
+}
+
+/** The parts of tf.layers.Dense the fused product reads. */
+interface DenseLayerLike {
+  kernel: { read(): tf.Tensor };
+  bias: { read(): tf.Tensor } | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor };
+}
+
+/** A concatenation the runner replaces by a reshape of a group's product. */
+interface Stack {
+  readonly group: DenseGroup;
+  /** The shape of the stack without the batch axis. */
+  readonly shape: readonly number[];
+}
+
+interface CallableLayer {
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training: boolean }): tf.Tensor | tf.Tensor[];
+}
+
+export class PlanRunner {
+  private readonly layers = new Map<string, CallableLayer>();
+  /** A member step's output -> its group. */
+  private readonly memberOf = new Map<string, DenseGroup>();
+  /** A concatenate step's output -> the group product it is a reshape of. */
+  private readonly stacks = new Map<string, Stack>();
+  /** Steps the runner never runs: reshapes read only by replaced stacks. */
+  private readonly skipped = new Set<string>();
+
+  constructor(
+    private readonly plan: LayerPlan,
+    model: tf.LayersModel,
+  ) {
+    for (const layer of plan.layers) this.layers.set(layer.name, model.getLayer(layer.name) as unknown as CallableLayer);
+    const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
+    const readers = new Map<string, PlanStep[]>();
+    for (const step of plan.steps) for (const input of step.inputs) readers.set(input, [...(readers.get(input) ?? []), step]);
+
+    // Group the Dense steps by what they read and how they finish.
+    const candidates = new Map<string, PlanStep[]>();
+    for (const step of plan.steps) {
+      const spec = specs.get(step.layer)!;
+      // Only 2-D products ([batch, in] x [in, units]) of layers applied once.
+      if (spec.kind !== "dense" || step.output !== step.layer || step.shape.length !== 1) continue;
+      const key = `${step.inputs[0]}|${spec.activation}|${spec.useBias}`;
+      candidates.set(key, [...(candidates.get(key) ?? []), step]);
+    }
+    for (const members of candidates.values()) {
+      if (members.length < 2) continue;
+      const group: DenseGroup = {
+        input: members[0]!.inputs[0]!,
+        members,
+        layers: members.map((m) => model.getLayer(m.layer) as unknown as DenseLayerLike),
+        units: members.map((m) => (specs.get(m.layer) as DenseSpec).units),
+        spec: specs.get(members[0]!.layer) as DenseSpec,
+      };
+      for (const m of members) this.memberOf.set(m.output, group);
+    }
+
+    // A gate's stack of row reshapes of a whole group's outputs, in order, is the product reshaped.
+    for (const step of plan.steps) {
+      const spec = specs.get(step.layer)!;
+      if (spec.kind !== "concatenate" || spec.axis !== 1) continue;
+      const rows = step.inputs.map((name) => plan.steps.find((s) => s.output === name));
+      const sources = rows.map((row) => {
+        const rowSpec = row === undefined ? undefined : specs.get(row.layer);
+        return rowSpec?.kind === "reshape" && rowSpec.targetShape.length === 2 && rowSpec.targetShape[0] === 1 ? row!.inputs[0]! : undefined;
+      });
+      const group = sources[0] === undefined ? undefined : this.memberOf.get(sources[0]);
+      if (group === undefined || group.spec.activation === "softmax") continue;
+      const inOrder = sources.length === group.members.length && sources.every((s, i) => s === group.members[i]!.output);
+      if (!inOrder || group.units.some((u) => u !== group.units[0])) continue;
+      this.stacks.set(step.output, { group, shape: step.shape });
+      for (const row of rows) if (readers.get(row!.output)!.every((r) => r.output === step.output)) this.skipped.add(row!.output);
+    }
+  }
+
+  /** What the runner computes differently from the plan's steps, for tests: each product's layers, and the stacks replaced by a reshape. */
+  describe(): { products: string[][]; stacks: string[] } {
+    const groups = new Set(this.memberOf.values());
+    return { products: [...groups].map((g) => g.members.map((m) => m.layer)), stacks: [...this.stacks.keys()] };
+  }
+
+  /**
+   * The tensors named `wanted` (plan tensor names) for `inputs` in the order
+   * of plan.inputs. Intermediate tensors are left to the caller's tidy.
+   */
+  run(inputs: readonly tf.Tensor[], training: boolean, wanted: readonly string[]): tf.Tensor[] {
+    const values = new Map<string, tf.Tensor>();
+    this.plan.inputs.forEach((input, i) => values.set(input.name, inputs[i]!));
+    const products = new Map<DenseGroup, tf.Tensor>();
+    const kwargs = { training };
+
+    const product = (group: DenseGroup): tf.Tensor => {
+      let z = products.get(group);
+      if (z === undefined) {
+        z = groupProduct(group, value(group.input));
+        products.set(group, z);
+      }
+      return z;
+    };
+    const value = (name: string): tf.Tensor => {
+      const known = values.get(name);
+      if (known !== undefined) return known;
+      const group = this.memberOf.get(name);
+      if (group === undefined) throw new Error(`the plan runner has no tensor '${name}' yet`);
+      // Split the product once, where a member's output is read on its own.
+      const parts = tf.split(product(group), [...group.units], 1);
+      group.members.forEach((m, i) => {
+        const part = parts[i]!;
+        values.set(m.output, group.spec.activation === "softmax" ? tf.softmax(part) : part);
+      });
+      return values.get(name)!;
+    };
+
+    for (const step of this.plan.steps) {
+      if (this.skipped.has(step.output) || this.memberOf.has(step.output)) continue;
+      const stack = this.stacks.get(step.output);
+      if (stack !== undefined) {
+        values.set(step.output, tf.reshape(product(stack.group), [-1, ...stack.shape]));
+        continue;
+      }
+      const out = this.layers.get(step.layer)!.call(step.inputs.map(value), kwargs);
+      values.set(step.output, Array.isArray(out) ? out[0]! : out);
+    }
+    return wanted.map(value);
+  }
+}
+
+/** The group's Dense layers as one product: input x [kernels side by side] + [biases], activated. */
+function groupProduct(group: DenseGroup, input: tf.Tensor): tf.Tensor {
+  const kernel = tf.concat(group.layers.map((l) => l.kernel.read()), 1);
+  const bias = group.spec.useBias ? tf.concat(group.layers.map((l) => l.bias!.read()), 0) : undefined;
+  const fused = FUSED_ACTIVATIONS.has(group.spec.activation);
+  const z = tf.fused.matMul({
+    a: input as tf.Tensor2D,
+    b: kernel as tf.Tensor2D,
+    bias,
+    activation: fused ? (group.spec.activation as "relu" | "linear" | "elu") : "linear",
+  });
+  // Softmax is per member (after the split); any other activation is elementwise, so one call does every member.
+  return fused || group.spec.activation === "softmax" ? z : group.layers[0]!.activation.apply(z);
+}
