@@ -6,8 +6,8 @@
  * tensor. On a small model the step is mostly that bookkeeping: 28 variables
  * of the MMoE synthetic model made Adam 40% of a step at batch 64. Where the
  * backend exposes tensor memory (wasm, cpu; backend/tensor-memory.ts) this
- * optimiser does the same arithmetic in one pass over each variable's own
- * storage, rounding every intermediate to float32 exactly where TF.js's
+ * optimiser does the same arithmetic for each small variable in one pass over
+ * its own storage (large ones keep TF.js's kernels, see IN_PLACE_MAX_SIZE), rounding every intermediate to float32 exactly where TF.js's
  * kernels do, so the weights, moments and powers are bit for bit those of
  * tf.train.adam (test/runtime/graph/in-place-adam.test.ts). On any other
  * backend it is tf.train.adam.
@@ -20,6 +20,13 @@ import * as tf from "@tensorflow/tfjs";
 import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 
 const f32 = Math.fround;
+
+/**
+ * Variables of at most this many values are updated in one JavaScript loop;
+ * larger ones by TF.js's kernels (the same formula), whose vectorised passes
+ * beat the loop once a variable's size dwarfs the per-kernel overhead.
+ */
+export const IN_PLACE_MAX_SIZE = 16_384;
 
 interface Slot {
   originalName: string;
@@ -58,10 +65,29 @@ export class InPlaceAdam extends tf.AdamOptimizer {
       self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: zeroSlot(value) };
       self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: zeroSlot(value) };
     });
-    const targets = [self.accBeta1, self.accBeta2];
-    entries.forEach(([name, gradient], i) => {
-      if (gradient != null) targets.push(registered[name]!, self.accumulatedFirstMoment[i]!.variable, self.accumulatedSecondMoment[i]!.variable);
+    const small = entries.flatMap(([name, gradient], i) => {
+      const value = registered[name]!;
+      return gradient != null && value.size <= IN_PLACE_MAX_SIZE ? [{ i, value, gradient }] : [];
     });
+    // Large variables: TF.js's kernels, which run over big arrays faster than a loop in JavaScript.
+    if (small.length < entries.filter(([, gradient]) => gradient != null).length) tf.tidy(() => {
+      const correction1 = tf.sub(1, self.accBeta1);
+      const correction2 = tf.sub(1, self.accBeta2);
+      entries.forEach(([name, gradient], i) => {
+        const value = registered[name]!;
+        if (gradient == null || value.size <= IN_PLACE_MAX_SIZE) return;
+        const m = self.accumulatedFirstMoment[i]!.variable;
+        const v = self.accumulatedSecondMoment[i]!.variable;
+        const mNext = tf.add(tf.mul(m, self.beta1), tf.mul(gradient, 1 - self.beta1));
+        const vNext = tf.add(tf.mul(v, self.beta2), tf.mul(tf.square(gradient), 1 - self.beta2));
+        m.assign(mNext);
+        v.assign(vNext);
+        const step = tf.div(tf.div(mNext, correction1), tf.add(tf.sqrt(tf.div(vNext, correction2)), self.epsilon));
+        value.assign(tf.add(tf.mul(step, -self.learningRate), value));
+      });
+    });
+
+    const targets = [self.accBeta1, self.accBeta2, ...small.flatMap(({ i, value }) => [value, self.accumulatedFirstMoment[i]!.variable, self.accumulatedSecondMoment[i]!.variable])];
     // A variable created from (or assigned) a tensor shares its storage; writing it would change that tensor too.
     for (const target of targets) if (sharesStorage(target)) ownStorage(target);
 
@@ -76,9 +102,8 @@ export class InPlaceAdam extends tf.AdamOptimizer {
     const correction2 = f32(1 - acc2[0]!);
     const epsilon = f32(self.epsilon);
     const step = f32(-self.learningRate);
-    entries.forEach(([name, gradient], i) => {
-      if (gradient == null) return;
-      const w = writableRows(registered[name]!)!;
+    for (const { i, value, gradient } of small) {
+      const w = writableRows(value)!;
       const m = writableRows(self.accumulatedFirstMoment[i]!.variable)!;
       const v = writableRows(self.accumulatedSecondMoment[i]!.variable)!;
       const g = writableRows(gradient)!;
@@ -91,7 +116,7 @@ export class InPlaceAdam extends tf.AdamOptimizer {
         const denominator = f32(f32(Math.sqrt(f32(vk / correction2))) + epsilon);
         w[k] = f32(f32(f32(f32(mk / correction1) / denominator) * step) + w[k]!);
       }
-    });
+    }
     acc1[0] = f32(acc1[0]! * b1);
     acc2[0] = f32(acc2[0]! * b2);
     self.incrementIterations();

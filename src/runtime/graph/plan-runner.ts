@@ -24,6 +24,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { LayerPlan, LayerSpec, PlanStep } from "../../plan/layer-plan.js";
+import { lookupConcat, type ConcatPart } from "./lookup-concat.js";
 
 type DenseSpec = Extract<LayerSpec, { kind: "dense" }>;
 
@@ -55,6 +56,15 @@ interface Stack {
   readonly shape: readonly number[];
 }
 
+/** How a concatenation's column block is made: a categorical feature's lookup (embedding, then flatten), or a tensor as it is. */
+type PartPlan =
+  | { kind: "lookup"; ids: string; embedding: CallableLayer & EmbeddingLike; flatten: CallableLayer; dim: number }
+  | { kind: "tensor"; name: string; width: number };
+
+interface EmbeddingLike {
+  embeddings: { read(): tf.Tensor };
+}
+
 interface CallableLayer {
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training: boolean }): tf.Tensor | tf.Tensor[];
 }
@@ -65,8 +75,10 @@ export class PlanRunner {
   private readonly memberOf = new Map<string, DenseGroup>();
   /** A concatenate step's output -> the group product it is a reshape of. */
   private readonly stacks = new Map<string, Stack>();
-  /** Steps the runner never runs: reshapes read only by replaced stacks. */
+  /** Steps the runner never runs: reshapes read only by replaced stacks, lookups done by a lookup concatenation. */
   private readonly skipped = new Set<string>();
+  /** A concatenate step's output -> its column blocks, when some are embedding lookups (lookup-concat.ts). */
+  private readonly lookupConcats = new Map<string, PartPlan[]>();
 
   constructor(
     private readonly plan: LayerPlan,
@@ -98,6 +110,8 @@ export class PlanRunner {
       for (const m of members) this.memberOf.set(m.output, group);
     }
 
+    this.planLookupConcats(model, specs, readers);
+
     // A gate's stack of row reshapes of a whole group's outputs, in order, is the product reshaped.
     for (const step of plan.steps) {
       const spec = specs.get(step.layer)!;
@@ -116,10 +130,59 @@ export class PlanRunner {
     }
   }
 
+  /**
+   * Concatenations of categorical features' lookups: a part is a lookup when
+   * it is the flatten of an embedding of a [batch, 1] input, read by nothing
+   * else, so the two steps can be skipped.
+   */
+  private planLookupConcats(model: tf.LayersModel, specs: ReadonlyMap<string, LayerSpec>, readers: ReadonlyMap<string, PlanStep[]>): void {
+    const stepOf = new Map(this.plan.steps.map((s) => [s.output, s]));
+    const widthOf = new Map<string, number>([
+      ...this.plan.inputs.map((i) => [i.name, i.shape.length === 1 ? i.shape[0]! : NaN] as const),
+      ...this.plan.steps.map((s) => [s.output, s.shape.length === 1 ? s.shape[0]! : NaN] as const),
+    ]);
+    const onlyReader = (name: string, reader: string) => readers.get(name)?.every((r) => r.output === reader) === true;
+    for (const step of this.plan.steps) {
+      const spec = specs.get(step.layer)!;
+      if (spec.kind !== "concatenate" || spec.axis !== -1) continue;
+      const parts = step.inputs.map((name): PartPlan | null => {
+        const flat = stepOf.get(name);
+        const looked = flat === undefined ? undefined : stepOf.get(flat.inputs[0]!);
+        const input = looked === undefined ? undefined : this.plan.inputs.find((i) => i.name === looked.inputs[0]);
+        if (
+          flat !== undefined && looked !== undefined && input !== undefined &&
+          specs.get(flat.layer)!.kind === "flatten" && specs.get(looked.layer)!.kind === "embedding" &&
+          input.dtype === "int32" && input.shape.length === 1 && input.shape[0] === 1 &&
+          onlyReader(flat.output, step.output) && onlyReader(looked.output, flat.output)
+        ) {
+          return {
+            kind: "lookup",
+            ids: input.name,
+            embedding: model.getLayer(looked.layer) as unknown as CallableLayer & EmbeddingLike,
+            flatten: model.getLayer(flat.layer) as unknown as CallableLayer,
+            dim: widthOf.get(flat.output)!,
+          };
+        }
+        const width = widthOf.get(name);
+        return width === undefined || Number.isNaN(width) ? null : { kind: "tensor", name, width };
+      });
+      if (parts.some((p) => p === null) || !parts.some((p) => p!.kind === "lookup")) continue;
+      this.lookupConcats.set(step.output, parts as PartPlan[]);
+      for (const name of step.inputs) {
+        const flat = stepOf.get(name)!;
+        if (parts[step.inputs.indexOf(name)]!.kind === "lookup") this.skipped.add(flat.output).add(flat.inputs[0]!);
+      }
+    }
+  }
+
   /** What the runner computes differently from the plan's steps, for tests: each product's layers, and the stacks replaced by a reshape. */
-  describe(): { products: string[][]; stacks: string[] } {
+  describe(): { products: string[][]; stacks: string[]; lookupConcats: string[] } {
     const groups = new Set(this.memberOf.values());
-    return { products: [...groups].map((g) => g.members.map((m) => m.layer)), stacks: [...this.stacks.keys()] };
+    return {
+      products: [...groups].map((g) => g.members.map((m) => m.layer)),
+      stacks: [...this.stacks.keys()],
+      lookupConcats: [...this.lookupConcats.keys()],
+    };
   }
 
   /**
@@ -161,11 +224,33 @@ export class PlanRunner {
         values.set(step.output, tf.reshape(product(stack.group), [-1, ...stack.shape]));
         continue;
       }
+      const parts = this.lookupConcats.get(step.output);
+      if (parts !== undefined) {
+        values.set(step.output, concatOfParts(parts, value, kwargs, this.layers.get(step.layer)!));
+        continue;
+      }
       const out = this.layers.get(step.layer)!.call(step.inputs.map(value), kwargs);
       values.set(step.output, Array.isArray(out) ? out[0]! : out);
     }
     return wanted.map(value);
   }
+}
+
+/** A lookup concatenation's value: one operation where the backend allows, else each lookup and the concatenation by their layers. */
+function concatOfParts(parts: readonly PartPlan[], value: (name: string) => tf.Tensor, kwargs: { training: boolean }, concat: CallableLayer): tf.Tensor {
+  const fused = lookupConcat(
+    parts.map((p): ConcatPart =>
+      p.kind === "lookup"
+        ? { kind: "lookup", ids: value(p.ids), table: p.embedding.embeddings.read(), dim: p.dim }
+        : { kind: "tensor", tensor: value(p.name), width: p.width },
+    ),
+  );
+  if (fused !== null) return fused;
+  const single = (out: tf.Tensor | tf.Tensor[]) => (Array.isArray(out) ? out[0]! : out);
+  const tensors = parts.map((p) =>
+    p.kind === "lookup" ? single(p.flatten.call([single(p.embedding.call([value(p.ids)], kwargs))], kwargs)) : value(p.name),
+  );
+  return single(concat.call(tensors, kwargs));
 }
 
 /** The group's Dense layers as one product: input x [kernels side by side] + [biases], activated. */

@@ -4,7 +4,8 @@
  * batch norm, on both backends, the same inference outputs, losses,
  * gradients, and weights after Adam steps as a model built with
  * `{ plain: true }`, within float rounding (the fused products sum in
- * another order).
+ * another order). The fixtures' input concatenation mixes embedding lookups
+ * (done as one operation), a pooled sequence and a numeric column.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,8 +51,16 @@ function tanhExperts(): ValidIR {
   return ir;
 }
 
+/** A table far larger than a batch: its dense gradient goes through TF.js's segment sum (lookup-concat.ts). */
+function largeTable(): ValidIR {
+  const ir = ARCHITECTURES["mmoe"]!();
+  ir.tables = ir.tables.map((t) => (t.name === "user" ? { ...t, rows: 500 } : t));
+  return ir;
+}
+
 const CASES: Record<string, () => ValidIR> = {
   ...ARCHITECTURES,
+  "mmoe (a large table)": largeTable,
   "esmm (dropout, batch norm)": () => esmmIR({ dropout: 0.2, batchNorm: true }),
   "omoe (tanh experts)": tanhExperts,
   "synthetic mmoe (numeric block)": syntheticIR,
@@ -135,4 +144,6 @@ test("the runner makes one product of dense layers reading one tensor, and an MM
   const mmoe = buildModel(ARCHITECTURES["mmoe"]!()).runner!.describe();
   assert.deepEqual(mmoe.products[0], ["expert_experts_0_dense_0", "expert_experts_1_dense_0", "expert_experts_2_dense_0"]);
   assert.deepEqual(mmoe.stacks, []);
+  // The input concatenation reads two categorical lookups, a pooled sequence and a numeric column.
+  assert.deepEqual(mmoe.lookupConcats, ["concat_input"]);
 });
