@@ -21,7 +21,8 @@ export async function trainRounds(
   workload: Workload,
   log: Log,
 ): Promise<void> {
-  const scale = workload.stepsScale ?? 1;
+  // --quick is a smoke test: one step is enough there.
+  const scale = options.quick ? 1 : (workload.stepsScale ?? 1);
   for (const side of sides) await side.call({ cmd: "train", steps: options.warmup * scale });
   for (let round = 0; round < options.rounds; round++) {
     for (const side of roundOrder(sides, round)) {

@@ -26,7 +26,7 @@ const f32 = Math.fround;
  * larger ones by TF.js's kernels (the same formula), whose vectorised passes
  * beat the loop once a variable's size dwarfs the per-kernel overhead.
  */
-export const IN_PLACE_MAX_SIZE = 16_384;
+export const IN_PLACE_MAX_SIZE = 2_048;
 
 interface Slot {
   originalName: string;

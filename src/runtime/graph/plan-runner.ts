@@ -14,7 +14,9 @@
  * Dense layers that read the same tensor with the same activation and bias
  * setting (an expert group's first layers, a model's gates) are computed as
  * one product of the input with their kernels side by side, and the parts
- * are split off only where something reads them alone. An MMoE gate's stack
+ * are split off only where something reads them alone (and only when the
+ * product is small, MAX_SPLIT_VALUES; otherwise such members are separate
+ * products, as in the plain path). An MMoE gate's stack
  * of one-layer experts ([batch, experts, width]) is then a reshape of that
  * one product, with no per-expert reshapes or concatenation forward or
  * backward. The math is the same up to float rounding of the sums
@@ -27,6 +29,17 @@ import type { LayerPlan, LayerSpec, PlanStep } from "../../plan/layer-plan.js";
 import { lookupConcat, type ConcatPart } from "./lookup-concat.js";
 
 type DenseSpec = Extract<LayerSpec, { kind: "dense" }>;
+
+/**
+ * Values of a group's product (rows x the members' units) above which the
+ * members are computed separately wherever their outputs are read one by one.
+ * The MMoE synthetic model's experts at batch 64 make 8,192; dense-MMoE's
+ * first expert layers at batch 1024 make 2 million, and split that way they
+ * measured 0.8x the separate products.
+ */
+const MAX_SPLIT_VALUES = 65_536;
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** TF.js's fused matMul applies these itself (tfjs-layers' mapActivationToFusedKernel). */
 const FUSED_ACTIVATIONS = new Set(["relu", "linear", "elu"]);
@@ -208,6 +221,15 @@ export class PlanRunner {
       if (known !== undefined) return known;
       const group = this.memberOf.get(name);
       if (group === undefined) throw new Error(`the plan runner has no tensor '${name}' yet`);
+      const input = value(group.input);
+      if (!products.has(group) && input.shape[0]! * sum(group.units) > MAX_SPLIT_VALUES) {
+        // Splitting a large product copies every value twice per step (the split, and its gradient's
+        // concatenation), more than the separate products' kernel calls cost: each member on its own.
+        const member = group.members.find((m) => m.output === name)!;
+        const out = this.layers.get(member.layer)!.call([input], kwargs);
+        values.set(name, Array.isArray(out) ? out[0]! : out);
+        return values.get(name)!;
+      }
       // Split the product once, where a member's output is read on its own.
       const parts = tf.split(product(group), [...group.units], 1);
       group.members.forEach((m, i) => {

@@ -58,7 +58,16 @@ function largeTable(): ValidIR {
   return ir;
 }
 
+/** First expert layers whose product at 16 rows (16 x 3 x 1,400 values) is past MAX_SPLIT_VALUES: each expert is its own product. */
+function wideExperts(): ValidIR {
+  const ir = ARCHITECTURES["mmoe"]!();
+  const experts = ir.nodes.find((n) => n.name === "experts")!;
+  if (experts.op === "mlp") experts.units = [1400, 6];
+  return ir;
+}
+
 const CASES: Record<string, () => ValidIR> = {
+  "mmoe (wide experts)": wideExperts,
   ...ARCHITECTURES,
   "mmoe (a large table)": largeTable,
   "esmm (dropout, batch norm)": () => esmmIR({ dropout: 0.2, batchNorm: true }),
