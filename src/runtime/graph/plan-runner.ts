@@ -97,7 +97,13 @@ export class PlanRunner {
     private readonly plan: LayerPlan,
     model: tf.LayersModel,
   ) {
-    for (const layer of plan.layers) this.layers.set(layer.name, model.getLayer(layer.name) as unknown as CallableLayer);
+    // A layer no output depends on (a node nothing reads) is not in the model: its steps never run.
+    const present = new Map(model.layers.map((l) => [l.name, l]));
+    for (const layer of plan.layers) {
+      const found = present.get(layer.name);
+      if (found !== undefined) this.layers.set(layer.name, found as unknown as CallableLayer);
+    }
+    for (const step of plan.steps) if (!this.layers.has(step.layer)) this.skipped.add(step.output);
     const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
     const readers = new Map<string, PlanStep[]>();
     for (const step of plan.steps) for (const input of step.inputs) readers.set(input, [...(readers.get(input) ?? []), step]);
@@ -107,7 +113,7 @@ export class PlanRunner {
     for (const step of plan.steps) {
       const spec = specs.get(step.layer)!;
       // Only 2-D products ([batch, in] x [in, units]) of layers applied once.
-      if (spec.kind !== "dense" || step.output !== step.layer || step.shape.length !== 1) continue;
+      if (spec.kind !== "dense" || step.output !== step.layer || step.shape.length !== 1 || this.skipped.has(step.output)) continue;
       const key = `${step.inputs[0]}|${spec.activation}|${spec.useBias}`;
       candidates.set(key, [...(candidates.get(key) ?? []), step]);
     }
@@ -157,7 +163,7 @@ export class PlanRunner {
     const onlyReader = (name: string, reader: string) => readers.get(name)?.every((r) => r.output === reader) === true;
     for (const step of this.plan.steps) {
       const spec = specs.get(step.layer)!;
-      if (spec.kind !== "concatenate" || spec.axis !== -1) continue;
+      if (spec.kind !== "concatenate" || spec.axis !== -1 || this.skipped.has(step.output)) continue;
       const parts = step.inputs.map((name): PartPlan | null => {
         const flat = stepOf.get(name);
         const looked = flat === undefined ? undefined : stepOf.get(flat.inputs[0]!);

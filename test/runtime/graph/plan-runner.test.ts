@@ -17,7 +17,7 @@ import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
 import { forward, predictTasks } from "../../../src/runtime/graph/forward.js";
 import { createTrainStep, type TrainBatch } from "../../../src/runtime/graph/train-step.js";
-import { ARCHITECTURES, assertClose, esmmIR, inputTensors, omoeIR, rawBatch } from "./fixtures.js";
+import { ARCHITECTURES, assertClose, esmmIR, inputTensors, mlp, omoeIR, rawBatch } from "./fixtures.js";
 
 const TOLERANCE = 1e-5;
 
@@ -66,7 +66,15 @@ function wideExperts(): ValidIR {
   return ir;
 }
 
+/** A tower no task reads: its layers are not in the model, and the runner skips them. */
+function unreadTower(): ValidIR {
+  const ir = ARCHITECTURES["mmoe"]!();
+  ir.nodes.push(mlp("tower", "extra", "g_ctr", [3]));
+  return ir;
+}
+
 const CASES: Record<string, () => ValidIR> = {
+  "mmoe (an unread tower)": unreadTower,
   "mmoe (wide experts)": wideExperts,
   ...ARCHITECTURES,
   "mmoe (a large table)": largeTable,
