@@ -21,6 +21,8 @@ export interface PeerShape {
   expertUnits: number[];
   /** Tasks with a head of their own (MMoE: one gate and tower each). */
   tasks: number;
+  /** Every task's loss: binary tasks with BCE on logits, or (MMoE only) regression tasks with MSE. */
+  loss: "bce" | "mse";
   towerUnits: number[];
   lr: number;
   batch: number;
@@ -61,8 +63,11 @@ export function peerShape(ir: ValidIR, architecture: Architecture, serving: Serv
   const towers = mlps.filter((m) => m.role === "tower");
   const gates = ir.nodes.filter((n) => n.op === "gate");
   const denseTasks = ir.tasks.filter((t) => t.head.op === "dense");
-  if (ir.tasks.some((t) => t.type !== "binary" || t.weight !== 1 || t.where !== null)) {
-    fail("every task must be binary, of weight 1, without `where`");
+  if (ir.tasks.some((t) => t.weight !== 1 || t.where !== null)) fail("every task must be of weight 1, without `where`");
+  const binary = ir.tasks.every((t) => t.type === "binary");
+  const mse = ir.tasks.every((t) => t.type === "regression" && t.loss.type === "mse");
+  if (!binary && !(mse && architecture === "mmoe")) {
+    fail("every task must be binary, or (MMoE) every task regression with loss mse");
   }
   if (towers.length !== denseTasks.length || towers.some((t) => t.units.join() !== towers[0]!.units.join())) {
     fail("there must be one tower per task, all of the same units");
@@ -87,6 +92,7 @@ export function peerShape(ir: ValidIR, architecture: Architecture, serving: Serv
     experts: experts[0]?.count ?? 0,
     expertUnits: experts[0]?.units ?? [],
     tasks: denseTasks.length,
+    loss: binary ? "bce" : "mse",
     towerUnits: towers[0]!.units,
     lr: ir.train.optimizer.lr,
     batch: ir.train.batch,

@@ -21,10 +21,12 @@ export async function trainRounds(
   workload: Workload,
   log: Log,
 ): Promise<void> {
-  for (const side of sides) await side.call({ cmd: "train", steps: options.warmup });
+  // --quick is a smoke test: one step is enough there.
+  const scale = options.quick ? 1 : (workload.stepsScale ?? 1);
+  for (const side of sides) await side.call({ cmd: "train", steps: options.warmup * scale });
   for (let round = 0; round < options.rounds; round++) {
     for (const side of roundOrder(sides, round)) {
-      const reply = await side.call({ cmd: "train", steps: options.steps });
+      const reply = await side.call({ cmd: "train", steps: options.steps * scale });
       if (reply?.stepMs !== undefined)
         side.figures.roundRowsPerSec.push(rowsPerSecond(batch * reply.stepMs.length, sum(reply.stepMs)));
     }

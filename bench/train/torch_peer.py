@@ -11,7 +11,8 @@ The same workloads written directly in PyTorch, in one of two forms (FORMS):
            for the tables (lazy Adam: only the rows a batch reads, mtl's math)
            and torch.optim.Adam for the rest.
 
-Both use nn.Linear + ReLU MLPs and BCE with logits.
+Both use nn.Linear + ReLU MLPs and BCE with logits (MMoE with regression
+tasks, shape["loss"] == "mse": MSE on the heads' values).
 
 A long-lived child of bench/train/index.ts that speaks JSON lines, so that its
 rounds interleave with mtl's in one benchmark run:
@@ -103,7 +104,7 @@ class Inputs(nn.Module):
 
 
 class MMoE(nn.Module):
-    """Shared experts, a softmax gate and a tower per task; returns logits."""
+    """Shared experts, a softmax gate and a tower per task; returns logits (regression: values)."""
 
     def __init__(self, shape, sparse=False):
         super().__init__()
@@ -113,6 +114,7 @@ class MMoE(nn.Module):
         self.gates = nn.ModuleList(nn.Linear(width, shape["experts"]) for _ in range(shape["tasks"]))
         self.towers = nn.ModuleList(Mlp(shape["expertUnits"][-1], shape["towerUnits"]) for _ in range(shape["tasks"]))
         self.heads = nn.ModuleList(nn.Linear(shape["towerUnits"][-1], 1) for _ in range(shape["tasks"]))
+        self.regression = shape.get("loss", "bce") == "mse"
 
     def forward(self, numeric, ids):
         x = self.inputs(numeric, ids)
@@ -125,10 +127,11 @@ class MMoE(nn.Module):
         return logits
 
     def loss(self, logits, labels):
-        return sum(F.binary_cross_entropy_with_logits(l, y) for l, y in zip(logits, labels))
+        task_loss = F.mse_loss if self.regression else F.binary_cross_entropy_with_logits
+        return sum(task_loss(l, y) for l, y in zip(logits, labels))
 
     def scores(self, logits):
-        return [torch.sigmoid(l) for l in logits]
+        return list(logits) if self.regression else [torch.sigmoid(l) for l in logits]
 
 
 class ESMM(nn.Module):

@@ -4,7 +4,7 @@
  * (peer-shape.ts), so the spec is the single source of truth for both sides.
  */
 
-export const WORKLOAD_IDS = ["dense-mmoe", "recsys-mmoe", "recsys-esmm", "serving"] as const;
+export const WORKLOAD_IDS = ["dense-mmoe", "recsys-mmoe", "recsys-esmm", "synthetic-mmoe", "serving"] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 /** The architectures torch_peer.py implements. */
@@ -18,6 +18,12 @@ export interface Workload {
   /** File name under bench/train/specs. */
   readonly spec: string;
   readonly architecture: Architecture;
+  /**
+   * Training steps (and warm-up steps) per round are --steps (--warmup) times
+   * this: a step of the small model takes about a millisecond, so a round of
+   * two would measure the timer, not the step. Absent: 1.
+   */
+  readonly stepsScale?: number;
   /** Issue #17's target for mtl / the best PyTorch form: rows/s ratio at least, or latency ratio at most. */
   readonly target: { readonly rowsRatioAtLeast: number } | { readonly latencyRatioAtMost: number };
 }
@@ -46,6 +52,16 @@ export const WORKLOADS: readonly Workload[] = [
     spec: "recsys-esmm.mtl",
     architecture: "esmm",
     target: { rowsRatioAtLeast: 1.25 },
+  },
+  {
+    // Issue #16 "Small steps are cheap": per-step overhead at batch 64 within 2x of PyTorch's.
+    id: "synthetic-mmoe",
+    title: "synthetic-MMoE steps",
+    kind: "train",
+    spec: "synthetic-mmoe.mtl",
+    architecture: "mmoe",
+    stepsScale: 100,
+    target: { rowsRatioAtLeast: 0.5 },
   },
   {
     id: "serving",

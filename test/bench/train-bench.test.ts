@@ -49,6 +49,10 @@ test("the workload specs compile to the shapes of issue #6", () => {
     ...recsysInputs,
   };
   assert.deepEqual(pick(shape("recsys-esmm"), esmm), esmm);
+  // Issue #16: the MMoE synthetic experiment's model at batch 64, two MSE regression tasks.
+  const synthetic = { architecture: "mmoe", numeric: 100, experts: 8, expertUnits: [16], towerUnits: [8], tasks: 2, loss: "mse", batch: 64 };
+  assert.deepEqual(pick(shape("synthetic-mmoe"), synthetic), synthetic);
+  assert.equal(shape("recsys-mmoe").loss, "bce");
 });
 
 /** The fields of `from` that `like` has. */
@@ -188,6 +192,8 @@ test("training flops per row count every Linear forward and backward (flops.ts)"
   assert.equal(trainingFlopsPerRow(shape("dense-mmoe")), dense);
   const esmm = 6 * 2 * (416 * 256 + 256 * 128 + 128 * 64 + 64 * 1);
   assert.equal(trainingFlopsPerRow(shape("recsys-esmm")), esmm);
+  const synthetic = 4 * (8 * 100 * 16 + 2 * 100 * 8) + 6 * (2 * 8 * 16 + 2 * 16 * 8 + 2 * 8 * 1);
+  assert.equal(trainingFlopsPerRow(shape("synthetic-mmoe")), synthetic);
 });
 
 test("ratios are against the better PyTorch form, and speed is a fraction of the sgemm limit", () => {

@@ -8,6 +8,7 @@ import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "../../plan/layer-plan.js";
 import { AitAttention, ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
 import { SeededRandomUniform } from "./seeded-uniform.js";
+import { PlanRunner } from "./plan-runner.js";
 
 export interface TaskOutputIndex {
   /** Position of the task's probability/value in model.outputs and trainingModel.outputs. */
@@ -29,9 +30,24 @@ export interface BuiltModel {
   readonly taskIndex: Readonly<Record<string, TaskOutputIndex>>;
   /** Dropout layer name -> its base seed (train steps derive per-step seeds from it). */
   readonly dropoutSeeds: ReadonlyMap<string, number>;
+  readonly plan: LayerPlan;
+  /** Runs the plan for forward() and predictTasks (plan-runner.ts); null: through tf.LayersModel.apply. */
+  readonly runner: PlanRunner | null;
 }
 
-export function buildModel(ir: ValidIR, plan: LayerPlan = planLayers(ir)): BuiltModel {
+export interface BuildOptions {
+  /** Forward passes through tf.LayersModel.apply, layer by layer as the plan lists them: the reference the runner is tested against. */
+  plain?: boolean;
+}
+
+/** The runner of a model buildModel made, so predictTasks on `built.model` takes the fast path too. */
+const runners = new WeakMap<tf.LayersModel, { runner: PlanRunner; outputs: readonly string[] }>();
+
+export function runnerOf(model: tf.LayersModel): { runner: PlanRunner; outputs: readonly string[] } | undefined {
+  return runners.get(model);
+}
+
+export function buildModel(ir: ValidIR, plan: LayerPlan = planLayers(ir), options: BuildOptions = {}): BuiltModel {
   const tensors = new Map<string, tf.SymbolicTensor>();
   const inputs = plan.inputs.map((input) => {
     const t = tf.input({ name: input.name, shape: input.shape, dtype: input.dtype });
@@ -54,6 +70,8 @@ export function buildModel(ir: ValidIR, plan: LayerPlan = planLayers(ir)): Built
   const outputs = plan.outputs.map((name) => tensors.get(name)!);
   const model = tf.model({ name: plan.name, inputs, outputs });
   const trainingModel = tf.model({ name: `${plan.name}_training`, inputs, outputs: [...outputs, ...logitOutputs] });
+  const runner = options.plain === true ? null : new PlanRunner(plan, model);
+  if (runner !== null) runners.set(model, { runner, outputs: plan.outputs });
   return {
     ir,
     model,
@@ -62,6 +80,8 @@ export function buildModel(ir: ValidIR, plan: LayerPlan = planLayers(ir)): Built
     outputNames: ir.tasks.map((t) => t.name),
     taskIndex,
     dropoutSeeds: new Map(Object.entries(plan.dropoutSeeds)),
+    plan,
+    runner,
   };
 }
 

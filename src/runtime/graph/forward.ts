@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TaskOutputs } from "../loss/types.js";
-import type { BuiltModel } from "./build-model.js";
+import { runnerOf, type BuiltModel } from "./build-model.js";
 
 export type FeatureTensors = Record<string, tf.Tensor>;
 
@@ -28,8 +28,12 @@ export function modelInputs(model: tf.LayersModel, inputs: FeatureTensors): tf.T
  * 32, which made scoring 1,000 candidates over twice as slow.
  */
 export function predictTasks(model: tf.LayersModel, inputs: FeatureTensors): Record<string, tf.Tensor> {
+  const fast = runnerOf(model);
   return tf.tidy(() => {
-    const raw = model.apply(modelInputs(model, inputs), { training: false }) as tf.Tensor | tf.Tensor[];
+    const raw =
+      fast !== undefined
+        ? fast.runner.run(modelInputs(model, inputs), false, fast.outputs)
+        : (model.apply(modelInputs(model, inputs), { training: false }) as tf.Tensor | tf.Tensor[]);
     const outs = Array.isArray(raw) ? raw : [raw];
     return Object.fromEntries(model.outputNames.map((name, i) => [name, outs[i]!]));
   });
@@ -41,7 +45,11 @@ export function predictTasks(model: tf.LayersModel, inputs: FeatureTensors): Rec
  */
 export function forward(built: BuiltModel, inputs: FeatureTensors, training: boolean): TaskOutputs {
   return tf.tidy(() => {
-    const raw = built.trainingModel.apply(modelInputs(built.trainingModel, inputs), { training });
+    const feeds = modelInputs(built.trainingModel, inputs);
+    const raw =
+      built.runner !== null
+        ? built.runner.run(feeds, training, [...built.plan.outputs, ...built.ir.tasks.flatMap((t) => built.plan.logits[t.name] ?? [])])
+        : built.trainingModel.apply(feeds, { training });
     const outs = (Array.isArray(raw) ? raw : [raw]) as tf.Tensor[];
     const values: Record<string, tf.Tensor> = {};
     const logits: Record<string, tf.Tensor> = {};

@@ -1,11 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { OptimizerIR } from "../../ir/types.js";
+import { InPlaceAdam } from "./in-place-adam.js";
 
 /** The TF.js optimizer for train.optimizer, with every IR parameter passed through. */
 export function createOptimizer(config: OptimizerIR): tf.Optimizer {
   switch (config.type) {
     case "adam":
-      return tf.train.adam(config.lr, config.beta1, config.beta2, config.epsilon);
+      // tf.train.adam's math, in one pass per variable where the backend allows (in-place-adam.ts).
+      return new InPlaceAdam(config.lr, config.beta1, config.beta2, config.epsilon);
     case "adagrad":
       return tf.train.adagrad(config.lr, config.initialAccumulator);
     case "sgd":

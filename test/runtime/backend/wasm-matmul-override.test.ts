@@ -3,6 +3,7 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { isMatMulOverrideInstalled } from "../../../src/runtime/backend/wasm-kernels.js";
 import { loadNativeBlas, type NativeBlas } from "../../../src/runtime/backend/blas/native-blas.js";
+import { SMALL_PRODUCT } from "../../../src/runtime/backend/kernels/blas-matmul.js";
 import { assertClose, onBackend, pseudoRandom, referenceBlas, values, withNativeBlas } from "./helpers.js";
 
 const TOLERANCE = 1e-4;
@@ -66,11 +67,15 @@ function defineCases(engine: string, blas: NativeBlas | null): void {
       const name = `${label}, transposeA=${transposeA}, transposeB=${transposeB}`;
 
       test(`${engine}: matMul ${name} matches cpu`, async () => {
-        await compareAcrossBackends(name, () => {
-          const a = operand(batchA, 5, 7, transposeA, 21);
-          const b = operand(batchB, 7, 6, transposeB, 22);
-          return [values(tf.matMul(a, b, transposeA, transposeB))];
-        });
+        // Products below and above SMALL_PRODUCT multiply-adds: the native-BLAS path computes the first in JavaScript.
+        for (const [m, k, n] of [[5, 7, 6], [17, 13, 11]] as const) {
+          assert.equal(m * k * n > SMALL_PRODUCT, m === 17);
+          await compareAcrossBackends(`${name}, ${m}x${k}x${n}`, () => {
+            const a = operand(batchA, m, k, transposeA, 21);
+            const b = operand(batchB, k, n, transposeB, 22);
+            return [values(tf.matMul(a, b, transposeA, transposeB))];
+          });
+        }
       });
 
       test(`${engine}: matMul ${name} with inner size 1 (an outer product) matches a broadcast product on cpu`, async () => {

@@ -90,19 +90,68 @@ function gemmBatches(
   const bv = wasmFloat32View(backend, b);
   const lda = Math.max(1, transposeA ? m : k);
   const ldb = Math.max(1, transposeB ? k : n);
+  const aSize = m * k;
+  const bSize = k * n;
+  const cSize = m * n;
+  if (m * n * k <= SMALL_PRODUCT) {
+    // Per matrix, a call into native code costs more than the product: an
+    // MMoE gate's mix is one 1 x experts x width product per row.
+    for (let i = 0; i < batch; i++) {
+      smallGemm(transposeA, transposeB, m, n, k, av, aBatch === 1 ? 0 : i * aSize, lda, bv, bBatch === 1 ? 0 : i * bSize, ldb, beta, c, i * cSize);
+    }
+    return;
+  }
   if (bBatch === 1 && !transposeA) {
     // Row-major storage: a stack of left matrices against one right matrix
     // is one tall matrix.
     blas.sgemm(false, transposeB, batch * m, n, k, av, lda, bv, ldb, beta, c, n);
     return;
   }
-  const aSize = m * k;
-  const bSize = k * n;
-  const cSize = m * n;
   for (let i = 0; i < batch; i++) {
     const ai = aBatch === 1 ? av : av.subarray(i * aSize, (i + 1) * aSize);
     const bi = bBatch === 1 ? bv : bv.subarray(i * bSize, (i + 1) * bSize);
     blas.sgemm(transposeA, transposeB, m, n, k, ai, lda, bi, ldb, beta, c.subarray(i * cSize, (i + 1) * cSize), n);
+  }
+}
+
+/**
+ * Multiply-adds of one matrix product below which JavaScript computes it:
+ * a native call through koffi costs a few microseconds, about as much as
+ * this many multiply-adds in a loop.
+ */
+export const SMALL_PRODUCT = 2048;
+
+/** C (m x n, at cOff, row-major) = op(A)·op(B) + beta·C, summed in double and rounded once to float32. */
+function smallGemm(
+  transposeA: boolean,
+  transposeB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  cOff: number,
+): void {
+  // Element (i, p) of op(A) is at aOff + i·ai + p·ap; (p, j) of op(B) at bOff + p·bp + j·bj.
+  const ai = transposeA ? 1 : lda;
+  const ap = transposeA ? lda : 1;
+  const bp = transposeB ? 1 : ldb;
+  const bj = transposeB ? ldb : 1;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      let x = aOff + i * ai;
+      let y = bOff + j * bj;
+      for (let p = 0; p < k; p++, x += ap, y += bp) sum += a[x]! * b[y]!;
+      const at = cOff + i * n + j;
+      c[at] = beta === 0 ? sum : c[at]! + sum;
+    }
   }
 }
 
