@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, fitEncoding, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
+import { createEncoder, fitEncoding, numberColumns, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ValidIR } from "../ir/types.js";
@@ -66,8 +66,9 @@ export interface TrainResult {
 export function readLabelled(ir: ValidIR, source: { file: string; read: ReadOptions }, budget: Pick<SkipBudget, "readerLimits">, encoder?: Encoder): AsyncIterable<RawRecord> {
   const schema = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
   const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
-  const records = readRecords(source.file, source.read, budget.readerLimits(check));
-  return { [Symbol.asyncIterator]: () => requireColumns(records, neededColumns(ir, true), source.file, source.read) };
+  const needed = neededColumns(ir, true);
+  const records = readRecords(source.file, source.read, { ...budget.readerLimits(check), numbers: numberColumns(ir), columns: new Set(needed.map((n) => n.column)) });
+  return { [Symbol.asyncIterator]: () => requireColumns(records, needed, source.file, source.read) };
 }
 
 /**
