@@ -157,14 +157,14 @@ async function scanner(w: Workload): Promise<number> {
 /** One pass of training's reader (read, parse, check, encode, store) with a fitted encoding; returns the fields read. */
 async function fitted(w: Workload, format: "csv" | "jsonl") {
   const source = { file: format === "csv" ? w.csv : w.jsonl, read: { ...w.ir.data, format } };
-  const encoding = await fitEncoding(w.ir, readLabelled(w.ir, source, new SkipBudget(0)), source.file);
+  const encoding = await fitEncoding(w.ir, readLabelled(w.ir, source, new SkipBudget(0), undefined, true), source.file);
   const encoder = createEncoder(w.ir, encoding);
   return async (): Promise<number> => {
     const rows = await encodeRows(w.ir, encoder, encoding, source, {
       skipBadRows: 0,
       out: join(dir, "mtl-bench-read-out"),
       role: "bench",
-      read: (budget) => readLabelled(w.ir, source, budget),
+      read: (budget) => readLabelled(w.ir, source, budget, undefined, true),
     });
     rows.dispose();
     if (rows.rows !== w.rows) throw new Error(`${source.file}: ${rows.rows} rows encoded, expected ${w.rows}`);
