@@ -357,10 +357,13 @@ class StoreBuilder {
     if (this.temp !== null) {
       writeAllSync(this.temp.fd, rows);
     } else {
-      for (let i = 0; i < count; i++) {
+      // A block's worth of rows at a time: a view per row cost more than the copy.
+      for (let i = 0; i < count; ) {
         const row = this.rows + i;
         if (row % BLOCK_ROWS === 0) this.blocks.push(new Int32Array(BLOCK_ROWS * this.slots));
-        this.blocks[this.blocks.length - 1]!.set(rows.subarray(i * this.slots, (i + 1) * this.slots), (row % BLOCK_ROWS) * this.slots);
+        const run = Math.min(count - i, BLOCK_ROWS - (row % BLOCK_ROWS));
+        this.blocks[this.blocks.length - 1]!.set(rows.subarray(i * this.slots, (i + run) * this.slots), (row % BLOCK_ROWS) * this.slots);
+        i += run;
       }
     }
     this.rows += count;

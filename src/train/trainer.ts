@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, fitEncoding, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
+import { createEncoder, fitEncoding, numberColumns, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ValidIR } from "../ir/types.js";
@@ -76,11 +76,20 @@ export interface TrainResult {
  * generated from the features and labels, so a wrong type names the record
  * and the field instead of surfacing later as a bad number.
  */
-export function readLabelled(ir: ValidIR, source: { file: string; read: ReadOptions }, budget: Pick<SkipBudget, "readerLimits">, encoder?: Encoder): AsyncIterable<RawRecord> {
+export function readLabelled(
+  ir: ValidIR,
+  source: { file: string; read: ReadOptions },
+  budget: Pick<SkipBudget, "readerLimits">,
+  encoder?: Encoder,
+  /** The records go to the encoder (or the fitting) and nowhere else: number columns may come as numbers, unread columns may be left out. */
+  encoderOnly = false,
+): AsyncIterable<RawRecord> {
   const schema = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
   const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
-  const records = readRecords(source.file, source.read, budget.readerLimits(check));
-  return { [Symbol.asyncIterator]: () => requireColumns(records, neededColumns(ir, true), source.file, source.read) };
+  const needed = neededColumns(ir, true);
+  const consumer = encoderOnly ? { numbers: numberColumns(ir), columns: new Set(needed.map((n) => n.column)) } : {};
+  const records = readRecords(source.file, source.read, { ...budget.readerLimits(check), ...consumer });
+  return { [Symbol.asyncIterator]: () => requireColumns(records, needed, source.file, source.read) };
 }
 
 /**
@@ -251,7 +260,7 @@ interface Setup {
 async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<Setup> {
   const { ir } = run;
   const fitBudget = new SkipBudget(run.skipBadRows, run.events.skipped);
-  const encoding = await fitEncoding(ir, untilStopped(readLabelled(ir, run.train, fitBudget), stopRequested), run.train.file, { onBadRow: fitBudget.take });
+  const encoding = await fitEncoding(ir, untilStopped(readLabelled(ir, run.train, fitBudget, undefined, true), stopRequested), run.train.file, { onBadRow: fitBudget.take });
   if (encoding.rows === 0) {
     throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
   }
@@ -270,7 +279,7 @@ function encodeTraining(run: TrainRun, encoding: EncodingState, stopRequested: (
     skipBadRows: run.skipBadRows,
     out: run.out,
     role: "train",
-    read: (budget) => untilStopped(readLabelled(run.ir, run.train, budget), stopRequested),
+    read: (budget) => untilStopped(readLabelled(run.ir, run.train, budget, undefined, true), stopRequested),
     ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
   });
 }
@@ -304,7 +313,7 @@ async function encodeValidation(run: TrainRun, valid: { file: string; read: Read
     skipBadRows: run.skipBadRows,
     out: run.out,
     role: "valid",
-    read: (budget) => untilStopped(readLabelled(run.ir, valid, budget), stopRequested),
+    read: (budget) => untilStopped(readLabelled(run.ir, valid, budget, undefined, true), stopRequested),
     ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
   });
   try {

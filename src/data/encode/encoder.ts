@@ -1,7 +1,7 @@
 import type { ValidIR } from "../../ir/types.js";
-import type { DataError, RawRecord } from "../record.js";
+import type { DataError, RawRecord, RawValue } from "../record.js";
 import { NumericCodec } from "./numeric.js";
-import { planEncoding, type FeatureLayout } from "./plan.js";
+import { fieldCopier, planEncoding, type FeatureLayout } from "./plan.js";
 import { encodeTaskRow, toDataError, type BadRowOptions } from "./rows.js";
 import { validateEncoding, type EncodingState } from "./state.js";
 
@@ -63,6 +63,11 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
   const numericStride = Int32Array.from(plan.numeric, (slot) => slot.stride);
   const numericOffset = Int32Array.from(plan.numeric, (slot) => slot.offset);
   const tasks = plan.tasks;
+  // A row's feature fields, categorical, then numeric, then sequence columns.
+  const copy = fieldCopier([...categorical.map((s) => s.column), ...numeric.map((c) => c.column), ...sequence.map((s) => s.column)]);
+  const values: (RawValue | undefined)[] = [];
+  const numericAt = categorical.length;
+  const sequenceAt = numericAt + numeric.length;
 
   function allocate(n: number, withLabels: boolean): Outputs {
     return {
@@ -91,18 +96,17 @@ export function createEncoder(ir: ValidIR, state: EncodingState): Encoder {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const fields = record.fields;
+      copy(fields, values);
       try {
         for (let c = 0; c < categorical.length; c++) {
-          const slot = categorical[c]!;
-          out.categorical[c]![row] = slot.codec.encode(fields[slot.column]);
+          out.categorical[c]![row] = categorical[c]!.codec.encode(values[c]);
         }
         for (let c = 0; c < numeric.length; c++) {
-          const codec = numeric[c]!;
-          codec.encodeInto(fields[codec.column], out.numeric[numericArray[c]!]!, row * numericStride[c]! + numericOffset[c]!);
+          numeric[c]!.encodeInto(values[numericAt + c], out.numeric[numericArray[c]!]!, row * numericStride[c]! + numericOffset[c]!);
         }
         for (let c = 0; c < sequence.length; c++) {
           const slot = sequence[c]!;
-          slot.codec.encodeInto(fields[slot.column], out.sequence[c]!, row * slot.codec.maxLen);
+          slot.codec.encodeInto(values[sequenceAt + c], out.sequence[c]!, row * slot.codec.maxLen);
         }
         if (withLabels) {
           for (let t = 0; t < tasks.length; t++) encodeTaskRow(tasks[t]!, fields, out.labels[t], out.masks[t], row);

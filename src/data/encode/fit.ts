@@ -1,9 +1,9 @@
 import type { ValidIR } from "../../ir/types.js";
-import type { RawRecord } from "../record.js";
+import type { RawRecord, RawValue } from "../record.js";
 import { LabelValueCounter } from "./label-values.js";
 import { NumericReader } from "./numeric.js";
 import { NumericAccumulator } from "./numeric-stats.js";
-import { planEncoding } from "./plan.js";
+import { fieldCopier, planEncoding } from "./plan.js";
 import { encodeTaskRow, toDataError, type BadRowOptions } from "./rows.js";
 import { ENCODING_STATE_VERSION, type EncodingState, type NumericStats } from "./state.js";
 
@@ -32,15 +32,18 @@ export async function fitEncoding(
   const labelScratch = new Float32Array(1);
   const maskScratch = new Float32Array(1);
   const labels = new LabelValueCounter(ir);
+  const copy = fieldCopier(numeric.map((r) => r.column));
+  const values: (RawValue | undefined)[] = [];
   const onBadRow = options?.onBadRow;
   let rows = 0;
 
   const take = (record: RawRecord): void => {
     const fields = record.fields;
+    copy(fields, values);
     try {
       for (let c = 0; c < numeric.length; c++) {
         const reader = numeric[c]!;
-        const x = reader.read(fields[reader.column]);
+        const x = reader.read(values[c]);
         if (x === null) {
           present[c] = 0;
         } else {

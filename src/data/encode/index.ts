@@ -7,7 +7,7 @@ export { fitEncoding } from "./fit.js";
 export { classCounts, LabelValueCounter, MAX_DISTINCT, type LabelValues } from "./label-values.js";
 export { createEncoder, batchTargets, type Encoder, type EncodedBatch, type EncodedFeatures } from "./encoder.js";
 export type { BadRowOptions } from "./rows.js";
-export type { FeatureLayout } from "./plan.js";
+export { numberColumns, type FeatureLayout } from "./plan.js";
 export {
   ENCODING_STATE_VERSION,
   EncodingStateError,

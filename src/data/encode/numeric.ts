@@ -3,83 +3,12 @@ import type { RawValue } from "../record.js";
 import { FieldError, describeValue } from "./field-error.js";
 import type { NumericStats } from "./state.js";
 import { FLOAT32_MAX, normalization, transformValue, type Transform } from "../../portable/encoding.js";
+import { parseDecimal } from "./decimal.js";
 
-export { FLOAT32_MAX, transformValue, type Transform };
+export { FLOAT32_MAX, parseDecimal, transformValue, type Transform };
 
 /** Spellings of "no value" that deserve a hint about the spec's missing list rather than about number syntax. */
 const MISSING_LOOKING = new Set(["", "na", "n/a", "nan", "null", "none", "nil", "?", "-", "--", "."]);
-
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-
-/**
- * Parses plain decimal notation (`[+-]digits[.digits][e[+-]digits]`, or
- * `.5`), with surrounding blanks allowed: the reader may have been told not
- * to trim, and " 3.5 " is still unambiguous. NaN for anything else, which
- * `Number()` alone would accept: "0x1F", "0b1", "Infinity", "" (as 0).
- *
- * One pass over the characters, no regular expression. With at most 15
- * significant digits and no exponent the digits form an integer m below 2^53
- * and the dot a power of ten p <= 10^15, both exact in a double, so m / p is
- * one correctly rounded operation and equals Number(text) bit for bit
- * (Clinger's fast path); other valid text is converted by parseFloat, which
- * rounds correctly too (and, on text already checked to be a whole decimal,
- * gives Number()'s value, a little faster).
- */
-export function parseDecimal(text: string): number {
-  let end = text.length;
-  let i = 0;
-  while (i < end && isBlankCode(text.charCodeAt(i))) i++;
-  while (end > i && isBlankCode(text.charCodeAt(end - 1))) end--;
-  if (i === end) return NaN;
-  const first = text.charCodeAt(i);
-  const negative = first === 45;
-  if (negative || first === 43) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let fraction = 0;
-  let c = 0;
-  for (; i < end; i++) {
-    c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    mantissa = mantissa * 10 + (c - 48);
-    digits++;
-  }
-  if (i < end && c === 46) {
-    for (i++; i < end; i++) {
-      c = text.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      mantissa = mantissa * 10 + (c - 48);
-      digits++;
-      fraction++;
-    }
-  }
-  if (digits === 0) return NaN;
-  if (i === end) {
-    if (digits <= 15) {
-      const x = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
-      return negative ? -x : x;
-    }
-    return parseFloat(text);
-  }
-  if (c !== 101 && c !== 69) return NaN;
-  i++;
-  if (i < end && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
-  if (i === end) return NaN;
-  for (; i < end; i++) {
-    c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return NaN;
-  }
-  return parseFloat(text);
-}
-
-/** Whitespace as String.prototype.trim (and a regular expression's \s) know it. */
-function isBlankCode(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || (c >= 0x80 && isUnicodeBlank(c));
-}
-
-function isUnicodeBlank(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
 
 /** The number of decimal text, or a FieldError naming the field and how to fix it. */
 function parseText(text: string, field: string, what: string): number {

@@ -11,6 +11,18 @@ export interface ReadLimits {
   onSkip?: (err: DataError) => void;
   /** Run on every record; a non-null result makes the record a bad row. */
   check?: RecordCheck;
+  /**
+   * Columns the consumer reads only as numbers (numberColumns in
+   * src/data/encode/plan.ts): a CSV reader may hand their plain decimals
+   * out as numbers, parsed from the file's bytes (see fieldsBuilder).
+   */
+  numbers?: ReadonlySet<string>;
+  /**
+   * The columns the consumer reads: a CSV reader may leave the others out of
+   * its records (not when one of these is not in the file, so that the
+   * consumer's "column is missing" message can still list the file's columns).
+   */
+  columns?: ReadonlySet<string>;
 }
 
 /**

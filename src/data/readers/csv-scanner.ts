@@ -1,4 +1,5 @@
 import { isAscii } from "node:buffer";
+import { decimalScan, parseDecimalPrefix } from "../encode/decimal.js";
 
 /**
  * A record this long is almost surely an unclosed quote swallowing the rest
@@ -30,11 +31,77 @@ const CR = 0x0d;
 const INCOMPLETE = -1;
 
 /**
- * The CSV tokeniser: bytes in, records of field strings out, with each
- * record's end offset (its line break included) for line numbers.
+ * One record as the scanner found it, valid only during the onRecord call
+ * (its bytes are the scanner's buffer): each field is a byte range of the
+ * buffer, or, when its value is not its bytes as they stand (doubled quotes,
+ * trailing Unicode blanks under `trim`, csv-parse's NUL continuation), a
+ * string. Nothing is decoded until asked: a numeric column is parsed from its
+ * bytes (src/data/encode/decimal.ts) without a string ever being made.
+ */
+export class CsvRecord {
+  count = 0;
+  buf: Buffer = Buffer.alloc(0);
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  /** The value of field i when its bytes are not it; null otherwise. */
+  texts: (string | null)[] = [];
+  /** Field i's number, read as it was scanned, in a field the scanner was told holds numbers; NaN otherwise. */
+  numbers = new Float64Array(64);
+
+  constructor(private readonly scanner: { decode(start: number, end: number): string }) {}
+
+  /** Field i's value as a string. */
+  text(i: number): string {
+    return this.texts[i] ?? this.scanner.decode(this.starts[i]!, this.ends[i]!);
+  }
+
+  /** Every field as a string. */
+  values(): string[] {
+    return Array.from({ length: this.count }, (_, i) => this.text(i));
+  }
+
+  /** Line feeds inside the record's fields (quoted fields may hold them). */
+  innerLineFeeds(): number {
+    let inner = 0;
+    for (let i = 0; i < this.count; i++) {
+      const text = this.texts[i];
+      if (text != null) {
+        for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) inner++;
+      } else {
+        for (let k = this.buf.indexOf(LF, this.starts[i]!); k >= 0 && k < this.ends[i]!; k = this.buf.indexOf(LF, k + 1)) inner++;
+      }
+    }
+    return inner;
+  }
+
+  /** @internal the scanner's: adds a field by its bytes, or by its string. */
+  push(start: number, end: number, text: string | null, number: number): void {
+    const i = this.count++;
+    if (i === this.starts.length) {
+      const starts = new Int32Array(2 * i);
+      starts.set(this.starts);
+      this.starts = starts;
+      const ends = new Int32Array(2 * i);
+      ends.set(this.ends);
+      this.ends = ends;
+      const numbers = new Float64Array(2 * i);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
+    }
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.texts[i] = text;
+    this.numbers[i] = number;
+  }
+}
+
+/**
+ * The CSV tokeniser: bytes in, records of fields out (CsvRecord: byte
+ * ranges, decoded only on demand), with each record's end offset (its line
+ * break included) for line numbers.
  *
- * Written for speed (a byte loop over whole chunks, a field's string made
- * once, no per-byte state machine) but with the exact behaviour of the
+ * Written for speed (a byte loop over whole chunks, no string made unless
+ * asked for, no object per field, no per-byte state machine) but with the exact behaviour of the
  * csv-parse configuration mtl used before (RFC 4180 quotes with "" inside,
  * "\n" or "\r\n" ends a record, a lone "\r" is data, a leading UTF-8 BOM is
  * skipped, blank lines are skipped, `trim` strips blanks around fields and
@@ -57,17 +124,30 @@ export class CsvScanner {
   private bomChecked = false;
   /** The end offset of the last field or record (csv-parse's `info.bytes`): where errors are placed. */
   private boundary = 0;
-  /** Per-scan state: the text of an ASCII buffer, else null (fields are then decoded as UTF-8 one by one). */
+  /** Per-scan state: whether the buffer is ASCII, and its text once a field of it was asked for as a string. */
+  private ascii = false;
   private text: string | null = null;
   private buf: Buffer = Buffer.alloc(0);
+  private readonly record = new CsvRecord(this);
+  /** 1 for the fields (by position) whose consumer reads numbers: see numberFields. */
+  private numeric: Uint8Array = new Uint8Array(0);
 
   constructor(
     delimiter: string,
     private readonly trim: boolean,
-    private readonly onRecord: (values: string[], end: number) => void,
+    private readonly onRecord: (record: CsvRecord, end: number) => void,
   ) {
     this.delimiter = Buffer.from(delimiter, "utf8");
     this.d0 = this.delimiter[0]!;
+  }
+
+  /**
+   * Tells the scanner which fields (by position) hold numbers: those are
+   * read as plain decimals while they are scanned, in the same pass over
+   * their bytes (CsvRecord.numbers), with the one decimal parser.
+   */
+  numberFields(mask: Uint8Array): void {
+    this.numeric = mask;
   }
 
   /** Scans what `chunk` completes; a syntax error stops the scan (records before it were already handed out). */
@@ -97,7 +177,9 @@ export class CsvScanner {
       }
     }
     this.buf = buf;
-    this.text = isAscii(buf) ? buf.toString("latin1") : null;
+    this.record.buf = buf;
+    this.ascii = isAscii(buf);
+    this.text = null;
     let consumed: number;
     try {
       consumed = this.scan(buf, final);
@@ -116,8 +198,14 @@ export class CsvScanner {
     return null;
   }
 
-  private field(start: number, end: number): string {
-    return this.text !== null ? this.text.slice(start, end) : this.buf.toString("utf8", start, end);
+  /**
+   * The string of bytes [start, end) of the buffer being scanned. An ASCII
+   * buffer is decoded once, on the first request, and fields are slices of it.
+   */
+  decode(start: number, end: number): string {
+    if (!this.ascii) return this.buf.toString("utf8", start, end);
+    this.text ??= this.buf.toString("latin1");
+    return this.text.slice(start, end);
   }
 
   private isDelimiter(buf: Buffer, p: number): boolean {
@@ -138,89 +226,112 @@ export class CsvScanner {
     const single = dlen === 1;
     const trim = this.trim;
     let pos = 0;
+    const record = this.record;
+    const numeric = this.numeric;
     records: while (pos < n) {
       const start = pos;
-      const values: string[] = [];
+      record.count = 0;
       for (;;) {
         let p = trim ? this.skipBlanks(buf, pos, final) : pos;
         if (p === INCOMPLETE) return start;
-        let value: string;
+        // The field's value: bytes [vs, ve), or vtext when that is not them.
+        let vs: number;
+        let ve: number;
+        let vtext: string | null = null;
+        let number = NaN;
         let quoted = false;
         let q: number;
         if (p < n && buf[p] === QUOTE) {
           quoted = true;
-          value = "";
-          const close = this.closingQuote(buf, p, final, values.length);
+          const close = this.closingQuote(buf, p, final, record.count);
           if (close === INCOMPLETE) return start;
-          const text = this.field(p + 1, close);
-          value = this.escaped ? text.replaceAll('""', '"') : text;
+          vs = p + 1;
+          ve = close;
+          if (this.escaped) vtext = this.decode(vs, ve).replaceAll('""', '"');
           q = close + 1;
           while (trim) {
             q = this.skipBlanks(buf, q, final);
             if (q === INCOMPLETE) return start;
             if (q < n && buf[q] === QUOTE) {
               // csv-parse: blanks and a quote after an empty quoted value open it again; after any other, an error.
-              if (value !== "") throw new CsvSyntaxError("INVALID_OPENING_QUOTE", this.boundary, values.length);
-              q = this.reopenedQuote(buf, q, final, values.length);
+              if (vtext !== null || ve !== vs) throw new CsvSyntaxError("INVALID_OPENING_QUOTE", this.boundary, record.count);
+              q = this.reopenedQuote(buf, q, final, record.count);
               if (q === INCOMPLETE) return start;
               continue;
             }
             if (q < n && buf[q] !== LF && !(buf[q] === CR && buf[q + 1] === LF) && !this.isDelimiter(buf, q)) {
-              throw new CsvSyntaxError("CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE", this.boundary, values.length);
+              throw new CsvSyntaxError("CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE", this.boundary, record.count);
             }
             break;
           }
           if (!trim && q < n && buf[q] === 0) {
             // csv-parse takes a NUL after a closing quote as its end and the bytes after it as more of the field.
-            const end = this.unquotedEnd(buf, q, q + 1, final, values.length);
+            const end = this.unquotedEnd(buf, q, q + 1, final, record.count);
             if (end === INCOMPLETE) return start;
-            value += this.field(q, end);
+            vtext = (vtext ?? this.decode(vs, ve)) + this.decode(q, end);
             q = end;
           }
         } else {
           if (single) {
             // The common case, inlined: stop at the delimiter, a line break or a quote.
             q = p;
+            if (numeric[record.count] === 1) {
+              // A number field: its decimal, when the field ends right after it, is the field.
+              const x = parseDecimalPrefix(buf, p, n);
+              const stop = decimalScan.end;
+              if (x === x && stop + 1 < n) {
+                const c = buf[stop]!;
+                if (c === d0 || c === LF || (c === CR && buf[stop + 1] === LF)) {
+                  q = stop;
+                  number = x;
+                }
+              }
+            }
             while (q < n) {
               const c = buf[q]!;
               if (c === d0 || c === LF || c === QUOTE || c === CR) break;
               q++;
             }
-            if (q < n && (buf[q] === QUOTE || buf[q] === CR)) q = this.unquotedEnd(buf, p, q, final, values.length);
+            if (q < n && (buf[q] === QUOTE || buf[q] === CR)) q = this.unquotedEnd(buf, p, q, final, record.count);
           } else {
-            q = this.unquotedEnd(buf, p, p, final, values.length);
+            q = this.unquotedEnd(buf, p, p, final, record.count);
           }
           if (q === INCOMPLETE || (q === n && !final)) return start;
-          value = this.field(p, q);
-          if (trim) value = value.trimEnd();
+          vs = p;
+          ve = q;
+          if (trim) {
+            // As String.prototype.trimEnd: ASCII blanks here, a Unicode one through the string.
+            while (ve > vs && isTrimEndAscii(buf[ve - 1]!)) ve--;
+            if (ve > vs && buf[ve - 1]! >= 0x80) vtext = this.decode(vs, ve).trimEnd();
+          }
         }
         if (q >= n) {
           // The end of the input ends the record (the scan is final here: otherwise it returned above).
-          if (!(values.length === 0 && !quoted && p === q)) {
-            values.push(value);
-            if (n - start > MAX_RECORD_BYTES) throw new CsvSyntaxError("CSV_MAX_RECORD_SIZE", this.boundary, values.length - 1);
+          if (!(record.count === 0 && !quoted && p === q)) {
+            record.push(vs, ve, vtext, number);
+            if (n - start > MAX_RECORD_BYTES) throw new CsvSyntaxError("CSV_MAX_RECORD_SIZE", this.boundary, record.count - 1);
             this.boundary = this.base + n;
-            this.onRecord(values, this.base + n);
+            this.onRecord(record, this.base + n);
           }
           return n;
         }
         const c = buf[q]!;
         if (c === LF || c === CR) {
           const after = q + (c === CR ? 2 : 1);
-          if (values.length === 0 && !quoted && p === q) {
+          if (record.count === 0 && !quoted && p === q) {
             // A blank line: skipped, and not a boundary.
             pos = after;
             continue records;
           }
-          values.push(value);
-          if (after - start > MAX_RECORD_BYTES) throw new CsvSyntaxError("CSV_MAX_RECORD_SIZE", this.boundary, values.length - 1);
+          record.push(vs, ve, vtext, number);
+          if (after - start > MAX_RECORD_BYTES) throw new CsvSyntaxError("CSV_MAX_RECORD_SIZE", this.boundary, record.count - 1);
           this.boundary = this.base + after;
-          this.onRecord(values, this.base + after);
+          this.onRecord(record, this.base + after);
           pos = after;
           continue records;
         }
         // A delimiter.
-        values.push(value);
+        record.push(vs, ve, vtext, number);
         this.boundary = this.base + q;
         pos = q + dlen;
       }
@@ -330,6 +441,11 @@ export class CsvScanner {
     }
     return final ? n : INCOMPLETE;
   }
+}
+
+/** The ASCII characters String.prototype.trimEnd strips: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isTrimEndAscii(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 /** The bytes csv-parse's `trim` strips (its `timchars`). */

@@ -1,7 +1,7 @@
 import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
-import { CsvScanner, CsvSyntaxError, MAX_RECORD_BYTES } from "./csv-scanner.js";
+import { CsvScanner, CsvSyntaxError, MAX_RECORD_BYTES, type CsvRecord } from "./csv-scanner.js";
 import { fieldsBuilder, missingTest, showDelimiter } from "./fields.js";
 import { TruncatedGzipError } from "./file-errors.js";
 import { LineIndex } from "./line-index.js";
@@ -22,12 +22,12 @@ const UTF8_HINT = "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv
  * Given both, the header line is skipped and `opts.columns` renames it (the
  * counts must match), so a command-line override can rename columns.
  */
-export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBudget): AsyncGenerator<RawRecord, void, undefined> {
+export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBudget, consumer: CsvConsumer = {}): AsyncGenerator<RawRecord, void, undefined> {
   checkOptions(file, opts);
   const lines = new LineIndex();
   const utf8 = new Utf8Guard();
-  const rows = new CsvRows(file, opts, lines, utf8);
-  const scanner = new CsvScanner(opts.delimiter, opts.trim, (values, end) => rows.onRecord(values, end));
+  const rows = new CsvRows(file, opts, lines, utf8, consumer, (mask) => scanner.numberFields(mask));
+  const scanner = new CsvScanner(opts.delimiter, opts.trim, (record, end) => rows.onRecord(record, end));
 
   let offset = 0;
   let yielded = 0;
@@ -61,6 +61,12 @@ export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBu
   if (yielded === 0) throw rows.noRows(budget);
 }
 
+/** What the consumer of the records reads (ReadLimits.numbers and .columns). */
+export interface CsvConsumer {
+  numbers?: ReadonlySet<string> | undefined;
+  columns?: ReadonlySet<string> | undefined;
+}
+
 function checkOptions(file: string, opts: ReadOptions): void {
   if (opts.delimiter.length === 0) {
     throw new DataError(file, null, "the CSV delimiter is empty", "set a delimiter such as ',' or '\\t'");
@@ -80,7 +86,7 @@ function checkOptions(file: string, opts: ReadOptions): void {
 class CsvRows {
   private readonly isMissing: (value: string) => boolean;
   private names: string[] | null;
-  private build: ((values: readonly string[]) => Record<string, RawValue>) | null = null;
+  private build: ((record: CsvRecord) => Record<string, RawValue>) | null = null;
   private headerLine: number | null = null;
   private dataRows = 0;
   private prevEnd = 0;
@@ -100,26 +106,29 @@ class CsvRows {
     private readonly opts: ReadOptions,
     private readonly lines: LineIndex,
     private readonly utf8: Utf8Guard,
+    private readonly consumer: CsvConsumer,
+    /** Tells the scanner which fields hold numbers, once the columns are known. */
+    private readonly numberFields: (mask: Uint8Array) => void,
   ) {
     this.isMissing = missingTest(opts.missing, opts.trim);
     this.names = opts.header ? null : opts.columns;
   }
 
   /** Called by the scanner for every record; never throws into it, so the records before a bad header are still handed out. */
-  onRecord(values: string[], end: number): void {
+  onRecord(record: CsvRecord, end: number): void {
     if (this.fatal) return;
     try {
-      this.record(values, end);
+      this.record(record, end);
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
       this.fatal = err;
     }
   }
 
-  private record(values: string[], end: number): void {
+  private record(record: CsvRecord, end: number): void {
     const start = this.prevEnd;
     this.prevEnd = end;
-    const line = this.firstLine(values, start, end);
+    const line = this.firstLine(record, start, end);
     const bad = this.utf8.firstBadIn(start, end);
     if (bad >= 0) {
       const err = new DataError(this.file, this.lines.lineAt(bad), "this line has bytes that are not valid UTF-8", UTF8_HINT);
@@ -130,19 +139,24 @@ class CsvRows {
       return;
     }
     if (this.names === null) {
-      this.names = this.header(values, line);
+      this.names = this.header(record.values(), line);
       return;
     }
     const names = this.names;
-    if (values.length === 1 && values[0]!.trim() === "" && names.length !== 1) return; // a blank line
-    if (this.suspect) this.checkDelimiter(values);
+    if (record.count === 1 && record.text(0).trim() === "" && names.length !== 1) return; // a blank line
+    if (this.suspect) this.checkDelimiter(record.values());
     this.dataRows++;
-    if (values.length !== names.length) {
-      this.queue.push(this.fieldCountError(values, line, names.length));
+    if (record.count !== names.length) {
+      this.queue.push(this.fieldCountError(record.values(), line, names.length));
       return;
     }
-    this.build ??= fieldsBuilder(names, this.isMissing);
-    this.queue.push({ line, fields: this.build(values) });
+    if (this.build === null) {
+      const { numbers, columns } = this.consumer;
+      const kept = columns && [...columns].every((c) => names.includes(c)) ? columns : null;
+      this.build = fieldsBuilder(names, this.isMissing, { numbers: numbers ?? new Set(), kept, missing: this.opts.missing });
+      this.numberFields(Uint8Array.from(names, (name) => (numbers?.has(name) && (kept === null || kept.has(name)) ? 1 : 0)));
+    }
+    this.queue.push({ line, fields: this.build(record) });
   }
 
   /** The queued records, with bad rows skipped or thrown as the budget decides, then any fatal error. */
@@ -214,15 +228,11 @@ class CsvRows {
    * inside its quoted fields. The fields are only searched when the record's
    * bytes span several lines at all, which keeps the common case cheap.
    */
-  private firstLine(values: string[], start: number, end: number): number {
+  private firstLine(record: CsvRecord, start: number, end: number): number {
     const feedsBeforeStart = this.lines.feedsBefore(start);
     const last = this.lines.lastLineBefore(end);
     if (feedsBeforeStart + 1 === last) return last;
-    let inner = 0;
-    for (const v of values) {
-      for (let i = v.indexOf("\n"); i >= 0; i = v.indexOf("\n", i + 1)) inner++;
-    }
-    return last - inner;
+    return last - record.innerLineFeeds();
   }
 
   private header(values: string[], line: number): string[] {

@@ -1,4 +1,7 @@
+import { parseDecimalBytes } from "../encode/decimal.js";
+import { FLOAT32_MAX } from "../../portable/encoding.js";
 import type { RawValue } from "../record.js";
+import type { CsvRecord } from "./csv-scanner.js";
 
 /** The spec's missing markers, compared after trimming so " ?" and "? " both match "?". */
 export function missingMarkers(missing: readonly string[]): Set<string> {
@@ -23,17 +26,51 @@ export function missingTest(missing: readonly string[], trimmed: boolean): (valu
 }
 
 /**
- * Turns a row's values into its fields object. The property stores are
+ * Turns a CSV record into its fields object. The property stores are
  * compiled once per header (as d3-dsv does), so every record of a file gets
  * one hidden class and the stores are monomorphic; a column called
  * "__proto__" is written as a computed key, which defines an own property
  * instead of replacing the prototype. Missing values become null.
+ *
+ * A column in `numbers` (one its consumer only ever reads as a number, see
+ * numberColumns in src/data/encode/plan.ts) is parsed straight from the
+ * file's bytes when it holds a plain decimal a float32 can hold and cannot be
+ * a missing marker: it is handed out as that number, which is the number the
+ * consumer would have parsed from the text. Anything else in it (a missing
+ * marker, blanks, text that is not a number, a value out of range) is handed
+ * out as its text, so the consumer's checks and messages are unchanged.
+ * With `kept`, only those columns are in the records (a column nobody reads
+ * then costs its scan and nothing else).
  */
-export function fieldsBuilder(names: readonly string[], isMissing: (value: string) => boolean): (values: readonly string[]) => Record<string, RawValue> {
-  const entries = names.map((name, i) => `${name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name)}: m(v[${i}]) ? null : v[${i}]`);
+export function fieldsBuilder(
+  names: readonly string[],
+  isMissing: (value: string) => boolean,
+  { numbers, kept, missing }: { numbers: ReadonlySet<string>; kept: ReadonlySet<string> | null; missing: readonly string[] },
+): (record: CsvRecord) => Record<string, RawValue> {
+  const longest = Math.max(0, ...[...missingMarkers(missing)].map((m) => m.length));
+  const text = (r: CsvRecord, i: number): RawValue => {
+    const v = r.text(i);
+    return isMissing(v) ? null : v;
+  };
+  const number = (r: CsvRecord, i: number): RawValue => {
+    const scanned = r.numbers[i]!;
+    if (scanned === scanned) return r.ends[i]! - r.starts[i]! > longest && Math.abs(scanned) <= FLOAT32_MAX ? scanned : text(r, i);
+    if (r.texts[i] === null) {
+      const start = r.starts[i]!;
+      const end = r.ends[i]!;
+      if (end - start > longest) {
+        const x = parseDecimalBytes(r.buf, start, end);
+        if (Math.abs(x) <= FLOAT32_MAX) return x;
+      }
+    }
+    return text(r, i);
+  };
+  const entries = names.flatMap((name, i) =>
+    kept && !kept.has(name) ? [] : [`${name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name)}: ${numbers.has(name) ? "n" : "t"}(r, ${i})`],
+  );
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from JSON-quoted names only
-  const build = new Function("m", "v", `return { ${entries.join(", ")} };`) as (m: (value: string) => boolean, v: readonly string[]) => Record<string, RawValue>;
-  return (values) => build(isMissing, values);
+  const build = new Function("t", "n", "r", `return { ${entries.join(", ")} };`) as (t: typeof text, n: typeof number, r: CsvRecord) => Record<string, RawValue>;
+  return (record) => build(text, number, record);
 }
 
 /**

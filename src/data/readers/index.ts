@@ -25,7 +25,7 @@ export function readRecords(file: string, opts: ReadOptions, limits?: ReadLimits
       const budget = new BadRowBudget(limits);
       switch (opts.format) {
         case "csv":
-          return readCsv(file, opts, budget);
+          return readCsv(file, opts, budget, { numbers: limits?.numbers, columns: limits?.columns });
         case "jsonl":
           return readJsonl(file, opts, budget);
         case "parquet":

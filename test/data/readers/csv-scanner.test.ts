@@ -36,7 +36,7 @@ function reference(bytes: Buffer, delimiter: string, trim: boolean): Outcome {
 /** The scanner, fed the bytes in chunks of the given sizes (cycled). */
 function scanned(bytes: Buffer, delimiter: string, trim: boolean, chunks: number[]): Outcome {
   const records: Outcome["records"] = [];
-  const scanner = new CsvScanner(delimiter, trim, (values, end) => records.push({ values, end }));
+  const scanner = new CsvScanner(delimiter, trim, (record, end) => records.push({ values: record.values(), end }));
   const outcome = (e: CsvSyntaxError | null): Outcome => ({ records, error: e && { code: e.code, bytes: e.bytes, column: e.column } });
   let at = 0;
   for (let k = 0; at < bytes.length; k++) {
