@@ -2,7 +2,6 @@ import type { TaskIR } from "./types.js";
 import { withEvaluation } from "./evaluation.js";
 import { withNumericBlocks } from "./blocks.js";
 import type { FeatureIR, NodeIR } from "./types.js";
-import { IR_VERSION } from "./version.js";
 import { parseIr, type IrParse } from "./validate.js";
 
 /**
@@ -22,6 +21,13 @@ import { parseIr, type IrParse } from "./validate.js";
  * (blocks.ts), so a spec and the model trained from it have one IR. (A model
  * folder's model.json still reads the features one by one: loading maps its
  * weights onto the blocked graph, src/model-dir/folder.ts.)
+ *
+ * Version 3 -> 4: version 4 added fields a version 3 IR has none of (a
+ * task's AITM `transfer`, ESCM² `debias` and `sampleWeight`, object
+ * weightings such as gradnorm and dwa), and nothing a version 3 IR states
+ * changed meaning, so only the number changes. The bump lets an mtl that
+ * predates them refuse a version 4 IR by its version, not by a field it
+ * does not know.
  */
 export function upgradeIr(raw: unknown): unknown {
   let ir = raw;
@@ -29,6 +35,7 @@ export function upgradeIr(raw: unknown): unknown {
   if (isObject(ir) && ir["irVersion"] === 2 && Array.isArray(ir["tasks"]) && Array.isArray(ir["features"]) && Array.isArray(ir["nodes"])) {
     ir = twoToThree(ir, ir["tasks"], ir["features"], ir["nodes"]);
   }
+  if (isObject(ir) && ir["irVersion"] === 3) ir = { ...ir, irVersion: 4 };
   return ir;
 }
 
@@ -64,7 +71,7 @@ function twoToThree(ir: Record<string, unknown>, tasks: unknown[], features: unk
   const upgradedFeatures = features.map(withoutWidth);
   const upgradedNodes = nodes.map((node) => withInit(withoutWidth(node)));
   const blocks = wellFormed(upgradedFeatures, upgradedNodes) ? withNumericBlocks(upgradedFeatures as FeatureIR[], upgradedNodes as NodeIR[], masked) : { nodes: upgradedNodes, numericBlocks: [] };
-  return { ...ir, irVersion: IR_VERSION, features: upgradedFeatures, numericBlocks: blocks.numericBlocks, nodes: blocks.nodes, tasks: withEvaluation(masked) };
+  return { ...ir, irVersion: 3, features: upgradedFeatures, numericBlocks: blocks.numericBlocks, nodes: blocks.nodes, tasks: withEvaluation(masked) };
 }
 
 /** Enough shape to form blocks from; anything else is left for the gate to report. */

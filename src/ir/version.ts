@@ -1,2 +1,2 @@
 /** Bump whenever a back end would read an older IR differently; upgrade.ts reads every older version. */
-export const IR_VERSION = 3;
+export const IR_VERSION = 4;

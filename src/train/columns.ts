@@ -8,6 +8,7 @@ export function neededColumns(ir: ValidIR, withLabels: boolean): { column: strin
     for (const task of ir.tasks) {
       if (task.label) needed.push({ column: task.label.column, reader: `the label of task '${task.name}'` });
       if (task.where) needed.push({ column: task.where.column, reader: `the where of task '${task.name}'` });
+      if (task.sampleWeight !== undefined) needed.push({ column: task.sampleWeight, reader: `the sample weight of task '${task.name}'` });
     }
   }
   return needed;

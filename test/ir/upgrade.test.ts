@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadIr, upgradeIr } from "../../src/ir/upgrade.js";
@@ -89,6 +89,16 @@ test("a version 1 IR reads as the current version, its positive values as one-va
   assert.deepEqual(validateIr(upgraded), []);
   assert.equal(upgraded.irVersion, IR_VERSION);
   assert.deepEqual(upgraded, compileSource(SPEC, "m.mtl").ir);
+});
+
+test("a version 3 IR reads as version 4 with nothing else changed, and every example spec's IR survives the trip", () => {
+  for (const name of readdirSync(join(repoRoot(), "specs")).filter((f) => f.endsWith(".mtl"))) {
+    const current = compileSource(readFileSync(join(repoRoot(), "specs", name), "utf8"), name).ir!;
+    const three = { ...current, irVersion: 3 };
+    const upgraded = upgradeIr(three);
+    assert.deepEqual(upgraded, current, name);
+    assert.deepEqual(validateIr(three).map((v) => v.path), ["/irVersion"], `${name}: the gate must refuse a version 3 IR that was not upgraded`);
+  }
 });
 
 test("anything but an older IR is left for the gate to judge", () => {

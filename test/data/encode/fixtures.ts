@@ -1,3 +1,4 @@
+import { IR_VERSION } from "../../../src/ir/version.js";
 import type {
   CategoricalFeatureIR,
   FeatureIR,
@@ -78,7 +79,7 @@ export function model(features: FeatureIR[], tasks: TaskIR[] = [], options: { nu
       dim: 4,
     }));
   return assertValidIr({
-    irVersion: 3,
+    irVersion: IR_VERSION,
     model: { name: "test" },
     data: { format: "csv", header: true, delimiter: ",", trim: true, missing: ["", "?"], columns: null },
     features,

@@ -1,3 +1,4 @@
+import { IR_VERSION } from "../../../src/ir/version.js";
 /**
  * Small hand-built IRs for the runtime tests (there is no parser yet), one per
  * architecture, sharing four features: two categorical, a sequence over the
@@ -61,7 +62,7 @@ export function train(over: Partial<TrainIR> = {}): TrainIR {
 /** Through the gate, as every IR a back end sees; each task's evaluation resolved as lowering resolves it. */
 export function modelIR(name: string, nodes: NodeIR[], tasks: TaskIR[], over: Partial<ValidIR> = {}): ValidIR {
   return assertValidIr({
-    irVersion: 3,
+    irVersion: IR_VERSION,
     model: { name },
     data: { format: "csv", header: true, delimiter: ",", trim: false, missing: [""], columns: null },
     features: features(),
