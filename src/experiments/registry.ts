@@ -52,7 +52,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     syntheticReport,
   ),
   experiment(
-    ["esmm", "ESMM", "ESMM against sample-selection bias (ESMM and ESCM² papers)"],
+    ["esmm", "ESMM", "ESMM against sample-selection bias (ESMM, ESCM² and AITM papers)"],
     (size) => {
       const s = ESMM_SIZES[size];
       return `${count(s.trainRows)} / ${count(s.validRows)} / ${count(s.testRows)} impressions per seed, ${epochs(s.epochs)} of batch ${s.batch}, ${seeds(s.seeds)}: ${s.seeds.length * ESMM_MODELS.length} trainings`;

@@ -86,8 +86,10 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
     for (const { id: model, pctrFrom } of CVR_MODELS) {
       // A model's pCTR is its own, or another model's (naive's is the CTR model's).
       const pctr = need(predictions[pctrFrom ?? model]!, "ctr");
-      const cvr = need(predictions[model]!, "cvr");
-      const ctcvr = predictions[model]!["ctcvr"] ?? pctr.map((p, i) => p * cvr[i]!);
+      const own = predictions[model]!;
+      // A model without a pCVR of its own (AITM predicts the funnel's steps) implies pCVR = pCTCVR / pCTR.
+      const cvr = own["cvr"] ?? (own["ctcvr"] ? impliedCvr(own["ctcvr"], pctr) : need(own, "cvr"));
+      const ctcvr = own["ctcvr"] ?? pctr.map((p, i) => p * cvr[i]!);
       const scores = score(c, pctr, cvr, ctcvr);
       runs.push({ model, seed, scores });
       ctx.log(`seed ${seed}, ${model}: CVR AUC click space ${scores.auc.cvrClick.toFixed(4)}, entire space ${scores.auc.cvrEntire.toFixed(4)}, CTCVR AUC ${scores.auc.ctcvr.toFixed(4)}`);
@@ -97,6 +99,11 @@ export async function runEsmm(ctx: ExperimentContext): Promise<EsmmResults> {
     truth.push({ seed, scores: score(c, c.true_ctr, c.true_cvr, c.true_ctcvr), rows: { test: c.click.length, clicks, purchases } });
   }
   return { size, runs, truth, seconds, specs: Object.fromEntries(ESMM_MODELS.map((m) => [m.id, esmmSpec(m.id, settings(size.seeds[0]!))])) };
+}
+
+/** pCTCVR / pCTR, at most 1 (a pCTCVR above its pCTR is not a probability of buying once clicked). */
+export function impliedCvr(ctcvr: Float32Array, ctr: Float32Array): Float32Array {
+  return ctcvr.map((p, i) => Math.min(p / Math.max(ctr[i]!, 1e-12), 1));
 }
 
 export function need(predicted: Record<string, Float32Array>, task: string): Float32Array {

@@ -34,6 +34,9 @@ const CTCVR_TASK = "## p(click & buy | impression), over every impression.\ntask
  */
 export const COUNTERFACTUAL_WEIGHT = 0.1;
 
+/** AITM's calibrator weight α, the paper's value. */
+export const AITM_CALIBRATOR = 0.6;
+
 export const ESMM_MODELS: readonly EsmmModelEntry[] = [
   {
     id: "esmm",
@@ -103,6 +106,22 @@ export const ESMM_MODELS: readonly EsmmModelEntry[] = [
       `## p(buy | do(click), impression), doubly robust.\ntask cvr : binary = cvr_tower label purchase where click debias dr(ctr, imputation: imp) weight ${COUNTERFACTUAL_WEIGHT}`,
       "## ê: the imputed CVR loss of an impression, trained by the DR loss alone.\ntask imp : regression = imp_tower",
       CTCVR_TASK,
+    ],
+    scored: true,
+  },
+  {
+    id: "aitm",
+    label: "AITM",
+    description:
+      "**AITM** (Xi et al., KDD 2021): the CTR tower and a purchase tower of its own,\n" +
+      `  \`task ctcvr : binary = ctcvr_tower label purchase after ctr calibrate ${AITM_CALIBRATOR}\`: the click step's representation\n` +
+      "  reaches the purchase step through the AIT module's attention, and the calibrator keeps pCTCVR below pCTR. It has\n" +
+      "  no pCVR output: its pCVR is pCTCVR / pCTR (at most 1).",
+    lines: [
+      CTR_TOWER,
+      "tower ctcvr_tower = mlp(x, [128, 64, 32], dropout: 0.1)",
+      CTR_TASK,
+      `## p(click & buy | impression), with the click step's information transferred to it.\ntask ctcvr : binary = ctcvr_tower label purchase after ctr calibrate ${AITM_CALIBRATOR}`,
     ],
     scored: true,
   },
