@@ -276,7 +276,7 @@ describe("completion", () => {
   test("option names of the constructor being written, without those already given", async () => {
     assert.deepEqual((await labels("feature f3 : numeric(")).sort(), ["column", "fill", "normalize", "transform"]);
     assert.deepEqual((await labels("feature f3 : numeric(transform: log1p, ")).sort(), ["column", "fill", "normalize"]);
-    assert.deepEqual((await labels("feature f3 : categorical(dim: 8,\n  ")).sort(), ["buckets", "column", "vocab"]);
+    assert.deepEqual((await labels("feature f3 : categorical(dim: 8,\n  ")).sort(), ["buckets", "column", "shares", "vocab"]);
     const mlpOptions = await labels("expert e2 = mlp(x, [8], ");
     assert.deepEqual(mlpOptions.sort(), ["activation", "batchnorm", "dropout", "init"]);
     assert.deepEqual(await labels("gate g2 = softmax(x, "), ["init"]);
@@ -306,7 +306,7 @@ describe("completion", () => {
 
   test("task types, clauses, losses, where columns; block options and values", async () => {
     assert.deepEqual(await labels("task t2 : "), ["binary", "regression"]);
-    assert.deepEqual((await labels("task t2 : binary = ctr_tower ")).sort(), ["debias", "label", "loss", "weight", "where"]);
+    assert.deepEqual((await labels("task t2 : binary = ctr_tower ")).sort(), ["after", "calibrate", "debias", "label", "loss", "sample_weight", "weight", "where"]);
     assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 weight 2 ")).sort(), ["debias", "loss", "where"]);
     assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 where click debias ")).sort(), ["dr", "ips"]);
     assert.deepEqual(await labels("task t2 : regression = ctr_tower loss "), ["mse", "huber"]);

@@ -101,8 +101,7 @@ export function renderDot(ir: ValidIR, options: DotOptions = {}): string {
     for (const feature of ir.features) out.push(`    ${ids.feature(feature.name)} [${featureAttrs(feature, width(feature.name))}];`);
     for (const feature of ir.features) {
       if (feature.kind !== "numeric" && shared.has(feature.table)) {
-        const label = feature.kind === "sequence" ? `, label="shared"` : "";
-        out.push(`    ${ids.table(feature.table)} -> ${ids.feature(feature.name)} [style=dashed, arrowhead=none, color=${quoted(PALETTE.table.line)}${label}];`);
+        out.push(`    ${ids.table(feature.table)} -> ${ids.feature(feature.name)} [style=dashed, arrowhead=none, color=${quoted(PALETTE.table.line)}, label="shared"];`);
       }
     }
   }
