@@ -4,8 +4,11 @@ import type { ValidIR } from "../ir/types.js";
 import type { BuiltModel } from "../runtime/graph/index.js";
 import { names } from "../plan/names.js";
 
-/** Rows read to estimate the priors: enough for rare labels, bounded for huge files. */
-const PRIOR_ROWS = 100_000;
+/** Rows read to estimate the priors: enough for rare labels, bounded for huge files. The torch target's train.py reads the same (spec.py's PRIORS). */
+export const PRIOR_ROWS = 100_000;
+
+/** A binary head starts at logit(rate) with the rate kept this far from 0 and 1, so a label column of one class gives a finite bias. */
+export const PRIOR_CLAMP = 1e-4;
 
 /**
  * The mean label of each labelled task under its `where` mask, from the
@@ -18,18 +21,20 @@ export function estimatePriors(ir: ValidIR, encoded: Iterable<{ batch: EncodedBa
   const sums: Record<string, { total: number; count: number }> = {};
   let seen = 0;
   for (const { batch } of encoded) {
+    // Exactly the first PRIOR_ROWS rows, whatever the batch size, so that another reader of the file (train.py) can take the same ones.
+    const rows = Math.min(batch.size, PRIOR_ROWS - seen);
     for (const [task, labels] of Object.entries(batch.labels)) {
       const mask = batch.masks[task];
       const acc = (sums[task] ??= { total: 0, count: 0 });
       // A mask is the row's weight (0/1 under `where`, the sample weight with one): the prior is the weighted mean, which the weighted loss starts from.
-      for (let i = 0; i < batch.size; i++) {
+      for (let i = 0; i < rows; i++) {
         const w = mask ? mask[i]! : 1;
         if (w === 0) continue;
         acc.total += w * labels[i]!;
         acc.count += w;
       }
     }
-    seen += batch.size;
+    seen += rows;
     if (seen >= PRIOR_ROWS) break;
   }
   const priors: Record<string, number> = {};
@@ -56,7 +61,7 @@ export function initialiseHeads(built: BuiltModel, ir: ValidIR, priors: Record<s
     const layer = built.model.getLayer(names.taskHead(task.name));
     const [kernel, bias] = layer.getWeights();
     if (!kernel || !bias) continue;
-    const value = task.type === "binary" ? logit(Math.min(Math.max(prior, 1e-4), 1 - 1e-4)) : prior;
+    const value = task.type === "binary" ? logit(Math.min(Math.max(prior, PRIOR_CLAMP), 1 - PRIOR_CLAMP)) : prior;
     const newBias = tf.fill(bias.shape, value);
     layer.setWeights([kernel, newBias]);
     newBias.dispose();

@@ -1,6 +1,6 @@
 import type { EncodedBatch } from "../data/encode/index.js";
 import { DataError } from "../data/record.js";
-import type { ValidIR } from "../ir/types.js";
+import type { TaskIR, ValidIR } from "../ir/types.js";
 
 /**
  * Refuses training when a task's sample weights are 0 on every row it trains
@@ -22,13 +22,18 @@ export function checkSampleWeights(ir: ValidIR, encoded: Iterable<{ batch: Encod
   }
   weighted.forEach((task, k) => {
     if (totals[k]! > 0) return;
-    const rows = task.where === null ? "every training row" : `every training row where '${task.where.column}' selects it`;
-    throw new DataError(
-      file,
-      null,
-      `task '${task.name}': sample weight column '${task.sampleWeight}' is 0 on ${rows}, so the task would learn nothing and its metrics would be undefined`,
-      "check that sample_weight names the column of row weights (a weight of 0 leaves a row out)",
-      task.sampleWeight,
-    );
+    const { message, hint, column } = zeroWeightProblem(task);
+    throw new DataError(file, null, message, hint, column);
   });
+}
+
+/** What is wrong when `task`'s sample weights are all 0 (a task with a sample_weight); the torch target's train.py says the same (spec.py's ZERO_WEIGHTS). */
+export function zeroWeightProblem(task: TaskIR): { message: string; hint: string; column: string } {
+  const column = task.sampleWeight!;
+  const rows = task.where === null ? "every training row" : `every training row where '${task.where.column}' selects it`;
+  return {
+    message: `task '${task.name}': sample weight column '${column}' is 0 on ${rows}, so the task would learn nothing and its metrics would be undefined`,
+    hint: "check that sample_weight names the column of row weights (a weight of 0 leaves a row out)",
+    column,
+  };
 }

@@ -13,7 +13,9 @@ const KEYWORDS = new Set(
 /** A Python literal of a JSON value, inline when it fits in `WIDTH - indent` columns with the `suffix` characters that follow it. */
 export function pyLiteral(value: unknown, indent = 0, suffix = 0): string {
   const inline = pyInline(value);
-  if (inline.length + indent + suffix <= WIDTH || value === null || typeof value !== "object") return inline;
+  if (inline.length + indent + suffix <= WIDTH) return inline;
+  if (typeof value === "string") return pyLongString(value, indent);
+  if (value === null || typeof value !== "object") return inline;
   const pad = " ".repeat(indent + 4);
   const items = Array.isArray(value)
     ? value.map((v) => `${pad}${pyLiteral(v, indent + 4, 1)},`)
@@ -33,6 +35,22 @@ function pyInline(value: unknown): string {
   if (typeof value === "string") return pyString(value);
   if (Array.isArray(value)) return `[${value.map(pyInline).join(", ")}]`;
   return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyString(k)}: ${pyInline(v)}`).join(", ")}}`;
+}
+
+/** A string too long for one line as adjacent literals in parentheses, one per line, broken after spaces (Python joins them). */
+function pyLongString(text: string, indent: number): string {
+  const pad = " ".repeat(indent + 4);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/(?<= )/)) {
+    if (line !== "" && pad.length + pyString(line + word).length > WIDTH) {
+      lines.push(line);
+      line = "";
+    }
+    line += word;
+  }
+  lines.push(line);
+  return `(\n${lines.map((l) => pad + pyString(l)).join("\n")}\n${" ".repeat(indent)})`;
 }
 
 /** A double-quoted Python string; JSON's escapes are Python's too. */

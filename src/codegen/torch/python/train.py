@@ -1,5 +1,9 @@
 """Trains the spec's model with PyTorch's DistributedDataParallel and saves an mtl model folder.
 
+A fresh run starts as `mtl train` does: it refuses a task whose sample
+weights are 0 on every row, and starts each task head's bias at the task's
+prior from the first rows (priors.py); a resumed run keeps its trained heads.
+
 One machine, N processes (this script starts them itself; gloo on CPU):
     python3 train.py --data train.csv --out model --nproc 4
 Several machines or GPUs, under torchrun (which sets RANK, WORLD_SIZE, ...):
@@ -60,7 +64,8 @@ def main(argv):
     try:
         return train(args)
     except Failure as error:
-        print(f"train.py: error: {error}", file=sys.stderr)
+        if not error.printed:
+            _print_failure(error)
         return 1
     except KeyboardInterrupt:
         if int(os.environ.get("RANK", 0)) == 0:
@@ -73,7 +78,15 @@ def _interrupt(_signum, _frame):
 
 
 class Failure(Exception):
-    """An expected failure, printed as one line."""
+    """An expected failure, printed as one line (`printed`: already)."""
+
+    def __init__(self, message, printed=False):
+        super().__init__(message)
+        self.printed = printed
+
+
+def _print_failure(error):
+    print(f"train.py: error: {error}", file=sys.stderr, flush=True)
 
 
 def launch(nproc, argv):
@@ -183,6 +196,7 @@ def train(args):
     import data
     import encoding
     import model_dir
+    import priors
     from layers import initialise
     from model import INITIALISERS, TFJS_WEIGHTS, Model
     from objective import TRAINED, Objective
@@ -226,12 +240,16 @@ def train(args):
     if state["rows"] < world:
         raise Failure(f"{args.data} has {state['rows']} rows, fewer than the {world} processes")
 
+    # A resumed run checked its rows when it started, and its checkpoint holds the trained heads.
+    head_priors = _starting_priors(args.data, encoder, world) if checkpoint is None else None
     net = Model(sparse=sparse)
     if os.path.isdir(trained) and checkpoint is None:
         model_dir.load_tfjs_weights(net, trained)
         say(f"starting from the trained model in {trained} (its weights and statistics)")
     else:
         initialise(net, INITIALISERS)
+        if head_priors is not None:
+            priors.initialise_heads(net, head_priors, TFJS_WEIGHTS)
     objective = Objective(net).to(device)
     optimizers = make_optimizers(objective, sparse)
     balancer = balance.create(TRAIN["weighting"], [t["name"] for t in TRAINED])
@@ -354,6 +372,44 @@ def train(args):
         dist.barrier()
         dist.destroy_process_group()
     return 0
+
+
+def _starting_priors(path, encoder, world):
+    """The heads' priors (priors.py), after the sample-weight check, the same on every rank.
+
+    Rank 0 reads the rows (the first ones, or every one when a task has
+    sample weights) and sends the outcome, priors or error, to the others:
+    one reading instead of N, and every rank starts from the same biases or
+    stops with the same error instead of waiting for rank 0 in a collective.
+    """
+    import torch.distributed as dist
+
+    import data
+    import encoding
+    import priors
+
+    outcome = None
+    if int(os.environ.get("RANK", 0)) == 0:
+        try:
+            outcome = {"priors": priors.scan(encoder, data.records(path))}
+        except priors.ZeroWeights as error:
+            p = error.problem
+            outcome = {"error": f"{path}: {p['message']} (field '{p['column']}')\n  hint: {p['hint']}"}
+        except (data.DataError, encoding.RowError, OSError) as error:
+            outcome = {"error": _located(path, error)}
+    if world > 1:
+        box = [outcome]
+        dist.broadcast_object_list(box, src=0)
+        outcome = box[0]
+    if "error" in outcome:
+        failure = Failure(outcome["error"], printed=True)
+        if int(os.environ.get("RANK", 0)) == 0:
+            _print_failure(failure)
+        if world > 1:
+            # Every rank has the error: rank 0 says it once, and before any rank ends, since the launcher (or torchrun) then stops the rest.
+            dist.barrier()
+        raise failure
+    return outcome["priors"]
 
 
 def _averaged(values, world):
