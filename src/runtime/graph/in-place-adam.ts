@@ -119,6 +119,10 @@ export class InPlaceAdam extends tf.AdamOptimizer {
     }
     acc1[0] = f32(acc1[0]! * b1);
     acc2[0] = f32(acc2[0]! * b2);
+    // The wasm backend's XNNPACK products cache each weight matrix packed, keyed by its storage, so a
+    // weight written in place would still be multiplied as it was. New storage retires the packing
+    // (after the writes above: allocating may move the wasm heap under the views).
+    if (tf.getBackend() === "wasm") for (const { value } of small) ownStorage(value);
     self.incrementIterations();
   }
 }

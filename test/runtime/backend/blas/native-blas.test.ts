@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { loadNativeBlas, type NativeBlas } from "../../../../src/runtime/backend/blas/native-blas.js";
+import { SMALL_PRODUCT } from "../../../../src/runtime/backend/kernels/blas-matmul.js";
 import { availableCores } from "../../../../src/runtime/parallel/cores.js";
 import { onBackend, pseudoRandom, referenceBlas, values, withNativeBlas } from "../helpers.js";
 
@@ -67,22 +68,24 @@ function recording(): { blas: NativeBlas; calls: { m: number; n: number; k: numb
 }
 
 test("products reach the native sgemm with transposes passed through and a stack of left matrices folded into one", async () => {
+  // Every product here is above SMALL_PRODUCT multiply-adds, which stay in JavaScript.
   const { blas, calls } = recording();
   await withNativeBlas(blas, () =>
     onBackend("wasm", () => {
-      const x = tf.tensor3d(pseudoRandom(2 * 8 * 4, 1), [2, 8, 4]);
-      const w = tf.tensor2d(pseudoRandom(4 * 3, 2), [4, 3]);
-      tf.matMul(tf.reshape(x, [16, 4]), tf.reshape(x, [16, 4]), true, false); // Xᵀ·X: a weight gradient
-      tf.fused.matMul({ a: x, b: w, bias: tf.tensor1d([0.1, 0.2, 0.3]), activation: "relu" }); // dense on 3-D input
-      tf.matMul(x, tf.tensor3d(pseudoRandom(2 * 3 * 4, 3), [2, 3, 4]), false, true); // batched, B transposed
+      const x = tf.tensor3d(pseudoRandom(2 * 32 * 16, 1), [2, 32, 16]);
+      const w = tf.tensor2d(pseudoRandom(16 * 8, 2), [16, 8]);
+      tf.matMul(tf.reshape(x, [64, 16]), tf.reshape(x, [64, 16]), true, false); // Xᵀ·X: a weight gradient
+      tf.fused.matMul({ a: x, b: w, bias: tf.tensor1d(pseudoRandom(8, 6)), activation: "relu" }); // dense on 3-D input
+      tf.matMul(x, tf.tensor3d(pseudoRandom(2 * 8 * 16, 3), [2, 8, 16]), false, true); // batched, B transposed
     }),
   );
   assert.deepEqual(calls, [
-    { m: 4, n: 4, k: 16, transposeA: true, transposeB: false },
-    { m: 16, n: 3, k: 4, transposeA: false, transposeB: false },
-    { m: 8, n: 3, k: 4, transposeA: false, transposeB: true },
-    { m: 8, n: 3, k: 4, transposeA: false, transposeB: true },
+    { m: 16, n: 16, k: 64, transposeA: true, transposeB: false },
+    { m: 64, n: 8, k: 16, transposeA: false, transposeB: false },
+    { m: 32, n: 8, k: 16, transposeA: false, transposeB: true },
+    { m: 32, n: 8, k: 16, transposeA: false, transposeB: true },
   ]);
+  assert.ok(calls.every(({ m, n, k }) => m * n * k > SMALL_PRODUCT));
 });
 
 test("batch shapes that pair crosswise ([2,1] x [1,3]) are left to the stock kernel", async () => {
