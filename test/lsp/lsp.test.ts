@@ -307,7 +307,7 @@ describe("completion", () => {
   test("task types, clauses, losses, where columns; block options and values", async () => {
     assert.deepEqual(await labels("task t2 : "), ["binary", "regression"]);
     assert.deepEqual((await labels("task t2 : binary = ctr_tower ")).sort(), ["after", "calibrate", "debias", "label", "loss", "sample_weight", "weight", "where"]);
-    assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 weight 2 ")).sort(), ["debias", "loss", "where"]);
+    assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 weight 2 ")).sort(), ["after", "calibrate", "debias", "loss", "sample_weight", "where"]);
     assert.deepEqual((await labels("task t2 : binary = ctr_tower label c2 where click debias ")).sort(), ["dr", "ips"]);
     assert.deepEqual(await labels("task t2 : regression = ctr_tower loss "), ["mse", "huber"]);
     assert.deepEqual((await labels("task t2 : binary = ctr_tower where ")).sort(), ["click", "purchase"]);
