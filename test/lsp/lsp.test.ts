@@ -316,7 +316,7 @@ describe("completion", () => {
     assert.deepEqual((await labels("train { optimizer: sgd(", noBlocks)).sort(), ["lr", "momentum"]);
     assert.deepEqual(await labels("train { weighting: ", noBlocks), ["fixed", "uncertainty", "gradnorm", "dwa"]);
     assert.deepEqual((await labels("train { weighting: gradnorm(", noBlocks)).sort(), ["alpha", "lr"]);
-    assert.deepEqual((await labels("train { batch: 64 ", noBlocks)).sort(), ["epochs", "l2", "optimizer", "seed", "weighting"]);
+    assert.deepEqual((await labels("train { batch: 64 ", noBlocks)).sort(), ["epochs", "l2", "optimizer", "sample_weight", "seed", "weighting"]);
     assert.deepEqual(await labels("data { format: ", noBlocks), ["csv", "jsonl", "parquet"]);
   });
 
