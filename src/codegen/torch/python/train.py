@@ -89,6 +89,10 @@ def _print_failure(error):
     print(f"train.py: error: {error}", file=sys.stderr, flush=True)
 
 
+# How long the other ranks may take to exit once rank 0 has finished the run.
+TEARDOWN_GRACE_SECONDS = 30
+
+
 def launch(nproc, argv):
     """Starts `nproc` ranks of this script on this machine, rendezvous over loopback, as torchrun would."""
     with socket.socket() as probe:
@@ -107,6 +111,7 @@ def launch(nproc, argv):
     # Ctrl-C reaches the ranks from the terminal; a SIGTERM sent to the launcher alone is passed on.
     signal.signal(signal.SIGINT, lambda _signum, _frame: None)
     signal.signal(signal.SIGTERM, forward)
+    finished = None
     while True:
         codes = [child.poll() for child in children]
         failed = [code for code in codes if code not in (None, 0)]
@@ -120,6 +125,17 @@ def launch(nproc, argv):
             return failed[0]
         if all(code == 0 for code in codes):
             return 0
+        if codes[0] == 0:
+            # Rank 0 exits 0 only after the final barrier, which every rank reached, and the model save: the run is
+            # done. A rank still alive long after is stuck tearing gloo down (seen under heavy load), not working.
+            finished = finished or time.monotonic()
+            if time.monotonic() - finished > TEARDOWN_GRACE_SECONDS:
+                for rank, child in enumerate(children):
+                    if child.poll() is None:
+                        print(f"train.py: rank {rank} was still shutting down {TEARDOWN_GRACE_SECONDS} s after the run finished; stopped it", file=sys.stderr, flush=True)
+                        child.kill()
+                        child.wait()
+                return 0
         time.sleep(0.05)
 
 
