@@ -17,9 +17,10 @@ import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { createBalancer, TASK_WEIGHTS_KEY } from "../../../src/runtime/balance/balancer.js";
 import { checkpointDir, loadCheckpoint } from "../../../src/train/checkpoint/store.js";
 import type { CheckpointOptions } from "../../../src/train/checkpoint/session.js";
+import { stoppingEvents } from "../../helpers/stopping-events.js";
 import { TrainingInterrupted } from "../../../src/train/interrupted.js";
 import { readOptionsFor } from "../../../src/train/read-options.js";
-import { trainModel, type TrainEvents } from "../../../src/train/trainer.js";
+import { trainModel } from "../../../src/train/trainer.js";
 import { maxWeightDifference, modelWeights } from "../../train/checkpoint/fixtures.js";
 import { tempDir } from "../../train/fixtures.js";
 
@@ -62,18 +63,8 @@ function compiled(weighting: string): { ir: ValidIR; text: string } {
 
 async function train(weighting: string, out: string, options: { checkpoint?: CheckpointOptions; stopAt?: number; logged?: [number, Record<string, number>][] } = {}) {
   const { ir, text } = compiled(weighting);
-  const controller = new AbortController();
-  let steps = options.checkpoint?.resume?.meta.position.steps ?? 0;
-  const events: TrainEvents = {
-    fitted() {},
-    epochStart() {},
-    epochEnd() {},
-    taskWeights: (epoch, weights) => options.logged?.push([epoch, weights]),
-    step() {
-      if (++steps === options.stopAt) controller.abort();
-    },
-  };
-  return trainModel({ ir, specText: text, train: { file: data, read: readOptionsFor(data, ir.data) }, out, skipBadRows: 0, shuffleBuffer: 10_000, events, ...(options.checkpoint && { checkpoint: options.checkpoint }), stop: controller.signal });
+  const { events, stop } = stoppingEvents(options, { taskWeights: (epoch, weights) => options.logged?.push([epoch, weights]) });
+  return trainModel({ ir, specText: text, train: { file: data, read: readOptionsFor(data, ir.data) }, out, skipBadRows: 0, shuffleBuffer: 10_000, events, ...(options.checkpoint && { checkpoint: options.checkpoint }), stop });
 }
 
 async function stopped(run: Promise<unknown>): Promise<void> {

@@ -13,9 +13,10 @@ import type { ValidIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { checkpointDir, loadCheckpoint, type CheckpointIo } from "../../../src/train/checkpoint/store.js";
 import type { CheckpointOptions } from "../../../src/train/checkpoint/session.js";
+import { stoppingEvents } from "../../helpers/stopping-events.js";
 import { CheckpointError } from "../../../src/errors.js";
 import { readOptionsFor } from "../../../src/train/read-options.js";
-import { trainModel, type TrainEvents, type TrainResult } from "../../../src/train/trainer.js";
+import { trainModel, type TrainResult } from "../../../src/train/trainer.js";
 import { writeFileAtomic } from "../../../src/util/atomic-write.js";
 import { maxWeightDifference, modelWeights, SMALL_SPEC, smallRun, tempFiles } from "./fixtures.js";
 import { tempDir } from "../fixtures.js";
@@ -37,16 +38,7 @@ function smallIr(change: (ir: ValidIR) => void = () => {}): ValidIR {
 function train(out: string, options: { ir?: ValidIR; file?: string; checkpoint?: CheckpointOptions; stopAt?: number } = {}): Promise<TrainResult> {
   const ir = options.ir ?? smallIr();
   const file = options.file ?? data;
-  const controller = new AbortController();
-  let steps = options.checkpoint?.resume?.meta.position.steps ?? 0;
-  const events: TrainEvents = {
-    fitted() {},
-    epochStart() {},
-    epochEnd() {},
-    step() {
-      if (++steps === options.stopAt) controller.abort();
-    },
-  };
+  const { events, stop } = stoppingEvents(options);
   return trainModel({
     ir,
     specText: SMALL_SPEC,
@@ -56,7 +48,7 @@ function train(out: string, options: { ir?: ValidIR; file?: string; checkpoint?:
     shuffleBuffer: 10_000,
     events,
     ...(options.checkpoint && { checkpoint: options.checkpoint }),
-    stop: controller.signal,
+    stop,
   });
 }
 
