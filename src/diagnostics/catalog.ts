@@ -139,6 +139,8 @@ export const CATALOG = {
     `Column '${column}' is this task's ${clause} column; as a sample weight it would weigh each row by its own ${clause === "label" ? "label, dropping every negative" : "mask, which 'where' applies already"}. Name the column that holds the row weights.`),
   MTL5042: entry("error", "sample-weight-with-debias", (task: string, column: string, where: string) =>
     `Task '${task}' is debiased, which reweights its rows by the propensity over every row, and is also weighted by column '${column}' (${where}); mtl cannot combine the two weightings yet. Remove 'debias', or the sample weight from this task.`),
+  MTL5043: entry("warning", "sample-weight-is-input", (column: string, feature: string) =>
+    `Column '${column}' weighs each row's loss and is also the input of feature '${feature}': a weight that is also an input lets the model see its own loss weight, so it can learn which rows count rather than what they predict. Remove the feature, or weigh the rows by another column.`),
   // MTL5030-5039: ESCM²'s `debias` clause (src/validation/debias.ts).
   MTL5030: entry("error", "debias-without-where", (name: string) =>
     `Task '${name}' has 'debias' but no 'where': debiasing reweights the rows a 'where' selects (the clicks) to stand for every row. Add 'where <click column>', or remove 'debias'.`),

@@ -14,7 +14,9 @@ export function checkTasks(ctx: CheckContext, tasks: TaskSym[], noTaskRange: A.R
   if (tasks.length === 0 && noTaskRange) ctx.report("MTL5006", noTaskRange);
   tasks.forEach((task) => checkProductType(ctx, task));
   checkTrainable(ctx, tasks);
-  checkLeakage(ctx, tasks);
+  const featureByColumn = featuresByColumn(ctx);
+  checkLeakage(ctx, tasks, featureByColumn);
+  checkWeightInputs(ctx, tasks, featureByColumn, sampleWeight);
   checkWhere(ctx, tasks);
   checkTransfers(ctx, tasks);
   checkDebias(ctx, tasks, sampleWeight);
@@ -42,15 +44,32 @@ function checkTrainable(ctx: CheckContext, tasks: TaskSym[]): void {
   for (const task of tasks) if (!trained.has(task)) ctx.report("MTL5002", task.decl.name.range, task.name);
 }
 
-function checkLeakage(ctx: CheckContext, tasks: TaskSym[]): void {
-  const featureByColumn = new Map<string, FeatureSym>();
-  // A group reads nothing itself: its members read the columns.
-  for (const sym of ctx.symbols.values()) if (sym.kind === "feature" && !sym.members) featureByColumn.set(sym.column, sym);
+/** The feature reading each column. A group reads nothing itself: its members read the columns. */
+function featuresByColumn(ctx: CheckContext): Map<string, FeatureSym> {
+  const byColumn = new Map<string, FeatureSym>();
+  for (const sym of ctx.symbols.values()) if (sym.kind === "feature" && !sym.members) byColumn.set(sym.column, sym);
+  return byColumn;
+}
+
+function checkLeakage(ctx: CheckContext, tasks: TaskSym[], featureByColumn: Map<string, FeatureSym>): void {
   for (const task of tasks) {
     const label = task.decl.label?.column;
     const feature = label && featureByColumn.get(label.text);
     if (label && feature) ctx.report("MTL5003", label.range, label.text, feature.name);
   }
+}
+
+/**
+ * A row weight that is also an input: legal (a weight may be informative), but the model then sees
+ * the weight of its own loss. train's `sample_weight` is reported once, if some labelled task uses it.
+ */
+function checkWeightInputs(ctx: CheckContext, tasks: TaskSym[], featureByColumn: Map<string, FeatureSym>, trainWeight?: A.Name): void {
+  const report = (column: A.Name) => {
+    const feature = featureByColumn.get(column.text);
+    if (feature) ctx.report("MTL5043", column.range, column.text, feature.name);
+  };
+  for (const task of tasks) if (task.decl.sampleWeight) report(task.decl.sampleWeight);
+  if (trainWeight && tasks.some((t) => t.decl.label && !t.decl.sampleWeight)) report(trainWeight);
 }
 
 /**

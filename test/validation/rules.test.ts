@@ -215,6 +215,14 @@ const CASES: Case[] = [
   },
   { code: "MTL5041", trigger: edit([["where click", "where click sample_weight «purchase»"]]), nearMiss: edit([["where click", "where click sample_weight w"]]), says: "dropping every negative" },
   { code: "MTL5041", trigger: edit([["where click", "where click sample_weight «click»"]]), nearMiss: edit([["where click", "where click sample_weight click_weight"]]) },
+  { code: "MTL5043", trigger: edit([["where click", "where click sample_weight «price»"]]), nearMiss: edit([["where click", "where click sample_weight w"]]), says: "feature 'price'" },
+  { code: "MTL5043", trigger: edit([["numeric()", "numeric(column: raw_w)"]], "train { sample_weight: «raw_w» }\n"), nearMiss: edit([["numeric()", "numeric(column: raw_w)"]], "train { sample_weight: w }\n"), says: "see its own loss weight" },
+  // train's column is no one's weight when every labelled task names its own.
+  {
+    code: "MTL5043",
+    trigger: edit([["where click", "where click sample_weight w"]], "train { sample_weight: «price» }\n"),
+    nearMiss: edit([["label click\n", "label click sample_weight w\n"], ["where click", "where click sample_weight w"]], "train { sample_weight: price }\n"),
+  },
   { code: "MTL6001", trigger: edit([["where click", "where click sample_weight «wieght»"]], "data { columns: [user_id, price, click, purchase, weight] }\n"), nearMiss: edit([["where click", "where click sample_weight weight"]], "data { columns: [user_id, price, click, purchase, weight] }\n"), says: "Did you mean 'weight'?" },
   { code: "MTL6001", trigger: edit([], "train { sample_weight: «w» }\ndata { columns: [user_id, price, click, purchase] }\n"), nearMiss: edit([], "train { sample_weight: w }\ndata { columns: [user_id, price, click, purchase, w] }\n") },
 ];
