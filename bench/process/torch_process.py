@@ -24,6 +24,7 @@ Best practice, not the library default:
 CONFIG is written by bench/process/peer-config.ts from the compiled spec.
 """
 import json
+import pathlib
 import sys
 import time
 
@@ -37,19 +38,12 @@ def main():
     import torch.nn.functional as F
     from torch import nn
 
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+    from torch_common import Mlp, sparse_and_dense_adam  # bench/
+
     torch.set_num_threads(config["threads"])
     torch.manual_seed(config["train"]["seed"])
     imported = time.perf_counter()
-
-    class Mlp(nn.Sequential):
-        """Linear + ReLU per layer, ReLU after the last one too (as mtl's mlp)."""
-
-        def __init__(self, width_in, units):
-            layers = []
-            for width_out in units:
-                layers += [nn.Linear(width_in, width_out), nn.ReLU()]
-                width_in = width_out
-            super().__init__(*layers)
 
     class MMoE(nn.Module):
         def __init__(self):
@@ -165,13 +159,8 @@ def main():
                 head.bias.fill_(mean)
 
     lr = config["train"]["lr"]
-    tables = model.embedding_parameters()
-    in_tables = {id(p) for p in tables}
     adam = config["train"]["adam"]
-    betas = (adam["beta1"], adam["beta2"])
-    optimizers = [torch.optim.Adam([p for p in model.parameters() if id(p) not in in_tables], lr=lr, betas=betas, eps=adam["epsilon"])]
-    if tables:
-        optimizers.append(torch.optim.SparseAdam(tables, lr=lr, betas=betas, eps=adam["epsilon"]))
+    optimizers = sparse_and_dense_adam(model, model.embedding_parameters(), lr, betas=(adam["beta1"], adam["beta2"]), eps=adam["epsilon"])
     bce = [t["type"] == "binary" for t in config["tasks"]]
     batch = config["train"]["batch"]
     steps = 0

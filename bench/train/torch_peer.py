@@ -32,6 +32,7 @@ The workload description is built by bench/train/peer-shape.ts from the
 compiled .mtl spec, so both sides train the same shapes.
 """
 import json
+import pathlib
 import resource
 import sys
 import time
@@ -45,6 +46,9 @@ try:
 except Exception as error:  # reported to the parent, which prints mtl alone
     print(json.dumps({"event": "error", "error": f"cannot import torch: {error}"}), flush=True)
     sys.exit(1)
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from torch_common import Mlp, sparse_and_dense_adam  # noqa: E402 (bench/, after torch)
 
 # Distinct random batches cycled through, so no step sees exactly the previous
 # step's ids (matters for cache behaviour of the embedding lookups).
@@ -71,17 +75,6 @@ def blas_library():
         return None
     found = sorted(p for p in paths if "blas" in p.lower() or "mkl" in p.lower())
     return found[0] if found else None
-
-
-class Mlp(nn.Sequential):
-    """Linear + ReLU per layer, ReLU after the last layer too (as mtl's mlp)."""
-
-    def __init__(self, width_in, units):
-        layers = []
-        for width_out in units:
-            layers += [nn.Linear(width_in, width_out), nn.ReLU()]
-            width_in = width_out
-        super().__init__(*layers)
 
 
 class Inputs(nn.Module):
@@ -169,11 +162,7 @@ def optimizers(model, form, lr):
         raise ValueError(f"unknown form '{form}' (one of {', '.join(FORMS)})")
     if form == "default":
         return [torch.optim.Adam(model.parameters(), lr=lr)]
-    tables = list(model.inputs.embeddings.parameters())
-    in_tables = {id(p) for p in tables}
-    rest = [p for p in model.parameters() if id(p) not in in_tables]
-    # SparseAdam refuses an empty list: a model without tables is its default form.
-    return ([torch.optim.SparseAdam(tables, lr=lr)] if tables else []) + [torch.optim.Adam(rest, lr=lr)]
+    return sparse_and_dense_adam(model, list(model.inputs.embeddings.parameters()), lr)
 
 
 def build(shape, form):
