@@ -14,8 +14,15 @@ export const SYNTHETIC_TASKS = [
   { name: "y2", type: "regression", clauses: "label y2 loss mse" },
 ] as const;
 
+/**
+ * Written in `mtl fmt`'s layout (a test holds it there) rather than passed
+ * through the formatter: the playground's page builds this spec and need not load the parser.
+ */
 export function syntheticSpec(arch: Architecture, bottomUnits: number, train: TrainSettings, inputDim: number): string {
-  const features = mmoeFeatureColumns(inputDim).map((c) => `feature ${c} : numeric(normalize: none)`);
+  const columns = mmoeFeatureColumns(inputDim);
+  // The formatter aligns the colons of consecutive declarations.
+  const width = Math.max(...columns.map((c) => c.length));
+  const features = columns.map((c) => `feature ${c.padEnd(width)} : numeric(normalize: none)`);
   return [
     `## ${ARCHITECTURE_LABELS[arch]} on the synthetic two-task regression of the MMoE paper (section 5):`,
     `## y_i = w_i.x + sum_j sin(alpha_j w_i.x + beta_j) + noise, with cos(w1, w2) set by the data.`,
