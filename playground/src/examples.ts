@@ -29,7 +29,7 @@ export const EXAMPLES: Record<string, string> = {
   "shared-bottom-gradnorm.mtl": sharedBottomGradnorm,
   "esmm-weighted.mtl": esmmWeighted,
   // The MMoE paper's synthetic regression, as the experiment writes it (`npm run experiments`);
-  // it trains on the MMoE generator (src/data/synthetic/mmoe.ts), the others on the ESMM world.
+  // it trains on the MMoE generator (src/data/synthetic/mmoe.ts), the others on the ESMM world (esmm-weighted.mtl on its log view).
   [GENERATED_EXAMPLE]: syntheticSpec("mmoe", 0, { lr: 0.001, batch: 128, epochs: 15, seed: 1 }, MMOE_DEFAULTS.inputDim),
 };
 

@@ -2,7 +2,7 @@
 import type { EditorView } from "@codemirror/view";
 import { applyFix, createEditor, LanguageClient } from "./editor.js";
 import { DEFAULT_EXAMPLE, EXAMPLES } from "./examples.js";
-import type { DiagnosticData, TrainReply, TrainRequest } from "./protocol.js";
+import { WORLD_LABELS, type DiagnosticData, type TrainReply, type TrainRequest } from "./protocol.js";
 import { decodeSpec, encodeSpec } from "./share.js";
 import { drawCurves } from "./curves.js";
 import { zip } from "./zip.js";
@@ -138,7 +138,7 @@ function onTrainReply(event: MessageEvent<TrainReply>): void {
   const reply = event.data;
   switch (reply.kind) {
     case "ready":
-      $("train-info").textContent = `${reply.world === "esmm" ? "ESMM world" : "MMoE generator"}: ${reply.rows.toLocaleString("en")} training rows, ${reply.backend} backend`;
+      $("train-info").textContent = `${WORLD_LABELS[reply.world]}: ${reply.rows.toLocaleString("en")} training rows, ${reply.backend} backend${reply.source ? `. Data: ${reply.source}` : ""}`;
       break;
     case "step": {
       losses.push([reply.step, reply.loss]);

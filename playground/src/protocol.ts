@@ -34,8 +34,17 @@ export type LanguageReply =
   | { id: number; kind: "complete"; from: number; items: { label: string; detail?: string; apply: string; type: string }[] }
   | { id: number; kind: "typescript"; source: string | null; error: string | null };
 
-/** The synthetic data a spec trains on; `null` when its columns fit neither. */
-export type World = "esmm" | "mmoe";
+/** The data a spec trains on: the first of these that has every column it reads. */
+export const WORLDS = ["esmm", "esmm-log", "mmoe", "census"] as const;
+export type World = (typeof WORLDS)[number];
+
+/** How the page names each world. */
+export const WORLD_LABELS: Readonly<Record<World, string>> = {
+  esmm: "ESMM world",
+  "esmm-log": "ESMM world as a log (negatives down-sampled, weighted)",
+  mmoe: "MMoE generator",
+  census: "Census-Income sample",
+};
 
 export type TrainRequest =
   /** The IR the language worker compiled: it passed the IR gate there, and a structured clone keeps it as it was. */
@@ -45,7 +54,8 @@ export type TrainRequest =
   | { kind: "export" };
 
 export type TrainReply =
-  | { kind: "ready"; backend: string; world: World; rows: number }
+  /** `source`: where real data comes from and its attribution (the census sample); absent for synthetic data. */
+  | { kind: "ready"; backend: string; world: World; rows: number; source?: string }
   | { kind: "step"; step: number; steps: number; loss: number; perTask: Record<string, number> }
   | { kind: "metrics"; step: number; metrics: TaskEvaluation[] }
   | { kind: "paused"; step: number }

@@ -5,14 +5,18 @@
  * evaluation (src/evaluate), on TensorFlow.js's wasm backend with mtl's
  * training kernels (src/runtime/backend/wasm-kernels.ts); WebGL, then the
  * plain CPU backend, when wasm cannot start. The rows come from the ESMM
- * world (src/data/synthetic/esmm.ts) or the MMoE correlation generator
- * (src/data/synthetic/mmoe.ts), whichever has every column the spec reads.
+ * world (src/data/synthetic/esmm.ts), the same world as a down-sampled,
+ * weighted log (esmm-log.ts: a previous item and row weights), the MMoE
+ * correlation generator (src/data/synthetic/mmoe.ts) or the census sample
+ * (census-sample.ts: real rows, for census-mmoe.mtl), the first that has every
+ * column the spec reads.
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createEncoder, fitEncoding, type Encoder, type EncodingState } from "../../src/data/encode/index.js";
 import type { RawRecord } from "../../src/data/record.js";
 import { esmmColumns, generateEsmm } from "../../src/data/synthetic/esmm.js";
+import { esmmLogColumns, generateEsmmLog } from "../../src/data/synthetic/esmm-log.js";
 import { generateMmoe, mmoeColumns } from "../../src/data/synthetic/mmoe.js";
 import { evaluate, type TaskEvaluation } from "../../src/evaluate/evaluate.js";
 import { metricsJson } from "../../src/evaluate/report.js";
@@ -27,13 +31,14 @@ import { createTrainStep, type TrainStep } from "../../src/runtime/graph/train-s
 import { neededColumns } from "../../src/train/columns.js";
 import { estimatePriors, initialiseHeads } from "../../src/train/priors.js";
 import { batchTensors, disposeBatch } from "../../src/train/tensors.js";
-import type { TrainReply, TrainRequest, World } from "./protocol.js";
+import { CENSUS_SAMPLE_PATH, sampleRecords, type CensusSample } from "./census-sample.js";
+import { WORLDS, type TrainReply, type TrainRequest, type World } from "./protocol.js";
 
 /** Rows held out for the AUC curves, drawn from the same world as the training rows. */
 const VALID_ROWS = 8192;
 /** The most training rows generated; longer runs cycle through them. */
 const MAX_TRAIN_ROWS = 200_000;
-const FILE = "synthetic";
+const SYNTHETIC = "synthetic";
 
 const post = (reply: TrainReply, transfer: Transferable[] = []) => postMessage(reply, { transfer });
 
@@ -59,14 +64,12 @@ function startBackend(): Promise<string> {
   return backend;
 }
 
-export function worldOf(ir: ValidIR): { world: World } | { missing: string[] } {
+/** The first world with every column the spec reads, or the fewest columns missing from any. */
+async function worldOf(ir: ValidIR): Promise<{ world: World } | { missing: string[] }> {
   const needed = neededColumns(ir, true).map((n) => n.column);
-  const candidates: [World, Set<string>][] = [
-    ["esmm", new Set<string>(esmmColumns())],
-    ["mmoe", new Set(mmoeColumns())],
-  ];
   let best: string[] | undefined;
-  for (const [world, columns] of candidates) {
+  for (const world of WORLDS) {
+    const columns = new Set(await columnsOf(world));
     const missing = needed.filter((c) => !columns.has(c));
     if (missing.length === 0) return { world };
     if (!best || missing.length < best.length) best = missing;
@@ -74,11 +77,61 @@ export function worldOf(ir: ValidIR): { world: World } | { missing: string[] } {
   return { missing: best ?? [] };
 }
 
-function rowsOf(world: World, count: number, seed: number): RawRecord[] {
-  const rows: RawRecord[] = [];
-  const source = world === "esmm" ? generateEsmm({ rows: count, seed }) : generateMmoe({ rows: count, correlation: 0.5, seed });
-  for (const fields of source) rows.push({ line: rows.length + 1, fields: fields as RawRecord["fields"] });
-  return rows;
+async function columnsOf(world: World): Promise<readonly string[]> {
+  switch (world) {
+    case "esmm":
+      return esmmColumns();
+    case "esmm-log":
+      return esmmLogColumns();
+    case "mmoe":
+      return mmoeColumns();
+    case "census":
+      return (await censusSample()).columns;
+  }
+}
+
+let census: Promise<CensusSample> | undefined;
+
+/** Fetched once, when a spec reads none of the synthetic worlds (the service worker keeps it for offline use). */
+function censusSample(): Promise<CensusSample> {
+  census ??= (async () => {
+    const response = await fetch(new URL(`./${CENSUS_SAMPLE_PATH}`, self.location.href));
+    if (!response.ok) throw new Error(`the census sample could not be loaded (${response.status} ${response.statusText}): reload the page`);
+    return (await response.json()) as CensusSample;
+  })().catch((error: unknown) => {
+    census = undefined; // the next start tries again
+    throw error;
+  });
+  return census;
+}
+
+/** Training rows and held-out rows for the curves; `file` names the rows in data errors. */
+interface Data {
+  train: RawRecord[];
+  valid: RawRecord[];
+  file: string;
+  source?: string;
+}
+
+async function dataOf(world: World, steps: number, ir: ValidIR): Promise<Data> {
+  if (world === "census") {
+    const sample = await censusSample();
+    const records = sampleRecords(sample);
+    // One row in five held out, spread over the file.
+    return {
+      train: records.filter((_, i) => i % 5 !== 0),
+      valid: records.filter((_, i) => i % 5 === 0),
+      file: sample.file,
+      source: sample.attribution,
+    };
+  }
+  const count = Math.min(steps * ir.train.batch, MAX_TRAIN_ROWS) + VALID_ROWS;
+  const seed = ir.train.seed;
+  const generated =
+    world === "esmm" ? generateEsmm({ rows: count, seed }) : world === "esmm-log" ? generateEsmmLog({ rows: count, seed }) : generateMmoe({ rows: count, correlation: 0.5, seed });
+  const all: RawRecord[] = [];
+  for (const fields of generated) all.push({ line: all.length + 1, fields: fields as RawRecord["fields"] });
+  return { train: all.slice(VALID_ROWS), valid: all.slice(0, VALID_ROWS), file: SYNTHETIC };
 }
 
 interface Run {
@@ -88,6 +141,7 @@ interface Run {
   evalEvery: number;
   train: RawRecord[];
   valid: RawRecord[];
+  file: string;
   encoding: EncodingState;
   encoder: Encoder;
   built: BuiltModel;
@@ -106,29 +160,27 @@ async function start(request: Extract<TrainRequest, { kind: "start" }>): Promise
   if (run) dispose(run);
   run = undefined;
   const { ir } = request;
-  const fits = worldOf(ir);
+  const fits = await worldOf(ir);
   if ("missing" in fits) {
     const named = fits.missing.slice(0, 4).map((c) => `'${c}'`).join(", ") + (fits.missing.length > 4 ? ` and ${fits.missing.length - 4} more` : "");
     throw new Error(
-      `the playground trains on built-in synthetic data, which has no column ${named}: ` +
-        `read columns of the ESMM world (${esmmColumns().join(", ")}) or of the MMoE generator (x0..x99, y1, y2)`,
+      `the playground trains on built-in data, which has no column ${named}: read columns of the ESMM world ` +
+        `(${esmmLogColumns().join(", ")}), of the MMoE generator (x0..x99, y1, y2) or of the census sample (census-mmoe.mtl's data section)`,
     );
   }
   assertModelFits(ir, "train");
   const name = await startBackend();
-  const all = rowsOf(fits.world, Math.min(request.steps * ir.train.batch, MAX_TRAIN_ROWS) + VALID_ROWS, ir.train.seed);
-  const valid = all.slice(0, VALID_ROWS);
-  const train = all.slice(VALID_ROWS);
-  const encoding = await fitEncoding(ir, train, FILE);
+  const { train, valid, file, source } = await dataOf(fits.world, request.steps, ir);
+  const encoding = await fitEncoding(ir, train, file);
   const encoder = createEncoder(ir, encoding);
   const built = buildModel(ir);
-  initialiseHeads(built, ir, estimatePriors(ir, [{ batch: encoder.encodeBatch(train, FILE) }]));
+  initialiseHeads(built, ir, estimatePriors(ir, [{ batch: encoder.encodeBatch(train, file) }]));
   if (mine !== generation) {
     built.model.dispose();
     return;
   }
-  run = { ir, spec: request.spec, steps: request.steps, evalEvery: request.evalEvery, train, valid, encoding, encoder, built, step: createTrainStep(built), metrics: [], paused: false, generation: mine };
-  post({ kind: "ready", backend: name, world: fits.world, rows: train.length });
+  run = { ir, spec: request.spec, steps: request.steps, evalEvery: request.evalEvery, train, valid, file, encoding, encoder, built, step: createTrainStep(built), metrics: [], paused: false, generation: mine };
+  post({ kind: "ready", backend: name, world: fits.world, rows: train.length, ...(source !== undefined && { source }) });
   await loop(run);
 }
 
@@ -138,7 +190,7 @@ async function loop(r: Run): Promise<void> {
     if (r.paused || r.generation !== generation) return;
     const at = (r.step.steps * batch) % r.train.length;
     const rows = r.train.slice(at, at + batch);
-    const tensors = batchTensors(r.ir, r.encoder.encodeBatch(rows, FILE));
+    const tensors = batchTensors(r.ir, r.encoder.encodeBatch(rows, r.file));
     let losses;
     try {
       losses = r.step.run(tensors);

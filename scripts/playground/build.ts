@@ -3,8 +3,8 @@
  * bundle (CodeMirror and the UI), the language worker (the checker, the
  * editor services of src/lsp, the graph and TypeScript back ends) and the
  * training worker (src/runtime, src/data/encode, src/data/synthetic on
- * TensorFlow.js's wasm backend, whose .wasm files are served by the site), so
- * the page works offline once loaded.
+ * TensorFlow.js's wasm backend, whose .wasm files are served by the site, and
+ * the census sample, census-sample.ts), so the page works offline once loaded.
  *
  * The bundles import mtl's own modules. A few modules reach for Node and are
  * swapped for browser versions at bundle time, as a package.json "browser"
@@ -17,6 +17,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { dirname, join, relative, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { packageRoot } from "../../src/util/package-root.js";
+import { writeCensusSample } from "./census-sample.js";
 import { serveStatic } from "./serve.js";
 
 const ROOT = packageRoot();
@@ -105,6 +106,7 @@ export async function buildPlayground(options: BuildOptions = {}): Promise<Build
   const wasmDir = join(ROOT, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist");
   mkdirSync(join(out, "wasm"));
   for (const file of readdirSync(wasmDir).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(wasmDir, file), join(out, "wasm", file));
+  await writeCensusSample(out);
   const files = listFiles(out);
   writeFileSync(join(out, "files.json"), JSON.stringify(files, null, 2) + "\n");
   return { out, files };

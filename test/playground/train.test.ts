@@ -2,15 +2,17 @@
  * Training in the playground end to end in headless chromium: 200 steps of
  * mmoe.mtl on the ESMM world with the wasm backend, stop and resume, per-task
  * AUC above 0.6 on held-out rows, and a model folder download that mtl itself
- * opens and verifies. Screenshots: see SCREENSHOTS.
+ * opens and verifies; then every example the page lists trains a few steps on
+ * its data and scores every task evaluation scores. Screenshots: see SCREENSHOTS.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { compileSource } from "../../src/compiler.js";
 import { loadModelDir } from "../../src/model-dir/folder.js";
-import { chromiumMissing, startPlayground, unzipStored, type Playground } from "../helpers/playground.js";
+import { chromiumMissing, editorText, startPlayground, unzipStored, type Playground } from "../helpers/playground.js";
 
 const skip = chromiumMissing() ?? false;
 let playground: Playground;
@@ -62,6 +64,34 @@ test("trains 200 steps with stop and resume, reaches AUC above 0.6, and download
     model.model.dispose();
     rmSync(dir, { recursive: true, force: true });
     rmSync(zipPath, { force: true });
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("every example the page lists trains and scores each task it evaluates", { skip }, async () => {
+  const { page, errors } = await playground.open();
+  const examples = await page.locator("#examples button").evaluateAll((items) => items.map((i) => i.getAttribute("data-example")!));
+  assert.ok(examples.includes("esmm-weighted.mtl") && examples.length >= 10, `the page lists the examples (got ${examples.join(", ")})`);
+  await page.fill("#steps", "3");
+  for (const name of examples) {
+    await page.click(`#examples button[data-example="${name}"]`);
+    const ir = compileSource(await editorText(page), name).ir!;
+    // The page has checked this example when its picture is drawn.
+    await page.waitForFunction(`document.querySelector("#graph:not(.stale) svg title")?.textContent === ${JSON.stringify(ir.model.name)}`, null, { timeout: 20_000 });
+    await page.click("#train");
+    await page.waitForFunction("document.getElementById('train-panel').dataset.state !== 'running' || document.getElementById('train-error').textContent !== ''", null, { timeout: 60_000 });
+    assert.equal(await page.textContent("#train-error"), "", `${name} trains`);
+    assert.equal(await page.getAttribute("#train-panel", "data-state"), "done", `${name} trains to the end`);
+    assert.match((await page.textContent("#step")) ?? "", /^step 3 \/ 3, loss \d/, `${name}: a finite loss`);
+    const rows = await page.locator("#metrics tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+    const scored = ir.tasks.filter((t) => t.evaluation !== null).map((t) => t.name);
+    assert.deepEqual(rows.map((r) => r[0]), scored, `${name}: a metric per scored task`);
+    for (const [task, , metric, value] of rows) assert.ok(Number.isFinite(Number(value)), `${name}: ${task}'s ${metric} is a number (got ${value})`);
+    if (name === "esmm-weighted.mtl") {
+      assert.match((await page.textContent("#train-info")) ?? "", /^ESMM world as a log/);
+      await playground.screenshot(page, "train-esmm-weighted");
+    }
   }
   assert.deepEqual(errors, []);
   await page.close();
