@@ -2,26 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import type { Diagnostic, Fix } from "../../src/diagnostics/diagnostic.js";
+import { editSpec, RULE_SPEC } from "../helpers/rule-spec.js";
 
 /** A clean spec; each case edits it to make one "Did you mean ...?" typo. */
-const VALID = `model m
-feature user_id : categorical(buckets: 100, dim: 8)
-feature price : numeric(transform: log1p)
-input x = concat(*)
-expert e[2] = mlp(x, [16])
-gate g1 = softmax(x) over e
-gate g2 = softmax(x) over e
-tower t1 = mlp(g1, [8])
-tower t2 = mlp(g2, [8])
-task ctr : binary = t1 label click
-task cvr : binary = t2 label purchase where click
-`;
+const VALID = editSpec(RULE_SPEC, [["numeric()", "numeric(transform: log1p)"]]);
 const DATA = "data { columns: [user_id, price, click, purchase, raw_price] }\n";
 
-function edit(from: string, to: string, extra = ""): string {
-  assert.ok(VALID.includes(from), `test bug: '${from}' not in the base spec`);
-  return VALID.replace(from, to) + extra;
-}
+const edit = (from: string, to: string, extra = ""): string => editSpec(VALID, [[from, to]], extra);
 
 function apply(text: string, fix: Fix): string {
   return text.slice(0, fix.range.start.offset) + fix.newText + text.slice(fix.range.end.offset);

@@ -3,30 +3,12 @@ import { test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import { CATALOG, type DiagnosticCode } from "../../src/diagnostics/catalog.js";
 import { rangeText, unmark } from "../helpers/marked.js";
+import { editSpec, RULE_SPEC } from "../helpers/rule-spec.js";
 
-/** A clean MMoE spec; each case edits it to trigger one rule, or to come close without triggering it. */
-const VALID = `model m
-feature user_id : categorical(buckets: 100, dim: 8)
-feature price : numeric()
-input x = concat(*)
-expert e[2] = mlp(x, [16])
-gate g1 = softmax(x) over e
-gate g2 = softmax(x) over e
-tower t1 = mlp(g1, [8])
-tower t2 = mlp(g2, [8])
-task ctr : binary = t1 label click
-task cvr : binary = t2 label purchase where click
-`;
+const VALID = RULE_SPEC;
 
 /** Replaces exact text in VALID (which must occur), then appends `extra`. */
-function edit(pairs: [string, string][], extra = ""): string {
-  let text = VALID;
-  for (const [from, to] of pairs) {
-    assert.ok(text.includes(from), `test bug: '${from}' not in the base spec`);
-    text = text.replace(from, to);
-  }
-  return text + extra;
-}
+const edit = (pairs: [string, string][], extra = ""): string => editSpec(VALID, pairs, extra);
 
 const REGRESSION_TASKS = `tower t3 = mlp(g2, [8])
 task r1 : regression = t3 label amount

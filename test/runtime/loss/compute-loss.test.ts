@@ -54,19 +54,30 @@ test("a weighted mask: sum(w l) / sum(w), with gradients w_i / sum(w)", () => {
   });
 });
 
+/** Four rows of the ESMM + GMV IR (esmmIR): logits, values and labels by hand, shared by the tests below. */
+const ESMM_ROWS = {
+  ctr: [0.5, -1, 2, 0.1],
+  cvr: [-0.3, 0.8, -2, 1.5],
+  gmv: [1, 2, 3, 4],
+  click: [1, 0, 1, 1],
+  clickAndBuy: [1, 0, 0, 1],
+  gmvLabel: [1.5, 0, 0, 6],
+};
+
+/** ESMM_ROWS's outputs (call inside tf.tidy), with pCTCVR = pCTR * pCVR. */
+function esmmOutputs(): { out: TaskOutputs; pCtcvr: number[] } {
+  const { ctr, cvr, gmv } = ESMM_ROWS;
+  const pCtcvr = ctr.map((l, i) => sigmoid(l) * sigmoid(cvr[i]!));
+  return { out: outputs({ ctr, cvr }, { ctcvr: pCtcvr, gmv, egmv: pCtcvr.map((p, i) => p * gmv[i]!) }), pCtcvr };
+}
+
 test("esmm with sample weights: each task's BCE is weighted by its mask, gmv's by where times weight", () => {
   const ir = esmmIR();
   for (const t of ir.tasks) if (t.label !== null) t.sampleWeight = "w";
-  const ctr = [0.5, -1, 2, 0.1];
-  const cvr = [-0.3, 0.8, -2, 1.5];
-  const gmv = [1, 2, 3, 4];
-  const click = [1, 0, 1, 1];
-  const clickAndBuy = [1, 0, 0, 1];
-  const gmvLabel = [1.5, 0, 0, 6];
+  const { ctr, click, clickAndBuy, gmvLabel } = ESMM_ROWS;
   const w = [2, 1, 0, 0.5];
   tf.tidy(() => {
-    const pCtcvr = ctr.map((l, i) => sigmoid(l) * sigmoid(cvr[i]!));
-    const out = outputs({ ctr, cvr }, { ctcvr: pCtcvr, gmv, egmv: pCtcvr.map((p, i) => p * gmv[i]!) });
+    const { out, pCtcvr } = esmmOutputs();
     const result = computeLoss(ir, out, {
       labels: { ctr: tf.tensor1d(click), ctcvr: tf.tensor1d(clickAndBuy), gmv: tf.tensor1d(gmvLabel) },
       masks: { ctr: tf.tensor1d(w), ctcvr: tf.tensor1d(w), gmv: tf.tensor1d(clickAndBuy.map((m, i) => m * w[i]!)) },
@@ -97,15 +108,9 @@ function outputs(logits: Record<string, number[]>, values: Record<string, number
 
 test("esmm: the latent cvr has no loss; ctcvr's BCE is on ctr * cvr; where masks gmv", () => {
   const ir = esmmIR();
-  const ctr = [0.5, -1, 2, 0.1];
-  const cvr = [-0.3, 0.8, -2, 1.5];
-  const gmv = [1, 2, 3, 4];
-  const click = [1, 0, 1, 1];
-  const clickAndBuy = [1, 0, 0, 1];
-  const gmvLabel = [1.5, 0, 0, 6];
+  const { ctr, click, clickAndBuy, gmvLabel } = ESMM_ROWS;
   tf.tidy(() => {
-    const pCtcvr = ctr.map((l, i) => sigmoid(l) * sigmoid(cvr[i]!));
-    const out = outputs({ ctr, cvr }, { ctcvr: pCtcvr, gmv, egmv: pCtcvr.map((p, i) => p * gmv[i]!) });
+    const { out, pCtcvr } = esmmOutputs();
     const result = computeLoss(ir, out, {
       labels: { ctr: tf.tensor1d(click), ctcvr: tf.tensor1d(clickAndBuy), gmv: tf.tensor1d(gmvLabel) },
       masks: { gmv: tf.tensor1d(clickAndBuy) },
