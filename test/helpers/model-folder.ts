@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -62,4 +63,33 @@ export function setSavedWeight(folder: string, name: string, values: readonly nu
     offset += 4 * size;
   }
   throw new Error(`no weight '${name}' in ${group.weights.map((w) => w.name).join(", ")}`);
+}
+
+/** A model folder's weights by name, read as its model.json lays them out (independently of src/). */
+export function folderWeights(dir: string): Map<string, Float32Array> {
+  const layout = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
+  const weights = new Map<string, Float32Array>();
+  for (const group of layout.weightsManifest) {
+    const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
+    let offset = 0;
+    for (const w of group.weights) {
+      const size = w.shape.reduce((n, d) => n * d, 1);
+      // A copy: a weight's offset in the file need not be a multiple of 4.
+      weights.set(w.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + size * 4)));
+      offset += size * 4;
+    }
+  }
+  return weights;
+}
+
+/** The largest absolute difference between two models' weights (asserting they have the same names and sizes). */
+export function maxWeightDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  assert.deepEqual([...a.keys()], [...b.keys()], "the two models have different weights");
+  let max = 0;
+  for (const [name, values] of a) {
+    const other = b.get(name)!;
+    assert.equal(other.length, values.length, `weight ${name} has another size`);
+    for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]! - other[i]!));
+  }
+  return max;
 }

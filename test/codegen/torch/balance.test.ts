@@ -18,7 +18,8 @@ import { createBalancer, TASK_WEIGHTS_KEY, type BalancerState } from "../../../s
 import { kernelsOf, taskGradNorms } from "../../../src/runtime/balance/grad-norms.js";
 import { buildModel, saveModel } from "../../../src/runtime/graph/index.js";
 import { seededRandom } from "../../helpers/random.js";
-import { compileSpecText, folderWeights, impressionsCsv, killAfterCheckpoint, runProbe, runTrainPy, scratchDir, torchOrSkip, weightDistance } from "./torch-helpers.js";
+import { compileSpecText, impressionsCsv, killAfterCheckpoint, runProbe, runTrainPy, scratchDir, torchOrSkip } from "./torch-helpers.js";
+import { folderWeights, maxWeightDifference } from "../../helpers/model-folder.js";
 
 /** Two shared experts (GradNorm's W: both their last layers), a `where` task and a regression one. */
 const spec = (weighting: string, where = " where click") => `
@@ -164,7 +165,7 @@ async function killedAndResumed(python: string, weighting: string): Promise<void
   assert.deepEqual(saved.epochs.map((e) => e.epoch), [1, 2, 3]);
   for (const { weights } of saved.epochs) assert.ok(Math.abs(weights.ctr! + weights.cvr! - 2) < 1e-9, JSON.stringify(weights));
   assert.deepEqual(recorded(killed), saved, `${weighting}: the resumed run's task weights`);
-  const distance = weightDistance(folderWeights(killed), folderWeights(join(dir, "whole")));
+  const distance = maxWeightDifference(folderWeights(killed), folderWeights(join(dir, "whole")));
   assert.ok(distance <= 1e-6, `${weighting}: the resumed run ends ${distance} away from the uninterrupted one`);
 }
 
@@ -186,7 +187,7 @@ test("train.py with gradnorm over two gloo ranks of batch 8 reaches the weights 
     assert.equal(status, 0, stderr);
   }
   const [two, one, unbalanced] = [join(gradnorm.dir, "two"), join(gradnorm.dir, "one"), join(fixed.dir, "one")].map(folderWeights);
-  const distance = weightDistance(two!, one!);
+  const distance = maxWeightDifference(two!, one!);
   assert.ok(distance <= 1e-5, `2 x 8 rows and 1 x 16 rows differ by ${distance}`);
-  assert.ok(weightDistance(one!, unbalanced!) > 1e-4, "fixed weights must train differently, or the comparison proves nothing");
+  assert.ok(maxWeightDifference(one!, unbalanced!) > 1e-4, "fixed weights must train differently, or the comparison proves nothing");
 });

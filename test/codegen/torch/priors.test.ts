@@ -20,7 +20,8 @@ import { readOptionsFor } from "../../../src/train/read-options.js";
 import { readLabelled } from "../../../src/train/trainer.js";
 import { checkSampleWeights } from "../../../src/train/weight-check.js";
 import { seededRandom } from "../../helpers/random.js";
-import { compileSpecText, folderWeights, killAfterCheckpoint, runTrainPy, scratchDir, torchOrSkip } from "./torch-helpers.js";
+import { compileSpecText, killAfterCheckpoint, runTrainPy, scratchDir, torchOrSkip } from "./torch-helpers.js";
+import { folderWeights } from "../../helpers/model-folder.js";
 
 /** A weighted binary task, a regression under `where`, and an ESMM product whose factor cvr has no label. */
 const SPEC = `

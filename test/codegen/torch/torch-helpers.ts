@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -156,34 +156,6 @@ export async function killAfterCheckpoint(python: string, pkg: string, args: rea
   run.child.kill("SIGKILL");
   await run.done;
   assert.ok(existsSync(checkpoint) && !existsSync(join(out, "manifest.json")), "the run must be killed after a checkpoint and before the end");
-}
-
-/** A model folder's weights by name, read as model.json lays them out. */
-export function folderWeights(dir: string): Map<string, Float32Array> {
-  const layout = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
-  const weights = new Map<string, Float32Array>();
-  for (const group of layout.weightsManifest) {
-    const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
-    let offset = 0;
-    for (const w of group.weights) {
-      const size = w.shape.reduce((n, d) => n * d, 1);
-      weights.set(w.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + size * 4)));
-      offset += size * 4;
-    }
-  }
-  return weights;
-}
-
-/** The largest difference between two folders' weights, which must have the same names and sizes. */
-export function weightDistance(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  assert.deepEqual([...a.keys()], [...b.keys()]);
-  let worst = 0;
-  for (const [name, values] of a) {
-    const other = b.get(name)!;
-    assert.equal(values.length, other.length, name);
-    for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i]! - other[i]!));
-  }
-  return worst;
 }
 
 /** Rows of the impressions the training tests use: ids, a price, click and purchase. */

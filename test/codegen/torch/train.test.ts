@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { writeTorchPackage } from "../../../src/codegen/torch/index.js";
 import { seededRandom } from "../../helpers/random.js";
-import { compileSpecText, folderWeights, impressionsCsv, killAfterCheckpoint, runTrainPy, scratchDir, torchOrSkip, weightDistance } from "./torch-helpers.js";
+import { compileSpecText, impressionsCsv, killAfterCheckpoint, runTrainPy, scratchDir, torchOrSkip } from "./torch-helpers.js";
+import { folderWeights, maxWeightDifference } from "../../helpers/model-folder.js";
 
 /** No `where`, dropout or batch norm: with those, a rank's half of a batch is not half of the whole batch's loss. */
 const SPEC = `
@@ -61,9 +62,9 @@ test("two gloo ranks of batch 8 reach the weights of one process of batch 16 (an
     assert.equal(status, 0, stderr);
   }
   const [two, one, small] = ["two", "one", "small"].map((name) => folderWeights(join(dir, name)));
-  const distance = weightDistance(two!, one!);
+  const distance = maxWeightDifference(two!, one!);
   assert.ok(distance <= 1e-5, `2 x 8 rows and 1 x 16 rows differ by ${distance}`);
-  assert.ok(weightDistance(two!, small!) > 1e-4, "batch 8 alone must train differently, or the comparison proves nothing");
+  assert.ok(maxWeightDifference(two!, small!) > 1e-4, "batch 8 alone must train differently, or the comparison proves nothing");
 });
 
 test("a run killed mid-way resumes from its checkpoint and ends with the weights of an uninterrupted run", async (t) => {
@@ -79,6 +80,6 @@ test("a run killed mid-way resumes from its checkpoint and ends with the weights
   assert.equal(second.status, 0, second.stderr);
   assert.equal((await whole.done).status, 0);
   assert.ok(!existsSync(checkpoint), "the checkpoint is removed once the model is saved");
-  const distance = weightDistance(folderWeights(killed), folderWeights(join(dir, "whole")));
+  const distance = maxWeightDifference(folderWeights(killed), folderWeights(join(dir, "whole")));
   assert.ok(distance <= 1e-6, `the resumed run ends ${distance} away from the uninterrupted one`);
 });

@@ -47,35 +47,8 @@ export async function smallRun(dir: string, rows: number): Promise<{ spec: strin
   return { spec, data };
 }
 
-/** The model's weights by name, read from model.json and its weight file. */
-export function modelWeights(dir: string): Map<string, Float32Array> {
-  const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
-  const weights = new Map<string, Float32Array>();
-  for (const group of modelJson.weightsManifest) {
-    const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
-    let offset = 0;
-    for (const spec of group.weights) {
-      const length = spec.shape.reduce((a, b) => a * b, 1);
-      const raw = new Uint8Array(length * 4);
-      raw.set(bytes.subarray(offset, offset + length * 4));
-      weights.set(spec.name, new Float32Array(raw.buffer));
-      offset += length * 4;
-    }
-  }
-  return weights;
-}
-
-/** The largest absolute difference between two models' weights (asserting they have the same names and shapes). */
-export function maxWeightDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  assert.deepEqual([...a.keys()], [...b.keys()], "the two models have different weights");
-  let max = 0;
-  for (const [name, values] of a) {
-    const other = b.get(name)!;
-    assert.equal(other.length, values.length, `weight ${name} has another size`);
-    for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]! - other[i]!));
-  }
-  return max;
-}
+/** Written once in test/helpers for every test that compares weights; `modelWeights` is the checkpoint tests' name for it. */
+export { folderWeights as modelWeights, maxWeightDifference } from "../../helpers/model-folder.js";
 
 /** A folder's manifest.json, checked file by file against sizes and SHA-256 computed here; returns the listed names. */
 export function assertManifestHolds(dir: string, what: string): string[] {
