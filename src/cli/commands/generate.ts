@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { esmmColumns, generateEsmm } from "../../data/synthetic/esmm.js";
+import { DEFAULT_KEEP_NEGATIVES, esmmLogColumns, generateEsmmLog } from "../../data/synthetic/esmm-log.js";
 import { generateMmoe, mmoeColumns } from "../../data/synthetic/mmoe.js";
 import { writeGenerated } from "../../data/synthetic/write.js";
 import { intFlag, trainSettingFlag } from "../data-options.js";
@@ -27,9 +28,11 @@ export function registerGenerate(program: Command): void {
       "Write synthetic data with known ground truth (.csv, .tsv, .jsonl or .parquet, by file name).\n" +
         "  esmm  impressions: user_id, item_id, category, price, user_age; labels click, purchase (= click and buy), amount;\n" +
         "        ground truth true_ctr, true_cvr (p(buy | click) on every row), true_ctcvr, true_amount, buy_if_clicked\n" +
+        "  esmm-log  the esmm impressions as a log keeps them (what specs/esmm-weighted.mtl reads): every clicked row and\n" +
+        `        a ${DEFAULT_KEEP_NEGATIVES} chance for the others; last_item_id (the user's previous item), imp_weight (1 / that chance), order_weight\n` +
         "  mmoe  the MMoE paper's two regression tasks with correlation p: x0..x{dim-1}, y1, y2, and noise-free f1, f2",
     )
-    .argument("<kind>", "esmm or mmoe")
+    .argument("<kind>", "esmm, esmm-log or mmoe")
     .requiredOption("--rows <n>", "rows to write to --output")
     .requiredOption("-o, --output <file>", "where to write them")
     .option("--holdout <n>", "also write this many further rows (same synthetic world) to --holdout-output")
@@ -37,8 +40,8 @@ export function registerGenerate(program: Command): void {
     .option("--seed <n>", "random seed", "1")
     .option("--correlation <p>", "mmoe: task correlation p in [-1, 1]", "0.9")
     .option("--dim <n>", "mmoe: input dimension", "100")
-    .option("--ctr <rate>", "esmm: target click rate (default 0.04)")
-    .option("--cvr <rate>", "esmm: target purchases per click (default 0.1)")
+    .option("--ctr <rate>", "esmm, esmm-log: target click rate (default 0.04)")
+    .option("--cvr <rate>", "esmm, esmm-log: target purchases per click (default 0.1)")
     .action(async (kind: string, options: GenerateCliOptions) => {
       process.exitCode = await runGenerate(kind, options);
     });
@@ -58,7 +61,7 @@ async function runGenerate(kind: string, options: GenerateCliOptions): Promise<n
   const total = rows + (holdoutRows ?? 0);
   // The spec's seed range: a seed beyond 2^53 would be rounded into another seed's data.
   const seed = trainSettingFlag("--seed", options.seed, "seed")!;
-  if (kind === "esmm") {
+  if (kind === "esmm" || kind === "esmm-log") {
     const rate = (name: string, v: string | undefined) => {
       if (v === undefined) return undefined;
       const x = Number(v);
@@ -67,15 +70,16 @@ async function runGenerate(kind: string, options: GenerateCliOptions): Promise<n
     };
     const ctr = rate("--ctr", options.ctr);
     const cvr = rate("--cvr", options.cvr);
-    const generated = generateEsmm({ rows: total, seed, ...(ctr !== undefined && { ctr }), ...(cvr !== undefined && { cvr }) });
-    await writeGenerated(generated, esmmColumns(), options.output, rows, holdout);
+    const world = { rows: total, seed, ...(ctr !== undefined && { ctr }), ...(cvr !== undefined && { cvr }) };
+    if (kind === "esmm") await writeGenerated(generateEsmm(world), esmmColumns(), options.output, rows, holdout);
+    else await writeGenerated(generateEsmmLog(world), esmmLogColumns(), options.output, rows, holdout);
   } else if (kind === "mmoe") {
     const correlation = Number(options.correlation);
     if (!(correlation >= -1 && correlation <= 1)) throw new UsageError(`--correlation must be in [-1, 1], got '${options.correlation}'`);
     const inputDim = intFlag("--dim", options.dim, 2, MAX_DIM)!;
     await writeGenerated(generateMmoe({ rows: total, correlation, inputDim, seed }), mmoeColumns(inputDim), options.output, rows, holdout);
   } else {
-    throw new UsageError(`unknown kind '${kind}'; use esmm or mmoe`);
+    throw new UsageError(`unknown kind '${kind}'; use esmm, esmm-log or mmoe`);
   }
   return EXIT_OK;
 }

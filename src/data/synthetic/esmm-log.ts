@@ -20,6 +20,9 @@ import { ESMM_DEFAULTS, esmmColumns, generateEsmm, type EsmmRow, type EsmmSynthe
 
 export const ESMM_LOG_COLUMNS = ["last_item_id", "imp_weight", "order_weight"] as const;
 
+/** The probability a non-clicked impression is kept, unless the options say otherwise. */
+export const DEFAULT_KEEP_NEGATIVES = 0.25;
+
 /** Before a user's first impression there is no previous item. */
 export const NO_PREVIOUS_ITEM = "none";
 
@@ -28,7 +31,7 @@ export type EsmmLogRow = EsmmRow & { last_item_id: string; imp_weight: number; o
 export interface EsmmLogOptions extends EsmmSyntheticOptions {
   /** Rows of the log, after down-sampling. */
   rows: number;
-  /** The probability a non-clicked impression is kept. Default 0.25. */
+  /** The probability a non-clicked impression is kept. Default DEFAULT_KEEP_NEGATIVES. */
   keepNegatives?: number;
 }
 
@@ -39,7 +42,7 @@ export function esmmLogColumns(): (keyof EsmmLogRow)[] {
 
 /** Deterministic for the options; the impressions are the world's for the same seed, less the dropped negatives. */
 export function* generateEsmmLog(opts: EsmmLogOptions): Generator<EsmmLogRow> {
-  const keep = opts.keepNegatives ?? 0.25;
+  const keep = opts.keepNegatives ?? DEFAULT_KEEP_NEGATIVES;
   if (!(keep > 0 && keep <= 1)) throw new RangeError(`keepNegatives must be in (0, 1], got ${keep}`);
   // Its own stream: the impressions, clicks and purchases are the world's, whatever is dropped.
   const sampling = new Rng(opts.seed ?? ESMM_DEFAULTS.seed).fork("esmm-log/down-sampling");
