@@ -88,6 +88,7 @@ test("every example the page lists trains and scores each task it evaluates", { 
     const scored = ir.tasks.filter((t) => t.evaluation !== null).map((t) => t.name);
     assert.deepEqual(rows.map((r) => r[0]), scored, `${name}: a metric per scored task`);
     for (const [task, , metric, value] of rows) assert.ok(Number.isFinite(Number(value)), `${name}: ${task}'s ${metric} is a number (got ${value})`);
+    if (name === "census-mmoe.mtl") assert.match((await page.textContent("#train-info")) ?? "", /^Census-Income sample: .*Data: Lane, T\. & Kohavi, R\..*CC BY 4\.0/, "real data names its source and licence");
     if (name === "esmm-weighted.mtl") {
       assert.match((await page.textContent("#train-info")) ?? "", /^ESMM world as a log/);
       await playground.screenshot(page, "train-esmm-weighted");
