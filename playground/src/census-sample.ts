@@ -3,7 +3,8 @@
  * rows of UCI's Census-Income (KDD) training file that the repository carries
  * (data/census-income-kdd), read when the site is built by mtl's own reader
  * with that spec's data section (scripts/playground/census-sample.ts), so the
- * training worker receives records, not a CSV dialect to parse.
+ * training worker receives records, not a CSV dialect to parse. An edited
+ * spec's own data section (another `missing`, say) does not apply to it.
  */
 import type { RawRecord, RawValue } from "../../src/data/record.js";
 

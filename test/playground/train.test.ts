@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { compileSource } from "../../src/compiler.js";
 import { loadModelDir } from "../../src/model-dir/folder.js";
-import { chromiumMissing, editorText, startPlayground, unzipStored, type Playground } from "../helpers/playground.js";
+import { chromiumMissing, editorText, replaceText, startPlayground, unzipStored, type Playground } from "../helpers/playground.js";
 
 const skip = chromiumMissing() ?? false;
 let playground: Playground;
@@ -94,6 +94,12 @@ test("every example the page lists trains and scores each task it evaluates", { 
       await playground.screenshot(page, "train-esmm-weighted");
     }
   }
+  // A spec no built-in data can train: the message names the column and what the data has.
+  await replaceText(page, "model nowhere\nfeature size : numeric()\ninput x = concat(*)\ntower t = mlp(x, [2])\ntask y : binary = t label click\n");
+  await page.waitForFunction(`document.querySelector("#graph:not(.stale) svg title")?.textContent === "nowhere"`, null, { timeout: 20_000 });
+  await page.click("#train");
+  await page.waitForFunction("document.getElementById('train-error').textContent !== ''", null, { timeout: 30_000 });
+  assert.match((await page.textContent("#train-error")) ?? "", /built-in data, which has no column 'size': read columns of the ESMM world \(.*\), of the MMoE generator .* or of the census sample/);
   assert.deepEqual(errors, []);
   await page.close();
 });
