@@ -199,6 +199,7 @@ const CASES: Case[] = [
   { code: "MTL5041", trigger: edit([["where click", "where click sample_weight «click»"]]), nearMiss: edit([["where click", "where click sample_weight click_weight"]]) },
   { code: "MTL5043", trigger: edit([["where click", "where click sample_weight «price»"]]), nearMiss: edit([["where click", "where click sample_weight w"]]), says: "feature 'price'" },
   { code: "MTL5043", trigger: edit([["numeric()", "numeric(column: raw_w)"]], "train { sample_weight: «raw_w» }\n"), nearMiss: edit([["numeric()", "numeric(column: raw_w)"]], "train { sample_weight: w }\n"), says: "see its own loss weight" },
+  { code: "MTL5043", trigger: edit([["feature price : numeric()", "feature price[3] : numeric()"], ["where click", "where click sample_weight «price2»"]]), nearMiss: edit([["feature price : numeric()", "feature price[3] : numeric()"], ["where click", "where click sample_weight price4"]]), says: "feature 'price2'" },
   // train's column is no one's weight when every labelled task names its own.
   {
     code: "MTL5043",
