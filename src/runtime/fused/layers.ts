@@ -1,0 +1,205 @@
+/**
+ * The fused step's layers besides Dense: embedding lookups (whose gradient
+ * is gathered per table row, for the sparse update), concatenations (a gate's
+ * stack of experts is one too: per row, [n, w] is the n parts side by side),
+ * the gate's mix (Dot over the expert axis), products of task outputs, and
+ * activation layers.
+ */
+import { activate, activateBackward, type FusedActivation } from "./activations.js";
+import { writeOrAdd, type Buf, type Op } from "./buffers.js";
+import type { TableParam } from "./tables.js";
+
+/** Looks each row's id up in `table`; the flatten after it shares the output Buf. */
+export class EmbeddingOp implements Op {
+  ids: Int32Array = new Int32Array(0);
+
+  constructor(
+    /** The input's name in the batch. */
+    readonly input: string,
+    private readonly table: TableParam,
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const { dim } = this.table;
+    const values = this.table.view;
+    const out = this.out.value;
+    for (let r = 0; r < rows; r++) {
+      const at = this.table.rowOf(this.ids[r]!) * dim;
+      out.set(values.subarray(at, at + dim), r * dim);
+    }
+  }
+
+  backward(rows: number): void {
+    if (this.out.gradSet) this.table.accumulate(this.ids, this.out.grad!, rows);
+  }
+}
+
+/** Per row, the inputs' values side by side. */
+export class ConcatOp implements Op {
+  constructor(
+    private readonly parts: readonly Buf[],
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const width = this.out.width;
+    const out = this.out.value;
+    let offset = 0;
+    for (const part of this.parts) {
+      const w = part.width;
+      const values = part.value;
+      if (w === 1) for (let r = 0; r < rows; r++) out[r * width + offset] = values[r]!;
+      else for (let r = 0; r < rows; r++) out.set(values.subarray(r * w, r * w + w), r * width + offset);
+      offset += w;
+    }
+  }
+
+  backward(rows: number): void {
+    if (!this.out.gradSet) return;
+    const width = this.out.width;
+    const grad = this.out.grad!;
+    let offset = 0;
+    for (const part of this.parts) {
+      const w = part.width;
+      if (part.needsGrad) {
+        const add = part.gradSet;
+        for (let r = 0; r < rows; r++) writeOrAdd(part.grad!, r * w, grad, r * width + offset, w, add);
+        part.gradSet = true;
+      }
+      offset += w;
+    }
+  }
+}
+
+/** A gate's mix: out[w] = sum_k g[k] s[k, w], for gate weights g [n] and the experts' stack s [n, w]. */
+export class DotOp implements Op {
+  constructor(
+    private readonly gate: Buf,
+    private readonly stack: Buf,
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const n = this.gate.width;
+    const w = this.out.width;
+    const g = this.gate.value;
+    const s = this.stack.value;
+    const out = this.out.value;
+    for (let r = 0; r < rows; r++) {
+      const o = r * w;
+      out.fill(0, o, o + w);
+      for (let k = 0; k < n; k++) {
+        const gk = g[r * n + k]!;
+        const at = (r * n + k) * w;
+        for (let j = 0; j < w; j++) out[o + j] = out[o + j]! + gk * s[at + j]!;
+      }
+    }
+  }
+
+  backward(rows: number): void {
+    if (!this.out.gradSet) return;
+    const n = this.gate.width;
+    const w = this.out.width;
+    const g = this.gate.value;
+    const s = this.stack.value;
+    const dOut = this.out.grad!;
+    const { gate, stack } = this;
+    if (gate.needsGrad) {
+      const dg = gate.grad!;
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < n; k++) {
+          const at = (r * n + k) * w;
+          let total = 0;
+          for (let j = 0; j < w; j++) total += dOut[r * w + j]! * s[at + j]!;
+          dg[r * n + k] = gate.gradSet ? dg[r * n + k]! + total : total;
+        }
+      }
+      gate.gradSet = true;
+    }
+    if (stack.needsGrad) {
+      const ds = stack.grad!;
+      const add = stack.gradSet;
+      for (let r = 0; r < rows; r++) {
+        for (let k = 0; k < n; k++) {
+          const gk = g[r * n + k]!;
+          const at = (r * n + k) * w;
+          for (let j = 0; j < w; j++) ds[at + j] = (add ? ds[at + j]! : 0) + gk * dOut[r * w + j]!;
+        }
+      }
+      stack.gradSet = true;
+    }
+  }
+}
+
+/** The element-wise product of the inputs (ESMM's pCTCVR = pCTR * pCVR). */
+export class MultiplyOp implements Op {
+  constructor(
+    private readonly inputs: readonly Buf[],
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const count = rows * this.out.width;
+    const out = this.out.value;
+    out.set(this.inputs[0]!.value.subarray(0, count));
+    for (const input of this.inputs.slice(1)) {
+      const v = input.value;
+      for (let i = 0; i < count; i++) out[i] = out[i]! * v[i]!;
+    }
+  }
+
+  backward(rows: number): void {
+    if (!this.out.gradSet) return;
+    const count = rows * this.out.width;
+    const dOut = this.out.grad!;
+    this.inputs.forEach((input, k) => {
+      if (!input.needsGrad) return;
+      const d = input.grad!;
+      const add = input.gradSet;
+      for (let i = 0; i < count; i++) {
+        let others = dOut[i]!;
+        this.inputs.forEach((other, j) => {
+          if (j !== k) others *= other.value[i]!;
+        });
+        d[i] = add ? d[i]! + others : others;
+      }
+      input.gradSet = true;
+    });
+  }
+}
+
+/** An activation layer (a binary head's sigmoid); a linear one shares its input's Buf instead. */
+export class ActivationOp implements Op {
+  private scratch = new Float32Array(0);
+
+  constructor(
+    private readonly activation: FusedActivation,
+    private readonly x: Buf,
+    private readonly y: Buf,
+  ) {}
+
+  allocate(rows: number): void {
+    if (this.x.needsGrad) this.scratch = new Float32Array(rows * this.y.width);
+  }
+
+  forward(rows: number): void {
+    activate(this.activation, this.x.value, this.y.value, rows, this.y.width);
+  }
+
+  backward(rows: number): void {
+    if (!this.y.gradSet || !this.x.needsGrad) return;
+    const width = this.y.width;
+    activateBackward(this.activation, this.y.value, this.x.value, this.y.grad!, this.scratch, rows, width);
+    writeOrAdd(this.x.grad!, 0, this.scratch, 0, rows * width, this.x.gradSet);
+    this.x.gradSet = true;
+  }
+}
