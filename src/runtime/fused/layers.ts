@@ -203,3 +203,46 @@ export class ActivationOp implements Op {
     this.x.gradSet = true;
   }
 }
+
+/** Dropout in training: y = x * mask, the mask drawn per step by setMask (tf.dropout's own multipliers). */
+export class DropoutOp implements Op {
+  private mask = new Float32Array(0);
+
+  constructor(
+    /** The layer's name, which its per-step seeds derive from. */
+    readonly layer: string,
+    readonly rate: number,
+    private readonly x: Buf,
+    private readonly y: Buf,
+  ) {}
+
+  get width(): number {
+    return this.y.width;
+  }
+
+  allocate(rows: number): void {
+    this.mask = new Float32Array(rows * this.width);
+  }
+
+  /** This step's multipliers (0, or 1 / (1 - rate)) for `rows` rows. */
+  setMask(values: Float32Array): void {
+    this.mask.set(values);
+  }
+
+  forward(rows: number): void {
+    const x = this.x.value;
+    const y = this.y.value;
+    const mask = this.mask;
+    for (let i = 0, n = rows * this.width; i < n; i++) y[i] = x[i]! * mask[i]!;
+  }
+
+  backward(rows: number): void {
+    if (!this.y.gradSet || !this.x.needsGrad) return;
+    const dy = this.y.grad!;
+    const dx = this.x.grad!;
+    const mask = this.mask;
+    const add = this.x.gradSet;
+    for (let i = 0, n = rows * this.width; i < n; i++) dx[i] = (add ? dx[i]! : 0) + dy[i]! * mask[i]!;
+    this.x.gradSet = true;
+  }
+}

@@ -63,7 +63,9 @@ export class FusedLoss {
       if ((task.where !== null || task.sampleWeight !== undefined) && mask === undefined) {
         throw new Error(`task '${task.name}' has ${task.where !== null ? "'where'" : "a sample weight"}, but the batch has no mask for it`);
       }
-      for (let i = 0; i < rows; i++) this.rowLoss[i] = this.row(task, reads, i, y[i]!);
+      // Rounded to float32 row by row and summed in float32, as the plain path's kernels do, so a loss that
+      // overflows there (a squared error past 3.4e38) overflows here too and the trainer stops on it alike.
+      for (let i = 0; i < rows; i++) this.rowLoss[i] = Math.fround(this.row(task, reads, i, y[i]!));
       // maskedMean: sum(m l) / sum(m) over the rows of weight > 0 (0 when none); the plain mean without a mask.
       let weight = 0;
       if (mask === undefined) weight = rows;
@@ -72,7 +74,7 @@ export class FusedLoss {
       const scale = weight > 0 ? task.weight / weight : 0;
       for (let i = 0; i < rows; i++) {
         const m = mask === undefined ? 1 : mask[i]! > 0 ? mask[i]! : 0;
-        if (m !== 0) total += m * this.rowLoss[i]!;
+        if (m !== 0) total = Math.fround(total + Math.fround(m * this.rowLoss[i]!));
         const c = scale * m;
         reads.forEach((buf, k) => {
           const g = buf.grad!;
@@ -81,9 +83,9 @@ export class FusedLoss {
         });
       }
       for (const buf of reads) buf.gradSet = true;
-      const mean = weight > 0 ? total / weight : 0;
-      perTask[task.name] = Math.fround(mean);
-      weighted += task.weight * mean;
+      const mean = Math.fround(weight > 0 ? total / weight : 0);
+      perTask[task.name] = mean;
+      weighted = Math.fround(weighted + Math.fround(task.weight * mean));
     }
     return { weighted, perTask };
   }

@@ -15,7 +15,7 @@ import type { FusedActivation } from "./activations.js";
 import { Buf, param, type Op, type Param } from "./buffers.js";
 import { DenseOp } from "./dense.js";
 import type { Gemm } from "./gemm.js";
-import { ActivationOp, ConcatOp, DotOp, EmbeddingOp, MultiplyOp } from "./layers.js";
+import { ActivationOp, ConcatOp, DotOp, DropoutOp, EmbeddingOp, MultiplyOp } from "./layers.js";
 import { FusedLoss } from "./loss.js";
 import { TableParam } from "./tables.js";
 
@@ -43,6 +43,8 @@ export class Program {
   private readonly bufs = new Map<string, Buf>();
   private readonly floatInputs: { name: string; buf: Buf }[] = [];
   private readonly lookups: EmbeddingOp[] = [];
+  /** Dropout layers, whose masks the step draws before each run. */
+  readonly dropouts: DropoutOp[] = [];
   private capacity = 0;
 
   constructor(built: BuiltModel, gemm: Gemm) {
@@ -115,6 +117,12 @@ export class Program {
         case "multiply":
           this.ops.push(new MultiplyOp(inputs.map((b) => b!), produce(false)));
           break;
+        case "dropout": {
+          const op = new DropoutOp(step.layer, spec.rate, inputs[0]!, produce(false));
+          this.dropouts.push(op);
+          this.ops.push(op);
+          break;
+        }
         default:
           throw new Error(`the fused step has no '${spec.kind}' layer (fusedSupport should have said so)`);
       }

@@ -21,7 +21,9 @@ import { sparseRule } from "../graph/sparse-update.js";
 import { exportStepState, importStepState } from "../graph/step-state.js";
 import type { StepLosses, StepRunOptions, TrainBatch, TrainStep } from "../graph/train-step.js";
 import { adamUpdate, ensureSlots, slotVariables } from "./adam.js";
+import { stepSeed } from "../graph/dropout-seeds.js";
 import { gemmOn } from "./gemm.js";
+import type { DropoutOp } from "./layers.js";
 import { Program, type FusedFeatures } from "./program.js";
 
 /** Labels and masks as typed arrays, by task name. */
@@ -59,6 +61,7 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): Train
   function runArrays(features: FusedFeatures, targets: FusedTargets, options: StepRunOptions = {}): StepLosses {
     const rows = features.size;
     program.load(features);
+    drawDropoutMasks(program.dropouts, built.dropoutSeeds, steps, rows);
     const views = bindViews();
     program.forward(rows);
     program.resetGradients();
@@ -119,6 +122,20 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): Train
     },
   };
   return step;
+}
+
+/**
+ * Each dropout layer's multipliers for this step: tf.dropout's own, drawn
+ * from the per-step seed the plain path gives the layer (dropout-seeds.ts),
+ * so both paths drop the same units. Allocates: call before binding views.
+ */
+function drawDropoutMasks(dropouts: readonly DropoutOp[], baseSeeds: ReadonlyMap<string, number>, step: number, rows: number): void {
+  for (const op of dropouts) {
+    const seed = stepSeed(baseSeeds.get(op.layer)!, step);
+    const mask = tf.tidy(() => tf.dropout(tf.ones([rows, op.width]), op.rate, undefined, seed));
+    op.setMask(mask.dataSync() as Float32Array);
+    mask.dispose();
+  }
 }
 
 /** A table's sparse slots (restoreSlots replaces the arrays, so they are looked up per step). */

@@ -80,9 +80,7 @@ export function fusedUnsupported(ir: ValidIR, plan: LayerPlan, options: FusedSup
       case "flatten":
       case "reshape":
       case "multiply":
-        break;
       case "dropout":
-        kinds.add("dropout");
         break;
       case "batchNormalization":
         kinds.add("batch normalisation");
