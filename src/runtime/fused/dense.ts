@@ -1,7 +1,6 @@
 /**
  * A Dense layer on [batch, in]: y = act(x·W + b). The product runs on the
- * native BLAS: the bias is written into the output rows first and the product
- * added to it (beta = 1); the backward's products read W and x transposed in
+ * native BLAS; the bias is added in the activation's pass; the backward's products read W and x transposed in
  * place (no copies), and dx is accumulated by beta = 1 when another reader
  * of x wrote its gradient already.
  */
@@ -41,13 +40,21 @@ export class DenseOp implements Op {
     if (rows === 0) return;
     const { units, inWidth } = this;
     const out = needsInput(this.activation) ? this.z : this.y.value;
-    let beta = 0;
-    if (this.bias !== null) {
-      const b = this.bias.view;
-      for (let r = 0; r < rows; r++) out.set(b, r * units);
-      beta = 1;
+    this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, out, units);
+    const count = rows * units;
+    const b = this.bias?.view;
+    // Bias and relu in the one pass over the product (the common case); otherwise the bias, then the activation.
+    if (this.activation === "relu") {
+      if (b === undefined) for (let i = 0; i < count; i++) out[i] = out[i]! > 0 ? out[i]! : 0;
+      else
+        for (let r = 0, at = 0; r < rows; r++, at += units)
+          for (let j = 0; j < units; j++) {
+            const v = out[at + j]! + b[j]!;
+            out[at + j] = v > 0 ? v : 0;
+          }
+      return;
     }
-    this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, beta, out, units);
+    if (b !== undefined) for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) out[at + j] = out[at + j]! + b[j]!;
     activate(this.activation, out, this.y.value, rows, units);
   }
 
@@ -55,18 +62,29 @@ export class DenseOp implements Op {
     if (!this.y.gradSet || rows === 0) return;
     const { units, inWidth } = this;
     const dz = this.activation === "linear" ? this.y.grad! : this.dz;
-    if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, dz, rows, units);
+    const db = this.bias?.grad;
+    if (this.activation === "relu") {
+      // The activation's gradient and the bias's column sums in one pass.
+      const y = this.y.value;
+      const dy = this.y.grad!;
+      if (db !== undefined) db.fill(0);
+      for (let r = 0, at = 0; r < rows; r++, at += units) {
+        for (let j = 0; j < units; j++) {
+          const d = y[at + j]! > 0 ? dy[at + j]! : 0;
+          dz[at + j] = d;
+          if (db !== undefined) db[j] = db[j]! + d;
+        }
+      }
+    } else {
+      if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, dz, rows, units);
+      if (db !== undefined) {
+        db.fill(0);
+        for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) db[j] = db[j]! + dz[at + j]!;
+      }
+    }
+    if (this.bias !== null) this.bias.gradSet = true;
     this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, units, 0, this.kernel.grad, units);
     this.kernel.gradSet = true;
-    if (this.bias !== null) {
-      const db = this.bias.grad;
-      db.fill(0);
-      for (let r = 0; r < rows; r++) {
-        const at = r * units;
-        for (let j = 0; j < units; j++) db[j] = db[j]! + dz[at + j]!;
-      }
-      this.bias.gradSet = true;
-    }
     if (this.x.needsGrad) {
       this.gemm(false, true, rows, inWidth, units, dz, units, this.kernel.view, units, this.x.gradSet ? 1 : 0, this.x.grad!, inWidth);
       this.x.gradSet = true;

@@ -94,10 +94,12 @@ export class DotOp implements Op {
     const out = this.out.value;
     for (let r = 0; r < rows; r++) {
       const o = r * w;
-      out.fill(0, o, o + w);
-      for (let k = 0; k < n; k++) {
+      let at = r * n * w;
+      const g0 = g[r * n]!;
+      for (let j = 0; j < w; j++) out[o + j] = g0 * s[at + j]!;
+      for (let k = 1; k < n; k++) {
+        at += w;
         const gk = g[r * n + k]!;
-        const at = (r * n + k) * w;
         for (let j = 0; j < w; j++) out[o + j] = out[o + j]! + gk * s[at + j]!;
       }
     }
@@ -111,30 +113,28 @@ export class DotOp implements Op {
     const s = this.stack.value;
     const dOut = this.out.grad!;
     const { gate, stack } = this;
-    if (gate.needsGrad) {
-      const dg = gate.grad!;
-      for (let r = 0; r < rows; r++) {
-        for (let k = 0; k < n; k++) {
-          const at = (r * n + k) * w;
+    const dg = gate.needsGrad ? gate.grad! : null;
+    const ds = stack.needsGrad ? stack.grad! : null;
+    const addG = gate.gradSet;
+    const addS = stack.gradSet;
+    for (let r = 0; r < rows; r++) {
+      const o = r * w;
+      for (let k = 0; k < n; k++) {
+        const at = (r * n + k) * w;
+        if (dg !== null) {
           let total = 0;
-          for (let j = 0; j < w; j++) total += dOut[r * w + j]! * s[at + j]!;
-          dg[r * n + k] = gate.gradSet ? dg[r * n + k]! + total : total;
+          for (let j = 0; j < w; j++) total += dOut[o + j]! * s[at + j]!;
+          dg[r * n + k] = addG ? dg[r * n + k]! + total : total;
         }
-      }
-      gate.gradSet = true;
-    }
-    if (stack.needsGrad) {
-      const ds = stack.grad!;
-      const add = stack.gradSet;
-      for (let r = 0; r < rows; r++) {
-        for (let k = 0; k < n; k++) {
+        if (ds !== null) {
           const gk = g[r * n + k]!;
-          const at = (r * n + k) * w;
-          for (let j = 0; j < w; j++) ds[at + j] = (add ? ds[at + j]! : 0) + gk * dOut[r * w + j]!;
+          if (addS) for (let j = 0; j < w; j++) ds[at + j] = ds[at + j]! + gk * dOut[o + j]!;
+          else for (let j = 0; j < w; j++) ds[at + j] = gk * dOut[o + j]!;
         }
       }
-      stack.gradSet = true;
     }
+    if (dg !== null) gate.gradSet = true;
+    if (ds !== null) stack.gradSet = true;
   }
 }
 

@@ -42,17 +42,23 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): Train
   const l2 = ir.train.l2;
   let steps = 0;
 
+  /** Views of variables' storage, kept while the storage is the same and the wasm heap has not moved (which detaches them). */
+  const views = new Map<tf.Variable, { dataId: object; view: Float32Array }>();
+  const view = (v: tf.Variable): Float32Array => {
+    const known = views.get(v);
+    if (known !== undefined && known.dataId === v.dataId && known.view.length === v.size) return known.view;
+    const rows = writableRows(v);
+    if (rows === null) throw new Error(`cannot reach the storage of '${v.name}' on backend '${tf.getBackend()}'`);
+    views.set(v, { dataId: v.dataId as object, view: rows });
+    return rows;
+  };
+
   /** Points every Param and table at its variable's storage; allocation first, since it may move the wasm heap. */
   function bindViews(): { acc1: Float32Array; acc2: Float32Array; moments: Float32Array[] } {
     ensureSlots(adam, program.params);
     const slots = slotVariables(adam, program.params.length);
     const variables = [adam.accBeta1, adam.accBeta2, ...program.params.map((p) => p.variable), ...slots, ...program.tables.map((t) => t.variable)];
     for (const v of variables) if (sharesStorage(v)) ownStorage(v);
-    const view = (v: tf.Variable) => {
-      const rows = writableRows(v);
-      if (rows === null) throw new Error(`cannot reach the storage of '${v.name}' on backend '${tf.getBackend()}'`);
-      return rows;
-    };
     for (const p of program.params) p.view = view(p.variable);
     for (const t of program.tables) t.view = view(t.variable);
     return { acc1: view(adam.accBeta1), acc2: view(adam.accBeta2), moments: slots.map(view) };
