@@ -7,7 +7,7 @@
  * a batch of total weight 0 gives 0), combined with the tasks' fixed weights.
  * Seeds the gradient of every logit or output the losses read.
  */
-import type { TaskIR, ValidIR } from "../../ir/types.js";
+import type { TaskIR } from "../../ir/types.js";
 import { logitLeaves } from "../loss/compute-loss.js";
 import type { Buf } from "./buffers.js";
 
@@ -34,12 +34,13 @@ export class FusedLoss {
   private derivative: Float64Array[] = [];
   private rowLoss = new Float64Array(0);
 
-  constructor(ir: ValidIR, bufOf: (tensor: string) => Buf, logits: Record<string, string>, outputs: Record<string, string>) {
-    this.terms = ir.tasks
+  /** `trained`: the tasks whose losses count (none for a forward-only program); `tasks`: all of them, for product heads' factors. */
+  constructor(tasks: readonly TaskIR[], trained: readonly TaskIR[], bufOf: (tensor: string) => Buf, logits: Record<string, string>, outputs: Record<string, string>) {
+    this.terms = trained
       .filter((task) => task.label !== null)
       .map((task) => ({
         task,
-        reads: task.loss.type === "bce" ? logitLeaves(ir.tasks, task).map((t) => bufOf(logits[t]!)) : [bufOf(outputs[task.name]!)],
+        reads: task.loss.type === "bce" ? logitLeaves([...tasks], task).map((t) => bufOf(logits[t]!)) : [bufOf(outputs[task.name]!)],
       }));
     const most = Math.max(1, ...this.terms.map((t) => t.reads.length));
     this.logS = new Float64Array(most);

@@ -30,6 +30,14 @@ export interface FusedFeatures {
   features: Record<string, Int32Array | Float32Array>;
 }
 
+/** What a program is compiled from: the IR, its plan, and a model holding the plan's layers. */
+export interface ProgramSource {
+  readonly ir: BuiltModel["ir"];
+  readonly plan: BuiltModel["plan"];
+  /** For training, the training model (its trainable weights give the optimiser's slot order). */
+  readonly model: tf.LayersModel;
+}
+
 export class Program {
   /** Dense weights in the order of the model's trainable weights (the optimiser's slot order). */
   readonly params: Param[];
@@ -47,10 +55,14 @@ export class Program {
   readonly dropouts: DropoutOp[] = [];
   private capacity = 0;
 
-  constructor(built: BuiltModel, gemm: Gemm) {
-    const { plan, trainingModel, ir } = built;
+  /**
+   * `training` false: a forward pass only (dropout passes its input through,
+   * no gradient buffers), for prediction.
+   */
+  constructor(source: ProgramSource, gemm: Gemm, training = true) {
+    const { plan, model: trainingModel, ir } = source;
     const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
-    const needed = neededSteps(plan.steps, [...plan.outputs, ...Object.values(plan.logits)]);
+    const needed = neededSteps(plan.steps, training ? [...plan.outputs, ...Object.values(plan.logits)] : plan.outputs);
     const byVariable = new Map<tf.Variable, Param>();
     const tableByLayer = new Map<string, TableParam>();
     const kernels: Param[] = [];
@@ -74,7 +86,7 @@ export class Program {
       const inputs = step.inputs.map((name) => this.bufs.get(name));
       const width = step.shape.reduce((a, b) => a * b, 1);
       const produce = (trained: boolean) => {
-        const buf = new Buf(step.output, width, trained || inputs.some((b) => b?.needsGrad === true));
+        const buf = new Buf(step.output, width, training && (trained || inputs.some((b) => b?.needsGrad === true)));
         this.bufs.set(step.output, buf);
         return buf;
       };
@@ -118,6 +130,10 @@ export class Program {
           this.ops.push(new MultiplyOp(inputs.map((b) => b!), produce(false)));
           break;
         case "dropout": {
+          if (!training) {
+            alias();
+            break;
+          }
           const op = new DropoutOp(step.layer, spec.rate, inputs[0]!, produce(false));
           this.dropouts.push(op);
           this.ops.push(op);
@@ -128,19 +144,21 @@ export class Program {
       }
     }
     const tableVariables = new Set([...tableByLayer.values()].map((t) => t.variable));
-    this.params = trainingModel.trainableWeights
-      .map((w) => w.read() as tf.Variable)
-      .filter((v) => !tableVariables.has(v))
-      .map((v) => {
-        const p = byVariable.get(v);
-        if (p === undefined) throw new Error(`weight '${v.name}' is in no layer the fused step runs`);
-        return p;
-      });
+    this.params = training
+      ? trainingModel.trainableWeights
+          .map((w) => w.read() as tf.Variable)
+          .filter((v) => !tableVariables.has(v))
+          .map((v) => {
+            const p = byVariable.get(v);
+            if (p === undefined) throw new Error(`weight '${v.name}' is in no layer the fused step runs`);
+            return p;
+          })
+      : [...byVariable.values()];
     this.kernels = kernels;
     this.tables = [...tableByLayer.values()];
     this.outputs = Object.fromEntries(ir.tasks.map((t, i) => [t.name, this.bufs.get(plan.outputs[i]!)!]));
     const bufOf = (name: string) => this.bufs.get(name)!;
-    this.loss = new FusedLoss(ir, bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
+    this.loss = new FusedLoss(ir.tasks, training ? ir.tasks : [], bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
   }
 
   /** Takes the batch's arrays: float inputs are read in place, ids by the lookups. Grows the buffers for a larger batch. */

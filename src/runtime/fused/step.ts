@@ -38,7 +38,7 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): Train
   const adam = optimizer as unknown as AdamFields;
   const rule = sparseRule(ir.train.optimizer);
   const sparse = SparseEmbeddings.create(built, ir.train.optimizer);
-  const program = new Program(built, gemmOn(blas));
+  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas));
   const l2 = ir.train.l2;
   let steps = 0;
 

@@ -20,6 +20,8 @@ export interface FusedSupportOptions {
   sparse?: boolean;
   /** false: the caller asked for the plain step. */
   fused?: boolean;
+  /** For prediction: only what the forward pass needs counts (not the optimiser, weighting or losses). */
+  inference?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -38,18 +40,23 @@ export function fusedBlas(): NativeBlas | null {
   return cpuBlas;
 }
 
+/** True when MTL_FUSED turns the fused step (and forward pass) off. */
+export function fusedOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  const setting = env["MTL_FUSED"]?.trim().toLowerCase();
+  return setting !== undefined && OFF.has(setting);
+}
+
 export function fusedUnsupported(ir: ValidIR, plan: LayerPlan, options: FusedSupportOptions = {}): string[] {
   const reasons: string[] = [];
-  const setting = (options.env ?? process.env)["MTL_FUSED"]?.trim().toLowerCase();
-  if (setting !== undefined && OFF.has(setting)) reasons.push("turned off by MTL_FUSED");
+  if (fusedOff(options.env)) reasons.push("turned off by MTL_FUSED");
   if (options.fused === false) reasons.push("the plain step was asked for");
   if (options.optimizer !== undefined) reasons.push("the caller supplied its own optimiser");
   if (options.sparse === false) reasons.push("dense training of the embedding tables was asked for");
   if (!supportsInPlaceWrites()) reasons.push(`the ${tf.getBackend()} backend does not expose tensor memory`);
   else if (fusedBlas() === null) reasons.push("no native BLAS for the matrix products");
-  if (ir.train.optimizer.type !== "adam") reasons.push(`optimizer ${ir.train.optimizer.type} (only adam is fused)`);
-  if (ir.train.weighting !== "fixed") reasons.push(`${typeof ir.train.weighting === "string" ? ir.train.weighting : ir.train.weighting.type} task weighting`);
-  for (const task of ir.tasks) {
+  if (ir.train.optimizer.type !== "adam" && !options.inference) reasons.push(`optimizer ${ir.train.optimizer.type} (only adam is fused)`);
+  if (ir.train.weighting !== "fixed" && !options.inference) reasons.push(`${typeof ir.train.weighting === "string" ? ir.train.weighting : ir.train.weighting.type} task weighting`);
+  for (const task of options.inference ? [] : ir.tasks) {
     if (task.debias !== undefined) reasons.push(`task '${task.name}' is debiased`);
     if (task.transfer !== undefined) reasons.push(`task '${task.name}' has an AITM transfer`);
   }

@@ -60,11 +60,20 @@ test("predict and the model's weights see what the fused step trained, with noth
   const beforeValues = Object.fromEntries(Object.entries(before).map(([t, v]) => [t, v.dataSync().slice()]));
   for (let s = 0; s < 5; s++) step.runEncoded!(randomBatch(ir, 64, s));
   const trained = (await step.exportState()).weights;
-  // A fresh model holding the exported weights predicts what the trained model predicts.
+  // A fresh model holding the exported weights predicts what the trained model predicts, through TF.js's own
+  // kernels too (MTL_FUSED=off: no fused forward pass), whose products must not multiply stale weights.
   const fresh = buildModel(ir);
   fresh.trainingModel.setWeights(trained.map((w) => tf.tensor(w.values, w.shape)));
-  const after = predictTasks(built.model, inputs);
-  const reference = predictTasks(fresh.model, inputs);
+  const saved = process.env["MTL_FUSED"];
+  process.env["MTL_FUSED"] = "off";
+  let after, reference;
+  try {
+    after = predictTasks(built.model, inputs);
+    reference = predictTasks(fresh.model, inputs);
+  } finally {
+    if (saved === undefined) delete process.env["MTL_FUSED"];
+    else process.env["MTL_FUSED"] = saved;
+  }
   for (const task of Object.keys(after)) {
     const values = after[task]!.dataSync();
     assertClose(values, reference[task]!.dataSync(), 1e-6, `predictions of ${task}`);
