@@ -40,10 +40,14 @@ export function param(variable: tf.Variable): Param {
   return { variable, view: new Float32Array(0), grad: new Float32Array(variable.size), gradSet: false };
 }
 
-/** dst[0..count) = src, or += src when `add`. */
+/**
+ * dst[at..at+count) = src[from..from+count), or += when `add`. A loop, not
+ * set(subarray): called per row, a subarray per call was garbage by the
+ * ten thousand per step.
+ */
 export function writeOrAdd(dst: Float32Array, at: number, src: Float32Array, from: number, count: number, add: boolean): void {
   if (add) for (let i = 0; i < count; i++) dst[at + i] = dst[at + i]! + src[from + i]!;
-  else dst.set(src.subarray(from, from + count), at);
+  else for (let i = 0; i < count; i++) dst[at + i] = src[from + i]!;
 }
 
 /** One layer application, forward and backward over the first `rows` rows of its Bufs. */

@@ -26,10 +26,7 @@ export class EmbeddingOp implements Op {
     const { dim } = this.table;
     const values = this.table.view;
     const out = this.out.value;
-    for (let r = 0; r < rows; r++) {
-      const at = this.table.rowOf(this.ids[r]!) * dim;
-      out.set(values.subarray(at, at + dim), r * dim);
-    }
+    for (let r = 0; r < rows; r++) writeOrAdd(out, r * dim, values, this.table.rowOf(this.ids[r]!) * dim, dim, false);
   }
 
   backward(rows: number): void {
@@ -53,8 +50,7 @@ export class ConcatOp implements Op {
     for (const part of this.parts) {
       const w = part.width;
       const values = part.value;
-      if (w === 1) for (let r = 0; r < rows; r++) out[r * width + offset] = values[r]!;
-      else for (let r = 0; r < rows; r++) out.set(values.subarray(r * w, r * w + w), r * width + offset);
+      for (let r = 0; r < rows; r++) writeOrAdd(out, r * width + offset, values, r * w, w, false);
       offset += w;
     }
   }

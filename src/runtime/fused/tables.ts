@@ -6,6 +6,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
+import { writeOrAdd } from "./buffers.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -49,7 +50,7 @@ export class TableParam {
         p = this.count++;
         position[row] = p;
         this.rows[p] = row;
-        values.set(grad.subarray(r * dim, r * dim + dim), p * dim);
+        writeOrAdd(values, p * dim, grad, r * dim, dim, false);
         continue;
       }
       const at = p * dim;
