@@ -41,20 +41,14 @@ export class DenseOp implements Op {
     const { units, inWidth } = this;
     const out = needsInput(this.activation) ? this.z : this.y.value;
     this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, out, units);
-    const count = rows * units;
     const b = this.bias?.view;
     // Bias and relu in the one pass over the product (the common case); otherwise the bias, then the activation.
     if (this.activation === "relu") {
-      if (b === undefined) for (let i = 0; i < count; i++) out[i] = out[i]! > 0 ? out[i]! : 0;
-      else
-        for (let r = 0, at = 0; r < rows; r++, at += units)
-          for (let j = 0; j < units; j++) {
-            const v = out[at + j]! + b[j]!;
-            out[at + j] = v > 0 ? v : 0;
-          }
+      if (b === undefined) reluInPlace(out, rows * units);
+      else addBiasRelu(out, b, rows, units);
       return;
     }
-    if (b !== undefined) for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) out[at + j] = out[at + j]! + b[j]!;
+    if (b !== undefined) addBias(out, b, rows, units);
     activate(this.activation, out, this.y.value, rows, units);
   }
 
@@ -65,22 +59,10 @@ export class DenseOp implements Op {
     const db = this.bias?.grad;
     if (this.activation === "relu") {
       // The activation's gradient and the bias's column sums in one pass.
-      const y = this.y.value;
-      const dy = this.y.grad!;
-      if (db !== undefined) db.fill(0);
-      for (let r = 0, at = 0; r < rows; r++, at += units) {
-        for (let j = 0; j < units; j++) {
-          const d = y[at + j]! > 0 ? dy[at + j]! : 0;
-          dz[at + j] = d;
-          if (db !== undefined) db[j] = db[j]! + d;
-        }
-      }
+      reluBackward(this.y.value, this.y.grad!, dz, db ?? null, rows, units);
     } else {
       if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, dz, rows, units);
-      if (db !== undefined) {
-        db.fill(0);
-        for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) db[j] = db[j]! + dz[at + j]!;
-      }
+      if (db !== undefined) columnSums(dz, db, rows, units);
     }
     if (this.bias !== null) this.bias.gradSet = true;
     this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, units, 0, this.kernel.grad, units);
@@ -90,4 +72,45 @@ export class DenseOp implements Op {
       this.x.gradSet = true;
     }
   }
+}
+
+// The loops below are module functions of typed arrays only: inside the
+// class methods V8 compiled them several times slower (measured 4-10x).
+
+function reluInPlace(out: Float32Array, count: number): void {
+  for (let i = 0; i < count; i++) out[i] = out[i]! > 0 ? out[i]! : 0;
+}
+
+function addBiasRelu(out: Float32Array, b: Float32Array, rows: number, units: number): void {
+  for (let r = 0, at = 0; r < rows; r++, at += units) {
+    for (let j = 0; j < units; j++) {
+      const v = out[at + j]! + b[j]!;
+      out[at + j] = v > 0 ? v : 0;
+    }
+  }
+}
+
+function addBias(out: Float32Array, b: Float32Array, rows: number, units: number): void {
+  for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) out[at + j] = out[at + j]! + b[j]!;
+}
+
+/** dz = dy where y > 0, else 0; db (when given) = the column sums of dz. */
+function reluBackward(y: Float32Array, dy: Float32Array, dz: Float32Array, db: Float32Array | null, rows: number, units: number): void {
+  if (db === null) {
+    for (let i = 0, n = rows * units; i < n; i++) dz[i] = y[i]! > 0 ? dy[i]! : 0;
+    return;
+  }
+  db.fill(0);
+  for (let r = 0, at = 0; r < rows; r++, at += units) {
+    for (let j = 0; j < units; j++) {
+      const d = y[at + j]! > 0 ? dy[at + j]! : 0;
+      dz[at + j] = d;
+      db[j] = db[j]! + d;
+    }
+  }
+}
+
+function columnSums(dz: Float32Array, db: Float32Array, rows: number, units: number): void {
+  db.fill(0);
+  for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) db[j] = db[j]! + dz[at + j]!;
 }

@@ -2,8 +2,10 @@
  * Prediction through the fused program: the forward pass of a model's plan
  * on typed arrays, with no TF.js kernel per layer, for predictTasks (serving,
  * mtl predict, evaluation). Used where the fused step could run the model's
- * layers (support.ts, for inference) and MTL_FUSED is not off; the result is
- * the plain forward's within float rounding (test/runtime/fused/forward.test.ts).
+ * layers (support.ts, for inference) and MTL_FUSED_PREDICT=on asks for it
+ * (fusedPredictOn: not the default, it is not faster at scoring sizes); the
+ * result is the plain forward's within float rounding
+ * (test/runtime/fused/forward.test.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR } from "../../ir/types.js";
@@ -11,7 +13,7 @@ import type { LayerPlan } from "../../plan/layer-plan.js";
 import { writableRows } from "../backend/tensor-memory.js";
 import { gemmOn } from "./gemm.js";
 import { Program } from "./program.js";
-import { fusedBlas, fusedOff, fusedUnsupported } from "./support.js";
+import { fusedBlas, fusedPredictOn, fusedUnsupported } from "./support.js";
 
 interface Registered {
   readonly ir: ValidIR;
@@ -32,14 +34,14 @@ export function registerFusedForward(model: tf.LayersModel, ir: ValidIR, plan: L
 /** Every task's output [rows, 1] by task name, or null when the plain forward must run. */
 export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor> | null {
   const entry = registered.get(model);
-  if (entry === undefined) return null;
+  if (entry === undefined || !fusedPredictOn()) return null;
   // Checked per call: MTL_FUSED and the backend can change under a long-lived model.
   if (entry.program === undefined || entry.backend !== tf.getBackend()) {
     const blas = fusedBlas();
     entry.backend = tf.getBackend();
     entry.program = fusedUnsupported(entry.ir, entry.plan, { inference: true, env: {} }).length === 0 && blas !== null ? new Program({ ir: entry.ir, plan: entry.plan, model }, gemmOn(blas), false) : null;
   }
-  if (entry.program === null || fusedOff()) return null;
+  if (entry.program === null) return null;
   const program = entry.program;
   const features: Record<string, Int32Array | Float32Array> = {};
   let size = 0;

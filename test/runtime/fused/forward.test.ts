@@ -1,6 +1,6 @@
 /**
- * predictTasks through the fused forward pass (src/runtime/fused/forward.ts)
- * gives what TF.js's layers give, for every example spec it supports, at a
+ * predictTasks through the fused forward pass (src/runtime/fused/forward.ts,
+ * MTL_FUSED_PREDICT=on) gives what TF.js's layers give, for every example spec it supports, at a
  * serving size and on a ragged batch; MTL_FUSED=off and a model built
  * { plain: true } take TF.js's path.
  */
@@ -20,10 +20,16 @@ import { featureTensors } from "../../../src/train/tensors.js";
 import { assertClose } from "../graph/fixtures.js";
 import { randomBatch, specFiles, specIR } from "./fixtures.js";
 
+const predictSetting = process.env["MTL_FUSED_PREDICT"];
 before(async () => {
   await selectBackend("wasm");
+  process.env["MTL_FUSED_PREDICT"] = "on";
 });
-after(() => selectBackend("cpu"));
+after(() => {
+  if (predictSetting === undefined) delete process.env["MTL_FUSED_PREDICT"];
+  else process.env["MTL_FUSED_PREDICT"] = predictSetting;
+  return selectBackend("cpu");
+});
 
 for (const spec of specFiles()) {
   const ir = specIR(spec.path);
@@ -67,7 +73,7 @@ test("a model loaded from disk and registered (as loadModelDir does) predicts th
   tf.disposeVariables();
 });
 
-test("MTL_FUSED=off predicts through TF.js", () => {
+test("without MTL_FUSED_PREDICT=on, and with MTL_FUSED=off, predictions go through TF.js", () => {
   const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
   const built = buildModel(ir);
   const inputs = featureTensors(ir, randomBatch(ir, 10, 1));
@@ -78,6 +84,12 @@ test("MTL_FUSED=off predicts through TF.js", () => {
   } finally {
     if (before === undefined) delete process.env["MTL_FUSED"];
     else process.env["MTL_FUSED"] = before;
+  }
+  delete process.env["MTL_FUSED_PREDICT"];
+  try {
+    assert.equal(fusedPredict(built.model, inputs), null, "off by default");
+  } finally {
+    process.env["MTL_FUSED_PREDICT"] = "on";
   }
   const on = fusedPredict(built.model, inputs);
   assert.ok(on !== null);
