@@ -32,7 +32,8 @@ export function activate(activation: FusedActivation, z: Float32Array, y: Float3
       if (y !== z) y.set(z.subarray(0, count));
       return;
     case "relu":
-      for (let i = 0; i < count; i++) y[i] = z[i]! > 0 ? z[i]! : 0;
+      // Branch-free (see dense.ts): exact for finite values.
+      for (let i = 0; i < count; i++) y[i] = (z[i]! + Math.abs(z[i]!)) * 0.5;
       return;
     case "tanh":
       for (let i = 0; i < count; i++) y[i] = Math.tanh(z[i]!);
@@ -86,7 +87,7 @@ export function activateBackward(
       if (dz !== dy) dz.set(dy.subarray(0, count));
       return;
     case "relu":
-      for (let i = 0; i < count; i++) dz[i] = y[i]! > 0 ? dy[i]! : 0;
+      for (let i = 0; i < count; i++) dz[i] = dy[i]! * +(y[i]! > 0);
       return;
     case "tanh":
       for (let i = 0; i < count; i++) dz[i] = dy[i]! * (1 - y[i]! * y[i]!);
