@@ -78,6 +78,7 @@ export class Program {
       this.bufs.set(input.name, buf);
       this.floatInputs.push({ name: input.name, buf });
     }
+    const concatenations = new Map<string, Buf>();
     const lookupsPerTable = new Map<string, number>();
     for (const step of needed) if (specs.get(step.layer)!.kind === "embedding") lookupsPerTable.set(step.layer, (lookupsPerTable.get(step.layer) ?? 0) + 1);
 
@@ -112,9 +113,19 @@ export class Program {
           if (spec.activation === "linear") alias();
           else this.ops.push(new ActivationOp(spec.activation, inputs[0]!, produce(false)));
           break;
-        case "concatenate":
-          this.ops.push(new ConcatOp(inputs.map((b) => b!), produce(false)));
+        case "concatenate": {
+          // MMoE's gates each stack the same experts: one stack serves them all (its gradient sums theirs).
+          const key = step.inputs.join("\u0000");
+          const same = concatenations.get(key);
+          if (same !== undefined) {
+            this.bufs.set(step.output, same);
+            break;
+          }
+          const out = produce(false);
+          concatenations.set(key, out);
+          this.ops.push(new ConcatOp(inputs.map((b) => b!), out));
           break;
+        }
         case "dense": {
           const layer = trainingModel.getLayer(step.layer) as unknown as DenseLike;
           const kernel = paramOf(layer.kernel.read());
