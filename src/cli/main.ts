@@ -34,6 +34,10 @@ Environment:
                        OpenBLAS library to load (default: the system's libopenblas, if any)
   MTL_BLAS_THREADS=N   threads for that BLAS (default: the cores this process is given;
                        mtl train --threads N overrides it)
+  MTL_FUSED=off        train with the plain TF.js step instead of the fused typed-array
+                       step (which mtl train uses where it can; its "train step:" line says)
+  MTL_FUSED_PREDICT=on predictions and metrics through the fused forward pass where it can
+                       run the model (not the default: not faster at scoring sizes)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

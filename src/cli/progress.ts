@@ -46,6 +46,9 @@ export function progressReporter(options: { quiet: boolean }): TrainEvents & { s
       const where = from.epochComplete ? `end of epoch ${from.epoch}` : `epoch ${from.epoch}, batch ${from.batch}`;
       log(`resumed from step ${from.steps} (${where}); ${from.total.toLocaleString("en-US")} training rows`);
     },
+    stepEngine(engine) {
+      log(`train step: ${engine}`);
+    },
     epochStart(epoch, epochs, total) {
       started = Date.now();
       lastStep = 0;

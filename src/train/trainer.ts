@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
-import { createEncoder, fitEncoding, numberColumns, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
+import { createEncoder, fitEncoding, numberColumns, type EncodedBatch, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ValidIR } from "../ir/types.js";
-import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
+import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type StepLosses, type StepRunOptions, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
 import { encodeRows, permutation, type EncodedRows } from "./encoded-rows.js";
@@ -51,6 +51,8 @@ export interface TrainEvents {
   warning?(message: string): void;
   /** Training continues from a checkpoint instead of fitting (then `fitted` is not called). */
   resumed?(from: CheckpointPosition & { total: number }): void;
+  /** Which train step runs (TrainStep.engine: "fused", or "plain" and why), once the model is built. */
+  stepEngine?(engine: string): void;
   epochStart(epoch: number, epochs: number, rows: number): void;
   /** Rows of the epoch's batches read again, untrained, to reach the checkpoint's place in the data. */
   replayed?(rows: number): void;
@@ -132,6 +134,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
   const stopRequested = () => run.stop?.aborted === true;
   const interrupted = () => session?.interrupted() ?? new TrainingInterrupted(null);
   const { encoding, built, step, fitSkipped, train } = resume ? await resumedSetup(run, resume, stopRequested) : await freshSetup(run, stopRequested);
+  run.events.stepEngine?.(step.engine);
   const datasets = [train];
   const losses: number[] = [];
   let stepMs = 0;
@@ -161,13 +164,7 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
       }
       const started = performance.now();
       const { batch, lines } = train.gather(order, from, to);
-      const tensors = batchTensors(ir, batch);
-      let result;
-      try {
-        result = step.run(tensors, { scores: scores !== null });
-      } finally {
-        disposeBatch(tensors);
-      }
+      const result = runStep(step, ir, batch, { scores: scores !== null });
       stepMs += performance.now() - started;
       checkFinite(result, { step: step.steps, epoch, file: run.train.file }, session);
       if (scores !== null) scores.addScores(result.scores!, batch, lines);
@@ -244,6 +241,17 @@ async function trainIn(run: TrainRun, session: CheckpointSession | null): Promis
     for (const rows of datasets) rows.dispose();
   }
   return { metrics, steps: step.steps, losses, skipped: fitSkipped, stepMs };
+}
+
+/** One step on an encoded batch: as typed arrays where the step takes them (the fused step), else as tensors. */
+function runStep(step: TrainStep, ir: ValidIR, batch: EncodedBatch, options: StepRunOptions): StepLosses {
+  if (step.runEncoded !== undefined) return step.runEncoded(batch, options);
+  const tensors = batchTensors(ir, batch);
+  try {
+    return step.run(tensors, options);
+  } finally {
+    disposeBatch(tensors);
+  }
 }
 
 interface Setup {

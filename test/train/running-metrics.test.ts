@@ -32,7 +32,9 @@ function assertClose(actual: TaskEvaluation[], expected: TaskEvaluation[]): void
     for (const [name, value] of Object.entries(row.metrics)) {
       const want = (expected[i]!.metrics as unknown as Record<string, number | string>)[name]!;
       if (typeof value === "string" || Number.isNaN(value)) assert.equal(value, want, `${row.task} ${name}`);
-      else assert.ok(Math.abs(value - (want as number)) <= 1e-5 * Math.max(1, Math.abs(value)), `${row.task} ${name}: ${value} against ${want}`);
+      // 1e-4: the training steps' forward (the fused step's, src/runtime/fused) and the full pass (TF.js's layers) agree
+      // within float32 rounding, and a score that rounds the other way past a near-tie moves an AUC by 1/(pos x neg), 1.6e-5 here.
+      else assert.ok(Math.abs(value - (want as number)) <= 1e-4 * Math.max(1, Math.abs(value)), `${row.task} ${name}: ${value} against ${want}`);
     }
   }
 }

@@ -9,6 +9,7 @@ import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "..
 import { AitAttention, ClampIds, MaskedSequencePooling } from "../../portable/layers.js";
 import { SeededRandomUniform } from "./seeded-uniform.js";
 import { PlanRunner } from "./plan-runner.js";
+import { registerFusedForward } from "../fused/forward.js";
 
 export interface TaskOutputIndex {
   /** Position of the task's probability/value in model.outputs and trainingModel.outputs. */
@@ -71,7 +72,10 @@ export function buildModel(ir: ValidIR, plan: LayerPlan = planLayers(ir), option
   const model = tf.model({ name: plan.name, inputs, outputs });
   const trainingModel = tf.model({ name: `${plan.name}_training`, inputs, outputs: [...outputs, ...logitOutputs] });
   const runner = options.plain === true ? null : new PlanRunner(plan, model);
-  if (runner !== null) runners.set(model, { runner, outputs: plan.outputs });
+  if (runner !== null) {
+    runners.set(model, { runner, outputs: plan.outputs });
+    registerFusedForward(model, ir, plan);
+  }
   return {
     ir,
     model,

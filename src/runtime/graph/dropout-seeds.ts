@@ -22,6 +22,11 @@ function seededLayer(model: tf.LayersModel, name: string): Seeded {
   return layer;
 }
 
+/** The seed a Dropout layer of base seed `base` draws its mask from at step `step` (counted from 0). */
+export function stepSeed(base: number, step: number): number {
+  return deriveSeed(base, `step ${step}`);
+}
+
 /** Sets the step's seeds and returns the function restoring the base seeds. */
 export function seedDropoutForStep(
   model: tf.LayersModel,
@@ -29,7 +34,7 @@ export function seedDropoutForStep(
   step: number,
 ): () => void {
   const layers = [...baseSeeds].map(([name, base]) => ({ layer: seededLayer(model, name), base }));
-  for (const { layer, base } of layers) layer.seed = deriveSeed(base, `step ${step}`);
+  for (const { layer, base } of layers) layer.seed = stepSeed(base, step);
   return () => {
     for (const { layer, base } of layers) layer.seed = base;
   };

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TaskOutputs } from "../loss/types.js";
+import { fusedPredict } from "../fused/forward.js";
 import { runnerOf, type BuiltModel } from "./build-model.js";
 
 export type FeatureTensors = Record<string, tf.Tensor>;
@@ -28,6 +29,8 @@ export function modelInputs(model: tf.LayersModel, inputs: FeatureTensors): tf.T
  * 32, which made scoring 1,000 candidates over twice as slow.
  */
 export function predictTasks(model: tf.LayersModel, inputs: FeatureTensors): Record<string, tf.Tensor> {
+  const fused = fusedPredict(model, inputs);
+  if (fused !== null) return fused;
   const fast = runnerOf(model);
   return tf.tidy(() => {
     const raw =

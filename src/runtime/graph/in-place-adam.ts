@@ -28,13 +28,13 @@ const f32 = Math.fround;
  */
 export const IN_PLACE_MAX_SIZE = 2_048;
 
-interface Slot {
+export interface Slot {
   originalName: string;
   variable: tf.Variable;
 }
 
 /** The fields of tf.AdamOptimizer this class works on (public in the JavaScript, not in the typings). */
-interface AdamFields {
+export interface AdamFields {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -94,31 +94,14 @@ export class InPlaceAdam extends tf.AdamOptimizer {
     // No allocation from here on: the views stay valid.
     const acc1 = writableRows(self.accBeta1)!;
     const acc2 = writableRows(self.accBeta2)!;
-    const b1 = f32(self.beta1);
-    const b2 = f32(self.beta2);
-    const c1 = f32(1 - self.beta1);
-    const c2 = f32(1 - self.beta2);
-    const correction1 = f32(1 - acc1[0]!);
-    const correction2 = f32(1 - acc2[0]!);
-    const epsilon = f32(self.epsilon);
-    const step = f32(-self.learningRate);
+    const constants = adamConstants(self, acc1[0]!, acc2[0]!);
     for (const { i, value, gradient } of small) {
-      const w = writableRows(value)!;
       const m = writableRows(self.accumulatedFirstMoment[i]!.variable)!;
       const v = writableRows(self.accumulatedSecondMoment[i]!.variable)!;
-      const g = writableRows(gradient)!;
-      for (let k = 0; k < w.length; k++) {
-        const gk = g[k]!;
-        const mk = f32(f32(m[k]! * b1) + f32(gk * c1));
-        const vk = f32(f32(v[k]! * b2) + f32(f32(gk * gk) * c2));
-        m[k] = mk;
-        v[k] = vk;
-        const denominator = f32(f32(Math.sqrt(f32(vk / correction2))) + epsilon);
-        w[k] = f32(f32(f32(f32(mk / correction1) / denominator) * step) + w[k]!);
-      }
+      adamInPlace(constants, writableRows(value)!, writableRows(gradient)!, m, v);
     }
-    acc1[0] = f32(acc1[0]! * b1);
-    acc2[0] = f32(acc2[0]! * b2);
+    acc1[0] = f32(acc1[0]! * constants.b1);
+    acc2[0] = f32(acc2[0]! * constants.b2);
     // The wasm backend's XNNPACK products cache each weight matrix packed, keyed by its storage, so a
     // weight written in place would still be multiplied as it was. New storage retires the packing
     // (after the writes above: allocating may move the wasm heap under the views).
@@ -127,6 +110,46 @@ export class InPlaceAdam extends tf.AdamOptimizer {
   }
 }
 
-function zeroSlot(value: tf.Variable): tf.Variable {
+/** Adam's factors for one step, rounded to float32 where TF.js's kernels hold them. */
+export interface AdamConstants {
+  b1: number;
+  b2: number;
+  c1: number;
+  c2: number;
+  correction1: number;
+  correction2: number;
+  epsilon: number;
+  step: number;
+}
+
+/** The constants of the step whose beta powers (accBeta1, accBeta2) are `acc1`, `acc2`. */
+export function adamConstants(adam: Pick<AdamFields, "beta1" | "beta2" | "epsilon" | "learningRate">, acc1: number, acc2: number): AdamConstants {
+  return {
+    b1: f32(adam.beta1),
+    b2: f32(adam.beta2),
+    c1: f32(1 - adam.beta1),
+    c2: f32(1 - adam.beta2),
+    correction1: f32(1 - acc1),
+    correction2: f32(1 - acc2),
+    epsilon: f32(adam.epsilon),
+    step: f32(-adam.learningRate),
+  };
+}
+
+/** Adam on weights `w` with gradient `g` and moments `m`, `v`, rounding every intermediate to float32 as TF.js's kernels do. */
+export function adamInPlace(k: AdamConstants, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): void {
+  const { b1, b2, c1, c2, correction1, correction2, epsilon, step } = k;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]!;
+    const mi = f32(f32(m[i]! * b1) + f32(gi * c1));
+    const vi = f32(f32(v[i]! * b2) + f32(f32(gi * gi) * c2));
+    m[i] = mi;
+    v[i] = vi;
+    const denominator = f32(f32(Math.sqrt(f32(vi / correction2))) + epsilon);
+    w[i] = f32(f32(f32(f32(mi / correction1) / denominator) * step) + w[i]!);
+  }
+}
+
+export function zeroSlot(value: tf.Variable): tf.Variable {
   return tf.tidy(() => tf.zerosLike(value).variable(false));
 }

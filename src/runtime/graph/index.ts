@@ -1,6 +1,6 @@
 export { buildModel, type BuiltModel, type TaskOutputIndex } from "./build-model.js";
 export { forward, modelInputs, predictTasks, type FeatureTensors } from "./forward.js";
-export { createTrainStep, type StepLosses, type TrainBatch, type TrainStep, type TrainStepOptions } from "./train-step.js";
+export { createTrainStep, type StepLosses, type StepRunOptions, type TrainBatch, type TrainStep, type TrainStepOptions } from "./train-step.js";
 export type { NamedArray, TrainStepState } from "./step-state.js";
 export { createOptimizer } from "./optimizer.js";
 export { fileSystemHandler, loadModel, saveModel, MODEL_JSON } from "./save-load.js";

@@ -20,6 +20,9 @@ import { seedDropoutForStep } from "./dropout-seeds.js";
 import { forward, type FeatureTensors } from "./forward.js";
 import { createOptimizer } from "./optimizer.js";
 import { SparseEmbeddings } from "./sparse-embeddings.js";
+import type { EncodedBatch } from "../../data/encode/index.js";
+import { createFusedTrainStep } from "../fused/step.js";
+import { fusedBlas, fusedUnsupported } from "../fused/support.js";
 import { exportStepState, importStepState, type TrainStepState } from "./step-state.js";
 
 export interface TrainBatch extends LossBatch {
@@ -49,6 +52,10 @@ export interface StepRunOptions {
 
 export interface TrainStep {
   run(batch: TrainBatch, options?: StepRunOptions): StepLosses;
+  /** The same step on the encoded typed arrays, with no tensors made (the fused step); absent: build tensors and call run. */
+  runEncoded?(batch: EncodedBatch, options?: StepRunOptions): StepLosses;
+  /** Which step runs: "fused", or "plain" and the first reason the fused step cannot (src/runtime/fused/support.ts). */
+  readonly engine: string;
   readonly optimizer: tf.Optimizer;
   /** Created here when train.weighting is "uncertainty"; null otherwise. */
   readonly uncertainty: UncertaintyWeights | null;
@@ -70,10 +77,14 @@ export interface TrainStepOptions {
   optimizer?: tf.Optimizer;
   /** Train embedding tables sparsely where possible (default true). */
   sparse?: boolean;
+  /** false: the plain TF.js step even where the fused one could run (the reference the fused step is tested against). */
+  fused?: boolean;
 }
 
 export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {}): TrainStep {
   const { ir, trainingModel } = built;
+  const unsupported = fusedUnsupported(ir, built.plan, options);
+  if (unsupported.length === 0) return createFusedTrainStep(built, fusedBlas()!);
   const optimizer = options.optimizer ?? createOptimizer(ir.train.optimizer);
   const uncertainty = ir.train.weighting === "uncertainty" ? createUncertaintyWeights(ir) : null;
   const balancer = createBalancer(ir);
@@ -156,6 +167,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
     uncertainty,
     balancer,
     sparse: sparse !== null,
+    engine: `plain (${unsupported[0]})`,
     get steps() {
       return steps;
     },

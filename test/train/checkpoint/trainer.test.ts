@@ -108,12 +108,14 @@ test("checkpoints by time are taken mid-epoch, after whichever step the clock sa
   const out = join(work, "by-time");
   const committed: string[] = [];
   const io = onCommit(() => committed.push(checkpointDir(out)));
-  const stopped = await interrupted(train(out, { checkpoint: { every: 0, seconds: 0.001, io }, stopAt: 7 }));
-  // Every step takes longer than a millisecond: one checkpoint after each (by time, not by step count: every is 0), the last at Ctrl-C.
+  // A microsecond: every step takes longer (the fused step can take less than a millisecond), so one checkpoint
+  // after each (by time, not by step count: every is 0), the last at Ctrl-C.
+  const seconds = 0.000001;
+  const stopped = await interrupted(train(out, { checkpoint: { every: 0, seconds, io }, stopAt: 7 }));
   assert.equal(stopped.saved?.steps, 7);
   assert.ok(committed.length >= 6, `expected a checkpoint by time after most of the 7 steps, got ${committed.length}`);
-  assert.deepEqual(loadCheckpoint(checkpointDir(out)).meta.run.checkpointSeconds, 0.001, "the interval is recorded for --resume");
-  const result = await train(out, { checkpoint: { every: 0, seconds: 0.001, io, resume: loadCheckpoint(checkpointDir(out)) } });
+  assert.deepEqual(loadCheckpoint(checkpointDir(out)).meta.run.checkpointSeconds, seconds, "the interval is recorded for --resume");
+  const result = await train(out, { checkpoint: { every: 0, seconds, io, resume: loadCheckpoint(checkpointDir(out)) } });
   assert.equal(result.losses.length, 13, "the resume trains only the remaining steps");
   assert.ok(committed.length >= 18, `checkpoints by time go on after the resume: ${committed.length}`);
   assert.equal(maxWeightDifference(modelWeights(out), reference), 0);

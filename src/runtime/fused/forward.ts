@@ -1,0 +1,62 @@
+/**
+ * Prediction through the fused program: the forward pass of a model's plan
+ * on typed arrays, with no TF.js kernel per layer, for predictTasks (serving,
+ * mtl predict, evaluation). Used where the fused step could run the model's
+ * layers (support.ts, for inference) and MTL_FUSED_PREDICT=on asks for it
+ * (fusedPredictOn: not the default, it is not faster at scoring sizes); the
+ * result is the plain forward's within float rounding
+ * (test/runtime/fused/forward.test.ts).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ValidIR } from "../../ir/types.js";
+import type { LayerPlan } from "../../plan/layer-plan.js";
+import { writableRows } from "../backend/tensor-memory.js";
+import { gemmOn } from "./gemm.js";
+import { Program } from "./program.js";
+import { fusedBlas, fusedPredictOn, fusedUnsupported } from "./support.js";
+
+interface Registered {
+  readonly ir: ValidIR;
+  readonly plan: LayerPlan;
+  /** Compiled at the first prediction; null when the model cannot be fused. */
+  program?: Program | null;
+  /** The backend it was compiled for: another one (a test switching backends) compiles again. */
+  backend?: string;
+}
+
+const registered = new WeakMap<tf.LayersModel, Registered>();
+
+/** Lets predictTasks run `model` (holding the layers of `plan`) through the fused forward pass. */
+export function registerFusedForward(model: tf.LayersModel, ir: ValidIR, plan: LayerPlan): void {
+  registered.set(model, { ir, plan });
+}
+
+/** Every task's output [rows, 1] by task name, or null when the plain forward must run. */
+export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor> | null {
+  const entry = registered.get(model);
+  if (entry === undefined || !fusedPredictOn()) return null;
+  // Checked per call: MTL_FUSED and the backend can change under a long-lived model.
+  if (entry.program === undefined || entry.backend !== tf.getBackend()) {
+    const blas = fusedBlas();
+    entry.backend = tf.getBackend();
+    entry.program = fusedUnsupported(entry.ir, entry.plan, { inference: true, env: {} }).length === 0 && blas !== null ? new Program({ ir: entry.ir, plan: entry.plan, model }, gemmOn(blas), false) : null;
+  }
+  if (entry.program === null) return null;
+  const program = entry.program;
+  const features: Record<string, Int32Array | Float32Array> = {};
+  let size = 0;
+  for (const input of entry.plan.inputs) {
+    const t = inputs[input.name];
+    if (t === undefined) throw new Error(`no input tensor for feature '${input.name}'`);
+    const values = t.dataSync() as Int32Array | Float32Array;
+    // The encoder's dtypes; a caller's float ids or int numbers are converted as TF.js would cast them.
+    features[input.name] = input.dtype === "int32" ? (values instanceof Int32Array ? values : Int32Array.from(values)) : values instanceof Float32Array ? values : Float32Array.from(values);
+    size = t.shape[0]!;
+  }
+  program.load({ size, features });
+  // No TF.js call from here to the forward pass: the views stay valid.
+  for (const p of program.params) p.view = writableRows(p.variable)!;
+  for (const t of program.tables) t.view = writableRows(t.variable)!;
+  program.forward(size);
+  return Object.fromEntries(Object.entries(program.outputs).map(([task, buf]) => [task, tf.tensor2d(buf.value.slice(0, size), [size, 1])]));
+}

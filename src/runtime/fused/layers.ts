@@ -1,0 +1,244 @@
+/**
+ * The fused step's layers besides Dense: embedding lookups (whose gradient
+ * is gathered per table row, for the sparse update), concatenations (a gate's
+ * stack of experts is one too: per row, [n, w] is the n parts side by side),
+ * the gate's mix (Dot over the expert axis), products of task outputs, and
+ * activation layers.
+ */
+import { activate, activateBackward, type FusedActivation } from "./activations.js";
+import { writeOrAdd, type Buf, type Op } from "./buffers.js";
+import type { TableParam } from "./tables.js";
+
+/** Looks each row's id up in `table`; the flatten after it shares the output Buf. */
+export class EmbeddingOp implements Op {
+  ids: Int32Array = new Int32Array(0);
+
+  constructor(
+    /** The input's name in the batch. */
+    readonly input: string,
+    private readonly table: TableParam,
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const { dim } = this.table;
+    const values = this.table.view;
+    const out = this.out.value;
+    for (let r = 0; r < rows; r++) writeOrAdd(out, r * dim, values, this.table.rowOf(this.ids[r]!) * dim, dim, false);
+  }
+
+  backward(rows: number): void {
+    if (this.out.gradSet) this.table.accumulate(this.ids, this.out.grad!, rows);
+  }
+}
+
+/** Per row, the inputs' values side by side. */
+export class ConcatOp implements Op {
+  constructor(
+    private readonly parts: readonly Buf[],
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const width = this.out.width;
+    const out = this.out.value;
+    let offset = 0;
+    for (const part of this.parts) {
+      const w = part.width;
+      const values = part.value;
+      for (let r = 0; r < rows; r++) writeOrAdd(out, r * width + offset, values, r * w, w, false);
+      offset += w;
+    }
+  }
+
+  backward(rows: number): void {
+    if (!this.out.gradSet) return;
+    const width = this.out.width;
+    const grad = this.out.grad!;
+    let offset = 0;
+    for (const part of this.parts) {
+      const w = part.width;
+      if (part.needsGrad) {
+        const add = part.gradSet;
+        for (let r = 0; r < rows; r++) writeOrAdd(part.grad!, r * w, grad, r * width + offset, w, add);
+        part.gradSet = true;
+      }
+      offset += w;
+    }
+  }
+}
+
+/** A gate's mix: out[w] = sum_k g[k] s[k, w], for gate weights g [n] and the experts' stack s [n, w]. */
+export class DotOp implements Op {
+  constructor(
+    private readonly gate: Buf,
+    private readonly stack: Buf,
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const n = this.gate.width;
+    const w = this.out.width;
+    const g = this.gate.value;
+    const s = this.stack.value;
+    const out = this.out.value;
+    for (let r = 0; r < rows; r++) {
+      const o = r * w;
+      let at = r * n * w;
+      const g0 = g[r * n]!;
+      for (let j = 0; j < w; j++) out[o + j] = g0 * s[at + j]!;
+      for (let k = 1; k < n; k++) {
+        at += w;
+        const gk = g[r * n + k]!;
+        for (let j = 0; j < w; j++) out[o + j] = out[o + j]! + gk * s[at + j]!;
+      }
+    }
+  }
+
+  backward(rows: number): void {
+    if (!this.out.gradSet) return;
+    const n = this.gate.width;
+    const w = this.out.width;
+    const g = this.gate.value;
+    const s = this.stack.value;
+    const dOut = this.out.grad!;
+    const { gate, stack } = this;
+    const dg = gate.needsGrad ? gate.grad! : null;
+    const ds = stack.needsGrad ? stack.grad! : null;
+    const addG = gate.gradSet;
+    const addS = stack.gradSet;
+    for (let r = 0; r < rows; r++) {
+      const o = r * w;
+      for (let k = 0; k < n; k++) {
+        const at = (r * n + k) * w;
+        if (dg !== null) {
+          let total = 0;
+          for (let j = 0; j < w; j++) total += dOut[o + j]! * s[at + j]!;
+          dg[r * n + k] = addG ? dg[r * n + k]! + total : total;
+        }
+        if (ds !== null) {
+          const gk = g[r * n + k]!;
+          if (addS) for (let j = 0; j < w; j++) ds[at + j] = ds[at + j]! + gk * dOut[o + j]!;
+          else for (let j = 0; j < w; j++) ds[at + j] = gk * dOut[o + j]!;
+        }
+      }
+    }
+    if (dg !== null) gate.gradSet = true;
+    if (ds !== null) stack.gradSet = true;
+  }
+}
+
+/** The element-wise product of the inputs (ESMM's pCTCVR = pCTR * pCVR). */
+export class MultiplyOp implements Op {
+  constructor(
+    private readonly inputs: readonly Buf[],
+    private readonly out: Buf,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const count = rows * this.out.width;
+    const out = this.out.value;
+    out.set(this.inputs[0]!.value.subarray(0, count));
+    for (const input of this.inputs.slice(1)) {
+      const v = input.value;
+      for (let i = 0; i < count; i++) out[i] = out[i]! * v[i]!;
+    }
+  }
+
+  backward(rows: number): void {
+    if (!this.out.gradSet) return;
+    const count = rows * this.out.width;
+    const dOut = this.out.grad!;
+    this.inputs.forEach((input, k) => {
+      if (!input.needsGrad) return;
+      const d = input.grad!;
+      const add = input.gradSet;
+      for (let i = 0; i < count; i++) {
+        let others = dOut[i]!;
+        this.inputs.forEach((other, j) => {
+          if (j !== k) others *= other.value[i]!;
+        });
+        d[i] = add ? d[i]! + others : others;
+      }
+      input.gradSet = true;
+    });
+  }
+}
+
+/** An activation layer (a binary head's sigmoid); a linear one shares its input's Buf instead. */
+export class ActivationOp implements Op {
+  private scratch = new Float32Array(0);
+
+  constructor(
+    private readonly activation: FusedActivation,
+    private readonly x: Buf,
+    private readonly y: Buf,
+  ) {}
+
+  allocate(rows: number): void {
+    if (this.x.needsGrad) this.scratch = new Float32Array(rows * this.y.width);
+  }
+
+  forward(rows: number): void {
+    activate(this.activation, this.x.value, this.y.value, rows, this.y.width);
+  }
+
+  backward(rows: number): void {
+    if (!this.y.gradSet || !this.x.needsGrad) return;
+    const width = this.y.width;
+    activateBackward(this.activation, this.y.value, this.x.value, this.y.grad!, this.scratch, rows, width);
+    writeOrAdd(this.x.grad!, 0, this.scratch, 0, rows * width, this.x.gradSet);
+    this.x.gradSet = true;
+  }
+}
+
+/** Dropout in training: y = x * mask, the mask drawn per step by setMask (tf.dropout's own multipliers). */
+export class DropoutOp implements Op {
+  private mask = new Float32Array(0);
+
+  constructor(
+    /** The layer's name, which its per-step seeds derive from. */
+    readonly layer: string,
+    readonly rate: number,
+    private readonly x: Buf,
+    private readonly y: Buf,
+  ) {}
+
+  get width(): number {
+    return this.y.width;
+  }
+
+  allocate(rows: number): void {
+    this.mask = new Float32Array(rows * this.width);
+  }
+
+  /** This step's multipliers (0, or 1 / (1 - rate)) for `rows` rows. */
+  setMask(values: Float32Array): void {
+    this.mask.set(values);
+  }
+
+  forward(rows: number): void {
+    const x = this.x.value;
+    const y = this.y.value;
+    const mask = this.mask;
+    for (let i = 0, n = rows * this.width; i < n; i++) y[i] = x[i]! * mask[i]!;
+  }
+
+  backward(rows: number): void {
+    if (!this.y.gradSet || !this.x.needsGrad) return;
+    const dy = this.y.grad!;
+    const dx = this.x.grad!;
+    const mask = this.mask;
+    const add = this.x.gradSet;
+    for (let i = 0, n = rows * this.width; i < n; i++) dx[i] = (add ? dx[i]! : 0) + dy[i]! * mask[i]!;
+    this.x.gradSet = true;
+  }
+}

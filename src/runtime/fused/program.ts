@@ -1,0 +1,229 @@
+/**
+ * The layer plan compiled once into a typed-array program: one Buf per plan
+ * tensor the task outputs depend on (reshapes, flattens and linear
+ * activations share their input's), one Op per other step, in plan order
+ * forward and reversed backward. Weights stay in the TF.js variables; the
+ * step binds views of their storage before each run (bindViews).
+ *
+ * Only for plans fusedSupport (support.ts) accepts.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { PlanStep } from "../../plan/layer-plan.js";
+import { names } from "../../plan/names.js";
+import type { BuiltModel } from "../graph/build-model.js";
+import type { FusedActivation } from "./activations.js";
+import { Buf, param, type Op, type Param } from "./buffers.js";
+import { DenseOp } from "./dense.js";
+import type { Gemm } from "./gemm.js";
+import { ActivationOp, ConcatOp, DotOp, DropoutOp, EmbeddingOp, MultiplyOp } from "./layers.js";
+import { FusedLoss } from "./loss.js";
+import { TableParam } from "./tables.js";
+
+interface DenseLike {
+  kernel: { read(): tf.Tensor };
+  bias: { read(): tf.Tensor } | null;
+}
+
+/** The batch as typed arrays, by graph input name (EncodedFeatures' layout). */
+export interface FusedFeatures {
+  size: number;
+  features: Record<string, Int32Array | Float32Array>;
+}
+
+/** What a program is compiled from: the IR, its plan, and a model holding the plan's layers. */
+export interface ProgramSource {
+  readonly ir: BuiltModel["ir"];
+  readonly plan: BuiltModel["plan"];
+  /** For training, the training model (its trainable weights give the optimiser's slot order). */
+  readonly model: tf.LayersModel;
+}
+
+export class Program {
+  /** Dense weights in the order of the model's trainable weights (the optimiser's slot order). */
+  readonly params: Param[];
+  /** Dense kernels, which train.l2 penalises. */
+  readonly kernels: Param[];
+  readonly tables: TableParam[];
+  readonly loss: FusedLoss;
+  /** Each task's output Buf, by task name. */
+  readonly outputs: Record<string, Buf>;
+  private readonly ops: Op[] = [];
+  private readonly bufs = new Map<string, Buf>();
+  private readonly floatInputs: { name: string; buf: Buf }[] = [];
+  private readonly lookups: EmbeddingOp[] = [];
+  /** Dropout layers, whose masks the step draws before each run. */
+  readonly dropouts: DropoutOp[] = [];
+  private capacity = 0;
+
+  /**
+   * `training` false: a forward pass only (dropout passes its input through,
+   * no gradient buffers), for prediction.
+   */
+  constructor(source: ProgramSource, gemm: Gemm, training = true) {
+    const { plan, model: trainingModel, ir } = source;
+    const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
+    const needed = neededSteps(plan.steps, training ? [...plan.outputs, ...Object.values(plan.logits)] : plan.outputs);
+    const byVariable = new Map<tf.Variable, Param>();
+    const tableByLayer = new Map<string, TableParam>();
+    const kernels: Param[] = [];
+    const paramOf = (t: tf.Tensor) => {
+      const v = t as tf.Variable;
+      let p = byVariable.get(v);
+      if (p === undefined) byVariable.set(v, (p = param(v)));
+      return p;
+    };
+    for (const input of plan.inputs) {
+      if (input.dtype !== "float32") continue;
+      const buf = new Buf(input.name, input.shape.reduce((a, b) => a * b, 1), false);
+      this.bufs.set(input.name, buf);
+      this.floatInputs.push({ name: input.name, buf });
+    }
+    const concatenations = new Map<string, Buf>();
+    const lookupsPerTable = new Map<string, number>();
+    for (const step of needed) if (specs.get(step.layer)!.kind === "embedding") lookupsPerTable.set(step.layer, (lookupsPerTable.get(step.layer) ?? 0) + 1);
+
+    for (const step of needed) {
+      const spec = specs.get(step.layer)!;
+      const inputs = step.inputs.map((name) => this.bufs.get(name));
+      const width = step.shape.reduce((a, b) => a * b, 1);
+      const produce = (trained: boolean) => {
+        const buf = new Buf(step.output, width, training && (trained || inputs.some((b) => b?.needsGrad === true)));
+        this.bufs.set(step.output, buf);
+        return buf;
+      };
+      const alias = () => this.bufs.set(step.output, inputs[0]!);
+      switch (spec.kind) {
+        case "embedding": {
+          let table = tableByLayer.get(step.layer);
+          if (table === undefined) {
+            const variable = (trainingModel.getLayer(step.layer) as unknown as { embeddings: { read(): tf.Tensor } }).embeddings.read() as tf.Variable;
+            table = new TableParam(ir.tables.find((t) => names.embedding(t.name) === step.layer)!.name, variable, spec.inputDim, spec.outputDim, lookupsPerTable.get(step.layer)!);
+            tableByLayer.set(step.layer, table);
+          }
+          const op = new EmbeddingOp(step.inputs[0]!, table, produce(true));
+          this.lookups.push(op);
+          this.ops.push(op);
+          break;
+        }
+        case "flatten":
+        case "reshape":
+          alias();
+          break;
+        case "activation":
+          if (spec.activation === "linear") alias();
+          else this.ops.push(new ActivationOp(spec.activation, inputs[0]!, produce(false)));
+          break;
+        case "concatenate": {
+          // MMoE's gates each stack the same experts: one stack serves them all (its gradient sums theirs).
+          const key = step.inputs.join("\u0000");
+          const same = concatenations.get(key);
+          if (same !== undefined) {
+            this.bufs.set(step.output, same);
+            break;
+          }
+          const out = produce(false);
+          concatenations.set(key, out);
+          this.ops.push(new ConcatOp(inputs.map((b) => b!), out));
+          break;
+        }
+        case "dense": {
+          const layer = trainingModel.getLayer(step.layer) as unknown as DenseLike;
+          const kernel = paramOf(layer.kernel.read());
+          kernels.push(kernel);
+          const bias = spec.useBias ? paramOf(layer.bias!.read()) : null;
+          this.ops.push(new DenseOp(gemm, inputs[0]!, produce(true), kernel, bias, spec.activation as FusedActivation));
+          break;
+        }
+        case "dot":
+          this.ops.push(new DotOp(inputs[0]!, inputs[1]!, produce(false)));
+          break;
+        case "multiply":
+          this.ops.push(new MultiplyOp(inputs.map((b) => b!), produce(false)));
+          break;
+        case "dropout": {
+          if (!training) {
+            alias();
+            break;
+          }
+          const op = new DropoutOp(step.layer, spec.rate, inputs[0]!, produce(false));
+          this.dropouts.push(op);
+          this.ops.push(op);
+          break;
+        }
+        default:
+          throw new Error(`the fused step has no '${spec.kind}' layer (fusedSupport should have said so)`);
+      }
+    }
+    const tableVariables = new Set([...tableByLayer.values()].map((t) => t.variable));
+    this.params = training
+      ? trainingModel.trainableWeights
+          .map((w) => w.read() as tf.Variable)
+          .filter((v) => !tableVariables.has(v))
+          .map((v) => {
+            const p = byVariable.get(v);
+            if (p === undefined) throw new Error(`weight '${v.name}' is in no layer the fused step runs`);
+            return p;
+          })
+      : [...byVariable.values()];
+    this.kernels = kernels;
+    this.tables = [...tableByLayer.values()];
+    this.outputs = Object.fromEntries(ir.tasks.map((t, i) => [t.name, this.bufs.get(plan.outputs[i]!)!]));
+    const bufOf = (name: string) => this.bufs.get(name)!;
+    this.loss = new FusedLoss(ir.tasks, training ? ir.tasks : [], bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
+  }
+
+  /** Takes the batch's arrays: float inputs are read in place, ids by the lookups. Grows the buffers for a larger batch. */
+  load(batch: FusedFeatures): void {
+    if (batch.size > this.capacity) this.allocate(batch.size);
+    for (const { name, buf } of this.floatInputs) {
+      const values = batch.features[name];
+      if (!(values instanceof Float32Array) || values.length < batch.size * buf.width) {
+        throw new Error(`the batch has no float32 [${batch.size}, ${buf.width}] input '${name}'`);
+      }
+      buf.value = values;
+    }
+    for (const op of this.lookups) {
+      const ids = batch.features[op.input];
+      if (!(ids instanceof Int32Array) || ids.length < batch.size) throw new Error(`the batch has no int32 [${batch.size}] input '${op.input}'`);
+      op.ids = ids;
+    }
+  }
+
+  forward(rows: number): void {
+    for (const op of this.ops) op.forward(rows);
+  }
+
+  backward(rows: number): void {
+    for (let i = this.ops.length - 1; i >= 0; i--) this.ops[i]!.backward(rows);
+  }
+
+  /** Forgets which gradients this step wrote; call before the loss seeds them. */
+  resetGradients(): void {
+    for (const buf of this.bufs.values()) buf.gradSet = false;
+    for (const p of this.params) p.gradSet = false;
+  }
+
+  private allocate(rows: number): void {
+    const owned = new Set(this.floatInputs.map((i) => i.buf));
+    for (const buf of new Set(this.bufs.values())) buf.allocate(rows, !owned.has(buf));
+    for (const op of this.ops) op.allocate(rows);
+    for (const table of this.tables) table.allocate(rows);
+    this.loss.allocate(rows);
+    this.capacity = rows;
+  }
+}
+
+/** The steps the wanted tensors depend on, in plan order. */
+function neededSteps(steps: readonly PlanStep[], wanted: readonly string[]): PlanStep[] {
+  const byOutput = new Map(steps.map((s) => [s.output, s]));
+  const need = new Set<string>();
+  const visit = (name: string) => {
+    const step = byOutput.get(name);
+    if (step === undefined || need.has(name)) return;
+    need.add(name);
+    step.inputs.forEach(visit);
+  };
+  wanted.forEach(visit);
+  return steps.filter((s) => need.has(s.output));
+}
+
