@@ -30,6 +30,8 @@ const BROWSER_SUBSTITUTES: Record<string, string> = {
   "src/codegen/typescript/portable-source.ts": "portable-source.ts",
   // Reads the IR's JSON Schema from disk; the browser version bundles the file.
   "src/ir/shape-check.ts": "shape-check.ts",
+  // Loads a system OpenBLAS through koffi; a page has neither.
+  "src/runtime/backend/blas/native-blas.ts": "native-blas.ts",
   // Saves to and loads from folders on disk; the browser version keeps the artifacts in memory.
   "src/runtime/graph/save-load.ts": "save-load.ts",
   // The language server and its JSON-RPC; the editor services import only the protocol's constants.

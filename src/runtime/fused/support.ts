@@ -40,8 +40,11 @@ export function fusedBlas(): NativeBlas | null {
   return cpuBlas;
 }
 
+/** The environment, or none in a web page (the playground trains through this module too). */
+const processEnv = (): NodeJS.ProcessEnv => (typeof process === "undefined" ? {} : process.env);
+
 /** True when MTL_FUSED turns the fused step (and forward pass) off. */
-export function fusedOff(env: NodeJS.ProcessEnv = process.env): boolean {
+export function fusedOff(env: NodeJS.ProcessEnv = processEnv()): boolean {
   const setting = env["MTL_FUSED"]?.trim().toLowerCase();
   return setting !== undefined && OFF.has(setting);
 }
@@ -52,7 +55,7 @@ export function fusedOff(env: NodeJS.ProcessEnv = process.env): boolean {
  * measured 0.9-1.6x TF.js's forward, slower on the large models, so it is
  * not the default.
  */
-export function fusedPredictOn(env: NodeJS.ProcessEnv = process.env): boolean {
+export function fusedPredictOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
   return ["on", "1", "yes", "true"].includes(env["MTL_FUSED_PREDICT"]?.trim().toLowerCase() ?? "") && !fusedOff(env);
 }
 
