@@ -27,6 +27,8 @@ export const DEFAULT_OUT = join(PLAYGROUND, "dist");
 const BROWSER_SUBSTITUTES: Record<string, string> = {
   // Reads src/portable/*.ts from disk; the browser version bundles the same files as text.
   "src/codegen/typescript/portable-source.ts": "portable-source.ts",
+  // Finds chevrotain's one-file build beside its entry; the bundler takes the package as it is.
+  "src/syntax/chevrotain.ts": "chevrotain.ts",
   // Reads the IR's JSON Schema from disk; the browser version bundles the file.
   "src/ir/shape-check.ts": "shape-check.ts",
   // Saves to and loads from folders on disk; the browser version keeps the artifacts in memory.
