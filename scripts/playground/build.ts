@@ -29,6 +29,8 @@ const BROWSER_SUBSTITUTES: Record<string, string> = {
   "src/codegen/typescript/portable-source.ts": "portable-source.ts",
   // Finds chevrotain's one-file build beside its entry; the bundler takes the package as it is.
   "src/syntax/chevrotain.ts": "chevrotain.ts",
+  // Requires the wasm backend's package (Node's require); the bundler takes the package as it is.
+  "src/runtime/backend/wasm-package.ts": "wasm-package.ts",
   // Reads the IR's JSON Schema from disk; the browser version bundles the file.
   "src/ir/shape-check.ts": "shape-check.ts",
   // Saves to and loads from folders on disk; the browser version keeps the artifacts in memory.

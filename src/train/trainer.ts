@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { createEncoder, fitEncoding, numberColumns, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { trackTempFile, untrackTempFile } from "../../util/temp-files.js";
 import { writeAll } from "../../util/atomic-write.js";
 import { wasmView } from "../backend/tensor-memory.js";
