@@ -102,6 +102,27 @@ export class EncodedRows {
       }
       features[f.name] = out;
     }
+    return { batch: { size: n, features, ...this.targetsOf(floats, n) }, lines };
+  }
+
+  /**
+   * The labels and masks of the rows in file order, `size` rows at a time, as batches without features: what the
+   * passes over the labels before training read (priors, sample weights), without copying every feature out.
+   */
+  *targets(size: number): Generator<{ batch: EncodedBatch }> {
+    const { slots } = this.format;
+    const raw = new Int32Array(size * slots);
+    const floats = new Float32Array(raw.buffer);
+    for (let from = 0; from < this.rows; from += size) {
+      const n = Math.min(size, this.rows - from);
+      for (let i = 0; i < n; i++) this.store.read(from + i, raw, i * slots);
+      yield { batch: { size: n, features: {}, ...this.targetsOf(floats, n) } };
+    }
+  }
+
+  /** The labels and masks of `n` rows read into `floats`. */
+  private targetsOf(floats: Float32Array, n: number): Pick<EncodedBatch, "labels" | "masks"> {
+    const { slots } = this.format;
     const column = (offset: number): Float32Array => {
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = floats[i * slots + offset]!;
@@ -111,7 +132,7 @@ export class EncodedRows {
     for (const l of this.format.labels) labels[l.task] = column(l.offset);
     const masks: Record<string, Float32Array> = {};
     for (const m of this.format.masks) masks[m.task] = column(m.offset);
-    return { batch: { size: n, features, labels, masks }, lines };
+    return { labels, masks };
   }
 
   /** Batches of `size` in file order, or in `order`. */

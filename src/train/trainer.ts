@@ -260,9 +260,9 @@ interface Setup {
 async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<Setup> {
   const { ir } = run;
   const { encoding, train, fitSkipped } = hasStatistics(ir) ? await fitThenEncode(run, stopRequested) : await encodeOnce(run, stopRequested);
-  checkSampleWeights(ir, train.batches(4096), run.train.file);
+  checkSampleWeights(ir, train.targets(4096), run.train.file);
   const built = buildModel(ir);
-  initialiseHeads(built, ir, estimatePriors(ir, train.batches(4096)));
+  initialiseHeads(built, ir, estimatePriors(ir, train.targets(4096)));
   return { encoding, built, step: createTrainStep(built), fitSkipped, train };
 }
 

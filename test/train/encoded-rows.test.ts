@@ -64,6 +64,14 @@ test("past the memory bound the rows go to a cache file that reads back exactly 
   const order = permutation(700, "x");
   assert.deepEqual(disk.rows.gather(order, 100, 164), memory.rows.gather(order, 100, 164));
   assert.deepEqual(disk.rows.labelValues, memory.rows.labelValues);
+  // The passes over the labels alone see the labels and masks of every row, in file order.
+  for (const rows of [memory.rows, disk.rows]) {
+    const targets = [...rows.targets(97)].map(({ batch }) => batch);
+    assert.deepEqual(
+      targets,
+      everything(memory.rows).map(({ batch }) => ({ size: batch.size, features: {}, labels: batch.labels, masks: batch.masks })),
+    );
+  }
   // The rows are those the encoder makes of the file, in file order, with their lines.
   const first = memory.rows.gather(null, 0, 3);
   assert.deepEqual([...first.lines], [2, 3, 4]);
