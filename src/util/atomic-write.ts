@@ -36,7 +36,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /** writeSync may write less than asked (large buffers, some file systems); loop until all is out. */
-export function writeAll(fd: number, bytes: Uint8Array): void {
+function writeAll(fd: number, bytes: Uint8Array): void {
   let offset = 0;
   while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
 }
