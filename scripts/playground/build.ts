@@ -28,6 +28,10 @@ export const DEFAULT_OUT = join(PLAYGROUND, "dist");
 const BROWSER_SUBSTITUTES: Record<string, string> = {
   // Reads src/portable/*.ts from disk; the browser version bundles the same files as text.
   "src/codegen/typescript/portable-source.ts": "portable-source.ts",
+  // Finds chevrotain's one-file build beside its entry; the bundler takes the package as it is.
+  "src/syntax/chevrotain.ts": "chevrotain.ts",
+  // Requires the wasm backend's package (Node's require); the bundler takes the package as it is.
+  "src/runtime/backend/wasm-package.ts": "wasm-package.ts",
   // Reads the IR's JSON Schema from disk; the browser version bundles the file.
   "src/ir/shape-check.ts": "shape-check.ts",
   // Loads a system OpenBLAS through koffi; a page has neither.

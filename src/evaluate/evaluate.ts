@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { LabelValueCounter, type EncodedBatch, type Encoder, type LabelValues } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
 import type { LabelIR, ValidIR, TaskIR } from "../ir/types.js";

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { selectBackend } from "../runtime/backend/select.js";
 import { EXPERIMENTS } from "./registry.js";
 import { duration } from "./report/markdown.js";

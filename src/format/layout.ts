@@ -1,4 +1,4 @@
-import type { IToken } from "chevrotain";
+import type { IToken } from "../syntax/chevrotain.js";
 import { builders, printer, type builders as B } from "prettier/doc";
 import type { SyntaxTree } from "../syntax/parse.js";
 import type { ArgNode, CallNode, DeclNode, ListNode, NamedValueNode, ValueNode } from "../syntax/parse-tree.js";

@@ -5,7 +5,7 @@
  * far apart their weights are. Read from the gates' softmax layers, found by
  * their deterministic names (plan/names.ts).
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { Encoder } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
 import type { GateNodeIR, ValidIR } from "../ir/types.js";

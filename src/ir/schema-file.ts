@@ -7,3 +7,6 @@ import { packageRoot } from "../util/package-root.js";
  * and other tools may too.
  */
 export const IR_SCHEMA_PATH = join(packageRoot(), "grammar", "mtl-ir.schema.json");
+
+/** The ajv options the schema is compiled with, ahead of time (scripts/ir-validator-code.ts writes ir-validator.generated.ts). */
+export const IR_SCHEMA_OPTIONS = { allErrors: true, strict: true } as const;

@@ -1,4 +1,4 @@
-import type { IToken, TokenType } from "chevrotain";
+import type { IToken, TokenType } from "../syntax/chevrotain.js";
 import { CompletionItemKind, type CompletionItem } from "vscode-languageserver/node.js";
 import { isSingleton } from "../syntax/ast.js";
 import { columnText } from "../syntax/column-text.js";

@@ -5,7 +5,7 @@
  * TensorFlow.js only: mtl's runtime imports it, and `mtl compile --target ts`
  * embeds its text in the generated module.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Shape = (number | null)[];

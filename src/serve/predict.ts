@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { Encoder } from "../data/encode/index.js";
 import type { DataError, RawRecord } from "../data/record.js";
 import type { RecordWriter } from "../data/writers/index.js";

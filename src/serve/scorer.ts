@@ -3,7 +3,7 @@
  * the candidates of each request in one pass, with the same encoding, fills
  * and checks as `mtl predict`.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { createEncoder } from "../data/encode/index.js";
 import type { RawRecord, RawValue } from "../data/record.js";
 import { predictTasks } from "../runtime/graph/forward.js";

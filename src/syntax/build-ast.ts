@@ -1,4 +1,4 @@
-import type { IToken } from "chevrotain";
+import type { IToken } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import { parseNumber } from "./lexer.js";
 import type { CallNode, DeclNode, Extent, NamedValueNode, ValueNode } from "./parse-tree.js";

@@ -1,4 +1,4 @@
-import { EOF, tokenLabel, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
+import { EOF, tokenLabel, type IParserErrorMessageProvider, type TokenType } from "./chevrotain.js";
 
 /**
  * Chevrotain asks for a message per recognition error; we answer with the

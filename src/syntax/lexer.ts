@@ -1,4 +1,4 @@
-import { Lexer, type ILexingError, type IToken } from "chevrotain";
+import { Lexer, type ILexingError, type IToken } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Range } from "./ast.js";
 import type { LineIndex } from "./range.js";

@@ -1,4 +1,4 @@
-import { EOF, type IRecognitionException, type IToken } from "chevrotain";
+import { EOF, type IRecognitionException, type IToken } from "./chevrotain.js";
 import { diagnostic, replacement, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
 import type { Decl, Range, SpecFile } from "./ast.js";

@@ -6,7 +6,7 @@ import {
   type ISyntacticContentAssistPath,
   type IToken,
   type TokenType,
-} from "chevrotain";
+} from "./chevrotain.js";
 import { plainErrorMessages } from "./error-messages.js";
 import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode } from "./parse-tree.js";
 import * as T from "./tokens.js";

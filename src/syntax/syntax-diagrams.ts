@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { createSyntaxDiagramsCode, type ISerializedGast } from "chevrotain";
+import { createSyntaxDiagramsCode, type ISerializedGast } from "./chevrotain.js";
 import { grammarProductions } from "./parser.js";
 
 /** A serialized GAST node, with the fields chevrotain's serializer writes. */

@@ -1,4 +1,4 @@
-import type { IToken } from "chevrotain";
+import type { IToken } from "./chevrotain.js";
 
 /**
  * Comments and blank lines, attached to the code token they precede (as

@@ -1,7 +1,17 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { batchTargets, LabelValueCounter, serializeEncoding, type EncodedBatch, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
+import {
+  batchTargets,
+  createEncoder,
+  ENCODING_STATE_VERSION,
+  LabelValueCounter,
+  serializeEncoding,
+  type EncodedBatch,
+  type Encoder,
+  type EncodingState,
+  type LabelValues,
+} from "../data/encode/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ValidIR } from "../ir/types.js";
 import { Rng } from "../util/random.js";
@@ -96,6 +106,27 @@ export class EncodedRows {
         }
       features[f.name] = out;
     }
+    return { batch: { size: n, features, ...this.targetsOf(floats, n) }, lines };
+  }
+
+  /**
+   * The labels and masks of the rows in file order, `size` rows at a time, as batches without features: what the
+   * passes over the labels before training read (priors, sample weights), without copying every feature out.
+   */
+  *targets(size: number): Generator<{ batch: EncodedBatch }> {
+    const { slots } = this.format;
+    const raw = new Int32Array(size * slots);
+    const floats = new Float32Array(raw.buffer);
+    for (let from = 0; from < this.rows; from += size) {
+      const n = Math.min(size, this.rows - from);
+      for (let i = 0; i < n; i++) this.store.read(from + i, raw, i * slots);
+      yield { batch: { size: n, features: {}, ...this.targetsOf(floats, n) } };
+    }
+  }
+
+  /** The labels and masks of `n` rows read into `floats`. */
+  private targetsOf(floats: Float32Array, n: number): Pick<EncodedBatch, "labels" | "masks"> {
+    const { slots } = this.format;
     const column = (offset: number): Float32Array => {
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = floats[i * slots + offset]!;
@@ -105,7 +136,7 @@ export class EncodedRows {
     for (const l of this.format.labels) labels[l.task] = column(l.offset);
     const masks: Record<string, Float32Array> = {};
     for (const m of this.format.masks) masks[m.task] = column(m.offset);
-    return { batch: { size: n, features, labels, masks }, lines };
+    return { labels, masks };
   }
 
   /** Batches of `size` in file order, or in `order`. */
@@ -138,6 +169,8 @@ export interface EncodeOptions {
   role: string;
   /** Reads the labelled records of the file with the given reader limits (the trainer's readLabelled). */
   read: (budget: Pick<SkipBudget, "readerLimits">) => AsyncIterable<RawRecord>;
+  /** Hears of every bad row skipped (to report it): the first pass over the file reports them. */
+  onSkip?: (error: DataError) => void;
   /** Checked between batches of records: stop early. */
   stopRequested?: () => boolean;
   onStop?: () => Error;
@@ -159,18 +192,60 @@ export interface EncodeOptions {
  */
 export async function encodeRows(ir: ValidIR, encoder: Encoder, encoding: EncodingState, source: { file: string; read: ReadOptions }, options: EncodeOptions): Promise<EncodedRows> {
   const format = rowFormat(ir, encoder);
-  const rowBytes = format.slots * 4;
-  const memoryBytes = options.memoryBytes ?? DATA_MEMORY_BYTES;
   const cachePath = join(options.out, DATA_CACHE_DIR, `${options.role}.bin`);
   const key = cacheKey(ir, encoding, source, options.skipBadRows);
-  const cached = openCache(cachePath, key, format, rowBytes);
+  const cached = openCache(cachePath, key, format, format.slots * 4);
   if (cached) return cached;
   // Another file's or encoding's rows (or a damaged cache): never to be read again, whatever this run keeps.
   rmSync(cachePath, { force: true });
+  return buildRows(ir, encoder, format, source, options, cachePath, () => key);
+}
 
-  const budget = new SkipBudget(options.skipBadRows);
+/** Whether `ir` has statistics to fit (numeric features): without any, an encoding is only the rows' count and label values. */
+export function hasStatistics(ir: ValidIR): boolean {
+  return ir.features.some((f) => f.kind === "numeric");
+}
+
+/**
+ * For a spec without statistics to fit (hasStatistics false: hashed and
+ * vocabulary ids, sequences), encodes `source` in one pass and returns the
+ * encoding fitEncoding would have found, from the same pass: the rows kept
+ * and their label values (the same LabelValueCounter), which is all such an
+ * encoding holds. So the file is read once instead of twice. The encoder
+ * checks every row fitEncoding checks (labels, where, weights) and more.
+ * No cache is read (its key names the encoding, which is known only at the
+ * end); the rows are cached as encodeRows caches them, under the key of the
+ * final encoding, so a resumed run (which has that encoding) finds them.
+ */
+export async function encodeUnfitted(ir: ValidIR, source: { file: string; read: ReadOptions }, options: EncodeOptions): Promise<{ rows: EncodedRows; encoding: EncodingState }> {
+  if (hasStatistics(ir)) throw new Error("encodeUnfitted: the spec has numeric features, whose statistics must be fitted first");
+  const empty: EncodingState = { version: ENCODING_STATE_VERSION, rows: 0, features: {}, labels: {} };
+  const encoder = createEncoder(ir, empty);
+  const format = rowFormat(ir, encoder);
+  const cachePath = join(options.out, DATA_CACHE_DIR, `${options.role}.bin`);
+  rmSync(cachePath, { force: true });
+  let encoding = empty;
+  const rows = await buildRows(ir, encoder, format, source, options, cachePath, (count, labelValues) => {
+    // In fitEncoding's order of keys, so encoding.json is the same file.
+    encoding = { version: ENCODING_STATE_VERSION, rows: count, features: {}, labels: labelValues };
+    return cacheKey(ir, encoding, source, options.skipBadRows);
+  });
+  return { rows, encoding };
+}
+
+/** The one pass of encodeRows and encodeUnfitted: rows into memory, or past `memoryBytes` into the cache file, whose header takes `key`. */
+async function buildRows(
+  ir: ValidIR,
+  encoder: Encoder,
+  format: RowFormat,
+  source: { file: string; read: ReadOptions },
+  options: EncodeOptions,
+  cachePath: string,
+  key: (rows: number, labelValues: Record<string, LabelValues>) => string,
+): Promise<EncodedRows> {
+  const budget = new SkipBudget(options.skipBadRows, options.onSkip);
   const labels = new LabelValueCounter(ir);
-  const builder = new StoreBuilder(format.slots, memoryBytes, cachePath);
+  const builder = new StoreBuilder(format.slots, options.memoryBytes ?? DATA_MEMORY_BYTES, cachePath);
   const pending: RawRecord[] = [];
   const flush = (): void => {
     if (pending.length === 0) return;
@@ -203,7 +278,8 @@ export async function encodeRows(ir: ValidIR, encoder: Encoder, encoding: Encodi
     builder.abandon();
     throw error;
   }
-  const header = { magic: MAGIC, version: CACHE_VERSION, key, rows: builder.rows, slots: format.slots, skipped: budget.skipped.length, labelValues: labels.result() };
+  const labelValues = labels.result();
+  const header = { magic: MAGIC, version: CACHE_VERSION, key: key(builder.rows, labelValues), rows: builder.rows, slots: format.slots, skipped: budget.skipped.length, labelValues };
   return new EncodedRows(builder.rows, budget.skipped.length, header.labelValues, format, builder.finish(header));
 }
 

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { EncodedBatch } from "../data/encode/index.js";
 import type { ValidIR } from "../ir/types.js";
 import type { BuiltModel } from "../runtime/graph/index.js";

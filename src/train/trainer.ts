@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { createEncoder, fitEncoding, numberColumns, type EncodedBatch, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
 import { createRecordValidator, readRecords } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
@@ -6,7 +6,7 @@ import type { ValidIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type StepLosses, type StepRunOptions, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
-import { encodeRows, permutation, type EncodedRows } from "./encoded-rows.js";
+import { encodeRows, encodeUnfitted, hasStatistics, permutation, type EncodedRows, type EncodeOptions } from "./encoded-rows.js";
 import { evaluate, evaluateEncoded, FileScores, type TaskEvaluation } from "../evaluate/evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
 import { modelSaveError } from "./checkpoint/messages.js";
@@ -267,29 +267,59 @@ interface Setup {
 /** A new run: fit the encoding, build the model, start the heads at their labels' base rates. */
 async function freshSetup(run: TrainRun, stopRequested: () => boolean): Promise<Setup> {
   const { ir } = run;
+  const { encoding, train, fitSkipped } = hasStatistics(ir) ? await fitThenEncode(run, stopRequested) : await encodeOnce(run, stopRequested);
+  checkSampleWeights(ir, train.targets(4096), run.train.file);
+  const built = buildModel(ir);
+  initialiseHeads(built, ir, estimatePriors(ir, train.targets(4096)));
+  return { encoding, built, step: createTrainStep(built), fitSkipped, train };
+}
+
+type Encoded = Pick<Setup, "encoding" | "train" | "fitSkipped">;
+
+/** Fits the encoding in a first pass (numeric statistics), then encodes the rows with it. */
+async function fitThenEncode(run: TrainRun, stopRequested: () => boolean): Promise<Encoded> {
+  const { ir } = run;
   const fitBudget = new SkipBudget(run.skipBadRows, run.events.skipped);
   const encoding = await fitEncoding(ir, untilStopped(readLabelled(ir, run.train, fitBudget, undefined, true), stopRequested), run.train.file, { onBadRow: fitBudget.take });
-  if (encoding.rows === 0) {
-    throw new DataError(run.train.file, null, `no usable training rows: all ${fitBudget.skipped.length} rows were bad and skipped`, "fix the rows reported above");
+  fitted(run, encoding, fitBudget.skipped.length);
+  return { encoding, train: await encodeTraining(run, encoding, stopRequested), fitSkipped: fitBudget.skipped.length };
+}
+
+/** Without statistics to fit, one pass encodes the rows and finds the encoding (encoded-rows.ts encodeUnfitted). */
+async function encodeOnce(run: TrainRun, stopRequested: () => boolean): Promise<Encoded> {
+  const { rows: train, encoding } = await encodeUnfitted(run.ir, run.train, { ...encodeOptions(run, run.train, "train", stopRequested), ...(run.events.skipped && { onSkip: run.events.skipped }) });
+  try {
+    fitted(run, encoding, train.skipped);
+  } catch (error) {
+    train.dispose();
+    throw error;
   }
-  for (const warning of checkTrainingLabels(ir, encoding.labels, run.train.file)) run.events.warning?.(`${run.train.file}: warning: ${warning}`);
-  run.events.fitted(encoding.rows, fitBudget.skipped.length);
-  const train = await encodeTraining(run, encoding, stopRequested);
-  checkSampleWeights(ir, train.batches(4096), run.train.file);
-  const built = buildModel(ir);
-  initialiseHeads(built, ir, estimatePriors(ir, train.batches(4096)));
-  return { encoding, built, step: createTrainStep(built), fitSkipped: fitBudget.skipped.length, train };
+  return { encoding, train, fitSkipped: train.skipped };
+}
+
+/** After the first pass: refuses a file without a good row, warns of labels training cannot learn from, reports the count. */
+function fitted(run: TrainRun, encoding: EncodingState, skipped: number): void {
+  if (encoding.rows === 0) {
+    throw new DataError(run.train.file, null, `no usable training rows: all ${skipped} rows were bad and skipped`, "fix the rows reported above");
+  }
+  for (const warning of checkTrainingLabels(run.ir, encoding.labels, run.train.file)) run.events.warning?.(`${run.train.file}: warning: ${warning}`);
+  run.events.fitted(encoding.rows, skipped);
 }
 
 /** Reads and encodes the training file once (see encoded-rows.ts); every epoch then reads it from memory or the cache. */
 function encodeTraining(run: TrainRun, encoding: EncodingState, stopRequested: () => boolean): Promise<EncodedRows> {
-  return encodeRows(run.ir, createEncoder(run.ir, encoding), encoding, run.train, {
+  return encodeRows(run.ir, createEncoder(run.ir, encoding), encoding, run.train, encodeOptions(run, run.train, "train", stopRequested));
+}
+
+/** How `source` is read and encoded once, by role (its cache's name). */
+function encodeOptions(run: TrainRun, source: { file: string; read: ReadOptions }, role: "train" | "valid", stopRequested: () => boolean): EncodeOptions {
+  return {
     skipBadRows: run.skipBadRows,
     out: run.out,
-    role: "train",
-    read: (budget) => untilStopped(readLabelled(run.ir, run.train, budget, undefined, true), stopRequested),
+    role,
+    read: (budget) => untilStopped(readLabelled(run.ir, source, budget, undefined, true), stopRequested),
     ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
-  });
+  };
 }
 
 /** A resumed run: the checkpoint's encoding and train step state replace fitting and initialisation. */
@@ -317,13 +347,7 @@ async function resumedSetup(run: TrainRun, checkpoint: Checkpoint, stopRequested
  * `mtl evaluate`.
  */
 async function encodeValidation(run: TrainRun, valid: { file: string; read: ReadOptions }, encoding: EncodingState, stopRequested: () => boolean): Promise<EncodedRows> {
-  const rows = await encodeRows(run.ir, createEncoder(run.ir, encoding), encoding, valid, {
-    skipBadRows: run.skipBadRows,
-    out: run.out,
-    role: "valid",
-    read: (budget) => untilStopped(readLabelled(run.ir, valid, budget, undefined, true), stopRequested),
-    ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
-  });
+  const rows = await encodeRows(run.ir, createEncoder(run.ir, encoding), encoding, valid, encodeOptions(run, valid, "valid", stopRequested));
   try {
     // Only the values training never saw stop the run; one class alone is noted with the metrics.
     checkEvaluationLabels(run.ir, encoding.labels, rows.labelValues, valid.file);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { IR_SCHEMA_PATH } from "../../src/ir/schema-file.js";
 import { irSchemaText } from "../../src/ir/schema.js";
+import { IR_VALIDATOR_PATH, irValidatorText } from "../../scripts/ir-validator-code.js";
 import { IR_VERSION } from "../../src/ir/types.js";
 import { ACTIVATIONS, FEATURE_CTORS, MLP_CTORS } from "../../src/validation/schema.js";
 
@@ -10,6 +11,10 @@ const published = JSON.parse(readFileSync(IR_SCHEMA_PATH, "utf8")) as Record<str
 
 test("grammar/mtl-ir.schema.json is what src/ir/schema.ts describes: run `npm run grammar` after changing the IR", () => {
   assert.equal(readFileSync(IR_SCHEMA_PATH, "utf8"), irSchemaText(), "grammar/mtl-ir.schema.json is stale: run `npm run grammar`");
+});
+
+test("src/ir/ir-validator.generated.ts is ajv's code of that schema: run `node dist/scripts/write-ir-schema.js` after changing the IR", () => {
+  assert.equal(readFileSync(IR_VALIDATOR_PATH, "utf8"), irValidatorText(), "src/ir/ir-validator.generated.ts is stale: run `node dist/scripts/write-ir-schema.js`, then build");
 });
 
 test("the published schema is for this IR version", () => {

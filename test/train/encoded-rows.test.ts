@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync, utimesSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { createEncoder, fitEncoding, type EncodingState } from "../../src/data/encode/index.js";
 import type { RawRecord } from "../../src/data/record.js";
@@ -8,9 +8,12 @@ import type { ValidIR } from "../../src/ir/types.js";
 import { readOptionsFor } from "../../src/train/read-options.js";
 import { selectBackend } from "../../src/runtime/backend/select.js";
 import { SkipBudget } from "../../src/train/bad-rows.js";
-import { DATA_CACHE_DIR, encodeRows, permutation, type EncodedRows } from "../../src/train/encoded-rows.js";
+import { DATA_CACHE_DIR, encodeRows, encodeUnfitted, hasStatistics, permutation, type EncodedRows } from "../../src/train/encoded-rows.js";
+import { compileSource } from "../../src/compiler.js";
+import type { DataError } from "../../src/data/record.js";
 import { readLabelled, trainModel } from "../../src/train/trainer.js";
 import { smallEsmmData, specIr, tempDir } from "./fixtures.js";
+import { packageRoot } from "../../src/util/package-root.js";
 
 const quiet = { fitted() {}, epochStart() {}, step() {}, epochEnd() {} };
 
@@ -23,19 +26,26 @@ async function setup(rows: number) {
 }
 
 /** Encodes the file, counting how often it was actually read. */
-async function encode(ir: ValidIR, encoding: EncodingState, source: { file: string; read: ReturnType<typeof readOptionsFor> }, out: string, memoryBytes?: number) {
+async function encode(ir: ValidIR, encoding: EncodingState, source: { file: string; read: ReturnType<typeof readOptionsFor> }, out: string, memoryBytes?: number, skipBadRows = 0) {
+  const counted = readCounting(ir, source, out, memoryBytes, skipBadRows);
+  const rows = await encodeRows(ir, createEncoder(ir, encoding), encoding, source, counted.options);
+  return { rows, reads: counted.reads() };
+}
+
+/** encodeRows' options, reading `source` and counting how often it was read. */
+function readCounting(ir: ValidIR, source: { file: string; read: ReturnType<typeof readOptionsFor> }, out: string, memoryBytes: number | undefined, skipBadRows: number) {
   let reads = 0;
-  const rows = await encodeRows(ir, createEncoder(ir, encoding), encoding, source, {
-    skipBadRows: 0,
+  const options = {
+    skipBadRows,
     out,
     role: "train",
-    read: (budget): AsyncIterable<RawRecord> => {
+    read: (budget: Pick<SkipBudget, "readerLimits">): AsyncIterable<RawRecord> => {
       reads++;
       return readLabelled(ir, source, budget);
     },
     ...(memoryBytes !== undefined && { memoryBytes }),
-  });
-  return { rows, reads };
+  };
+  return { options, reads: () => reads };
 }
 
 function everything(rows: EncodedRows) {
@@ -54,6 +64,14 @@ test("past the memory bound the rows go to a cache file that reads back exactly 
   const order = permutation(700, "x");
   assert.deepEqual(disk.rows.gather(order, 100, 164), memory.rows.gather(order, 100, 164));
   assert.deepEqual(disk.rows.labelValues, memory.rows.labelValues);
+  // The passes over the labels alone see the labels and masks of every row, in file order.
+  for (const rows of [memory.rows, disk.rows]) {
+    const targets = [...rows.targets(97)].map(({ batch }) => batch);
+    assert.deepEqual(
+      targets,
+      everything(memory.rows).map(({ batch }) => ({ size: batch.size, features: {}, labels: batch.labels, masks: batch.masks })),
+    );
+  }
   // The rows are those the encoder makes of the file, in file order, with their lines.
   const first = memory.rows.gather(null, 0, 3);
   assert.deepEqual([...first.lines], [2, 3, 4]);
@@ -138,4 +156,44 @@ test("training from the on-disk cache gives the same losses and metrics as from 
   assert.equal(memory.losses.length, 2 * Math.ceil(600 / 64));
   assert.deepEqual(disk.losses, memory.losses);
   assert.deepEqual(disk.metrics, memory.metrics);
+});
+
+test("without numeric features one pass encodes the rows and finds the encoding that fitting would (bad rows skipped once), and caches them for a resumed run", async () => {
+  const esmm = readFileSync(join(packageRoot(), "specs", "esmm.mtl"), "utf8").replace(/^feature price .*$/m, "");
+  const compiled = compileSource(esmm, "esmm-ids.mtl");
+  const ir = compiled.ir!;
+  assert.equal(hasStatistics(ir), false);
+  assert.equal(hasStatistics(specIr("esmm.mtl").ir), true);
+  const data = await smallEsmmData(tempDir("unfitted-data"), 300, 10);
+  // A label that is not 0 or 1: a bad row, skipped under --skip-bad-rows 1.
+  const header = readFileSync(data.train, "utf8").split("\n")[0]!.split(",");
+  appendFileSync(data.train, header.map((c) => (c === "click" ? "maybe" : c === "user_id" ? "u1" : "0")).join(",") + "\n");
+  const source = { file: data.train, read: readOptionsFor(data.train, ir.data) };
+  const fitBudget = new SkipBudget(1);
+  const fitted = await fitEncoding(ir, readLabelled(ir, source, fitBudget, undefined, true), source.file, { onBadRow: fitBudget.take });
+  assert.equal(fitBudget.skipped.length, 1);
+
+  for (const memoryBytes of [undefined, 2048]) {
+    const out = tempDir("unfitted-out");
+    const heard: DataError[] = [];
+    const counted = readCounting(ir, source, out, memoryBytes, 1);
+    const once = await encodeUnfitted(ir, source, { ...counted.options, onSkip: (e) => heard.push(e) });
+    assert.equal(counted.reads(), 1);
+    assert.deepEqual(once.encoding, fitted);
+    assert.equal(once.rows.skipped, 1);
+    assert.deepEqual(heard.map((e) => e.line), [fitBudget.skipped[0]!.line]);
+    const twice = await encode(ir, fitted, source, tempDir("unfitted-twice"), memoryBytes, 1);
+    assert.deepEqual(everything(once.rows), everything(twice.rows));
+    assert.deepEqual(once.rows.labelValues, twice.rows.labelValues);
+    assert.equal(once.rows.where, memoryBytes === undefined ? "memory" : "disk");
+    if (memoryBytes !== undefined) {
+      // A resumed run encodes with the checkpoint's encoding, which is this one: it reads the cache, not the file.
+      const resumed = await encode(ir, once.encoding, source, out, memoryBytes, 1);
+      assert.equal(resumed.reads, 0);
+      assert.deepEqual(everything(resumed.rows), everything(twice.rows));
+      resumed.rows.dispose();
+    }
+    once.rows.dispose();
+    twice.rows.dispose();
+  }
 });

@@ -4,7 +4,7 @@
  * captured from the runtime's own model (build-model.ts) as saveModel
  * would write them, so model.json is byte-for-byte what mtl reads.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { silenceCpuFirstUseBanner } from "../../runtime/backend/cpu-banner.js";
 import type { ValidIR } from "../../ir/types.js";
 import type { LayerPlan } from "../../plan/layer-plan.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { AVAILABLE, type Availability, firstLine, unavailable } from "./availability.js";
 import { silenceCpuFirstUseBanner } from "./cpu-banner.js";
 import { installCpuKernels } from "./kernels/unsorted-segment-sum-cpu.js";

@@ -13,7 +13,7 @@
  * assigned from, and between a tensor and its reshapes and clones. Callers
  * check `sharesStorage` before each write and call `ownStorage` when needed.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 interface WasmLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } | undefined };

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { AVAILABLE, type Availability, firstLine, unavailable } from "./availability.js";
 
 /** The name tfjs-node registers its backend under. */

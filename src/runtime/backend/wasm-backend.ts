@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { AVAILABLE, type Availability, unavailable } from "./availability.js";
 import { type BlasStatus, loadNativeBlas } from "./blas/native-blas.js";
 import { useNativeBlas } from "./kernels/matmul-override.js";

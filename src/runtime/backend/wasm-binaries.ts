@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { wasmPackage } from "./wasm-package.js";
 import { AVAILABLE, type Availability, firstLine, unavailable } from "./availability.js";
 
 /** The binaries the wasm backend may pick (plain, SIMD, threaded SIMD). */
@@ -48,7 +48,7 @@ function locateAndConfigure(): Availability {
   if ("why" in located) return unavailable(located.why);
   try {
     // The backend concatenates prefix + file name, so the separator matters.
-    setWasmPaths(located.dir + path.sep);
+    wasmPackage.setWasmPaths(located.dir + path.sep);
   } catch (error) {
     return unavailable(`could not configure wasm binary paths (${firstLine(error)})`);
   }

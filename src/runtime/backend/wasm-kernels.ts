@@ -1,6 +1,6 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 // Registers the stock wasm kernels, which the override below wraps.
-import "@tensorflow/tfjs-backend-wasm";
+import "./wasm-package.js";
 import { CPU_DELEGATED_KERNELS, cpuDelegateConfig } from "./kernels/cpu-delegate.js";
 import { installMatMulOverride } from "./kernels/matmul-override.js";
 export { installConcatOverride, uninstallConcatOverride } from "./kernels/concat-override.js";

@@ -7,7 +7,7 @@
  * which a training-mode pass updates, are put back afterwards so the extra
  * passes leave the model as one step would.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { BuiltModel } from "../graph/build-model.js";
 import { forward, type FeatureTensors } from "../graph/forward.js";
 import { computeLoss } from "../loss/compute-loss.js";

@@ -7,7 +7,7 @@
  * result is the plain forward's within float rounding
  * (test/runtime/fused/forward.test.ts).
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import type { LayerPlan } from "../../plan/layer-plan.js";
 import { writableRows } from "../backend/tensor-memory.js";

@@ -7,7 +7,7 @@
  *
  * Only for plans fusedSupport (support.ts) accepts.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { PlanStep } from "../../plan/layer-plan.js";
 import { names } from "../../plan/names.js";
 import type { BuiltModel } from "../graph/build-model.js";

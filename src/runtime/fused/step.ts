@@ -9,7 +9,7 @@
  * weights with nothing to copy, and the state it exports is the plain path's
  * (either path resumes the other's checkpoints).
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { EncodedBatch } from "../../data/encode/index.js";
 import type { NativeBlas } from "../backend/blas/native-blas.js";
 import { ownStorage, sharesStorage, writableRows } from "../backend/tensor-memory.js";

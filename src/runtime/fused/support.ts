@@ -3,7 +3,7 @@
  * (empty when it can). The train step runs the plain TF.js path whenever
  * there is one, and `mtl train` names the first.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import type { LayerPlan } from "../../plan/layer-plan.js";
 import { loadNativeBlas, type NativeBlas } from "../backend/blas/native-blas.js";

@@ -3,7 +3,7 @@
  * with the functional API, standard Keras layers except the registered
  * ones in src/portable/layers.ts.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type Initializer, type LayerPlan, type PlanLayer } from "../../plan/layer-plan.js";
 import { AitAttention, ClampIds, MaskedSequencePooling } from "../../portable/layers.js";

@@ -2,7 +2,7 @@
  * Running a built (or loaded) model on feature tensors keyed by name.
  * Returned tensors belong to the caller: call inside tf.tidy or dispose.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { TaskOutputs } from "../loss/types.js";
 import { fusedPredict } from "../fused/forward.js";
 import { runnerOf, type BuiltModel } from "./build-model.js";

@@ -16,7 +16,7 @@
  * `accBeta1`, `accBeta2`), so getWeights/setWeights, checkpoints and
  * restoreOptimizerPowers see an ordinary Adam.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 
 const f32 = Math.fround;

@@ -11,7 +11,7 @@
  * another order). Only backends whose tensor memory JavaScript can read
  * (wasm, cpu) take this path; the caller falls back to the layers otherwise.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 
 /** One column block of the concatenation. */

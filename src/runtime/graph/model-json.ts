@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /**
  * A layers model's model.json and weight file name from TF.js's save

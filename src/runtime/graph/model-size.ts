@@ -5,7 +5,7 @@
  * backend, whose heap cannot grow past 4 GiB, fails in the middle of
  * building the model with "memory access out of bounds".
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { ValidIR, OptimizerIR, TableIR } from "../../ir/types.js";
 import { planLayers, weightCount, type LayerPlan } from "../../plan/layer-plan.js";
 import { ModelTooLargeError } from "../../errors.js";

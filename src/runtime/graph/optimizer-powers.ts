@@ -7,7 +7,7 @@
  * run would drift from an uninterrupted one by about 1e-6. This puts back
  * the values the step-by-step products reach; importStepState calls it.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 interface AdamInternals {
   beta1: number;

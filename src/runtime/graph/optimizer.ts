@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { OptimizerIR } from "../../ir/types.js";
 import { InPlaceAdam } from "./in-place-adam.js";
 

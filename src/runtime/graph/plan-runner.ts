@@ -24,7 +24,7 @@
  * updated weights with the plain path for every architecture); the model's
  * variables, their names and saved weights are unchanged.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { LayerPlan, LayerSpec, PlanStep } from "../../plan/layer-plan.js";
 import { lookupConcat, type ConcatPart } from "./lookup-concat.js";
 

@@ -11,7 +11,7 @@
  * RandomUniform's config, so a saved model's JSON is the same and loads
  * with tfjs's own class.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { unfilledFloat32, writableRows } from "../backend/tensor-memory.js";
 
 /** seedrandom's Mash, as Alea's seeding uses it: a hash of strings into [0, 1), stateful across calls. */

@@ -13,7 +13,7 @@
  * Used when the optimiser has a sparse form and the backend exposes tensor
  * memory (wasm, cpu); otherwise the train step keeps the dense path.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { FeatureIR, OptimizerIR, TableIR } from "../../ir/types.js";
 import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 import type { BuiltModel } from "./build-model.js";

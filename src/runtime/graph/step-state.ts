@@ -6,7 +6,7 @@
  * freshly built model of the same spec continues training exactly where the
  * state was taken.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { UncertaintyWeights } from "../loss/uncertainty.js";
 import type { BalancerState, TaskBalancer } from "../balance/balancer.js";
 import { restoreOptimizerPowers } from "./optimizer-powers.js";

@@ -9,7 +9,7 @@
  * keeps every table on the dense optimiser; the two paths give the same
  * losses and gradients (test/runtime/graph/sparse-embeddings.test.ts).
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { computeLoss } from "../loss/compute-loss.js";
 import type { LossBatch } from "../loss/types.js";
 import { createUncertaintyWeights, type UncertaintyWeights } from "../loss/uncertainty.js";

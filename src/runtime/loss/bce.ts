@@ -3,7 +3,7 @@
  * saturated sigmoid (p rounding to 0 or 1 in float32) cannot produce log(0).
  * All functions return per-row losses; reduction is the caller's.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /** log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)): exp never overflows. */
 export function logSigmoid(x: tf.Tensor): tf.Tensor {

@@ -10,7 +10,7 @@
  * paper's code sums over the batch instead of averaging, which ties ALPHA to
  * the batch size; the mean keeps one ALPHA meaning the same at any batch.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import type { TaskOutputs } from "./types.js";
 

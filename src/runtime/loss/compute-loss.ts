@@ -7,7 +7,7 @@
  * (calibrator.ts). Latent tasks (label null) have no term; they learn through
  * the product tasks that use them.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { ValidIR, TaskIR } from "../../ir/types.js";
 import { bceWithLogitProduct } from "./bce.js";
 import { calibratorTerms } from "./calibrator.js";

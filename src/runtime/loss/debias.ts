@@ -23,7 +23,7 @@
  * selected out (never multiplied by 0), so a non-finite loss there cannot
  * leak in. All tensors are [batch]; the result is a scalar.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /** The identity whose gradient is zero. */
 const stopGradient = tf.customGrad((x) => ({ value: tf.clone(x as tf.Tensor), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as (x: tf.Tensor) => tf.Tensor;

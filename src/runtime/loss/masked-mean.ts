@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /**
  * The mean of `perRow` weighted by `mask`, sum(m l) / sum(m) (the plain mean

@@ -1,5 +1,5 @@
 /** Per-row regression losses. */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 export function squaredError(targets: tf.Tensor, predictions: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.square(tf.sub(predictions, targets)));

@@ -18,7 +18,7 @@
  *
  * Under uncertainty weighting the learned weights replace task.weight.
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { LossIR, ValidIR } from "../../ir/types.js";
 
 export interface UncertaintyWeights {

@@ -50,7 +50,8 @@ function canonicalJson(value: unknown): string {
 export async function fingerprintDataFile(file: string): Promise<DataFingerprint> {
   const hash = createHash("sha256");
   let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
+  // 1 MiB reads, not the default 64 KiB: a turn of the event loop per read cost more than the hashing (measured).
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     bytes += (chunk as Buffer).length;
     hash.update(chunk as Buffer);
   }

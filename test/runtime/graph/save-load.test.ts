@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { ClampIds, MaskedSequencePooling } from "../../../src/portable/layers.js";
 import { predictTasks } from "../../../src/runtime/graph/forward.js";
-import { loadModel, saveModel } from "../../../src/runtime/graph/save-load.js";
+import { fileSystemHandler, loadModel, saveModel } from "../../../src/runtime/graph/save-load.js";
+import { onBackend } from "../backend/helpers.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
 import { esmmIR, features, inputTensors, pleIR, rawBatch, useCpu } from "./fixtures.js";
 
@@ -27,17 +28,22 @@ function predictions(model: tf.LayersModel, inputs: Record<string, tf.Tensor>): 
   return values;
 }
 
-test("save then load gives identical predictions and rebuilds the custom layers", async () => {
+/** An ESMM with batch norm, trained a few steps so that batch-norm statistics and weights are not initial. */
+function trainedEsmm(seed: number, steps: number) {
   const ir = esmmIR({ dropout: 0.2, batchNorm: true });
   ir.features = features("max");
   const built = buildModel(ir);
-  // Train a little so that batch-norm statistics and weights are not initial.
-  const raw = rawBatch(32, 3);
+  const raw = rawBatch(32, seed);
   const inputs = inputTensors(raw);
   const labels = { ctr: tf.tensor1d(raw.user.map((u) => u % 2)), ctcvr: tf.zeros([32]), gmv: tf.tensor1d(raw.price) };
   const step = createTrainStep(built);
-  for (let i = 0; i < 3; i++) step.run({ inputs, labels, masks: { gmv: tf.ones([32]) } });
+  for (let i = 0; i < steps; i++) step.run({ inputs, labels, masks: { gmv: tf.ones([32]) } });
   step.dispose();
+  return { built, inputs, labels };
+}
+
+test("save then load gives identical predictions and rebuilds the custom layers", async () => {
+  const { built, inputs, labels } = trainedEsmm(3, 3);
 
   const dir = path.join(root, "esmm");
   const result = await saveModel(built.model, dir);
@@ -63,6 +69,32 @@ test("save then load gives identical predictions and rebuilds the custom layers"
   assert.deepEqual(predictions(loaded, inputs), predictions(built.model, inputs));
   tf.dispose([inputs, labels]);
 });
+
+/** Every file of `dir` and its bytes. */
+async function folderBytes(dir: string): Promise<Record<string, Buffer>> {
+  const names = (await readdir(dir)).sort();
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(path.join(dir, n))] as const)));
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  test(`on ${backend}, saveModel writes TensorFlow.js's own save byte for byte and reports the same fingerprints`, async () => {
+    await onBackend(backend, async () => {
+      const { built, inputs, labels } = trainedEsmm(5, 2);
+      built.model.setUserDefinedMetadata({ note: "kept" });
+      const direct = path.join(root, `direct-${backend}`);
+      const viaTfjs = path.join(root, `tfjs-${backend}`);
+      const heard: Record<string, unknown>[] = [{}, {}];
+      const result = await saveModel(built.model, direct, (name, fingerprint) => (heard[0]![name] = fingerprint));
+      await built.model.save(fileSystemHandler(viaTfjs, (name, fingerprint) => (heard[1]![name] = fingerprint)));
+      const files = await folderBytes(direct);
+      assert.deepEqual(Object.keys(files), ["model.json", Object.keys(files).find((f) => f.startsWith("weights."))!]);
+      assert.deepEqual(files, await folderBytes(viaTfjs));
+      assert.deepEqual(heard[0], heard[1]);
+      assert.equal(result.modelArtifactsInfo.weightDataBytes, built.model.weights.reduce((n, w) => n + w.read().size * 4, 0));
+      tf.dispose([inputs, labels]);
+    });
+  });
+}
 
 test("saving again replaces the model and removes the old weight file", async () => {
   const dir = path.join(root, "ple");

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import type { NativeBlas } from "../blas/native-blas.js";
 import { wasmFloat32View } from "../tensor-memory.js";
 import { type Activation, applyActivation, epilogue } from "./matmul-epilogue.js";

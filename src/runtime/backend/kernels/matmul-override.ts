@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { isWasmKernelOverridden, overrideWasmKernel, restoreWasmKernel } from "./override.js";
 import type { NativeBlas } from "../blas/native-blas.js";
 import { blasMatMul } from "./blas-matmul.js";

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /**
  * Replacing a registered wasm kernel while keeping the one it replaced, so it

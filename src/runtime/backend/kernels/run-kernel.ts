@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /**
  * Calls another registered wasm kernel from inside a kernel. The result is a

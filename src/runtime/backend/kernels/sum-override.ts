@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 import { asWasmBackend } from "./as-wasm-backend.js";
 import { overrideWasmKernel, restoreWasmKernel } from "./override.js";
 

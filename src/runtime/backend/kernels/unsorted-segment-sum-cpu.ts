@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "#tfjs";
 
 /**
  * UnsortedSegmentSum for the cpu backend. The stock kernel builds each output
