@@ -51,11 +51,11 @@ function finishInt32(h: number, length: number): number {
   return fmix32(h ^ length);
 }
 
-/** The hash of `length` bytes of `bytes` (all of them by default). */
-export function murmur3Bytes(bytes: Uint8Array, seed: number, length = bytes.length): number {
+/** The hash of `length` bytes of `bytes` from `start` (all of them by default): a CSV reader hashes a field in place. */
+export function murmur3Bytes(bytes: Uint8Array, seed: number, length = bytes.length, start = 0): number {
   let h = seed | 0;
-  const blockEnd = length & ~3;
-  let i = 0;
+  const blockEnd = start + (length & ~3);
+  let i = start;
   for (; i < blockEnd; i += 4) {
     h = mixH(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
   }

@@ -6,7 +6,7 @@ import type { ValidIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
-import { encodeRows, permutation, type EncodedRows } from "./encoded-rows.js";
+import { encodeRows, permutation, readLabelledBlocks, type EncodedRows } from "./encoded-rows.js";
 import { evaluate, evaluateEncoded, FileScores, type TaskEvaluation } from "../evaluate/evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
 import { modelSaveError } from "./checkpoint/messages.js";
@@ -280,6 +280,7 @@ function encodeTraining(run: TrainRun, encoding: EncodingState, stopRequested: (
     out: run.out,
     role: "train",
     read: (budget) => untilStopped(readLabelled(run.ir, run.train, budget, undefined, true), stopRequested),
+    readBlocks: run.train.read.format === "csv" ? (budget) => untilStopped(readLabelledBlocks(run.ir, run.train, budget), stopRequested) : undefined,
     ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
   });
 }
@@ -314,6 +315,7 @@ async function encodeValidation(run: TrainRun, valid: { file: string; read: Read
     out: run.out,
     role: "valid",
     read: (budget) => untilStopped(readLabelled(run.ir, valid, budget, undefined, true), stopRequested),
+    readBlocks: valid.read.format === "csv" ? (budget) => untilStopped(readLabelledBlocks(run.ir, valid, budget), stopRequested) : undefined,
     ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
   });
   try {
