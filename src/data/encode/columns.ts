@@ -1,7 +1,7 @@
 import type { ValidIR } from "../../ir/types.js";
 import { HASH_SEED } from "../../portable/hash.js";
 import type { RawValue } from "../record.js";
-import { setField } from "../readers/fields.js";
+import { fieldsMaker } from "../readers/fields.js";
 import { HashCodec } from "./categorical.js";
 import { FieldError } from "./field-error.js";
 import { NumericCodec } from "./numeric.js";
@@ -72,6 +72,8 @@ export function createColumnEncoder(ir: ValidIR, state: EncodingState, layout: S
   const sequence = plan.sequence.map((s) => ({ column: s.column, codec: s.codec, slot: slotOf(layout.features, s.name) }));
   const tasks = plan.tasks.map((t) => ({ task: t, label: t.label && slotOf(layout.labels, t.name), mask: t.where || t.weight ? slotOf(layout.masks, t.name) : null }));
   const taskColumns = [...new Set(plan.tasks.flatMap((t) => [t.label?.column, t.where?.column, t.weight?.column].filter((c): c is string => c !== undefined)))];
+  const makeFields = fieldsMaker(taskColumns);
+  const values: RawValue[] = taskColumns.map(() => null);
 
   return {
     encode(source, from, to, out) {
@@ -106,8 +108,8 @@ export function createColumnEncoder(ir: ValidIR, state: EncodingState, layout: S
         const labels = tasks.map((t) => (t.label === null ? undefined : floats.subarray(t.label)));
         const masks = tasks.map((t) => (t.mask === null ? undefined : floats.subarray(t.mask)));
         for (let r = from, at = 0; r < to; r++, at += slots) {
-          const fields: Record<string, RawValue> = {};
-          for (let c = 0; c < taskColumns.length; c++) setField(fields, taskColumns[c]!, source.value(r, ks[c]!, asNumber[c]!));
+          for (let c = 0; c < taskColumns.length; c++) values[c] = source.value(r, ks[c]!, asNumber[c]!);
+          const fields = makeFields(values);
           for (let t = 0; t < tasks.length; t++) encodeTaskRow(tasks[t]!.task, fields, labels[t], masks[t], at);
           rows.push(fields);
         }

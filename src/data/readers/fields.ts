@@ -78,12 +78,25 @@ export function fieldsBuilder(
     const x = numberValue(r.buf, r.starts[i]!, r.ends[i]!, r.texts[i] ?? null, r.numbers[i]!, longest);
     return x === x ? x : text(r, i);
   };
-  const entries = names.flatMap((name, i) =>
-    kept && !kept.has(name) ? [] : [`${name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name)}: ${numbers.has(name) ? "n" : "t"}(r, ${i})`],
-  );
+  const entries = names.flatMap((name, i) => (kept && !kept.has(name) ? [] : [`${propertyKey(name)}: ${numbers.has(name) ? "n" : "t"}(r, ${i})`]));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from JSON-quoted names only
   const build = new Function("t", "n", "r", `return { ${entries.join(", ")} };`) as (t: typeof text, n: typeof number, r: CsvRecord) => Record<string, RawValue>;
   return (record) => build(text, number, record);
+}
+
+/** A column name as a key in compiled object-literal source: computed for "__proto__", which defines an own property instead of replacing the prototype. */
+function propertyKey(name: string): string {
+  return name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
+}
+
+/**
+ * A maker of fields objects with `names` as keys, from their values in
+ * order: compiled once, as fieldsBuilder is, so every object has one hidden
+ * class and its stores are monomorphic.
+ */
+export function fieldsMaker(names: readonly string[]): (values: readonly RawValue[]) => Record<string, RawValue> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from JSON-quoted names only
+  return new Function("v", `return { ${names.map((name, i) => `${propertyKey(name)}: v[${i}]`).join(", ")} };`) as (values: readonly RawValue[]) => Record<string, RawValue>;
 }
 
 /**
