@@ -36,7 +36,8 @@ export class CsvColumns implements ColumnSource {
   private starts = new Int32Array(0);
   private ends = new Int32Array(0);
   private numbers = new Float64Array(0);
-  private texts: (string | null)[] = [];
+  /** The value of a field whose bytes are not it (CsvRecord.texts), by its index: rare, so a map, not an array as long as the block. */
+  private texts = new Map<number, string>();
   /** Each row's first line in the file. */
   lines = new Int32Array(0);
 
@@ -73,7 +74,8 @@ export class CsvColumns implements ColumnSource {
       starts[at] = rs[i]!;
       ends[at] = re[i]!;
       numbers[at] = rn[i]!;
-      texts[at] = rt[i] ?? null;
+      const text = rt[i];
+      if (text != null) texts.set(at, text);
     }
   }
 
@@ -81,6 +83,7 @@ export class CsvColumns implements ColumnSource {
   reset(): void {
     this.rows = 0;
     this.whole = null;
+    if (this.texts.size > 0) this.texts.clear();
   }
 
   private grow(rows: number): void {
@@ -89,8 +92,6 @@ export class CsvColumns implements ColumnSource {
     this.ends = grown(this.ends, new Int32Array(size));
     this.numbers = grown(this.numbers, new Float64Array(size));
     this.lines = grown(this.lines, new Int32Array(rows));
-    this.texts.length = size;
-    this.texts.fill(null, this.rows * this.width);
   }
 
   column(name: string): number {
@@ -105,8 +106,8 @@ export class CsvColumns implements ColumnSource {
    * than the rest of a categorical field's encoding).
    */
   private text(at: number): string {
-    const text = this.texts[at];
-    if (text != null) return text;
+    const text = this.texts.size > 0 ? this.texts.get(at) : undefined;
+    if (text !== undefined) return text;
     this.whole ??= isAscii(this.buf) ? this.buf.toString("latin1") : "";
     const start = this.starts[at]!;
     const end = this.ends[at]!;
@@ -125,12 +126,12 @@ export class CsvColumns implements ColumnSource {
 
   number(row: number, column: number): number {
     const at = row * this.width + column;
-    return numberValue(this.buf, this.starts[at]!, this.ends[at]!, this.texts[at] ?? null, this.numbers[at]!, this.longest);
+    return numberValue(this.buf, this.starts[at]!, this.ends[at]!, this.texts.size > 0 ? (this.texts.get(at) ?? null) : null, this.numbers[at]!, this.longest);
   }
 
   hash(row: number, column: number, seed: number): number {
     const at = row * this.width + column;
-    if (this.texts[at] !== null) return NaN;
+    if (this.texts.size > 0 && this.texts.has(at)) return NaN;
     const start = this.starts[at]!;
     const end = this.ends[at]!;
     if (end === start) return NaN;
