@@ -1,5 +1,5 @@
 import { isAscii } from "node:buffer";
-import { murmur3Bytes } from "../../portable/hash.js";
+import { murmur3BytesInt32 } from "../../portable/hash.js";
 import type { ColumnSource } from "../encode/columns.js";
 import type { RawRecord, RawValue } from "../record.js";
 import type { CsvRecord } from "./csv-scanner.js";
@@ -140,7 +140,7 @@ export class CsvColumns implements ColumnSource {
     const last = this.buf[end - 1]!;
     if (first <= 32 || first >= 127 || last <= 32 || last >= 127) return NaN;
     if (end - start <= this.longestBytes && this.isMarker(start, end)) return NaN;
-    return murmur3Bytes(this.buf, seed, end - start, start) | 0;
+    return murmur3BytesInt32(this.buf, seed, end - start, start);
   }
 
   private isMarker(start: number, end: number): boolean {
