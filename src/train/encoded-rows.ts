@@ -222,7 +222,7 @@ export async function encodeRows(ir: ValidIR, encoder: Encoder, encoding: Encodi
           builder.add(rows, n);
         } else {
           // A bad row in the block: the block goes through the record encoder, which reports (or skips) it as ever.
-          pending.push(...columns.records(from, to, numbers));
+          for (const record of columns.records(from, to, numbers)) pending.push(record);
           flush();
         }
         if (options.stopRequested?.()) throw options.onStop!();
