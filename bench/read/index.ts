@@ -15,10 +15,10 @@
  *
  * Measurements:
  * - mtl scanner: the CSV tokeniser alone (no field decoded);
- * - mtl CSV / mtl JSONL: the whole reader as training uses it (readLabelled,
- *   then encodeRows: reading, parsing numbers exactly, checking, hashing or
- *   looking up categories, normalising, storing the encoded rows), with an
- *   encoding fitted beforehand;
+ * - mtl CSV / mtl JSONL: the whole reader as training uses it (encodeRows,
+ *   with readLabelledBlocks for CSV and readLabelled for JSONL: reading,
+ *   parsing numbers exactly, checking, hashing or looking up categories,
+ *   normalising, storing the encoded rows), with an encoding fitted beforehand;
  * - pandas CSV: `pandas.read_csv` (census: header=None, skipinitialspace,
  *   na_values=["?"], i.e. the same trimming and missing values);
  * - pandas JSONL: `pandas.read_json(lines=True)`.
@@ -43,7 +43,7 @@ import { createRecordWriter } from "../../src/data/writers/index.js";
 import { syntheticSpec } from "../../src/experiments/mmoe-synthetic/specs.js";
 import type { ValidIR } from "../../src/ir/types.js";
 import { SkipBudget } from "../../src/train/bad-rows.js";
-import { encodeRows } from "../../src/train/encoded-rows.js";
+import { encodeRows, readLabelledBlocks } from "../../src/train/encoded-rows.js";
 import { readLabelled } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/random.js";
 
@@ -165,6 +165,8 @@ async function fitted(w: Workload, format: "csv" | "jsonl") {
       out: join(dir, "mtl-bench-read-out"),
       role: "bench",
       read: (budget) => readLabelled(w.ir, source, budget, undefined, true),
+      // As training reads a CSV file: blocks of columns (the record path remains for JSONL and Parquet).
+      readBlocks: format === "csv" ? (budget) => readLabelledBlocks(w.ir, source, budget) : undefined,
     });
     rows.dispose();
     if (rows.rows !== w.rows) throw new Error(`${source.file}: ${rows.rows} rows encoded, expected ${w.rows}`);

@@ -53,9 +53,14 @@ function finishInt32(h: number, length: number): number {
 
 /** The hash of `length` bytes of `bytes` (all of them by default). */
 export function murmur3Bytes(bytes: Uint8Array, seed: number, length = bytes.length): number {
+  return murmur3BytesInt32(bytes, seed, length, 0) >>> 0;
+}
+
+/** The same hash as a signed int32 (see murmur3StringInt32), of `length` bytes from `start`: a CSV reader hashes a field where it lies. */
+export function murmur3BytesInt32(bytes: Uint8Array, seed: number, length: number, start: number): number {
   let h = seed | 0;
-  const blockEnd = length & ~3;
-  let i = 0;
+  const blockEnd = start + (length & ~3);
+  let i = start;
   for (; i < blockEnd; i += 4) {
     h = mixH(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
   }
@@ -66,7 +71,7 @@ export function murmur3Bytes(bytes: Uint8Array, seed: number, length = bytes.len
     if (tail > 2) k |= bytes[i + 2]! << 16;
     h ^= mixK(k);
   }
-  return finishInt32(h, length) >>> 0;
+  return finishInt32(h, length);
 }
 
 const utf8 = new TextEncoder();
@@ -132,5 +137,5 @@ function murmur3NonAscii(text: string, seed: number): number {
   const needed = text.length * 3;
   if (scratch.length < needed) scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
   const { written } = utf8.encodeInto(text, scratch);
-  return murmur3Bytes(scratch, seed, written) | 0;
+  return murmur3BytesInt32(scratch, seed, written, 0);
 }

@@ -50,15 +50,25 @@ export async function* requireColumns(
   for await (const record of records) {
     if (first) {
       first = false;
-      const present = new Set(Object.keys(record.fields));
-      const absent = needed.filter((n) => !present.has(n.column));
-      if (absent.length > 0) {
-        const all = absent.length === needed.length;
-        const line = read.format === "csv" && read.header ? 1 : null;
-        report(absent, present, file, line, warn && !all ? warn : undefined, "is missing", all && warn !== undefined);
-      }
+      checkColumns(new Set(Object.keys(record.fields)), needed, file, read, warn);
     }
     yield record;
+  }
+}
+
+/** requireColumns' check of a CSV or Parquet file, given the columns its first record has (`present`). */
+export function checkColumns(
+  present: Set<string>,
+  needed: { column: string; reader: string }[],
+  file: string,
+  read: ReadOptions,
+  warn?: (message: string) => void,
+): void {
+  const absent = needed.filter((n) => !present.has(n.column));
+  if (absent.length > 0) {
+    const all = absent.length === needed.length;
+    const line = read.format === "csv" && read.header ? 1 : null;
+    report(absent, present, file, line, warn && !all ? warn : undefined, "is missing", all && warn !== undefined);
   }
 }
 

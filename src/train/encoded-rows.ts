@@ -1,11 +1,17 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { createColumnEncoder, type SlotLayout } from "../data/encode/columns.js";
+import { BadRowBudget } from "../data/readers/bad-rows.js";
+import type { CsvBlock } from "../data/readers/csv-columns.js";
+import { readCsvBlocks } from "../data/readers/csv.js";
+import { checkColumns, neededColumns } from "./columns.js";
 import {
   batchTargets,
   createEncoder,
   ENCODING_STATE_VERSION,
   LabelValueCounter,
+  numberColumns,
   serializeEncoding,
   type EncodedBatch,
   type Encoder,
@@ -40,6 +46,16 @@ interface RowFormat {
   features: { name: string; dtype: "int32" | "float32"; offset: number; length: number }[];
   labels: { task: string; offset: number }[];
   masks: { task: string; offset: number }[];
+}
+
+/** The slots of the row format by name, for the column encoder. */
+function slotLayout(format: RowFormat): SlotLayout {
+  return {
+    slots: format.slots,
+    features: new Map(format.features.map((f) => [f.name, f.offset])),
+    labels: new Map(format.labels.map((l) => [l.task, l.offset])),
+    masks: new Map(format.masks.map((m) => [m.task, m.offset])),
+  };
 }
 
 function rowFormat(ir: ValidIR, encoder: Encoder): RowFormat {
@@ -171,6 +187,13 @@ export interface EncodeOptions {
   read: (budget: Pick<SkipBudget, "readerLimits">) => AsyncIterable<RawRecord>;
   /** Hears of every bad row skipped (to report it): the first pass over the file reports them. */
   onSkip?: (error: DataError) => void;
+  /**
+   * For a CSV file, readLabelledBlocks: the rows are then read and encoded
+   * a block of columns at a time instead of through `read`, with the same
+   * rows, values and errors (test/train/encoded-rows-csv.test.ts) in a
+   * fraction of the time.
+   */
+  readBlocks?: ((budget: Pick<SkipBudget, "readerLimits">) => AsyncIterable<CsvBlock>) | undefined;
   /** Checked between batches of records: stop early. */
   stopRequested?: () => boolean;
   onStop?: () => Error;
@@ -198,7 +221,7 @@ export async function encodeRows(ir: ValidIR, encoder: Encoder, encoding: Encodi
   if (cached) return cached;
   // Another file's or encoding's rows (or a damaged cache): never to be read again, whatever this run keeps.
   rmSync(cachePath, { force: true });
-  return buildRows(ir, encoder, format, source, options, cachePath, () => key);
+  return buildRows(ir, encoder, encoding, format, source, options, cachePath, () => key);
 }
 
 /** Whether `ir` has statistics to fit (numeric features): without any, an encoding is only the rows' count and label values. */
@@ -225,7 +248,7 @@ export async function encodeUnfitted(ir: ValidIR, source: { file: string; read: 
   const cachePath = join(options.out, DATA_CACHE_DIR, `${options.role}.bin`);
   rmSync(cachePath, { force: true });
   let encoding = empty;
-  const rows = await buildRows(ir, encoder, format, source, options, cachePath, (count, labelValues) => {
+  const rows = await buildRows(ir, encoder, empty, format, source, options, cachePath, (count, labelValues) => {
     // In fitEncoding's order of keys, so encoding.json is the same file.
     encoding = { version: ENCODING_STATE_VERSION, rows: count, features: {}, labels: labelValues };
     return cacheKey(ir, encoding, source, options.skipBadRows);
@@ -237,6 +260,7 @@ export async function encodeUnfitted(ir: ValidIR, source: { file: string; read: 
 async function buildRows(
   ir: ValidIR,
   encoder: Encoder,
+  encoding: EncodingState,
   format: RowFormat,
   source: { file: string; read: ReadOptions },
   options: EncodeOptions,
@@ -266,11 +290,31 @@ async function buildRows(
     }),
   };
   try {
-    for await (const record of options.read(readerBudget)) {
-      pending.push(record);
-      if (pending.length >= ENCODE_BATCH) {
-        flush();
+    if (options.readBlocks) {
+      const encodeColumns = createColumnEncoder(ir, encoding, slotLayout(format));
+      const numbers = numberColumns(ir);
+      for await (const { columns, from, to } of options.readBlocks(readerBudget)) {
+        const n = to - from;
+        const rows = new Int32Array(n * format.slots);
+        const fields = encodeColumns.encode(columns, from, to, rows);
+        if (fields) {
+          for (let i = 0; i < n; i++) rows[i * format.slots] = columns.lines[from + i]!;
+          for (const f of fields) labels.add(f);
+          builder.add(rows, n);
+        } else {
+          // A bad row in the block: the block goes through the record encoder, which reports (or skips) it as ever.
+          for (const record of columns.records(from, to, numbers)) pending.push(record);
+          flush();
+        }
         if (options.stopRequested?.()) throw options.onStop!();
+      }
+    } else {
+      for await (const record of options.read(readerBudget)) {
+        pending.push(record);
+        if (pending.length >= ENCODE_BATCH) {
+          flush();
+          if (options.stopRequested?.()) throw options.onStop!();
+        }
       }
     }
     flush();
@@ -281,6 +325,24 @@ async function buildRows(
   const labelValues = labels.result();
   const header = { magic: MAGIC, version: CACHE_VERSION, key: key(builder.rows, labelValues), rows: builder.rows, slots: format.slots, skipped: budget.skipped.length, labelValues };
   return new EncodedRows(builder.rows, budget.skipped.length, header.labelValues, format, builder.finish(header));
+}
+
+/**
+ * readLabelled (src/train/trainer.ts) for the encoder alone, as blocks of
+ * columns: a CSV file's needed columns, number columns read as numbers, the
+ * file checked for every column the spec reads at its first row.
+ */
+export async function* readLabelledBlocks(ir: ValidIR, source: { file: string; read: ReadOptions }, budget: Pick<SkipBudget, "readerLimits">): AsyncGenerator<CsvBlock> {
+  const needed = neededColumns(ir, true);
+  const consumer = { numbers: numberColumns(ir), columns: new Set(needed.map((n) => n.column)) };
+  let first = true;
+  for await (const block of readCsvBlocks(source.file, source.read, new BadRowBudget(budget.readerLimits()), consumer)) {
+    if (first) {
+      first = false;
+      checkColumns(new Set(block.columns.names), needed, source.file, source.read);
+    }
+    yield block;
+  }
 }
 
 /** The identity of the data file and of its encoding, as the cache header records it. */
@@ -432,7 +494,8 @@ class StoreBuilder {
     this.add(rows, encoded.size);
   }
 
-  private add(rows: Int32Array, count: number): void {
+  /** Rows already in the store's layout (`slots` per row). */
+  add(rows: Int32Array, count: number): void {
     if (this.temp === null && (this.rows + count) * this.slots * 4 > this.memoryBytes) this.spill();
     if (this.temp !== null) {
       writeAllSync(this.temp.fd, rows);

@@ -6,7 +6,7 @@ import type { ValidIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type StepLosses, type StepRunOptions, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
 import { neededColumns, requireColumns } from "./columns.js";
-import { encodeRows, encodeUnfitted, hasStatistics, permutation, type EncodedRows, type EncodeOptions } from "./encoded-rows.js";
+import { encodeRows, encodeUnfitted, hasStatistics, permutation, readLabelledBlocks, type EncodedRows, type EncodeOptions } from "./encoded-rows.js";
 import { evaluate, evaluateEncoded, FileScores, type TaskEvaluation } from "../evaluate/evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
 import { modelSaveError } from "./checkpoint/messages.js";
@@ -318,6 +318,7 @@ function encodeOptions(run: TrainRun, source: { file: string; read: ReadOptions 
     out: run.out,
     role,
     read: (budget) => untilStopped(readLabelled(run.ir, source, budget, undefined, true), stopRequested),
+    readBlocks: source.read.format === "csv" ? (budget) => untilStopped(readLabelledBlocks(run.ir, source, budget), stopRequested) : undefined,
     ...(run.dataMemoryBytes !== undefined && { memoryBytes: run.dataMemoryBytes }),
   };
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { murmur3Bytes, murmur3String, unsignedMod } from "../../src/portable/hash.js";
+import { murmur3Bytes, murmur3BytesInt32, murmur3String, murmur3StringInt32, unsignedMod } from "../../src/portable/hash.js";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
@@ -59,6 +59,17 @@ test("hashing a string equals hashing its UTF-8 bytes, surrogates included", () 
   );
   // A lone surrogate encodes as U+FFFD, as Node's own UTF-8 encoder does.
   assert.equal(murmur3String("a\ud800b", 7), murmur3Bytes(new Uint8Array(Buffer.from("a\ufffdb", "utf8")), 7));
+});
+
+test("hashing bytes where they lie in a larger buffer (as the CSV reader does) equals hashing the string they hold", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme", maxLength: 30 }), fc.string({ maxLength: 9 }), fc.string({ maxLength: 9 }), fc.integer({ min: 0, max: 0xffffffff }), (text, before, after, seed) => {
+      const start = Buffer.byteLength(before, "utf8");
+      const bytes = Buffer.from(before + text + after, "utf8");
+      assert.equal(murmur3BytesInt32(bytes, seed, Buffer.byteLength(text, "utf8"), start), murmur3StringInt32(text, seed));
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test("a long non-ASCII string after a short one is hashed whole", () => {

@@ -35,7 +35,12 @@ export class HashCodec implements CategoricalCodec {
   }
 
   encodeText(text: string): number {
-    return unsignedMod(murmur3StringInt32(text, HASH_SEED), this.rows, this.inverse);
+    return this.bucket(murmur3StringInt32(text, HASH_SEED));
+  }
+
+  /** The id of a value whose hash (murmur3, HASH_SEED) is `hash`: a reader may hash the value's UTF-8 bytes where they lie. */
+  bucket(hash: number): number {
+    return unsignedMod(hash, this.rows, this.inverse);
   }
 }
 

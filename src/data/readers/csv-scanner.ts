@@ -115,6 +115,8 @@ export class CsvRecord {
 export class CsvScanner {
   private readonly delimiter: Buffer;
   private readonly d0: number;
+  /** 1 for the bytes that end an unquoted field's plain run: the delimiter's first byte, a line break, a quote. One load per byte instead of four comparisons. */
+  private readonly stops = new Uint8Array(256);
   /** Bytes not yet scanned, starting at a record's start, and their offset in the file. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -139,6 +141,7 @@ export class CsvScanner {
   ) {
     this.delimiter = Buffer.from(delimiter, "utf8");
     this.d0 = this.delimiter[0]!;
+    for (const c of [this.d0, LF, QUOTE, CR]) this.stops[c] = 1;
   }
 
   /**
@@ -223,6 +226,7 @@ export class CsvScanner {
     const n = buf.length;
     const dlen = this.delimiter.length;
     const d0 = this.d0;
+    const stops = this.stops;
     const single = dlen === 1;
     const trim = this.trim;
     let pos = 0;
@@ -287,11 +291,7 @@ export class CsvScanner {
                 }
               }
             }
-            while (q < n) {
-              const c = buf[q]!;
-              if (c === d0 || c === LF || c === QUOTE || c === CR) break;
-              q++;
-            }
+            while (q < n && stops[buf[q]!] === 0) q++;
             if (q < n && (buf[q] === QUOTE || buf[q] === CR)) q = this.unquotedEnd(buf, p, q, final, record.count);
           } else {
             q = this.unquotedEnd(buf, p, p, final, record.count);

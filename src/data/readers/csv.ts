@@ -1,6 +1,7 @@
 import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
+import { CsvColumns, type CsvBlock } from "./csv-columns.js";
 import { CsvScanner, CsvSyntaxError, MAX_RECORD_BYTES, type CsvRecord } from "./csv-scanner.js";
 import { fieldsBuilder, missingTest, showDelimiter } from "./fields.js";
 import { TruncatedGzipError } from "./file-errors.js";
@@ -22,11 +23,26 @@ const UTF8_HINT = "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv
  * Given both, the header line is skipped and `opts.columns` renames it (the
  * counts must match), so a command-line override can rename columns.
  */
-export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBudget, consumer: CsvConsumer = {}): AsyncGenerator<RawRecord, void, undefined> {
+export function readCsv(file: string, opts: ReadOptions, budget: BadRowBudget, consumer: CsvConsumer = {}): AsyncGenerator<RawRecord, void, undefined> {
+  return scanCsv(file, opts, budget, consumer, false) as AsyncGenerator<RawRecord, void, undefined>;
+}
+
+/**
+ * The same read as readCsv, with the same checks, errors and bad-row
+ * handling, handing out the rows between bad rows as blocks of columns
+ * (CsvColumns) instead of records: the consumer's columns only, as byte
+ * ranges, with no object or string made per row. A block is valid until the
+ * next one is asked for. The budget must have no record check.
+ */
+export function readCsvBlocks(file: string, opts: ReadOptions, budget: BadRowBudget, consumer: CsvConsumer = {}): AsyncGenerator<CsvBlock, void, undefined> {
+  return scanCsv(file, opts, budget, consumer, true) as AsyncGenerator<CsvBlock, void, undefined>;
+}
+
+async function* scanCsv(file: string, opts: ReadOptions, budget: BadRowBudget, consumer: CsvConsumer, blocks: boolean): AsyncGenerator<RawRecord | CsvBlock, void, undefined> {
   checkOptions(file, opts);
   const lines = new LineIndex();
   const utf8 = new Utf8Guard();
-  const rows = new CsvRows(file, opts, lines, utf8, consumer, (mask) => scanner.numberFields(mask));
+  const rows = new CsvRows(file, opts, lines, utf8, consumer, (mask) => scanner.numberFields(mask), blocks);
   const scanner = new CsvScanner(opts.delimiter, opts.trim, (record, end) => rows.onRecord(record, end));
 
   let offset = 0;
@@ -37,9 +53,9 @@ export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBu
       utf8.feed(chunk, offset);
       offset += chunk.length;
       const err = scanner.write(chunk);
-      for (const record of rows.take(budget, file)) {
-        yielded++;
-        yield record;
+      for (const item of rows.take(budget, file)) {
+        yielded += "line" in item ? 1 : item.to - item.from;
+        yield item;
       }
       if (err) throw rows.explain(err);
       lines.release(rows.releasable());
@@ -53,9 +69,9 @@ export async function* readCsv(file: string, opts: ReadOptions, budget: BadRowBu
   const last = offset > 0 ? lines.byteAt(offset - 1) : -1;
   rows.unterminated = last !== -1 && last !== 0x0a && last !== 0x0d;
   const err = scanner.end();
-  for (const record of rows.take(budget, file)) {
-    yielded++;
-    yield record;
+  for (const item of rows.take(budget, file)) {
+    yielded += "line" in item ? 1 : item.to - item.from;
+    yield item;
   }
   if (err) throw rows.explain(err);
   if (yielded === 0) throw rows.noRows(budget);
@@ -90,7 +106,10 @@ class CsvRows {
   private headerLine: number | null = null;
   private dataRows = 0;
   private prevEnd = 0;
-  private queue: Array<RawRecord | DataError> = [];
+  private queue: Array<RawRecord | DataError | CsvBlock> = [];
+  /** In block mode: the kept fields of the rows of this scan, and where the rows not yet queued as a block start. */
+  private columns: CsvColumns | null = null;
+  private blockFrom = 0;
   /** A problem that ends the read (a bad header); records queued before it are still handed out. */
   private fatal: DataError | null = null;
   /**
@@ -109,6 +128,8 @@ class CsvRows {
     private readonly consumer: CsvConsumer,
     /** Tells the scanner which fields hold numbers, once the columns are known. */
     private readonly numberFields: (mask: Uint8Array) => void,
+    /** Rows go into CsvColumns blocks instead of records. */
+    private readonly blocks: boolean,
   ) {
     this.isMissing = missingTest(opts.missing, opts.trim);
     this.names = opts.header ? null : opts.columns;
@@ -135,7 +156,7 @@ class CsvRows {
       // A header with bad bytes leaves no trustworthy column names, so it is never skipped.
       if (this.names === null) throw err;
       this.dataRows++;
-      this.queue.push(err);
+      this.queueBad(err);
       return;
     }
     if (this.names === null) {
@@ -147,26 +168,46 @@ class CsvRows {
     if (this.suspect) this.checkDelimiter(record.values());
     this.dataRows++;
     if (record.count !== names.length) {
-      this.queue.push(this.fieldCountError(record.values(), line, names.length));
+      this.queueBad(this.fieldCountError(record.values(), line, names.length));
       return;
     }
     if (this.build === null) {
       const { numbers, columns } = this.consumer;
       const kept = columns && [...columns].every((c) => names.includes(c)) ? columns : null;
       this.build = fieldsBuilder(names, this.isMissing, { numbers: numbers ?? new Set(), kept, missing: this.opts.missing });
+      if (this.blocks) this.columns = new CsvColumns(names, kept, this.isMissing, this.opts.missing);
       this.numberFields(Uint8Array.from(names, (name) => (numbers?.has(name) && (kept === null || kept.has(name)) ? 1 : 0)));
     }
-    this.queue.push({ line, fields: this.build(record) });
+    if (this.columns) this.columns.add(record, line);
+    else this.queue.push({ line, fields: this.build(record) });
+  }
+
+  /** Queues a bad row, after the block of the good rows before it. */
+  private queueBad(err: DataError): void {
+    this.closeBlock();
+    this.queue.push(err);
+  }
+
+  private closeBlock(): void {
+    const columns = this.columns;
+    if (columns === null || columns.rows === this.blockFrom) return;
+    this.queue.push({ columns, from: this.blockFrom, to: columns.rows });
+    this.blockFrom = columns.rows;
   }
 
   /** The queued records, with bad rows skipped or thrown as the budget decides, then any fatal error. */
-  *take(budget: BadRowBudget, file: string): Generator<RawRecord, void, undefined> {
+  *take(budget: BadRowBudget, file: string): Generator<RawRecord | CsvBlock, void, undefined> {
+    this.closeBlock();
     const queue = this.queue;
     this.queue = [];
     for (const item of queue) {
       if (item instanceof DataError) budget.reject(item);
+      else if (!("line" in item)) yield item;
       else if (budget.accept(item, file)) yield item;
     }
+    // Every block of this scan was consumed: its storage takes the next scan's rows.
+    this.columns?.reset();
+    this.blockFrom = 0;
     if (this.fatal) throw this.fatal;
   }
 

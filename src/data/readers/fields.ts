@@ -25,6 +25,28 @@ export function missingTest(missing: readonly string[], trimmed: boolean): (valu
   };
 }
 
+/** The length of the longest missing marker, in characters (as fieldsBuilder compares byte counts to it) and in UTF-8 bytes. */
+export function longestMarker(missing: readonly string[]): { chars: number; bytes: number } {
+  const markers = [...missingMarkers(missing)];
+  return { chars: Math.max(0, ...markers.map((m) => m.length)), bytes: Math.max(0, ...markers.map((m) => Buffer.byteLength(m, "utf8"))) };
+}
+
+/**
+ * The number a number column's field is handed out as, or NaN when it is
+ * handed out as its text (see fieldsBuilder): a plain decimal a float32 can
+ * hold, longer than every missing marker, read from bytes [start, end) of
+ * `buf` (or `scanned`, when the scanner read it already); `text` is the
+ * field's value when its bytes are not it.
+ */
+export function numberValue(buf: Uint8Array, start: number, end: number, text: string | null, scanned: number, longest: number): number {
+  if (scanned === scanned) return end - start > longest && Math.abs(scanned) <= FLOAT32_MAX ? scanned : NaN;
+  if (text === null && end - start > longest) {
+    const x = parseDecimalBytes(buf, start, end);
+    if (Math.abs(x) <= FLOAT32_MAX) return x;
+  }
+  return NaN;
+}
+
 /**
  * Turns a CSV record into its fields object. The property stores are
  * compiled once per header (as d3-dsv does), so every record of a file gets
@@ -47,30 +69,34 @@ export function fieldsBuilder(
   isMissing: (value: string) => boolean,
   { numbers, kept, missing }: { numbers: ReadonlySet<string>; kept: ReadonlySet<string> | null; missing: readonly string[] },
 ): (record: CsvRecord) => Record<string, RawValue> {
-  const longest = Math.max(0, ...[...missingMarkers(missing)].map((m) => m.length));
+  const longest = longestMarker(missing).chars;
   const text = (r: CsvRecord, i: number): RawValue => {
     const v = r.text(i);
     return isMissing(v) ? null : v;
   };
   const number = (r: CsvRecord, i: number): RawValue => {
-    const scanned = r.numbers[i]!;
-    if (scanned === scanned) return r.ends[i]! - r.starts[i]! > longest && Math.abs(scanned) <= FLOAT32_MAX ? scanned : text(r, i);
-    if (r.texts[i] === null) {
-      const start = r.starts[i]!;
-      const end = r.ends[i]!;
-      if (end - start > longest) {
-        const x = parseDecimalBytes(r.buf, start, end);
-        if (Math.abs(x) <= FLOAT32_MAX) return x;
-      }
-    }
-    return text(r, i);
+    const x = numberValue(r.buf, r.starts[i]!, r.ends[i]!, r.texts[i] ?? null, r.numbers[i]!, longest);
+    return x === x ? x : text(r, i);
   };
-  const entries = names.flatMap((name, i) =>
-    kept && !kept.has(name) ? [] : [`${name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name)}: ${numbers.has(name) ? "n" : "t"}(r, ${i})`],
-  );
+  const entries = names.flatMap((name, i) => (kept && !kept.has(name) ? [] : [`${propertyKey(name)}: ${numbers.has(name) ? "n" : "t"}(r, ${i})`]));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from JSON-quoted names only
   const build = new Function("t", "n", "r", `return { ${entries.join(", ")} };`) as (t: typeof text, n: typeof number, r: CsvRecord) => Record<string, RawValue>;
   return (record) => build(text, number, record);
+}
+
+/** A column name as a key in compiled object-literal source: computed for "__proto__", which defines an own property instead of replacing the prototype. */
+function propertyKey(name: string): string {
+  return name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
+}
+
+/**
+ * A maker of fields objects with `names` as keys, from their values in
+ * order: compiled once, as fieldsBuilder is, so every object has one hidden
+ * class and its stores are monomorphic.
+ */
+export function fieldsMaker(names: readonly string[]): (values: readonly RawValue[]) => Record<string, RawValue> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from JSON-quoted names only
+  return new Function("v", `return { ${names.map((name, i) => `${propertyKey(name)}: v[${i}]`).join(", ")} };`) as (values: readonly RawValue[]) => Record<string, RawValue>;
 }
 
 /**
