@@ -17,7 +17,7 @@ import { ExperimentError } from "./spec-run.js";
 
 const USAGE = `usage: npm run experiments -- [--size tiny|reduced|full] [--only mmoe|esmm|census]... [--out DIR]
 
-  --size   tiny: seconds per experiment (what the test runs); reduced (default): about ten minutes
+  --size   tiny: seconds per experiment (what the test runs); reduced (default): about three minutes
            for all three on a 2-core machine; full: the patient user's size
   --only   run only these experiments (repeat the flag, or separate with commas); default all
   --out    folder for results.md and results/ (default: the project's docs/)
