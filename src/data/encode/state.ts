@@ -1,4 +1,5 @@
 import type { ValidIR, NumericFeatureIR } from "../../ir/types.js";
+import type { NumericStatistics } from "../../portable/encoding.js";
 import type { LabelValues } from "./label-values.js";
 import { transformValue } from "./numeric.js";
 import { parseJsonText } from "../readers/json-syntax.js";
@@ -7,11 +8,15 @@ import { FEATURE_CTORS } from "../../validation/schema.js";
 export const ENCODING_STATE_VERSION = 1;
 
 /**
- * What training learned about one numeric feature. The spec settings are
- * stored with the numbers so a state can be checked against the spec it is
- * used with: statistics of a log1p column are meaningless for a plain one.
+ * What training learned about one numeric feature: the statistics encoding
+ * uses (src/portable/encoding.ts, which the generated TypeScript embeds),
+ * with the spec settings stored beside them so a state can be checked against
+ * the spec it is used with: statistics of a log1p column are meaningless for
+ * a plain one. The statistics are of the transformed values of all training
+ * rows, filled ones included: those are what the network sees, and counting
+ * them keeps every minmax training input inside [0, 1].
  */
-export interface NumericStats {
+export interface NumericStats extends NumericStatistics {
   kind: "numeric";
   column: string;
   transform: NumericFeatureIR["transform"];
@@ -20,17 +25,6 @@ export interface NumericStats {
   /** Training rows that had a value, and rows that were filled in. */
   present: number;
   missing: number;
-  /** The raw value a missing field becomes, before the transform. */
-  fillValue: number;
-  /**
-   * Of the transformed values of all training rows, filled ones included:
-   * those are what the network sees, and counting them keeps every minmax
-   * training input inside [0, 1]. `std` is the population deviation.
-   */
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
 }
 
 /** Everything fitted on the training data that encoding needs; plain JSON. */
