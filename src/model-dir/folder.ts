@@ -154,8 +154,8 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
     throw new ModelDirError(`${join(dir, MODEL_JSON)} predicts ${model.outputNames.join(", ")} but ir.json declares ${expected.join(", ")}: the files come from different models`);
   }
   // Predictions through the fused forward pass where it can run the model (src/runtime/fused/forward.ts).
-  const [{ registerFusedForward }, { planLayers }] = await Promise.all([import("../runtime/fused/forward.js"), import("../plan/layer-plan.js")]);
-  registerFusedForward(model, ir, planLayers(ir));
+  const { registerFusedForward } = await import("../runtime/fused/forward.js");
+  registerFusedForward(model, ir);
   return { ir, encoding, model, spec: read("spec.mtl").toString("utf8") };
 }
 

@@ -9,7 +9,7 @@
  */
 import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
-import type { LayerPlan } from "../../plan/layer-plan.js";
+import { planLayers, type LayerPlan } from "../../plan/layer-plan.js";
 import { writableRows } from "../backend/tensor-memory.js";
 import { gemmOn } from "./gemm.js";
 import { Program } from "./program.js";
@@ -17,7 +17,8 @@ import { fusedBlas, fusedPredictOn, fusedUnsupported } from "./support.js";
 
 interface Registered {
   readonly ir: ValidIR;
-  readonly plan: LayerPlan;
+  /** The model's layer plan; a loaded model's is planned at its first fused prediction, not at every load. */
+  plan?: LayerPlan;
   /** Compiled at the first prediction; null when the model cannot be fused. */
   program?: Program | null;
   /** The backend it was compiled for: another one (a test switching backends) compiles again. */
@@ -26,9 +27,9 @@ interface Registered {
 
 const registered = new WeakMap<tf.LayersModel, Registered>();
 
-/** Lets predictTasks run `model` (holding the layers of `plan`) through the fused forward pass. */
-export function registerFusedForward(model: tf.LayersModel, ir: ValidIR, plan: LayerPlan): void {
-  registered.set(model, { ir, plan });
+/** Lets predictTasks run `model` (holding the layers of `plan`, by default the IR's own plan) through the fused forward pass. */
+export function registerFusedForward(model: tf.LayersModel, ir: ValidIR, plan?: LayerPlan): void {
+  registered.set(model, plan === undefined ? { ir } : { ir, plan });
 }
 
 /** Every task's output [rows, 1] by task name, or null when the plain forward must run. */
@@ -36,16 +37,17 @@ export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Te
   const entry = registered.get(model);
   if (entry === undefined || !fusedPredictOn()) return null;
   // Checked per call: MTL_FUSED and the backend can change under a long-lived model.
+  const plan = (entry.plan ??= planLayers(entry.ir));
   if (entry.program === undefined || entry.backend !== tf.getBackend()) {
     const blas = fusedBlas();
     entry.backend = tf.getBackend();
-    entry.program = fusedUnsupported(entry.ir, entry.plan, { inference: true, env: {} }).length === 0 && blas !== null ? new Program({ ir: entry.ir, plan: entry.plan, model }, gemmOn(blas), false) : null;
+    entry.program = fusedUnsupported(entry.ir, plan, { inference: true, env: {} }).length === 0 && blas !== null ? new Program({ ir: entry.ir, plan, model }, gemmOn(blas), false) : null;
   }
   if (entry.program === null) return null;
   const program = entry.program;
   const features: Record<string, Int32Array | Float32Array> = {};
   let size = 0;
-  for (const input of entry.plan.inputs) {
+  for (const input of plan.inputs) {
     const t = inputs[input.name];
     if (t === undefined) throw new Error(`no input tensor for feature '${input.name}'`);
     const values = t.dataSync() as Int32Array | Float32Array;

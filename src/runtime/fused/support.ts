@@ -9,10 +9,8 @@ import type { LayerPlan } from "../../plan/layer-plan.js";
 import { loadNativeBlas, type NativeBlas } from "../backend/blas/native-blas.js";
 import { activeNativeBlas } from "../backend/kernels/matmul-override.js";
 import { supportsInPlaceWrites } from "../backend/tensor-memory.js";
+import { switchedOff, switchedOn } from "../../util/env-switch.js";
 import { FUSED_ACTIVATIONS } from "./activations.js";
-
-/** MTL_FUSED=off (or 0, no, false) forces the plain path. */
-const OFF = new Set(["off", "0", "no", "false"]);
 
 export interface FusedSupportOptions {
   /** The caller passed its own optimiser, or asked for dense table training: the fused step keeps neither. */
@@ -45,8 +43,7 @@ const processEnv = (): NodeJS.ProcessEnv => (typeof process === "undefined" ? {}
 
 /** True when MTL_FUSED turns the fused step (and forward pass) off. */
 export function fusedOff(env: NodeJS.ProcessEnv = processEnv()): boolean {
-  const setting = env["MTL_FUSED"]?.trim().toLowerCase();
-  return setting !== undefined && OFF.has(setting);
+  return switchedOff(env["MTL_FUSED"]);
 }
 
 /**
@@ -56,7 +53,7 @@ export function fusedOff(env: NodeJS.ProcessEnv = processEnv()): boolean {
  * not the default.
  */
 export function fusedPredictOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
-  return ["on", "1", "yes", "true"].includes(env["MTL_FUSED_PREDICT"]?.trim().toLowerCase() ?? "") && !fusedOff(env);
+  return switchedOn(env["MTL_FUSED_PREDICT"]) && !fusedOff(env);
 }
 
 export function fusedUnsupported(ir: ValidIR, plan: LayerPlan, options: FusedSupportOptions = {}): string[] {

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { firstLine } from "../availability.js";
+import { switchedOff } from "../../../util/env-switch.js";
 import { availableCores, MAX_THREADS } from "../../parallel/cores.js";
 
 /**
@@ -56,8 +57,6 @@ const OPENBLAS_CANDIDATES: readonly string[] =
       ? ["libopenblas.dll", "openblas.dll"]
       : ["libopenblas.so.0", "libopenblas.so"];
 
-const OFF = new Set(["off", "0", "none", "false", "no"]);
-
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
 const TRANS = 112;
@@ -65,7 +64,7 @@ const TRANS = 112;
 /** Reads MTL_BLAS / MTL_BLAS_THREADS and loads the library, or says why not. */
 export function loadNativeBlas(env: NodeJS.ProcessEnv = process.env): BlasStatus {
   const setting = env["MTL_BLAS"]?.trim() ?? "";
-  if (OFF.has(setting.toLowerCase())) return { blas: null, why: "turned off by MTL_BLAS", requested: false };
+  if (switchedOff(setting)) return { blas: null, why: "turned off by MTL_BLAS", requested: false };
   const requested = setting !== "";
   const threads = parseThreads(env["MTL_BLAS_THREADS"]);
   if (typeof threads === "string") return { blas: null, why: threads, requested: true };

@@ -1,0 +1,17 @@
+/**
+ * The words an MTL_* environment switch understands (MTL_BLAS, MTL_FUSED,
+ * MTL_FUSED_PREDICT), case and surrounding blanks ignored, so every switch
+ * reads the same way.
+ */
+const OFF_WORDS = new Set(["off", "0", "none", "false", "no"]);
+const ON_WORDS = new Set(["on", "1", "true", "yes"]);
+
+/** True when `setting` turns a switch off. */
+export function switchedOff(setting: string | undefined): boolean {
+  return setting !== undefined && OFF_WORDS.has(setting.trim().toLowerCase());
+}
+
+/** True when `setting` turns a switch on. */
+export function switchedOn(setting: string | undefined): boolean {
+  return setting !== undefined && ON_WORDS.has(setting.trim().toLowerCase());
+}
