@@ -3,6 +3,12 @@
  * native BLAS; the bias is added in the activation's pass; the backward's products read W and x transposed in
  * place (no copies), and dx is accumulated by beta = 1 when another reader
  * of x wrote its gradient already.
+ *
+ * A relu or linear layer whose only reader is a concatenation (an MMoE
+ * expert's last layer, in the gates' stack) writes its rows straight into
+ * the concatenation's columns and reads its gradient from there (writeInto):
+ * the products take the row stride as their leading dimension, so the
+ * concatenation copies nothing.
  */
 import type { Gemm } from "./gemm.js";
 import { activate, activateBackward, needsInput, type FusedActivation } from "./activations.js";
@@ -15,15 +21,23 @@ export class DenseOp implements Op {
   private dz = new Float32Array(0);
   /** A row of ones: the bias gradient is ones · dz, a product (the column sums by BLAS). */
   private ones = new Float32Array(0);
+  /** Column sums of dz in double, for a relu layer's bias gradient summed in its backward pass. */
+  private biasSums = new Float64Array(0);
+  /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto). */
+  private target: Buf;
+  private offset = 0;
 
   constructor(
     private readonly gemm: Gemm,
     private readonly x: Buf,
-    private readonly y: Buf,
+    /** The layer's own output tensor. */
+    readonly y: Buf,
     private readonly kernel: Param,
     private readonly bias: Param | null,
     private readonly activation: FusedActivation,
-  ) {}
+  ) {
+    this.target = y;
+  }
 
   private get inWidth(): number {
     return this.x.width;
@@ -33,59 +47,99 @@ export class DenseOp implements Op {
     return this.y.width;
   }
 
+  /** True when writeInto may move the output: the backward then needs no pre-activation values or per-row pass over y. */
+  get writesAnywhere(): boolean {
+    return this.activation === "relu" || this.activation === "linear";
+  }
+
+  /** From now on y's rows are columns offset.. of `concat` (rows of concat.width values). */
+  writeInto(concat: Buf, offset: number): void {
+    if (!this.writesAnywhere) throw new Error(`a ${this.activation} layer cannot write into a concatenation`);
+    this.target = concat;
+    this.offset = offset;
+  }
+
   allocate(rows: number): void {
     if (needsInput(this.activation)) this.z = new Float32Array(rows * this.units);
     if (this.y.needsGrad && this.activation !== "linear") this.dz = new Float32Array(rows * this.units);
-    if (this.y.needsGrad && this.bias !== null) this.ones = new Float32Array(rows).fill(1);
+    if (this.y.needsGrad && this.bias !== null) {
+      if (this.activation === "relu") this.biasSums = new Float64Array(this.units);
+      else this.ones = new Float32Array(rows).fill(1);
+    }
   }
 
   forward(rows: number): void {
     if (rows === 0) return;
-    const { units, inWidth } = this;
-    const out = needsInput(this.activation) ? this.z : this.y.value;
-    this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, out, units);
+    const { units, inWidth, offset } = this;
+    const ld = this.target.width;
     const b = this.bias?.view;
     // Bias and relu in the one pass over the product (the common case); otherwise the bias, then the activation.
-    if (this.activation === "relu") {
-      if (b === undefined) reluInPlace(out, rows * units);
-      else addBiasRelu(out, b, rows, units);
+    if (this.activation === "relu" || this.activation === "linear") {
+      const out = this.target.value;
+      this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, from(out, offset), ld);
+      if (this.activation === "linear") {
+        if (b !== undefined) addBias(out, b, rows, units, offset, ld);
+      } else if (b === undefined) reluInPlace(out, rows, units, offset, ld);
+      else addBiasRelu(out, b, rows, units, offset, ld);
       return;
     }
-    if (b !== undefined) addBias(out, b, rows, units);
+    const out = needsInput(this.activation) ? this.z : this.y.value;
+    this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, out, units);
+    if (b !== undefined) addBias(out, b, rows, units, 0, units);
     activate(this.activation, out, this.y.value, rows, units);
   }
 
   backward(rows: number): void {
-    if (!this.y.gradSet || rows === 0) return;
-    const { units, inWidth } = this;
-    const dz = this.activation === "linear" ? this.y.grad! : this.dz;
-    if (this.activation === "relu") reluBackward(this.y.value, this.y.grad!, dz, rows * units);
-    else if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, dz, rows, units);
-    if (this.bias !== null) this.gemm(false, false, 1, units, rows, this.ones, rows, dz, units, 0, this.bias.grad, units);
-    if (this.bias !== null) this.bias.gradSet = true;
-    this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, units, 0, this.kernel.grad, units);
+    const target = this.target;
+    if (!target.gradSet || rows === 0) return;
+    const { units, inWidth, bias } = this;
+    // dz as (array, first value, row stride): a linear layer's is its output's gradient where that lies.
+    let dz: Float32Array<ArrayBufferLike> = this.dz;
+    let dzLd = units;
+    if (this.activation === "linear") {
+      dz = from(target.grad!, this.offset);
+      dzLd = target.width;
+    } else if (this.activation === "relu") {
+      reluBackward(target.value, target.grad!, this.offset, target.width, this.dz, rows, units, bias === null ? null : this.biasSums);
+      if (bias !== null) for (let j = 0; j < units; j++) bias.grad[j] = this.biasSums[j]!;
+    } else activateBackward(this.activation, this.y.value, this.z, this.y.grad!, this.dz, rows, units);
+    if (bias !== null) {
+      if (this.activation !== "relu") this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
+      bias.gradSet = true;
+    }
+    this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, dzLd, 0, this.kernel.grad, units);
     this.kernel.gradSet = true;
     if (this.x.needsGrad) {
-      this.gemm(false, true, rows, inWidth, units, dz, units, this.kernel.view, units, this.x.gradSet ? 1 : 0, this.x.grad!, inWidth);
+      this.gemm(false, true, rows, inWidth, units, dz, dzLd, this.kernel.view, units, this.x.gradSet ? 1 : 0, this.x.grad!, inWidth);
       this.x.gradSet = true;
     }
   }
 }
 
+/** The values of `a` from `offset` on, for a product whose matrix starts there (no view when it starts at 0). */
+function from(a: Float32Array, offset: number): Float32Array {
+  return offset === 0 ? a : a.subarray(offset);
+}
+
+// The element-wise passes take rows of `units` values at `offset` in rows of
+// `ld` (a layer's own buffer: offset 0, ld = units).
+//
 // Relu without a branch: with half the signs negative, `v > 0 ? v : 0`
 // mispredicted so often that it took 6 ns a value, (v + |v|) / 2 takes 1 ns
 // (exact for finite v: 2v and the halving are exact in double), and
 // dy * (y > 0) likewise.
 
-function reluInPlace(out: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const v = out[i]!;
-    out[i] = (v + Math.abs(v)) * 0.5;
+function reluInPlace(out: Float32Array, rows: number, units: number, offset: number, ld: number): void {
+  for (let r = 0, at = offset; r < rows; r++, at += ld) {
+    for (let j = 0; j < units; j++) {
+      const v = out[at + j]!;
+      out[at + j] = (v + Math.abs(v)) * 0.5;
+    }
   }
 }
 
-function addBiasRelu(out: Float32Array, b: Float32Array, rows: number, units: number): void {
-  for (let r = 0, at = 0; r < rows; r++, at += units) {
+function addBiasRelu(out: Float32Array, b: Float32Array, rows: number, units: number, offset: number, ld: number): void {
+  for (let r = 0, at = offset; r < rows; r++, at += ld) {
     for (let j = 0; j < units; j++) {
       const v = out[at + j]! + b[j]!;
       out[at + j] = (v + Math.abs(v)) * 0.5;
@@ -93,11 +147,28 @@ function addBiasRelu(out: Float32Array, b: Float32Array, rows: number, units: nu
   }
 }
 
-function addBias(out: Float32Array, b: Float32Array, rows: number, units: number): void {
-  for (let r = 0, at = 0; r < rows; r++, at += units) for (let j = 0; j < units; j++) out[at + j] = out[at + j]! + b[j]!;
+function addBias(out: Float32Array, b: Float32Array, rows: number, units: number, offset: number, ld: number): void {
+  for (let r = 0, at = offset; r < rows; r++, at += ld) for (let j = 0; j < units; j++) out[at + j] = out[at + j]! + b[j]!;
 }
 
-/** dz = dy where y > 0, else 0. */
-function reluBackward(y: Float32Array, dy: Float32Array, dz: Float32Array, count: number): void {
-  for (let i = 0; i < count; i++) dz[i] = dy[i]! * +(y[i]! > 0);
+/**
+ * dz [rows, units] = dy where y > 0, else 0, for y and dy at `offset` in rows
+ * of `ld`; with `sums`, also dz's column sums (the bias gradient) in double,
+ * in the same pass rather than a second read of dz.
+ */
+function reluBackward(y: Float32Array, dy: Float32Array, offset: number, ld: number, dz: Float32Array, rows: number, units: number, sums: Float64Array | null): void {
+  if (sums === null) {
+    for (let r = 0, at = offset, o = 0; r < rows; r++, at += ld, o += units) {
+      for (let j = 0; j < units; j++) dz[o + j] = dy[at + j]! * +(y[at + j]! > 0);
+    }
+    return;
+  }
+  sums.fill(0);
+  for (let r = 0, at = offset, o = 0; r < rows; r++, at += ld, o += units) {
+    for (let j = 0; j < units; j++) {
+      const g = dy[at + j]! * +(y[at + j]! > 0);
+      dz[o + j] = g;
+      sums[j] = sums[j]! + g;
+    }
+  }
 }

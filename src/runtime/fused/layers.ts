@@ -8,38 +8,73 @@
 import { activate, activateBackward, type FusedActivation } from "./activations.js";
 import { writeOrAdd, type Buf, type Op } from "./buffers.js";
 import type { TableParam } from "./tables.js";
+import { prefetchRows } from "../../util/prefetch.js";
 
-/** Looks each row's id up in `table`; the flatten after it shares the output Buf. */
+/** Where the lookups' prefetch sums go, so that their reads stay. */
+let prefetched = 0;
+
+/**
+ * Looks each row's id up in `table`; the flatten after it shares the output
+ * Buf. When a concatenation is the lookup's only reader, the rows go straight
+ * into the concatenation's columns and the gradient is read from there
+ * (gatherInto), so neither pass copies them.
+ */
 export class EmbeddingOp implements Op {
   ids: Int32Array = new Int32Array(0);
+  private target: Buf;
+  private offset = 0;
 
   constructor(
     /** The input's name in the batch. */
     readonly input: string,
     private readonly table: TableParam,
-    private readonly out: Buf,
-  ) {}
+    /** The lookup's own tensor [rows, dim]. */
+    readonly out: Buf,
+  ) {
+    this.target = out;
+  }
+
+  /** From now on the rows are columns offset.. of `concat` instead of `out`. */
+  gatherInto(concat: Buf, offset: number): void {
+    this.target = concat;
+    this.offset = offset;
+  }
 
   allocate(): void {}
 
   forward(rows: number): void {
     const { dim } = this.table;
     const values = this.table.view;
-    const out = this.out.value;
-    for (let r = 0; r < rows; r++) writeOrAdd(out, r * dim, values, this.table.rowOf(this.ids[r]!) * dim, dim, false);
+    const ids = this.ids;
+    const out = this.target.value;
+    const stride = this.target.width;
+    prefetched += prefetchRows([values], ids, rows, dim, this.table.tableRows);
+    for (let r = 0, at = this.offset; r < rows; r++, at += stride) {
+      const from = this.table.rowOf(ids[r]!) * dim;
+      for (let d = 0; d < dim; d++) out[at + d] = values[from + d]!;
+    }
   }
 
   backward(rows: number): void {
-    if (this.out.gradSet) this.table.accumulate(this.ids, this.out.grad!, rows);
+    if (this.target.gradSet) this.table.accumulate(this.ids, this.target.grad!, rows, this.target.width, this.offset);
   }
 }
 
-/** Per row, the inputs' values side by side. */
+/** Per row, the inputs' values side by side; parts a lookup gathers in place (EmbeddingOp.gatherInto) are skipped. */
 export class ConcatOp implements Op {
+  private readonly gathered: boolean[];
+
   constructor(
-    private readonly parts: readonly Buf[],
-    private readonly out: Buf,
-  ) {}
+    readonly parts: readonly Buf[],
+    readonly out: Buf,
+  ) {
+    this.gathered = parts.map(() => false);
+  }
+
+  /** Part `index` is written into the output by its producer: no copy either way. */
+  skip(index: number): void {
+    this.gathered[index] = true;
+  }
 
   allocate(): void {}
 
@@ -47,12 +82,12 @@ export class ConcatOp implements Op {
     const width = this.out.width;
     const out = this.out.value;
     let offset = 0;
-    for (const part of this.parts) {
+    this.parts.forEach((part, i) => {
       const w = part.width;
       const values = part.value;
-      for (let r = 0; r < rows; r++) writeOrAdd(out, r * width + offset, values, r * w, w, false);
+      if (!this.gathered[i]) for (let r = 0; r < rows; r++) writeOrAdd(out, r * width + offset, values, r * w, w, false);
       offset += w;
-    }
+    });
   }
 
   backward(rows: number): void {
@@ -60,15 +95,15 @@ export class ConcatOp implements Op {
     const width = this.out.width;
     const grad = this.out.grad!;
     let offset = 0;
-    for (const part of this.parts) {
+    this.parts.forEach((part, i) => {
       const w = part.width;
-      if (part.needsGrad) {
+      if (part.needsGrad && !this.gathered[i]) {
         const add = part.gradSet;
         for (let r = 0; r < rows; r++) writeOrAdd(part.grad!, r * w, grad, r * width + offset, w, add);
         part.gradSet = true;
       }
       offset += w;
-    }
+    });
   }
 }
 

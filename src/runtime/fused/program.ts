@@ -51,6 +51,9 @@ export class Program {
   private readonly bufs = new Map<string, Buf>();
   private readonly floatInputs: { name: string; buf: Buf }[] = [];
   private readonly lookups: EmbeddingOp[] = [];
+  private readonly concatOps: ConcatOp[];
+  /** Bufs whose producer writes into a concatenation instead (placeParts): never read, so never allocated. */
+  private readonly placed = new Set<Buf>();
   /** Dropout layers, whose masks the step draws before each run. */
   readonly dropouts: DropoutOp[] = [];
   private capacity = 0;
@@ -79,6 +82,13 @@ export class Program {
       this.floatInputs.push({ name: input.name, buf });
     }
     const concatenations = new Map<string, Buf>();
+    const concatOps: ConcatOp[] = [];
+    /** Who reads each Buf (a step's output name, a concatenation's key, or the loss): a part read once can be placed. */
+    const readers = new Map<Buf, Set<string>>();
+    const read = (buf: Buf | undefined, by: string) => {
+      if (buf !== undefined) readers.set(buf, (readers.get(buf) ?? new Set()).add(by));
+    };
+    const producers = new Map<Buf, EmbeddingOp | DenseOp>();
     const lookupsPerTable = new Map<string, number>();
     for (const step of needed) if (specs.get(step.layer)!.kind === "embedding") lookupsPerTable.set(step.layer, (lookupsPerTable.get(step.layer) ?? 0) + 1);
 
@@ -92,6 +102,10 @@ export class Program {
         return buf;
       };
       const alias = () => this.bufs.set(step.output, inputs[0]!);
+      const isAlias = spec.kind === "flatten" || spec.kind === "reshape" || (spec.kind === "activation" && spec.activation === "linear") || (spec.kind === "dropout" && !training);
+      // The Bufs' own names: each gate reshapes the experts under names of its own, into the same Bufs.
+      const concatKey = `concat\u0000${inputs.map((b) => b?.name).join("\u0000")}`;
+      if (!isAlias) for (const b of inputs) read(b, spec.kind === "concatenate" ? concatKey : step.output);
       switch (spec.kind) {
         case "embedding": {
           let table = tableByLayer.get(step.layer);
@@ -101,6 +115,7 @@ export class Program {
             tableByLayer.set(step.layer, table);
           }
           const op = new EmbeddingOp(step.inputs[0]!, table, produce(true));
+          producers.set(op.out, op);
           this.lookups.push(op);
           this.ops.push(op);
           break;
@@ -115,15 +130,16 @@ export class Program {
           break;
         case "concatenate": {
           // MMoE's gates each stack the same experts: one stack serves them all (its gradient sums theirs).
-          const key = step.inputs.join("\u0000");
-          const same = concatenations.get(key);
+          const same = concatenations.get(concatKey);
           if (same !== undefined) {
             this.bufs.set(step.output, same);
             break;
           }
           const out = produce(false);
-          concatenations.set(key, out);
-          this.ops.push(new ConcatOp(inputs.map((b) => b!), out));
+          concatenations.set(concatKey, out);
+          const op = new ConcatOp(inputs.map((b) => b!), out);
+          concatOps.push(op);
+          this.ops.push(op);
           break;
         }
         case "dense": {
@@ -131,7 +147,9 @@ export class Program {
           const kernel = paramOf(layer.kernel.read());
           kernels.push(kernel);
           const bias = spec.useBias ? paramOf(layer.bias!.read()) : null;
-          this.ops.push(new DenseOp(gemm, inputs[0]!, produce(true), kernel, bias, spec.activation as FusedActivation));
+          const op = new DenseOp(gemm, inputs[0]!, produce(true), kernel, bias, spec.activation as FusedActivation);
+          producers.set(op.y, op);
+          this.ops.push(op);
           break;
         }
         case "dot":
@@ -169,7 +187,37 @@ export class Program {
     this.tables = [...tableByLayer.values()];
     this.outputs = Object.fromEntries(ir.tasks.map((t, i) => [t.name, this.bufs.get(plan.outputs[i]!)!]));
     const bufOf = (name: string) => this.bufs.get(name)!;
+    for (const name of [...plan.outputs, ...Object.values(plan.logits)]) read(this.bufs.get(name), "loss");
+    for (const op of concatOps) this.placeParts(op, readers, producers);
+    this.concatOps = concatOps;
     this.loss = new FusedLoss(ir.tasks, training ? ir.tasks : [], bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
+  }
+
+  /** Each concatenation the program runs (one per distinct list of parts): its parts, and how many of them their producers write in place. */
+  concatenations(): { name: string; parts: number; placed: number }[] {
+    return this.concatOps.map((op) => ({ name: op.out.name, parts: op.parts.length, placed: op.parts.filter((p) => this.placed.has(p)).length }));
+  }
+
+  /**
+   * Lets each part of `concat` that only it reads, made by a lookup or a relu
+   * or linear Dense layer, be written by its producer straight into the
+   * concatenation's columns (and its gradient read from there), so the
+   * concatenation copies nothing for it either way.
+   */
+  private placeParts(concat: ConcatOp, readers: ReadonlyMap<Buf, ReadonlySet<string>>, producers: ReadonlyMap<Buf, EmbeddingOp | DenseOp>): void {
+    let offset = 0;
+    concat.parts.forEach((part, i) => {
+      const at = offset;
+      offset += part.width;
+      const producer = producers.get(part);
+      const readOnce = readers.get(part)?.size === 1 && concat.parts.indexOf(part) === concat.parts.lastIndexOf(part);
+      if (!readOnce || producer === undefined) return;
+      if (producer instanceof EmbeddingOp) producer.gatherInto(concat.out, at);
+      else if (producer.writesAnywhere) producer.writeInto(concat.out, at);
+      else return;
+      concat.skip(i);
+      this.placed.add(part);
+    });
   }
 
   /** Takes the batch's arrays: float inputs are read in place, ids by the lookups. Grows the buffers for a larger batch. */
@@ -205,7 +253,7 @@ export class Program {
 
   private allocate(rows: number): void {
     const owned = new Set(this.floatInputs.map((i) => i.buf));
-    for (const buf of new Set(this.bufs.values())) buf.allocate(rows, !owned.has(buf));
+    for (const buf of new Set(this.bufs.values())) if (!this.placed.has(buf)) buf.allocate(rows, !owned.has(buf));
     for (const op of this.ops) op.allocate(rows);
     for (const table of this.tables) table.allocate(rows);
     this.loss.allocate(rows);

@@ -6,7 +6,6 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
-import { writeOrAdd } from "./buffers.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -40,21 +39,21 @@ export class TableParam {
     return id < this.tableRows ? id : this.tableRows - 1;
   }
 
-  /** Adds each batch row's gradient `grad` [rows, dim] to the table row its id read. */
-  accumulate(ids: Int32Array, grad: Float32Array, batchRows: number): void {
+  /** Adds each batch row's gradient, `dim` values from column `offset` of `grad` [rows, stride], to the table row its id read. */
+  accumulate(ids: Int32Array, grad: Float32Array, batchRows: number, stride: number, offset: number): void {
     const { dim, position, values } = this;
-    for (let r = 0; r < batchRows; r++) {
+    for (let r = 0, from = offset; r < batchRows; r++, from += stride) {
       const row = this.rowOf(ids[r]!);
       let p = position[row]!;
       if (p < 0) {
         p = this.count++;
         position[row] = p;
         this.rows[p] = row;
-        writeOrAdd(values, p * dim, grad, r * dim, dim, false);
+        const at = p * dim;
+        for (let d = 0; d < dim; d++) values[at + d] = grad[from + d]!;
         continue;
       }
       const at = p * dim;
-      const from = r * dim;
       for (let d = 0; d < dim; d++) values[at + d] = values[at + d]! + grad[from + d]!;
     }
   }
