@@ -11,10 +11,15 @@
  * included, and gathering the same rows 7.5 ms became 2.9 ms.
  */
 
+/** Float32 values in a 64-byte cache line. */
+const LINE = 16;
+
 /**
- * Reads value `row * dim` of each array for each of the first `count` ids
- * (clamped into `rows`, as lookups clamp them) and returns their sum: keep
- * it (the caller stores it), or the compiler may drop the reads.
+ * Reads a value in each cache line of each id's row (ids clamped into
+ * `rows`, as lookups clamp them; a row's `dim` values start at id * dim and
+ * need not be aligned to a line) in each array, for the first `count` ids,
+ * and returns their sum: keep it (the caller stores it), or the compiler may
+ * drop the reads.
  */
 export function prefetchRows(arrays: readonly Float32Array[], ids: Int32Array, count: number, dim: number, rows: number): number {
   let sum = 0;
@@ -22,7 +27,11 @@ export function prefetchRows(arrays: readonly Float32Array[], ids: Int32Array, c
   for (let i = 0; i < count; i++) {
     const id = ids[i]!;
     const at = (id < 0 ? 0 : id < rows ? id : rows - 1) * dim;
-    for (let j = 0; j < k; j++) sum += arrays[j]![at]!;
+    for (let j = 0; j < k; j++) {
+      const a = arrays[j]!;
+      for (let d = 0; d < dim; d += LINE) sum += a[at + d]!;
+      sum += a[at + dim - 1]!;
+    }
   }
   return sum;
 }

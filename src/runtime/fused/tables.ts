@@ -3,14 +3,22 @@
  * distinct row the batch read, and the sparse rule (graph/sparse-update.ts,
  * lazy Adam) updates those rows only, in the table's own storage and in the
  * slots SparseEmbeddings keeps (so checkpoints hold them as on the plain path).
+ *
+ * A row's place among the step's distinct rows is found in a small
+ * open-addressing hash (twice the most distinct rows a step can read), not a
+ * table-sized index: the index's random reads missed cache and TLB for every
+ * lookup (26 tables of 100,000 rows: 4 ms a step, against 0.7 ms hashed).
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  /** table row -> its place in this step's `rows`, -1 when the step has not read it; reset after each update. */
-  private readonly position: Int32Array;
+  /** The hash: table rows (-1: free) and their places in `rows`; emptied after each update. */
+  private keys = new Int32Array(0);
+  private places = new Int32Array(0);
+  /** 32 - log2(keys.length): a multiplicative hash's top bits index the hash. */
+  private shift = 32;
   private rows = new Int32Array(0);
   private values = new Float32Array(0);
   private count = 0;
@@ -23,14 +31,16 @@ export class TableParam {
     readonly dim: number,
     /** Lookups of this table per batch row (one per categorical feature on it). */
     private readonly lookups: number,
-  ) {
-    this.position = new Int32Array(tableRows).fill(-1);
-  }
+  ) {}
 
   allocate(batchRows: number): void {
     const distinct = Math.min(this.tableRows, batchRows * this.lookups);
     this.rows = new Int32Array(distinct);
     this.values = new Float32Array(distinct * this.dim);
+    const bits = Math.max(4, Math.ceil(Math.log2(2 * distinct)));
+    this.keys = new Int32Array(2 ** bits).fill(-1);
+    this.places = new Int32Array(2 ** bits);
+    this.shift = 32 - bits;
   }
 
   /** The row an id reads, clamped into the table as the plain path's lookups clamp it (sparse-embeddings.ts rowOf). */
@@ -41,19 +51,27 @@ export class TableParam {
 
   /** Adds each batch row's gradient, `dim` values from column `offset` of `grad` [rows, stride], to the table row its id read. */
   accumulate(ids: Int32Array, grad: Float32Array, batchRows: number, stride: number, offset: number): void {
-    const { dim, position, values } = this;
+    const { dim, keys, places, values, shift } = this;
+    const mask = keys.length - 1;
     for (let r = 0, from = offset; r < batchRows; r++, from += stride) {
       const row = this.rowOf(ids[r]!);
-      let p = position[row]!;
-      if (p < 0) {
-        p = this.count++;
-        position[row] = p;
+      // Fibonacci hashing, then linear probing: the hash is at most half full.
+      let h = Math.imul(row, 0x9e3779b1) >>> shift;
+      let key = keys[h]!;
+      while (key !== row && key !== -1) {
+        h = (h + 1) & mask;
+        key = keys[h]!;
+      }
+      if (key === -1) {
+        const p = this.count++;
+        keys[h] = row;
+        places[h] = p;
         this.rows[p] = row;
         const at = p * dim;
         for (let d = 0; d < dim; d++) values[at + d] = grad[from + d]!;
         continue;
       }
-      const at = p * dim;
+      const at = places[h]! * dim;
       for (let d = 0; d < dim; d++) values[at + d] = values[at + d]! + grad[from + d]!;
     }
   }
@@ -63,7 +81,7 @@ export class TableParam {
     if (this.count === 0) return;
     const rows = this.rows.subarray(0, this.count);
     rule.apply(this.view, slots, { rows, values: this.values.subarray(0, this.count * this.dim) }, this.dim, step);
-    for (let i = 0; i < rows.length; i++) this.position[rows[i]!] = -1;
+    this.keys.fill(-1);
     this.count = 0;
   }
 }
