@@ -117,6 +117,8 @@ export class DenseForwardOp implements ForwardOp {
     private readonly bias: WeightView | null,
     private readonly activation: FusedActivation,
     private readonly simd: SimdKernels | null,
+    /** Where the bias is copied for the SIMD fill (one row in the kernels' memory); null without SIMD or bias. */
+    private readonly biasRow: Slot | null,
   ) {}
 
   forward(rows: number): void {
@@ -126,7 +128,12 @@ export class DenseForwardOp implements ForwardOp {
     const out = y.view;
     const stride = y.stride;
     const bias = this.bias?.view;
-    if (bias !== undefined) for (let r = 0; r < rows; r++) out.set(bias, r * stride);
+    const { simd, biasRow } = this;
+    if (bias !== undefined && simd !== null && biasRow !== null && y.address >= 0) {
+      // One copy into the kernels' memory, then a kernel fills the rows: a set() per row cost a call each.
+      biasRow.view.set(bias);
+      simd.fill(y.address, rows, units, 4 * stride, biasRow.address);
+    } else if (bias !== undefined) for (let r = 0; r < rows; r++) out.set(bias, r * stride);
     this.gemm(false, false, rows, units, x.width, x.view, x.stride, this.kernel.view, units, bias === undefined ? 0 : 1, out, stride);
     if (this.activation === "relu" && this.simd !== null && y.address >= 0) this.simd.relu(y.address, rows, units, 4 * stride);
     else if (this.activation === "relu") {

@@ -35,6 +35,8 @@ export class InferenceProgram {
   private readonly floatInputs: { name: string; slot: Slot }[] = [];
   private readonly gathers: GatherOp[] = [];
   private readonly weights: WeightView[] = [];
+  /** One row per Dense bias, in the kernels' memory (SIMD only). */
+  private readonly biasRows: Slot[] = [];
   private capacity = 0;
 
   /** The SIMD kernels and the memory the program's own tensors live in; null: JavaScript loops over JavaScript arrays. */
@@ -125,7 +127,9 @@ export class InferenceProgram {
           const activation = spec.activation as FusedActivation;
           const bias = spec.useBias ? weight(layer.bias!.read()) : null;
           const out = produce(activation === "relu" || activation === "linear" ? "dense-strided" : "other");
-          this.ops.push(new DenseForwardOp(gemm, inputs[0]!, out, weight(layer.kernel.read()), bias, activation, kernels));
+          const biasRow = bias !== null && kernels !== null ? newSlot(`${step.output}/bias`, spec.units) : null;
+          if (biasRow !== null) this.biasRows.push(biasRow);
+          this.ops.push(new DenseForwardOp(gemm, inputs[0]!, out, weight(layer.kernel.read()), bias, activation, kernels, biasRow));
           break;
         }
         case "dot":
@@ -193,15 +197,16 @@ export class InferenceProgram {
     if (this.simd === null) for (const slot of roots) slot.store = slot.view = new Float32Array(rows * slot.width);
     else {
       // Each tensor 16-byte aligned (a SIMD vector), all in one memory grown once.
-      const bytes = roots.map((slot) => Math.ceil((rows * slot.width * 4) / 16) * 16);
+      const regions = [...roots.map((slot) => ({ slot, floats: rows * slot.width })), ...this.biasRows.map((slot) => ({ slot, floats: slot.width }))];
+      const bytes = regions.map(({ floats }) => Math.ceil((floats * 4) / 16) * 16);
       const total = bytes.reduce((a, b) => a + b, 0);
       const { memory } = this.simd;
       const pages = Math.ceil(total / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE;
       if (pages > 0) memory.grow(pages);
       let address = 0;
-      roots.forEach((slot, i) => {
+      regions.forEach(({ slot, floats }, i) => {
         slot.address = address;
-        slot.store = slot.view = new Float32Array(memory.buffer, address, rows * slot.width);
+        slot.store = slot.view = new Float32Array(memory.buffer, address, floats);
         address += bytes[i]!;
       });
     }

@@ -1,7 +1,7 @@
 /**
- * Two forward-pass kernels in WebAssembly SIMD (four floats per instruction),
+ * Forward-pass kernels in WebAssembly SIMD (four floats per instruction),
  * assembled here from their opcodes (no toolchain, no binary file): relu over
- * rows and an MMoE gate's mix. In V8 the same loops in JavaScript run one
+ * rows, an MMoE gate's mix, and a bias copied into every row. In V8 the same loops in JavaScript run one
  * float at a time; with 3M relu values and 2M mix products per 1,000-row
  * MMoE request they were a third of its time outside the matrix products.
  *
@@ -13,6 +13,8 @@
 
 /** Byte addresses and strides in the arena's memory; counts in floats. */
 export interface SimdKernels {
+  /** rows x units floats from `at`, rows `stride` bytes apart: each row set to the `units` floats at `from`. */
+  fill(at: number, rows: number, units: number, stride: number, from: number): void;
   /** rows x units floats from `at`, rows `stride` bytes apart: v = max(v, 0) in place. */
   relu(at: number, rows: number, units: number, stride: number): void;
   /**
@@ -47,7 +49,7 @@ export function simdMemory(): WasmMemory | null {
 /** The kernels over `memory` (from simdMemory). */
 export function simdKernels(memory: WasmMemory): SimdKernels {
   const exports = new wasmApi!.Instance(compiled()!, { e: { m: memory } }).exports as SimdKernels;
-  return { relu: exports.relu, mix: exports.mix };
+  return { fill: exports.fill, relu: exports.relu, mix: exports.mix };
 }
 
 let cached: object | null | undefined;
@@ -138,6 +140,24 @@ function reluBody(): number[] {
   ];
 }
 
+/** fill(at, rows, units, stride, from); locals 5 row end, 6 q, 7 SIMD end, 8 row's end, 9 p. */
+function fillBody(): number[] {
+  const [at, rows, units, stride, from, last, q, end4, end, p] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  return [
+    ...vec([[...uleb(5), I32]]),
+    ...get(at), ...get(rows), ...get(stride), ...mul, ...add, ...set(last),
+    ...loop([...get(at), ...get(last), ...geU], [
+      ...get(at), ...set(q), ...get(from), ...set(p),
+      ...get(at), ...get(units), ...i32(-4), ...and, ...i32(2), ...shl, ...add, ...set(end4),
+      ...get(at), ...get(units), ...i32(2), ...shl, ...add, ...set(end),
+      ...loop([...get(q), ...get(end4), ...geU], [...get(q), ...get(p), ...v128Load, ...v128Store, ...bump(q, i32(16)), ...bump(p, i32(16))]),
+      ...loop([...get(q), ...get(end), ...geU], [...get(q), ...get(p), ...f32Load, ...f32Store, ...bump(q, i32(4)), ...bump(p, i32(4))]),
+      ...bump(at, get(stride)),
+    ]),
+    0x0b,
+  ];
+}
+
 /**
  * mix(gate, gs, stack, ss, out, os, rows, n, width); locals 9 rows left, 10 column byte,
  * 11 SIMD end, 12 row end, 13 k left, 14 gate at, 15 stack at, 16 expert stride, and v128 17 the sum, f32 18.
@@ -182,13 +202,13 @@ function mixBody(): number[] {
 
 function moduleBytes(): Uint8Array {
   const params = (count: number) => [0x60, ...vec(new Array<number[]>(count).fill([I32])), ...vec([])];
-  const bodies = [reluBody(), mixBody()];
+  const bodies = [reluBody(), mixBody(), fillBody()];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vec([params(4), params(9)])),
+    ...section(1, vec([params(4), params(9), params(5)])),
     ...section(2, vec([[...name("e"), ...name("m"), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name("relu"), 0x00, 0], [...name("mix"), 0x00, 1]])),
+    ...section(3, vec([[0], [1], [2]])),
+    ...section(7, vec([[...name("relu"), 0x00, 0], [...name("mix"), 0x00, 1], [...name("fill"), 0x00, 2]])),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
 }

@@ -1,5 +1,5 @@
 /**
- * The hand-assembled WebAssembly SIMD kernels compute what their definitions
+ * The hand-assembled WebAssembly SIMD kernels (relu, mix, fill) compute what their definitions
  * say, on rows at strides, with widths that leave a tail after the 4-float
  * vectors, and leave every value outside their rows untouched.
  */
@@ -43,5 +43,16 @@ test("mix: per row, sum over the experts of gate weight times the expert's row, 
       }
       for (let j = width; j < os; j++) assert.equal(floats[out + r * os + j], before[out + r * os + j], "between rows: untouched");
     }
+  }
+});
+
+test("fill: each strided row's first `units` values set to the source row (vectors and tail), nothing else", () => {
+  const { kernels, floats, before } = setup();
+  const [at, rows, units, stride, from] = [40, 7, 10, 13, 3];
+  kernels.fill(at * 4, rows, units, stride * 4, from * 4);
+  for (let i = 0; i < floats.length; i++) {
+    const column = (i - at) % stride;
+    const inRow = i >= at && i < at + rows * stride && column < units;
+    assert.equal(floats[i], inRow ? before[from + column]! : before[i]!, `value ${i}`);
   }
 });
