@@ -16,6 +16,7 @@ import { InferenceProgram } from "../../../src/runtime/fused/infer.js";
 import { fusedBlas, fusedUnsupported } from "../../../src/runtime/fused/support.js";
 import { featureTensors } from "../../../src/train/tensors.js";
 import type { ValidIR } from "../../../src/ir/types.js";
+import { compileSource } from "../../../src/compiler.js";
 import { assertClose } from "../graph/fixtures.js";
 import { randomBatch, specFiles, specIR } from "./fixtures.js";
 
@@ -45,6 +46,45 @@ for (const spec of specFiles()) {
     tf.disposeVariables();
   });
 }
+
+/** Widths that leave every kernel a scalar tail: odd dims (the gather's int32 words), 5 experts of 6, a numeric column first. */
+const ODD_WIDTHS = `model odd "odd widths"
+feature price : numeric(normalize: zscore)
+feature user_id : categorical(buckets: 50, dim: 3)
+feature item_id : categorical(buckets: 60, dim: 5)
+input x = concat(*)
+expert e[5] = mlp(x, [7, 6], activation: relu)
+gate g_ctr = softmax(x) over e
+gate g_cvr = softmax(x) over e
+tower ctr_tower = mlp(g_ctr, [3])
+tower cvr_tower = mlp(g_cvr, [3])
+task ctr : binary = ctr_tower label click
+task cvr : binary = cvr_tower label purchase where click
+train {
+  optimizer: adam(lr: 0.001)
+  batch: 32
+  epochs: 1
+  seed: 7
+}
+`;
+
+test("odd widths (scalar tails, 4-byte-aligned rows): with and without SIMD, what TF.js's layers predict", () => {
+  const compiled = compileSource(ODD_WIDTHS, "odd.mtl");
+  assert.ok(compiled.ir !== undefined, compiled.diagnostics.map((d) => d.message).join("; "));
+  const ir = compiled.ir;
+  for (const simd of [true, false]) {
+    const { plain, program: p } = program(ir, simd);
+    for (const size of [41, 6]) {
+      const batch = randomBatch(ir, size, size);
+      p.run(size, batch.features);
+      const inputs = featureTensors(ir, batch);
+      const want = predictTasks(plain.model, inputs);
+      for (const task of ir.tasks) assertClose(p.outputs[task.name]!.view.subarray(0, size), want[task.name]!.dataSync(), 1e-5, `${task.name} at ${size} rows${simd ? "" : " without SIMD"}`);
+      tf.dispose([inputs, want]);
+    }
+  }
+  tf.disposeVariables();
+});
 
 test("embeddings are gathered into the first layers' input and experts written into the gates' stack: only the batch's numbers are copied", () => {
   for (const name of ["bench/train/specs/recsys-mmoe.mtl", "bench/train/specs/recsys-esmm.mtl", "specs/mmoe.mtl"]) {
