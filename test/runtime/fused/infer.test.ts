@@ -30,19 +30,24 @@ function program(ir: ValidIR, simd: boolean) {
   return { built, plain, program: new InferenceProgram(ir, built.plan, built.model, gemmOn(fusedBlas()!), simd) };
 }
 
+/** One program run on batches of `sizes` rows in turn (its buffers reused) predicts what the plain TF.js model does, within 1e-5. */
+function assertPredictsAsTfjs(ir: ValidIR, simd: boolean, sizes: number[], what: string): void {
+  const { plain, program: p } = program(ir, simd);
+  for (const size of sizes) {
+    const batch = randomBatch(ir, size, size);
+    p.run(size, batch.features);
+    const inputs = featureTensors(ir, batch);
+    const want = predictTasks(plain.model, inputs);
+    for (const task of ir.tasks) assertClose(p.outputs[task.name]!.view.subarray(0, size), want[task.name]!.dataSync(), 1e-5, `${what} ${task.name} at ${size} rows`);
+    tf.dispose([inputs, want]);
+  }
+}
+
 for (const spec of specFiles()) {
   const ir = specIR(spec.path);
   if (fusedUnsupported(ir, buildModel(ir).plan, { inference: true, env: {} }).length > 0) continue;
   test(`${spec.name}: the JavaScript loops predict what TF.js's layers predict (1e-5), a smaller batch after a larger one too`, () => {
-    const { plain, program: p } = program(ir, false);
-    for (const size of [300, 37]) {
-      const batch = randomBatch(ir, size, size);
-      p.run(size, batch.features);
-      const inputs = featureTensors(ir, batch);
-      const want = predictTasks(plain.model, inputs);
-      for (const task of ir.tasks) assertClose(p.outputs[task.name]!.view.subarray(0, size), want[task.name]!.dataSync(), 1e-5, `${spec.name} ${task.name} at ${size} rows`);
-      tf.dispose([inputs, want]);
-    }
+    assertPredictsAsTfjs(ir, false, [300, 37], spec.name);
     tf.disposeVariables();
   });
 }
@@ -72,17 +77,7 @@ test("odd widths (scalar tails, 4-byte-aligned rows): with and without SIMD, wha
   const compiled = compileSource(ODD_WIDTHS, "odd.mtl");
   assert.ok(compiled.ir !== undefined, compiled.diagnostics.map((d) => d.message).join("; "));
   const ir = compiled.ir;
-  for (const simd of [true, false]) {
-    const { plain, program: p } = program(ir, simd);
-    for (const size of [41, 6]) {
-      const batch = randomBatch(ir, size, size);
-      p.run(size, batch.features);
-      const inputs = featureTensors(ir, batch);
-      const want = predictTasks(plain.model, inputs);
-      for (const task of ir.tasks) assertClose(p.outputs[task.name]!.view.subarray(0, size), want[task.name]!.dataSync(), 1e-5, `${task.name} at ${size} rows${simd ? "" : " without SIMD"}`);
-      tf.dispose([inputs, want]);
-    }
-  }
+  for (const simd of [true, false]) assertPredictsAsTfjs(ir, simd, [41, 6], simd ? "odd" : "odd without SIMD");
   tf.disposeVariables();
 });
 
