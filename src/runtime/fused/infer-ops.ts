@@ -190,6 +190,10 @@ export class MixOp implements ForwardOp {
     private readonly simd: SimdKernels | null,
   ) {}
 
+  get slots(): { gate: Slot; stack: Slot; out: Slot } {
+    return { gate: this.gate, stack: this.stack, out: this.out };
+  }
+
   forward(rows: number): void {
     const n = this.gate.width;
     const w = this.out.width;
@@ -208,6 +212,27 @@ export class MixOp implements ForwardOp {
       for (; k + 4 <= n; k += 4) mix4(g, gb + k, s, r * ss + k * w, w, out, ob, k > 0);
       for (; k < n; k++) mix1(g[gb + k]!, s, r * ss + k * w, w, out, ob, k > 0);
     }
+  }
+}
+
+/** Two gates' mixes of one stack in one SIMD pass (each expert's row read once for both); two MixOps where a tensor is outside the kernels' memory. */
+export class Mix2Op implements ForwardOp {
+  constructor(
+    private readonly first: MixOp,
+    private readonly second: MixOp,
+    private readonly simd: SimdKernels,
+  ) {}
+
+  forward(rows: number): void {
+    const a = this.first.slots;
+    const b = this.second.slots;
+    if ([a.gate, a.stack, a.out, b.gate, b.out].some((slot) => slot.address < 0) || a.gate.stride !== b.gate.stride || a.out.stride !== b.out.stride) {
+      this.first.forward(rows);
+      this.second.forward(rows);
+      return;
+    }
+    const { gate, stack, out } = a;
+    this.simd.mix2(gate.address, b.gate.address, 4 * gate.stride, stack.address, 4 * stack.stride, out.address, b.out.address, 4 * out.stride, rows, gate.width, out.width);
   }
 }
 

@@ -15,7 +15,7 @@ import type { LayerPlan, PlanStep } from "../../plan/layer-plan.js";
 import { writableRows } from "../backend/tensor-memory.js";
 import type { FusedActivation } from "./activations.js";
 import type { Gemm } from "./gemm.js";
-import { ActivateOp, ConcatCopyOp, DenseForwardOp, GatherOp, MixOp, MultiplyForwardOp, newSlot, place, type ForwardOp, type Slot, type WeightView } from "./infer-ops.js";
+import { ActivateOp, ConcatCopyOp, DenseForwardOp, GatherOp, Mix2Op, MixOp, MultiplyForwardOp, newSlot, place, type ForwardOp, type Slot, type WeightView } from "./infer-ops.js";
 import { neededSteps } from "./program.js";
 import { simdKernels, simdMemory, WASM_PAGE, type SimdKernels, type WasmMemory } from "./simd.js";
 
@@ -70,6 +70,7 @@ export class InferenceProgram {
       producers.set(slot, "input");
     }
     const concatenations = new Map<string, Slot>();
+    const unpairedMixes = new Map<Slot, MixOp>();
     const concatSteps: { step: PlanStep; out: Slot; op: ConcatCopyOp }[] = [];
     for (const step of steps) {
       const spec = specs.get(step.layer)!;
@@ -132,10 +133,21 @@ export class InferenceProgram {
           this.ops.push(new DenseForwardOp(gemm, inputs[0]!, out, weight(layer.kernel.read()), bias, activation, kernels, biasRow));
           break;
         }
-        case "dot":
+        case "dot": {
           read("strided");
-          this.ops.push(new MixOp(inputs[0]!, inputs[1]!, produce("other"), kernels));
+          const op = new MixOp(inputs[0]!, inputs[1]!, produce("other"), kernels);
+          // A second gate over a stack whose first mix nothing has read yet: both in one pass over the stack.
+          const first = kernels === null ? undefined : unpairedMixes.get(inputs[1]!);
+          if (first !== undefined && !readers.has(first.slots.out)) {
+            this.ops.splice(this.ops.indexOf(first), 1);
+            this.ops.push(new Mix2Op(first, op, kernels!));
+            unpairedMixes.delete(inputs[1]!);
+          } else {
+            this.ops.push(op);
+            unpairedMixes.set(inputs[1]!, op);
+          }
           break;
+        }
         case "multiply":
           read("contiguous");
           this.ops.push(new MultiplyForwardOp(inputs.map((s) => s!), produce("other")));

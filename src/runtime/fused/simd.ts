@@ -22,6 +22,11 @@ export interface SimdKernels {
    * expert by expert, as TF.js's batched product); the three arrays' rows are their strides apart.
    */
   mix(gate: number, gateStride: number, stack: number, stackStride: number, out: number, outStride: number, rows: number, n: number, width: number): void;
+  /**
+   * Two gates' mixes of one stack in one pass over it (each expert's row read once for both):
+   * per row, out0[j] = sum_k gate0[k] stack[k * width + j] and out1 likewise from gate1.
+   */
+  mix2(gate0: number, gate1: number, gateStride: number, stack: number, stackStride: number, out0: number, out1: number, outStride: number, rows: number, n: number, width: number): void;
 }
 
 /** The part of a WebAssembly.Memory used here (the project's TypeScript libs declare no WebAssembly). */
@@ -49,7 +54,7 @@ export function simdMemory(): WasmMemory | null {
 /** The kernels over `memory` (from simdMemory). */
 export function simdKernels(memory: WasmMemory): SimdKernels {
   const exports = new wasmApi!.Instance(compiled()!, { e: { m: memory } }).exports as SimdKernels;
-  return { fill: exports.fill, relu: exports.relu, mix: exports.mix };
+  return { fill: exports.fill, relu: exports.relu, mix: exports.mix, mix2: exports.mix2 };
 }
 
 let cached: object | null | undefined;
@@ -200,15 +205,67 @@ function mixBody(): number[] {
   ];
 }
 
+/**
+ * mix2(gate0, gate1, gs, stack, ss, out0, out1, os, rows, n, width): expert by expert, each
+ * expert's weights splatted once per row, the first expert setting both outputs, the others adding.
+ * Locals: i32 11 rows left, 12 column byte, 13 SIMD end, 14 row end, 15 k, 16 gate0 at, 17 gate1 at,
+ * 18 expert's row; v128 19 a, 20 b, 21 v; f32 22 a, 23 b, 24 v.
+ */
+function mix2Body(): number[] {
+  const [gate0, gate1, gs, stack, ss, out0, out1, os, rows, n, width] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [left, col, end4, end, k, g0, g1, row, a, b, v, af, bf, vf] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+  /** out[col] (+)= weight * value, as vectors or as single floats. */
+  const update = (out: number, weight: number, value: number, load: number[], madd: number[], store: number[], adding: boolean) => [
+    ...get(out), ...get(col), ...add,
+    ...(adding ? [...get(out), ...get(col), ...add, ...load] : []),
+    ...get(weight), ...get(value), ...madd.slice(0, madd.length / 2),
+    ...(adding ? madd.slice(madd.length / 2) : []),
+    ...store,
+  ];
+  const expert = (adding: boolean) => [
+    ...get(g0), ...f32Load, ...set(af), ...get(af), ...f32x4Splat, ...set(a),
+    ...get(g1), ...f32Load, ...set(bf), ...get(bf), ...f32x4Splat, ...set(b),
+    ...i32(0), ...set(col),
+    ...loop([...get(col), ...get(end4), ...geU], [
+      ...get(row), ...get(col), ...add, ...v128Load, ...set(v),
+      ...update(out0, a, v, v128Load, [...f32x4Mul, ...f32x4Add], v128Store, adding),
+      ...update(out1, b, v, v128Load, [...f32x4Mul, ...f32x4Add], v128Store, adding),
+      ...bump(col, i32(16)),
+    ]),
+    ...loop([...get(col), ...get(end), ...geU], [
+      ...get(row), ...get(col), ...add, ...f32Load, ...set(vf),
+      ...update(out0, af, vf, f32Load, [...f32Mul, ...f32Add], f32Store, adding),
+      ...update(out1, bf, vf, f32Load, [...f32Mul, ...f32Add], f32Store, adding),
+      ...bump(col, i32(4)),
+    ]),
+    ...bump(g0, i32(4)), ...bump(g1, i32(4)), ...get(row), ...get(width), ...i32(2), ...shl, ...add, ...set(row),
+  ];
+  return [
+    ...vec([[...uleb(8), I32], [...uleb(3), 0x7b], [...uleb(3), 0x7d]]),
+    ...get(rows), ...set(left),
+    ...get(width), ...i32(-4), ...and, ...i32(2), ...shl, ...set(end4),
+    ...get(width), ...i32(2), ...shl, ...set(end),
+    ...loop([...get(left), ...eqz], [
+      ...get(gate0), ...set(g0), ...get(gate1), ...set(g1), ...get(stack), ...set(row),
+      ...expert(false),
+      ...i32(1), ...set(k),
+      ...loop([...get(k), ...get(n), ...geU], [...expert(true), ...bump(k, i32(1))]),
+      ...bump(gate0, get(gs)), ...bump(gate1, get(gs)), ...bump(stack, get(ss)), ...bump(out0, get(os)), ...bump(out1, get(os)),
+      ...get(left), ...i32(1), ...sub, ...set(left),
+    ]),
+    0x0b,
+  ];
+}
+
 function moduleBytes(): Uint8Array {
   const params = (count: number) => [0x60, ...vec(new Array<number[]>(count).fill([I32])), ...vec([])];
-  const bodies = [reluBody(), mixBody(), fillBody()];
+  const bodies = [reluBody(), mixBody(), fillBody(), mix2Body()];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vec([params(4), params(9), params(5)])),
+    ...section(1, vec([params(4), params(9), params(5), params(11)])),
     ...section(2, vec([[...name("e"), ...name("m"), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1], [2]])),
-    ...section(7, vec([[...name("relu"), 0x00, 0], [...name("mix"), 0x00, 1], [...name("fill"), 0x00, 2]])),
+    ...section(3, vec([[0], [1], [2], [3]])),
+    ...section(7, vec([[...name("relu"), 0x00, 0], [...name("mix"), 0x00, 1], [...name("fill"), 0x00, 2], [...name("mix2"), 0x00, 3]])),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
 }

@@ -1,5 +1,5 @@
 /**
- * The hand-assembled WebAssembly SIMD kernels (relu, mix, fill) compute what their definitions
+ * The hand-assembled WebAssembly SIMD kernels (relu, mix, mix2, fill) compute what their definitions
  * say, on rows at strides, with widths that leave a tail after the 4-float
  * vectors, and leave every value outside their rows untouched.
  */
@@ -54,5 +54,20 @@ test("fill: each strided row's first `units` values set to the source row (vecto
     const column = (i - at) % stride;
     const inRow = i >= at && i < at + rows * stride && column < units;
     assert.equal(floats[i], inRow ? before[from + column]! : before[i]!, `value ${i}`);
+  }
+});
+
+test("mix2: both gates' mixes of one stack, as mix computes each, tail included", () => {
+  const { kernels, floats, before } = setup();
+  for (const [n, width] of [[8, 128], [5, 7], [1, 3]] as const) {
+    floats.set(before);
+    const rows = 4;
+    const [gate0, gate1, gs, stack, ss, out0, out1, os] = [4, 100, n + 1, 300, n * width + 2, 6000, 9000, width + 3];
+    kernels.mix2(gate0 * 4, gate1 * 4, gs * 4, stack * 4, ss * 4, out0 * 4, out1 * 4, os * 4, rows, n, width);
+    const got = Float32Array.from(floats);
+    floats.set(before);
+    kernels.mix(gate0 * 4, gs * 4, stack * 4, ss * 4, out0 * 4, os * 4, rows, n, width);
+    kernels.mix(gate1 * 4, gs * 4, stack * 4, ss * 4, out1 * 4, os * 4, rows, n, width);
+    assert.deepEqual(got, floats, `n ${n} width ${width}: the same sums, in the same order, and nothing else written`);
   }
 });
