@@ -10,6 +10,7 @@
 import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type LayerPlan } from "../../plan/layer-plan.js";
+import { wasmView } from "../backend/tensor-memory.js";
 import { gemmOn } from "./gemm.js";
 import { InferenceProgram } from "./infer.js";
 import { fusedBlas, fusedPredictOn, fusedUnsupported } from "./support.js";
@@ -49,11 +50,20 @@ export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Te
   for (const input of plan.inputs) {
     const t = inputs[input.name];
     if (t === undefined) throw new Error(`no input tensor for feature '${input.name}'`);
-    const values = t.dataSync() as Int32Array | Float32Array;
+    const values = storage(t) ?? (t.dataSync() as Int32Array | Float32Array);
     // The encoder's dtypes; a caller's float ids or int numbers are converted as TF.js would cast them.
     features[input.name] = input.dtype === "int32" ? (values instanceof Int32Array ? values : Int32Array.from(values)) : values instanceof Float32Array ? values : Float32Array.from(values);
     size = t.shape[0]!;
   }
+  // No TF.js call from here to the end of the run: views of the wasm heap stay valid.
   program.run(size, features);
   return Object.fromEntries(Object.entries(program.outputs).map(([task, slot]) => [task, tf.tensor2d(slot.view.slice(0, size), [size, 1])]));
+}
+
+/** A wasm backend tensor's values in place (dataSync copies them out of the heap); null elsewhere. */
+function storage(t: tf.Tensor): Int32Array | Float32Array | null {
+  if (tf.getBackend() !== "wasm" || (t.dtype !== "int32" && t.dtype !== "float32")) return null;
+  const backend = tf.engine().backend as unknown as { dataIdMap: { has(id: object): boolean } };
+  if (!backend.dataIdMap.has(t.dataId as object)) return null;
+  return t.dtype === "int32" ? wasmView(backend, t, Int32Array) : wasmView(backend, t, Float32Array);
 }

@@ -94,3 +94,22 @@ test("MTL_FUSED_PREDICT=off and MTL_FUSED=off send predictions through TF.js; un
   tf.dispose(inputs);
   tf.disposeVariables();
 });
+
+test("on the cpu backend too (its own arrays, read without a copy) the fused forward pass predicts what TF.js's layers predict", async () => {
+  await selectBackend("cpu");
+  try {
+    const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
+    const built = buildModel(ir);
+    const plain = buildModel(ir, built.plan, { plain: true });
+    plain.model.setWeights(built.model.getWeights());
+    const inputs = featureTensors(ir, randomBatch(ir, 64, 5));
+    const got = fusedPredict(built.model, inputs);
+    assert.ok(got !== null, "the cpu backend runs the fused forward pass");
+    const want = predictTasks(plain.model, inputs);
+    for (const task of ir.tasks) assertClose(got[task.name]!.dataSync(), want[task.name]!.dataSync(), 1e-5, `cpu ${task.name}`);
+    tf.dispose([inputs, got, want]);
+    tf.disposeVariables();
+  } finally {
+    await selectBackend("wasm");
+  }
+});
