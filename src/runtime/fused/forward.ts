@@ -5,7 +5,7 @@
  * wherever support.ts finds the model's layers fused (MTL_FUSED_PREDICT=off or
  * MTL_FUSED=off: TF.js's layers); the result is the plain forward's within
  * float rounding, 1e-5 (test/runtime/fused/forward.test.ts). Scoring 1,000
- * candidates of the recsys-MMoE benchmark it took 0.6x TF.js's time.
+ * candidates of the recsys-MMoE benchmark it takes about half TF.js's time.
  */
 import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
