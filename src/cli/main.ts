@@ -36,8 +36,8 @@ Environment:
                        mtl train --threads N overrides it)
   MTL_FUSED=off        train with the plain TF.js step instead of the fused typed-array
                        step (which mtl train uses where it can; its "train step:" line says)
-  MTL_FUSED_PREDICT=on predictions and metrics through the fused forward pass where it can
-                       run the model (not the default: not faster at scoring sizes)
+  MTL_FUSED_PREDICT=off predictions and metrics through TF.js's layers instead of the
+                       fused forward pass (which mtl uses where it can run the model)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

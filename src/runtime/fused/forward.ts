@@ -1,18 +1,18 @@
 /**
- * Prediction through the fused program: the forward pass of a model's plan
- * on typed arrays, with no TF.js kernel per layer, for predictTasks (serving,
- * mtl predict, evaluation). Used where the fused step could run the model's
- * layers (support.ts, for inference) and MTL_FUSED_PREDICT=on asks for it
- * (fusedPredictOn: not the default, it is not faster at scoring sizes); the
- * result is the plain forward's within float rounding
- * (test/runtime/fused/forward.test.ts).
+ * Prediction through the fused forward pass: the model's plan compiled into
+ * a forward-only typed-array program (infer.ts), with no TF.js kernel per
+ * layer, for predictTasks (serving, mtl predict, evaluation). The default
+ * wherever support.ts finds the model's layers fused (MTL_FUSED_PREDICT=off or
+ * MTL_FUSED=off: TF.js's layers); the result is the plain forward's within
+ * float rounding, 1e-5 (test/runtime/fused/forward.test.ts). Scoring 1,000
+ * candidates of the recsys-MMoE benchmark it takes about half TF.js's time.
  */
 import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";
 import { planLayers, type LayerPlan } from "../../plan/layer-plan.js";
-import { writableRows } from "../backend/tensor-memory.js";
+import { wasmView } from "../backend/tensor-memory.js";
 import { gemmOn } from "./gemm.js";
-import { Program } from "./program.js";
+import { InferenceProgram } from "./infer.js";
 import { fusedBlas, fusedPredictOn, fusedUnsupported } from "./support.js";
 
 interface Registered {
@@ -20,7 +20,7 @@ interface Registered {
   /** The model's layer plan; a loaded model's is planned at its first fused prediction, not at every load. */
   plan?: LayerPlan;
   /** Compiled at the first prediction; null when the model cannot be fused. */
-  program?: Program | null;
+  program?: InferenceProgram | null;
   /** The backend it was compiled for: another one (a test switching backends) compiles again. */
   backend?: string;
 }
@@ -41,7 +41,7 @@ export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Te
   if (entry.program === undefined || entry.backend !== tf.getBackend()) {
     const blas = fusedBlas();
     entry.backend = tf.getBackend();
-    entry.program = fusedUnsupported(entry.ir, plan, { inference: true, env: {} }).length === 0 && blas !== null ? new Program({ ir: entry.ir, plan, model }, gemmOn(blas), false) : null;
+    entry.program = fusedUnsupported(entry.ir, plan, { inference: true, env: {} }).length === 0 && blas !== null ? new InferenceProgram(entry.ir, plan, model, gemmOn(blas)) : null;
   }
   if (entry.program === null) return null;
   const program = entry.program;
@@ -50,15 +50,20 @@ export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Te
   for (const input of plan.inputs) {
     const t = inputs[input.name];
     if (t === undefined) throw new Error(`no input tensor for feature '${input.name}'`);
-    const values = t.dataSync() as Int32Array | Float32Array;
+    const values = storage(t) ?? (t.dataSync() as Int32Array | Float32Array);
     // The encoder's dtypes; a caller's float ids or int numbers are converted as TF.js would cast them.
     features[input.name] = input.dtype === "int32" ? (values instanceof Int32Array ? values : Int32Array.from(values)) : values instanceof Float32Array ? values : Float32Array.from(values);
     size = t.shape[0]!;
   }
-  program.load({ size, features });
-  // No TF.js call from here to the forward pass: the views stay valid.
-  for (const p of program.params) p.view = writableRows(p.variable)!;
-  for (const t of program.tables) t.view = writableRows(t.variable)!;
-  program.forward(size);
-  return Object.fromEntries(Object.entries(program.outputs).map(([task, buf]) => [task, tf.tensor2d(buf.value.slice(0, size), [size, 1])]));
+  // No TF.js call from here to the end of the run: views of the wasm heap stay valid.
+  program.run(size, features);
+  return Object.fromEntries(Object.entries(program.outputs).map(([task, slot]) => [task, tf.tensor2d(slot.view.slice(0, size), [size, 1])]));
+}
+
+/** A wasm backend tensor's values in place (dataSync copies them out of the heap); null elsewhere. */
+function storage(t: tf.Tensor): Int32Array | Float32Array | null {
+  if (tf.getBackend() !== "wasm" || (t.dtype !== "int32" && t.dtype !== "float32")) return null;
+  const backend = tf.engine().backend as unknown as { dataIdMap: { has(id: object): boolean } };
+  if (!backend.dataIdMap.has(t.dataId as object)) return null;
+  return t.dtype === "int32" ? wasmView(backend, t, Int32Array) : wasmView(backend, t, Float32Array);
 }

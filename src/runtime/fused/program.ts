@@ -262,7 +262,7 @@ export class Program {
 }
 
 /** The steps the wanted tensors depend on, in plan order. */
-function neededSteps(steps: readonly PlanStep[], wanted: readonly string[]): PlanStep[] {
+export function neededSteps(steps: readonly PlanStep[], wanted: readonly string[]): PlanStep[] {
   const byOutput = new Map(steps.map((s) => [s.output, s]));
   const need = new Set<string>();
   const visit = (name: string) => {

@@ -9,7 +9,7 @@ import type { LayerPlan } from "../../plan/layer-plan.js";
 import { loadNativeBlas, type NativeBlas } from "../backend/blas/native-blas.js";
 import { activeNativeBlas } from "../backend/kernels/matmul-override.js";
 import { supportsInPlaceWrites } from "../backend/tensor-memory.js";
-import { switchedOff, switchedOn } from "../../util/env-switch.js";
+import { switchedOff } from "../../util/env-switch.js";
 import { FUSED_ACTIVATIONS } from "./activations.js";
 
 export interface FusedSupportOptions {
@@ -47,13 +47,11 @@ export function fusedOff(env: NodeJS.ProcessEnv = processEnv()): boolean {
 }
 
 /**
- * True when MTL_FUSED_PREDICT=on asks for predictions through the fused
- * forward pass. Off by default: at scoring sizes (1,000 rows and more) it
- * measured 0.9-1.6x TF.js's forward, slower on the large models, so it is
- * not the default.
+ * True unless MTL_FUSED_PREDICT (or MTL_FUSED) is off: predictions run
+ * through the fused forward pass (forward.ts) wherever it supports the model.
  */
 export function fusedPredictOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
-  return switchedOn(env["MTL_FUSED_PREDICT"]) && !fusedOff(env);
+  return !switchedOff(env["MTL_FUSED_PREDICT"]) && !fusedOff(env);
 }
 
 export function fusedUnsupported(ir: ValidIR, plan: LayerPlan, options: FusedSupportOptions = {}): string[] {

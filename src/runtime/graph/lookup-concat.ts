@@ -12,6 +12,7 @@
  * (wasm, cpu) take this path; the caller falls back to the layers otherwise.
  */
 import * as tf from "#tfjs";
+import { gatherIndexError } from "../backend/kernels/gather-override.js";
 import { supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 
 /** One column block of the concatenation. */
@@ -47,8 +48,7 @@ export function lookupConcat(parts: readonly ConcatPart[]): tf.Tensor | null {
         const at = ids[i]!;
         for (let r = 0; r < batch; r++) {
           const row = at[r]!;
-          // The wasm Gather's message (gather-override.ts), which callers may match on.
-          if (!(row >= 0 && row < rows)) throw new Error(`GatherV2: the index value ${row} is not in [0, ${rows - 1}]`);
+          if (!(row >= 0 && row < rows)) throw gatherIndexError(row, rows);
           copy(values, row * part.dim, out, r * width + col, part.dim);
         }
         col += part.dim;

@@ -1,7 +1,7 @@
 /**
  * predictTasks through the fused forward pass (src/runtime/fused/forward.ts,
- * MTL_FUSED_PREDICT=on) gives what TF.js's layers give, for every example spec it supports, at a
- * serving size and on a ragged batch; MTL_FUSED=off and a model built
+ * the default) gives what TF.js's layers give (within 1e-5), for every example spec it supports, at a
+ * serving size and on a ragged batch; MTL_FUSED_PREDICT=off, MTL_FUSED=off and a model built
  * { plain: true } take TF.js's path.
  */
 import { after, before, test } from "node:test";
@@ -23,7 +23,7 @@ import { randomBatch, specFiles, specIR } from "./fixtures.js";
 const predictSetting = process.env["MTL_FUSED_PREDICT"];
 before(async () => {
   await selectBackend("wasm");
-  process.env["MTL_FUSED_PREDICT"] = "on";
+  delete process.env["MTL_FUSED_PREDICT"];
 });
 after(() => {
   if (predictSetting === undefined) delete process.env["MTL_FUSED_PREDICT"];
@@ -73,26 +73,43 @@ test("a model loaded from disk and registered (as loadModelDir does) predicts th
   tf.disposeVariables();
 });
 
-test("without MTL_FUSED_PREDICT=on, and with MTL_FUSED=off, predictions go through TF.js", () => {
+test("MTL_FUSED_PREDICT=off and MTL_FUSED=off send predictions through TF.js; unset, through the fused forward pass", () => {
   const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
   const built = buildModel(ir);
   const inputs = featureTensors(ir, randomBatch(ir, 10, 1));
-  const before = process.env["MTL_FUSED"];
-  process.env["MTL_FUSED"] = "off";
+  const fusedSetting = process.env["MTL_FUSED"];
+  delete process.env["MTL_FUSED"];
   try {
-    assert.equal(fusedPredict(built.model, inputs), null);
+    for (const name of ["MTL_FUSED", "MTL_FUSED_PREDICT"]) {
+      process.env[name] = "off";
+      assert.equal(fusedPredict(built.model, inputs), null, `${name}=off`);
+      delete process.env[name];
+    }
+    const on = fusedPredict(built.model, inputs);
+    assert.ok(on !== null, "on by default");
+    tf.dispose(on);
   } finally {
-    if (before === undefined) delete process.env["MTL_FUSED"];
-    else process.env["MTL_FUSED"] = before;
+    if (fusedSetting !== undefined) process.env["MTL_FUSED"] = fusedSetting;
   }
-  delete process.env["MTL_FUSED_PREDICT"];
-  try {
-    assert.equal(fusedPredict(built.model, inputs), null, "off by default");
-  } finally {
-    process.env["MTL_FUSED_PREDICT"] = "on";
-  }
-  const on = fusedPredict(built.model, inputs);
-  assert.ok(on !== null);
-  tf.dispose([inputs, on]);
+  tf.dispose(inputs);
   tf.disposeVariables();
+});
+
+test("on the cpu backend too (its own arrays, read without a copy) the fused forward pass predicts what TF.js's layers predict", async () => {
+  await selectBackend("cpu");
+  try {
+    const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
+    const built = buildModel(ir);
+    const plain = buildModel(ir, built.plan, { plain: true });
+    plain.model.setWeights(built.model.getWeights());
+    const inputs = featureTensors(ir, randomBatch(ir, 64, 5));
+    const got = fusedPredict(built.model, inputs);
+    assert.ok(got !== null, "the cpu backend runs the fused forward pass");
+    const want = predictTasks(plain.model, inputs);
+    for (const task of ir.tasks) assertClose(got[task.name]!.dataSync(), want[task.name]!.dataSync(), 1e-5, `cpu ${task.name}`);
+    tf.dispose([inputs, got, want]);
+    tf.disposeVariables();
+  } finally {
+    await selectBackend("wasm");
+  }
 });

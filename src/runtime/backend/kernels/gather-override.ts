@@ -20,6 +20,11 @@ export function uninstallGatherOverride(): void {
   restoreWasmKernel("GatherV2");
 }
 
+/** An id outside a table of `size` rows, in the stock kernel's words, which callers may already match on. */
+export function gatherIndexError(value: number, size: number): Error {
+  return new Error(`GatherV2: the index value ${value} is not in [0, ${size - 1}]`);
+}
+
 type KernelBackend = { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo; disposeData(dataId: tf.DataId): void };
 type View = Int32Array | Uint8Array;
 
@@ -57,8 +62,7 @@ function sliceGather(original: tf.KernelFunc): tf.KernelFunc {
           const row = ids[b * perBatch + i]!;
           if (!(row >= 0 && row < dimSize)) {
             backend.disposeData(out.dataId);
-            // The stock kernel's message, which callers may already match on.
-            throw new Error(`GatherV2: the index value ${row} is not in [0, ${dimSize - 1}]`);
+            throw gatherIndexError(row, dimSize);
           }
           copySlice(source, (sourceBase + row) * sliceSize, target, (targetBase + i) * sliceSize, sliceSize);
         }
