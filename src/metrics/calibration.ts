@@ -28,25 +28,35 @@ export interface CalibrationBin {
  * moves to the end of their run), so the bins, and everything computed from
  * them, do not depend on the order of the rows; with many ties there are
  * fewer, larger bins. No rows, no bins.
+ *
+ * Since a bin holds every row of the predictions in its range, its positives
+ * are the positive rows' predictions in that range: the predictions and the
+ * positives' predictions are sorted apart, by the typed arrays' own numeric
+ * sort (a comparator sort of row indices took 110 ms per 100,000 rows, after
+ * every epoch of a run, for each task), and the sums run over the same
+ * values in the same order as over sorted rows.
  */
 export function calibrationBins(scores: Float64Array, labels: Float64Array, bins = CALIBRATION_BINS): CalibrationBin[] {
   const n = scores.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a]! - scores[b]!);
+  let positiveRows = 0;
+  for (let i = 0; i < n; i++) positiveRows += labels[i]!;
+  const sorted = Float64Array.from(scores).sort();
+  const positives = new Float64Array(positiveRows);
+  for (let i = 0, p = 0; i < n; i++) if (labels[i] === 1) positives[p++] = scores[i]!;
+  positives.sort();
   const out: CalibrationBin[] = [];
   let start = 0;
+  let counted = 0;
   for (let b = 1; b <= bins && start < n; b++) {
     let end = Math.max(start + 1, Math.round((n * b) / bins));
-    while (end < n && scores[order[end]!] === scores[order[end - 1]!]) end++;
+    while (end < n && sorted[end] === sorted[end - 1]) end++;
     let sumScore = 0;
-    let positives = 0;
-    for (let k = start; k < end; k++) {
-      sumScore += scores[order[k]!]!;
-      positives += labels[order[k]!]!;
-    }
+    for (let k = start; k < end; k++) sumScore += sorted[k]!;
+    const highest = sorted[end - 1]!;
+    const before = counted;
+    while (counted < positiveRows && positives[counted]! <= highest) counted++;
     const count = end - start;
-    out.push({ count, meanPrediction: sumScore / count, positiveRate: positives / count });
+    out.push({ count, meanPrediction: sumScore / count, positiveRate: (counted - before) / count });
     start = end;
   }
   return out;
