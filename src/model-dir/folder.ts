@@ -6,7 +6,7 @@ import type { ValidIR } from "../ir/types.js";
 import { loadIr } from "../ir/upgrade.js";
 import { graphInputs } from "../ir/blocks.js";
 import { firstProblem } from "../ir/validate.js";
-import { writeFileAtomic, writeFilesAtomic } from "../util/atomic-write.js";
+import { syncDirectory, writeFileAtomic, writeFilesAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "../errors.js";
 import { firstNonFiniteSavedWeight, type WeightsLayout } from "./weight-values.js";
@@ -61,6 +61,8 @@ export async function saveModelDir(dir: string, contents: ModelDirContents & { m
   const files: Record<string, FileFingerprint> = { [MODEL_JSON]: saved[MODEL_JSON]!, ...saved };
   for (const [name, bytes] of texts) files[name] = fingerprintBytes(bytes);
   writeFileAtomic(join(dir, MANIFEST), manifestText(MODEL_FORMAT, files));
+  // The texts' and the manifest's renames made durable too (the weights' and model.json's were, by saveModel).
+  syncDirectory(dir);
 }
 
 /** A model folder checked against its manifest, and its files as verified (none larger than its listed size). */
