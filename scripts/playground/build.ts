@@ -36,6 +36,8 @@ const BROWSER_SUBSTITUTES: Record<string, string> = {
   "src/ir/shape-check.ts": "shape-check.ts",
   // Loads a system OpenBLAS through koffi; a page has neither.
   "src/runtime/backend/blas/native-blas.ts": "native-blas.ts",
+  // Advises the kernel through libc (koffi) to use huge pages; a page cannot.
+  "src/runtime/backend/huge-pages.ts": "huge-pages.ts",
   // Saves to and loads from folders on disk; the browser version keeps the artifacts in memory.
   "src/runtime/graph/save-load.ts": "save-load.ts",
   // The language server and its JSON-RPC; the editor services import only the protocol's constants.

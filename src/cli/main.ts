@@ -7,6 +7,7 @@ import { packageRoot } from "../util/package-root.js";
 import { MtlError } from "../errors.js";
 import { EXIT_INTERNAL, EXIT_USAGE } from "./exit-codes.js";
 import { exitOnStopSignals } from "./signals.js";
+import { exitWhenFlushed } from "./exit.js";
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
 
@@ -38,6 +39,8 @@ Environment:
                        step (which mtl train uses where it can; its "train step:" line says)
   MTL_FUSED_PREDICT=off predictions and metrics through TF.js's layers instead of the
                        fused forward pass (which mtl uses where it can run the model)
+  MTL_HUGE_PAGES=off   keep 4 KiB pages for the model's large buffers (default on Linux with
+                       koffi: they are advised to use transparent huge pages, which fault in faster)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 
@@ -78,5 +81,9 @@ function exitCodeFor(error: unknown): number {
   return EXIT_INTERNAL;
 }
 
+/** Commands whose work is over when their action returns (not the language server, which then serves): they exit at once. */
+const EXIT_WHEN_DONE: ReadonlySet<string> = new Set(["train"]);
+
 exitOnStopSignals();
 await main(process.argv);
+if (EXIT_WHEN_DONE.has(process.argv[2] ?? "")) await exitWhenFlushed();

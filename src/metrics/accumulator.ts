@@ -1,5 +1,5 @@
-import { auc } from "./auc.js";
-import { calibrationBins, expectedCalibrationError, normalizedEntropy, type CalibrationBin } from "./calibration.js";
+import { aucOfSorted, sortedByClass } from "./auc.js";
+import { calibrationBins, calibrationBinsOfSorted, expectedCalibrationError, normalizedEntropy, type CalibrationBin } from "./calibration.js";
 import { groupedAuc } from "./gauc.js";
 import { GrowableFloat64Array } from "./growable.js";
 import { logLoss, mae, rmse } from "./pointwise.js";
@@ -140,17 +140,19 @@ export class TaskMetricAccumulator<K extends TaskKind = TaskKind> {
     if (this.type === "binary") {
       let positives = 0;
       for (let i = 0; i < count; i++) positives += y[i]!;
+      // Sorted once for both AUC and the calibration bins.
+      const classes = sortedByClass(s, y);
       const m: BinaryTaskMetrics = {
         type: "binary",
         count,
         positives,
         positiveRate: count === 0 ? NaN : positives / count,
         meanPrediction: mean(s),
-        auc: auc(s, y),
+        auc: aucOfSorted(classes.positives, classes.negatives),
         logLoss: logLoss(s, y),
         normalizedEntropy: normalizedEntropy(s, y),
         calibration: positives === 0 ? NaN : mean(s) / (positives / count),
-        ece: expectedCalibrationError(calibrationBins(s, y)),
+        ece: expectedCalibrationError(calibrationBinsOfSorted(classes)),
       };
       if (this.groups) {
         const g = groupedAuc(s, y, Uint32Array.from(this.groups.view()));

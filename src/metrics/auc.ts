@@ -43,8 +43,32 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>, mask?:
   return aucOfSorted(pos.sort(), neg.sort());
 }
 
-/** AUC from ascending positive and negative scores. */
-function aucOfSorted(pos: Float64Array, neg: Float64Array): number {
+/** A binary task's predictions split by label (0 or 1) and sorted ascending, as AUC and the calibration bins both read them. */
+export interface SortedByClass {
+  positives: Float64Array;
+  negatives: Float64Array;
+}
+
+/**
+ * `scores` split by `labels` (0 or 1, as an accumulator checks them) and
+ * sorted by the typed arrays' native sort; -0 is read as +0, so that equal
+ * scores sort as one value.
+ */
+export function sortedByClass(scores: ArrayLike<number>, labels: ArrayLike<number>): SortedByClass {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) count++;
+  const positives = new Float64Array(count);
+  const negatives = new Float64Array(labels.length - count);
+  for (let i = 0, p = 0, q = 0; i < labels.length; i++) {
+    if (labels[i] === 1) positives[p++] = scores[i]! + 0;
+    else negatives[q++] = scores[i]! + 0;
+  }
+  return { positives: positives.sort(), negatives: negatives.sort() };
+}
+
+/** AUC from ascending positive and negative scores; NaN when either is empty. */
+export function aucOfSorted(pos: Float64Array, neg: Float64Array): number {
+  if (pos.length === 0 || neg.length === 0) return NaN;
   // Pairs are counted with integers and halves well below 2^53, so the sum is exact.
   let wins = 0;
   let below = 0; // negatives strictly below the current positive score

@@ -5,6 +5,8 @@
  * checks both as rows arrive).
  */
 
+import { sortedByClass, type SortedByClass } from "./auc.js";
+
 /** Bins of the expected calibration error and of the reliability diagram. */
 export const CALIBRATION_BINS = 10;
 
@@ -28,25 +30,36 @@ export interface CalibrationBin {
  * moves to the end of their run), so the bins, and everything computed from
  * them, do not depend on the order of the rows; with many ties there are
  * fewer, larger bins. No rows, no bins.
+ *
+ * Since a bin holds every row of the predictions in its range, its positives
+ * are the positive rows' predictions in that range: the bins are cut from
+ * the predictions sorted by class (auc.ts sortedByClass, natively sorted,
+ * shared with AUC; a comparator sort of row indices took 110 ms per 100,000
+ * rows, after every epoch of a run, for each task), and the sums run over
+ * the same values in the same order as over sorted rows.
  */
 export function calibrationBins(scores: Float64Array, labels: Float64Array, bins = CALIBRATION_BINS): CalibrationBin[] {
-  const n = scores.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a]! - scores[b]!);
+  return calibrationBinsOfSorted(sortedByClass(scores, labels), bins);
+}
+
+/** calibrationBins of predictions already sorted by class. */
+export function calibrationBinsOfSorted({ positives, negatives }: SortedByClass, bins = CALIBRATION_BINS): CalibrationBin[] {
+  const n = positives.length + negatives.length;
+  const sorted = new Float64Array(n);
+  for (let k = 0, p = 0, q = 0; k < n; k++) sorted[k] = q >= negatives.length || (p < positives.length && positives[p]! <= negatives[q]!) ? positives[p++]! : negatives[q++]!;
   const out: CalibrationBin[] = [];
   let start = 0;
+  let counted = 0;
   for (let b = 1; b <= bins && start < n; b++) {
     let end = Math.max(start + 1, Math.round((n * b) / bins));
-    while (end < n && scores[order[end]!] === scores[order[end - 1]!]) end++;
+    while (end < n && sorted[end] === sorted[end - 1]) end++;
     let sumScore = 0;
-    let positives = 0;
-    for (let k = start; k < end; k++) {
-      sumScore += scores[order[k]!]!;
-      positives += labels[order[k]!]!;
-    }
+    for (let k = start; k < end; k++) sumScore += sorted[k]!;
+    const highest = sorted[end - 1]!;
+    const before = counted;
+    while (counted < positives.length && positives[counted]! <= highest) counted++;
     const count = end - start;
-    out.push({ count, meanPrediction: sumScore / count, positiveRate: positives / count });
+    out.push({ count, meanPrediction: sumScore / count, positiveRate: (counted - before) / count });
     start = end;
   }
   return out;

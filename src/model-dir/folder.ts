@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import { parseEncoding, type EncodingState } from "../data/encode/index.js";
@@ -6,7 +6,7 @@ import type { ValidIR } from "../ir/types.js";
 import { loadIr } from "../ir/upgrade.js";
 import { graphInputs } from "../ir/blocks.js";
 import { firstProblem } from "../ir/validate.js";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { syncDirectory, writeFileAtomic, writeFilesAtomic } from "../util/atomic-write.js";
 import { parseJsonText } from "../data/readers/json-syntax.js";
 import { ModelDirError } from "../errors.js";
 import { firstNonFiniteSavedWeight, type WeightsLayout } from "./weight-values.js";
@@ -50,17 +50,19 @@ export interface ModelDirContents {
 /** `run`: the text of the run record (run-record.ts), kept as run.json when training wrote one. */
 export async function saveModelDir(dir: string, contents: ModelDirContents & { metrics: unknown; run?: string }): Promise<void> {
   const { saveModel } = await import("../runtime/graph/index.js");
+  const texts: [string, Buffer][] = [...modelDirTexts(contents), ...(contents.run === undefined ? [] : [[RUN_RECORD, contents.run] as [string, string]])].map(([name, text]) => [name, Buffer.from(text, "utf8")]);
+  mkdirSync(dir, { recursive: true });
+  // The texts are synced while the weights are written and hashed; only the manifest, the commit point, waits for both.
+  const textsWritten = writeFilesAtomic(texts.map(([name, bytes]) => [join(dir, name), bytes]));
   // Fingerprinted from the bytes as they are written: reading a large weight file back only to hash it cost about a second.
   const saved: Record<string, FileFingerprint> = {};
-  await saveModel(contents.model, dir, (name, fingerprint) => (saved[name] = fingerprint));
+  const [weights, textFiles] = await Promise.allSettled([saveModel(contents.model, dir, (name, fingerprint) => (saved[name] = fingerprint)), textsWritten]);
+  for (const outcome of [weights, textFiles]) if (outcome.status === "rejected") throw outcome.reason;
   const files: Record<string, FileFingerprint> = { [MODEL_JSON]: saved[MODEL_JSON]!, ...saved };
-  const texts: [string, string][] = [...modelDirTexts(contents), ...(contents.run === undefined ? [] : [[RUN_RECORD, contents.run] as [string, string]])];
-  for (const [name, text] of texts) {
-    const bytes = Buffer.from(text, "utf8");
-    writeFileAtomic(join(dir, name), bytes);
-    files[name] = fingerprintBytes(bytes);
-  }
+  for (const [name, bytes] of texts) files[name] = fingerprintBytes(bytes);
   writeFileAtomic(join(dir, MANIFEST), manifestText(MODEL_FORMAT, files));
+  // The texts' and the manifest's renames made durable too (the weights' and model.json's were, by saveModel).
+  syncDirectory(dir);
 }
 
 /** A model folder checked against its manifest, and its files as verified (none larger than its listed size). */

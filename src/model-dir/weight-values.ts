@@ -1,3 +1,5 @@
+import { nonFiniteCount } from "../util/finite.js";
+
 /** The part of a TF.js model.json that lays out the weight files. */
 export interface WeightsLayout {
   weightsManifest?: { paths?: unknown; weights?: { name: string; shape: number[]; dtype?: string; quantization?: unknown }[] }[];
@@ -42,8 +44,7 @@ export function firstNonFiniteSavedWeight(layout: WeightsLayout, read: (file: st
       const size = weight.shape.reduce((n, d) => n * d, 1);
       if (dtype === "float32" && offset + size * 4 <= bytes.length) {
         const values = offset % 4 === 0 ? new Float32Array(bytes.buffer, offset, size) : new Float32Array(bytes.buffer.slice(offset, offset + size * 4));
-        let bad = 0;
-        for (let i = 0; i < size; i++) if (values[i]! - values[i]! !== 0) bad++;
+        const bad = nonFiniteCount(values);
         if (bad > 0) return { file: paths.join(", "), name: weight.name, bad, size };
       }
       offset += size * width;

@@ -1,6 +1,6 @@
 import * as tf from "#tfjs";
 import { createEncoder, fitEncoding, numberColumns, type EncodedBatch, type Encoder, type EncodingState, type LabelValues } from "../data/encode/index.js";
-import { createRecordValidator, readRecords } from "../data/readers/index.js";
+import { readRecords, type RecordCheck } from "../data/readers/index.js";
 import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ValidIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type StepLosses, type StepRunOptions, type TrainStep } from "../runtime/graph/index.js";
@@ -21,6 +21,8 @@ import { metricsJson } from "../evaluate/report.js";
 import { balancerJson } from "../runtime/balance/balancer.js";
 import { batchTensors, disposeBatch } from "./tensors.js";
 import { TrainingInterrupted } from "./interrupted.js";
+import { writableRows } from "../runtime/backend/tensor-memory.js";
+import { nonFiniteCount } from "../util/finite.js";
 
 /** What metrics.json says its figures were measured on. */
 const METRICS_DATA = {
@@ -86,12 +88,23 @@ export function readLabelled(
   /** The records go to the encoder (or the fitting) and nowhere else: number columns may come as numbers, unread columns may be left out. */
   encoderOnly = false,
 ): AsyncIterable<RawRecord> {
-  const schema = source.read.format === "jsonl" ? createRecordValidator(ir.features, ir.tasks) : undefined;
-  const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
   const needed = neededColumns(ir, true);
   const consumer = encoderOnly ? { numbers: numberColumns(ir), columns: new Set(needed.map((n) => n.column)) } : {};
-  const records = readRecords(source.file, source.read, { ...budget.readerLimits(check), ...consumer });
-  return { [Symbol.asyncIterator]: () => requireColumns(records, needed, source.file, source.read) };
+  const records = (schema?: RecordCheck) => {
+    const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
+    return readRecords(source.file, source.read, { ...budget.readerLimits(check), ...consumer });
+  };
+  if (source.read.format !== "jsonl") {
+    const read = records();
+    return { [Symbol.asyncIterator]: () => requireColumns(read, needed, source.file, source.read) };
+  }
+  // The validator (Ajv, about 0.1 s to load) only for JSONL: a CSV or Parquet run never loads it.
+  return {
+    async *[Symbol.asyncIterator]() {
+      const { createRecordValidator } = await import("../data/readers/jsonl-schema.js");
+      yield* requireColumns(records(createRecordValidator(ir.features, ir.tasks)), needed, source.file, source.read);
+    },
+  };
 }
 
 /**
@@ -392,8 +405,10 @@ export async function evaluateFile(
 /** Throws the session's non-finite error (naming the last good checkpoint) if a weight of `model` is NaN or infinite. */
 function assertFiniteWeights(model: tf.LayersModel, at: CheckpointPosition, session: CheckpointSession): void {
   for (const weight of model.weights) {
-    const finite = tf.tidy(() => tf.all(tf.isFinite(weight.read())).dataSync()[0]);
-    if (finite !== 1) {
+    // Read in place where the backend allows (no boolean copy of a 41.6M-value table, as tf.isFinite makes).
+    const values = writableRows(weight.read());
+    const finite = values !== null ? nonFiniteCount(values) === 0 : tf.tidy(() => tf.all(tf.isFinite(weight.read())).dataSync()[0]) === 1;
+    if (!finite) {
       throw session.nonFinite(`after step ${at.steps} (epoch ${at.epoch}) the weight '${weight.originalName}' is no longer finite. Lower the learning rate, check the labels, or normalize large numeric features.`);
     }
   }

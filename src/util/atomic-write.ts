@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { keepOwnership, OutputPathError, resolveOutput } from "./output-path.js";
 
@@ -14,6 +15,44 @@ import { keepOwnership, OutputPathError, resolveOutput } from "./output-path.js"
  * OutputPathError rather than replaced: see output-path.ts.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const file = writeTemporary(path, data);
+  try {
+    fsyncSync(file.fd);
+  } catch (error) {
+    discard([file]);
+    throw error;
+  }
+  commit([file]);
+}
+
+/**
+ * writeFileAtomic for several files: each written to its temporary file, all
+ * of them fsynced at once by libuv's pool (the file system then commits them
+ * together: four small files took 13-25 ms synced one after another, 2-8 ms
+ * at once, measured), then each renamed. Each file is replaced atomically;
+ * together they are not (as with one call per file).
+ */
+export async function writeFilesAtomic(files: readonly (readonly [string, string | Uint8Array])[]): Promise<void> {
+  const written: TemporaryFile[] = [];
+  try {
+    for (const [path, data] of files) written.push(writeTemporary(path, data));
+    await Promise.all(written.map((file) => promisify(fsync)(file.fd)));
+  } catch (error) {
+    discard(written);
+    throw error;
+  }
+  commit(written);
+}
+
+interface TemporaryFile {
+  /** The file it replaces (a link's target). */
+  real: string;
+  temp: string;
+  fd: number;
+}
+
+/** `data` in a new temporary file beside `path`'s file, left open; nothing is left behind if that fails. */
+function writeTemporary(path: string, data: string | Uint8Array): TemporaryFile {
   const target = resolveOutput(path);
   if (target.kind === "stream") throw new OutputPathError(path, "the path is a device or FIFO, not a file that can be replaced", "name a regular file");
   const real = target.path;
@@ -24,14 +63,39 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     fd = openSync(temp, "wx", target.existing ? 0o600 : 0o666);
     keepOwnership(fd, target.existing);
     writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, real);
+    return { real, temp, fd };
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/** Closes the synced temporary files and renames each over its file. */
+function commit(files: readonly TemporaryFile[]): void {
+  let done = 0;
+  try {
+    for (const file of files) {
+      closeSync(file.fd);
+      renameSync(file.temp, file.real);
+      done++;
+    }
+  } catch (error) {
+    discard(files.slice(done + 1));
+    rmSync(files[done]!.temp, { force: true });
+    throw error;
+  }
+}
+
+/** Closes and removes temporary files that will not be renamed. */
+function discard(files: readonly TemporaryFile[]): void {
+  for (const file of files) {
+    try {
+      closeSync(file.fd);
+    } catch {
+      // Already closed.
+    }
+    rmSync(file.temp, { force: true });
   }
 }
 

@@ -43,6 +43,37 @@ test("equal-mass bins never split tied predictions, so row order does not matter
   assert.equal(calibrationBins(Float64Array.from([0.3, 0.3, 0.3]), Float64Array.from([1, 0, 0]), 10).length, 1);
 });
 
+/** The bins by their definition: row indices sorted by prediction, cut at equal mass, ties kept together. */
+function referenceBins(scores: Float64Array, labels: Float64Array, bins: number) {
+  const order = Array.from(scores, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const out = [];
+  for (let b = 1, start = 0; b <= bins && start < order.length; b++) {
+    let end = Math.max(start + 1, Math.round((order.length * b) / bins));
+    while (end < order.length && scores[order[end]!] === scores[order[end - 1]!]) end++;
+    const rows = order.slice(start, end);
+    const sum = rows.reduce((s, i) => s + scores[i]!, 0);
+    out.push({ count: rows.length, meanPrediction: sum / rows.length, positiveRate: rows.reduce((s, i) => s + labels[i]!, 0) / rows.length });
+    start = end;
+  }
+  return out;
+}
+
+test("the bins are those of sorting the rows, exactly, with many ties, unique predictions, extremes and one class", () => {
+  let seed = 12345;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const cases: [string, Float64Array, Float64Array][] = [];
+  const rows = 5000;
+  const tied = Float64Array.from({ length: rows }, () => Math.round(next() * 40) / 40);
+  const unique = Float64Array.from({ length: rows }, () => next());
+  const labelsOf = (scores: Float64Array) => Float64Array.from(scores, (p) => (next() < p ? 1 : 0));
+  cases.push(["ties", tied, labelsOf(tied)], ["unique", unique, labelsOf(unique)]);
+  cases.push(["extremes", Float64Array.from([0, 1, 0, 1, 1e-300, 1 - 1e-16, 0.5]), Float64Array.from([0, 1, 1, 0, 0, 1, 1])]);
+  cases.push(["no positives", unique.slice(0, 100), new Float64Array(100)], ["all positives", unique.slice(0, 100), new Float64Array(100).fill(1)]);
+  for (const [name, scores, labels] of cases) {
+    for (const bins of [1, 7, 10, 64]) assert.deepEqual(calibrationBins(scores, labels, bins), referenceBins(scores, labels, bins), `${name}, ${bins} bins`);
+  }
+});
+
 test("a calibrated constant predictor has NE 1, calibration 1 and ECE 0", () => {
   const y = Float64Array.from([1, 0, 0, 0]);
   const s = new Float64Array(4).fill(0.25);

@@ -8,7 +8,7 @@ import { chmodSync, chownSync, lstatSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { writeFileAtomic } from "../../src/util/atomic-write.js";
+import { writeFileAtomic, writeFilesAtomic } from "../../src/util/atomic-write.js";
 import { OutputPathError } from "../../src/util/output-path.js";
 import { characterDevice, fifo } from "../helpers/devices.js";
 
@@ -52,3 +52,26 @@ test("a device or FIFO is refused and stays what it was", () => {
   assert.throws(() => writeFileAtomic(work, "x"), /the output path is a folder/);
 });
 
+
+test("several files at once: each replaced with its content, a private one kept private, no temporary file left", async () => {
+  const dir = mkdtempSync(join(work, "many-"));
+  writeFileSync(join(dir, "private.json"), "old");
+  chmodSync(join(dir, "private.json"), 0o600);
+  await writeFilesAtomic([
+    [join(dir, "a.json"), "A"],
+    [join(dir, "private.json"), Buffer.from("P")],
+    [join(dir, "c.txt"), "C"],
+  ]);
+  assert.deepEqual(["a.json", "private.json", "c.txt"].map((f) => readFileSync(join(dir, f), "utf8")), ["A", "P", "C"]);
+  assert.equal(statSync(join(dir, "private.json")).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(dir).sort(), ["a.json", "c.txt", "private.json"]);
+});
+
+test("several files at once, one of them refused: nothing is replaced and no temporary file is left", async () => {
+  const dir = mkdtempSync(join(work, "refused-"));
+  writeFileSync(join(dir, "a.json"), "old");
+  const pipe = fifo(join(dir, "fifo"));
+  await assert.rejects(writeFilesAtomic([[join(dir, "a.json"), "new"], [pipe, "x"]]), OutputPathError);
+  assert.equal(readFileSync(join(dir, "a.json"), "utf8"), "old");
+  assert.deepEqual(readdirSync(dir).sort(), ["a.json", "fifo"]);
+});

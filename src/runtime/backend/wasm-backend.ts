@@ -3,6 +3,7 @@ import { AVAILABLE, type Availability, unavailable } from "./availability.js";
 import { type BlasStatus, loadNativeBlas } from "./blas/native-blas.js";
 import { useNativeBlas } from "./kernels/matmul-override.js";
 import { configureWasmBinaries } from "./wasm-binaries.js";
+import { adviseWasmHeap } from "./huge-pages.js";
 import { installWasmKernels } from "./wasm-kernels.js";
 
 let blasStatus: BlasStatus | null = null;
@@ -17,6 +18,8 @@ export async function initWasmBackend(): Promise<Availability> {
   if (!(await tf.setBackend("wasm"))) {
     return unavailable("the wasm module failed to initialise (see the warning above)");
   }
+  // Before any tensor: the tables and weights are then faulted in 2 MiB at a time (huge-pages.ts).
+  adviseWasmHeap((tf.engine().backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8);
   blasStatus = loadNativeBlas();
   useNativeBlas(blasStatus.blas);
   return AVAILABLE;

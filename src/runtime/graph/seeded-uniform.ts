@@ -5,14 +5,17 @@
  * call and one TensorBuffer store per element: about a second for the 41.6M
  * values of 26 tables of 100,000 x 16. This is the same generator (Baagoe's
  * Alea, seeded by Mash from the seed's decimal string, as tfjs's
- * UniformRandom seeds it) with its state in locals, so it draws exactly the
- * same float32 values (test/runtime/graph/seeded-uniform.test.ts compares
- * them bit for bit). The class reports itself as "RandomUniform" with
+ * UniformRandom seeds it) with its state in locals, run on integers in
+ * WebAssembly (alea-wasm.ts: 60 ms for those 41.6M values, against 350 ms
+ * for the same loop in JavaScript, which remains where WebAssembly cannot
+ * run), so it draws exactly the same float32 values
+ * (test/runtime/graph/seeded-uniform.test.ts compares them bit for bit). The class reports itself as "RandomUniform" with
  * RandomUniform's config, so a saved model's JSON is the same and loads
  * with tfjs's own class.
  */
 import * as tf from "#tfjs";
 import { unfilledFloat32, writableRows } from "../backend/tensor-memory.js";
+import { ALEA_CHUNK, aleaWasm } from "./alea-wasm.js";
 
 /** seedrandom's Mash, as Alea's seeding uses it: a hash of strings into [0, 1), stateful across calls. */
 function mash(): (data: string) => number {
@@ -44,7 +47,6 @@ export function seededUniformInto(values: Float32Array, minval: number, maxval: 
   let s0 = hash(" ");
   let s1 = hash(" ");
   let s2 = hash(" ");
-  let c = 1;
   s0 -= hash(key);
   if (s0 < 0) s0 += 1;
   s1 -= hash(key);
@@ -52,6 +54,21 @@ export function seededUniformInto(values: Float32Array, minval: number, maxval: 
   s2 -= hash(key);
   if (s2 < 0) s2 += 1;
   const range = maxval - minval;
+  const alea = aleaWasm();
+  if (alea === null) return drawInto(values, minval, range, s0, s1, s2);
+  // The same generator on integers (alea-wasm.ts): each s is a multiple of 2^-32, the carry starts at 1.
+  alea.state.set([BigInt(s0 * 2 ** 32), BigInt(s1 * 2 ** 32), BigInt(s2 * 2 ** 32), 1n]);
+  for (let from = 0; from < values.length; from += ALEA_CHUNK) {
+    const count = Math.min(ALEA_CHUNK, values.length - from);
+    alea.draw(count, minval, range);
+    values.set(count === ALEA_CHUNK ? alea.values : alea.values.subarray(0, count), from);
+  }
+  return values;
+}
+
+/** Alea in doubles, as seedrandom computes it, from the seeded state (s0, s1, s2) and carry 1. */
+function drawInto(values: Float32Array, minval: number, range: number, s0: number, s1: number, s2: number): Float32Array {
+  let c = 1;
   const count = values.length;
   for (let i = 0; i < count; i++) {
     const t = 2091639 * s0 + c * 2.3283064365386963e-10;

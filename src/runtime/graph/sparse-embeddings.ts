@@ -16,6 +16,7 @@
 import * as tf from "#tfjs";
 import type { FeatureIR, OptimizerIR, TableIR } from "../../ir/types.js";
 import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
+import { adviseHugePages } from "../backend/huge-pages.js";
 import type { BuiltModel } from "./build-model.js";
 import type { FeatureTensors } from "./forward.js";
 import { names } from "../../plan/names.js";
@@ -67,21 +68,18 @@ export class SparseEmbeddings {
     private readonly rule: SparseRule,
   ) {
     const { ir } = built;
-    this.tables = ir.tables
+    const read = ir.tables
       .map((table) => ({ table, features: ir.features.filter((f) => f.kind !== "numeric" && f.table === table.name) }))
-      .filter(({ features }) => features.length > 0)
-      .map(({ table, features }) => {
-        const holder = embeddingHolder(built, table);
-        return {
-          ir: table,
-          features,
-          holder,
-          variable: holder.val as tf.Variable,
-          slots: Array.from({ length: rule.slots }, () => tableSlot(table.rows * table.dim, rule.initialSlot)),
-          rows: new Int32Array(0),
-          small: null,
-        };
-      });
+      .filter(({ features }) => features.length > 0);
+    const slots = tableSlots(
+      read.map(({ table }) => table.rows * table.dim),
+      rule.slots,
+      rule.initialSlot,
+    );
+    this.tables = read.map(({ table, features }, i) => {
+      const holder = embeddingHolder(built, table);
+      return { ir: table, features, holder, variable: holder.val as tf.Variable, slots: slots[i]!, rows: new Int32Array(0), small: null };
+    });
     this.position = new Int32Array(Math.max(0, ...this.tables.map((t) => t.ir.rows))).fill(-1);
   }
 
@@ -200,16 +198,32 @@ export class SparseEmbeddings {
 }
 
 /**
- * One table-sized optimiser slot. A new Float32Array is zeroed by the
- * allocator, whose pages the system maps only when first written, so a zero
- * slot (Adam's moments) costs nothing until the rows it covers are trained:
+ * Each table's optimiser slots (`count` of `sizes[i]` values for table i),
+ * cut from one allocation. A new Float32Array is zeroed by the allocator,
+ * whose pages the system maps only when first written, so zero slots
+ * (Adam's moments) cost nothing until the rows they cover are trained:
  * filling 2 x 41.6M zeros by hand took about 1.8 s per run. Other start
- * values (Adagrad's accumulator) must be written.
+ * values (Adagrad's accumulator) must be written. One allocation rather than
+ * one per slot, so that its pages can be mapped 2 MiB at a time
+ * (huge-pages.ts): a 6.4 MB slot of its own would hold one or two aligned
+ * huge pages.
  */
-function tableSlot(size: number, initial: number): Float32Array {
-  const slot = new Float32Array(size);
-  return initial === 0 ? slot : slot.fill(initial);
+function tableSlots(sizes: readonly number[], count: number, initial: number): Float32Array[][] {
+  const total = sizes.reduce((sum, size) => sum + size * count, 0);
+  // Past a typed array's length limit, one allocation per slot.
+  const all = total <= MAX_SLOT_ARENA ? new Float32Array(total) : null;
+  let offset = 0;
+  const slot = (size: number) => (all === null ? new Float32Array(size) : all.subarray(offset, (offset += size)));
+  const slots = sizes.map((size) => Array.from({ length: count }, () => slot(size)));
+  for (const array of all === null ? slots.flat() : [all]) {
+    adviseHugePages(array);
+    if (initial !== 0) array.fill(initial);
+  }
+  return slots;
 }
+
+/** Values in one allocation of tableSlots (4 GiB), well under V8's typed array limit. */
+const MAX_SLOT_ARENA = 2 ** 30;
 
 /**
  * The table row an id reads, as ClampIds and the Embedding layer resolve it

@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -113,6 +113,30 @@ test("saving again replaces the model and removes the old weight file", async ()
   const inputs = inputTensors(rawBatch(8, 4));
   assert.deepEqual(predictions(await loadModel(dir), inputs), predictions(built.model, inputs));
   tf.dispose(inputs);
+});
+
+test("a weight write that fails mid-way rejects the save, leaves no temporary file and keeps the old model", async () => {
+  const dir = path.join(root, "full-disk");
+  const built = buildModel(pleIR());
+  await saveModel(built.model, dir);
+  const before = await readdir(dir);
+  // Every write of the weights is queued at once; the third one fails as on a full disk.
+  const probe = await open(path.join(root, "probe"), "w");
+  const prototype = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+  await probe.close();
+  const write = prototype.write;
+  let calls = 0;
+  prototype.write = function (this: unknown, ...args: unknown[]) {
+    if (++calls === 3) return Promise.reject(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+    return write.apply(this, args);
+  };
+  try {
+    await assert.rejects(saveModel(built.model, dir), { code: "ENOSPC" });
+  } finally {
+    prototype.write = write;
+  }
+  assert.ok(calls >= 3, "the failing write was reached");
+  assert.deepEqual((await readdir(dir)).sort(), before.sort());
 });
 
 test("loading reports a missing or foreign folder, and refuses weight paths outside it", async () => {

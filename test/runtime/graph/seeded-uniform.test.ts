@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { deriveSeed } from "../../../src/plan/seed.js";
 import { SeededRandomUniform, seededUniform } from "../../../src/runtime/graph/seeded-uniform.js";
+import { ALEA_CHUNK, aleaWasm } from "../../../src/runtime/graph/alea-wasm.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { useCpu } from "./fixtures.js";
 
@@ -34,6 +35,14 @@ test("it draws tfjs's RandomUniform values bit for bit, for table-sized and odd 
     }
   }
   assert.equal(seededUniform(5, -1, 1, 3).length, 5);
+});
+
+test("across the WebAssembly generator's chunks, the values stay tfjs's bit for bit", () => {
+  assert.ok(aleaWasm() !== null, "Node runs the WebAssembly generator");
+  for (const [size, seed] of [[ALEA_CHUNK, 3], [2 * ALEA_CHUNK + 3, deriveSeed(7, "embedding_item1")]] as const) {
+    const plain = tf.randomUniform([size], -0.05, 0.05, "float32", seed);
+    assert.deepEqual(new Uint32Array(seededUniform(size, -0.05, 0.05, seed).buffer), bits(plain), `${size} values, seed ${seed}`);
+  }
 });
 
 test("it serialises as tfjs's RandomUniform, so saved models are unchanged", () => {

@@ -1,7 +1,7 @@
-import { createRequire } from "node:module";
 import { firstLine } from "../availability.js";
 import { switchedOff } from "../../../util/env-switch.js";
 import { availableCores, MAX_THREADS } from "../../parallel/cores.js";
+import { loadKoffi, type KoffiLibrary } from "../koffi.js";
 
 /**
  * An optional native BLAS (OpenBLAS) for the wasm backend's matrix products.
@@ -105,25 +105,6 @@ function parseThreads(value: string | undefined): number | string {
     return `MTL_BLAS_THREADS=${value} is not a thread count; use a whole number from 1 to ${MAX_THREADS}`;
   }
   return n;
-}
-
-interface KoffiLibrary {
-  func(signature: string): (...args: unknown[]) => unknown;
-}
-interface Koffi {
-  load(path: string): KoffiLibrary;
-}
-
-/** Held in a variable so TypeScript doesn't require koffi's types: it is an optional dependency. */
-const KOFFI_MODULE: string = "koffi";
-
-function loadKoffi(): Koffi | string {
-  try {
-    return createRequire(import.meta.url)(KOFFI_MODULE) as Koffi;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return code === "MODULE_NOT_FOUND" ? "the optional koffi package is not installed" : `koffi failed to load: ${firstLine(error)}`;
-  }
 }
 
 function bind(lib: KoffiLibrary, library: string, threads: number): NativeBlas {
