@@ -19,6 +19,10 @@
  *   with readLabelledBlocks for CSV and readLabelled for JSONL: reading,
  *   parsing numbers exactly, checking, hashing or looking up categories,
  *   normalising, storing the encoded rows), with an encoding fitted beforehand;
+ *   CSV on one thread, and as training reads it by default: a file of
+ *   SPLIT_MIN_BYTES or more on two threads when the process has two cores
+ *   (src/data/readers/csv-split.ts). Wall time, so two threads count as one
+ *   read; pandas reads on one.
  * - pandas CSV: `pandas.read_csv` (census: header=None, skipinitialspace,
  *   na_values=["?"], i.e. the same trimming and missing values);
  * - pandas JSONL: `pandas.read_json(lines=True)`.
@@ -26,7 +30,7 @@
  * for the whole run, which times only the read itself).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -35,6 +39,7 @@ import { compileSource } from "../../src/compiler.js";
 import { fitEncoding, createEncoder } from "../../src/data/encode/index.js";
 import { parseDecimal } from "../../src/data/encode/decimal.js";
 import { CsvScanner } from "../../src/data/readers/csv-scanner.js";
+import { setReadThreads, SPLIT_MIN_BYTES } from "../../src/data/readers/csv-split.js";
 import { readRecords } from "../../src/data/readers/index.js";
 import type { ReadOptions } from "../../src/data/record.js";
 import { generateMmoe, mmoeColumns } from "../../src/data/synthetic/mmoe.js";
@@ -46,6 +51,7 @@ import { SkipBudget } from "../../src/train/bad-rows.js";
 import { encodeRows, readLabelledBlocks } from "../../src/train/encoded-rows.js";
 import { readLabelled } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/random.js";
+import { availableCores } from "../../src/runtime/parallel/cores.js";
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -65,6 +71,8 @@ interface Workload {
   rows: number;
   /** The pandas call's keyword arguments for the CSV file. */
   pandasCsv: string;
+  /** Whether training's default read splits the CSV file over two threads. */
+  split?: boolean;
 }
 
 function compile(source: string, name: string): ValidIR {
@@ -206,6 +214,9 @@ function pandasWorker(python: string) {
   };
 }
 
+const CSV_ONE = "mtl CSV, 1 thread";
+const CSV_DEFAULT = `mtl CSV, default (${availableCores() >= 2 ? "2 threads" : "1 thread"})`;
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -219,6 +230,7 @@ console.log(`${rounds} rounds, interleaved; medians of fields per second (rows x
 const workloads = [mmoeWorkload, censusWorkload, categoricalWorkload].filter((w) => !only || w.name.startsWith(only));
 for (const make of workloads) {
   const w = await make();
+  w.split = availableCores() >= 2 && statSync(w.csv).size >= SPLIT_MIN_BYTES;
   const runs: { name: string; run: () => Promise<{ fields: number; seconds: number }> }[] = [];
   const timed = (run: () => Promise<number>) => async () => {
     const started = performance.now();
@@ -226,7 +238,10 @@ for (const make of workloads) {
     return { fields, seconds: (performance.now() - started) / 1000 };
   };
   runs.push({ name: "mtl scanner (tokenising only)", run: timed(() => scanner(w)) });
-  runs.push({ name: "mtl CSV (read + parse + encode)", run: timed(await fitted(w, "csv")) });
+  const csv = await fitted(w, "csv");
+  // One thread, and as training reads by default (two threads for a file of SPLIT_MIN_BYTES or more, when the process has two cores).
+  runs.push({ name: CSV_ONE, run: timed(() => (setReadThreads(1), csv())) });
+  runs.push({ name: CSV_DEFAULT, run: timed(() => (setReadThreads(null), csv())) });
   if (pandas) runs.push({ name: "pandas read_csv", run: () => pandas.read("csv", w.csv, w.pandasCsv) });
   runs.push({ name: "mtl JSONL (read + parse + encode)", run: timed(await fitted(w, "jsonl")) });
   if (pandas) runs.push({ name: "pandas read_json(lines=True)", run: () => pandas.read("jsonl", w.jsonl, "") });
@@ -242,7 +257,7 @@ for (const make of workloads) {
   for (const run of runs) console.log(`  ${run.name.padEnd(36)} ${rate.get(run.name)!.toFixed(2).padStart(6)} M fields/s`);
   if (pandas) {
     const ratio = (a: string, b: string) => (rate.get(a)! / rate.get(b)!).toFixed(2);
-    console.log(`  ratio CSV   mtl/pandas ${ratio("mtl CSV (read + parse + encode)", "pandas read_csv")}`);
+    console.log(`  ratio CSV   mtl/pandas ${ratio(CSV_ONE, "pandas read_csv")} (1 thread), ${ratio(CSV_DEFAULT, "pandas read_csv")} (${w.split ? "2 threads" : "1 thread: the file is not split"})`);
     console.log(`  ratio JSONL mtl/pandas ${ratio("mtl JSONL (read + parse + encode)", "pandas read_json(lines=True)")}`);
   }
   console.log();

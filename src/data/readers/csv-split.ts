@@ -25,13 +25,16 @@ import type { SegmentLayout, SegmentOptions } from "./csv-segment.js";
  * it the worker's start, some 40 ms, costs more than it saves); a round has
  * `roundBytes`, which bounds what waits in memory for the main thread.
  */
-const sizes = { minBytes: 8 << 20, roundBytes: 64 << 20 };
+/** The smallest file split by default. */
+export const SPLIT_MIN_BYTES = 8 << 20;
+const ROUND_BYTES = 64 << 20;
+const sizes = { minBytes: SPLIT_MIN_BYTES, roundBytes: ROUND_BYTES };
 
 /** What split reads did in this process: segments whose rows the worker scanned, and those the main thread scanned after all. */
 export const splitCounts = { taken: 0, rescanned: 0 };
 
 /** Other sizes (tests split small files into many rounds); without arguments, the defaults again. */
-export function setSplitSizes(minBytes = 8 << 20, roundBytes = 64 << 20): void {
+export function setSplitSizes(minBytes = SPLIT_MIN_BYTES, roundBytes = ROUND_BYTES): void {
   sizes.minBytes = minBytes;
   sizes.roundBytes = roundBytes;
 }
