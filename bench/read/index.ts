@@ -4,7 +4,7 @@
  * files, measured side by side: every round runs each measurement once, in
  * turn, and the medians of the rounds are reported, with the ratios.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/read/index.js [--rounds N] [--only mmoe|census|categorical]
+ *   npx tsc -p tsconfig.json && node dist/bench/read/index.js [--rounds N] [--only mmoe|census|categorical] [--threads N]
  *
  * Files (written to the temporary folder on first use, CSV and JSONL):
  * - mmoe: the MMoE synthetic data, 20,000 rows x 104 columns (100 numeric
@@ -21,8 +21,10 @@
  *   normalising, storing the encoded rows), with an encoding fitted beforehand;
  *   CSV on one thread, and as training reads it by default: a file of
  *   SPLIT_MIN_BYTES or more on two threads when the process has two cores
- *   (src/data/readers/csv-split.ts). Wall time, so two threads count as one
- *   read; pandas reads on one.
+ *   and the machine a free one (src/data/readers/csv-split.ts, readThreads;
+ *   the ratio line says what was decided in each round). Wall time, so two
+ *   threads count as one read; pandas reads on one. `--threads 2` forces
+ *   the default row onto two threads.
  * - pandas CSV: `pandas.read_csv` (census: header=None, skipinitialspace,
  *   na_values=["?"], i.e. the same trimming and missing values);
  * - pandas JSONL: `pandas.read_json(lines=True)`.
@@ -39,7 +41,7 @@ import { compileSource } from "../../src/compiler.js";
 import { fitEncoding, createEncoder } from "../../src/data/encode/index.js";
 import { parseDecimal } from "../../src/data/encode/decimal.js";
 import { CsvScanner } from "../../src/data/readers/csv-scanner.js";
-import { setReadThreads, SPLIT_MIN_BYTES } from "../../src/data/readers/csv-split.js";
+import { readThreads, setReadThreads, SPLIT_MIN_BYTES } from "../../src/data/readers/csv-split.js";
 import { readRecords } from "../../src/data/readers/index.js";
 import type { ReadOptions } from "../../src/data/record.js";
 import { generateMmoe, mmoeColumns } from "../../src/data/synthetic/mmoe.js";
@@ -51,7 +53,6 @@ import { SkipBudget } from "../../src/train/bad-rows.js";
 import { encodeRows, readLabelledBlocks } from "../../src/train/encoded-rows.js";
 import { readLabelled } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/random.js";
-import { availableCores } from "../../src/runtime/parallel/cores.js";
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -59,6 +60,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const rounds = Number(option("--rounds") ?? 5);
+const forcedThreads = option("--threads");
 const only = option("--only");
 const dir = tmpdir();
 
@@ -71,8 +73,6 @@ interface Workload {
   rows: number;
   /** The pandas call's keyword arguments for the CSV file. */
   pandasCsv: string;
-  /** Whether training's default read splits the CSV file over two threads. */
-  split?: boolean;
 }
 
 function compile(source: string, name: string): ValidIR {
@@ -215,7 +215,7 @@ function pandasWorker(python: string) {
 }
 
 const CSV_ONE = "mtl CSV, 1 thread";
-const CSV_DEFAULT = `mtl CSV, default (${availableCores() >= 2 ? "2 threads" : "1 thread"})`;
+const CSV_DEFAULT = "mtl CSV, default threads";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -230,7 +230,6 @@ console.log(`${rounds} rounds, interleaved; medians of fields per second (rows x
 const workloads = [mmoeWorkload, censusWorkload, categoricalWorkload].filter((w) => !only || w.name.startsWith(only));
 for (const make of workloads) {
   const w = await make();
-  w.split = availableCores() >= 2 && statSync(w.csv).size >= SPLIT_MIN_BYTES;
   const runs: { name: string; run: () => Promise<{ fields: number; seconds: number }> }[] = [];
   const timed = (run: () => Promise<number>) => async () => {
     const started = performance.now();
@@ -241,7 +240,8 @@ for (const make of workloads) {
   const csv = await fitted(w, "csv");
   // One thread, and as training reads by default (two threads for a file of SPLIT_MIN_BYTES or more, when the process has two cores).
   runs.push({ name: CSV_ONE, run: timed(() => (setReadThreads(1), csv())) });
-  runs.push({ name: CSV_DEFAULT, run: timed(() => (setReadThreads(null), csv())) });
+  const decided: number[] = [];
+  runs.push({ name: CSV_DEFAULT, run: timed(() => (setReadThreads(forcedThreads === undefined ? null : Number(forcedThreads)), decided.push(readThreads()), csv())) });
   if (pandas) runs.push({ name: "pandas read_csv", run: () => pandas.read("csv", w.csv, w.pandasCsv) });
   runs.push({ name: "mtl JSONL (read + parse + encode)", run: timed(await fitted(w, "jsonl")) });
   if (pandas) runs.push({ name: "pandas read_json(lines=True)", run: () => pandas.read("jsonl", w.jsonl, "") });
@@ -257,7 +257,8 @@ for (const make of workloads) {
   for (const run of runs) console.log(`  ${run.name.padEnd(36)} ${rate.get(run.name)!.toFixed(2).padStart(6)} M fields/s`);
   if (pandas) {
     const ratio = (a: string, b: string) => (rate.get(a)! / rate.get(b)!).toFixed(2);
-    console.log(`  ratio CSV   mtl/pandas ${ratio(CSV_ONE, "pandas read_csv")} (1 thread), ${ratio(CSV_DEFAULT, "pandas read_csv")} (${w.split ? "2 threads" : "1 thread: the file is not split"})`);
+    const threads = statSync(w.csv).size < SPLIT_MIN_BYTES ? "1 thread: the file is too small to split" : `${decided.join(", ")} threads by round`;
+    console.log(`  ratio CSV   mtl/pandas ${ratio(CSV_ONE, "pandas read_csv")} (1 thread), ${ratio(CSV_DEFAULT, "pandas read_csv")} (default: ${threads})`);
     console.log(`  ratio JSONL mtl/pandas ${ratio("mtl JSONL (read + parse + encode)", "pandas read_json(lines=True)")}`);
   }
   console.log();

@@ -85,7 +85,7 @@ export function registerTrain(program: Command): void {
       `threads to compute with (default: the cores this process is given, ${availableCores()} here, cgroup CPU limits honoured). ` +
         "tfjs: the native BLAS's threads for matrix products (wasm backend with OpenBLAS; see MTL_BLAS_THREADS and docs/threads.md); " +
         "torch: intra-op threads per process (default there: the cores divided among the --nproc processes); " +
-        `with 2 or more, a CSV file of ${SPLIT_MIN_BYTES >> 20} MiB or more is read on two threads, with 1 on one`,
+        `with 2 or more, a CSV file of ${SPLIT_MIN_BYTES >> 20} MiB or more is read on two threads (by default only when a core is free), with 1 on one`,
     );
   addDataOptions(command).action(async (spec: string | undefined, options: TrainCliOptions, self: Command) => {
     process.exitCode = await runTrain(spec, options, (name) => self.getOptionValueSource(name) !== "default");

@@ -1,4 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { availableCores } from "../../runtime/parallel/cores.js";
 import type { ReadOptions } from "../record.js";
@@ -27,7 +28,7 @@ import type { SegmentLayout, SegmentOptions } from "./csv-segment.js";
  */
 /** The smallest file split by default. */
 export const SPLIT_MIN_BYTES = 8 << 20;
-const ROUND_BYTES = 64 << 20;
+const ROUND_BYTES = 32 << 20;
 const sizes = { minBytes: SPLIT_MIN_BYTES, roundBytes: ROUND_BYTES };
 
 /** What split reads did in this process: segments whose rows the worker scanned, and those the main thread scanned after all. */
@@ -48,6 +49,19 @@ let threadSetting: number | null = null;
 /** The threads a CSV read may use (`mtl train --threads N`); null for the cores this process is given. One keeps the read on the main thread. */
 export function setReadThreads(threads: number | null): void {
   threadSetting = threads;
+}
+
+/**
+ * The threads a CSV read uses now: the setting, else two when the process
+ * has two cores and the machine a free one (a load average below the
+ * cores less one half: on a machine whose cores are all busy the worker
+ * only takes time from the main thread, and the read measured twice as
+ * slow).
+ */
+export function readThreads(): number {
+  if (threadSetting !== null) return threadSetting;
+  const cores = availableCores();
+  return cores >= 2 && loadavg()[0]! < cores - 0.5 ? 2 : 1;
 }
 
 /** A part of the file the worker scans: the main thread sets `taken` when it uses the rows, else the splitter hands out the bytes next. */
@@ -116,7 +130,7 @@ export class CsvSplit {
 
   /** A splitter for `file`, or null when it is to be read on one thread: small, compressed, not a plain file, one thread allowed, or a delimiter with a line break or quote in it. */
   static async open(file: string, read: ReadOptions): Promise<CsvSplit | null> {
-    if (broken || (threadSetting ?? availableCores()) < 2 || /[\r\n"]/.test(read.delimiter)) return null;
+    if (broken || readThreads() < 2 || /[\r\n"]/.test(read.delimiter)) return null;
     let handle: FileHandle;
     try {
       handle = await open(file, "r");
