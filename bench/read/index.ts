@@ -257,7 +257,7 @@ for (const make of workloads) {
   for (const run of runs) console.log(`  ${run.name.padEnd(36)} ${rate.get(run.name)!.toFixed(2).padStart(6)} M fields/s`);
   if (pandas) {
     const ratio = (a: string, b: string) => (rate.get(a)! / rate.get(b)!).toFixed(2);
-    const threads = statSync(w.csv).size < SPLIT_MIN_BYTES ? "1 thread: the file is too small to split" : `${decided.join(", ")} threads by round`;
+    const threads = statSync(w.csv).size < SPLIT_MIN_BYTES ? "1 thread: the file is too small to split" : `threads by round ${decided.join(", ")}`;
     console.log(`  ratio CSV   mtl/pandas ${ratio(CSV_ONE, "pandas read_csv")} (1 thread), ${ratio(CSV_DEFAULT, "pandas read_csv")} (default: ${threads})`);
     console.log(`  ratio JSONL mtl/pandas ${ratio("mtl JSONL (read + parse + encode)", "pandas read_json(lines=True)")}`);
   }
