@@ -39,16 +39,16 @@ async function readBlocks(file: string, opts: ReadOptions, threads: number, cons
 }
 
 /** A CSV text of `rows` rows of awkward fields: numbers written in full, quoted fields with delimiters, quotes and line breaks, blank lines, missing values. */
-function awkwardCsv(rows: number, eol: string, seed: number): string {
+function awkwardCsv(rows: number, eol: string, seed: number, delimiter = ","): string {
   let state = seed;
   const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const lines = ["id,x,y,note,label"];
+  const lines = [["id", "x", "y", "note", "label"].join(delimiter)];
   for (let r = 0; r < rows; r++) {
     const x = ((next() - 0.5) * 10 ** Math.floor(next() * 6 - 3)).toPrecision(17);
     const y = next() < 0.05 ? "" : String(Math.floor(next() * 100));
     const kind = next();
     const note = kind < 0.1 ? `"multi${eol}line, ""quoted"" ${r}"` : kind < 0.2 ? `"a,b ${r}"` : kind < 0.25 ? "é" : `n${r % 97}`;
-    lines.push(`${r},${x},${y},${note},${r % 2}`);
+    lines.push([r, x, y, note, r % 2].join(delimiter));
     if (next() < 0.01) lines.push("");
   }
   return lines.join(eol) + eol;
@@ -57,13 +57,19 @@ function awkwardCsv(rows: number, eol: string, seed: number): string {
 const consumer: CsvConsumer = { numbers: new Set(["x", "y"]), columns: new Set(["id", "x", "y", "note", "label"]) };
 
 test("a split read hands out the same rows, lines, values and numbers as a read on one thread", async () => {
-  for (const eol of ["\n", "\r\n"]) {
-    const file = fixture(dir, `awkward${eol.length}.csv`, awkwardCsv(6000, eol, 1));
+  for (const [eol, bom, delimiter] of [
+    ["\n", "", ","],
+    ["\r\n", "\ufeff", "\t"],
+    ["\n", "", "::"],
+  ] as const) {
+    const file = fixture(dir, `awkward${eol.length}${delimiter.length}.csv`, bom + awkwardCsv(6000, eol, 1, delimiter));
+    const opts = csvOptions({ delimiter });
     const before = { ...splitCounts };
-    const split = await readBlocks(file, csvOptions(), 2, consumer);
+    const split = await readBlocks(file, opts, 2, consumer);
     // Most segments' rows were the worker's; some starts fell inside a quoted field and were scanned again.
     assert.ok(splitCounts.taken - before.taken >= 3, `${splitCounts.taken - before.taken} segments taken`);
-    const single = await readBlocks(file, csvOptions(), 1, consumer);
+    const single = await readBlocks(file, opts, 1, consumer);
+    assert.equal(single.length, 6000);
     assert.equal(split.length, single.length);
     assert.deepEqual(split, single);
   }
