@@ -38,6 +38,8 @@ Environment:
                        step (which mtl train uses where it can; its "train step:" line says)
   MTL_FUSED_PREDICT=on predictions and metrics through the fused forward pass where it can
                        run the model (not the default: not faster at scoring sizes)
+  MTL_SPLIT_CSV=on     training reads a large CSV file on two threads (not the default:
+                       not yet shown faster; mtl train --threads 1 keeps one)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

@@ -1,11 +1,11 @@
 import { open, type FileHandle } from "node:fs/promises";
-import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { availableCores } from "../../runtime/parallel/cores.js";
 import type { ReadOptions } from "../record.js";
 import { CHUNK_BYTES, plainBytes } from "./byte-source.js";
 import type { ColumnParts } from "./csv-columns.js";
 import type { SegmentLayout, SegmentOptions } from "./csv-segment.js";
+import { switchedOn } from "../../util/env-switch.js";
 
 /**
  * A large CSV file read on two threads. The file goes in rounds: the main
@@ -22,14 +22,18 @@ import type { SegmentLayout, SegmentOptions } from "./csv-segment.js";
  */
 
 /**
- * Sizes of the split: files below `minBytes` are read on one thread (below
- * it the worker's start, some 40 ms, costs more than it saves); a round has
+ * Sizes of the split: files below `minBytes` are read on one thread (the
+ * worker's start, some 0.2 s on a loaded machine, and its compiler's
+ * warm-up would cost more than the second core saves); a round has
  * `roundBytes`, which bounds what waits in memory for the main thread.
  */
-/** The smallest file split by default. */
 export const SPLIT_MIN_BYTES = 8 << 20;
 const ROUND_BYTES = 32 << 20;
 const sizes = { minBytes: SPLIT_MIN_BYTES, roundBytes: ROUND_BYTES };
+/** The main thread's share of a round's bytes: it encodes every row as well, so it scans less than half. */
+const MAIN_SHARE = 0.45;
+/** How far a round's boundary is looked for a line break before the rest of the file is left to the main thread. */
+const LINE_SEARCH_BYTES = 1 << 20;
 
 /** What split reads did in this process: segments whose rows the worker scanned, and those the main thread scanned after all. */
 export const splitCounts = { taken: 0, rescanned: 0 };
@@ -39,29 +43,25 @@ export function setSplitSizes(minBytes = SPLIT_MIN_BYTES, roundBytes = ROUND_BYT
   sizes.minBytes = minBytes;
   sizes.roundBytes = roundBytes;
 }
-/** The main thread's share of a round's bytes: it encodes every row as well, so it scans less than half. */
-const MAIN_SHARE = 0.45;
-/** How far a round's boundary is looked for a line break before the rest of the file is left to the main thread. */
-const LINE_SEARCH_BYTES = 1 << 20;
 
 let threadSetting: number | null = null;
 
-/** The threads a CSV read may use (`mtl train --threads N`); null for the cores this process is given. One keeps the read on the main thread. */
+/** The threads a CSV read uses: 1 keeps it on the main thread (`mtl train --threads 1`), 2 splits a large file; null for the default (readThreads). */
 export function setReadThreads(threads: number | null): void {
   threadSetting = threads;
 }
 
 /**
- * The threads a CSV read uses now: the setting, else two when the process
- * has two cores and the machine a free one (a load average below the
- * cores less one half: on a machine whose cores are all busy the worker
- * only takes time from the main thread, and the read measured twice as
- * slow).
+ * The threads a CSV read uses now: the setting, else one unless
+ * MTL_SPLIT_CSV=on asks for two (and the process has two cores). Not the
+ * default: measured on a loaded two-core machine, a split read took from
+ * as long as one thread's to twice as long (the worker only took time from
+ * the main thread), and a fresh process also pays the worker's start and
+ * warm-up; its gain on a quiet machine is yet to be measured.
  */
-export function readThreads(): number {
+export function readThreads(env: NodeJS.ProcessEnv = process.env): number {
   if (threadSetting !== null) return threadSetting;
-  const cores = availableCores();
-  return cores >= 2 && loadavg()[0]! < cores - 0.5 ? 2 : 1;
+  return switchedOn(env["MTL_SPLIT_CSV"]) && availableCores() >= 2 ? 2 : 1;
 }
 
 /** A part of the file the worker scans: the main thread sets `taken` when it uses the rows, else the splitter hands out the bytes next. */
@@ -120,7 +120,6 @@ export interface SegmentJob {
 }
 
 export class CsvSplit {
-
   private constructor(
     private readonly file: string,
     private readonly read: ReadOptions,

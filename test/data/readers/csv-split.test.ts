@@ -2,7 +2,8 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { BadRowBudget } from "../../../src/data/readers/bad-rows.js";
 import { readCsvBlocks, type CsvConsumer } from "../../../src/data/readers/csv.js";
-import { setReadThreads, setSplitSizes, splitCounts } from "../../../src/data/readers/csv-split.js";
+import { readThreads, setReadThreads, setSplitSizes, splitCounts } from "../../../src/data/readers/csv-split.js";
+import { availableCores } from "../../../src/runtime/parallel/cores.js";
 import { DataError, type ReadOptions } from "../../../src/data/record.js";
 import { csvOptions, fixture, tempFolder } from "./helpers.js";
 
@@ -73,6 +74,15 @@ test("a split read hands out the same rows, lines, values and numbers as a read 
     assert.equal(split.length, single.length);
     assert.deepEqual(split, single);
   }
+});
+
+test("one thread unless MTL_SPLIT_CSV=on asks for two; --threads 1 wins over it", () => {
+  setReadThreads(null);
+  assert.equal(readThreads({}), 1);
+  assert.equal(readThreads({ MTL_SPLIT_CSV: "off" }), 1);
+  assert.equal(readThreads({ MTL_SPLIT_CSV: " On " }), availableCores() >= 2 ? 2 : 1);
+  setReadThreads(1);
+  assert.equal(readThreads({ MTL_SPLIT_CSV: "on" }), 1);
 });
 
 test("--threads 1 keeps the read on the main thread", async () => {
