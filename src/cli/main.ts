@@ -41,6 +41,8 @@ Environment:
                        fused forward pass (which mtl uses where it can run the model)
   MTL_HUGE_PAGES=off   keep 4 KiB pages for the model's large buffers (default on Linux with
                        koffi: they are advised to use transparent huge pages, which fault in faster)
+  MTL_SPLIT_CSV=on     training reads a large CSV file on two threads (not the default:
+                       not yet shown faster; mtl train --threads 1 keeps one)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

@@ -8,6 +8,7 @@ import { describePlace, resumeCommand } from "../../train/checkpoint/messages.js
 import { CheckpointSession, describeRun, type CheckpointOptions, type RunStart, type SessionRun } from "../../train/checkpoint/session.js";
 import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/checkpoint/store.js";
 import { CheckpointError, ModelDirError, UsageError } from "../../errors.js";
+import { setReadThreads } from "../../data/readers/csv-split.js";
 import { fileError } from "../../data/readers/file-errors.js";
 import { readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
@@ -83,7 +84,8 @@ export function registerTrain(program: Command): void {
       "--threads <n>",
       `threads to compute with (default: the cores this process is given, ${availableCores()} here, cgroup CPU limits honoured). ` +
         "tfjs: the native BLAS's threads for matrix products (wasm backend with OpenBLAS; see MTL_BLAS_THREADS and docs/threads.md); " +
-        "torch: intra-op threads per process (default there: the cores divided among the --nproc processes)",
+        "torch: intra-op threads per process (default there: the cores divided among the --nproc processes); " +
+        "1 also keeps the CSV reader on one thread when MTL_SPLIT_CSV=on",
     );
   addDataOptions(command).action(async (spec: string | undefined, options: TrainCliOptions, self: Command) => {
     process.exitCode = await runTrain(spec, options, (name) => self.getOptionValueSource(name) !== "default");
@@ -110,6 +112,8 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
   }
   if (options.acceptChanges && !resuming) throw new UsageError("--accept-changes only applies with --resume DIR");
   const threads = threadsFlag(options.threads);
+  // The data reader's threads too: --threads 1 keeps a large CSV file's read on the main thread even with MTL_SPLIT_CSV=on.
+  setReadThreads(threads === 1 ? 1 : null);
   const maxStepsOption = positiveInt("--max-steps", options.maxSteps);
   const shuffleOption = positiveInt("--shuffle-buffer", options.shuffleBuffer);
   const intervalOption = checkpointInterval(options.checkpointEvery);

@@ -92,17 +92,21 @@ export async function* textFileBytes(file: string, format: "csv" | "jsonl"): Asy
 }
 
 /**
- * A plain file's bytes, read READ_BYTES at a time into one buffer and handed
- * out as copies of CHUNK_BYTES: a chunk a reader keeps (a record carried
- * over, the line index) then holds its own bytes, not the whole read.
+ * A plain file's bytes (those of [start, end)), read READ_BYTES at a time
+ * into one buffer and handed out as copies of CHUNK_BYTES: a chunk a reader
+ * keeps (a record carried over, the line index) then holds its own bytes,
+ * not the whole read.
  */
-async function* plainBytes(file: string, handle: FileHandle): AsyncGenerator<Buffer, void, undefined> {
-  const buf = Buffer.allocUnsafe(READ_BYTES);
-  for (let position = 0; ; ) {
+export async function* plainBytes(file: string, handle: FileHandle, start = 0, end = Infinity): AsyncGenerator<Buffer, void, undefined> {
+  const size = Math.min(READ_BYTES, end - start);
+  if (size <= 0) return;
+  const buf = Buffer.allocUnsafe(size);
+  for (let position = start; ; ) {
     let filled = 0;
+    const want = Math.min(size, end - position);
     try {
-      while (filled < READ_BYTES) {
-        const { bytesRead } = await handle.read(buf, filled, READ_BYTES - filled, position + filled);
+      while (filled < want) {
+        const { bytesRead } = await handle.read(buf, filled, want - filled, position + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
@@ -116,8 +120,8 @@ async function* plainBytes(file: string, handle: FileHandle): AsyncGenerator<Buf
       buf.copy(chunk, 0, at, end);
       yield chunk;
     }
-    if (filled < READ_BYTES) return;
     position += filled;
+    if (filled < want || position >= end) return;
   }
 }
 

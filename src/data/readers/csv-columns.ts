@@ -12,6 +12,17 @@ export interface CsvBlock {
   to: number;
 }
 
+/** A CsvColumns' rows as plain data, which a worker thread can send (csv-split.ts). */
+export interface ColumnParts {
+  rows: number;
+  buf: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  numbers: Float64Array;
+  lines: Int32Array;
+  texts: [number, string][];
+}
+
 /**
  * The fields a consumer reads from the records of one scan (one chunk of
  * the file), held column by column as byte ranges of the scanned buffer:
@@ -33,13 +44,13 @@ export class CsvColumns implements ColumnSource {
   /** The buffer as a string, once a field of it was asked for, when it is ASCII ("" when it is not). */
   private whole: string | null = null;
   /** Row-major [row * width + column]. */
-  private starts = new Int32Array(0);
-  private ends = new Int32Array(0);
-  private numbers = new Float64Array(0);
+  private starts: Int32Array = new Int32Array(0);
+  private ends: Int32Array = new Int32Array(0);
+  private numbers: Float64Array = new Float64Array(0);
   /** The value of a field whose bytes are not it (CsvRecord.texts), by its index: rare, so a map, not an array as long as the block. */
   private texts = new Map<number, string>();
   /** Each row's first line in the file. */
-  lines = new Int32Array(0);
+  lines: Int32Array = new Int32Array(0);
 
   constructor(
     /** Every column of the file, in order. */
@@ -79,11 +90,43 @@ export class CsvColumns implements ColumnSource {
     }
   }
 
+  /** The rows added so far, as data (views of this object's arrays). */
+  parts(): ColumnParts {
+    const size = this.rows * this.width;
+    return {
+      rows: this.rows,
+      buf: this.buf,
+      starts: this.starts.subarray(0, size),
+      ends: this.ends.subarray(0, size),
+      numbers: this.numbers.subarray(0, size),
+      lines: this.lines.subarray(0, this.rows),
+      texts: [...this.texts],
+    };
+  }
+
+  /** Takes the rows of `parts` (another CsvColumns' of the same columns) as its own, lines moved down by `lineOffset`. */
+  adopt(parts: ColumnParts, lineOffset: number): void {
+    this.rows = parts.rows;
+    this.buf = Buffer.from(parts.buf.buffer, parts.buf.byteOffset, parts.buf.byteLength);
+    this.whole = null;
+    this.starts = parts.starts;
+    this.ends = parts.ends;
+    this.numbers = parts.numbers;
+    this.lines = parts.lines;
+    for (let r = 0; r < parts.rows; r++) this.lines[r] = this.lines[r]! + lineOffset;
+    this.texts = new Map(parts.texts);
+  }
+
   /** Ready for the next scan's rows (every slot of a row is written when it is added). */
   reset(): void {
     this.rows = 0;
     this.whole = null;
     if (this.texts.size > 0) this.texts.clear();
+  }
+
+  /** Room for `rows` rows in all (growing by doubling from a few hundred cost a scan of a large part of a file a third of its time). */
+  reserve(rows: number): void {
+    if (rows > this.lines.length) this.grow(rows);
   }
 
   private grow(rows: number): void {

@@ -161,6 +161,32 @@ export class CsvScanner {
     return this.scanPending(false);
   }
 
+  /** Whether bytes written are waiting for the rest of their record (false: the last record ended where the input so far does). */
+  hasPending(): boolean {
+    return this.pendingBytes > 0;
+  }
+
+  /**
+   * Goes on at `offset` (where the bytes written next start, in the offsets
+   * the scanner reports) as at the start of a record, not of the file: no
+   * byte-order mark is looked for. The bytes in between were scanned
+   * elsewhere (csv-split.ts); nothing may be pending.
+   */
+  resumeAt(offset: number): void {
+    if (this.pendingBytes > 0) throw new Error("CsvScanner.resumeAt: a record is pending");
+    this.bomChecked = true;
+    this.base = offset;
+    this.boundary = offset;
+    this.waitFor = 0;
+  }
+
+  /** Scans `bytes` as the rest of the input, in one scan: every record's fields are offsets in `bytes` (csv-segment.ts). */
+  last(bytes: Buffer): CsvSyntaxError | null {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    return this.scanPending(true);
+  }
+
   /** Scans the rest at the end of the input. */
   end(): CsvSyntaxError | null {
     return this.scanPending(true);

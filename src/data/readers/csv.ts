@@ -1,8 +1,10 @@
 import { DataError, type RawRecord, type RawValue, type ReadOptions } from "../record.js";
 import type { BadRowBudget } from "./bad-rows.js";
 import { textFileBytes } from "./byte-source.js";
-import { CsvColumns, type CsvBlock } from "./csv-columns.js";
+import { CsvColumns, type ColumnParts, type CsvBlock } from "./csv-columns.js";
 import { CsvScanner, CsvSyntaxError, MAX_RECORD_BYTES, type CsvRecord } from "./csv-scanner.js";
+import type { SegmentLayout } from "./csv-segment.js";
+import { CsvSplit } from "./csv-split.js";
 import { fieldsBuilder, missingTest, showDelimiter } from "./fields.js";
 import { TruncatedGzipError } from "./file-errors.js";
 import { LineIndex } from "./line-index.js";
@@ -44,15 +46,29 @@ async function* scanCsv(file: string, opts: ReadOptions, budget: BadRowBudget, c
   const utf8 = new Utf8Guard();
   const rows = new CsvRows(file, opts, lines, utf8, consumer, (mask) => scanner.numberFields(mask), blocks);
   const scanner = new CsvScanner(opts.delimiter, opts.trim, (record, end) => rows.onRecord(record, end));
+  // A large plain file read in blocks is scanned on two threads (csv-split.ts).
+  const split = blocks ? await CsvSplit.open(file, opts) : null;
 
   let offset = 0;
   let yielded = 0;
   try {
-    for await (const chunk of textFileBytes(file, "csv")) {
-      lines.append(chunk);
-      utf8.feed(chunk, offset);
-      offset += chunk.length;
-      const err = scanner.write(chunk);
+    for await (const piece of split ? split.pieces(() => rows.layout) : textFileBytes(file, "csv")) {
+      let err: CsvSyntaxError | null = null;
+      if (Buffer.isBuffer(piece)) {
+        lines.append(piece);
+        utf8.feed(piece, offset);
+        offset += piece.length;
+        err = scanner.write(piece);
+      } else {
+        const result = await piece.result;
+        // The worker's rows stand only if its part starts where a record does: where the main thread's last record ended.
+        if (result.parts === null || scanner.hasPending() || offset !== piece.start) continue;
+        piece.taken = true;
+        rows.adopt(result.parts, lines.feedsBefore(piece.start), piece.end, result.dataRows);
+        lines.append(result.bytes);
+        offset = piece.end;
+        scanner.resumeAt(piece.end);
+      }
       for (const item of rows.take(budget, file)) {
         yielded += "line" in item ? 1 : item.to - item.from;
         yield item;
@@ -63,6 +79,8 @@ async function* scanCsv(file: string, opts: ReadOptions, budget: BadRowBudget, c
   } catch (err) {
     // The text stops where the compressed data ran out: name that line.
     throw err instanceof TruncatedGzipError ? err.at(lines.lineAt(offset)) : err;
+  } finally {
+    await split?.close();
   }
   utf8.finish();
   // The last record is handed out only now; if no line break ends the file, that record was cut off.
@@ -98,6 +116,9 @@ function checkOptions(file: string, opts: ReadOptions): void {
   if (opts.columns) checkNames(file, null, opts.columns, "the spec's column list");
 }
 
+/** Rows per block handed out from a worker's part: about as many as a chunk's scan gives, so the encoder's buffers stay small. */
+const ADOPTED_BLOCK_ROWS = 1024;
+
 /** Header handling, field checks and conversion for the records of one file. */
 class CsvRows {
   private readonly isMissing: (value: string) => boolean;
@@ -119,6 +140,9 @@ class CsvRows {
   private suspect: { delimiter: string; columns: number; header: string } | null = null;
   /** Set once the input has ended without a line break: a record parsed now is the file's cut-off last line. */
   unterminated = false;
+  /** In block mode, once the first data row has settled the columns: what a worker thread needs to scan a part of the file alike. */
+  layout: SegmentLayout | null = null;
+  private kept: ReadonlySet<string> | null = null;
 
   constructor(
     private readonly file: string,
@@ -149,7 +173,7 @@ class CsvRows {
   private record(record: CsvRecord, end: number): void {
     const start = this.prevEnd;
     this.prevEnd = end;
-    const line = this.firstLine(record, start, end);
+    const line = firstLine(this.lines, record, start, end);
     const bad = this.utf8.firstBadIn(start, end);
     if (bad >= 0) {
       const err = new DataError(this.file, this.lines.lineAt(bad), "this line has bytes that are not valid UTF-8", UTF8_HINT);
@@ -164,7 +188,7 @@ class CsvRows {
       return;
     }
     const names = this.names;
-    if (record.count === 1 && record.text(0).trim() === "" && names.length !== 1) return; // a blank line
+    if (isBlankRecord(record, names.length)) return;
     if (this.suspect) this.checkDelimiter(record.values());
     this.dataRows++;
     if (record.count !== names.length) {
@@ -175,8 +199,13 @@ class CsvRows {
       const { numbers, columns } = this.consumer;
       const kept = columns && [...columns].every((c) => names.includes(c)) ? columns : null;
       this.build = fieldsBuilder(names, this.isMissing, { numbers: numbers ?? new Set(), kept, missing: this.opts.missing });
-      if (this.blocks) this.columns = new CsvColumns(names, kept, this.isMissing, this.opts.missing);
-      this.numberFields(Uint8Array.from(names, (name) => (numbers?.has(name) && (kept === null || kept.has(name)) ? 1 : 0)));
+      const mask = Uint8Array.from(names, (name) => (numbers?.has(name) && (kept === null || kept.has(name)) ? 1 : 0));
+      if (this.blocks) {
+        this.columns = new CsvColumns(names, kept, this.isMissing, this.opts.missing);
+        this.kept = kept;
+        this.layout = { names, kept: kept && [...kept], numbers: mask };
+      }
+      this.numberFields(mask);
     }
     if (this.columns) this.columns.add(record, line);
     else this.queue.push({ line, fields: this.build(record) });
@@ -193,6 +222,20 @@ class CsvRows {
     if (columns === null || columns.rows === this.blockFrom) return;
     this.queue.push({ columns, from: this.blockFrom, to: columns.rows });
     this.blockFrom = columns.rows;
+  }
+
+  /**
+   * Queues the rows a worker thread scanned (csv-segment.ts) from the
+   * record that starts after `feeds` line feeds up to offset `end`, as
+   * blocks after those before them.
+   */
+  adopt(parts: ColumnParts, feeds: number, end: number, dataRows: number): void {
+    this.closeBlock();
+    const columns = new CsvColumns(this.names!, this.kept, this.isMissing, this.opts.missing);
+    columns.adopt(parts, feeds);
+    for (let from = 0; from < parts.rows; from += ADOPTED_BLOCK_ROWS) this.queue.push({ columns, from, to: Math.min(from + ADOPTED_BLOCK_ROWS, parts.rows) });
+    this.prevEnd = end;
+    this.dataRows += dataRows;
   }
 
   /** The queued records, with bad rows skipped or thrown as the budget decides, then any fatal error. */
@@ -264,18 +307,6 @@ class CsvRows {
     return budget.noRows(this.file, null, "the file is empty: no data rows");
   }
 
-  /**
-   * A record's first line: the line of its last byte, less the line breaks
-   * inside its quoted fields. The fields are only searched when the record's
-   * bytes span several lines at all, which keeps the common case cheap.
-   */
-  private firstLine(record: CsvRecord, start: number, end: number): number {
-    const feedsBeforeStart = this.lines.feedsBefore(start);
-    const last = this.lines.lastLineBefore(end);
-    if (feedsBeforeStart + 1 === last) return last;
-    return last - record.innerLineFeeds();
-  }
-
   private header(values: string[], line: number): string[] {
     this.headerLine = line;
     checkNames(this.file, line, values, "the header");
@@ -334,6 +365,23 @@ class CsvRows {
     }
     return new DataError(this.file, line, `expected ${expected} fields, found ${found} — check the delimiter`, hint);
   }
+}
+
+/** A record that is a blank line (or blanks alone, under trim) in a file of more than one column: skipped. */
+export function isBlankRecord(record: CsvRecord, columns: number): boolean {
+  return record.count === 1 && record.text(0).trim() === "" && columns !== 1;
+}
+
+/**
+ * A record's first line: the line of its last byte, less the line breaks
+ * inside its quoted fields. The fields are only searched when the record's
+ * bytes span several lines at all, which keeps the common case cheap.
+ */
+export function firstLine(lines: LineIndex, record: CsvRecord, start: number, end: number): number {
+  const feedsBeforeStart = lines.feedsBefore(start);
+  const last = lines.lastLineBefore(end);
+  if (feedsBeforeStart + 1 === last) return last;
+  return last - record.innerLineFeeds();
 }
 
 const COMMON_DELIMITERS = [",", "\t", ";", "|"];
