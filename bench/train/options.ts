@@ -11,8 +11,9 @@ export interface BenchOptions {
   warmup: number;
   /**
    * Untimed training steps per side at the start of every round, before its
-   * timed steps: the other sides' rounds evicted this side's caches and TLB
-   * entries, which a training run's back-to-back steps never suffer.
+   * timed steps: a round's first step is slower than the next ones whatever
+   * ran in between (README: How it measures), which a training run's
+   * back-to-back steps never suffer.
    */
   rewarm: number;
   /** Serving requests per side per round (latency samples). */

@@ -3,8 +3,8 @@
  * runs once. Sides alternate who goes first, so a change in machine load
  * between the first and the second half of a round hits both alike. A
  * training round starts each side with `rewarm` untimed steps (README: How it
- * measures): the first step after another side's round pays for caches and
- * TLB entries that side evicted, which a training run never does.
+ * measures): a round's first step is slower than the next ones, whatever ran
+ * in between, and a training run's back-to-back steps never pay that.
  */
 import type { Log } from "./harness.js";
 import type { BenchOptions } from "./options.js";
