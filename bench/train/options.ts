@@ -42,9 +42,10 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_OPTIONS: Readonly<BenchOptions> = {
-  // Sized so that a default run takes minutes on a 2-core machine even against
-  // a PyTorch on the reference BLAS (about 10 s per recsys step there). The
-  // warm-up covers the first steps' page faults (README: How it measures).
+  // A side runs 10 + 5 x (1 + 4) = 35 steps of a workload: about 35 s for
+  // PyTorch's dense-Adam recsys form, 6 minutes on the reference BLAS (about
+  // 10 s a step). The warm-up covers the first steps' page faults and JIT
+  // (README: How it measures).
   rounds: 5,
   steps: 4,
   warmup: 10,
