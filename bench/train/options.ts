@@ -9,6 +9,13 @@ export interface BenchOptions {
   steps: number;
   /** Untimed steps (or serving calls) per side before the first round. */
   warmup: number;
+  /**
+   * Untimed training steps per side at the start of every round, before its
+   * timed steps: a round's first step is slower than the next ones whatever
+   * ran in between (README: How it measures), which a training run's
+   * back-to-back steps never suffer.
+   */
+  rewarm: number;
   /** Serving requests per side per round (latency samples). */
   requests: number;
   /** Throughput calls (one large batch each) per side per round. */
@@ -35,11 +42,14 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_OPTIONS: Readonly<BenchOptions> = {
-  // Sized so that a default run takes minutes on a 2-core machine even against
-  // a PyTorch on the reference BLAS (about 10 s per recsys step there).
+  // A side runs 10 + 5 x (1 + 4) = 35 steps of a workload: about 35 s for
+  // PyTorch's dense-Adam recsys form, 6 minutes on the reference BLAS (about
+  // 10 s a step). The warm-up covers the first steps' page faults and JIT
+  // (README: How it measures).
   rounds: 5,
-  steps: 2,
-  warmup: 1,
+  steps: 4,
+  warmup: 10,
+  rewarm: 1,
   requests: 12,
   throughputCalls: 1,
   workloads: [...WORKLOAD_IDS],
@@ -54,6 +64,7 @@ export const QUICK_OPTIONS: Readonly<Partial<BenchOptions>> = {
   rounds: 1,
   steps: 1,
   warmup: 0,
+  rewarm: 0,
   requests: 3,
   throughputCalls: 1,
 };
@@ -66,6 +77,8 @@ Options:
   --rounds N          interleaved rounds per workload (default ${DEFAULT_OPTIONS.rounds})
   --steps N           training steps per side per round (default ${DEFAULT_OPTIONS.steps})
   --warmup N          untimed steps or calls per side first (default ${DEFAULT_OPTIONS.warmup})
+  --rewarm N          untimed training steps per side at the start of each round
+                      (default ${DEFAULT_OPTIONS.rewarm})
   --requests N        serving requests per side per round (default ${DEFAULT_OPTIONS.requests})
   --throughput-calls N  large-batch scoring calls per side per round (default ${DEFAULT_OPTIONS.throughputCalls})
   --workloads A,B     some of: ${WORKLOAD_IDS.join(", ")} (default all)
@@ -105,6 +118,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | null {
         break;
       case "--warmup":
         explicit.warmup = positiveInteger(flag, value(), 0);
+        break;
+      case "--rewarm":
+        explicit.rewarm = positiveInteger(flag, value(), 0);
         break;
       case "--requests":
         explicit.requests = positiveInteger(flag, value());

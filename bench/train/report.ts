@@ -111,7 +111,7 @@ export function formatReport(result: BenchResult): string {
     lines.push(result.peer.detail);
   }
   lines.push(
-    `${o.quick ? "--quick (small tables and batches; a smoke test, not a measurement): " : ""}${o.rounds} interleaved round(s), ${o.steps} step(s) or ${o.requests} request(s) + ${o.throughputCalls} throughput call(s) per side per round, ${o.warmup} warm-up; rows/s are medians over rounds`,
+    `${o.quick ? "--quick (small tables and batches; a smoke test, not a measurement): " : ""}${o.rounds} interleaved round(s), ${o.steps} step(s) or ${o.requests} request(s) + ${o.throughputCalls} throughput call(s) per side per round, ${o.warmup} warm-up, ${o.rewarm} untimed step(s) per side before each training round's timed ones; rows/s are medians over rounds`,
   );
   lines.push(
     result.limit.gflops !== undefined

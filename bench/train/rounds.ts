@@ -1,7 +1,10 @@
 /**
  * The timed part of a workload: warm-up, then rounds in which every side
  * runs once. Sides alternate who goes first, so a change in machine load
- * between the first and the second half of a round hits both alike.
+ * between the first and the second half of a round hits both alike. A
+ * training round starts each side with `rewarm` untimed steps (README: How it
+ * measures): a round's first step is slower than the next ones, whatever ran
+ * in between, and a training run's back-to-back steps never pay that.
  */
 import type { Log } from "./harness.js";
 import type { BenchOptions } from "./options.js";
@@ -26,6 +29,7 @@ export async function trainRounds(
   for (const side of sides) await side.call({ cmd: "train", steps: options.warmup * scale });
   for (let round = 0; round < options.rounds; round++) {
     for (const side of roundOrder(sides, round)) {
+      if (options.rewarm > 0) await side.call({ cmd: "train", steps: options.rewarm * scale });
       const reply = await side.call({ cmd: "train", steps: options.steps * scale });
       if (reply?.stepMs !== undefined)
         side.figures.roundRowsPerSec.push(rowsPerSecond(batch * reply.stepMs.length, sum(reply.stepMs)));
