@@ -34,9 +34,9 @@ export class FusedLoss {
   private derivative: Float64Array[] = [];
   private rowLoss = new Float64Array(0);
 
-  /** `trained`: the tasks whose losses count (none for a forward-only program); `tasks`: all of them, for product heads' factors. */
-  constructor(tasks: readonly TaskIR[], trained: readonly TaskIR[], bufOf: (tensor: string) => Buf, logits: Record<string, string>, outputs: Record<string, string>) {
-    this.terms = trained
+  /** `tasks`: all of them (a product head's factors are other tasks); the labelled ones have loss terms. */
+  constructor(tasks: readonly TaskIR[], bufOf: (tensor: string) => Buf, logits: Record<string, string>, outputs: Record<string, string>) {
+    this.terms = tasks
       .filter((task) => task.label !== null)
       .map((task) => ({
         task,

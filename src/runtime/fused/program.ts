@@ -34,7 +34,7 @@ export interface FusedFeatures {
 export interface ProgramSource {
   readonly ir: BuiltModel["ir"];
   readonly plan: BuiltModel["plan"];
-  /** For training, the training model (its trainable weights give the optimiser's slot order). */
+  /** The training model (its trainable weights give the optimiser's slot order). */
   readonly model: tf.LayersModel;
 }
 
@@ -58,14 +58,10 @@ export class Program {
   readonly dropouts: DropoutOp[] = [];
   private capacity = 0;
 
-  /**
-   * `training` false: a forward pass only (dropout passes its input through,
-   * no gradient buffers), for prediction.
-   */
-  constructor(source: ProgramSource, gemm: Gemm, training = true) {
+  constructor(source: ProgramSource, gemm: Gemm) {
     const { plan, model: trainingModel, ir } = source;
     const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
-    const needed = neededSteps(plan.steps, training ? [...plan.outputs, ...Object.values(plan.logits)] : plan.outputs);
+    const needed = neededSteps(plan.steps, [...plan.outputs, ...Object.values(plan.logits)]);
     const byVariable = new Map<tf.Variable, Param>();
     const tableByLayer = new Map<string, TableParam>();
     const kernels: Param[] = [];
@@ -97,12 +93,12 @@ export class Program {
       const inputs = step.inputs.map((name) => this.bufs.get(name));
       const width = step.shape.reduce((a, b) => a * b, 1);
       const produce = (trained: boolean) => {
-        const buf = new Buf(step.output, width, training && (trained || inputs.some((b) => b?.needsGrad === true)));
+        const buf = new Buf(step.output, width, trained || inputs.some((b) => b?.needsGrad === true));
         this.bufs.set(step.output, buf);
         return buf;
       };
       const alias = () => this.bufs.set(step.output, inputs[0]!);
-      const isAlias = spec.kind === "flatten" || spec.kind === "reshape" || (spec.kind === "activation" && spec.activation === "linear") || (spec.kind === "dropout" && !training);
+      const isAlias = spec.kind === "flatten" || spec.kind === "reshape" || (spec.kind === "activation" && spec.activation === "linear");
       // The Bufs' own names: each gate reshapes the experts under names of its own, into the same Bufs.
       const concatKey = `concat\u0000${inputs.map((b) => b?.name).join("\u0000")}`;
       if (!isAlias) for (const b of inputs) read(b, spec.kind === "concatenate" ? concatKey : step.output);
@@ -159,10 +155,6 @@ export class Program {
           this.ops.push(new MultiplyOp(inputs.map((b) => b!), produce(false)));
           break;
         case "dropout": {
-          if (!training) {
-            alias();
-            break;
-          }
           const op = new DropoutOp(step.layer, spec.rate, inputs[0]!, produce(false));
           this.dropouts.push(op);
           this.ops.push(op);
@@ -173,16 +165,14 @@ export class Program {
       }
     }
     const tableVariables = new Set([...tableByLayer.values()].map((t) => t.variable));
-    this.params = training
-      ? trainingModel.trainableWeights
-          .map((w) => w.read() as tf.Variable)
-          .filter((v) => !tableVariables.has(v))
-          .map((v) => {
-            const p = byVariable.get(v);
-            if (p === undefined) throw new Error(`weight '${v.name}' is in no layer the fused step runs`);
-            return p;
-          })
-      : [...byVariable.values()];
+    this.params = trainingModel.trainableWeights
+      .map((w) => w.read() as tf.Variable)
+      .filter((v) => !tableVariables.has(v))
+      .map((v) => {
+        const p = byVariable.get(v);
+        if (p === undefined) throw new Error(`weight '${v.name}' is in no layer the fused step runs`);
+        return p;
+      });
     this.kernels = kernels;
     this.tables = [...tableByLayer.values()];
     this.outputs = Object.fromEntries(ir.tasks.map((t, i) => [t.name, this.bufs.get(plan.outputs[i]!)!]));
@@ -190,7 +180,7 @@ export class Program {
     for (const name of [...plan.outputs, ...Object.values(plan.logits)]) read(this.bufs.get(name), "loss");
     for (const op of concatOps) this.placeParts(op, readers, producers);
     this.concatOps = concatOps;
-    this.loss = new FusedLoss(ir.tasks, training ? ir.tasks : [], bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
+    this.loss = new FusedLoss(ir.tasks, bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
   }
 
   /** Each concatenation the program runs (one per distinct list of parts): its parts, and how many of them their producers write in place. */
