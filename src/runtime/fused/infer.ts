@@ -17,7 +17,8 @@ import type { FusedActivation } from "./activations.js";
 import type { Gemm } from "./gemm.js";
 import { ActivateOp, ConcatCopyOp, DenseForwardOp, GatherOp, Mix2Op, MixOp, MultiplyForwardOp, newSlot, place, type ForwardOp, type Slot, type WeightView } from "./infer-ops.js";
 import { neededSteps } from "./program.js";
-import { simdKernels, simdMemory, WASM_PAGE, type SimdKernels, type WasmMemory } from "./simd.js";
+import { simdKernels, simdMemory, type SimdKernels } from "./simd.js";
+import { WASM_PAGE, type WasmMemory } from "../../util/wasm-binary.js";
 
 interface DenseLayerLike {
   kernel: { read(): tf.Tensor };

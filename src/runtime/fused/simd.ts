@@ -10,6 +10,7 @@
  * addresses. null from simdKernels() (no WebAssembly, or no SIMD): the
  * caller runs its JavaScript loops instead.
  */
+import { name, section, sleb, uleb, vec, WASM_HEADER, webAssembly, type WasmMemory } from "../../util/wasm-binary.js";
 
 /** Byte addresses and strides in the arena's memory; counts in floats. */
 export interface SimdKernels {
@@ -29,22 +30,7 @@ export interface SimdKernels {
   mix2(gate0: number, gate1: number, gateStride: number, stack: number, stackStride: number, out0: number, out1: number, outStride: number, rows: number, n: number, width: number): void;
 }
 
-/** The part of a WebAssembly.Memory used here (the project's TypeScript libs declare no WebAssembly). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  /** Adds `pages` pages of 64 KiB; detaches every view of the old buffer. */
-  grow(pages: number): number;
-}
-
-export const WASM_PAGE = 65536;
-
-interface WasmApi {
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const wasmApi = webAssembly();
 
 /** A memory for simdKernels, or null where WebAssembly SIMD is unavailable. */
 export function simdMemory(): WasmMemory | null {
@@ -53,7 +39,7 @@ export function simdMemory(): WasmMemory | null {
 
 /** The kernels over `memory` (from simdMemory). */
 export function simdKernels(memory: WasmMemory): SimdKernels {
-  const exports = new wasmApi!.Instance(compiled()!, { e: { m: memory } }).exports as SimdKernels;
+  const exports = new wasmApi!.Instance(compiled()!, { e: { m: memory } }).exports as unknown as SimdKernels;
   return { fill: exports.fill, relu: exports.relu, mix: exports.mix, mix2: exports.mix2 };
 }
 
@@ -69,30 +55,6 @@ function compiled(): object | null {
   }
   return cached;
 }
-
-// The binary format (https://webassembly.github.io/spec/core/binary/): LEB128 numbers, sections of vectors.
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const name = (s: string): number[] => vec([...new TextEncoder().encode(s)].map((b) => [b]));
 
 const I32 = 0x7f;
 const get = (i: number) => [0x20, ...uleb(i)];
@@ -261,7 +223,7 @@ function moduleBytes(): Uint8Array {
   const params = (count: number) => [0x60, ...vec(new Array<number[]>(count).fill([I32])), ...vec([])];
   const bodies = [reluBody(), mixBody(), fillBody(), mix2Body()];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...WASM_HEADER,
     ...section(1, vec([params(4), params(9), params(5), params(11)])),
     ...section(2, vec([[...name("e"), ...name("m"), 0x02, 0x00, 0x00]])),
     ...section(3, vec([[0], [1], [2], [3]])),

@@ -16,6 +16,7 @@
  * values, which the caller copies out: the wasm heap a table lives in
  * belongs to TF.js.
  */
+import { name, section, sleb, uleb, WASM_HEADER, WASM_PAGE, webAssembly } from "../../util/wasm-binary.js";
 
 /** Values drawn per call: 256 KB of memory, copied out while still in cache. */
 export const ALEA_CHUNK = 65_536;
@@ -32,17 +33,11 @@ export interface AleaWasm {
 
 let instance: AleaWasm | null | undefined;
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 /** The compiled generator, or null where WebAssembly cannot run it. Compiled once. */
 export function aleaWasm(): AleaWasm | null {
   if (instance !== undefined) return instance;
   instance = null;
-  // Typed here: the compiler's libraries (ES2023, Node's) do not declare WebAssembly's classes.
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const wasm = webAssembly();
   if (wasm === undefined) return null;
   try {
     const { exports } = new wasm.Instance(new wasm.Module(MODULE));
@@ -59,7 +54,7 @@ export function aleaWasm(): AleaWasm | null {
   return instance;
 }
 
-// The module, assembled here (it is 150 bytes; a .wasm file would need a loader in Node and in the playground).
+// The module, assembled here (about 150 bytes).
 const I32 = 0x7f;
 const I64 = 0x7e;
 const F64 = 0x7c;
@@ -73,29 +68,8 @@ const op = {
   f64Add: 0xa0, f64Mul: 0xa2, f64ConvertI64U: 0xba, f32DemoteF64: 0xb6,
 } as const;
 
-/** Signed LEB128, as wasm writes integer constants and (unsigned values below 2^31 alike) indices. */
-function leb(value: bigint | number): number[] {
-  let v = BigInt(value);
-  const out: number[] = [];
-  for (;;) {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n;
-    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
 function f64Bytes(value: number): number[] {
   return [...new Uint8Array(Float64Array.of(value).buffer)];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...leb(content.length), ...content];
-}
-
-function name(text: string): number[] {
-  return [text.length, ...[...text].map((ch) => ch.charCodeAt(0))];
 }
 
 /** draw(count: i32, minval: f64, range: f64): locals 3-6 S0 S1 S2 carry, 7 T, 8 the write address, 9 its end. */
@@ -103,21 +77,21 @@ function drawBody(): number[] {
   const [count, minval, range, s0, s1, s2, carry, t, at, end] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const get = (local: number) => [op.localGet, local];
   const set = (local: number) => [op.localSet, local];
-  const load = (i: number, local: number) => [op.i32Const, 0, op.i64Load, 3, ...leb(i * 8), ...set(local)];
-  const store = (i: number, local: number) => [op.i32Const, 0, ...get(local), op.i64Store, 3, ...leb(i * 8)];
+  const load = (i: number, local: number) => [op.i32Const, 0, op.i64Load, 3, ...uleb(i * 8), ...set(local)];
+  const store = (i: number, local: number) => [op.i32Const, 0, ...get(local), op.i64Store, 3, ...uleb(i * 8)];
   const code = [
     ...load(0, s0), ...load(1, s1), ...load(2, s2), ...load(3, carry),
-    op.i32Const, ...leb(STATE_BYTES), ...set(at),
-    ...get(count), op.i32Const, 2, op.i32Shl, op.i32Const, ...leb(STATE_BYTES), op.i32Add, ...set(end),
+    op.i32Const, ...sleb(STATE_BYTES), ...set(at),
+    ...get(count), op.i32Const, 2, op.i32Shl, op.i32Const, ...sleb(STATE_BYTES), op.i32Add, ...set(end),
     op.block, op.void,
     ...get(at), ...get(end), op.i32GeU, op.brIf, 0,
     op.loop, op.void,
     // T = 2091639·S0 + carry; S0 = S1; S1 = S2; carry = T >> 32; S2 = T mod 2^32
-    ...get(s0), op.i64Const, ...leb(2091639), op.i64Mul, ...get(carry), op.i64Add, ...set(t),
+    ...get(s0), op.i64Const, ...sleb(2091639), op.i64Mul, ...get(carry), op.i64Add, ...set(t),
     ...get(s1), ...set(s0),
     ...get(s2), ...set(s1),
     ...get(t), op.i64Const, 32, op.i64ShrU, ...set(carry),
-    ...get(t), op.i64Const, ...leb(0xffffffffn), op.i64And, ...set(s2),
+    ...get(t), op.i64Const, ...sleb(0xffffffffn), op.i64And, ...set(s2),
     // values[i] = fround(minval + range · (S2 · 2^-32))
     ...get(at),
     ...get(minval), ...get(range), ...get(s2), op.f64ConvertI64U, op.f64Const, ...f64Bytes(2 ** -32), op.f64Mul, op.f64Mul, op.f64Add, op.f32DemoteF64,
@@ -130,15 +104,15 @@ function drawBody(): number[] {
     op.end,
   ];
   const locals = [2, 5, I64, 2, I32];
-  return [...leb(locals.length + code.length), ...locals, ...code];
+  return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
 const MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...WASM_HEADER,
   ...section(1, [1, 0x60, 3, I32, F64, F64, 0]),
   ...section(3, [1, 0]),
   // Memory: the state and one chunk of float32 values, in 64 KiB pages.
-  ...section(5, [1, 0, ...leb(Math.ceil((STATE_BYTES + ALEA_CHUNK * 4) / 65_536))]),
+  ...section(5, [1, 0, ...uleb(Math.ceil((STATE_BYTES + ALEA_CHUNK * 4) / WASM_PAGE))]),
   ...section(7, [2, ...name("draw"), 0, 0, ...name("memory"), 2, 0]),
   ...section(10, [1, ...drawBody()]),
 ]);

@@ -5,7 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { simdKernels, simdMemory, WASM_PAGE } from "../../../src/runtime/fused/simd.js";
+import { simdKernels, simdMemory } from "../../../src/runtime/fused/simd.js";
+import { WASM_PAGE } from "../../../src/util/wasm-binary.js";
 import { seededRandom } from "../../helpers/random.js";
 
 function setup() {
