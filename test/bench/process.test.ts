@@ -53,8 +53,9 @@ test("--quick times mtl train and the PyTorch script as fresh processes and repo
   assert.equal(result!.mtl.length, 1);
   assert.equal(result!.torch.length, 1);
   assert.equal(result!.torch[0]!.params, result!.params);
-  // Training steps are a part of each process's wall time.
-  assert.ok(result!.mtl[0]!.trainMs > 0 && result!.mtl[0]!.trainMs < result!.mtlWallMs);
+  // Training steps are a part of each process's wall time (mtl prints them to 10 ms, and the quick
+  // workload's 32 fused steps can take less than 5 ms).
+  assert.ok(result!.mtl[0]!.trainMs >= 0 && result!.mtl[0]!.trainMs < result!.mtlWallMs);
   assert.ok(result!.torch[0]!.trainMs > 0 && result!.torch[0]!.trainMs < result!.torchWallMs!);
   assert.ok(Math.abs(result!.ratio! - result!.torchWallMs! / result!.mtlWallMs) < 1e-12);
   assert.match(reportTable([result!], options), /\| MMoE synthetic .* \| \d+\.\d\d s \| \d+\.\d\d s \| \d+\.\d\d \|/);

@@ -196,7 +196,7 @@ async function train(run: SessionRun, session: CheckpointSession, options: Train
     const result = await trainModel({ ...run, events, checkpoint: session.options, session, stop: stop.signal });
     if (options.quiet) process.stdout.write(metricsTable(result.metrics) + "\n");
     // The process's whole life, so that what is not training (reading, setup, metrics, saving) shows.
-    const seconds = (ms: number) => (ms / 1000).toFixed(1);
+    const seconds = (ms: number) => (ms / 1000).toFixed(2);
     const total = performance.now();
     process.stderr.write(`saved the model to ${run.out} after ${result.steps} steps; ${seconds(result.stepMs)} s in training steps, ${seconds(total - result.stepMs)} s besides\n`);
   } catch (error) {
