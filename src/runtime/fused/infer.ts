@@ -65,7 +65,7 @@ export class InferenceProgram {
     const slotOf = (name: string) => this.slots.get(name)!;
     for (const input of plan.inputs) {
       if (input.dtype !== "float32") continue;
-      const slot = newSlot(input.name, input.shape.reduce((a, b) => a * b, 1));
+      const slot = newSlot(input.name, tf.util.sizeFromShape(input.shape));
       this.slots.set(input.name, slot);
       this.floatInputs.push({ name: input.name, slot });
       producers.set(slot, "input");
@@ -77,7 +77,7 @@ export class InferenceProgram {
       const spec = specs.get(step.layer)!;
       const inputs = step.inputs.map((name) => this.slots.get(name));
       const produce = (producer: Producer) => {
-        const slot = newSlot(step.output, step.shape.reduce((a, b) => a * b, 1));
+        const slot = newSlot(step.output, tf.util.sizeFromShape(step.shape));
         this.slots.set(step.output, slot);
         producers.set(slot, producer);
         return slot;

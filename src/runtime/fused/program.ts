@@ -73,7 +73,7 @@ export class Program {
     };
     for (const input of plan.inputs) {
       if (input.dtype !== "float32") continue;
-      const buf = new Buf(input.name, input.shape.reduce((a, b) => a * b, 1), false);
+      const buf = new Buf(input.name, tf.util.sizeFromShape(input.shape), false);
       this.bufs.set(input.name, buf);
       this.floatInputs.push({ name: input.name, buf });
     }
@@ -91,7 +91,7 @@ export class Program {
     for (const step of needed) {
       const spec = specs.get(step.layer)!;
       const inputs = step.inputs.map((name) => this.bufs.get(name));
-      const width = step.shape.reduce((a, b) => a * b, 1);
+      const width = tf.util.sizeFromShape(step.shape);
       const produce = (trained: boolean) => {
         const buf = new Buf(step.output, width, trained || inputs.some((b) => b?.needsGrad === true));
         this.bufs.set(step.output, buf);
