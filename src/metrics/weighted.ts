@@ -23,11 +23,74 @@ export function weightedMean(x: Float64Array, w: Float64Array): number {
   return total === 0 ? NaN : s / total;
 }
 
-/** Row indices by ascending score. */
-function byScore(s: Float64Array): Uint32Array {
-  const order = new Uint32Array(s.length);
-  for (let i = 0; i < s.length; i++) order[i] = i;
-  return order.sort((a, b) => s[a]! - s[b]!);
+/**
+ * Row indices by ascending score, equal scores (-0 and +0 too) in row order:
+ * the order a stable comparator sort of the indices gives, so the sums below
+ * add the same values in the same order. Without the comparator (a call per
+ * comparison: 66 ms per 100,000 rows, for each weighted task after every
+ * epoch): an LSD radix sort of the scores' bits, which is stable, 11 bits a
+ * pass, skipping the passes whose digit all rows share (4 ms for float32
+ * predictions, whose low bits are all zero; 10 ms for any doubles).
+ */
+export function byScore(s: Float64Array): Uint32Array {
+  const n = s.length;
+  const keys = new Float64Array(n);
+  // `+ 0` turns -0 into +0, which compare equal.
+  for (let i = 0; i < n; i++) keys[i] = s[i]! + 0;
+  const words = new Uint32Array(keys.buffer);
+  // Bits that sort as unsigned integers sort as the numbers: negatives' bits all flipped, the others' sign bit set.
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + HI]!;
+    if (hi >>> 31) {
+      words[2 * i + HI] = ~hi;
+      words[2 * i + LO] = ~words[2 * i + LO]!;
+    } else {
+      words[2 * i + HI] = hi | 0x80000000;
+    }
+  }
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (n < 2) return order;
+  let spare = new Uint32Array(n);
+  const digits = new Uint16Array(n);
+  const next = new Uint32Array(BUCKETS);
+  for (let bit = 0; bit < 64; bit += 11) {
+    digitsAt(words, bit, digits);
+    next.fill(0);
+    for (let i = 0; i < n; i++) next[digits[i]!]!++;
+    if (next[digits[0]!] === n) continue; // every row has this digit: the pass would keep the order
+    for (let d = 0, at = 0; d < BUCKETS; d++) {
+      const count = next[d]!;
+      next[d] = at;
+      at += count;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const d = digits[i]!;
+      spare[next[d]!] = i;
+      next[d] = next[d]! + 1;
+    }
+    [order, spare] = [spare, order];
+  }
+  return order;
+}
+
+const BUCKETS = 1 << 11;
+/** The low and high 32-bit word of a float64 in a Uint32Array view, by the platform's byte order. */
+const LO = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+
+/** Bits `bit` .. `bit` + 10 of each row's 64-bit key (two words a row), into `out`. */
+function digitsAt(words: Uint32Array, bit: number, out: Uint16Array): void {
+  const n = out.length;
+  const mask = BUCKETS - 1;
+  if (bit + 11 <= 32) {
+    for (let i = 0; i < n; i++) out[i] = (words[2 * i + LO]! >>> bit) & mask;
+  } else if (bit >= 32) {
+    for (let i = 0; i < n; i++) out[i] = (words[2 * i + HI]! >>> (bit - 32)) & mask;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = ((words[2 * i + LO]! >>> bit) | (words[2 * i + HI]! << (32 - bit))) & mask;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TaskMetricAccumulator, type BinaryTaskMetrics, type RegressionTaskMetrics } from "../../src/metrics/accumulator.js";
-import { weightedAuc, weightedLogLoss } from "../../src/metrics/weighted.js";
+import { byScore, weightedAuc, weightedLogLoss } from "../../src/metrics/weighted.js";
 import { Rng } from "../../src/util/random.js";
 
 function close(actual: number, expected: number, tol = 1e-12): void {
@@ -94,4 +94,29 @@ test("a weighted accumulator refuses a negative, NaN or infinite weight, and a m
   }
   assert.throws(() => acc.add([0.5], [1]), /weights are needed exactly when the accumulator is weighted/);
   assert.equal(acc.count, 0, "nothing of a refused batch is kept");
+});
+
+/** The comparator sort byScore replaced: row indices by ascending score, ties in row order (Array.prototype.sort is stable). */
+function comparatorOrder(s: Float64Array): number[] {
+  return Array.from(s.keys()).sort((a, b) => s[a]! - s[b]!);
+}
+
+// The weighted AUC and bins read the rows in byScore's order, adding as they go: the same order gives bit-equal metrics.
+test("the weighted metrics' row order, from a radix sort, is the comparator sort's (ties in row order): heavy ties, negatives, -0 and +0, infinities", () => {
+  const rng = new Rng(11);
+  for (const [rows, levels] of [[0, 1], [1, 1], [7, 2], [1000, 5], [5000, 5000], [20_000, 37]] as const) {
+    const s = Float64Array.from({ length: rows }, () => {
+      const r = rng.next();
+      if (r < 0.05) return -0;
+      if (r < 0.1) return 0;
+      if (r < 0.12) return Infinity;
+      if (r < 0.14) return -Infinity;
+      // `levels` distinct values, negative and positive: many ties when few.
+      return Math.floor(rng.next() * levels) / levels - 0.5;
+    });
+    assert.deepEqual(Array.from(byScore(s)), comparatorOrder(s), `${rows} rows, ${levels} levels`);
+    // Float32 predictions (the usual scores) leave the low bits zero, so the radix sort skips those passes.
+    const f32 = s.map((v) => Math.fround(v + rng.next() / 7 - 0.07));
+    assert.deepEqual(Array.from(byScore(f32)), comparatorOrder(f32), `${rows} rows, ${levels} levels, float32`);
+  }
 });
