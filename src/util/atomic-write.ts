@@ -25,26 +25,50 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   commit([file]);
 }
 
+/** The steps of writeFilesAtomic at which a file can fail, in order. */
+export type WriteStage = "write" | "sync" | "rename";
+
+/**
+ * Called before each step of each file (with the path as given); a throw is
+ * handled as that step's failure. Tests inject failures (a full disk) here.
+ */
+export type WriteFault = (stage: WriteStage, path: string) => void;
+
 /**
  * writeFileAtomic for several files: each written to its temporary file, all
  * of them fsynced at once by libuv's pool (the file system then commits them
  * together: four small files took 13-25 ms synced one after another, 2-8 ms
- * at once, measured), then each renamed. Each file is replaced atomically;
- * together they are not (as with one call per file).
+ * at once, measured), then each renamed, in the order given. Each file is
+ * replaced atomically; together they are not (as with one call per file),
+ * but a failure before the renames replaces none, and one at a rename
+ * replaces exactly the files before it: a file that commits the others (a
+ * manifest) goes last.
  */
-export async function writeFilesAtomic(files: readonly (readonly [string, string | Uint8Array])[]): Promise<void> {
+export async function writeFilesAtomic(files: readonly (readonly [string, string | Uint8Array])[], fault?: WriteFault): Promise<void> {
   const written: TemporaryFile[] = [];
   try {
-    for (const [path, data] of files) written.push(writeTemporary(path, data));
-    await Promise.all(written.map((file) => promisify(fsync)(file.fd)));
+    for (const [path, data] of files) written.push(writeTemporary(path, data, fault));
+    // allSettled: a failed fsync must not let discard() close the others' fds while their fsyncs still run.
+    const synced = await Promise.allSettled(
+      written.map(async (file) => {
+        fault?.("sync", file.path);
+        await fsyncAsync(file.fd);
+      }),
+    );
+    const failed = synced.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (error) {
     discard(written);
     throw error;
   }
-  commit(written);
+  commit(written, fault);
 }
 
+const fsyncAsync = promisify(fsync);
+
 interface TemporaryFile {
+  /** The path as given. */
+  path: string;
   /** The file it replaces (a link's target). */
   real: string;
   temp: string;
@@ -52,7 +76,7 @@ interface TemporaryFile {
 }
 
 /** `data` in a new temporary file beside `path`'s file, left open; nothing is left behind if that fails. */
-function writeTemporary(path: string, data: string | Uint8Array): TemporaryFile {
+function writeTemporary(path: string, data: string | Uint8Array, fault?: WriteFault): TemporaryFile {
   const target = resolveOutput(path);
   if (target.kind === "stream") throw new OutputPathError(path, "the path is a device or FIFO, not a file that can be replaced", "name a regular file");
   const real = target.path;
@@ -62,8 +86,9 @@ function writeTemporary(path: string, data: string | Uint8Array): TemporaryFile 
     // Private until it has the replaced file's mode, so a private file's new content is never readable by others.
     fd = openSync(temp, "wx", target.existing ? 0o600 : 0o666);
     keepOwnership(fd, target.existing);
+    fault?.("write", path);
     writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    return { real, temp, fd };
+    return { path, real, temp, fd };
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });
@@ -72,11 +97,12 @@ function writeTemporary(path: string, data: string | Uint8Array): TemporaryFile 
 }
 
 /** Closes the synced temporary files and renames each over its file. */
-function commit(files: readonly TemporaryFile[]): void {
+function commit(files: readonly TemporaryFile[], fault?: WriteFault): void {
   let done = 0;
   try {
     for (const file of files) {
       closeSync(file.fd);
+      fault?.("rename", file.path);
       renameSync(file.temp, file.real);
       done++;
     }

@@ -75,3 +75,25 @@ test("several files at once, one of them refused: nothing is replaced and no tem
   assert.equal(readFileSync(join(dir, "a.json"), "utf8"), "old");
   assert.deepEqual(readdirSync(dir).sort(), ["a.json", "fifo"]);
 });
+
+test("several files at once, a failure at any step of any file: before the renames nothing is replaced, at a rename exactly the files before it; no temporary file is left", async () => {
+  const names = ["a.json", "b.json", "c.json"];
+  for (const stage of ["write", "sync", "rename"] as const) {
+    for (let failing = 0; failing < names.length; failing++) {
+      const dir = mkdtempSync(join(work, `fault-${stage}-${failing}-`));
+      for (const name of names) writeFileSync(join(dir, name), "old");
+      const paths = names.map((name) => join(dir, name));
+      const fault = (at: string, path: string) => {
+        if (at === stage && path === paths[failing]) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+      };
+      await assert.rejects(writeFilesAtomic(paths.map((path) => [path, "new"] as const), fault), { code: "ENOSPC" });
+      const replaced = stage === "rename" ? failing : 0;
+      assert.deepEqual(
+        names.map((name) => readFileSync(join(dir, name), "utf8")),
+        names.map((_, i) => (i < replaced ? "new" : "old")),
+        `${stage} of file ${failing}`,
+      );
+      assert.deepEqual(readdirSync(dir).sort(), names, `${stage} of file ${failing}: a temporary file was left`);
+    }
+  }
+});

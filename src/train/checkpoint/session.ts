@@ -227,7 +227,7 @@ export class CheckpointSession {
       ...(state.balancer && { balancer: state.balancer }),
     };
     try {
-      saveCheckpoint(this.dir, { meta, encoding: extra.encoding, state }, this.options.io ?? defaultCheckpointIo);
+      await saveCheckpoint(this.dir, { meta, encoding: extra.encoding, state }, this.options.io ?? defaultCheckpointIo);
     } catch (error) {
       throw checkpointWriteError(error, this.dir, this.run.out, this.last);
     }

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { test } from "node:test";
 import { compileSource } from "../../../src/compiler.js";
 import { fitEncoding, type EncodingState } from "../../../src/data/encode/index.js";
@@ -22,7 +22,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointIo, type CheckpointToSav
 import { CheckpointError } from "../../../src/errors.js";
 import { fingerprintBytes } from "../../../src/model-dir/file-manifest.js";
 import { readOptionsFor } from "../../../src/train/read-options.js";
-import { writeFileAtomic } from "../../../src/util/atomic-write.js";
+import { writeFilesAtomic, type WriteStage } from "../../../src/util/atomic-write.js";
 import { assertManifestHolds, SMALL_SPEC, smallRun, tempFiles } from "./fixtures.js";
 import { tempDir } from "../fixtures.js";
 
@@ -105,7 +105,7 @@ test("a checkpoint reads back exactly as written: arrays, position, run, encodin
   await fitted();
   const dir = freshFolder("round-trip");
   const written = checkpointAt(12);
-  saveCheckpoint(dir, written);
+  await saveCheckpoint(dir, written);
   const read = loadCheckpoint(dir);
   assertSameState(read.state, written.state);
   assert.deepEqual(read.encoding, written.encoding);
@@ -119,8 +119,8 @@ test("a checkpoint reads back exactly as written: arrays, position, run, encodin
 test("a new checkpoint replaces the previous one: one set of files, no temp file", async () => {
   await fitted();
   const dir = freshFolder("replace");
-  saveCheckpoint(dir, checkpointAt(3));
-  saveCheckpoint(dir, checkpointAt(6));
+  await saveCheckpoint(dir, checkpointAt(3));
+  await saveCheckpoint(dir, checkpointAt(6));
   const files = readdirSync(dir).sort();
   assert.equal(files.length, 4, `expected arrays, encoding, meta and manifest, got ${files.join(", ")}`);
   assert.deepEqual(tempFiles(dir), []);
@@ -164,7 +164,7 @@ test("a damaged checkpoint is refused with the file named and what to do", async
   ];
   for (const [what, spoil, message] of damage) {
     const dir = freshFolder(`damaged-${what.replaceAll(" ", "-")}`);
-    saveCheckpoint(dir, checkpointAt(4));
+    await saveCheckpoint(dir, checkpointAt(4));
     const arrays = readdirSync(dir).find((f) => f.startsWith("arrays."))!;
     spoil(dir, arrays);
     assert.throws(
@@ -180,33 +180,41 @@ test("a damaged checkpoint is refused with the file named and what to do", async
   }
 });
 
-/** A writer whose `failAt`-th write fails as a full disk does (after leaving nothing, as writeFileAtomic does). */
-function fullDiskAt(failAt: number): CheckpointIo & { calls: number } {
+/** The real writer, with the `failAt`-th file (0: arrays, 1: encoding, 2: meta, 3: manifest) failing at `stage` as a full disk does. */
+function fullDiskAt(failAt: number, stage: WriteStage): CheckpointIo & { seen: string[] } {
   const io = {
-    calls: 0,
-    writeFile(path: string, data: string | Uint8Array) {
-      if (io.calls++ === failAt) throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: "ENOSPC" });
-      writeFileAtomic(path, data);
+    seen: [] as string[],
+    writeFiles(files: readonly (readonly [string, Uint8Array])[]) {
+      io.seen = files.map(([path]) => basename(path));
+      const failing = files[failAt]![0];
+      return writeFilesAtomic(files, (at, path) => {
+        if (at === stage && path === failing) throw Object.assign(new Error(`ENOSPC: no space left on device, ${stage}`), { code: "ENOSPC" });
+      });
     },
   };
   return io;
 }
 
-test("a full disk at any of the four writes keeps the previous checkpoint intact and leaves no new file", async () => {
+test("a full disk at any step of any of the four files keeps the previous checkpoint intact and leaves no new file", async () => {
   await fitted();
-  for (let failAt = 0; failAt < 4; failAt++) {
-    const dir = freshFolder(`enospc-${failAt}`);
-    saveCheckpoint(dir, checkpointAt(5));
-    const before = readdirSync(dir).sort();
-    const io = fullDiskAt(failAt);
-    assert.throws(() => saveCheckpoint(dir, checkpointAt(6), io), { code: "ENOSPC" });
-    assert.equal(io.calls, failAt + 1);
-    assert.deepEqual(readdirSync(dir).sort(), before, `write ${failAt}: the folder should hold exactly the previous checkpoint`);
-    assertManifestHolds(dir, `after a failed write ${failAt}`);
-    assertSameState(loadCheckpoint(dir).state, stateAt(5));
-    // The next save succeeds and replaces it.
-    saveCheckpoint(dir, checkpointAt(7));
-    assert.equal(loadCheckpoint(dir).meta.position.steps, 7);
+  for (const stage of ["write", "sync", "rename"] as const) {
+    for (let failAt = 0; failAt < 4; failAt++) {
+      const what = `${stage} of file ${failAt}`;
+      const dir = freshFolder(`enospc-${stage}-${failAt}`);
+      await saveCheckpoint(dir, checkpointAt(5));
+      const before = readdirSync(dir).sort();
+      const io = fullDiskAt(failAt, stage);
+      await assert.rejects(saveCheckpoint(dir, checkpointAt(6), io), { code: "ENOSPC" }, what);
+      assert.match(io.seen.join(" "), /^arrays\.\S+ encoding\.\S+ meta\.\S+ manifest\.json$/, "the manifest, which commits, is written last");
+      // encoding.json is the same at steps 5 and 6, so its name is the committed one: it stays (rewritten with the same bytes when its rename went through).
+      assert.deepEqual(readdirSync(dir).sort(), before, `${what}: the folder should hold exactly the previous checkpoint`);
+      assertManifestHolds(dir, `after a failed ${what}`);
+      assertSameState(loadCheckpoint(dir).state, stateAt(5));
+      // The next save succeeds and replaces it.
+      await saveCheckpoint(dir, checkpointAt(7));
+      assert.equal(loadCheckpoint(dir).meta.position.steps, 7);
+      assert.deepEqual(tempFiles(dir), []);
+    }
   }
 });
 
@@ -229,10 +237,10 @@ const root = process.getuid?.() === 0;
 test("a read-only checkpoint folder (chmod): the write fails with EACCES and the previous checkpoint stays", { skip: root && "running as root, which chmod does not stop; the injected failures above cover it" }, async () => {
   await fitted();
   const dir = freshFolder("read-only");
-  saveCheckpoint(dir, checkpointAt(2));
+  await saveCheckpoint(dir, checkpointAt(2));
   chmodSync(dir, 0o555);
   try {
-    assert.throws(() => saveCheckpoint(dir, checkpointAt(3)), { code: "EACCES" });
+    await assert.rejects(saveCheckpoint(dir, checkpointAt(3)), { code: "EACCES" });
   } finally {
     chmodSync(dir, 0o755);
   }
@@ -243,14 +251,14 @@ test("a read-only checkpoint folder (chmod): the write fails with EACCES and the
 test("temp files of killed writers are removed by the next save; those of running processes stay", async () => {
   await fitted();
   const dir = freshFolder("stale-temps");
-  saveCheckpoint(dir, checkpointAt(1));
+  await saveCheckpoint(dir, checkpointAt(1));
   // A process that has exited: its pid is free (reuse within this test is not a concern).
   const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
   const stale = `.arrays.0123456789abcdef.bin.${dead}.k3x9.tmp`;
   const live = `.meta.0123456789abcdef.json.${process.ppid}.k3x9.tmp`;
   const orphan = "arrays.fedcba9876543210.bin";
   for (const name of [stale, live, orphan]) writeFileSync(join(dir, name), "partial");
-  saveCheckpoint(dir, checkpointAt(2));
+  await saveCheckpoint(dir, checkpointAt(2));
   const files = readdirSync(dir);
   assert.ok(!files.includes(stale), "the dead writer's temp file should be removed");
   assert.ok(!files.includes(orphan), "a content file no manifest lists should be removed");
@@ -268,7 +276,7 @@ test("a checkpoint file replaced by a FIFO or a link to /dev/zero is refused at 
   ];
   for (const [what, spoil, message] of cases) {
     const dir = freshFolder(`special-${what.replaceAll(" ", "-")}`);
-    saveCheckpoint(dir, checkpointAt(4));
+    await saveCheckpoint(dir, checkpointAt(4));
     spoil(dir, readdirSync(dir).find((f) => f.startsWith("arrays."))!);
     // In a child process: a blocking read would hang this one, where no timeout can fire.
     const script = `import { loadCheckpoint } from ${JSON.stringify(url)}; try { loadCheckpoint(${JSON.stringify(dir)}); } catch (e) { console.log(e.name + ": " + e.message); }`;

@@ -17,7 +17,7 @@ import { stoppingEvents } from "../../helpers/stopping-events.js";
 import { CheckpointError } from "../../../src/errors.js";
 import { readOptionsFor } from "../../../src/train/read-options.js";
 import { trainModel, type TrainResult } from "../../../src/train/trainer.js";
-import { writeFileAtomic } from "../../../src/util/atomic-write.js";
+import { writeFilesAtomic } from "../../../src/util/atomic-write.js";
 import { maxWeightDifference, modelWeights, SMALL_SPEC, smallRun, tempFiles } from "./fixtures.js";
 import { tempDir } from "../fixtures.js";
 import { TrainingInterrupted } from "../../../src/train/interrupted.js";
@@ -83,12 +83,12 @@ test("stopped twice (mid-epoch, then in the second epoch) and resumed: the weigh
   assert.ok(!existsSync(checkpointDir(out)), "the checkpoint is deleted once the model is saved");
 });
 
-/** Checkpoint writes as usual, calling `committed` as each checkpoint commits (a checkpoint of 4 writes commits with its manifest). */
+/** Checkpoint writes as usual, calling `committed` as each checkpoint commits (with its manifest, the last of its 4 files). */
 function onCommit(committed: () => void): CheckpointIo {
   return {
-    writeFile(path, bytes) {
-      writeFileAtomic(path, bytes);
-      if (basename(path) === "manifest.json") committed();
+    async writeFiles(files) {
+      await writeFilesAtomic(files);
+      if (files.some(([path]) => basename(path) === "manifest.json")) committed();
     },
   };
 }
@@ -123,12 +123,14 @@ test("checkpoints by time are taken mid-epoch, after whichever step the clock sa
 
 test("a full disk while saving a checkpoint: a clear error, the previous checkpoint intact, and resuming from it ends like an uninterrupted run", async () => {
   const out = join(work, "full-disk");
-  let calls = 0;
-  // Every 3 steps a checkpoint of 4 writes (arrays, encoding, meta, manifest): the 12th write is the manifest of the 3rd, at step 9.
+  let checkpoints = 0;
+  // Every 3 steps a checkpoint of 4 files (arrays, encoding, meta, manifest): the manifest of the 3rd, at step 9, finds the disk full.
   const io: CheckpointIo = {
-    writeFile(path, bytes) {
-      if (++calls === 12) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-      writeFileAtomic(path, bytes);
+    writeFiles(files) {
+      const third = ++checkpoints === 3;
+      return writeFilesAtomic(files, (stage, path) => {
+        if (third && stage === "write" && basename(path) === "manifest.json") throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      });
     },
   };
   await assert.rejects(train(out, { checkpoint: { every: 3, io } }), (error: unknown) => {
