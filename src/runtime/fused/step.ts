@@ -25,6 +25,7 @@ import { stepSeed } from "../graph/dropout-seeds.js";
 import { gemmOn } from "./gemm.js";
 import type { DropoutOp } from "./layers.js";
 import { Program, type FusedFeatures } from "./program.js";
+import { namingFeature } from "../table-ids.js";
 
 /** Labels and masks as typed arrays, by task name. */
 interface FusedTargets {
@@ -69,7 +70,12 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): Train
     program.load(features);
     drawDropoutMasks(program.dropouts, built.dropoutSeeds, steps, rows);
     const views = bindViews();
-    program.forward(rows);
+    try {
+      program.forward(rows);
+    } catch (error) {
+      // Before any update: an id outside its table (tables.ts rowOf) leaves the weights as they were.
+      throw namingFeature(error, ir, (name) => features.features[name]);
+    }
     program.resetGradients();
     const loss = program.loss.run(rows, targets.labels, targets.masks);
     let penalty = 0;

@@ -11,6 +11,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
+import { idOutsideTable } from "../table-ids.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -43,10 +44,9 @@ export class TableParam {
     this.shift = 32 - bits;
   }
 
-  /** The row an id reads, clamped into the table as the plain path's lookups clamp it (sparse-embeddings.ts rowOf). */
+  /** The row an id reads; an id outside the table is refused (table-ids.ts), never trained in another row's place. */
   rowOf(id: number): number {
-    if (id < 0) return 0;
-    return id < this.tableRows ? id : this.tableRows - 1;
+    return id >= 0 && id < this.tableRows ? id : idOutsideTable(id, this.tableRows);
   }
 
   /** Adds each batch row's gradient, `dim` values from column `offset` of `grad` [rows, stride], to the table row its id read. */

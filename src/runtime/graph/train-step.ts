@@ -24,6 +24,7 @@ import type { EncodedBatch } from "../../data/encode/index.js";
 import { createFusedTrainStep } from "../fused/step.js";
 import { fusedBlas, fusedUnsupported } from "../fused/support.js";
 import { exportStepState, importStepState, type TrainStepState } from "./step-state.js";
+import { checkTableIds } from "../table-ids.js";
 
 export interface TrainBatch extends LossBatch {
   /** Feature tensors by feature name (see modelInputs for accepted shapes). */
@@ -106,6 +107,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
     ) as tf.Scalar;
 
   function run(batch: TrainBatch, options: StepRunOptions = {}): StepLosses {
+    checkTableIds(ir, (name) => batch.inputs[name]?.dataSync() as Int32Array | undefined);
     const restoreSeeds = seedDropoutForStep(trainingModel, built.dropoutSeeds, steps);
     const lookup = sparse?.prepare(batch.inputs);
     // Scalars to report, kept past the tidy that variableGrads runs `f` in.
