@@ -11,11 +11,11 @@
  */
 import { parseJsonText } from "../data/readers/json-syntax.js";
 import { createHash } from "node:crypto";
-import { closeSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { basename, join } from "node:path";
 export { MANIFEST, manifestText, type FileFingerprint, type FileManifest } from "./manifest-text.js";
 import { MANIFEST, MANIFEST_VERSION, type FileFingerprint, type FileManifest } from "./manifest-text.js";
-import { FileTooLargeError, hashOpenFile, NotRegularFileError, openRegularFile, readAtMost, readRegularFile, type RegularFile } from "../util/regular-file.js";
+import { FileTooLargeError, hashOpenFile, NotRegularFileError, openRegularFile, readRegularFile, type RegularFile } from "../util/regular-file.js";
 
 /**
  * The most manifest.json may hold before it is parsed: a real one lists a
@@ -69,42 +69,49 @@ export function readManifest(dir: string, format: string, report: ManifestReport
 }
 
 /**
- * Checks every file `manifest` lists: a regular file of the folder itself
- * (no link, FIFO or device), of the listed size (compared before reading),
- * with the listed SHA-256 (hashed as a stream).
+ * Checks every file `manifest` lists, in its order: a regular file of the
+ * folder itself (no link, FIFO or device), of the listed size (compared
+ * before reading), with the listed SHA-256. Returns the bytes of the files
+ * `keep` selects (all by default), each read once into a buffer of exactly
+ * its listed size and hashed there, so what the caller uses is what was
+ * checked (a file read again later could have been replaced) and a large
+ * weights file is neither read twice nor copied; the others are hashed as a
+ * stream, never held whole.
  */
-export function verifyListedFiles(dir: string, manifest: FileManifest, report: ManifestReporter): void {
+export function readListedFiles(dir: string, manifest: FileManifest, report: ManifestReporter, keep: (name: string) => boolean = () => true): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
   for (const [name, expected] of Object.entries(manifest.files)) {
     const path = join(dir, name);
     const file = openListed(path, expected, report);
     try {
-      if (hashOpenFile(file.fd).sha256 !== expected.sha256) throw report({ kind: "wrong-hash", path });
+      if (keep(name)) {
+        const bytes = readExactly(file.fd, expected.bytes, path, report);
+        if (fingerprintBytes(bytes).sha256 !== expected.sha256) throw report({ kind: "wrong-hash", path });
+        files.set(name, bytes);
+      } else if (hashOpenFile(file.fd).sha256 !== expected.sha256) {
+        throw report({ kind: "wrong-hash", path });
+      }
     } finally {
       closeSync(file.fd);
     }
   }
+  return files;
 }
 
-/**
- * Reads a file `manifest` lists (verified before), refusing it as
- * verifyListedFiles would if it was replaced since: never more than its listed size.
- */
-export function readListedFile(dir: string, manifest: FileManifest, name: string, report: ManifestReporter): Buffer {
-  const expected = manifest.files[name];
-  const path = join(dir, name);
-  if (!expected) throw report({ kind: "missing", path });
-  const file = openListed(path, expected, report);
-  try {
-    const bytes = readAtMost(file.fd, expected.bytes, path);
-    if (bytes.byteLength !== expected.bytes) throw report({ kind: "wrong-size", path, bytes: bytes.byteLength, expected: expected.bytes });
-    return bytes;
-  } catch (error) {
-    if (error instanceof FileTooLargeError) throw report({ kind: "unreadable", path, reason: "it grew while being read" });
-    throw error;
-  } finally {
-    closeSync(file.fd);
+/** The `size` bytes of an open file, in a buffer of its own (offset 0, nothing more), refused if the file now has fewer or more. */
+function readExactly(fd: number, size: number, path: string, report: ManifestReporter): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(size);
+  for (let at = 0; at < size; ) {
+    const n = readSync(fd, bytes, at, Math.min(READ_CHUNK, size - at), null);
+    if (n === 0) throw report({ kind: "wrong-size", path, bytes: at, expected: size });
+    at += n;
   }
+  if (readSync(fd, Buffer.allocUnsafe(1), 0, 1, null) !== 0) throw report({ kind: "unreadable", path, reason: "it grew while being read" });
+  return bytes;
 }
+
+/** readSync reads at most 2 GiB a call. */
+const READ_CHUNK = 1 << 30;
 
 /** Opens a listed file if it is a regular file of the listed size. */
 function openListed(path: string, expected: FileFingerprint, report: ManifestReporter): RegularFile {

@@ -13,7 +13,7 @@ import { firstNonFiniteSavedWeight, type WeightsLayout } from "./weight-values.j
 import { RUN_RECORD } from "../train/checkpoint/run-record.js";
 import { MODEL_FORMAT } from "./manifest-text.js";
 import { modelDirTexts } from "./texts.js";
-import { fingerprintBytes, MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "./file-manifest.js";
+import { fingerprintBytes, MANIFEST, manifestText, readListedFiles, readManifest, type FileFingerprint, type FileManifest, type ManifestProblem } from "./file-manifest.js";
 
 export { MANIFEST };
 
@@ -90,8 +90,13 @@ export function openModelDir(dir: string): VerifiedModelDir {
   const unlisted = (name: string) =>
     new ModelDirError(`${manifestPath} does not list ${name}, so it cannot be checked: the manifest was altered or the folder was assembled by hand; train again or restore the folder`);
   for (const name of REQUIRED_FILES) if (!Object.hasOwn(manifest.files, name)) throw unlisted(name);
-  verifyListedFiles(dir, manifest, reportModelDir);
-  const read = (name: string) => readListedFile(dir, manifest, name, reportModelDir);
+  // Every file read once, as checked: the weights then go to TF.js from these bytes (loadModelDir), not read again.
+  const files = readListedFiles(dir, manifest, reportModelDir);
+  const read = (name: string) => {
+    const bytes = files.get(name);
+    if (bytes === undefined) throw reportModelDir({ kind: "missing", path: join(dir, name) });
+    return bytes;
+  };
   // model.json is verified now; every weight file it names must be verified too.
   const modelJsonPath = join(dir, MODEL_JSON);
   const layout = parseModelJson(modelJsonPath, read(MODEL_JSON));
@@ -130,7 +135,7 @@ export async function loadModelDir(dir: string): Promise<ModelDirContents> {
   assertModelFits(ir, "predict");
   let model: tf.LayersModel;
   try {
-    model = await loadModel(dir);
+    model = await loadModel(dir, read);
   } catch (error) {
     throw new ModelDirError(`${join(dir, MODEL_JSON)} cannot be loaded as a TensorFlow.js model (${(error as Error).message}); train again`);
   }

@@ -29,12 +29,8 @@ export function firstNonFiniteSavedWeight(layout: WeightsLayout, read: (file: st
   for (const group of layout.weightsManifest ?? []) {
     const paths = (Array.isArray(group.paths) ? group.paths : []).map(String);
     const files = paths.map((p) => read(p));
-    const bytes = new Uint8Array(files.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of files) {
-      bytes.set(f, at);
-      at += f.length;
-    }
+    // One file (what mtl writes) is read where it is; several are joined.
+    const bytes = files.length === 1 ? files[0]! : joined(files);
     let offset = 0;
     for (const weight of group.weights ?? []) {
       const dtype = weight.dtype ?? "float32";
@@ -43,7 +39,8 @@ export function firstNonFiniteSavedWeight(layout: WeightsLayout, read: (file: st
       if (width === undefined || weight.quantization !== undefined || !Array.isArray(weight.shape)) break;
       const size = weight.shape.reduce((n, d) => n * d, 1);
       if (dtype === "float32" && offset + size * 4 <= bytes.length) {
-        const values = offset % 4 === 0 ? new Float32Array(bytes.buffer, offset, size) : new Float32Array(bytes.buffer.slice(offset, offset + size * 4));
+        const at = bytes.byteOffset + offset;
+        const values = at % 4 === 0 ? new Float32Array(bytes.buffer, at, size) : new Float32Array(bytes.buffer.slice(at, at + size * 4));
         const bad = nonFiniteCount(values);
         if (bad > 0) return { file: paths.join(", "), name: weight.name, bad, size };
       }
@@ -51,4 +48,14 @@ export function firstNonFiniteSavedWeight(layout: WeightsLayout, read: (file: st
     }
   }
   return null;
+}
+
+function joined(files: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(files.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of files) {
+    bytes.set(f, at);
+    at += f.length;
+  }
+  return bytes;
 }

@@ -13,9 +13,8 @@ import {
   MANIFEST,
   manifestText,
   MAX_MANIFEST_BYTES,
-  readListedFile,
   readManifest,
-  verifyListedFiles,
+  readListedFiles,
   type FileFingerprint,
   type ManifestProblem,
 } from "../../src/model-dir/file-manifest.js";
@@ -48,15 +47,19 @@ function writeManifest(dir: string, manifest: unknown): void {
   writeFileSync(join(dir, MANIFEST), typeof manifest === "string" ? manifest : JSON.stringify(manifest));
 }
 
-/** Reads and verifies `dir` as the callers do; returns what was reported, or null. */
+/** Reads and verifies `dir` as the callers do, keeping every file's bytes and keeping none (hashed as a stream); returns what was reported, the same both ways, or null. */
 function problemOf(dir: string, format = FORMAT): ManifestProblem | null {
-  try {
-    verifyListedFiles(dir, readManifest(dir, format, report), report);
-    return null;
-  } catch (error) {
-    assert.ok(error instanceof Reported, `a raw error escaped instead of the reporter's: ${String(error)}`);
-    return error.problem;
-  }
+  const [kept, streamed] = [() => true, () => false].map((keep) => {
+    try {
+      readListedFiles(dir, readManifest(dir, format, report), report, keep);
+      return null;
+    } catch (error) {
+      assert.ok(error instanceof Reported, `a raw error escaped instead of the reporter's: ${String(error)}`);
+      return error.problem;
+    }
+  });
+  assert.deepEqual(kept, streamed, "the files kept and the files hashed as a stream are checked alike");
+  return kept!;
 }
 
 test("the manifest text is the on-disk format existing folders have", () => {
@@ -179,11 +182,16 @@ test("a manifest that is a link, a device, or larger than MAX_MANIFEST_BYTES is 
   assert.match(problem.reason, /larger than the 1 MiB a manifest may have/);
 });
 
-test("readListedFile gives a verified file's bytes, and refuses one replaced since by its size", () => {
-  const dir = folder({ "a.json": "{}\n" });
-  const manifest = readManifest(dir, FORMAT, report);
-  assert.equal(readListedFile(dir, manifest, "a.json", report).toString(), "{}\n");
-  writeFileSync(join(dir, "a.json"), "{ }\n");
-  assert.throws(() => readListedFile(dir, manifest, "a.json", report), (e: unknown) => e instanceof Reported && e.problem.kind === "wrong-size");
-  assert.throws(() => readListedFile(dir, manifest, "b.json", report), (e: unknown) => e instanceof Reported && e.problem.kind === "missing");
+test("readListedFiles gives the kept files' bytes as verified, each in a buffer of exactly its size, and only verifies the others", () => {
+  const weights = Buffer.from(Float32Array.of(1, 2, 3).buffer);
+  const dir = folder({ "a.json": "{}\n", "w.bin": weights, "empty.txt": "" });
+  const files = readListedFiles(dir, readManifest(dir, FORMAT, report), report, (name) => name !== "a.json");
+  assert.deepEqual([...files.keys()].sort(), ["empty.txt", "w.bin"]);
+  const bytes = files.get("w.bin")!;
+  assert.deepEqual(bytes, weights);
+  // Its own buffer: a Float32Array over it sees the weights, and TF.js can take the buffer without a copy.
+  assert.equal(bytes.byteOffset, 0);
+  assert.equal(bytes.buffer.byteLength, weights.byteLength);
+  assert.deepEqual(new Float32Array(bytes.buffer), Float32Array.of(1, 2, 3));
+  assert.equal(files.get("empty.txt")!.byteLength, 0);
 });

@@ -27,10 +27,14 @@ export { MODEL_JSON };
 /** A file as written: its size and SHA-256, from the bytes in memory (so nobody reads the file back to hash it). */
 export type WrittenFile = (name: string, fingerprint: { bytes: number; sha256: string }) => void;
 
-export function fileSystemHandler(dir: string, written?: WrittenFile): tf.io.IOHandler {
+/** A model folder's files as the caller already read (and checked) them, by name (model-dir/folder.ts). */
+export type ReadFile = (name: string) => Uint8Array;
+
+/** With `read`, loading takes model.json and the weight files from it instead of the disk. */
+export function fileSystemHandler(dir: string, written?: WrittenFile, read?: ReadFile): tf.io.IOHandler {
   return {
     save: (artifacts) => saveArtifacts(dir, artifacts, written),
-    load: () => loadArtifacts(dir),
+    load: () => loadArtifacts(dir, read),
   };
 }
 
@@ -120,9 +124,10 @@ function valueBytes(tensor: tf.Tensor): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
+/** The model in `dir`; with `read`, from the files as the caller read them (see fileSystemHandler). */
+export async function loadModel(dir: string, read?: ReadFile): Promise<tf.LayersModel> {
   try {
-    return await tf.loadLayersModel(fileSystemHandler(dir));
+    return await tf.loadLayersModel(fileSystemHandler(dir, undefined, read));
   } catch (err) {
     throw new Error(oneLineReason(err));
   }
@@ -178,11 +183,12 @@ async function commitModel(dir: string, artifacts: tf.io.ModelArtifacts, weights
   };
 }
 
-async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+async function loadArtifacts(dir: string, read?: ReadFile): Promise<tf.io.ModelArtifacts> {
   const jsonPath = path.join(dir, MODEL_JSON);
   let modelJson: tf.io.ModelJSON;
   try {
-    modelJson = parseJsonText(await fs.readFile(jsonPath, "utf8")) as tf.io.ModelJSON;
+    const text = read ? Buffer.from(read(MODEL_JSON)).toString("utf8") : await fs.readFile(jsonPath, "utf8");
+    modelJson = parseJsonText(text) as tf.io.ModelJSON;
   } catch (err) {
     throw new Error(`cannot read a TF.js model from ${jsonPath}: ${(err as Error).message}`);
   }
@@ -196,22 +202,24 @@ async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
     const buffers: ArrayBuffer[] = [];
     for (const group of manifest) {
       specs.push(...group.weights);
-      for (const file of group.paths) buffers.push(await readWeightFile(dir, file));
+      for (const file of group.paths) buffers.push(await readWeightFile(dir, file, read));
     }
-    return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+    // One file (what saveModel writes) is handed over as it is: joining copies even one buffer.
+    return [specs, buffers.length === 1 ? buffers[0]! : tf.io.CompositeArrayBuffer.join(buffers)];
   });
 }
 
-async function readWeightFile(dir: string, file: string): Promise<ArrayBuffer> {
+async function readWeightFile(dir: string, file: string, read?: ReadFile): Promise<ArrayBuffer> {
   const root = path.resolve(dir);
   const full = path.resolve(root, file);
   if (path.dirname(full) !== root) {
     throw new Error(`weight file '${file}' in ${MODEL_JSON} is outside the model folder`);
   }
-  const bytes = await fs.readFile(full);
+  const bytes = read ? read(file) : await fs.readFile(full);
+  // A buffer of its own is used as it is (the caller's, read to its exact size); a view into a larger one is copied out.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
-
 
 /** Temp file in the same folder (so rename stays atomic), fsync, rename. */
 async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promise<void> {

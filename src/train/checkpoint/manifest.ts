@@ -4,7 +4,7 @@
  * it lists, which a new checkpoint never overwrites) is the checkpoint.
  */
 import { CheckpointError } from "../../errors.js";
-import { MANIFEST, manifestText, readListedFile, readManifest, verifyListedFiles, type FileFingerprint, type FileManifest, type ManifestProblem } from "../../model-dir/file-manifest.js";
+import { MANIFEST, manifestText, readListedFiles, readManifest, type FileFingerprint, type FileManifest, type ManifestProblem } from "../../model-dir/file-manifest.js";
 
 export const CHECKPOINT_MANIFEST = MANIFEST;
 
@@ -17,18 +17,13 @@ export function checkpointManifestText(files: Record<string, FileFingerprint>): 
 
 /**
  * Reads `dir`'s manifest and checks every file it lists; returns the
- * manifest. Throws a CheckpointError naming the file and the fix. A missing
- * manifest is not checked here (see hasCheckpoint).
+ * manifest and, as checked, the files `keep` selects (readListedFiles).
+ * Throws a CheckpointError naming the file and the fix. A missing manifest
+ * is not checked here (see hasCheckpoint).
  */
-export function verifyCheckpointFiles(dir: string): FileManifest {
+export function readCheckpointFiles(dir: string, keep: (name: string) => boolean): { manifest: FileManifest; files: Map<string, Buffer> } {
   const manifest = readManifest(dir, FORMAT, reporter());
-  verifyListedFiles(dir, manifest, reporter());
-  return manifest;
-}
-
-/** A file the verified `manifest` lists, never read past its listed size. */
-export function readCheckpointFile(dir: string, manifest: FileManifest, name: string): Buffer {
-  return readListedFile(dir, manifest, name, reporter());
+  return { manifest, files: readListedFiles(dir, manifest, reporter(), keep) };
 }
 
 /** There is no older checkpoint to fall back on, so every problem has the same fix. */

@@ -26,7 +26,7 @@ import { loadIr } from "../../ir/upgrade.js";
 import { firstProblem } from "../../ir/validate.js";
 import { removeStaleTempFiles, syncDirectory, writeFilesAtomic } from "../../util/atomic-write.js";
 import { CHECKPOINT_VERSION, packArrays, unpackArrays, type Checkpoint, type CheckpointMeta } from "./format.js";
-import { CHECKPOINT_MANIFEST, checkpointManifestText, readCheckpointFile, verifyCheckpointFiles } from "./manifest.js";
+import { CHECKPOINT_MANIFEST, checkpointManifestText, readCheckpointFiles } from "./manifest.js";
 import { CheckpointError } from "../../errors.js";
 import { fingerprintBytes, MAX_MANIFEST_BYTES, type FileFingerprint, type FileManifest } from "../../model-dir/file-manifest.js";
 import { readRegularFile } from "../../util/regular-file.js";
@@ -138,49 +138,51 @@ export function removeCheckpoint(dir: string): void {
 
 /** Reads and checks the checkpoint in `dir`. Throws a CheckpointError naming the file and the fix. */
 export function loadCheckpoint(dir: string): Checkpoint {
-  const { meta, manifest } = readMeta(dir);
-  const files = Object.keys(manifest.files);
-  const encodingName = onlyFile(dir, files, "encoding");
+  // Every file read once, as checked (the arrays are the largest: weights and optimiser slots).
+  const { meta, manifest, files } = readMeta(dir, () => true);
+  const names = Object.keys(manifest.files);
+  const encodingName = onlyFile(dir, names, "encoding");
   const encodingPath = join(dir, encodingName);
   let encoding;
   try {
-    encoding = parseEncoding(readCheckpointFile(dir, manifest, encodingName).toString("utf8"), meta.ir);
+    encoding = parseEncoding(files.get(encodingName)!.toString("utf8"), meta.ir);
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${encodingPath}: ${(error as Error).message}; train again with --force to start afresh`);
   }
-  const arraysName = onlyFile(dir, files, "arrays");
+  const arraysName = onlyFile(dir, names, "arrays");
   const arraysPath = join(dir, arraysName);
   try {
-    return { meta, encoding, state: unpackArrays(readCheckpointFile(dir, manifest, arraysName), meta) };
+    return { meta, encoding, state: unpackArrays(files.get(arraysName)!, meta) };
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${arraysPath} does not fit its meta file: ${(error as Error).message}; train again with --force to start afresh`);
   }
 }
 
-/** The checkpoint's meta, after checking every file against the manifest. */
+/** The checkpoint's meta, after checking every file against the manifest (the others hashed, not kept). */
 export function readCheckpointMeta(dir: string): CheckpointMeta {
-  return readMeta(dir).meta;
+  return readMeta(dir, (name) => name.startsWith("meta.")).meta;
 }
 
-function readMeta(dir: string): { meta: CheckpointMeta; manifest: FileManifest } {
+/** The meta, the manifest and the files `keep` selects (the meta is always kept), every file checked. */
+function readMeta(dir: string, keep: (name: string) => boolean): { meta: CheckpointMeta; manifest: FileManifest; files: Map<string, Buffer> } {
   if (!existsSync(dir) || !statSync(dir).isDirectory() || !hasCheckpoint(dir)) {
     throw new CheckpointError(`there is no checkpoint in ${dir} (no ${CHECKPOINT_MANIFEST}): the run saved none yet`);
   }
-  const manifest = verifyCheckpointFiles(dir);
+  const { manifest, files } = readCheckpointFiles(dir, (name) => name.startsWith("meta.") || keep(name));
   const metaName = onlyFile(dir, Object.keys(manifest.files), "meta");
   const metaPath = join(dir, metaName);
   let meta: CheckpointMeta;
   try {
-    meta = parseJsonText(readCheckpointFile(dir, manifest, metaName).toString("utf8")) as CheckpointMeta;
+    meta = parseJsonText(files.get(metaName)!.toString("utf8")) as CheckpointMeta;
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`${metaPath} cannot be read (${(error as Error).message}); train again with --force to start afresh`);
   }
   const problem = metaProblem(meta);
   if (problem) throw new CheckpointError(`${metaPath} ${problem}; train again with --force to start afresh`);
-  return { meta, manifest };
+  return { meta, manifest, files };
 }
 
 function onlyFile(dir: string, files: string[], kind: string): string {

@@ -169,3 +169,27 @@ test("a damaged model.json is refused in one line: TensorFlow.js's first sentenc
   await writeFile(jsonPath, text.slice(0, 100));
   await assert.rejects(loadModel(dir), oneLine(/model\.json: not valid JSON \(line 1, column \d+: .+\)$/));
 });
+
+test("loading from files already read takes model.json and the weights from them, not from the disk", async () => {
+  const { built } = trainedEsmm(5, 1);
+  const dir = path.join(root, "read-given");
+  await saveModel(built.model, dir);
+  const weightsName = (await readdir(dir)).find((f) => f.startsWith("weights."))!;
+  const onDisk = await readFile(path.join(dir, weightsName));
+  // The bytes as a caller read them, each in a buffer of its own (what model-dir's readListedFiles gives): every value doubled.
+  const doubled = new Uint8Array(onDisk.byteLength);
+  const values = new Float32Array(doubled.buffer);
+  values.set(new Float32Array(onDisk.buffer, onDisk.byteOffset, onDisk.byteLength / 4).map((v) => 2 * v));
+  const modelJson = await readFile(path.join(dir, "model.json"));
+  const asRead: Record<string, Uint8Array> = { "model.json": modelJson, [weightsName]: doubled };
+  // On the disk, model.json is gone: loading must not look there.
+  await rm(path.join(dir, "model.json"));
+  const loaded = await loadModel(dir, (name) => asRead[name]!);
+  const fromDisk = built.model.getWeights().map((w) => w.dataSync());
+  const given = loaded.getWeights().map((w) => w.dataSync());
+  assert.equal(given.length, fromDisk.length);
+  given.forEach((w, i) => assert.deepEqual(Array.from(w), Array.from(fromDisk[i]!).map((v) => 2 * v), `weight ${i}`));
+  // The buffer handed to TF.js is only read: the caller's bytes are as they were.
+  assert.deepEqual(Array.from(values.slice(0, 4)), Array.from(new Float32Array(onDisk.buffer, onDisk.byteOffset, 4)).map((v) => 2 * v));
+  loaded.dispose();
+});
