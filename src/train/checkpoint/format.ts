@@ -144,12 +144,7 @@ export function unpackArrays(bytes: Uint8Array, meta: Pick<CheckpointMeta, "arra
       throw new Error(`the array '${entry.name}' does not lie where the meta file says (byte ${entry.offset})`);
     }
     expectedOffset += length * 4;
-    // Copy into a fresh, aligned buffer: the file's bytes need not be 4-aligned in memory
-    // (and Buffer.slice would share the whole pooled buffer instead of copying).
-    const raw = new Uint8Array(length * 4);
-    raw.set(bytes.subarray(entry.offset, entry.offset + length * 4));
-    if (!LITTLE_ENDIAN) swapWords(raw);
-    const values = entry.dtype === "int32" ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    const values = arrayAt(bytes, entry.offset, length, entry.dtype);
     if (entry.part === "sparse") {
       const last = state.sparse.at(-1);
       if (last?.table === entry.name) last.slots.push(values as Float32Array);
@@ -161,6 +156,23 @@ export function unpackArrays(bytes: Uint8Array, meta: Pick<CheckpointMeta, "arra
   }
   if (expectedOffset !== bytes.byteLength) throw new Error(`it holds ${bytes.byteLength} bytes, the meta file lists ${expectedOffset}`);
   return state;
+}
+
+/**
+ * The `length` values at byte `offset` of `bytes`: a view where they lie
+ * 4-aligned in memory on a little-endian machine (a loaded checkpoint's
+ * arrays file, read into a buffer of its own, is taken as it is: copying it
+ * cost as much again as reading it), else a copy in a fresh buffer (swapped
+ * on a big-endian machine).
+ */
+function arrayAt(bytes: Uint8Array, offset: number, length: number, dtype: NamedArray["dtype"]): Float32Array | Int32Array {
+  const view = (buffer: ArrayBufferLike, at: number) => (dtype === "int32" ? new Int32Array(buffer, at, length) : new Float32Array(buffer, at, length));
+  const at = bytes.byteOffset + offset;
+  if (LITTLE_ENDIAN && at % 4 === 0) return view(bytes.buffer, at);
+  const raw = new Uint8Array(length * 4);
+  raw.set(bytes.subarray(offset, offset + length * 4));
+  if (!LITTLE_ENDIAN) swapWords(raw);
+  return view(raw.buffer, 0);
 }
 
 /** The first non-finite value of the state's weights, if any (a checkpoint must not keep one). */

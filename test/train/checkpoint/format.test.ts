@@ -1,0 +1,44 @@
+/**
+ * The arrays file reads back exactly: as views of the file's own buffer where
+ * the values lie aligned (a loaded checkpoint is not copied again), as copies
+ * where they do not.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { TrainStepState } from "../../../src/runtime/graph/index.js";
+import { packArrays, unpackArrays } from "../../../src/train/checkpoint/format.js";
+
+const state: TrainStepState = {
+  steps: 3,
+  weights: [
+    { name: "dense/kernel", shape: [3, 2], dtype: "float32", values: Float32Array.of(1.5, -2, 0, Infinity, 1e-30, 7) },
+    { name: "lookup/ids", shape: [4], dtype: "int32", values: Int32Array.of(1, -2, 3, 2 ** 31 - 1) },
+  ],
+  optimizer: [{ name: "iter", shape: [], dtype: "float32", values: Float32Array.of(3) }],
+  sparse: [{ table: "user_id", slots: [Float32Array.of(0.25, 0.5), Float32Array.of(-1, 1)] }],
+  logVariances: {},
+};
+
+const meta = (entries: ReturnType<typeof packArrays>["entries"]) => ({ arrays: entries, position: { steps: 3, epoch: 1, batch: 3, epochComplete: false }, logVariances: {} });
+
+const arraysOf = (s: TrainStepState) => [...s.weights.map((a) => a.values), ...s.optimizer.map((a) => a.values), ...s.sparse.flatMap((t) => t.slots)];
+
+test("unpacked arrays equal the packed ones, as views of an aligned buffer and as copies of an unaligned one", () => {
+  const { bytes, entries } = packArrays(state);
+  const own = new Uint8Array(bytes);
+  const viewed = unpackArrays(own, meta(entries));
+  for (const [i, values] of arraysOf(viewed).entries()) {
+    assert.deepEqual(values, arraysOf(state)[i]);
+    assert.equal(values.buffer, own.buffer, "an aligned array is a view of the file's bytes, not a copy");
+  }
+  // The same bytes one byte into a larger buffer: no value lies 4-aligned.
+  const shifted = new Uint8Array(bytes.byteLength + 1);
+  shifted.set(bytes, 1);
+  const copied = unpackArrays(shifted.subarray(1), meta(entries));
+  for (const [i, values] of arraysOf(copied).entries()) {
+    assert.deepEqual(values, arraysOf(state)[i]);
+    assert.notEqual(values.buffer, shifted.buffer);
+  }
+  assert.deepEqual(copied.weights.map((w) => w.dtype), ["float32", "int32"]);
+  assert.ok(viewed.weights[1]!.values instanceof Int32Array);
+});
