@@ -25,6 +25,7 @@ import { stepSeed } from "../graph/dropout-seeds.js";
 import { gemmOn } from "./gemm.js";
 import type { DropoutOp } from "./layers.js";
 import { Program, type FusedFeatures } from "./program.js";
+import { fusedSimdOn } from "./support.js";
 
 /** Labels and masks as typed arrays, by task name. */
 interface FusedTargets {
@@ -38,7 +39,7 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): Train
   const adam = optimizer as unknown as AdamFields;
   const rule = sparseRule(ir.train.optimizer);
   const sparse = SparseEmbeddings.create(built, ir.train.optimizer);
-  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas));
+  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas), fusedSimdOn());
   const l2 = ir.train.l2;
   let steps = 0;
 
