@@ -285,38 +285,44 @@ export class Program {
     const owned = new Set(this.floatInputs.map((i) => i.buf));
     const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf));
     if (this.arena === null) for (const buf of bufs) buf.allocate(rows, !owned.has(buf));
-    else {
-      // Every Buf's values (but a batch's own inputs) and gradients, and the Dense layers' bias rows, in one layout.
-      const regions: { floats: number; assign(region: Region): void }[] = [];
-      for (const buf of bufs) {
-        const floats = rows * buf.width;
-        if (!owned.has(buf)) {
-          regions.push({
-            floats,
-            assign(r) {
-              buf.value = r.view;
-              buf.valueAt = r.address;
-            },
-          });
-        }
-        if (buf.needsGrad) {
-          regions.push({
-            floats,
-            assign(r) {
-              buf.grad = r.view;
-              buf.gradAt = r.address;
-            },
-          });
-        }
-      }
-      for (const op of this.denseOps) if (op.biasRowWidth > 0) regions.push({ floats: op.biasRowWidth, assign: (r) => void (op.biasRow = r) });
-      this.arena.layout(regions.map((r) => r.floats)).forEach((region, i) => regions[i]!.assign(region));
-    }
+    else layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps);
     for (const op of this.ops) op.allocate(rows);
     for (const table of this.tables) table.allocate(rows);
     this.loss.allocate(rows);
     this.capacity = rows;
   }
+}
+
+/**
+ * Every Buf's values (where it owns them: not a batch's input) and gradients
+ * for `rows` rows, and each Dense layer's bias row, in one layout of the
+ * arena: the growth that layout may need detaches every earlier view.
+ */
+export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownValues: boolean }[], rows: number, dense: readonly DenseOp[]): void {
+  const regions: { floats: number; assign(region: Region): void }[] = [];
+  for (const { buf, ownValues } of bufs) {
+    const floats = rows * buf.width;
+    if (ownValues) {
+      regions.push({
+        floats,
+        assign(r) {
+          buf.value = r.view;
+          buf.valueAt = r.address;
+        },
+      });
+    }
+    if (buf.needsGrad) {
+      regions.push({
+        floats,
+        assign(r) {
+          buf.grad = r.view;
+          buf.gradAt = r.address;
+        },
+      });
+    }
+  }
+  for (const op of dense) if (op.biasRowWidth > 0) regions.push({ floats: op.biasRowWidth, assign: (r) => void (op.biasRow = r) });
+  arena.layout(regions.map((r) => r.floats)).forEach((region, i) => regions[i]!.assign(region));
 }
 
 /** The steps the wanted tensors depend on, in plan order. */

@@ -33,13 +33,14 @@ interface FusedTargets {
   masks?: Record<string, ArrayLike<number>>;
 }
 
-export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas): TrainStep {
+/** `simd` false: the program's JavaScript loops even where WebAssembly SIMD runs (MTL_FUSED_SIMD=off; the tests' reference). */
+export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd = fusedSimdOn()): TrainStep {
   const { ir } = built;
   const optimizer = createOptimizer(ir.train.optimizer);
   const adam = optimizer as unknown as AdamFields;
   const rule = sparseRule(ir.train.optimizer);
   const sparse = SparseEmbeddings.create(built, ir.train.optimizer);
-  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas), fusedSimdOn());
+  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas), simd);
   const l2 = ir.train.l2;
   let steps = 0;
 

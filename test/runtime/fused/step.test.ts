@@ -1,0 +1,63 @@
+/**
+ * The fused step with its Bufs in a SIMD arena and the SIMD kernels
+ * (src/runtime/fused/simd.ts) trains as the same step on its JavaScript loops
+ * (MTL_FUSED_SIMD=off): the same per-step losses and scores, and every
+ * weight, Adam slot and table slot after a few steps, within 1e-5 (the
+ * mixes sum in float32 four columns at a time, the loops in double; measured
+ * within 1e-6); on an MMoE (two gates over one stack: the paired mix), a
+ * one-gate MoE, PLE and ESMM, the benchmarks' recsys specs among them, with
+ * batches that make the arena grow after its first layout.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../../src/runtime/backend/select.js";
+import { SimdArena } from "../../../src/runtime/fused/arena.js";
+import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
+import { fusedBlas } from "../../../src/runtime/fused/support.js";
+import { assertLossesClose, assertStatesClose, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+
+before(async () => {
+  await selectBackend("wasm");
+});
+after(() => selectBackend("cpu"));
+
+/** Relative; the fused step against TF.js's (fixtures.ts TOLERANCE) is 20 times looser. */
+const TOLERANCE = 1e-5;
+
+const SPECS = ["specs/mmoe.mtl", "specs/omoe.mtl", "specs/ple.mtl", "specs/esmm.mtl", "bench/train/specs/recsys-mmoe.mtl", "bench/train/specs/recsys-esmm.mtl"];
+
+/** Arena layouts made since the last reset: the SIMD step lays its Bufs out there, the JavaScript one never. */
+let layouts = 0;
+const layout = SimdArena.prototype.layout;
+SimdArena.prototype.layout = function (this: SimdArena, floats: readonly number[]) {
+  layouts++;
+  return layout.call(this, floats);
+};
+
+for (const name of SPECS) {
+  test(`${name}: fused steps with the SIMD kernels train as the steps on the JavaScript loops`, async () => {
+    const ir = specIR(specFiles().find((s) => s.name === name)!.path);
+    const [a, b] = twins(ir);
+    const blas = fusedBlas()!;
+    const loops = createFusedTrainStep(a, blas, false);
+    layouts = 0;
+    const simd = createFusedTrainStep(b, blas, true);
+    // A small batch, then full ones (the arena grows and every Buf moves), then a ragged one.
+    const full = Math.min(ir.train.batch, 256);
+    const sizes = [5, full, full, Math.floor(full / 3)];
+    sizes.forEach((size, s) => {
+      const batch = randomBatch(ir, size, 200 + s);
+      const want = loops.runEncoded!(batch, { scores: true });
+      const before = layouts;
+      const got = simd.runEncoded!(batch, { scores: true });
+      if (s < 2) assert.equal(layouts, before + 1, "the SIMD step laid its Bufs out in the arena for a larger batch");
+      assertLossesClose(got, want, `${name} step ${s + 1}`, TOLERANCE);
+    });
+    assert.equal(layouts, 2, "one layout per batch size that grew the buffers");
+    assertStatesClose(await simd.exportState(), await loops.exportState(), name, TOLERANCE);
+    loops.dispose();
+    simd.dispose();
+    tf.disposeVariables();
+  });
+}
