@@ -42,9 +42,9 @@ export class InferenceProgram {
   /** The SIMD kernels and the memory the program's own tensors live in; null: JavaScript loops over JavaScript arrays. */
   private readonly simd: SimdArena | null;
 
-  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs (the reference the tests compare with). */
-  constructor(ir: { tasks: readonly { name: string }[] }, plan: LayerPlan, model: tf.LayersModel, gemm: Gemm, simd = true) {
-    this.simd = simd ? SimdArena.create() : null;
+  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs (the reference the tests compare with); an arena: that one. */
+  constructor(ir: { tasks: readonly { name: string }[] }, plan: LayerPlan, model: tf.LayersModel, gemm: Gemm, simd: boolean | SimdArena = true) {
+    this.simd = simd === true ? SimdArena.create() : simd === false ? null : simd;
     const kernels = this.simd?.kernels ?? null;
     const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
     const steps = neededSteps(plan.steps, plan.outputs);
@@ -205,15 +205,14 @@ export class InferenceProgram {
     const all = new Set(this.slots.values());
     for (const { slot } of this.floatInputs) all.delete(slot);
     const roots = [...all].filter((slot) => slot.owner === null);
-    if (this.simd === null) for (const slot of roots) slot.store = slot.view = new Float32Array(rows * slot.width);
-    else {
-      const regions = [...roots.map((slot) => ({ slot, floats: rows * slot.width })), ...this.biasRows.map((slot) => ({ slot, floats: slot.width }))];
-      this.simd.layout(regions.map((r) => r.floats)).forEach(({ address, view }, i) => {
-        const { slot } = regions[i]!;
-        slot.address = address;
-        slot.store = slot.view = view;
-      });
-    }
+    const regions = [...roots.map((slot) => ({ slot, floats: rows * slot.width })), ...this.biasRows.map((slot) => ({ slot, floats: slot.width }))];
+    const laid = this.simd?.layout(regions.map((r) => r.floats)) ?? null;
+    // No arena, or a batch too large for its memory: JavaScript arrays, outside the arena (address -1), for the loops.
+    regions.forEach(({ slot, floats }, i) => {
+      const region = laid?.[i];
+      slot.address = region?.address ?? -1;
+      slot.store = slot.view = region?.view ?? new Float32Array(floats);
+    });
     for (const slot of all) if (slot.owner !== null) place(slot);
     this.capacity = rows;
   }

@@ -65,14 +65,14 @@ export class Program {
   /** Dropout layers, whose masks the step draws before each run. */
   readonly dropouts: DropoutOp[] = [];
   private capacity = 0;
-  /** Where the Bufs live and the kernels that run on them; null: JavaScript arrays and loops. */
-  private readonly arena: SimdArena | null;
+  /** Where the Bufs live and the kernels that run on them; null: JavaScript arrays and loops (also from a batch too large for it on). */
+  private arena: SimdArena | null;
   private readonly denseOps: DenseOp[] = [];
 
-  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs. */
-  constructor(source: ProgramSource, gemm: Gemm, simd = true) {
+  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs; an arena: that one (the tests': one of a small maximum). */
+  constructor(source: ProgramSource, gemm: Gemm, simd: boolean | SimdArena = true) {
     const { plan, model: trainingModel, ir } = source;
-    this.arena = simd ? SimdArena.create() : null;
+    this.arena = simd === true ? SimdArena.create() : simd === false ? null : simd;
     const simdKernels = this.arena?.kernels ?? null;
     /** A gate's mix over each stack that no second gate has joined yet, while nothing has read its output. */
     const unpaired = new Map<Buf, DotOp>();
@@ -284,8 +284,13 @@ export class Program {
   private allocate(rows: number): void {
     const owned = new Set(this.floatInputs.map((i) => i.buf));
     const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf));
+    if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps)) {
+      // Too large for a 32-bit memory: JavaScript arrays from now on, which every op then finds outside the arena.
+      this.arena = null;
+      for (const buf of bufs) buf.valueAt = buf.gradAt = -1;
+      for (const op of this.denseOps) op.biasRow = null;
+    }
     if (this.arena === null) for (const buf of bufs) buf.allocate(rows, !owned.has(buf));
-    else layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps);
     for (const op of this.ops) op.allocate(rows);
     for (const table of this.tables) table.allocate(rows);
     this.loss.allocate(rows);
@@ -296,9 +301,10 @@ export class Program {
 /**
  * Every Buf's values (where it owns them: not a batch's input) and gradients
  * for `rows` rows, and each Dense layer's bias row, in one layout of the
- * arena: the growth that layout may need detaches every earlier view.
+ * arena: the growth that layout may need detaches every earlier view. False,
+ * with nothing assigned, when they do not fit in the arena's memory.
  */
-export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownValues: boolean }[], rows: number, dense: readonly DenseOp[]): void {
+export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownValues: boolean }[], rows: number, dense: readonly DenseOp[]): boolean {
   const regions: { floats: number; assign(region: Region): void }[] = [];
   for (const { buf, ownValues } of bufs) {
     const floats = rows * buf.width;
@@ -322,7 +328,9 @@ export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownVa
     }
   }
   for (const op of dense) if (op.biasRowWidth > 0) regions.push({ floats: op.biasRowWidth, assign: (r) => void (op.biasRow = r) });
-  arena.layout(regions.map((r) => r.floats)).forEach((region, i) => regions[i]!.assign(region));
+  const laid = arena.layout(regions.map((r) => r.floats));
+  laid?.forEach((region, i) => regions[i]!.assign(region));
+  return laid !== null;
 }
 
 /** The steps the wanted tensors depend on, in plan order. */

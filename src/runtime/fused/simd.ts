@@ -81,9 +81,10 @@ export const ADD_GATE1 = 4;
 
 const wasmApi = webAssembly();
 
-/** A memory for simdKernels, or null where WebAssembly SIMD is unavailable. */
-export function simdMemory(): WasmMemory | null {
-  return wasmApi === undefined || compiled() === null ? null : new wasmApi.Memory({ initial: 0 });
+/** A memory for simdKernels (of at most `maximumPages` pages if given), or null where WebAssembly SIMD is unavailable. */
+export function simdMemory(maximumPages?: number): WasmMemory | null {
+  if (wasmApi === undefined || compiled() === null) return null;
+  return new wasmApi.Memory(maximumPages === undefined ? { initial: 0 } : { initial: 0, maximum: maximumPages });
 }
 
 /** The kernels over `memory` (from simdMemory). */

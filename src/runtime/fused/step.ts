@@ -26,6 +26,7 @@ import { gemmOn } from "./gemm.js";
 import type { DropoutOp } from "./layers.js";
 import { Program, type FusedFeatures } from "./program.js";
 import { fusedSimdOn } from "./support.js";
+import type { SimdArena } from "./arena.js";
 
 /** Labels and masks as typed arrays, by task name. */
 interface FusedTargets {
@@ -33,8 +34,8 @@ interface FusedTargets {
   masks?: Record<string, ArrayLike<number>>;
 }
 
-/** `simd` false: the program's JavaScript loops even where WebAssembly SIMD runs (MTL_FUSED_SIMD=off; the tests' reference). */
-export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd = fusedSimdOn()): TrainStep {
+/** `simd` false: the program's JavaScript loops even where WebAssembly SIMD runs (MTL_FUSED_SIMD=off; the tests' reference); or the arena to use. */
+export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: boolean | SimdArena = fusedSimdOn()): TrainStep {
   const { ir } = built;
   const optimizer = createOptimizer(ir.train.optimizer);
   const adam = optimizer as unknown as AdamFields;

@@ -13,6 +13,8 @@ import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { predictTasks } from "../../../src/runtime/graph/forward.js";
 import { gemmOn } from "../../../src/runtime/fused/gemm.js";
 import { InferenceProgram } from "../../../src/runtime/fused/infer.js";
+import type { SimdArena } from "../../../src/runtime/fused/arena.js";
+import { smallArena } from "./ops.js";
 import { fusedBlas, fusedUnsupported } from "../../../src/runtime/fused/support.js";
 import { featureTensors } from "../../../src/train/tensors.js";
 import type { ValidIR } from "../../../src/ir/types.js";
@@ -23,7 +25,7 @@ import { randomBatch, specFiles, specIR } from "./fixtures.js";
 before(() => selectBackend("wasm"));
 after(() => selectBackend("cpu"));
 
-function program(ir: ValidIR, simd: boolean) {
+function program(ir: ValidIR, simd: boolean | SimdArena) {
   const built = buildModel(ir);
   const plain = buildModel(ir, built.plan, { plain: true });
   plain.model.setWeights(built.model.getWeights());
@@ -31,7 +33,7 @@ function program(ir: ValidIR, simd: boolean) {
 }
 
 /** One program run on batches of `sizes` rows in turn (its buffers reused) predicts what the plain TF.js model does, within 1e-5. */
-function assertPredictsAsTfjs(ir: ValidIR, simd: boolean, sizes: number[], what: string): void {
+function assertPredictsAsTfjs(ir: ValidIR, simd: boolean | SimdArena, sizes: number[], what: string): void {
   const { plain, program: p } = program(ir, simd);
   for (const size of sizes) {
     const batch = randomBatch(ir, size, size);
@@ -78,6 +80,15 @@ test("odd widths (scalar tails, 4-byte-aligned rows): with and without SIMD, wha
   assert.ok(compiled.ir !== undefined, compiled.diagnostics.map((d) => d.message).join("; "));
   const ir = compiled.ir;
   for (const simd of [true, false]) assertPredictsAsTfjs(ir, simd, [41, 6], simd ? "odd" : "odd without SIMD");
+  tf.disposeVariables();
+});
+
+test("a batch too large for the SIMD arena's memory runs on JavaScript arrays, still what TF.js's layers predict, and so does a smaller batch after it", () => {
+  const compiled = compileSource(ODD_WIDTHS, "odd.mtl");
+  assert.ok(compiled.ir !== undefined);
+  const { arena, outcomes } = smallArena(1);
+  assertPredictsAsTfjs(compiled.ir, arena, [6, 3000, 6], "odd in a one-page arena");
+  assert.deepEqual(outcomes, [true, false], "6 rows fit in the page, 3,000 do not");
   tf.disposeVariables();
 });
 

@@ -70,4 +70,18 @@ export function countCalls(made: SimdArena): Map<string, number> {
   return calls;
 }
 
+/** An arena of at most `pages` pages, whose layouts' outcomes (true: laid out, false: too large) are recorded in `outcomes`. */
+export function smallArena(pages: number): { arena: SimdArena; outcomes: boolean[] } {
+  const made = SimdArena.create(pages);
+  assert.ok(made !== null, "Node runs WebAssembly SIMD");
+  const outcomes: boolean[] = [];
+  const layout = made.layout.bind(made);
+  made.layout = (floats) => {
+    const laid = layout(floats);
+    outcomes.push(laid !== null);
+    return laid;
+  };
+  return { arena: made, outcomes };
+}
+
 export { Buf };

@@ -6,7 +6,8 @@
  * mixes sum in float32 four columns at a time, the loops in double; measured
  * within 1e-6); on an MMoE (two gates over one stack: the paired mix), a
  * one-gate MoE, PLE and ESMM, the benchmarks' recsys specs among them, with
- * batches that make the arena grow after its first layout.
+ * batches that make the arena grow after its first layout, and past what
+ * its memory can hold (the step then goes on in JavaScript arrays).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import { SimdArena } from "../../../src/runtime/fused/arena.js";
 import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
 import { fusedBlas } from "../../../src/runtime/fused/support.js";
 import { assertLossesClose, assertStatesClose, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import { smallArena } from "./ops.js";
 
 before(async () => {
   await selectBackend("wasm");
@@ -61,3 +63,21 @@ for (const name of SPECS) {
     tf.disposeVariables();
   });
 }
+
+test("a batch past what the arena's memory can hold: the step goes on in JavaScript arrays and trains as the loops do", async () => {
+  const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
+  const [a, b] = twins(ir);
+  const blas = fusedBlas()!;
+  const loops = createFusedTrainStep(a, blas, false);
+  const { arena, outcomes } = smallArena(2);
+  const simd = createFusedTrainStep(b, blas, arena);
+  [5, 256, 100].forEach((size, s) => {
+    const batch = randomBatch(ir, size, 300 + s);
+    assertLossesClose(simd.runEncoded!(batch, { scores: true }), loops.runEncoded!(batch, { scores: true }), `step ${s + 1}`, TOLERANCE);
+  });
+  assert.deepEqual(outcomes, [true, false], "5 rows fit in two pages, 256 do not");
+  assertStatesClose(await simd.exportState(), await loops.exportState(), "mmoe", TOLERANCE);
+  loops.dispose();
+  simd.dispose();
+  tf.disposeVariables();
+});
