@@ -126,9 +126,8 @@ export class DotOp implements Op {
   /** The kernels, when the arena holds the values (and, for the backward, the gradients) the op reads and writes. */
   kernels(backward: boolean): SimdKernels | null {
     const { gate, stack, out } = this;
-    const inArena = backward
-      ? gate.valueAt >= 0 && stack.valueAt >= 0 && out.gradAt >= 0 && gate.gradAt >= 0 && stack.gradAt >= 0 && gate.needsGrad && stack.needsGrad
-      : gate.valueAt >= 0 && stack.valueAt >= 0 && out.valueAt >= 0;
+    // A gradient is in the arena only where the Buf needs one: a gate or stack without one takes the loops.
+    const inArena = gate.valueAt >= 0 && stack.valueAt >= 0 && (backward ? out.gradAt >= 0 && gate.gradAt >= 0 && stack.gradAt >= 0 : out.valueAt >= 0);
     return inArena ? this.simd : null;
   }
 
