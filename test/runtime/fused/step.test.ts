@@ -15,6 +15,8 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { SimdArena } from "../../../src/runtime/fused/arena.js";
 import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
+import { buildModel } from "../../../src/runtime/graph/build-model.js";
+import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
 import { fusedBlas } from "../../../src/runtime/fused/support.js";
 import { assertLossesClose, assertStatesClose, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 import { smallArena } from "./ops.js";
@@ -80,4 +82,25 @@ test("a batch past what the arena's memory can hold: the step goes on in JavaScr
   loops.dispose();
   simd.dispose();
   tf.disposeVariables();
+});
+
+test("MTL_FUSED_SIMD=off: createTrainStep's fused step keeps its Bufs in JavaScript arrays; unset, in the arena", () => {
+  const ir = specIR(specFiles().find((s) => s.name === "specs/omoe.mtl")!.path);
+  const setting = process.env["MTL_FUSED_SIMD"];
+  try {
+    for (const [value, expected] of [["off", 0], [undefined, 1]] as const) {
+      if (value === undefined) delete process.env["MTL_FUSED_SIMD"];
+      else process.env["MTL_FUSED_SIMD"] = value;
+      const step = createTrainStep(buildModel(ir));
+      assert.equal(step.engine, "fused");
+      layouts = 0;
+      step.runEncoded!(randomBatch(ir, 16, 1));
+      assert.equal(layouts, expected, `MTL_FUSED_SIMD=${value ?? "(unset)"}`);
+      step.dispose();
+    }
+  } finally {
+    if (setting === undefined) delete process.env["MTL_FUSED_SIMD"];
+    else process.env["MTL_FUSED_SIMD"] = setting;
+    tf.disposeVariables();
+  }
 });
