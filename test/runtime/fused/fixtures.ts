@@ -42,6 +42,35 @@ export function specIR(path: string): ValidIR {
   return ir;
 }
 
+/** Widths that leave every kernel a scalar tail: odd dims (the gather's int32 words), 5 experts of 6, a numeric column first. */
+const ODD_WIDTHS = `model odd "odd widths"
+feature price : numeric(normalize: zscore)
+feature user_id : categorical(buckets: 50, dim: 3)
+feature item_id : categorical(buckets: 60, dim: 5)
+input x = concat(*)
+expert e[5] = mlp(x, [7, 6], activation: relu)
+gate g_ctr = softmax(x) over e
+gate g_cvr = softmax(x) over e
+tower ctr_tower = mlp(g_ctr, [3])
+tower cvr_tower = mlp(g_cvr, [3])
+task ctr : binary = ctr_tower label click
+task cvr : binary = cvr_tower label purchase where click
+train {
+  optimizer: adam(lr: 0.001)
+  batch: 32
+  epochs: 1
+  seed: 7
+}
+`;
+
+/** The ODD_WIDTHS model's IR. */
+export function oddWidthsIR(): ValidIR {
+  const compiled = compileSource(ODD_WIDTHS, "odd.mtl");
+  assert.ok(compiled.ir !== undefined, compiled.diagnostics.map((d) => d.message).join("; "));
+  return compiled.ir;
+}
+
+
 /** A batch as the encoder makes it: ids in (a tenth of) each table, numbers around 0, 0/1 or real labels, masks with zeros. */
 export function randomBatch(ir: ValidIR, size: number, seed: number): EncodedBatch {
   const random = seededRandom(seed);

@@ -5,7 +5,8 @@
  * weight, Adam slot and table slot after a few steps, within 1e-5 (the
  * mixes sum in float32 four columns at a time, the loops in double; measured
  * within 1e-6); on an MMoE (two gates over one stack: the paired mix), a
- * one-gate MoE, PLE and ESMM, the benchmarks' recsys specs among them, with
+ * one-gate MoE, PLE and ESMM, the benchmarks' recsys specs among them, and a
+ * model of odd widths, with
  * batches that make the arena grow after its first layout, and past what
  * its memory can hold (the step then goes on in JavaScript arrays).
  */
@@ -18,7 +19,8 @@ import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
 import { fusedBlas } from "../../../src/runtime/fused/support.js";
-import { assertLossesClose, assertStatesClose, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import { assertLossesClose, assertStatesClose, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import type { ValidIR } from "../../../src/ir/types.js";
 import { smallArena } from "./ops.js";
 
 before(async () => {
@@ -29,7 +31,12 @@ after(() => selectBackend("cpu"));
 /** Relative; the fused step against TF.js's (fixtures.ts TOLERANCE) is 20 times looser. */
 const TOLERANCE = 1e-5;
 
-const SPECS = ["specs/mmoe.mtl", "specs/omoe.mtl", "specs/ple.mtl", "specs/esmm.mtl", "bench/train/specs/recsys-mmoe.mtl", "bench/train/specs/recsys-esmm.mtl"];
+const spec = (name: string) => () => specIR(specFiles().find((s) => s.name === name)!.path);
+const SPECS: [string, () => ValidIR][] = [
+  ...["specs/mmoe.mtl", "specs/omoe.mtl", "specs/ple.mtl", "specs/esmm.mtl", "bench/train/specs/recsys-mmoe.mtl", "bench/train/specs/recsys-esmm.mtl"].map((name): [string, () => ValidIR] => [name, spec(name)]),
+  // Every width with a tail after the vectors, experts at offsets that are no multiple of four in the stack.
+  ["odd widths", oddWidthsIR],
+];
 
 /** Arena layouts made since the last reset: the SIMD step lays its Bufs out there, the JavaScript one never. */
 let layouts = 0;
@@ -39,9 +46,9 @@ SimdArena.prototype.layout = function (this: SimdArena, floats: readonly number[
   return layout.call(this, floats);
 };
 
-for (const name of SPECS) {
+for (const [name, irOf] of SPECS) {
   test(`${name}: fused steps with the SIMD kernels train as the steps on the JavaScript loops`, async () => {
-    const ir = specIR(specFiles().find((s) => s.name === name)!.path);
+    const ir = irOf();
     const [a, b] = twins(ir);
     const blas = fusedBlas()!;
     const loops = createFusedTrainStep(a, blas, false);
@@ -67,7 +74,7 @@ for (const name of SPECS) {
 }
 
 test("a batch past what the arena's memory can hold: the step goes on in JavaScript arrays and trains as the loops do", async () => {
-  const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
+  const ir = spec("specs/mmoe.mtl")();
   const [a, b] = twins(ir);
   const blas = fusedBlas()!;
   const loops = createFusedTrainStep(a, blas, false);
@@ -85,7 +92,7 @@ test("a batch past what the arena's memory can hold: the step goes on in JavaScr
 });
 
 test("MTL_FUSED_SIMD=off: createTrainStep's fused step keeps its Bufs in JavaScript arrays; unset, in the arena", () => {
-  const ir = specIR(specFiles().find((s) => s.name === "specs/omoe.mtl")!.path);
+  const ir = spec("specs/omoe.mtl")();
   const setting = process.env["MTL_FUSED_SIMD"];
   try {
     for (const [value, expected] of [["off", 0], [undefined, 1]] as const) {
