@@ -81,10 +81,19 @@ export const ADD_GATE1 = 4;
 
 const wasmApi = webAssembly();
 
-/** A memory for simdKernels (of at most `maximumPages` pages if given), or null where WebAssembly SIMD is unavailable. */
+/**
+ * A memory for simdKernels (of at most `maximumPages` pages if given), or null where WebAssembly SIMD is
+ * unavailable, or where the runtime has no address space left for another memory (V8 reserves several GiB
+ * of it per memory): the caller then runs its JavaScript loops.
+ */
 export function simdMemory(maximumPages?: number): WasmMemory | null {
   if (wasmApi === undefined || compiled() === null) return null;
-  return new wasmApi.Memory(maximumPages === undefined ? { initial: 0 } : { initial: 0, maximum: maximumPages });
+  try {
+    return new wasmApi.Memory(maximumPages === undefined ? { initial: 0 } : { initial: 0, maximum: maximumPages });
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
 
 /** The kernels over `memory` (from simdMemory). */

@@ -2,11 +2,14 @@
  * The SIMD arena (src/runtime/fused/arena.ts) lays regions out from address
  * 0, each on a 16-byte vector boundary and none overlapping, its views on the
  * memory the kernels read; a layout that needs more than the memory's maximum
- * gets null and leaves the memory (and the last layout's views) as they were.
+ * gets null and leaves the memory (and the last layout's views) as they were;
+ * a runtime that cannot reserve another memory gives no arena (the programs
+ * then run their JavaScript loops), not an error.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WASM_PAGE } from "../../../src/util/wasm-binary.js";
+import { SimdArena } from "../../../src/runtime/fused/arena.js";
 import { smallArena } from "./ops.js";
 
 test("regions: 16-byte aligned, in order, not overlapping, each a view of its own floats at its address", () => {
@@ -35,4 +38,18 @@ test("past the maximum: null, and the memory and the last layout's views as they
   assert.ok(first[0]!.view.every((v) => v === 7));
   assert.deepEqual(outcomes, [true, false]);
   assert.equal(arena.layout([WASM_PAGE / 4])!.length, 1, "a whole page fits");
+});
+
+test("no address space for another memory (V8's RangeError): no arena, not an error", () => {
+  const api = (globalThis as unknown as { WebAssembly: { Memory: unknown } }).WebAssembly;
+  const memory = api.Memory;
+  api.Memory = function () {
+    throw new RangeError("WebAssembly.Memory(): could not allocate memory");
+  };
+  try {
+    assert.equal(SimdArena.create(), null);
+  } finally {
+    api.Memory = memory;
+  }
+  assert.ok(SimdArena.create() !== null, "and an arena again once there is room");
 });
