@@ -13,6 +13,9 @@ export class Buf {
   grad: Float32Array | null = null;
   /** Whether this step's backward pass wrote `grad` yet (the first writer sets it, later ones add). */
   gradSet = false;
+  /** Byte addresses of `value` and `grad` in the program's SIMD arena (arena.ts), or -1 where they are not there. */
+  valueAt = -1;
+  gradAt = -1;
 
   constructor(
     readonly name: string,

@@ -12,10 +12,17 @@
  * the concatenation's columns and reads its gradient from there (writeInto):
  * the products take the row stride as their leading dimension, so the
  * concatenation copies nothing.
+ *
+ * Where the program's Bufs live in its SIMD arena (arena.ts), the bias(+relu)
+ * pass and relu's backward run as SIMD kernels (simd.ts) on the same rows,
+ * bit for bit what the JavaScript loops below compute; the bias is copied
+ * into the arena first (biasRow: a row per layer, so the kernel reads it there).
  */
 import type { Gemm } from "./gemm.js";
 import { activate, activateBackward, needsInput, type FusedActivation } from "./activations.js";
+import type { Region } from "./arena.js";
 import type { Buf, Op, Param } from "./buffers.js";
+import type { SimdKernels } from "./simd.js";
 
 export class DenseOp implements Op {
   /** Pre-activation values, kept only where the backward needs them (swish). */
@@ -28,6 +35,8 @@ export class DenseOp implements Op {
   /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto). */
   private target: Buf;
   private offset = 0;
+  /** Where the SIMD bias pass reads the bias (set by the program's arena layout); null: the JavaScript loop. */
+  biasRow: Region | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -37,8 +46,15 @@ export class DenseOp implements Op {
     private readonly kernel: Param,
     private readonly bias: Param | null,
     private readonly activation: FusedActivation,
+    /** The kernels over the program's arena, or null (JavaScript loops). */
+    private readonly simd: SimdKernels | null = null,
   ) {
     this.target = y;
+  }
+
+  /** Floats of arena the layer wants for its bias row (0: none). */
+  get biasRowWidth(): number {
+    return this.simd !== null && this.bias !== null && this.writesAnywhere ? this.units : 0;
   }
 
   private get inWidth(): number {
@@ -75,6 +91,16 @@ export class DenseOp implements Op {
     if (this.activation === "relu" || this.activation === "linear") {
       const out = this.target.value;
       this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, from(out, offset), ld);
+      const { simd, biasRow } = this;
+      const at = this.target.valueAt;
+      if (simd !== null && at >= 0 && (b === undefined || biasRow !== null)) {
+        const [address, stride] = [at + 4 * offset, 4 * ld];
+        if (b !== undefined) {
+          biasRow!.view.set(b);
+          (this.activation === "relu" ? simd.biasRelu : simd.bias)(address, rows, units, stride, biasRow!.address);
+        } else if (this.activation === "relu") simd.relu(address, rows, units, stride);
+        return;
+      }
       if (this.activation === "linear") {
         if (b !== undefined) addBias(out, b, rows, units, offset, ld);
       } else if (b === undefined) reluInPlace(out, rows, units, offset, ld);
@@ -93,7 +119,9 @@ export class DenseOp implements Op {
     const { units, inWidth, bias } = this;
     // dz = dy * act'(z), in place in the output's gradient, where that lies (rows of dzLd values from offset).
     const dzLd = target.width;
-    if (this.activation === "relu") reluBackward(target.value, target.grad!, this.offset, dzLd, rows, units);
+    if (this.activation === "relu" && this.simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
+      this.simd.reluBack(target.gradAt + 4 * this.offset, rows, units, 4 * dzLd, target.valueAt + 4 * this.offset);
+    } else if (this.activation === "relu") reluBackward(target.value, target.grad!, this.offset, dzLd, rows, units);
     else if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, this.y.grad!, rows, units);
     const dz = from(target.grad!, this.offset);
     if (bias !== null) {

@@ -13,7 +13,7 @@ import { planLayers, type LayerPlan } from "../../plan/layer-plan.js";
 import { wasmView } from "../backend/tensor-memory.js";
 import { gemmOn } from "./gemm.js";
 import { InferenceProgram } from "./infer.js";
-import { fusedBlas, fusedPredictOn, fusedUnsupported } from "./support.js";
+import { fusedBlas, fusedPredictOn, fusedSimdOn, fusedUnsupported } from "./support.js";
 
 interface Registered {
   readonly ir: ValidIR;
@@ -41,7 +41,7 @@ export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Te
   if (entry.program === undefined || entry.backend !== tf.getBackend()) {
     const blas = fusedBlas();
     entry.backend = tf.getBackend();
-    entry.program = fusedUnsupported(entry.ir, plan, { inference: true, env: {} }).length === 0 && blas !== null ? new InferenceProgram(entry.ir, plan, model, gemmOn(blas)) : null;
+    entry.program = fusedUnsupported(entry.ir, plan, { inference: true, env: {} }).length === 0 && blas !== null ? new InferenceProgram(entry.ir, plan, model, gemmOn(blas), fusedSimdOn()) : null;
   }
   if (entry.program === null) return null;
   const program = entry.program;

@@ -17,8 +17,7 @@ import type { FusedActivation } from "./activations.js";
 import type { Gemm } from "./gemm.js";
 import { ActivateOp, ConcatCopyOp, DenseForwardOp, GatherOp, Mix2Op, MixOp, MultiplyForwardOp, newSlot, place, type ForwardOp, type Slot, type WeightView } from "./infer-ops.js";
 import { neededSteps } from "./program.js";
-import { simdKernels, simdMemory, type SimdKernels } from "./simd.js";
-import { WASM_PAGE, type WasmMemory } from "../../util/wasm-binary.js";
+import { SimdArena } from "./arena.js";
 
 interface DenseLayerLike {
   kernel: { read(): tf.Tensor };
@@ -41,12 +40,11 @@ export class InferenceProgram {
   private capacity = 0;
 
   /** The SIMD kernels and the memory the program's own tensors live in; null: JavaScript loops over JavaScript arrays. */
-  private readonly simd: { memory: WasmMemory; kernels: SimdKernels } | null;
+  private readonly simd: SimdArena | null;
 
-  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs (the reference the tests compare with). */
-  constructor(ir: { tasks: readonly { name: string }[] }, plan: LayerPlan, model: tf.LayersModel, gemm: Gemm, simd = true) {
-    const memory = simd ? simdMemory() : null;
-    this.simd = memory === null ? null : { memory, kernels: simdKernels(memory) };
+  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs (the reference the tests compare with); an arena: that one. */
+  constructor(ir: { tasks: readonly { name: string }[] }, plan: LayerPlan, model: tf.LayersModel, gemm: Gemm, simd: boolean | SimdArena = true) {
+    this.simd = simd === true ? SimdArena.create() : simd === false ? null : simd;
     const kernels = this.simd?.kernels ?? null;
     const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
     const steps = neededSteps(plan.steps, plan.outputs);
@@ -207,22 +205,14 @@ export class InferenceProgram {
     const all = new Set(this.slots.values());
     for (const { slot } of this.floatInputs) all.delete(slot);
     const roots = [...all].filter((slot) => slot.owner === null);
-    if (this.simd === null) for (const slot of roots) slot.store = slot.view = new Float32Array(rows * slot.width);
-    else {
-      // Each tensor 16-byte aligned (a SIMD vector), all in one memory grown once.
-      const regions = [...roots.map((slot) => ({ slot, floats: rows * slot.width })), ...this.biasRows.map((slot) => ({ slot, floats: slot.width }))];
-      const bytes = regions.map(({ floats }) => Math.ceil((floats * 4) / 16) * 16);
-      const total = bytes.reduce((a, b) => a + b, 0);
-      const { memory } = this.simd;
-      const pages = Math.ceil(total / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE;
-      if (pages > 0) memory.grow(pages);
-      let address = 0;
-      regions.forEach(({ slot, floats }, i) => {
-        slot.address = address;
-        slot.store = slot.view = new Float32Array(memory.buffer, address, floats);
-        address += bytes[i]!;
-      });
-    }
+    const regions = [...roots.map((slot) => ({ slot, floats: rows * slot.width })), ...this.biasRows.map((slot) => ({ slot, floats: slot.width }))];
+    const laid = this.simd?.layout(regions.map((r) => r.floats)) ?? null;
+    // No arena, or a batch too large for its memory: JavaScript arrays, outside the arena (address -1), for the loops.
+    regions.forEach(({ slot, floats }, i) => {
+      const region = laid?.[i];
+      slot.address = region?.address ?? -1;
+      slot.store = slot.view = region?.view ?? new Float32Array(floats);
+    });
     for (const slot of all) if (slot.owner !== null) place(slot);
     this.capacity = rows;
   }

@@ -7,6 +7,7 @@
  */
 import { activate, activateBackward, type FusedActivation } from "./activations.js";
 import { writeOrAdd, type Buf, type Op } from "./buffers.js";
+import { ADD_GATE, ADD_GATE1, ADD_STACK, type SimdKernels } from "./simd.js";
 import type { TableParam } from "./tables.js";
 import { prefetchRows } from "../../util/prefetch.js";
 
@@ -107,19 +108,37 @@ export class ConcatOp implements Op {
   }
 }
 
-/** A gate's mix: out[w] = sum_k g[k] s[k, w], for gate weights g [n] and the experts' stack s [n, w]. */
+/**
+ * A gate's mix: out[w] = sum_k g[k] s[k, w], for gate weights g [n] and the
+ * experts' stack s [n, w]. In SIMD (mix, mixBack) where the program's arena
+ * holds all three and their gradients; the JavaScript loops otherwise.
+ */
 export class DotOp implements Op {
   constructor(
-    private readonly gate: Buf,
-    private readonly stack: Buf,
-    private readonly out: Buf,
+    readonly gate: Buf,
+    readonly stack: Buf,
+    readonly out: Buf,
+    private readonly simd: SimdKernels | null = null,
   ) {}
 
   allocate(): void {}
 
+  /** The kernels, when the arena holds the values (and, for the backward, the gradients) the op reads and writes. */
+  kernels(backward: boolean): SimdKernels | null {
+    const { gate, stack, out } = this;
+    // A gradient is in the arena only where the Buf needs one: a gate or stack without one takes the loops.
+    const inArena = gate.valueAt >= 0 && stack.valueAt >= 0 && (backward ? out.gradAt >= 0 && gate.gradAt >= 0 && stack.gradAt >= 0 : out.valueAt >= 0);
+    return inArena ? this.simd : null;
+  }
+
   forward(rows: number): void {
     const n = this.gate.width;
     const w = this.out.width;
+    const simd = this.kernels(false);
+    if (simd !== null) {
+      simd.mix(this.gate.valueAt, 4 * n, this.stack.valueAt, 4 * n * w, this.out.valueAt, 4 * w, rows, n, w);
+      return;
+    }
     const g = this.gate.value;
     const s = this.stack.value;
     const out = this.out.value;
@@ -144,10 +163,17 @@ export class DotOp implements Op {
     const s = this.stack.value;
     const dOut = this.out.grad!;
     const { gate, stack } = this;
-    const dg = gate.needsGrad ? gate.grad! : null;
-    const ds = stack.needsGrad ? stack.grad! : null;
     const addG = gate.gradSet;
     const addS = stack.gradSet;
+    const simd = this.kernels(true);
+    if (simd !== null) {
+      const flags = (addS ? ADD_STACK : 0) | (addG ? ADD_GATE : 0);
+      simd.mixBack(gate.valueAt, gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * n * w, this.out.gradAt, 4 * w, rows, n, w, flags);
+      gate.gradSet = stack.gradSet = true;
+      return;
+    }
+    const dg = gate.needsGrad ? gate.grad! : null;
+    const ds = stack.needsGrad ? stack.grad! : null;
     // One pass over each expert's row for both gradients (two passes measured a third slower).
     for (let r = 0; r < rows; r++) {
       const o = r * w;
@@ -174,6 +200,49 @@ export class DotOp implements Op {
     }
     if (dg !== null) gate.gradSet = true;
     if (ds !== null) stack.gradSet = true;
+  }
+}
+
+/**
+ * Two gates' mixes of one stack (MMoE's two tasks), as one op at the second's
+ * place in the program: forward and backward each one SIMD pass over the
+ * stack (mix2, mix2Back) instead of two; each DotOp's own passes where the
+ * kernels cannot run, or only one output has a gradient.
+ */
+export class DotPairOp implements Op {
+  constructor(
+    readonly first: DotOp,
+    readonly second: DotOp,
+  ) {}
+
+  allocate(): void {}
+
+  forward(rows: number): void {
+    const [a, b] = [this.first, this.second];
+    const simd = a.kernels(false) !== null ? b.kernels(false) : null;
+    if (simd === null) {
+      a.forward(rows);
+      b.forward(rows);
+      return;
+    }
+    const [n, w] = [a.gate.width, a.out.width];
+    simd.mix2(a.gate.valueAt, b.gate.valueAt, 4 * n, a.stack.valueAt, 4 * n * w, a.out.valueAt, b.out.valueAt, 4 * w, rows, n, w);
+  }
+
+  backward(rows: number): void {
+    const [a, b] = [this.first, this.second];
+    const simd = a.kernels(true) !== null && a.out.gradSet && b.out.gradSet ? b.kernels(true) : null;
+    if (simd === null) {
+      // Backward order: the second's first, as two ops in the program would run.
+      b.backward(rows);
+      a.backward(rows);
+      return;
+    }
+    const { stack } = a;
+    const [n, w] = [a.gate.width, a.out.width];
+    const flags = (stack.gradSet ? ADD_STACK : 0) | (a.gate.gradSet ? ADD_GATE : 0) | (b.gate.gradSet ? ADD_GATE1 : 0);
+    simd.mix2Back(a.gate.valueAt, b.gate.valueAt, a.gate.gradAt, b.gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * n * w, a.out.gradAt, b.out.gradAt, 4 * w, rows, n, w, flags);
+    a.gate.gradSet = b.gate.gradSet = stack.gradSet = true;
   }
 }
 

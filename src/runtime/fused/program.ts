@@ -5,6 +5,13 @@
  * forward and reversed backward. Weights stay in the TF.js variables; the
  * step binds views of their storage before each run (bindViews).
  *
+ * With `simd` (the default where WebAssembly SIMD runs), the Bufs' values and
+ * gradients live in one SIMD arena (arena.ts), laid out once per batch size,
+ * and the element-wise passes of Dense layers and the gates' mixes run as its
+ * kernels (simd.ts); an MMoE's two gates over one stack become one DotPairOp.
+ * Without, the same ops run their JavaScript loops on JavaScript arrays (the
+ * reference the tests compare the kernels with; MTL_FUSED_SIMD=off).
+ *
  * Only for plans fusedSupport (support.ts) accepts.
  */
 import * as tf from "#tfjs";
@@ -15,7 +22,8 @@ import type { FusedActivation } from "./activations.js";
 import { Buf, param, type Op, type Param } from "./buffers.js";
 import { DenseOp } from "./dense.js";
 import type { Gemm } from "./gemm.js";
-import { ActivationOp, ConcatOp, DotOp, DropoutOp, EmbeddingOp, MultiplyOp } from "./layers.js";
+import { ActivationOp, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp } from "./layers.js";
+import { SimdArena, type Region } from "./arena.js";
 import { FusedLoss } from "./loss.js";
 import { TableParam } from "./tables.js";
 
@@ -57,9 +65,17 @@ export class Program {
   /** Dropout layers, whose masks the step draws before each run. */
   readonly dropouts: DropoutOp[] = [];
   private capacity = 0;
+  /** Where the Bufs live and the kernels that run on them; null: JavaScript arrays and loops (also from a batch too large for it on). */
+  private arena: SimdArena | null;
+  private readonly denseOps: DenseOp[] = [];
 
-  constructor(source: ProgramSource, gemm: Gemm) {
+  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs; an arena: that one (the tests': one of a small maximum). */
+  constructor(source: ProgramSource, gemm: Gemm, simd: boolean | SimdArena = true) {
     const { plan, model: trainingModel, ir } = source;
+    this.arena = simd === true ? SimdArena.create() : simd === false ? null : simd;
+    const simdKernels = this.arena?.kernels ?? null;
+    /** A gate's mix over each stack that no second gate has joined yet, while nothing has read its output. */
+    const unpaired = new Map<Buf, DotOp>();
     const specs = new Map(plan.layers.map((l) => [l.name, l.spec]));
     const needed = neededSteps(plan.steps, [...plan.outputs, ...Object.values(plan.logits)]);
     const byVariable = new Map<tf.Variable, Param>();
@@ -143,14 +159,26 @@ export class Program {
           const kernel = paramOf(layer.kernel.read());
           kernels.push(kernel);
           const bias = spec.useBias ? paramOf(layer.bias!.read()) : null;
-          const op = new DenseOp(gemm, inputs[0]!, produce(true), kernel, bias, spec.activation as FusedActivation);
+          const op = new DenseOp(gemm, inputs[0]!, produce(true), kernel, bias, spec.activation as FusedActivation, simdKernels);
           producers.set(op.y, op);
+          this.denseOps.push(op);
           this.ops.push(op);
           break;
         }
-        case "dot":
-          this.ops.push(new DotOp(inputs[0]!, inputs[1]!, produce(false)));
+        case "dot": {
+          const op = new DotOp(inputs[0]!, inputs[1]!, produce(false), simdKernels);
+          // A second gate over a stack whose first mix nothing has read yet: both at the second's place, one pass over the stack.
+          const first = simdKernels === null ? undefined : unpaired.get(op.stack);
+          if (first !== undefined && !readers.has(first.out)) {
+            this.ops.splice(this.ops.indexOf(first), 1);
+            this.ops.push(new DotPairOp(first, op));
+            unpaired.delete(op.stack);
+          } else {
+            this.ops.push(op);
+            unpaired.set(op.stack, op);
+          }
           break;
+        }
         case "multiply":
           this.ops.push(new MultiplyOp(inputs.map((b) => b!), produce(false)));
           break;
@@ -186,6 +214,18 @@ export class Program {
   /** Each concatenation the program runs (one per distinct list of parts): its parts, and how many of them their producers write in place. */
   concatenations(): { name: string; parts: number; placed: number }[] {
     return this.concatOps.map((op) => ({ name: op.out.name, parts: op.parts.length, placed: op.parts.filter((p) => this.placed.has(p)).length }));
+  }
+
+  /** Whether the Bufs live in a SIMD arena and the kernels run (false: no WebAssembly SIMD, or simd was turned off). */
+  get simd(): boolean {
+    return this.arena !== null;
+  }
+
+  /** Each gate's mix by its stack's name: "paired" when two gates share one pass over the stack (DotPairOp). */
+  mixes(): { stack: string; paired: boolean }[] {
+    return this.ops.flatMap<{ stack: string; paired: boolean }>((op) =>
+      op instanceof DotPairOp ? [{ stack: op.first.stack.name, paired: true }] : op instanceof DotOp ? [{ stack: op.stack.name, paired: false }] : [],
+    );
   }
 
   /**
@@ -243,12 +283,54 @@ export class Program {
 
   private allocate(rows: number): void {
     const owned = new Set(this.floatInputs.map((i) => i.buf));
-    for (const buf of new Set(this.bufs.values())) if (!this.placed.has(buf)) buf.allocate(rows, !owned.has(buf));
+    const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf));
+    if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps)) {
+      // Too large for a 32-bit memory: JavaScript arrays from now on, which every op then finds outside the arena.
+      this.arena = null;
+      for (const buf of bufs) buf.valueAt = buf.gradAt = -1;
+      for (const op of this.denseOps) op.biasRow = null;
+    }
+    if (this.arena === null) for (const buf of bufs) buf.allocate(rows, !owned.has(buf));
     for (const op of this.ops) op.allocate(rows);
     for (const table of this.tables) table.allocate(rows);
     this.loss.allocate(rows);
     this.capacity = rows;
   }
+}
+
+/**
+ * Every Buf's values (where it owns them: not a batch's input) and gradients
+ * for `rows` rows, and each Dense layer's bias row, in one layout of the
+ * arena: the growth that layout may need detaches every earlier view. False,
+ * with nothing assigned, when they do not fit in the arena's memory.
+ */
+export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownValues: boolean }[], rows: number, dense: readonly DenseOp[]): boolean {
+  const regions: { floats: number; assign(region: Region): void }[] = [];
+  for (const { buf, ownValues } of bufs) {
+    const floats = rows * buf.width;
+    if (ownValues) {
+      regions.push({
+        floats,
+        assign(r) {
+          buf.value = r.view;
+          buf.valueAt = r.address;
+        },
+      });
+    }
+    if (buf.needsGrad) {
+      regions.push({
+        floats,
+        assign(r) {
+          buf.grad = r.view;
+          buf.gradAt = r.address;
+        },
+      });
+    }
+  }
+  for (const op of dense) if (op.biasRowWidth > 0) regions.push({ floats: op.biasRowWidth, assign: (r) => void (op.biasRow = r) });
+  const laid = arena.layout(regions.map((r) => r.floats));
+  laid?.forEach((region, i) => regions[i]!.assign(region));
+  return laid !== null;
 }
 
 /** The steps the wanted tensors depend on, in plan order. */

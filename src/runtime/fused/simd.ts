@@ -1,14 +1,22 @@
 /**
- * Forward-pass kernels in WebAssembly SIMD (four floats per instruction),
- * assembled here from their opcodes (no toolchain, no binary file): relu over
- * rows, an MMoE gate's mix, and a bias copied into every row. In V8 the same loops in JavaScript run one
- * float at a time; with 3M relu values and 2M mix products per 1,000-row
- * MMoE request they were a third of its time outside the matrix products.
+ * Kernels in WebAssembly SIMD (four floats per instruction), assembled here
+ * from their opcodes (no toolchain, no binary file): relu over rows, a bias
+ * added to (or copied into) every row, relu's backward, and an MMoE gate's
+ * mix and its backward, for one gate or two gates sharing a stack. In V8 the
+ * same loops in JavaScript run one float at a time: with 3M relu values and
+ * 2M mix products per 1,024-row recsys-MMoE batch they were a third of the
+ * prediction's time outside the matrix products, and about 35 ms of a 120 ms
+ * training step.
  *
- * The kernels work on a WebAssembly.Memory of their own: the inference
- * program allocates its tensors there (Arena) and hands the kernels byte
- * addresses. null from simdKernels() (no WebAssembly, or no SIMD): the
- * caller runs its JavaScript loops instead.
+ * The kernels work on a WebAssembly.Memory of their own (arena.ts): the
+ * inference and training programs allocate their tensors there and hand the
+ * kernels byte addresses. null from simdMemory() (no WebAssembly, or no
+ * SIMD): the callers run their JavaScript loops instead.
+ *
+ * Relu, bias, biasRelu, fill and reluBack round as the JavaScript loops do
+ * (one float32 operation per value: bit for bit); the mixes and their
+ * backward sum in float32 four columns at a time, so they agree with the
+ * loops (which sum in double) within float rounding.
  */
 import { name, section, sleb, uleb, vec, WASM_HEADER, webAssembly, type WasmMemory } from "../../util/wasm-binary.js";
 
@@ -18,6 +26,12 @@ export interface SimdKernels {
   fill(at: number, rows: number, units: number, stride: number, from: number): void;
   /** rows x units floats from `at`, rows `stride` bytes apart: v = max(v, 0) in place. */
   relu(at: number, rows: number, units: number, stride: number): void;
+  /** As fill's rows: v += b[j], the `units` floats of b at `from`. */
+  bias(at: number, rows: number, units: number, stride: number, from: number): void;
+  /** As fill's rows: v = max(v + b[j], 0), the `units` floats of b at `from`. */
+  biasRelu(at: number, rows: number, units: number, stride: number, from: number): void;
+  /** relu's backward in place: dy = dy * (y > 0 ? 1 : 0), rows of dy from `at` and of y from `y`, both `stride` bytes apart. */
+  reluBack(at: number, rows: number, units: number, stride: number, y: number): void;
   /**
    * Per row: out[j] = sum_k gate[k] stack[k * width + j] for k < n, j < width (summed in float32,
    * expert by expert, as TF.js's batched product); the three arrays' rows are their strides apart.
@@ -28,19 +42,64 @@ export interface SimdKernels {
    * per row, out0[j] = sum_k gate0[k] stack[k * width + j] and out1 likewise from gate1.
    */
   mix2(gate0: number, gate1: number, gateStride: number, stack: number, stackStride: number, out0: number, out1: number, outStride: number, rows: number, n: number, width: number): void;
+  /**
+   * mix's backward, per row and expert k: dStack[k * width + j] (+)= gate[k] dOut[j], and
+   * dGate[k] (+)= sum_j dOut[j] stack[k * width + j]; dGate's rows lie as gate's, dStack's as
+   * stack's. `flags` bit 0: add to dStack (else set it), bit 1: add to dGate.
+   */
+  mixBack(gate: number, dGate: number, gateStride: number, stack: number, dStack: number, stackStride: number, dOut: number, outStride: number, rows: number, n: number, width: number, flags: number): void;
+  /**
+   * mix2's backward in one pass over the stack: dStack[k * width + j] (+)= gate1[k] dOut1[j] +
+   * gate0[k] dOut0[j], and each gate's dGate as mixBack's. `flags` bit 0: add to dStack, bit 1:
+   * add to dGate0, bit 2: add to dGate1.
+   */
+  mix2Back(
+    gate0: number,
+    gate1: number,
+    dGate0: number,
+    dGate1: number,
+    gateStride: number,
+    stack: number,
+    dStack: number,
+    stackStride: number,
+    dOut0: number,
+    dOut1: number,
+    outStride: number,
+    rows: number,
+    n: number,
+    width: number,
+    flags: number,
+  ): void;
 }
+
+/** mixBack's and mix2Back's flags. */
+export const ADD_STACK = 1;
+/** dGate (of the first gate) is added to, not set. */
+export const ADD_GATE = 2;
+/** mix2Back: dGate1 is added to. */
+export const ADD_GATE1 = 4;
 
 const wasmApi = webAssembly();
 
-/** A memory for simdKernels, or null where WebAssembly SIMD is unavailable. */
-export function simdMemory(): WasmMemory | null {
-  return wasmApi === undefined || compiled() === null ? null : new wasmApi.Memory({ initial: 0 });
+/**
+ * A memory for simdKernels (of at most `maximumPages` pages if given), or null where WebAssembly SIMD is
+ * unavailable, or where the runtime has no address space left for another memory (V8 reserves several GiB
+ * of it per memory): the caller then runs its JavaScript loops.
+ */
+export function simdMemory(maximumPages?: number): WasmMemory | null {
+  if (wasmApi === undefined || compiled() === null) return null;
+  try {
+    return new wasmApi.Memory(maximumPages === undefined ? { initial: 0 } : { initial: 0, maximum: maximumPages });
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
 
 /** The kernels over `memory` (from simdMemory). */
 export function simdKernels(memory: WasmMemory): SimdKernels {
-  const exports = new wasmApi!.Instance(compiled()!, { e: { m: memory } }).exports as unknown as SimdKernels;
-  return { fill: exports.fill, relu: exports.relu, mix: exports.mix, mix2: exports.mix2 };
+  const { exports } = new wasmApi!.Instance(compiled()!, { e: { m: memory } });
+  return Object.fromEntries(FUNCTIONS.map((f) => [f.name, exports[f.name]])) as unknown as SimdKernels;
 }
 
 let cached: object | null | undefined;
@@ -74,7 +133,10 @@ const f32Store = [0x38, ...mem];
 const f32Add = [0x92];
 const f32Mul = [0x94];
 const f32Max = [0x97];
+const f32Gt = [0x5e];
+const f32FromU32 = [0xb3];
 const f32Zero = [0x43, 0, 0, 0, 0];
+const tee = (i: number) => [0x22, ...uleb(i)];
 const simd = (op: number) => [0xfd, ...uleb(op)];
 const v128Load = [...simd(0x00), ...mem];
 const v128Store = [...simd(0x0b), ...mem];
@@ -83,47 +145,61 @@ const f32x4Splat = simd(0x13);
 const f32x4Add = simd(0xe4);
 const f32x4Mul = simd(0xe6);
 const f32x4Max = simd(0xe9);
+const f32x4Gt = simd(0x44);
+const v128And = simd(0x4e);
+const f32x4Lane = (lane: number) => [...simd(0x1f), lane];
+/** Four 1.0f: relu's backward keeps dy where y > 0 by multiplying by 1 (its comparison's mask ANDed with this). */
+const v128Ones = [...simd(0x0c), ...[0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f]];
 
 /** while (!(exit condition)) { body } as block/loop: `exit` leaves an i32, nonzero to stop. */
 const loop = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+/** if (condition on the stack) { then } else { otherwise } */
+const ifElse = (then: number[], otherwise: number[]): number[] => [0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b];
 /** local += n */
 const bump = (local: number, n: number[]) => [...get(local), ...n, ...add, ...set(local)];
 
-/** relu(at, rows, units, stride); locals 4 row end, 5 q, 6 SIMD end, 7 row's end. */
-function reluBody(): number[] {
-  const [at, rows, units, stride, last, q, end4, end] = [0, 1, 2, 3, 4, 5, 6, 7];
-  return [
-    ...vec([[...uleb(4), I32]]),
-    ...get(at), ...get(rows), ...get(stride), ...mul, ...add, ...set(last),
-    ...loop([...get(at), ...get(last), ...geU], [
-      ...get(at), ...set(q),
-      ...get(at), ...get(units), ...i32(-4), ...and, ...i32(2), ...shl, ...add, ...set(end4),
-      ...get(at), ...get(units), ...i32(2), ...shl, ...add, ...set(end),
-      ...loop([...get(q), ...get(end4), ...geU], [...get(q), ...get(q), ...v128Load, ...v128Zero, ...f32x4Max, ...v128Store, ...bump(q, i32(16))]),
-      ...loop([...get(q), ...get(end), ...geU], [...get(q), ...get(q), ...f32Load, ...f32Zero, ...f32Max, ...f32Store, ...bump(q, i32(4))]),
-      ...bump(at, get(stride)),
-    ]),
-    0x0b,
-  ];
-}
-
-/** fill(at, rows, units, stride, from); locals 5 row end, 6 q, 7 SIMD end, 8 row's end, 9 p. */
-function fillBody(): number[] {
-  const [at, rows, units, stride, from, last, q, end4, end, p] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+/**
+ * A pass over `rows` rows of `units` floats from byte `at`, rows `stride`
+ * bytes apart, four floats at a time and then the row's tail one by one, with
+ * a second pointer p: none, "row" (restarts at param 4 each row: a bias), or
+ * "rows" (rows of its own from param 4, at the same stride). `vector(q, p)`
+ * and `scalar(q, p)` emit the work on the values at q (and p).
+ */
+function rowPass(second: "none" | "row" | "rows", vector: (q: number, p: number) => number[], scalar: (q: number, p: number) => number[]): number[] {
+  const [at, rows, units, stride, other] = [0, 1, 2, 3, 4];
+  const params = second === "none" ? 4 : 5;
+  const [last, q, end4, end, p] = [params, params + 1, params + 2, params + 3, params + 4];
   return [
     ...vec([[...uleb(5), I32]]),
     ...get(at), ...get(rows), ...get(stride), ...mul, ...add, ...set(last),
     ...loop([...get(at), ...get(last), ...geU], [
-      ...get(at), ...set(q), ...get(from), ...set(p),
+      ...get(at), ...set(q),
+      ...(second === "none" ? [] : [...get(other), ...set(p)]),
       ...get(at), ...get(units), ...i32(-4), ...and, ...i32(2), ...shl, ...add, ...set(end4),
       ...get(at), ...get(units), ...i32(2), ...shl, ...add, ...set(end),
-      ...loop([...get(q), ...get(end4), ...geU], [...get(q), ...get(p), ...v128Load, ...v128Store, ...bump(q, i32(16)), ...bump(p, i32(16))]),
-      ...loop([...get(q), ...get(end), ...geU], [...get(q), ...get(p), ...f32Load, ...f32Store, ...bump(q, i32(4)), ...bump(p, i32(4))]),
+      ...loop([...get(q), ...get(end4), ...geU], [...vector(q, p), ...bump(q, i32(16)), ...bump(p, i32(16))]),
+      ...loop([...get(q), ...get(end), ...geU], [...scalar(q, p), ...bump(q, i32(4)), ...bump(p, i32(4))]),
       ...bump(at, get(stride)),
+      ...(second === "rows" ? bump(other, get(stride)) : []),
     ]),
     0x0b,
   ];
 }
+
+/** *q = f(*q, *p) for vectors and for single floats; `f` gets the loads and the SIMD flag. */
+const inPlace = (f: (q: number[], p: number[], vector: boolean) => number[]) =>
+  [
+    (q: number, p: number) => [...get(q), ...f([...get(q), ...v128Load], [...get(p), ...v128Load], true), ...v128Store],
+    (q: number, p: number) => [...get(q), ...f([...get(q), ...f32Load], [...get(p), ...f32Load], false), ...f32Store],
+  ] as const;
+
+const reluBody = () => rowPass("none", ...inPlace((q, _, v) => [...q, ...(v ? [...v128Zero, ...f32x4Max] : [...f32Zero, ...f32Max])]));
+const fillBody = () => rowPass("row", ...inPlace((_, p) => p));
+const biasBody = () => rowPass("row", ...inPlace((q, p, v) => [...q, ...p, ...(v ? f32x4Add : f32Add)]));
+const biasReluBody = () => rowPass("row", ...inPlace((q, p, v) => [...q, ...p, ...(v ? [...f32x4Add, ...v128Zero, ...f32x4Max] : [...f32Add, ...f32Zero, ...f32Max])]));
+/** dy * (y > 0 ? 1 : 0), as the JavaScript loop multiplies (so -0 and NaN come out the same). */
+const reluBackBody = () =>
+  rowPass("rows", ...inPlace((dy, y, v) => (v ? [...dy, ...y, ...v128Zero, ...f32x4Gt, ...v128Ones, ...v128And, ...f32x4Mul] : [...dy, ...y, ...f32Zero, ...f32Gt, ...f32FromU32, ...f32Mul])));
 
 /**
  * mix(gate, gs, stack, ss, out, os, rows, n, width); locals 9 rows left, 10 column byte,
@@ -219,15 +295,105 @@ function mix2Body(): number[] {
   ];
 }
 
+/**
+ * mixBack (gates 1) and mix2Back (gates 2): per row, per expert k, one pass
+ * over the expert's row of the stack for every gate's dGate[k] (four column
+ * sums in a vector, then the lanes and the tail added) and for dStack's row
+ * (set, or added to by flag bit 0). Parameters as SimdKernels declares them.
+ */
+function mixBackBody(gates: 1 | 2): number[] {
+  let next = 0;
+  const each = () => Array.from({ length: gates }, () => next++);
+  const [gate, dGate] = [each(), each()];
+  const [gs, stack, dStack, ss] = [next++, next++, next++, next++];
+  const dOut = each();
+  const [os, rows, n, width, flags] = [next++, next++, next++, next++, next++];
+  const firstLocal = next;
+  const [left, col, end4, end, k, s, ds, g, dg] = [next++, next++, next++, next++, next++, next++, next++, each(), each()];
+  const i32s = next - firstLocal;
+  const [gv, acc, dv, sv] = [each(), each(), each(), next++];
+  const v128s = next - firstLocal - i32s;
+  const [gf, tail, df, sf] = [each(), each(), each(), next++];
+  const f32s = next - firstLocal - i32s - v128s;
+  const all = [...gate.keys()];
+  /** dStack's value at col: the gates' terms, the last gate's first (the order the unpaired ops' backward passes add them), plus the old value when adding. */
+  const dStackValue = (weights: number[], grads: number[], madd: number[], load: number[], adding: boolean) => [
+    ...[...all].reverse().flatMap((i, at) => [...get(weights[i]!), ...get(grads[i]!), ...madd.slice(0, madd.length / 2), ...(at > 0 ? madd.slice(madd.length / 2) : [])]),
+    ...(adding ? [...get(ds), ...get(col), ...add, ...load, ...madd.slice(madd.length / 2)] : []),
+  ];
+  const columns = (adding: boolean) => [
+    ...loop([...get(col), ...get(end4), ...geU], [
+      ...get(s), ...get(col), ...add, ...v128Load, ...set(sv),
+      ...all.flatMap((i) => [...get(acc[i]!), ...get(dOut[i]!), ...get(col), ...add, ...v128Load, ...tee(dv[i]!), ...get(sv), ...f32x4Mul, ...f32x4Add, ...set(acc[i]!)]),
+      ...get(ds), ...get(col), ...add, ...dStackValue(gv, dv, [...f32x4Mul, ...f32x4Add], v128Load, adding), ...v128Store,
+      ...bump(col, i32(16)),
+    ]),
+    ...loop([...get(col), ...get(end), ...geU], [
+      ...get(s), ...get(col), ...add, ...f32Load, ...set(sf),
+      ...all.flatMap((i) => [...get(tail[i]!), ...get(dOut[i]!), ...get(col), ...add, ...f32Load, ...tee(df[i]!), ...get(sf), ...f32Mul, ...f32Add, ...set(tail[i]!)]),
+      ...get(ds), ...get(col), ...add, ...dStackValue(gf, df, [...f32Mul, ...f32Add], f32Load, adding), ...f32Store,
+      ...bump(col, i32(4)),
+    ]),
+  ];
+  /** dGate[k] (+)= the lanes of acc, pairwise, then the tail. */
+  const gateGrad = (i: number) => {
+    const total = [
+      ...get(acc[i]!), ...f32x4Lane(0), ...get(acc[i]!), ...f32x4Lane(1), ...f32Add,
+      ...get(acc[i]!), ...f32x4Lane(2), ...get(acc[i]!), ...f32x4Lane(3), ...f32Add, ...f32Add,
+      ...get(tail[i]!), ...f32Add,
+    ];
+    return [
+      ...get(flags), ...i32(ADD_GATE << i), ...and,
+      ...ifElse([...get(dg[i]!), ...get(dg[i]!), ...f32Load, ...total, ...f32Add, ...f32Store], [...get(dg[i]!), ...total, ...f32Store]),
+    ];
+  };
+  return [
+    ...vec([[...uleb(i32s), I32], [...uleb(v128s), 0x7b], [...uleb(f32s), 0x7d]]),
+    ...get(rows), ...set(left),
+    ...get(width), ...i32(-4), ...and, ...i32(2), ...shl, ...set(end4),
+    ...get(width), ...i32(2), ...shl, ...set(end),
+    ...loop([...get(left), ...eqz], [
+      ...get(stack), ...set(s), ...get(dStack), ...set(ds),
+      ...all.flatMap((i) => [...get(gate[i]!), ...set(g[i]!), ...get(dGate[i]!), ...set(dg[i]!)]),
+      ...get(n), ...set(k),
+      ...loop([...get(k), ...eqz], [
+        ...all.flatMap((i) => [...get(g[i]!), ...f32Load, ...tee(gf[i]!), ...f32x4Splat, ...set(gv[i]!), ...v128Zero, ...set(acc[i]!), ...f32Zero, ...set(tail[i]!)]),
+        ...i32(0), ...set(col),
+        ...get(flags), ...i32(ADD_STACK), ...and, ...ifElse(columns(true), columns(false)),
+        ...all.flatMap((i) => [...gateGrad(i), ...bump(g[i]!, i32(4)), ...bump(dg[i]!, i32(4))]),
+        ...bump(s, get(end)), ...bump(ds, get(end)),
+        ...get(k), ...i32(1), ...sub, ...set(k),
+      ]),
+      ...all.flatMap((i) => [...bump(gate[i]!, get(gs)), ...bump(dGate[i]!, get(gs)), ...bump(dOut[i]!, get(os))]),
+      ...bump(stack, get(ss)), ...bump(dStack, get(ss)),
+      ...get(left), ...i32(1), ...sub, ...set(left),
+    ]),
+    0x0b,
+  ];
+}
+
+/** The module's functions: each one's export name, parameter count (all i32) and body. */
+const FUNCTIONS: readonly { name: keyof SimdKernels; params: number; body: () => number[] }[] = [
+  { name: "relu", params: 4, body: reluBody },
+  { name: "mix", params: 9, body: mixBody },
+  { name: "fill", params: 5, body: fillBody },
+  { name: "mix2", params: 11, body: mix2Body },
+  { name: "bias", params: 5, body: biasBody },
+  { name: "biasRelu", params: 5, body: biasReluBody },
+  { name: "reluBack", params: 5, body: reluBackBody },
+  { name: "mixBack", params: 12, body: () => mixBackBody(1) },
+  { name: "mix2Back", params: 15, body: () => mixBackBody(2) },
+];
+
 function moduleBytes(): Uint8Array {
-  const params = (count: number) => [0x60, ...vec(new Array<number[]>(count).fill([I32])), ...vec([])];
-  const bodies = [reluBody(), mixBody(), fillBody(), mix2Body()];
+  const type = (count: number) => [0x60, ...vec(new Array<number[]>(count).fill([I32])), ...vec([])];
+  const bodies = FUNCTIONS.map((f) => f.body());
   return new Uint8Array([
     ...WASM_HEADER,
-    ...section(1, vec([params(4), params(9), params(5), params(11)])),
+    ...section(1, vec(FUNCTIONS.map((f) => type(f.params)))),
     ...section(2, vec([[...name("e"), ...name("m"), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1], [2], [3]])),
-    ...section(7, vec([[...name("relu"), 0x00, 0], [...name("mix"), 0x00, 1], [...name("fill"), 0x00, 2], [...name("mix2"), 0x00, 3]])),
+    ...section(3, vec(FUNCTIONS.map((_, i) => uleb(i)))),
+    ...section(7, vec(FUNCTIONS.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
 }

@@ -54,6 +54,15 @@ export function fusedPredictOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
   return !switchedOff(env["MTL_FUSED_PREDICT"]) && !fusedOff(env);
 }
 
+/**
+ * True unless MTL_FUSED_SIMD is off: the fused step and forward pass keep
+ * their tensors in a WebAssembly SIMD arena and run its kernels (simd.ts)
+ * wherever WebAssembly SIMD runs; off, their JavaScript loops (for A/B runs).
+ */
+export function fusedSimdOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
+  return !switchedOff(env["MTL_FUSED_SIMD"]);
+}
+
 export function fusedUnsupported(ir: ValidIR, plan: LayerPlan, options: FusedSupportOptions = {}): string[] {
   const reasons: string[] = [];
   if (fusedOff(options.env)) reasons.push("turned off by MTL_FUSED");

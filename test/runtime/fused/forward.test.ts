@@ -2,7 +2,7 @@
  * predictTasks through the fused forward pass (src/runtime/fused/forward.ts,
  * the default) gives what TF.js's layers give (within 1e-5), for every example spec it supports, at a
  * serving size and on a ragged batch; MTL_FUSED_PREDICT=off, MTL_FUSED=off and a model built
- * { plain: true } take TF.js's path.
+ * { plain: true } take TF.js's path; MTL_FUSED_SIMD=off keeps the forward pass out of the SIMD arena.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { fusedPredict, registerFusedForward } from "../../../src/runtime/fused/forward.js";
 import { loadModel, saveModel } from "../../../src/runtime/graph/save-load.js";
 import { fusedUnsupported } from "../../../src/runtime/fused/support.js";
+import { SimdArena } from "../../../src/runtime/fused/arena.js";
 import { featureTensors } from "../../../src/train/tensors.js";
 import { assertClose } from "../graph/fixtures.js";
 import { randomBatch, specFiles, specIR } from "./fixtures.js";
@@ -90,6 +91,35 @@ test("MTL_FUSED_PREDICT=off and MTL_FUSED=off send predictions through TF.js; un
     tf.dispose(on);
   } finally {
     if (fusedSetting !== undefined) process.env["MTL_FUSED"] = fusedSetting;
+  }
+  tf.dispose(inputs);
+  tf.disposeVariables();
+});
+
+test("MTL_FUSED_SIMD=off: the forward pass compiled for a model keeps its tensors out of the SIMD arena (the JavaScript loops); unset, in it", () => {
+  const ir = specIR(specFiles().find((s) => s.name === "specs/omoe.mtl")!.path);
+  const inputs = featureTensors(ir, randomBatch(ir, 10, 1));
+  const setting = process.env["MTL_FUSED_SIMD"];
+  const layout = SimdArena.prototype.layout;
+  let layouts = 0;
+  SimdArena.prototype.layout = function (this: SimdArena, floats: readonly number[]) {
+    layouts++;
+    return layout.call(this, floats);
+  };
+  try {
+    for (const [value, expected] of [["off", 0], [undefined, 1]] as const) {
+      if (value === undefined) delete process.env["MTL_FUSED_SIMD"];
+      else process.env["MTL_FUSED_SIMD"] = value;
+      layouts = 0;
+      const scores = fusedPredict(buildModel(ir).model, inputs); // a new model: its program is compiled now
+      assert.ok(scores !== null);
+      assert.equal(layouts, expected, `MTL_FUSED_SIMD=${value ?? "(unset)"}`);
+      tf.dispose(scores);
+    }
+  } finally {
+    SimdArena.prototype.layout = layout;
+    if (setting === undefined) delete process.env["MTL_FUSED_SIMD"];
+    else process.env["MTL_FUSED_SIMD"] = setting;
   }
   tf.dispose(inputs);
   tf.disposeVariables();

@@ -13,17 +13,18 @@ import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { predictTasks } from "../../../src/runtime/graph/forward.js";
 import { gemmOn } from "../../../src/runtime/fused/gemm.js";
 import { InferenceProgram } from "../../../src/runtime/fused/infer.js";
+import type { SimdArena } from "../../../src/runtime/fused/arena.js";
+import { smallArena } from "./ops.js";
 import { fusedBlas, fusedUnsupported } from "../../../src/runtime/fused/support.js";
 import { featureTensors } from "../../../src/train/tensors.js";
 import type { ValidIR } from "../../../src/ir/types.js";
-import { compileSource } from "../../../src/compiler.js";
 import { assertClose } from "../graph/fixtures.js";
-import { randomBatch, specFiles, specIR } from "./fixtures.js";
+import { oddWidthsIR, randomBatch, specFiles, specIR } from "./fixtures.js";
 
 before(() => selectBackend("wasm"));
 after(() => selectBackend("cpu"));
 
-function program(ir: ValidIR, simd: boolean) {
+function program(ir: ValidIR, simd: boolean | SimdArena) {
   const built = buildModel(ir);
   const plain = buildModel(ir, built.plan, { plain: true });
   plain.model.setWeights(built.model.getWeights());
@@ -31,7 +32,7 @@ function program(ir: ValidIR, simd: boolean) {
 }
 
 /** One program run on batches of `sizes` rows in turn (its buffers reused) predicts what the plain TF.js model does, within 1e-5. */
-function assertPredictsAsTfjs(ir: ValidIR, simd: boolean, sizes: number[], what: string): void {
+function assertPredictsAsTfjs(ir: ValidIR, simd: boolean | SimdArena, sizes: number[], what: string): void {
   const { plain, program: p } = program(ir, simd);
   for (const size of sizes) {
     const batch = randomBatch(ir, size, size);
@@ -52,32 +53,16 @@ for (const spec of specFiles()) {
   });
 }
 
-/** Widths that leave every kernel a scalar tail: odd dims (the gather's int32 words), 5 experts of 6, a numeric column first. */
-const ODD_WIDTHS = `model odd "odd widths"
-feature price : numeric(normalize: zscore)
-feature user_id : categorical(buckets: 50, dim: 3)
-feature item_id : categorical(buckets: 60, dim: 5)
-input x = concat(*)
-expert e[5] = mlp(x, [7, 6], activation: relu)
-gate g_ctr = softmax(x) over e
-gate g_cvr = softmax(x) over e
-tower ctr_tower = mlp(g_ctr, [3])
-tower cvr_tower = mlp(g_cvr, [3])
-task ctr : binary = ctr_tower label click
-task cvr : binary = cvr_tower label purchase where click
-train {
-  optimizer: adam(lr: 0.001)
-  batch: 32
-  epochs: 1
-  seed: 7
-}
-`;
-
 test("odd widths (scalar tails, 4-byte-aligned rows): with and without SIMD, what TF.js's layers predict", () => {
-  const compiled = compileSource(ODD_WIDTHS, "odd.mtl");
-  assert.ok(compiled.ir !== undefined, compiled.diagnostics.map((d) => d.message).join("; "));
-  const ir = compiled.ir;
+  const ir = oddWidthsIR();
   for (const simd of [true, false]) assertPredictsAsTfjs(ir, simd, [41, 6], simd ? "odd" : "odd without SIMD");
+  tf.disposeVariables();
+});
+
+test("a batch too large for the SIMD arena's memory runs on JavaScript arrays, still what TF.js's layers predict, and so does a smaller batch after it", () => {
+  const { arena, outcomes } = smallArena(1);
+  assertPredictsAsTfjs(oddWidthsIR(), arena, [6, 3000, 6], "odd in a one-page arena");
+  assert.deepEqual(outcomes, [true, false], "6 rows fit in the page, 3,000 do not");
   tf.disposeVariables();
 });
 

@@ -4,7 +4,8 @@
  * straight into its columns, an MMoE's gates share one stack of the experts,
  * and a part anything else reads is still copied. agreement.test.ts proves
  * the steps of every spec agree with the plain path; this proves those specs
- * take the placed paths it is meant to cover.
+ * take the placed paths it is meant to cover, and which gates' mixes the
+ * SIMD program pairs.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,12 +21,13 @@ before(async () => {
 });
 after(() => selectBackend("cpu"));
 
-function concatenations(spec: string) {
+function program(spec: string, simd = true) {
   const ir = specIR(specFiles().find((s) => s.name === spec)!.path);
   const built = buildModel(ir);
-  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(fusedBlas()!));
-  return program.concatenations();
+  return new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(fusedBlas()!), simd);
 }
+
+const concatenations = (spec: string) => program(spec).concatenations();
 
 test("recsys-MMoE: the 26 lookups gather into the input, the experts write into one stack both gates read", () => {
   assert.deepEqual(concatenations("bench/train/specs/recsys-mmoe.mtl"), [
@@ -48,4 +50,17 @@ test("a part another layer also reads is copied, beside placed parts of the same
     [3, 0, 0, 0, 2, 2],
   );
   assert.ok(ple.every((c) => c.placed < c.parts));
+});
+
+test("with SIMD, an MMoE's two gates over one stack mix in one pass (paired); a one-gate MoE's gate, and PLE's, alone", () => {
+  assert.deepEqual(program("bench/train/specs/recsys-mmoe.mtl").mixes(), [{ stack: "gate_g_ctr_stack", paired: true }]);
+  assert.deepEqual(program("specs/omoe.mtl").mixes(), [{ stack: "gate_g_stack", paired: false }]);
+  assert.ok(program("specs/ple.mtl").mixes().every((m) => !m.paired));
+  const loops = program("bench/train/specs/recsys-mmoe.mtl", false);
+  assert.equal(loops.simd, false);
+  assert.deepEqual(loops.mixes(), [
+    { stack: "gate_g_ctr_stack", paired: false },
+    { stack: "gate_g_ctr_stack", paired: false },
+  ]);
+  assert.equal(program("specs/esmm.mtl").simd, true, "Node runs WebAssembly SIMD");
 });

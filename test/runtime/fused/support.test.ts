@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
-import { fusedUnsupported } from "../../../src/runtime/fused/support.js";
+import { fusedSimdOn, fusedUnsupported } from "../../../src/runtime/fused/support.js";
 import type { ValidIR } from "../../../src/ir/types.js";
 import { mmoeIR } from "../graph/fixtures.js";
 import { specFiles, specIR } from "./fixtures.js";
@@ -59,4 +59,10 @@ test("createTrainStep runs the plain step and names the first reason", () => {
   const step = createTrainStep(buildModel(mmoeIR()));
   assert.equal(step.engine, "plain (sequence features (not fused yet))");
   step.dispose();
+});
+
+test("MTL_FUSED_SIMD: the SIMD kernels are on unless it turns them off (any case, any of the off words)", () => {
+  assert.equal(fusedSimdOn({}), true);
+  assert.equal(fusedSimdOn({ MTL_FUSED_SIMD: "on" }), true);
+  for (const off of ["off", " OFF ", "0", "false", "no", "none"]) assert.equal(fusedSimdOn({ MTL_FUSED_SIMD: off }), false, off);
 });
