@@ -15,7 +15,7 @@
  */
 import * as tf from "#tfjs";
 import type { FeatureIR, OptimizerIR, TableIR } from "../../ir/types.js";
-import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
+import { ownAlignedStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 import { adviseHugePages } from "../backend/huge-pages.js";
 import type { BuiltModel } from "./build-model.js";
 import type { FeatureTensors } from "./forward.js";
@@ -136,7 +136,7 @@ export class SparseEmbeddings {
       const grad = grads[table.small!.name];
       if (grad === undefined) continue; // the table did not reach the loss
       const values = grad.dataSync() as Float32Array;
-      if (sharesStorage(table.variable)) ownStorage(table.variable);
+      ownAlignedStorage(table.variable);
       const storage = writableRows(table.variable);
       if (storage === null) throw new Error(`cannot write the rows of table '${table.ir.name}' on backend '${tf.getBackend()}'`);
       this.rule.apply(storage, table.slots, { rows: table.rows, values }, table.ir.dim, step);
