@@ -133,3 +133,52 @@ export function wasmView<T extends Float32Array | Int32Array | Uint8Array>(
 export function wasmFloat32View(backend: {}, info: tf.TensorInfo): Float32Array {
   return wasmView(backend, info, Float32Array);
 }
+
+/**
+ * An array of float32 (or int32) values in the wasm backend's heap, outside
+ * any tensor, for buffers that WebAssembly kernels over the heap
+ * (graph/adam-wasm.ts) read next to the variables: a view is re-made after
+ * the heap grows (which detaches the old one). Its block is freed when the
+ * HeapArray is collected.
+ */
+export class HeapArray {
+  private f32: Float32Array = new Float32Array(0);
+  private i32: Int32Array = new Int32Array(0);
+
+  private constructor(
+    private readonly wasm: WasmHeapModule,
+    /** Byte address of the block (cache-line aligned). */
+    readonly address: number,
+    readonly length: number,
+  ) {}
+
+  /** `length` values' room on the wasm backend, not written; null on any other backend or when malloc fails. */
+  static create(length: number): HeapArray | null {
+    if (tf.getBackend() !== "wasm") return null;
+    const wasm = (tf.engine().backend as unknown as WasmOutputs).wasm;
+    const address = alignedMalloc(wasm, Math.max(1, length) * 4);
+    if (address === 0) return null;
+    const array = new HeapArray(wasm, address, length);
+    heapBlocks.register(array, { wasm, address });
+    return array;
+  }
+
+  /** The wasm backend's heap size in bytes now (0 on other backends). */
+  static heapBytes(): number {
+    return tf.getBackend() === "wasm" ? (tf.engine().backend as unknown as WasmOutputs).wasm.HEAPU8.length : 0;
+  }
+
+  /** A Float32Array over the block; take it after the last allocation before use. */
+  get floats(): Float32Array {
+    if (this.f32.buffer !== this.wasm.HEAPU8.buffer) this.f32 = new Float32Array(this.wasm.HEAPU8.buffer, this.address, this.length);
+    return this.f32;
+  }
+
+  /** An Int32Array over the same block. */
+  get ints(): Int32Array {
+    if (this.i32.buffer !== this.wasm.HEAPU8.buffer) this.i32 = new Int32Array(this.wasm.HEAPU8.buffer, this.address, this.length);
+    return this.i32;
+  }
+}
+
+const heapBlocks = new FinalizationRegistry<{ wasm: WasmHeapModule; address: number }>(({ wasm, address }) => wasm._free(address));
