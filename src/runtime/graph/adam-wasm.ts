@@ -14,9 +14,11 @@
  * the loops store: so they write the same bits
  * (test/runtime/graph/adam-wasm.test.ts compares them). The module imports
  * the heap's WebAssembly.Memory, so it reads the arrays where they are; an
- * array elsewhere (a plain JavaScript array) takes the JavaScript loop.
+ * array elsewhere (a plain JavaScript array) takes the JavaScript loop, as
+ * does everything under MTL_WASM_ADAM=off.
  */
 import * as tf from "#tfjs";
+import { switchedOff } from "../../util/env-switch.js";
 import { name, section, uleb, vec, WASM_HEADER, webAssembly } from "../../util/wasm-binary.js";
 
 /** Adam's factors for one step, as the JavaScript loops hold them. */
@@ -61,7 +63,7 @@ const instances = new WeakMap<object, Exports | null>();
  * the kernels' pairs of values do not cover).
  */
 export function adamKernelsFor(arrays: readonly ArrayBufferView[], dim = 2): AdamKernels | null {
-  if (dim % 2 !== 0 || arrays.length === 0) return null;
+  if (dim % 2 !== 0 || arrays.length === 0 || switchedOff(processEnv()?.["MTL_WASM_ADAM"])) return null;
   const memory = (tf.engine().backend as unknown as WasmBackendLike).wasm?.asm?.memory;
   if (memory === undefined) return null;
   const buffer = memory.buffer;
@@ -72,6 +74,11 @@ export function adamKernelsFor(arrays: readonly ArrayBufferView[], dim = 2): Ada
     instances.set(memory, exports);
   }
   return exports === null ? null : wrap(exports);
+}
+
+/** The environment where there is one (Node), read per call so that tests can switch; a page has none. */
+function processEnv(): Record<string, string | undefined> | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
 }
 
 function wrap(e: Exports): AdamKernels {
