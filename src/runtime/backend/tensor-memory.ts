@@ -139,7 +139,8 @@ export function wasmFloat32View(backend: {}, info: tf.TensorInfo): Float32Array 
  * any tensor, for buffers that WebAssembly kernels over the heap
  * (graph/adam-wasm.ts) read next to the variables: a view is re-made after
  * the heap grows (which detaches the old one). Its block is freed when the
- * HeapArray is collected.
+ * HeapArray is collected, whatever views remain: keep the HeapArray while
+ * its views are used.
  */
 export class HeapArray {
   private f32: Float32Array = new Float32Array(0);

@@ -17,9 +17,13 @@ before(async () => {
 });
 after(() => selectBackend("cpu"));
 
+/** The blocks the tests use: a HeapArray's block is freed once it is collected, views or not. */
+const blocks: HeapArray[] = [];
+
 /** A heap array holding `values`. */
 function onHeap(values: Float32Array): Float32Array {
   const block = HeapArray.create(values.length)!;
+  blocks.push(block);
   block.floats.set(values);
   return block.floats;
 }
@@ -47,6 +51,7 @@ for (const dim of [2, 6, 16]) {
     const values = Float32Array.from({ length: rows.length * dim }, (_, i) => (i % 5 === 0 ? 0 : (rng.next() - 0.5) * 10 ** -(i % 4)));
     const heap = [onHeap(table), onHeap(m), onHeap(v)] as const;
     const heapRows = HeapArray.create(rows.length)!;
+    blocks.push(heapRows);
     heapRows.ints.set(rows);
     const heapValues = onHeap(values);
     const kernels = adamKernelsFor([...heap, heapRows.ints, heapValues], dim);
