@@ -122,10 +122,14 @@ function adam(lr: number, beta1: number, beta2: number, epsilon: number): Sparse
       const m = first!;
       const v = second!;
       const factors: AdamFactors = { beta1, c1, beta2, c2, rate: lr / (1 - Math.pow(beta1, step)), inverse2: 1 / (1 - Math.pow(beta2, step)), epsilon };
-      prefetched += prefetchRows([table, m, v], rows, rows.length, dim, table.length / dim);
       const kernels = adamKernelsFor([table, m, v, rows, values], dim);
-      if (kernels !== null) kernels.lazy(table, m, v, rows, values, rows.length, dim, factors);
-      else lazyAdam(table, m, v, rows, values, dim, factors);
+      if (kernels !== null) {
+        prefetched += kernels.touch(table, m, v, rows, rows.length, dim);
+        kernels.lazy(table, m, v, rows, values, rows.length, dim, factors);
+      } else {
+        prefetched += prefetchRows([table, m, v], rows, rows.length, dim, table.length / dim);
+        lazyAdam(table, m, v, rows, values, dim, factors);
+      }
     },
   };
 }

@@ -20,12 +20,13 @@ after(() => selectBackend("cpu"));
 /** The blocks the tests use: a HeapArray's block is freed once it is collected, views or not. */
 const blocks: HeapArray[] = [];
 
-/** A heap array holding `values`. */
-function onHeap(values: Float32Array): Float32Array {
+/** A heap block holding `values`; take its views (.floats) after the last allocation, which may move the heap. */
+function onHeap(values: Float32Array | Int32Array): HeapArray {
   const block = HeapArray.create(values.length)!;
   blocks.push(block);
-  block.floats.set(values);
-  return block.floats;
+  if (values instanceof Int32Array) block.ints.set(values);
+  else block.floats.set(values);
+  return block;
 }
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -49,14 +50,13 @@ for (const dim of [2, 6, 16]) {
     const rows = Int32Array.from([7, 0, 49, 13, 7, 21]);
     // Gradients across magnitudes, zeros among them.
     const values = Float32Array.from({ length: rows.length * dim }, (_, i) => (i % 5 === 0 ? 0 : (rng.next() - 0.5) * 10 ** -(i % 4)));
-    const heap = [onHeap(table), onHeap(m), onHeap(v)] as const;
-    const heapRows = HeapArray.create(rows.length)!;
-    blocks.push(heapRows);
-    heapRows.ints.set(rows);
-    const heapValues = onHeap(values);
-    const kernels = adamKernelsFor([...heap, heapRows.ints, heapValues], dim);
+    const blocks = [onHeap(table), onHeap(m), onHeap(v), onHeap(rows), onHeap(values)];
+    const [heapTable, heapM, heapV, , heapValues] = blocks.map((b) => b.floats);
+    const heapRows = blocks[3]!.ints;
+    const heap = [heapTable!, heapM!, heapV!] as const;
+    const kernels = adamKernelsFor([...heap, heapRows, heapValues!], dim);
     assert.ok(kernels !== null, "no kernels for arrays in the wasm heap");
-    kernels.lazy(heap[0], heap[1], heap[2], heapRows.ints, heapValues, rows.length, dim, factors(1));
+    kernels.lazy(heap[0], heap[1], heap[2], heapRows, heapValues!, rows.length, dim, factors(1));
     lazyAdam(table, m, v, rows, values, dim, factors(1));
     assert.deepEqual(bits(heap[0]), bits(table), "table");
     assert.deepEqual(bits(heap[1]), bits(m), "m");
@@ -71,7 +71,8 @@ test("dense Adam's kernel writes the JavaScript loop's bits, an odd count's last
   const g = Float32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : (rng.next() - 0.5) * 10 ** -(i % 5)));
   const m = random(rng, n, 0.01);
   const v = random(rng, n, 1e-4, true);
-  const heap = [onHeap(w), onHeap(g), onHeap(m), onHeap(v)] as const;
+  const [hw, hg, hm, hv] = [w, g, m, v].map(onHeap).map((b) => b.floats);
+  const heap = [hw!, hg!, hm!, hv!] as const;
   const kernels = adamKernelsFor(heap)!;
   const done = kernels.dense(heap[0], heap[1], heap[2], heap[3], factors(-1));
   assert.equal(done, 1000);
@@ -83,8 +84,21 @@ test("dense Adam's kernel writes the JavaScript loop's bits, an odd count's last
 });
 
 test("arrays outside the wasm heap, or an odd row width, get no kernels", () => {
-  const inHeap = onHeap(new Float32Array(8));
+  const inHeap = onHeap(new Float32Array(8)).floats;
   assert.equal(adamKernelsFor([inHeap, new Float32Array(8)]), null);
   assert.equal(adamKernelsFor([inHeap], 3), null);
   assert.ok(adamKernelsFor([inHeap], 4) !== null);
+});
+
+test("touch reads a value in each cache line of each row of the three arrays (the sum of those values)", () => {
+  for (const dim of [16, 40]) {
+    const size = 20 * dim;
+    const arrays = [1, 1000, 1_000_000].map((scale) => onHeap(Float32Array.from({ length: size }, (_, i) => (i % 7) * scale)));
+    const rows = onHeap(Int32Array.from([3, 17]));
+    const [a, b, c] = arrays.map((x) => x.floats);
+    // Values at byte 0, 64, 128, ... of each row, then its last value.
+    const read = (row: number) => [...Array.from({ length: Math.ceil(dim / 16) }, (_, j) => row * dim + 16 * j), row * dim + dim - 1];
+    const expected = [3, 17].flatMap(read).reduce((sum, i) => sum + a![i]! + b![i]! + c![i]!, 0);
+    assert.equal(adamKernelsFor([a!, b!, c!, rows.ints])!.touch(a!, b!, c!, rows.ints, 2, dim), expected);
+  }
 });
