@@ -40,14 +40,15 @@ function factors(sign: number): AdamFactors {
 const random = (rng: Rng, n: number, scale: number, positive = false) =>
   Float32Array.from({ length: n }, () => (positive ? rng.next() : rng.next() * 2 - 1) * scale);
 
-for (const dim of [2, 6, 16]) {
-  test(`lazy Adam's kernel writes the JavaScript loop's bits (dim ${dim}, rows in any order, one twice)`, () => {
-    const rng = new Rng(dim);
-    const tableRows = 50;
+for (const [dim, count] of [[2, 6], [6, 6], [16, 6], [16, 75]] as const) {
+  test(`lazy Adam's kernel writes the JavaScript loop's bits (dim ${dim}, ${count} rows in any order, one twice)`, () => {
+    const rng = new Rng(dim + count);
+    const tableRows = 120;
     const table = random(rng, tableRows * dim, 0.1);
     const m = random(rng, tableRows * dim, 0.01);
     const v = random(rng, tableRows * dim, 1e-4, true);
-    const rows = Int32Array.from([7, 0, 49, 13, 7, 21]);
+    // Many rows, or a few with one read twice.
+    const rows = count === 6 ? Int32Array.from([7, 0, 119, 13, 7, 21]) : Int32Array.from({ length: count }, (_, i) => (i === 40 ? 3 : (i * 37) % tableRows));
     // Gradients across magnitudes, zeros among them.
     const values = Float32Array.from({ length: rows.length * dim }, (_, i) => (i % 5 === 0 ? 0 : (rng.next() - 0.5) * 10 ** -(i % 4)));
     const blocks = [onHeap(table), onHeap(m), onHeap(v), onHeap(rows), onHeap(values)];
