@@ -45,6 +45,8 @@ Environment:
                        koffi: they are advised to use transparent huge pages, which fault in faster)
   MTL_SPLIT_CSV=on     training reads a large CSV file on two threads (not the default:
                        not yet shown faster; mtl train --threads 1 keeps one)
+  MTL_WASM_ADAM=off    dense and lazy Adam in JavaScript loops instead of WebAssembly kernels
+                       over the wasm heap (same bits; slower)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

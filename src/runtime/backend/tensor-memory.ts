@@ -14,6 +14,7 @@
  * check `sharesStorage` before each write and call `ownStorage` when needed.
  */
 import * as tf from "#tfjs";
+import { ALIGNMENT, alignedMalloc, type WasmHeapModule } from "./aligned-heap.js";
 
 interface WasmLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } | undefined };
@@ -61,8 +62,44 @@ export function writableRows(tensor: tf.Tensor): Float32Array | null {
  */
 export function unfilledFloat32(shape: number[]): tf.Tensor | null {
   if (tf.getBackend() !== "wasm") return null;
-  const backend = tf.engine().backend as unknown as { makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo };
-  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, "float32"), tf.engine().backend);
+  const backend = tf.engine().backend as unknown as WasmOutputs;
+  const bytes = tf.util.sizeFromShape(shape) * 4;
+  // Large tensors (embedding tables) start on a cache line (aligned-heap.ts); the backend frees them as any other.
+  const at = bytes >= ALIGNED_MIN_BYTES ? alignedMalloc(backend.wasm, bytes) : 0;
+  return tf.engine().makeTensorFromTensorInfo(at === 0 ? backend.makeOutput(shape, "float32") : backend.makeOutput(shape, "float32", at), tf.engine().backend);
+}
+
+/** Tensors from this size up get cache-line-aligned storage from unfilledFloat32: a table's rows, not a bias. */
+export const ALIGNED_MIN_BYTES = 64 * 1024;
+
+interface WasmOutputs {
+  wasm: WasmHeapModule;
+  makeOutput(shape: number[], dtype: "float32", memoryOffset?: number): tf.TensorInfo;
+}
+
+/**
+ * Gives `variable` (float32, on wasm) storage of its own that starts on a
+ * cache line, copying its values, unless it already has such storage; a
+ * table's storage changes when it is assigned (a checkpoint restored, a
+ * model loaded) or copied by ownStorage. Returns whether it copied. On other
+ * backends, or for small variables, only makes the storage its own
+ * (ownStorage).
+ */
+export function ownAlignedStorage(variable: tf.Variable): boolean {
+  const small = variable.size * 4 < ALIGNED_MIN_BYTES;
+  if (tf.getBackend() !== "wasm" || small || variable.dtype !== "float32") {
+    if (!sharesStorage(variable)) return false;
+    ownStorage(variable);
+    return true;
+  }
+  const backend = tf.engine().backend as unknown as WasmLike;
+  if (!sharesStorage(variable) && backend.dataIdMap.get(variable.dataId as object)!.memoryOffset % ALIGNMENT === 0) return false;
+  const copy = unfilledFloat32([...variable.shape])!;
+  // Views after the allocation, which may have moved the heap.
+  writableRows(copy)!.set(writableRows(variable)!);
+  variable.assign(copy);
+  copy.dispose();
+  return true;
 }
 
 /** True when another tensor (a clone, a reshape, an assigned value) reads `tensor`'s storage. */
@@ -96,3 +133,53 @@ export function wasmView<T extends Float32Array | Int32Array | Uint8Array>(
 export function wasmFloat32View(backend: {}, info: tf.TensorInfo): Float32Array {
   return wasmView(backend, info, Float32Array);
 }
+
+/**
+ * An array of float32 (or int32) values in the wasm backend's heap, outside
+ * any tensor, for buffers that WebAssembly kernels over the heap
+ * (graph/adam-wasm.ts) read next to the variables: a view is re-made after
+ * the heap grows (which detaches the old one). Its block is freed when the
+ * HeapArray is collected, whatever views remain: keep the HeapArray while
+ * its views are used.
+ */
+export class HeapArray {
+  private f32: Float32Array = new Float32Array(0);
+  private i32: Int32Array = new Int32Array(0);
+
+  private constructor(
+    private readonly wasm: WasmHeapModule,
+    /** Byte address of the block (cache-line aligned). */
+    readonly address: number,
+    readonly length: number,
+  ) {}
+
+  /** `length` values' room on the wasm backend, not written; null on any other backend or when malloc fails. */
+  static create(length: number): HeapArray | null {
+    if (tf.getBackend() !== "wasm") return null;
+    const wasm = (tf.engine().backend as unknown as WasmOutputs).wasm;
+    const address = alignedMalloc(wasm, Math.max(1, length) * 4);
+    if (address === 0) return null;
+    const array = new HeapArray(wasm, address, length);
+    heapBlocks.register(array, { wasm, address });
+    return array;
+  }
+
+  /** The wasm backend's heap size in bytes now (0 on other backends). */
+  static heapBytes(): number {
+    return tf.getBackend() === "wasm" ? (tf.engine().backend as unknown as WasmOutputs).wasm.HEAPU8.length : 0;
+  }
+
+  /** A Float32Array over the block; take it after the last allocation before use. */
+  get floats(): Float32Array {
+    if (this.f32.buffer !== this.wasm.HEAPU8.buffer) this.f32 = new Float32Array(this.wasm.HEAPU8.buffer, this.address, this.length);
+    return this.f32;
+  }
+
+  /** An Int32Array over the same block. */
+  get ints(): Int32Array {
+    if (this.i32.buffer !== this.wasm.HEAPU8.buffer) this.i32 = new Int32Array(this.wasm.HEAPU8.buffer, this.address, this.length);
+    return this.i32;
+  }
+}
+
+const heapBlocks = new FinalizationRegistry<{ wasm: WasmHeapModule; address: number }>(({ wasm, address }) => wasm._free(address));

@@ -6,17 +6,31 @@
  * checkpoints and the plain path.
  */
 import type * as tf from "@tensorflow/tfjs";
+import { HeapArray } from "../backend/tensor-memory.js";
+import { adamKernelsFor, type AdamFactors } from "../graph/adam-wasm.js";
 import { adamConstants, zeroSlot, type AdamFields } from "../graph/in-place-adam.js";
 import type { Param } from "./buffers.js";
 
 const f32 = Math.fround;
 
-/** Creates the moments of `params` (in their order, as applyGradients would) where they are missing. */
+/**
+ * Per optimiser: room in the wasm heap for the largest gradient, which is
+ * copied there for adam-wasm.ts's kernel (the step's gradients are
+ * JavaScript arrays, the weights and moments TF.js variables in the heap).
+ */
+const gradientRoom = new WeakMap<AdamFields, HeapArray | null>();
+
+/**
+ * Creates the moments of `params` (in their order, as applyGradients would)
+ * where they are missing, and the gradients' room in the heap. Allocates:
+ * call before taking views.
+ */
 export function ensureSlots(adam: AdamFields, params: readonly Param[]): void {
   params.forEach(({ variable }, i) => {
     adam.accumulatedFirstMoment[i] ??= { originalName: `${variable.name}/m`, variable: zeroSlot(variable) };
     adam.accumulatedSecondMoment[i] ??= { originalName: `${variable.name}/v`, variable: zeroSlot(variable) };
   });
+  if (!gradientRoom.has(adam)) gradientRoom.set(adam, HeapArray.create(Math.max(0, ...params.map((p) => p.grad.length))));
 }
 
 /** The slots' variables in `params` order: m, v of each. */
@@ -32,29 +46,44 @@ export function slotVariables(adam: AdamFields, count: number): tf.Variable[] {
  * evaluated in double with one division and one square root per value
  * instead of rounding each of about ten intermediates to float32 (which made
  * Adam a fifth of a small model's step): the weights agree with the plain
- * path's within float32 rounding, not bit for bit.
+ * path's within float32 rounding, not bit for bit. On the wasm backend
+ * adam-wasm.ts's kernel evaluates the same expressions, to the same bits,
+ * on a copy of the gradient in the heap.
  */
 export function adamUpdate(adam: AdamFields, params: readonly Param[], acc1: Float32Array, acc2: Float32Array, moments: readonly Float32Array[]): void {
   const { b1, b2, c1, c2, correction1, correction2, epsilon, step } = adamConstants(adam, acc1[0]!, acc2[0]!);
-  const rate = step / correction1;
-  const inverse2 = 1 / correction2;
+  const factors: AdamFactors = { beta1: b1, c1, beta2: b2, c2, rate: step / correction1, inverse2: 1 / correction2, epsilon };
+  const room = gradientRoom.get(adam)?.floats;
   for (let i = 0; i < params.length; i++) {
     const p = params[i]!;
     if (!p.gradSet) continue;
-    const w = p.view;
-    const g = p.grad;
     const m = moments[2 * i]!;
     const v = moments[2 * i + 1]!;
-    for (let k = 0, n = w.length; k < n; k++) {
-      const gk = g[k]!;
-      const mk = f32(m[k]! * b1 + gk * c1);
-      const vk = f32(v[k]! * b2 + gk * gk * c2);
-      m[k] = mk;
-      v[k] = vk;
-      w[k] = w[k]! + (rate * mk) / (Math.sqrt(vk * inverse2) + epsilon);
+    let done = 0;
+    if (room !== undefined && room.length >= p.grad.length) {
+      const g = room.subarray(0, p.grad.length);
+      const kernels = adamKernelsFor([p.view, g, m, v]);
+      if (kernels !== null) {
+        g.set(p.grad);
+        done = kernels.dense(p.view, g, m, v, factors);
+      }
     }
+    denseAdam(p.view, p.grad, m, v, factors, done);
   }
   acc1[0] = f32(acc1[0]! * b1);
   acc2[0] = f32(acc2[0]! * b2);
   adam.incrementIterations();
+}
+
+/** The update of w[from..] in JavaScript (all of it where the kernel cannot run, else an odd count's last value). */
+export function denseAdam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, f: AdamFactors, from: number): void {
+  const { beta1, c1, beta2, c2, rate, inverse2, epsilon } = f;
+  for (let k = from, n = w.length; k < n; k++) {
+    const gk = g[k]!;
+    const mk = f32(m[k]! * beta1 + gk * c1);
+    const vk = f32(v[k]! * beta2 + gk * gk * c2);
+    m[k] = mk;
+    v[k] = vk;
+    w[k] = w[k]! + (rate * mk) / (Math.sqrt(vk * inverse2) + epsilon);
+  }
 }

@@ -12,7 +12,7 @@
 import * as tf from "#tfjs";
 import type { EncodedBatch } from "../../data/encode/index.js";
 import type { NativeBlas } from "../backend/blas/native-blas.js";
-import { ownStorage, sharesStorage, writableRows } from "../backend/tensor-memory.js";
+import { ownAlignedStorage, ownStorage, sharesStorage, writableRows } from "../backend/tensor-memory.js";
 import type { BuiltModel } from "../graph/build-model.js";
 import type { AdamFields } from "../graph/in-place-adam.js";
 import { createOptimizer } from "../graph/optimizer.js";
@@ -61,8 +61,10 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: 
   function bindViews(): { acc1: Float32Array; acc2: Float32Array; moments: Float32Array[] } {
     ensureSlots(adam, program.params);
     const slots = slotVariables(adam, program.params.length);
-    const variables = [adam.accBeta1, adam.accBeta2, ...program.params.map((p) => p.variable), ...slots, ...program.tables.map((t) => t.variable)];
+    const variables = [adam.accBeta1, adam.accBeta2, ...program.params.map((p) => p.variable), ...slots];
     for (const v of variables) if (sharesStorage(v)) ownStorage(v);
+    // Tables' rows on cache lines (aligned-heap.ts): a copy only when a table's storage changed (restored, shared).
+    for (const t of program.tables) ownAlignedStorage(t.variable);
     for (const p of program.params) p.view = view(p.variable);
     for (const t of program.tables) t.view = view(t.variable);
     return { acc1: view(adam.accBeta1), acc2: view(adam.accBeta2), moments: slots.map(view) };

@@ -8,10 +8,15 @@
  * open-addressing hash (twice the most distinct rows a step can read), not a
  * table-sized index: the index's random reads missed cache and TLB for every
  * lookup (26 tables of 100,000 rows: 4 ms a step, against 0.7 ms hashed).
+ *
+ * On the wasm backend the rows and their summed gradients live in its heap,
+ * next to the table, so that lazy Adam's WebAssembly kernel
+ * (graph/adam-wasm.ts) reads them where they are.
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
 import { idOutsideTable } from "../table-ids.js";
+import { HeapArray } from "../backend/tensor-memory.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -20,8 +25,10 @@ export class TableParam {
   private places = new Int32Array(0);
   /** 32 - log2(keys.length): a multiplicative hash's top bits index the hash. */
   private shift = 32;
-  private rows = new Int32Array(0);
-  private values = new Float32Array(0);
+  private rows: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private values: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  /** The same arrays' blocks in the wasm heap, whose views are re-made after it grows; null elsewhere. */
+  private heap: { rows: HeapArray; values: HeapArray } | null = null;
   private count = 0;
 
   constructor(
@@ -36,8 +43,11 @@ export class TableParam {
 
   allocate(batchRows: number): void {
     const distinct = Math.min(this.tableRows, batchRows * this.lookups);
-    this.rows = new Int32Array(distinct);
-    this.values = new Float32Array(distinct * this.dim);
+    const rows = HeapArray.create(distinct);
+    const values = rows === null ? null : HeapArray.create(distinct * this.dim);
+    this.heap = rows !== null && values !== null ? { rows, values } : null;
+    this.rows = this.heap?.rows.ints ?? new Int32Array(distinct);
+    this.values = this.heap?.values.floats ?? new Float32Array(distinct * this.dim);
     const bits = Math.max(4, Math.ceil(Math.log2(2 * distinct)));
     this.keys = new Int32Array(2 ** bits).fill(-1);
     this.places = new Int32Array(2 ** bits);
@@ -51,6 +61,7 @@ export class TableParam {
 
   /** Adds each batch row's gradient, `dim` values from column `offset` of `grad` [rows, stride], to the table row its id read. */
   accumulate(ids: Int32Array, grad: Float32Array, batchRows: number, stride: number, offset: number): void {
+    this.reviewHeap();
     const { dim, keys, places, values, shift } = this;
     const mask = keys.length - 1;
     for (let r = 0, from = offset; r < batchRows; r++, from += stride) {
@@ -79,9 +90,17 @@ export class TableParam {
   /** Applies `rule` to the rows read this step (`step` counts from 1) and forgets them. */
   update(rule: SparseRule, slots: Float32Array[], step: number): void {
     if (this.count === 0) return;
+    this.reviewHeap();
     const rows = this.rows.subarray(0, this.count);
     rule.apply(this.view, slots, { rows, values: this.values.subarray(0, this.count * this.dim) }, this.dim, step);
     this.keys.fill(-1);
     this.count = 0;
+  }
+
+  /** Views of the heap blocks, current: the heap may have grown (detaching the old ones) since the last step. */
+  private reviewHeap(): void {
+    if (this.heap === null) return;
+    this.rows = this.heap.rows.ints;
+    this.values = this.heap.values.floats;
   }
 }

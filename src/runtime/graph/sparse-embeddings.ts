@@ -15,7 +15,7 @@
  */
 import * as tf from "#tfjs";
 import type { FeatureIR, OptimizerIR, TableIR } from "../../ir/types.js";
-import { ownStorage, sharesStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
+import { HeapArray, ownAlignedStorage, supportsInPlaceWrites, writableRows } from "../backend/tensor-memory.js";
 import { adviseHugePages } from "../backend/huge-pages.js";
 import type { BuiltModel } from "./build-model.js";
 import type { FeatureTensors } from "./forward.js";
@@ -48,8 +48,8 @@ interface Table {
   /** The Embedding layer's weight holder, whose `val` is swapped per step. */
   readonly holder: LayerVariableLike;
   readonly variable: tf.Variable;
-  /** Optimiser slots, one table-sized array each. */
-  slots: Float32Array[];
+  /** Optimiser slots, one table-sized array each (fresh views: the wasm heap they may live in can move). */
+  slots(): Float32Array[];
   /** Per step: the distinct rows read, in the order of the small variable. */
   rows: Int32Array;
   small: tf.Variable | null;
@@ -136,15 +136,16 @@ export class SparseEmbeddings {
       const grad = grads[table.small!.name];
       if (grad === undefined) continue; // the table did not reach the loss
       const values = grad.dataSync() as Float32Array;
-      if (sharesStorage(table.variable)) ownStorage(table.variable);
+      ownAlignedStorage(table.variable);
       const storage = writableRows(table.variable);
       if (storage === null) throw new Error(`cannot write the rows of table '${table.ir.name}' on backend '${tf.getBackend()}'`);
-      this.rule.apply(storage, table.slots, { rows: table.rows, values }, table.ir.dim, step);
+      this.rule.apply(storage, table.slots(), { rows: table.rows, values }, table.ir.dim, step);
     }
   }
 
+  /** Each table's slots, as views taken now: valid until the next TF.js call that allocates. */
   slots(): SparseSlots[] {
-    return this.tables.map((t) => ({ table: t.ir.name, slots: t.slots }));
+    return this.tables.map((t) => ({ table: t.ir.name, slots: t.slots() }));
   }
 
   restoreSlots(saved: readonly SparseSlots[]): void {
@@ -154,7 +155,7 @@ export class SparseEmbeddings {
       if (entry === undefined || entry.slots.length !== this.rule.slots || entry.slots.some((s) => s.length !== size)) {
         throw new Error(`the saved optimiser state does not fit table '${table.ir.name}' (${table.ir.rows} x ${table.ir.dim})`);
       }
-      table.slots = entry.slots.map((s) => Float32Array.from(s));
+      table.slots().forEach((slot, i) => slot.set(entry.slots[i]!));
     }
   }
 
@@ -199,28 +200,62 @@ export class SparseEmbeddings {
 
 /**
  * Each table's optimiser slots (`count` of `sizes[i]` values for table i),
- * cut from one allocation. A new Float32Array is zeroed by the allocator,
- * whose pages the system maps only when first written, so zero slots
- * (Adam's moments) cost nothing until the rows they cover are trained:
- * filling 2 x 41.6M zeros by hand took about 1.8 s per run. Other start
- * values (Adagrad's accumulator) must be written. One allocation rather than
- * one per slot, so that its pages can be mapped 2 MiB at a time
- * (huge-pages.ts): a 6.4 MB slot of its own would hold one or two aligned
- * huge pages.
+ * cut from one allocation, as functions returning current views.
+ *
+ * On the wasm backend the allocation is a block of its heap, next to the
+ * tables, so that lazy Adam's kernel (adam-wasm.ts) reads the slots where
+ * they are; the heap may grow and detach views, hence the functions.
+ * Elsewhere (or past HEAP_SLOTS_MAX_BYTES) it is a Float32Array: zeroed by
+ * the allocator, whose pages the system maps only when first written, so
+ * zero slots (Adam's moments) cost nothing until the rows they cover are
+ * trained (filling 2 x 41.6M zeros by hand took about 1.8 s per run); one
+ * allocation rather than one per slot, so that its pages can be mapped 2 MiB
+ * at a time (huge-pages.ts; the wasm heap is advised as a whole). Other start
+ * values (Adagrad's accumulator) must be written.
  */
-function tableSlots(sizes: readonly number[], count: number, initial: number): Float32Array[][] {
+function tableSlots(sizes: readonly number[], count: number, initial: number): (() => Float32Array[])[] {
   const total = sizes.reduce((sum, size) => sum + size * count, 0);
-  // Past a typed array's length limit, one allocation per slot.
-  const all = total <= MAX_SLOT_ARENA ? new Float32Array(total) : null;
+  const all = arena(total, initial);
   let offset = 0;
-  const slot = (size: number) => (all === null ? new Float32Array(size) : all.subarray(offset, (offset += size)));
-  const slots = sizes.map((size) => Array.from({ length: count }, () => slot(size)));
-  for (const array of all === null ? slots.flat() : [all]) {
-    adviseHugePages(array);
-    if (initial !== 0) array.fill(initial);
-  }
-  return slots;
+  return sizes.map((size) => {
+    const starts = Array.from({ length: count }, () => (offset += size) - size);
+    if (all === null) {
+      // Past a typed array's length limit, one allocation per slot.
+      const own = starts.map(() => new Float32Array(size));
+      for (const array of own) {
+        adviseHugePages(array);
+        if (initial !== 0) array.fill(initial);
+      }
+      return () => own;
+    }
+    return () => {
+      const values = all();
+      return starts.map((start) => values.subarray(start, start + size));
+    };
+  });
 }
+
+/** One block of `total` values set to `initial`, as a function returning a current view; null when too large for one. */
+function arena(total: number, initial: number): (() => Float32Array) | null {
+  if (total * 4 <= HEAP_SLOTS_MAX_BYTES) {
+    const heapBefore = HeapArray.heapBytes();
+    const block = HeapArray.create(total);
+    if (block !== null) {
+      // The heap's memory past its size before the allocation is fresh from growing it, hence zero.
+      const written = initial !== 0 ? total : Math.min(total, Math.max(0, Math.ceil((heapBefore - block.address) / 4)));
+      block.floats.fill(initial, 0, written);
+      return () => block.floats;
+    }
+  }
+  if (total > MAX_SLOT_ARENA) return null;
+  const array = new Float32Array(total);
+  adviseHugePages(array);
+  if (initial !== 0) array.fill(initial);
+  return () => array;
+}
+
+/** Slots up to this size go in the wasm heap (whose 4 GiB also hold the tables and every other tensor). */
+const HEAP_SLOTS_MAX_BYTES = 2 ** 30;
 
 /** Values in one allocation of tableSlots (4 GiB), well under V8's typed array limit. */
 const MAX_SLOT_ARENA = 2 ** 30;

@@ -19,6 +19,7 @@
  */
 import type { OptimizerIR } from "../../ir/types.js";
 import { prefetchRows } from "../../util/prefetch.js";
+import { adamKernelsFor, type AdamFactors } from "./adam-wasm.js";
 
 /** The gradient of one table at the batch's distinct rows. */
 export interface RowGradients {
@@ -107,7 +108,9 @@ function adagrad(lr: number, initialAccumulator: number): SparseRule {
  * into a step size and a factor (one division and one square root per value,
  * as the fused dense Adam, adam.ts): the same update within a few double
  * roundings, so a float32 weight ends at most one rounding from the
- * three-division form's.
+ * three-division form's. Where the table, its slots and the gradient all
+ * live in the wasm heap (the fused step's), adam-wasm.ts's kernel evaluates
+ * the same expressions two values at a time, to the same bits.
  */
 function adam(lr: number, beta1: number, beta2: number, epsilon: number): SparseRule {
   const c1 = 1 - beta1;
@@ -118,22 +121,33 @@ function adam(lr: number, beta1: number, beta2: number, epsilon: number): Sparse
     apply(table, [first, second], { rows, values }, dim, step) {
       const m = first!;
       const v = second!;
-      const rate = lr / (1 - Math.pow(beta1, step));
-      const inverse2 = 1 / (1 - Math.pow(beta2, step));
-      prefetched += prefetchRows([table, m, v], rows, rows.length, dim, table.length / dim);
-      for (let r = 0; r < rows.length; r++) {
-        const base = rows[r]! * dim;
-        const from = r * dim;
-        for (let d = 0; d < dim; d++) {
-          const at = base + d;
-          const grad = values[from + d]!;
-          const mNext = m[at]! * beta1 + grad * c1;
-          const vNext = v[at]! * beta2 + grad * grad * c2;
-          m[at] = mNext;
-          v[at] = vNext;
-          table[at] = table[at]! - (rate * mNext) / (Math.sqrt(vNext * inverse2) + epsilon);
-        }
+      const factors: AdamFactors = { beta1, c1, beta2, c2, rate: lr / (1 - Math.pow(beta1, step)), inverse2: 1 / (1 - Math.pow(beta2, step)), epsilon };
+      const kernels = adamKernelsFor([table, m, v, rows, values], dim);
+      if (kernels !== null) {
+        prefetched += kernels.touch(table, m, v, rows, rows.length, dim);
+        kernels.lazy(table, m, v, rows, values, rows.length, dim, factors);
+      } else {
+        prefetched += prefetchRows([table, m, v], rows, rows.length, dim, table.length / dim);
+        lazyAdam(table, m, v, rows, values, dim, factors);
       }
     },
   };
+}
+
+/** Lazy Adam's loop over the rows in JavaScript (exported for the kernel's tests). */
+export function lazyAdam(table: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, values: Float32Array, dim: number, f: AdamFactors): void {
+  const { beta1, c1, beta2, c2, rate, inverse2, epsilon } = f;
+  for (let r = 0; r < rows.length; r++) {
+    const base = rows[r]! * dim;
+    const from = r * dim;
+    for (let d = 0; d < dim; d++) {
+      const at = base + d;
+      const grad = values[from + d]!;
+      const mNext = m[at]! * beta1 + grad * c1;
+      const vNext = v[at]! * beta2 + grad * grad * c2;
+      m[at] = mNext;
+      v[at] = vNext;
+      table[at] = table[at]! - (rate * mNext) / (Math.sqrt(vNext * inverse2) + epsilon);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import type { ValidIR, OptimizerIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep, type TrainBatch } from "../../../src/runtime/graph/train-step.js";
+import { SparseEmbeddings } from "../../../src/runtime/graph/sparse-embeddings.js";
 import { assertClose, esmmIR, features, inputTensors, ITEM_ROWS, mmoeIR, rawBatch, type RawBatch } from "./fixtures.js";
 
 const ADAM: OptimizerIR = { type: "adam", lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -175,4 +176,20 @@ test("importState refuses the state of another model", async () => {
   await assert.rejects(other.importState(await step.exportState()), /weights|does not fit/);
   step.dispose();
   other.dispose();
+});
+
+test("wasm: the tables' optimiser slots live in the heap and start at their initial value, even over memory the heap used before", async () => {
+  await selectBackend("wasm");
+  const wasm = (tf.engine().backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm;
+  for (const [optimizer, initial] of [[ADAM, 0], [ADAGRAD, 0.1]] as const) {
+    // Blocks of NaN freed just before: malloc hands their memory out again unwritten.
+    tf.dispose(Array.from({ length: 8 }, (_, i) => tf.fill([4096 + i], NaN)));
+    const sparse = SparseEmbeddings.create(buildModel(withOptimizer(mmoeIR(), optimizer)), optimizer)!;
+    const slots = sparse.slots().flatMap((s) => s.slots);
+    assert.ok(slots.length > 0);
+    for (const slot of slots) {
+      assert.equal(slot.buffer, wasm.HEAPU8.buffer, "a slot outside the wasm heap");
+      assert.ok(slot.every((x) => x === Math.fround(initial)), `a slot does not start at ${initial}`);
+    }
+  }
 });

@@ -1,0 +1,280 @@
+/**
+ * Adam's per-value arithmetic in WebAssembly SIMD, two doubles per
+ * instruction, over arrays in the wasm backend's heap (the TF.js variables'
+ * own storage, and the buffers the fused step keeps there).
+ *
+ * Why: the JavaScript loops (adam.ts's dense Adam, sparse-update.ts's lazy
+ * Adam) evaluate one value at a time, and with a double division and square
+ * root each they were compute-bound even with every row in cache (lazy Adam
+ * over 26 tables' 1,010 rows of 16: 3-4 ms a step hot).
+ *
+ * The kernels evaluate exactly the loops' expressions, in the same order, in
+ * doubles (f64x2 rounds each operation as JavaScript's doubles do, and
+ * WebAssembly never fuses a multiply and an add), and round to float32 where
+ * the loops store: so they write the same bits
+ * (test/runtime/graph/adam-wasm.test.ts compares them). The module imports
+ * the heap's WebAssembly.Memory, so it reads the arrays where they are; an
+ * array elsewhere (a plain JavaScript array) takes the JavaScript loop, as
+ * does everything under MTL_WASM_ADAM=off.
+ */
+import * as tf from "#tfjs";
+import { switchedOff } from "../../util/env-switch.js";
+import { name, section, sleb, uleb, vec, WASM_HEADER, webAssembly } from "../../util/wasm-binary.js";
+
+/** Adam's factors for one step, as the JavaScript loops hold them. */
+export interface AdamFactors {
+  beta1: number;
+  c1: number;
+  beta2: number;
+  c2: number;
+  rate: number;
+  inverse2: number;
+  epsilon: number;
+}
+
+export interface AdamKernels {
+  /**
+   * Lazy Adam (sparse-update.ts): for each of `rows`' first `count` rows, the
+   * row's `dim` values of table, m and v from `values`' row in turn;
+   * table -= rate * m' / (sqrt(v' * inverse2) + epsilon) with m', v' unrounded.
+   */
+  lazy(table: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, values: Float32Array, count: number, dim: number, f: AdamFactors): void;
+  /**
+   * Dense Adam (fused/adam.ts): w += rate * m' / (sqrt(v' * inverse2) + epsilon) with m', v' rounded
+   * to float32, over w's values in pairs; returns how many it did (all but the last of an odd count).
+   */
+  dense(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, f: AdamFactors): number;
+  /**
+   * util/prefetch.ts's prefetchRows for three heap arrays, in fewer
+   * instructions per row (so more rows' misses are in flight): reads a value
+   * in each cache line of each of the first `count` rows (in range) of
+   * a, b and c, and returns their sum (keep it).
+   */
+  touch(a: Float32Array, b: Float32Array, c: Float32Array, rows: Int32Array, count: number, dim: number): number;
+}
+
+interface Exports {
+  lazy(table: number, m: number, v: number, rows: number, values: number, count: number, rowBytes: number, ...factors: number[]): void;
+  dense(w: number, g: number, m: number, v: number, bytes: number, ...factors: number[]): void;
+  touch(a: number, b: number, c: number, rows: number, count: number, rowBytes: number): number;
+}
+
+interface WasmBackendLike {
+  wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } };
+}
+
+const instances = new WeakMap<object, Exports | null>();
+
+/**
+ * The kernels for arrays that all view the wasm backend's current heap, or
+ * null (another backend, no SIMD, an array elsewhere, or an odd `dim`, which
+ * the kernels' pairs of values do not cover).
+ */
+export function adamKernelsFor(arrays: readonly ArrayBufferView[], dim = 2): AdamKernels | null {
+  if (dim % 2 !== 0 || arrays.length === 0 || switchedOff(processEnv()?.["MTL_WASM_ADAM"])) return null;
+  const memory = (tf.engine().backend as unknown as WasmBackendLike).wasm?.asm?.memory;
+  if (memory === undefined) return null;
+  const buffer = memory.buffer;
+  for (const a of arrays) if (a.buffer !== buffer) return null;
+  let exports = instances.get(memory);
+  if (exports === undefined) {
+    exports = instantiate(memory);
+    instances.set(memory, exports);
+  }
+  return exports === null ? null : wrap(exports);
+}
+
+/** The environment where there is one (Node), read per call so that tests can switch; a page has none. */
+function processEnv(): Record<string, string | undefined> | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+}
+
+function wrap(e: Exports): AdamKernels {
+  const factors = (f: AdamFactors) => [f.beta1, f.c1, f.beta2, f.c2, f.rate, f.inverse2, f.epsilon] as const;
+  // The kernels address the heap directly, past any view's end: sizes are checked here, as a view would.
+  const fits = (ok: boolean) => {
+    if (!ok) throw new Error("Adam's WebAssembly kernel was given arrays of different sizes");
+  };
+  return {
+    lazy: (table, m, v, rows, values, count, dim, f) => {
+      fits(m.length === table.length && v.length === table.length && rows.length >= count && values.length >= count * dim);
+      e.lazy(table.byteOffset, m.byteOffset, v.byteOffset, rows.byteOffset, values.byteOffset, count, dim * 4, ...factors(f));
+    },
+    dense: (w, g, m, v, f) => {
+      fits(g.length >= w.length && m.length === w.length && v.length === w.length);
+      const done = w.length - (w.length % 2);
+      e.dense(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, done * 4, ...factors(f));
+      return done;
+    },
+    touch: (a, b, c, rows, count, dim) => {
+      fits(b.length === a.length && c.length === a.length && rows.length >= count);
+      return e.touch(a.byteOffset, b.byteOffset, c.byteOffset, rows.byteOffset, count, dim * 4);
+    },
+  };
+}
+
+let compiled: object | null | undefined;
+
+function instantiate(memory: object): Exports | null {
+  const wasm = webAssembly();
+  if (wasm === undefined) return null;
+  if (compiled === undefined) {
+    try {
+      compiled = new wasm.Module(moduleBytes());
+    } catch {
+      compiled = null; // a runtime without SIMD rejects the module
+    }
+  }
+  if (compiled === null) return null;
+  try {
+    return new wasm.Instance(compiled, { e: { m: memory } }).exports as unknown as Exports;
+  } catch {
+    return null; // the memory was refused
+  }
+}
+
+// The module, assembled here (util/wasm-binary.ts).
+const I32 = 0x7f;
+const F64 = 0x7c;
+const F32 = 0x7d;
+const V128 = 0x7b;
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32 = (n: number) => [0x41, ...sleb(n)];
+const add = [0x6a];
+const sub = [0x6b];
+const mul = [0x6c];
+const geU = [0x4f];
+const eqz = [0x45];
+const i32Load = [0x28, 2, 0];
+const f32Load = [0x2a, 2, 0];
+const f32Add = [0x92];
+const simd = (op: number) => [0xfd, ...uleb(op)];
+/** Two floats into the low half (the rest zero), and the low half stored. */
+const load2 = [...simd(0x5d), 0, 0];
+const store2 = [...simd(0x5b), 0, 0, 0];
+const promote = simd(0x5f);
+const demote = simd(0x5e);
+const f64x2Splat = simd(0x14);
+const [fAdd, fSub, fMul, fDiv, fSqrt] = [simd(0xf0), simd(0xf1), simd(0xf2), simd(0xf3), simd(0xef)];
+const loop = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+const bump = (local: number, n: number[]) => [...get(local), ...n, ...add, ...set(local)];
+
+/**
+ * One pair of values at byte `at` of w, m, v (locals), the gradient at byte `from`; factors in
+ * v128 locals. `rounded`: the update reads m', v' as stored (dense), else unrounded (lazy);
+ * `sign`: fAdd (dense, whose rate is negative) or fSub (lazy).
+ */
+function pair(o: { w: number; m: number; v: number; g: number; at: number; from: number; k: number[]; t: number[]; rounded: boolean; sign: number[] }): number[] {
+  const [b1, c1, b2, c2, rate, inverse2, epsilon] = o.k;
+  const [g, mn, vn] = o.t;
+  const addr = (base: number) => [...get(base), ...get(o.at), ...add];
+  const storeRounded = (base: number, value: number) => [...addr(base), ...get(value), ...demote, ...store2];
+  return [
+    ...get(o.g), ...get(o.from), ...add, ...load2, ...promote, ...set(g),
+    ...addr(o.m), ...load2, ...promote, ...get(b1!), ...fMul, ...get(g), ...get(c1!), ...fMul, ...fAdd, ...set(mn),
+    ...addr(o.v), ...load2, ...promote, ...get(b2!), ...fMul, ...get(g), ...get(g), ...fMul, ...get(c2!), ...fMul, ...fAdd, ...set(vn),
+    ...storeRounded(o.m, mn),
+    ...storeRounded(o.v, vn),
+    // The dense loop updates with the stored (rounded) moments.
+    ...(o.rounded ? [...get(mn), ...demote, ...promote, ...set(mn), ...get(vn), ...demote, ...promote, ...set(vn)] : []),
+    ...addr(o.w),
+    ...addr(o.w), ...load2, ...promote,
+    ...get(rate!), ...get(mn), ...fMul,
+    ...get(vn), ...get(inverse2!), ...fMul, ...fSqrt, ...get(epsilon!), ...fAdd,
+    ...fDiv, ...o.sign,
+    ...demote, ...store2,
+  ];
+}
+
+/** The factors (f64 params from `first`) splatted into v128 locals from `into`; returns their indices. */
+function splats(first: number, into: number): { code: number[]; k: number[] } {
+  const k = Array.from({ length: 7 }, (_, i) => into + i);
+  return { code: k.flatMap((local, i) => [...get(first + i), ...f64x2Splat, ...set(local)]), k };
+}
+
+/** lazy(table, m, v, rows, values, count, rowBytes, 7 factors); locals: i32 14 row's offset, 15-17 its table, m, v, 18 byte in it; v128 19.. */
+function lazyBody(): number[] {
+  const [table, m, v, rows, values, count, rowBytes] = [0, 1, 2, 3, 4, 5, 6];
+  const [offset, tw, tm, tv, d] = [14, 15, 16, 17, 18];
+  const { code, k } = splats(7, 19);
+  const t = [26, 27, 28];
+  const at = (array: number, into: number) => [...get(array), ...get(offset), ...add, ...set(into)];
+  return [
+    ...vec([[...uleb(5), I32], [...uleb(10), V128]]),
+    ...code,
+    ...loop([...get(count), ...eqz], [
+      ...get(rows), ...i32Load, ...get(rowBytes), ...mul, ...set(offset),
+      ...at(table, tw), ...at(m, tm), ...at(v, tv),
+      ...i32(0), ...set(d),
+      ...loop([...get(d), ...get(rowBytes), ...geU], [
+        ...pair({ w: tw, m: tm, v: tv, g: values, at: d, from: d, k, t, rounded: false, sign: fSub }),
+        ...bump(d, i32(8)),
+      ]),
+      ...bump(rows, i32(4)),
+      ...bump(values, get(rowBytes)),
+      ...get(count), ...i32(1), ...sub, ...set(count),
+    ]),
+    0x0b,
+  ];
+}
+
+/** dense(w, g, m, v, bytes, 7 factors); locals: i32 12 at; v128 13.. */
+function denseBody(): number[] {
+  const [w, g, m, v, bytes] = [0, 1, 2, 3, 4];
+  const at = 12;
+  const { code, k } = splats(5, 13);
+  const t = [20, 21, 22];
+  return [
+    ...vec([[...uleb(1), I32], [...uleb(10), V128]]),
+    ...code,
+    ...i32(0), ...set(at),
+    ...loop([...get(at), ...get(bytes), ...geU], [
+      ...pair({ w, m, v, g, at, from: at, k, t, rounded: true, sign: fAdd }),
+      ...bump(at, i32(8)),
+    ]),
+    0x0b,
+  ];
+}
+
+/** touch(a, b, c, rows, count, rowBytes) -> f32; locals: i32 6 row's offset, 7 byte in it; f32 8 the sum. */
+function touchBody(): number[] {
+  const [a, b, c, rows, count, rowBytes] = [0, 1, 2, 3, 4, 5];
+  const [offset, d, sum] = [6, 7, 8];
+  /** sum += a[at] + b[at] + c[at], `at` a byte offset left on the stack by `at`. */
+  const read = (at: number[]) => [
+    ...get(sum),
+    ...get(a), ...at, ...add, ...f32Load,
+    ...get(b), ...at, ...add, ...f32Load, ...f32Add,
+    ...get(c), ...at, ...add, ...f32Load, ...f32Add,
+    ...f32Add, ...set(sum),
+  ];
+  return [
+    ...vec([[...uleb(2), I32], [...uleb(1), F32]]),
+    ...loop([...get(count), ...eqz], [
+      ...get(rows), ...i32Load, ...get(rowBytes), ...mul, ...set(offset),
+      ...i32(0), ...set(d),
+      ...loop([...get(d), ...get(rowBytes), ...geU], [...read([...get(offset), ...get(d), ...add]), ...bump(d, i32(64))]),
+      // The row's last value: its line when the row does not start one.
+      ...read([...get(offset), ...get(rowBytes), ...add, ...i32(4), ...sub]),
+      ...bump(rows, i32(4)),
+      ...get(count), ...i32(1), ...sub, ...set(count),
+    ]),
+    ...get(sum),
+    0x0b,
+  ];
+}
+
+function moduleBytes(): Uint8Array {
+  const type = (ints: number, doubles: number, result: number[] = []) =>
+    [0x60, ...vec([...new Array<number[]>(ints).fill([I32]), ...new Array<number[]>(doubles).fill([F64])]), ...vec(result.map((r) => [r]))];
+  const bodies = [lazyBody(), denseBody(), touchBody()];
+  return new Uint8Array([
+    ...WASM_HEADER,
+    ...section(1, vec([type(7, 7), type(5, 7), type(6, 0, [F32])])),
+    ...section(2, vec([[...name("e"), ...name("m"), 0x02, 0x00, 0x00]])),
+    ...section(3, vec([[0], [1], [2]])),
+    ...section(7, vec([[...name("lazy"), 0x00, 0], [...name("dense"), 0x00, 1], [...name("touch"), 0x00, 2]])),
+    ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
+  ]);
+}
