@@ -23,9 +23,6 @@ export interface LossValues {
   perTask: Record<string, number>;
 }
 
-/** log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)). */
-const logSigmoid = (x: number) => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
-
 export class FusedLoss {
   private readonly terms: Term[];
   private readonly logS: Float64Array;
@@ -57,6 +54,7 @@ export class FusedLoss {
   run(rows: number, labels: Record<string, ArrayLike<number>>, masks: Record<string, ArrayLike<number>> | undefined): LossValues {
     const perTask: Record<string, number> = {};
     let weighted = 0;
+    const rowLoss = this.rowLoss;
     for (const { task, reads } of this.terms) {
       const y = labels[task.name];
       if (y === undefined) throw new Error(`the batch has no labels for task '${task.name}'`);
@@ -66,22 +64,37 @@ export class FusedLoss {
       }
       // Rounded to float32 row by row and summed in float32, as the plain path's kernels do, so a loss that
       // overflows there (a squared error past 3.4e38) overflows here too and the trainer stops on it alike.
-      for (let i = 0; i < rows; i++) this.rowLoss[i] = Math.fround(this.row(task, reads, i, y[i]!));
+      this.rowLosses(task, reads, rows, y);
       // maskedMean: sum(m l) / sum(m) over the rows of weight > 0 (0 when none); the plain mean without a mask.
       let weight = 0;
       if (mask === undefined) weight = rows;
       else for (let i = 0; i < rows; i++) if (mask[i]! > 0) weight += mask[i]!;
       let total = 0;
+      if (mask === undefined) for (let i = 0; i < rows; i++) total = Math.fround(total + rowLoss[i]!);
+      else {
+        for (let i = 0; i < rows; i++) {
+          const m = mask[i]! > 0 ? mask[i]! : 0;
+          if (m !== 0) total = Math.fround(total + Math.fround(m * rowLoss[i]!));
+        }
+      }
+      // Each read's gradient in its own loop over the rows (rows are independent, so the values are those
+      // of one loop over rows and reads); a row of weight 0 gets 0, not 0 times a derivative that may be NaN.
       const scale = weight > 0 ? task.weight / weight : 0;
-      for (let i = 0; i < rows; i++) {
-        const m = mask === undefined ? 1 : mask[i]! > 0 ? mask[i]! : 0;
-        if (m !== 0) total = Math.fround(total + Math.fround(m * this.rowLoss[i]!));
-        const c = scale * m;
-        reads.forEach((buf, k) => {
-          const g = buf.grad!;
-          const d = m === 0 ? 0 : c * this.derivative[k]![i]!;
-          g[i] = buf.gradSet ? g[i]! + d : d;
-        });
+      for (let k = 0; k < reads.length; k++) {
+        const buf = reads[k]!;
+        const g = buf.grad!;
+        const dk = this.derivative[k]!;
+        const add = buf.gradSet;
+        if (mask === undefined) {
+          if (add) for (let i = 0; i < rows; i++) g[i] = g[i]! + scale * dk[i]!;
+          else for (let i = 0; i < rows; i++) g[i] = scale * dk[i]!;
+        } else {
+          for (let i = 0; i < rows; i++) {
+            const m = mask[i]! > 0 ? mask[i]! : 0;
+            const d = m === 0 ? 0 : scale * m * dk[i]!;
+            g[i] = add ? g[i]! + d : d;
+          }
+        }
       }
       for (const buf of reads) buf.gradSet = true;
       const mean = Math.fround(weight > 0 ? total / weight : 0);
@@ -91,56 +104,77 @@ export class FusedLoss {
     return { weighted, perTask };
   }
 
-  /** Row i's loss; its derivative by each read goes to `derivative`. */
-  private row(task: TaskIR, reads: readonly Buf[], i: number, y: number): number {
-    const d = this.derivative;
+  /** Each row's loss, rounded to float32, into rowLoss; its derivative by each read into `derivative`. One loop per loss kind. */
+  private rowLosses(task: TaskIR, reads: readonly Buf[], rows: number, y: ArrayLike<number>): void {
+    const out = this.rowLoss;
+    const d0 = this.derivative[0]!;
+    const v = reads[0]!.value;
     switch (task.loss.type) {
       case "bce": {
-        if (reads.length === 1) {
-          const l = reads[0]!.value[i]!;
-          d[0]![i] = 1 / (1 + Math.exp(-l)) - y;
-          return Math.max(l, 0) - l * y + Math.log1p(Math.exp(-Math.abs(l)));
+        if (reads.length > 1) {
+          for (let i = 0; i < rows; i++) out[i] = Math.fround(this.productBce(reads, i, y[i]!));
+          return;
         }
-        const k = reads.length;
-        let logP = 0;
-        for (let j = 0; j < k; j++) {
-          const l = reads[j]!.value[i]!;
-          this.logS[j] = logSigmoid(l);
-          this.log1mS[j] = logSigmoid(-l);
-          logP += this.logS[j]!;
+        for (let i = 0; i < rows; i++) {
+          const l = v[i]!;
+          const yi = y[i]!;
+          d0[i] = 1 / (1 + Math.exp(-l)) - yi;
+          out[i] = Math.fround(Math.max(l, 0) - l * yi + Math.log1p(Math.exp(-Math.abs(l))));
         }
-        // log(1 - p) = logsumexp_j [ sum_{m<j} log s_m + log(1 - s_j) ] (bce.ts).
-        let prefix = 0;
-        let max = -Infinity;
-        for (let j = 0; j < k; j++) {
-          max = Math.max(max, prefix + this.log1mS[j]!);
-          prefix += this.logS[j]!;
-        }
-        let sum = 0;
-        prefix = 0;
-        for (let j = 0; j < k; j++) {
-          sum += Math.exp(prefix + this.log1mS[j]! - max);
-          prefix += this.logS[j]!;
-        }
-        const log1mP = max + Math.log(sum);
-        // dL/dl_j = (1 - s_j) ((1 - y) p / (1 - p) - y).
-        const odds = Math.exp(logP - log1mP);
-        for (let j = 0; j < k; j++) d[j]![i] = Math.exp(this.log1mS[j]!) * ((1 - y) * odds - y);
-        return -(y * logP + (1 - y) * log1mP);
+        return;
       }
       case "mse": {
-        const e = reads[0]!.value[i]! - y;
-        d[0]![i] = 2 * e;
-        return e * e;
+        for (let i = 0; i < rows; i++) {
+          const e = v[i]! - y[i]!;
+          d0[i] = 2 * e;
+          out[i] = Math.fround(e * e);
+        }
+        return;
       }
       case "huber": {
         const delta = task.loss.delta;
-        const e = reads[0]!.value[i]! - y;
-        const abs = Math.abs(e);
-        const q = Math.min(abs, delta);
-        d[0]![i] = abs <= delta ? e : delta * Math.sign(e);
-        return 0.5 * q * q + delta * (abs - q);
+        for (let i = 0; i < rows; i++) {
+          const e = v[i]! - y[i]!;
+          const abs = Math.abs(e);
+          const q = Math.min(abs, delta);
+          d0[i] = abs <= delta ? e : delta * Math.sign(e);
+          out[i] = Math.fround(0.5 * q * q + delta * (abs - q));
+        }
+        return;
       }
     }
+  }
+
+  /** Row i's BCE on the product of the reads' sigmoids; its derivative by each read goes to `derivative`. */
+  private productBce(reads: readonly Buf[], i: number, y: number): number {
+    const d = this.derivative;
+    const k = reads.length;
+    let logP = 0;
+    for (let j = 0; j < k; j++) {
+      const l = reads[j]!.value[i]!;
+      // log sigmoid(±l) = min(±l, 0) - log1p(exp(-|l|)): one log1p(exp) for both.
+      const soft = Math.log1p(Math.exp(-Math.abs(l)));
+      this.logS[j] = Math.min(l, 0) - soft;
+      this.log1mS[j] = Math.min(-l, 0) - soft;
+      logP += this.logS[j]!;
+    }
+    // log(1 - p) = logsumexp_j [ sum_{m<j} log s_m + log(1 - s_j) ] (bce.ts).
+    let prefix = 0;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) {
+      max = Math.max(max, prefix + this.log1mS[j]!);
+      prefix += this.logS[j]!;
+    }
+    let sum = 0;
+    prefix = 0;
+    for (let j = 0; j < k; j++) {
+      sum += Math.exp(prefix + this.log1mS[j]! - max);
+      prefix += this.logS[j]!;
+    }
+    const log1mP = max + Math.log(sum);
+    // dL/dl_j = (1 - s_j) ((1 - y) p / (1 - p) - y).
+    const odds = Math.exp(logP - log1mP);
+    for (let j = 0; j < k; j++) d[j]![i] = Math.exp(this.log1mS[j]!) * ((1 - y) * odds - y);
+    return -(y * logP + (1 - y) * log1mP);
   }
 }

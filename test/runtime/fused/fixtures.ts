@@ -88,6 +88,11 @@ export function randomBatch(ir: ValidIR, size: number, seed: number): EncodedBat
       features[f.name] = Int32Array.from({ length: size }, () => Math.floor(random() * rows));
     } else throw new Error("sequence features are not fused");
   }
+  return { size, features, ...randomTargets(ir, size, random) };
+}
+
+/** Labels of the labelled tasks (0/1, or real), masks with zeros (and weights, with a sample weight) where a task has one. */
+export function randomTargets(ir: ValidIR, size: number, random: () => number): Pick<EncodedBatch, "labels" | "masks"> {
   const labels: Record<string, Float32Array> = {};
   const masks: Record<string, Float32Array> = {};
   for (const task of ir.tasks) {
@@ -97,7 +102,7 @@ export function randomBatch(ir: ValidIR, size: number, seed: number): EncodedBat
       masks[task.name] = Float32Array.from({ length: size }, () => (random() < 0.4 ? 0 : task.sampleWeight !== undefined ? 0.5 + random() : 1));
     }
   }
-  return { size, features, labels, masks };
+  return { labels, masks };
 }
 
 /** Two models of `ir` with the same weights. */
