@@ -10,6 +10,7 @@ import { writeOrAdd, type Buf, type Op } from "./buffers.js";
 import { ADD_GATE, ADD_GATE1, ADD_STACK, type SimdKernels } from "./simd.js";
 import type { TableParam } from "./tables.js";
 import { prefetchRows } from "../../util/prefetch.js";
+import { copyRows } from "./copy-rows.js";
 
 /** Where the lookups' prefetch sums go, so that their reads stay. */
 let prefetched = 0;
@@ -49,11 +50,10 @@ export class EmbeddingOp implements Op {
     const ids = this.ids;
     const out = this.target.value;
     const stride = this.target.width;
+    // Every id checked first (rowOf refuses one outside the table), so the copy reads rows of the table only.
+    for (let r = 0; r < rows; r++) this.table.rowOf(ids[r]!);
     prefetched += prefetchRows([values], ids, rows, dim, this.table.tableRows);
-    for (let r = 0, at = this.offset; r < rows; r++, at += stride) {
-      const from = this.table.rowOf(ids[r]!) * dim;
-      for (let d = 0; d < dim; d++) out[at + d] = values[from + d]!;
-    }
+    copyRows(values, ids, rows, dim, out, stride, this.offset);
   }
 
   backward(rows: number): void {
