@@ -11,30 +11,31 @@ export function words(view: Float32Array<ArrayBufferLike>): Int32Array<ArrayBuff
   return new Int32Array(view.buffer, view.byteOffset, view.length);
 }
 
-/** For r < count: row ids[r] of `source` (rows of `dim` values) to r * stride + offset of `target`, bit for bit; the ids must be rows of `source`. */
-export function copyRows(
-  source: Float32Array<ArrayBufferLike>,
-  ids: Int32Array,
-  count: number,
-  dim: number,
-  target: Float32Array<ArrayBufferLike>,
-  stride: number,
-  offset: number,
-): void {
-  if (dim % 2 === 0 && stride % 2 === 0 && offset % 2 === 0 && source.byteOffset % 8 === 0 && target.byteOffset % 8 === 0) {
+/** Where rows lie in an array: row i's first value at i * stride + offset. */
+export interface RowLayout {
+  readonly array: Float32Array<ArrayBufferLike>;
+  readonly stride: number;
+  readonly offset: number;
+}
+
+/** For r < count: row ids[r] of `source` to row r of `target`, `dim` values each, bit for bit; the ids must be rows of `source`. */
+export function copyRows(source: RowLayout, ids: Int32Array, count: number, dim: number, target: RowLayout): void {
+  const even = dim % 2 === 0 && source.stride % 2 === 0 && source.offset % 2 === 0 && target.stride % 2 === 0 && target.offset % 2 === 0;
+  if (even && source.array.byteOffset % 8 === 0 && target.array.byteOffset % 8 === 0) {
     const half = dim / 2;
-    const a = new BigInt64Array(source.buffer, source.byteOffset, source.length >> 1);
-    const b = new BigInt64Array(target.buffer, target.byteOffset, target.length >> 1);
-    for (let r = 0, at = offset / 2; r < count; r++, at += stride / 2) {
-      const from = ids[r]! * half;
+    const a = new BigInt64Array(source.array.buffer, source.array.byteOffset, source.array.length >> 1);
+    const b = new BigInt64Array(target.array.buffer, target.array.byteOffset, target.array.length >> 1);
+    const [from0, fromStride, to0, toStride] = [source.offset / 2, source.stride / 2, target.offset / 2, target.stride / 2];
+    for (let r = 0, at = to0; r < count; r++, at += toStride) {
+      const from = from0 + ids[r]! * fromStride;
       for (let d = 0; d < half; d++) b[at + d] = a[from + d]!;
     }
     return;
   }
-  const a = words(source);
-  const b = words(target);
-  for (let r = 0, at = offset; r < count; r++, at += stride) {
-    const from = ids[r]! * dim;
+  const a = words(source.array);
+  const b = words(target.array);
+  for (let r = 0, at = target.offset; r < count; r++, at += target.stride) {
+    const from = source.offset + ids[r]! * source.stride;
     for (let d = 0; d < dim; d++) b[at + d] = a[from + d]!;
   }
 }

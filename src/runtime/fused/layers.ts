@@ -53,7 +53,7 @@ export class EmbeddingOp implements Op {
     // Every id checked first (rowOf refuses one outside the table), so the copy reads rows of the table only.
     for (let r = 0; r < rows; r++) this.table.rowOf(ids[r]!);
     prefetched += prefetchRows([values], ids, rows, dim, this.table.tableRows);
-    copyRows(values, ids, rows, dim, out, stride, this.offset);
+    copyRows({ array: values, stride: dim, offset: 0 }, ids, rows, dim, { array: out, stride, offset: this.offset });
   }
 
   backward(rows: number): void {

@@ -17,6 +17,7 @@ import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
 import { idOutsideTable } from "../table-ids.js";
 import { HeapArray } from "../backend/tensor-memory.js";
+import { copyRows } from "./copy-rows.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -30,6 +31,10 @@ export class TableParam {
   /** The same arrays' blocks in the wasm heap, whose views are re-made after it grows; null elsewhere. */
   private heap: { rows: HeapArray; values: HeapArray } | null = null;
   private count = 0;
+  /** Per accumulate: the batch rows that read their table row first, and the others with their rows' places. */
+  private firsts = new Int32Array(0);
+  private repeats = new Int32Array(0);
+  private repeatPlaces = new Int32Array(0);
 
   constructor(
     /** The IR table's name. */
@@ -52,6 +57,9 @@ export class TableParam {
     this.keys = new Int32Array(2 ** bits).fill(-1);
     this.places = new Int32Array(2 ** bits);
     this.shift = 32 - bits;
+    this.firsts = new Int32Array(batchRows);
+    this.repeats = new Int32Array(batchRows);
+    this.repeatPlaces = new Int32Array(batchRows);
   }
 
   /** The row an id reads; an id outside the table is refused (table-ids.ts), never trained in another row's place. */
@@ -59,12 +67,18 @@ export class TableParam {
     return id >= 0 && id < this.tableRows ? id : idOutsideTable(id, this.tableRows);
   }
 
-  /** Adds each batch row's gradient, `dim` values from column `offset` of `grad` [rows, stride], to the table row its id read. */
+  /**
+   * Adds each batch row's gradient, `dim` values from column `offset` of `grad` [rows, stride], to the table row its id read.
+   * The hash first (each batch row's place, or that it is its row's first), then the first rows copied by their bits
+   * (copy-rows.ts), then the others added in batch order: each row's sum is the same as adding row by row.
+   */
   accumulate(ids: Int32Array, grad: Float32Array, batchRows: number, stride: number, offset: number): void {
     this.reviewHeap();
-    const { dim, keys, places, values, shift } = this;
+    const { dim, keys, places, values, shift, firsts, repeats, repeatPlaces } = this;
     const mask = keys.length - 1;
-    for (let r = 0, from = offset; r < batchRows; r++, from += stride) {
+    const start = this.count;
+    let added = 0;
+    for (let r = 0; r < batchRows; r++) {
       const row = this.rowOf(ids[r]!);
       // Fibonacci hashing, then linear probing: the hash is at most half full.
       let h = Math.imul(row, 0x9e3779b1) >>> shift;
@@ -78,11 +92,16 @@ export class TableParam {
         keys[h] = row;
         places[h] = p;
         this.rows[p] = row;
-        const at = p * dim;
-        for (let d = 0; d < dim; d++) values[at + d] = grad[from + d]!;
-        continue;
+        firsts[p - start] = r;
+      } else {
+        repeats[added] = r;
+        repeatPlaces[added++] = places[h]!;
       }
-      const at = places[h]! * dim;
+    }
+    copyRows({ array: grad, stride, offset }, firsts, this.count - start, dim, { array: values, stride: dim, offset: start * dim });
+    for (let i = 0; i < added; i++) {
+      const from = repeats[i]! * stride + offset;
+      const at = repeatPlaces[i]! * dim;
       for (let d = 0; d < dim; d++) values[at + d] = values[at + d]! + grad[from + d]!;
     }
   }

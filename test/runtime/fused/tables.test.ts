@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type * as tf from "@tensorflow/tfjs";
 import { TableParam } from "../../../src/runtime/fused/tables.js";
 import type { RowGradients, SparseRule } from "../../../src/runtime/graph/sparse-update.js";
+import { seededRandom } from "../../helpers/random.js";
 
 /** A rule that records what it is asked to apply. */
 function recorder(): { rule: SparseRule; seen: { rows: number[]; values: number[]; step: number }[] } {
@@ -61,4 +62,34 @@ test("after an update the next step's rows start from none; every row of a table
   table.accumulate(Int32Array.from([5, 5]), Float32Array.from([1, 2]), 2, 1, 0);
   table.update(rule, [], 2);
   assert.deepEqual(seen[1], { rows: [5], values: [3], step: 2 });
+});
+
+test("the summed rows are those of adding row by row in batch order, bit for bit, over lookups with repeats", () => {
+  for (const [dim, stride, offset] of [
+    [16, 416, 32],
+    [3, 11, 5],
+  ] as const) {
+    const [tableRows, batchRows] = [40, 300];
+    const table = new TableParam("t", {} as tf.Variable, tableRows, dim, 2);
+    table.allocate(batchRows);
+    const random = seededRandom(dim);
+    // Gradients of every magnitude, so that a different order of additions would round differently.
+    const grad = Float32Array.from({ length: batchRows * stride }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4));
+    const lookups = [0, 1].map(() => Int32Array.from({ length: batchRows }, () => Math.floor(random() * tableRows)));
+    // The reference: a float32 sum per table row, first seen first.
+    const sums = new Map<number, Float32Array>();
+    for (const ids of lookups) {
+      ids.forEach((id, r) => {
+        const from = r * stride + offset;
+        const sum = sums.get(id);
+        if (sum === undefined) sums.set(id, grad.slice(from, from + dim));
+        else for (let d = 0; d < dim; d++) sum[d] = sum[d]! + grad[from + d]!;
+      });
+      table.accumulate(ids, grad, batchRows, stride, offset);
+    }
+    const { rule, seen } = recorder();
+    table.update(rule, [], 1);
+    assert.deepEqual(seen[0]!.rows, [...sums.keys()], `dim ${dim}: rows`);
+    assert.deepEqual(Float32Array.from(seen[0]!.values), Float32Array.from([...sums.values()].flatMap((s) => [...s])), `dim ${dim}: sums`);
+  }
 });
