@@ -108,14 +108,16 @@ test("rows that repeat a gathered part (a request's user features): the first la
     { what: "3 features (48 of 416 columns, under an eighth)", repeat: names.slice(0, 3), splits: 0 },
     { what: "two blocks apart (three varying ranges)", repeat: [...names.slice(1, 5), ...names.slice(8, 12)], splits: 0 },
   ];
-  for (const simd of [true, false]) {
+  // SIMD, the JavaScript loops, and SIMD kernels whose one-page arena holds no batch (the tensors in JavaScript arrays).
+  const small = smallArena(1);
+  for (const [simd, how] of [[true, ""], [false, " without SIMD"], [small.arena, " outside a full arena"]] as const) {
     const { plain, program: p } = program(ir, simd);
     for (const [i, { what, repeat, splits }] of cases.entries()) {
       const size = 40 + i;
       const batch = randomBatch(ir, size, 100 + i);
       for (const name of repeat) (batch.features[name] as Int32Array).fill((batch.features[name] as Int32Array)[0]!);
       p.run(size, batch.features);
-      const label = `${what}${simd ? "" : " without SIMD"}`;
+      const label = `${what}${how}`;
       assert.equal(p.splitProducts(), splits, label);
       const inputs = featureTensors(ir, batch);
       const want = predictTasks(plain.model, inputs);
@@ -123,5 +125,6 @@ test("rows that repeat a gathered part (a request's user features): the first la
       tf.dispose([inputs, want]);
     }
   }
+  assert.ok(small.outcomes.length > 0 && small.outcomes.every((fits) => !fits), "no batch fit the one-page arena");
   tf.disposeVariables();
 });
