@@ -5,7 +5,10 @@
  * wherever support.ts finds the model's layers fused (MTL_FUSED_PREDICT=off or
  * MTL_FUSED=off: TF.js's layers); the result is the plain forward's within
  * float rounding, 1e-5 (test/runtime/fused/forward.test.ts). Scoring 1,000
- * candidates of the recsys-MMoE benchmark it takes about half TF.js's time.
+ * candidates of the recsys-MMoE benchmark it takes about half TF.js's time;
+ * with one user's features repeated through them, as a server's request has,
+ * about a third less again (the first layers' user columns multiplied once:
+ * infer-ops.ts DenseForwardOp).
  */
 import * as tf from "#tfjs";
 import type { ValidIR } from "../../ir/types.js";

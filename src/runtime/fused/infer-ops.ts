@@ -63,6 +63,8 @@ export class GatherOp implements ForwardOp {
   ids: Int32Array = new Int32Array(0);
   /** The first pass's result, kept so that the compiler cannot drop its loads. */
   touched = 0;
+  /** Whether the last batch (of 2 rows or more) looked up one id in every row: its rows are then all the same (a request's user features). */
+  repeated = false;
 
   constructor(
     /** The ids' input name in the batch. */
@@ -70,7 +72,7 @@ export class GatherOp implements ForwardOp {
     private readonly table: WeightView,
     private readonly tableRows: number,
     private readonly dim: number,
-    private readonly out: Slot,
+    readonly out: Slot,
   ) {}
 
   forward(rows: number): void {
@@ -83,13 +85,18 @@ export class GatherOp implements ForwardOp {
     // (the copy loop alone waits for about one at a time); the copies then hit the cache. 1.7x faster on
     // 1,000 random rows of 100,000.
     let touched = 0;
+    let differ = 0;
+    const first = ids[0]!;
+    this.repeated = false;
     for (let r = 0; r < rows; r++) {
       const id = ids[r]!;
       // As the TF.js path's gather does: an id outside the table is an error, not a clamped row.
       if (!(id >= 0 && id < tableRows)) throw gatherIndexError(id, tableRows);
       touched ^= values[id * dim]!;
+      differ |= id ^ first;
     }
     this.touched = touched;
+    this.repeated = rows >= 2 && differ === 0;
     if (dim % 2 === 0 && stride % 2 === 0 && values.byteOffset % 8 === 0 && out.byteOffset % 8 === 0) {
       // Two floats per element where both sides allow: 8-byte words, bit for bit, 1.6x faster again.
       const half = dim / 2;
@@ -120,8 +127,22 @@ function words(view: Float32Array<ArrayBufferLike>): Int32Array<ArrayBufferLike>
  * y = act(x·W + b): the output rows are preset to the bias and the product
  * added to them (beta = 1), so no pass adds the bias; relu then runs over the
  * rows in one branch-free pass. Reads x and writes y at their strides.
+ *
+ * Where x is a concatenation some of whose gathered parts hold one row
+ * repeated through the batch (a request's user features across its
+ * candidates), their columns' share of the product is the same in every row:
+ * x·W = x_varying·W_varying + x_repeated·W_repeated, the second computed once
+ * on the first row and added to the bias row. Same math, another summation
+ * order (float rounding; test/runtime/fused/infer.test.ts).
  */
 export class DenseForwardOp implements ForwardOp {
+  /** The gathered parts of x (a concatenation) and their first columns, whose rows may repeat. */
+  private readonly gathered: readonly { gather: GatherOp; at: number; width: number }[];
+  /** The bias row plus the repeated columns' product, without SIMD (with it, biasRow). */
+  private row: Float32Array | null = null;
+  /** Whether the last batch's product was split (for tests and profiles). */
+  split = false;
+
   constructor(
     private readonly gemm: Gemm,
     private readonly x: Slot,
@@ -130,9 +151,12 @@ export class DenseForwardOp implements ForwardOp {
     private readonly bias: WeightView | null,
     private readonly activation: FusedActivation,
     private readonly simd: SimdKernels | null,
-    /** Where the bias is copied for the SIMD fill (one row in the kernels' memory); null without SIMD or bias. */
+    /** Where the bias is copied for the SIMD fill (one row in the kernels' memory); null without SIMD or bias and gathered parts. */
     private readonly biasRow: Slot | null,
-  ) {}
+    gathered: readonly { gather: GatherOp; at: number; width: number }[] = [],
+  ) {
+    this.gathered = [...gathered].sort((a, b) => a.at - b.at);
+  }
 
   forward(rows: number): void {
     if (rows === 0) return;
@@ -142,12 +166,24 @@ export class DenseForwardOp implements ForwardOp {
     const stride = y.stride;
     const bias = this.bias?.view;
     const { simd, biasRow } = this;
-    if (bias !== undefined && simd !== null && biasRow !== null && y.address >= 0) {
-      // One copy into the kernels' memory, then a kernel fills the rows: a set() per row cost a call each.
-      biasRow.view.set(bias);
-      simd.fill(y.address, rows, units, 4 * stride, biasRow.address);
-    } else if (bias !== undefined) for (let r = 0; r < rows; r++) out.set(bias, r * stride);
-    this.gemm(false, false, rows, units, x.width, x.view, x.stride, this.kernel.view, units, bias === undefined ? 0 : 1, out, stride);
+    const ranges = this.splitRanges(rows);
+    this.split = ranges !== null;
+    if (ranges !== null) {
+      const row = biasRow?.view ?? (this.row ??= new Float32Array(units));
+      if (bias !== undefined) row.set(bias);
+      else row.fill(0);
+      for (const [from, to] of ranges.repeated) this.product(1, from, to, row, units);
+      if (simd !== null && biasRow !== null && y.address >= 0) simd.fill(y.address, rows, units, 4 * stride, biasRow.address);
+      else for (let r = 0; r < rows; r++) out.set(row, r * stride);
+      for (const [from, to] of ranges.varying) this.product(rows, from, to, out, stride);
+    } else {
+      if (bias !== undefined && simd !== null && biasRow !== null && y.address >= 0) {
+        // One copy into the kernels' memory, then a kernel fills the rows: a set() per row cost a call each.
+        biasRow.view.set(bias);
+        simd.fill(y.address, rows, units, 4 * stride, biasRow.address);
+      } else if (bias !== undefined) for (let r = 0; r < rows; r++) out.set(bias, r * stride);
+      this.gemm(false, false, rows, units, x.width, x.view, x.stride, this.kernel.view, units, bias === undefined ? 0 : 1, out, stride);
+    }
     if (this.activation === "relu" && this.simd !== null && y.address >= 0) this.simd.relu(y.address, rows, units, 4 * stride);
     else if (this.activation === "relu") {
       // Branch-free relu (see dense.ts): exact for finite values.
@@ -159,6 +195,40 @@ export class DenseForwardOp implements ForwardOp {
         }
       }
     } else if (this.activation !== "linear") activate(this.activation, out, out, rows, units); // contiguous: only relu and linear outputs are placed
+  }
+
+  /** c (+)= the first `rows` rows of x's columns [from, to) times W's rows [from, to). */
+  private product(rows: number, from: number, to: number, c: Float32Array<ArrayBufferLike>, ldc: number): void {
+    const units = this.y.width;
+    this.gemm(false, false, rows, units, to - from, this.x.view.subarray(from), this.x.stride, this.kernel.view.subarray(from * units), units, 1, c, ldc);
+  }
+
+  /**
+   * x's columns as repeated and varying ranges when splitting pays: the
+   * repeated ones at least an eighth of x (each saves a product over the
+   * batch's rows) and at most two varying ranges (each a product that reads
+   * and writes y again). null: one product over all of x.
+   */
+  private splitRanges(rows: number): { repeated: [number, number][]; varying: [number, number][] } | null {
+    if (rows < 2 || this.gathered.length === 0) return null;
+    const repeated: [number, number][] = [];
+    let count = 0;
+    for (const { gather, at, width } of this.gathered) {
+      if (!gather.repeated) continue;
+      const last = repeated[repeated.length - 1];
+      if (last !== undefined && last[1] === at) last[1] = at + width;
+      else repeated.push([at, at + width]);
+      count += width;
+    }
+    if (count * 8 < this.x.width) return null;
+    const varying: [number, number][] = [];
+    let at = 0;
+    for (const [from, to] of repeated) {
+      if (from > at) varying.push([at, from]);
+      at = to;
+    }
+    if (at < this.x.width) varying.push([at, this.x.width]);
+    return varying.length <= 2 ? { repeated, varying } : null;
   }
 }
 

@@ -69,6 +69,9 @@ export class InferenceProgram {
       producers.set(slot, "input");
     }
     const concatenations = new Map<string, Slot>();
+    /** Each concatenation's parts, and each gather's output: a Dense layer over a concatenation splits its product where gathered rows repeat. */
+    const partsOf = new Map<Slot, Slot[]>();
+    const gatherOf = new Map<Slot, GatherOp>();
     const unpairedMixes = new Map<Slot, MixOp>();
     const concatSteps: { step: PlanStep; out: Slot; op: ConcatCopyOp }[] = [];
     for (const step of steps) {
@@ -88,6 +91,7 @@ export class InferenceProgram {
         case "embedding": {
           const table = (model.getLayer(step.layer) as unknown as { embeddings: { read(): tf.Tensor } }).embeddings.read();
           const op = new GatherOp(step.inputs[0]!, weight(table), spec.inputDim, spec.outputDim, produce("gather"));
+          gatherOf.set(op.out, op);
           this.gathers.push(op);
           this.ops.push(op);
           break;
@@ -115,6 +119,7 @@ export class InferenceProgram {
           read("strided");
           const out = produce("concat");
           concatenations.set(key, out);
+          partsOf.set(out, inputs.map((slot) => slot!));
           // Copies the parts that end up not placed in its rows (decided once every reader is known, below).
           const op = new ConcatCopyOp(out);
           concatSteps.push({ step, out, op });
@@ -127,9 +132,10 @@ export class InferenceProgram {
           const activation = spec.activation as FusedActivation;
           const bias = spec.useBias ? weight(layer.bias!.read()) : null;
           const out = produce(activation === "relu" || activation === "linear" ? "dense-strided" : "other");
-          const biasRow = bias !== null && kernels !== null ? newSlot(`${step.output}/bias`, spec.units) : null;
+          const gathered = gatheredParts(partsOf.get(inputs[0]!) ?? [], gatherOf);
+          const biasRow = (bias !== null || gathered.length > 0) && kernels !== null ? newSlot(`${step.output}/bias`, spec.units) : null;
           if (biasRow !== null) this.biasRows.push(biasRow);
-          this.ops.push(new DenseForwardOp(gemm, inputs[0]!, out, weight(layer.kernel.read()), bias, activation, kernels, biasRow));
+          this.ops.push(new DenseForwardOp(gemm, inputs[0]!, out, weight(layer.kernel.read()), bias, activation, kernels, biasRow, gathered));
           break;
         }
         case "dot": {
@@ -183,6 +189,11 @@ export class InferenceProgram {
     return this.ops.flatMap((op) => (op instanceof ConcatCopyOp ? op.parts.map((p) => p.slot.name) : []));
   }
 
+  /** How many Dense products the last batch split into repeated and varying columns (DenseForwardOp), for tests and profiles. */
+  splitProducts(): number {
+    return this.ops.filter((op) => op instanceof DenseForwardOp && op.split).length;
+  }
+
   /** Runs the batch: `size` rows of float inputs (read in place) and ids, by graph input name. */
   run(size: number, features: Record<string, Int32Array | Float32Array>): void {
     if (size > this.capacity) this.allocate(size);
@@ -216,4 +227,16 @@ export class InferenceProgram {
     for (const slot of all) if (slot.owner !== null) place(slot);
     this.capacity = rows;
   }
+}
+
+/** A concatenation's gathered parts and their first columns. */
+function gatheredParts(parts: readonly Slot[], gatherOf: ReadonlyMap<Slot, GatherOp>): { gather: GatherOp; at: number; width: number }[] {
+  const gathered: { gather: GatherOp; at: number; width: number }[] = [];
+  let at = 0;
+  for (const part of parts) {
+    const gather = gatherOf.get(part);
+    if (gather !== undefined) gathered.push({ gather, at, width: part.width });
+    at += part.width;
+  }
+  return gathered;
 }

@@ -94,3 +94,37 @@ test("an id outside its table fails as on the plain path (GatherV2: the index va
   }
   tf.disposeVariables();
 });
+
+test("rows that repeat a gathered part (a request's user features): the first layers' products split, once over the repeated columns, what TF.js's layers predict (1e-5)", () => {
+  const ir = specIR(specFiles().find((s) => s.name === "bench/train/specs/recsys-mmoe.mtl")!.path);
+  const names = [...Array.from({ length: 13 }, (_, i) => `user${i + 1}`), ...Array.from({ length: 13 }, (_, i) => `item${i + 1}`)];
+  // Which features repeat one id through the batch, and how many products split (8 experts' first layers and 2 gates read the concatenation, 416 wide).
+  const cases: { what: string; repeat: string[]; splits: number }[] = [
+    { what: "the 13 user features (a leading block)", repeat: names.slice(0, 13), splits: 10 },
+    { what: "the 13 item features (a trailing block)", repeat: names.slice(13), splits: 10 },
+    { what: "a middle block (two varying ranges)", repeat: names.slice(7, 19), splits: 10 },
+    { what: "every feature (no varying column)", repeat: names, splits: 10 },
+    { what: "nothing", repeat: [], splits: 0 },
+    { what: "3 features (48 of 416 columns, under an eighth)", repeat: names.slice(0, 3), splits: 0 },
+    { what: "two blocks apart (three varying ranges)", repeat: [...names.slice(1, 5), ...names.slice(8, 12)], splits: 0 },
+  ];
+  // SIMD, the JavaScript loops, and SIMD kernels whose one-page arena holds no batch (the tensors in JavaScript arrays).
+  const small = smallArena(1);
+  for (const [simd, how] of [[true, ""], [false, " without SIMD"], [small.arena, " outside a full arena"]] as const) {
+    const { plain, program: p } = program(ir, simd);
+    for (const [i, { what, repeat, splits }] of cases.entries()) {
+      const size = 40 + i;
+      const batch = randomBatch(ir, size, 100 + i);
+      for (const name of repeat) (batch.features[name] as Int32Array).fill((batch.features[name] as Int32Array)[0]!);
+      p.run(size, batch.features);
+      const label = `${what}${how}`;
+      assert.equal(p.splitProducts(), splits, label);
+      const inputs = featureTensors(ir, batch);
+      const want = predictTasks(plain.model, inputs);
+      for (const task of ir.tasks) assertClose(p.outputs[task.name]!.view.subarray(0, size), want[task.name]!.dataSync(), 1e-5, `${label} ${task.name}`);
+      tf.dispose([inputs, want]);
+    }
+  }
+  assert.ok(small.outcomes.length > 0 && small.outcomes.every((fits) => !fits), "no batch fit the one-page arena");
+  tf.disposeVariables();
+});

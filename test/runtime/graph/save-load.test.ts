@@ -11,6 +11,11 @@ import { fileSystemHandler, loadModel, saveModel } from "../../../src/runtime/gr
 import { onBackend } from "../backend/helpers.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
 import { esmmIR, features, inputTensors, pleIR, rawBatch, useCpu } from "./fixtures.js";
+import { ALIGNMENT } from "../../../src/runtime/backend/aligned-heap.js";
+import { ALIGNED_MIN_BYTES, writableRows } from "../../../src/runtime/backend/tensor-memory.js";
+import { registerFusedForward } from "../../../src/runtime/fused/forward.js";
+import { featureTensors } from "../../../src/train/tensors.js";
+import { randomBatch, specFiles, specIR } from "../fused/fixtures.js";
 
 let root = "";
 before(async () => {
@@ -192,4 +197,24 @@ test("loading from files already read takes model.json and the weights from them
   // The buffer handed to TF.js is only read: the caller's bytes are as they were.
   assert.deepEqual(Array.from(values.slice(0, 4)), Array.from(new Float32Array(onDisk.buffer, onDisk.byteOffset, 4)).map((v) => 2 * v));
   loaded.dispose();
+});
+
+test("on wasm a loaded model's large weights (the tables) start on a cache line, as a built model's, and it predicts the same bits", async () => {
+  await onBackend("wasm", async () => {
+    const ir = specIR(specFiles().find((s) => s.name === "bench/train/specs/recsys-mmoe.mtl")!.path);
+    const built = buildModel(ir);
+    const dir = path.join(root, "aligned");
+    await saveModel(built.model, dir);
+    const loaded = await loadModel(dir);
+    const large = loaded.weights.filter((w) => w.read().size * 4 >= ALIGNED_MIN_BYTES);
+    assert.ok(large.length >= 26, "the 26 tables at least");
+    for (const w of large) assert.equal(writableRows(w.read())!.byteOffset % ALIGNMENT, 0, `${w.name} is not on a cache line`);
+    registerFusedForward(loaded, ir);
+    const batch = randomBatch(ir, 64, 5);
+    const inputs = featureTensors(ir, batch);
+    assert.deepEqual(predictions(loaded, inputs), predictions(built.model, inputs));
+    tf.dispose(inputs);
+    loaded.dispose();
+    built.model.dispose();
+  });
 });
