@@ -36,7 +36,7 @@ export interface WorkloadResult {
   mtl: SideFigures;
   /** The peer's library-default form; null when the peer did not run at all. */
   torch: SideFigures | null;
-  /** The peer's best-practice form (sparse embeddings + SparseAdam); null where it is the default form (no tables, or serving). */
+  /** The peer's best-practice form (sparse embeddings + SparseAdam; serving: a request's user columns computed once); null where it is the default form (no tables; serving other than an MMoE over categorical features). */
   torchSparse: SideFigures | null;
 }
 
@@ -192,8 +192,10 @@ async function runWorkload(
     torch?.fail(error);
   }
   if (shape !== null && workload.kind === "train") result.flopsPerRow = trainingFlopsPerRow(shape);
-  // Tables are where the forms differ; serving is the same forward pass in both.
-  if (torch !== null && shape !== null && workload.kind === "train" && shape.categorical.count > 0) {
+  // Tables are where the forms differ in training; in serving, an MMoE request of one user's candidates
+  // (torch_peer.py RepeatedUser computes the user columns' share of the first layers once, as mtl does).
+  const bestServing = shape !== null && shape.architecture === "mmoe" && shape.numeric === 0 && shape.userFeatures > 0;
+  if (torch !== null && shape !== null && (workload.kind === "train" ? shape.categorical.count > 0 : bestServing)) {
     torchSparse = new Side("PyTorch sparse");
     result.torchSparse = torchSparse.figures;
   }

@@ -105,7 +105,8 @@ export function formatReport(result: BenchResult): string {
     lines.push(
       `PyTorch: ${result.peer.detail}, ${describeBlas(result.peer.blas)}; ` +
         "two forms: default (plain nn.Embedding, dense Adam over every table row) and sparse " +
-        "(nn.Embedding(sparse=True) + SparseAdam for the tables, Adam for the rest: lazy Adam, mtl's math)",
+        "(nn.Embedding(sparse=True) + SparseAdam for the tables, Adam for the rest: lazy Adam, mtl's math; " +
+        "serving one user's candidates, the user columns' share of the first layers computed once per request, as mtl does)",
     );
   } else {
     lines.push(result.peer.detail);

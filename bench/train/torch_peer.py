@@ -9,7 +9,10 @@ The same workloads written directly in PyTorch, in one of two forms (FORMS):
            of every table;
   sparse   the best practice: nn.Embedding(sparse=True) with torch.optim.SparseAdam
            for the tables (lazy Adam: only the rows a batch reads, mtl's math)
-           and torch.optim.Adam for the rest.
+           and torch.optim.Adam for the rest. Serving an MMoE request whose
+           rows all carry one user's features, it computes the user columns'
+           share of every layer that reads the input once per request
+           (RepeatedUser), as mtl's fused forward pass does.
 
 Both use nn.Linear + ReLU MLPs and BCE with logits (MMoE with regression
 tasks, shape["loss"] == "mse": MSE on the heads' values).
@@ -156,6 +159,45 @@ class ESMM(nn.Module):
 ARCHITECTURES = {"mmoe": MMoE, "esmm": ESMM}
 
 
+class RepeatedUser:
+    """An MMoE's forward pass for a request whose rows all carry one user's
+    features: the input is [user | items], so each first expert layer and each
+    gate is x_user W_user + X_items W_items + b, and the user's part is one
+    row, computed once and broadcast. The weights are split once, here (the
+    model is not trained while it serves)."""
+
+    def __init__(self, model, user):
+        self.model = model
+        self.user = user
+        width = user * model.inputs.embeddings[0].embedding_dim
+
+        def split(linear):
+            w = linear.weight.detach()
+            return w[:, :width].t().contiguous(), w[:, width:].t().contiguous(), linear.bias.detach()
+
+        self.experts = [(split(expert[0]), nn.Sequential(*list(expert)[1:])) for expert in model.experts]
+        self.gates = [split(gate) for gate in model.gates]
+
+    def applies(self, numeric, ids):
+        return numeric is None and bool((ids[:, : self.user] == ids[0, : self.user]).all())
+
+    def forward(self, ids):
+        tables = self.model.inputs.embeddings
+        x_user = torch.cat([tables[k](ids[:1, k]) for k in range(self.user)], dim=1)
+        x_items = torch.cat([tables[k](ids[:, k]) for k in range(self.user, len(tables))], dim=1)
+
+        def first(parts):
+            w_user, w_items, bias = parts
+            return torch.addmm(torch.addmm(bias, x_user, w_user), x_items, w_items)
+
+        experts = torch.stack([rest(first(parts)) for parts, rest in self.experts], dim=1)
+        logits = []
+        for parts, tower, head in zip(self.gates, self.model.towers, self.model.heads):
+            weights = torch.softmax(first(parts), dim=1).unsqueeze(1)
+            logits.append(head(tower(torch.bmm(weights, experts).squeeze(1))).squeeze(1))
+        return logits
+
+
 def optimizers(model, form, lr):
     """Adam over everything (default), or SparseAdam for the tables and Adam for the rest (sparse)."""
     if form not in FORMS:
@@ -195,6 +237,8 @@ class Workload:
         self.form = form
         self.generator = np.random.default_rng(seed)
         self.model, self.optimizers = build(shape, form)
+        serves_users = form == "sparse" and shape["architecture"] == "mmoe" and shape["numeric"] == 0 and shape["userFeatures"] > 0
+        self.repeated = RepeatedUser(self.model, shape["userFeatures"]) if serves_users else None
         self.batches = [self.random_batch(shape["batch"]) for _ in range(DISTINCT_BATCHES)]
         self.requests = [self.random_request(shape["servingRows"]) for _ in range(DISTINCT_REQUESTS)]
         self.big_batch = self.random_inputs(shape["throughputRows"])
@@ -245,7 +289,10 @@ class Workload:
     def score(self, numeric, ids):
         """What a server does per call: numpy in, scores out as numpy."""
         with torch.inference_mode():
-            logits = self.model(None if numeric is None else torch.from_numpy(numeric), torch.from_numpy(ids))
+            if self.repeated is not None and self.repeated.applies(numeric, ids):
+                logits = self.repeated.forward(torch.from_numpy(ids))
+            else:
+                logits = self.model(None if numeric is None else torch.from_numpy(numeric), torch.from_numpy(ids))
             return [s.numpy().copy() for s in self.model.scores(logits)]
 
     def timed_calls(self, inputs_for, calls):

@@ -99,3 +99,44 @@ for (const architecture of ["mmoe", "esmm"]) {
     assert.equal(r["step2MovedBatch0Only"]["default"], r["batch0OnlyRows"]);
   });
 }
+
+const SERVING_PROBE = `
+import json, sys
+import numpy as np
+import torch
+sys.path.insert(0, sys.argv[1])
+import torch_peer as peer
+
+shape = {"architecture": "mmoe", "numeric": 0, "categorical": {"count": 4, "buckets": 50, "dim": 3},
+         "userFeatures": 2, "experts": 3, "expertUnits": [8, 6], "tasks": 2, "towerUnits": [5],
+         "lr": 0.01, "batch": 16, "servingRows": 7, "throughputRows": 9}
+torch.manual_seed(1)
+w = peer.Workload(shape, 3, "sparse")
+w.model.eval()
+request = w.requests[0][1]
+batch = w.big_batch[1]
+with torch.inference_mode():
+    plain = [t.numpy() for t in w.model(None, torch.from_numpy(request))]
+    split = [t.numpy() for t in w.repeated.forward(torch.from_numpy(request))]
+print(json.dumps({"gap": max(float(np.abs(a - b).max()) for a, b in zip(plain, split)),
+                  "requestApplies": w.repeated.applies(None, request), "batchApplies": w.repeated.applies(None, batch),
+                  "defaultHasNone": peer.Workload(shape, 3, "default").repeated is None,
+                  "esmmHasNone": peer.Workload({**shape, "architecture": "esmm", "towerUnits": [5, 4]}, 3, "sparse").repeated is None}))
+`;
+
+test("serving: the best-practice form's one-user forward (RepeatedUser) scores a request as the plain forward does", { timeout: 90_000 }, (t) => {
+  const python = torchOrSkip(t);
+  if (python === null) return;
+  const run = spawnSync(python, ["-c", SERVING_PROBE, dirname(torchPeerScript())], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: "1" },
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.ok(r.gap <= 1e-5, `split forward differs by ${r.gap}`);
+  assert.equal(r.requestApplies, true);
+  assert.equal(r.batchApplies, false, "a batch of many users is not split");
+  assert.equal(r.defaultHasNone, true);
+  assert.equal(r.esmmHasNone, true);
+});
