@@ -244,6 +244,14 @@ export class CsvScanner {
     return true;
   }
 
+  /** Whether the bytes from `p` to the end of `buf` are the start of the delimiter, but not all of it. */
+  private delimiterCut(buf: Buffer, p: number): boolean {
+    const d = this.delimiter;
+    if (p >= buf.length || p + d.length <= buf.length) return false;
+    for (let j = 0; p + j < buf.length; j++) if (buf[p + j] !== d[j]) return false;
+    return true;
+  }
+
   /**
    * Scans whole records from the start of `buf`; returns the bytes consumed
    * (the start of the first record not complete in it, unless `final`).
@@ -289,6 +297,8 @@ export class CsvScanner {
               if (q === INCOMPLETE) return start;
               continue;
             }
+            // A multi-byte delimiter cut by the chunk's end may still follow: wait for the rest.
+            if (!final && this.delimiterCut(buf, q)) return start;
             if (q < n && buf[q] !== LF && !(buf[q] === CR && buf[q + 1] === LF) && !this.isDelimiter(buf, q)) {
               throw new CsvSyntaxError("CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE", this.boundary, record.count);
             }

@@ -69,6 +69,13 @@ test("the scanner gives csv-parse's records and errors (codes and offsets) on tr
   );
 });
 
+test("a multi-byte delimiter cut by a chunk's end after a closing quote and blanks waits for its rest (found by the property above)", () => {
+  for (const text of ['""\f::', '"a" ::b\n', '"a"\t::"b"::\n']) {
+    const bytes = Buffer.from(text, "utf8");
+    for (const size of [1, 2, 3, 100]) assert.deepEqual(scanned(bytes, "::", true, [size]), reference(bytes, "::", true), `${JSON.stringify(text)} in chunks of ${size}`);
+  }
+});
+
 test("well-formed quoted files with long fields read alike whole and in one-byte chunks", () => {
   const field = fc.oneof(
     fc.string({ maxLength: 30 }),
