@@ -18,7 +18,8 @@
  * backward sum in float32 four columns at a time, so they agree with the
  * loops (which sum in double) within float rounding.
  */
-import { name, section, sleb, uleb, vec, WASM_HEADER, webAssembly, type WasmMemory } from "../../util/wasm-binary.js";
+import { name, section, uleb, vec, WASM_HEADER, webAssembly, type WasmMemory } from "../../util/wasm-binary.js";
+import { add, and, bump, eqz, f32Add, f32Load, f32Store, geU, get, I32, i32, loop, mem, mul, set, shl, simd, sub, tee } from "../../util/wasm-ops.js";
 
 /** Byte addresses and strides in the arena's memory; counts in floats. */
 export interface SimdKernels {
@@ -115,29 +116,11 @@ function compiled(): object | null {
   return cached;
 }
 
-const I32 = 0x7f;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const add = [0x6a];
-const sub = [0x6b];
-const mul = [0x6c];
-const and = [0x71];
-const shl = [0x74];
-const geU = [0x4f];
-const eqz = [0x45];
-/** Memory access with 4-byte alignment and no offset. */
-const mem = [2, 0];
-const f32Load = [0x2a, ...mem];
-const f32Store = [0x38, ...mem];
-const f32Add = [0x92];
 const f32Mul = [0x94];
 const f32Max = [0x97];
 const f32Gt = [0x5e];
 const f32FromU32 = [0xb3];
 const f32Zero = [0x43, 0, 0, 0, 0];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const simd = (op: number) => [0xfd, ...uleb(op)];
 const v128Load = [...simd(0x00), ...mem];
 const v128Store = [...simd(0x0b), ...mem];
 const v128Zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
@@ -151,12 +134,8 @@ const f32x4Lane = (lane: number) => [...simd(0x1f), lane];
 /** Four 1.0f: relu's backward keeps dy where y > 0 by multiplying by 1 (its comparison's mask ANDed with this). */
 const v128Ones = [...simd(0x0c), ...[0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f]];
 
-/** while (!(exit condition)) { body } as block/loop: `exit` leaves an i32, nonzero to stop. */
-const loop = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
 /** if (condition on the stack) { then } else { otherwise } */
 const ifElse = (then: number[], otherwise: number[]): number[] => [0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b];
-/** local += n */
-const bump = (local: number, n: number[]) => [...get(local), ...n, ...add, ...set(local)];
 
 /**
  * A pass over `rows` rows of `units` floats from byte `at`, rows `stride`

@@ -19,7 +19,8 @@
  */
 import * as tf from "#tfjs";
 import { switchedOff } from "../../util/env-switch.js";
-import { name, section, sleb, uleb, vec, WASM_HEADER, webAssembly } from "../../util/wasm-binary.js";
+import { name, section, uleb, vec, WASM_HEADER, webAssembly } from "../../util/wasm-binary.js";
+import { add, bump, eqz, F32, f32Add, f32Load, F64, geU, get, I32, i32, i32Load, loop, mul, set, simd, sub, V128 } from "../../util/wasm-ops.js";
 
 /** Adam's factors for one step, as the JavaScript loops hold them. */
 export interface AdamFactors {
@@ -134,22 +135,6 @@ function instantiate(memory: object): Exports | null {
 }
 
 // The module, assembled here (util/wasm-binary.ts).
-const I32 = 0x7f;
-const F64 = 0x7c;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const add = [0x6a];
-const sub = [0x6b];
-const mul = [0x6c];
-const geU = [0x4f];
-const eqz = [0x45];
-const i32Load = [0x28, 2, 0];
-const f32Load = [0x2a, 2, 0];
-const f32Add = [0x92];
-const simd = (op: number) => [0xfd, ...uleb(op)];
 /** Two floats into the low half (the rest zero), and the low half stored. */
 const load2 = [...simd(0x5d), 0, 0];
 const store2 = [...simd(0x5b), 0, 0, 0];
@@ -157,8 +142,6 @@ const promote = simd(0x5f);
 const demote = simd(0x5e);
 const f64x2Splat = simd(0x14);
 const [fAdd, fSub, fMul, fDiv, fSqrt] = [simd(0xf0), simd(0xf1), simd(0xf2), simd(0xf3), simd(0xef)];
-const loop = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
-const bump = (local: number, n: number[]) => [...get(local), ...n, ...add, ...set(local)];
 
 /**
  * One pair of values at byte `at` of w, m, v (locals), the gradient at byte `from`; factors in
