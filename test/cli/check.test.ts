@@ -245,6 +245,13 @@ test("--version and -v print the package.json version", () => {
   }
 });
 
+test("npm's build leaves the package's bin executable, so `npx mtl` runs in a clone (tsc writes it 644)", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: { mtl: string }; scripts: Record<string, string> };
+  for (const script of ["build", "prepare"]) assert.match(pkg.scripts[script]!, new RegExp(`chmodSync\\('${pkg.bin.mtl}', 0o755\\)`), script);
+  assert.ok((statSync(join(ROOT, pkg.bin.mtl)).mode & 0o111) !== 0, `${pkg.bin.mtl} is not executable: run npm run build`);
+  assert.match(readFileSync(join(ROOT, pkg.bin.mtl), "utf8"), /^#!\/usr\/bin\/env node\n/);
+});
+
 test("the CLI does not depend on the working directory (finds its own package.json)", () => {
   const result = runCli(CLI, ["check", join(ROOT, "specs", "mmoe.mtl")], { cwd: tmp.dir });
   assert.equal(result.status, 0, result.stderr);
