@@ -6,6 +6,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { gatherIndexError } from "../backend/kernels/gather-override.js";
 import { activate, type FusedActivation } from "./activations.js";
+import { copyRows, words } from "./copy-rows.js";
 import type { Gemm } from "./gemm.js";
 import type { SimdKernels } from "./simd.js";
 
@@ -77,10 +78,8 @@ export class GatherOp implements ForwardOp {
 
   forward(rows: number): void {
     const { dim, tableRows, ids } = this;
-    // Copied as int32 words: bit for bit, and 1.5x faster than float32 elements (each converted to double and back).
     const values = words(this.table.view);
     const { stride } = this.out;
-    const out = words(this.out.view);
     // A first pass reads one word of every row looked up: independent loads, so their cache misses overlap
     // (the copy loop alone waits for about one at a time); the copies then hit the cache. 1.7x faster on
     // 1,000 random rows of 100,000.
@@ -97,30 +96,9 @@ export class GatherOp implements ForwardOp {
     }
     this.touched = touched;
     this.repeated = rows >= 2 && differ === 0;
-    if (dim % 2 === 0 && stride % 2 === 0 && values.byteOffset % 8 === 0 && out.byteOffset % 8 === 0) {
-      // Two floats per element where both sides allow: 8-byte words, bit for bit, 1.6x faster again.
-      const half = dim / 2;
-      const pairStride = stride / 2;
-      const from64 = new BigInt64Array(values.buffer, values.byteOffset, values.length >> 1);
-      const to64 = new BigInt64Array(out.buffer, out.byteOffset, out.length >> 1);
-      for (let r = 0; r < rows; r++) {
-        const from = ids[r]! * half;
-        const to = r * pairStride;
-        for (let d = 0; d < half; d++) to64[to + d] = from64[from + d]!;
-      }
-      return;
-    }
-    for (let r = 0; r < rows; r++) {
-      const from = ids[r]! * dim;
-      const to = r * stride;
-      for (let d = 0; d < dim; d++) out[to + d] = values[from + d]!;
-    }
+    // Bit for bit, as 8-byte words where both sides' rows allow (1.6x faster again), else int32 words.
+    copyRows({ array: this.table.view, stride: dim, offset: 0 }, ids, rows, dim, { array: this.out.view, stride, offset: 0 });
   }
-}
-
-/** The same storage as int32 words. */
-function words(view: Float32Array<ArrayBufferLike>): Int32Array<ArrayBufferLike> {
-  return new Int32Array(view.buffer, view.byteOffset, view.length);
 }
 
 /**
