@@ -1,6 +1,6 @@
 /**
  * The WebAssembly instructions the hand-assembled kernel modules are written
- * in (src/runtime/fused/simd.ts, src/runtime/graph/adam-wasm.ts), as byte
+ * in (src/runtime/fused/simd.ts, src/runtime/graph/adam-wasm.ts, alea-wasm.ts), as byte
  * arrays to splice into a function body: one vocabulary, so an opcode is
  * looked up once. Encodings: the WebAssembly core and SIMD specifications.
  */
@@ -8,6 +8,7 @@ import { sleb, uleb } from "./wasm-binary.js";
 
 /** Value types. */
 export const I32 = 0x7f;
+export const I64 = 0x7e;
 export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;

@@ -17,6 +17,7 @@
  * belongs to TF.js.
  */
 import { name, section, sleb, uleb, WASM_HEADER, WASM_PAGE, webAssembly } from "../../util/wasm-binary.js";
+import { F64, I32, I64 } from "../../util/wasm-ops.js";
 
 /** Values drawn per call: 256 KB of memory, copied out while still in cache. */
 export const ALEA_CHUNK = 65_536;
@@ -55,9 +56,6 @@ export function aleaWasm(): AleaWasm | null {
 }
 
 // The module, assembled here (about 150 bytes).
-const I32 = 0x7f;
-const I64 = 0x7e;
-const F64 = 0x7c;
 const op = {
   block: 0x02, loop: 0x03, brIf: 0x0d, end: 0x0b, void: 0x40,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
