@@ -47,6 +47,8 @@ Environment:
                        not yet shown faster; mtl train --threads 1 keeps one)
   MTL_WASM_ADAM=off    dense and lazy Adam in JavaScript loops instead of WebAssembly kernels
                        over the wasm heap (same bits; slower)
+  MTL_WASM_TABLES=off  the training step's embedding gathers and gradient sums in JavaScript loops
+                       instead of WebAssembly kernels over the wasm heap (same bits; slower)
   MTL_DEBUG=1          print the stack trace of an unexpected failure (for bug reports)
   NO_COLOR=1           no colour in diagnostics`;
 

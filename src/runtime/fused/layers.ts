@@ -11,6 +11,8 @@ import { ADD_GATE, ADD_GATE1, ADD_STACK, type SimdKernels } from "./simd.js";
 import type { TableParam } from "./tables.js";
 import { prefetchRows } from "../../util/prefetch.js";
 import { copyRows } from "./copy-rows.js";
+import { HeapArray } from "../backend/tensor-memory.js";
+import { tableKernels, type TableKernels } from "./table-kernels.js";
 
 /** Where the lookups' prefetch sums go, so that their reads stay. */
 let prefetched = 0;
@@ -20,16 +22,22 @@ let prefetched = 0;
  * Buf. When a concatenation is the lookup's only reader, the rows go straight
  * into the concatenation's columns and the gradient is read from there
  * (gatherInto), so neither pass copies them.
+ *
+ * Lookups whose rows fill every column of their Buf may gather through a
+ * GatherStage instead: WebAssembly kernels over the heap (table-kernels.ts).
  */
 export class EmbeddingOp implements Op {
   ids: Int32Array = new Int32Array(0);
   private target: Buf;
   private offset = 0;
+  /** The stage this lookup gathers through (stageGathers), its ids' copy in the heap. */
+  stage: GatherStage | null = null;
+  heapIds: HeapArray | null = null;
 
   constructor(
     /** The input's name in the batch. */
     readonly input: string,
-    private readonly table: TableParam,
+    readonly table: TableParam,
     /** The lookup's own tensor [rows, dim]. */
     readonly out: Buf,
   ) {
@@ -42,9 +50,23 @@ export class EmbeddingOp implements Op {
     this.offset = offset;
   }
 
-  allocate(): void {}
+  /** The Buf the rows go to, and their first column there. */
+  get placement(): { target: Buf; offset: number } {
+    return { target: this.target, offset: this.offset };
+  }
+
+  allocate(rows: number): void {
+    if (this.stage === null) return;
+    this.heapIds = HeapArray.create(rows);
+    if (this.stage.members[0] === this) this.stage.allocate(rows);
+  }
 
   forward(rows: number): void {
+    const stage = this.stage;
+    if (stage !== null && (stage.members[0] === this ? stage.begin() : stage.on)) {
+      this.gatherStaged(stage, rows);
+      return;
+    }
     const { dim } = this.table;
     const values = this.table.view;
     const ids = this.ids;
@@ -57,7 +79,80 @@ export class EmbeddingOp implements Op {
   }
 
   backward(rows: number): void {
-    if (this.target.gradSet) this.table.accumulate(this.ids, this.target.grad!, rows, this.target.width, this.offset);
+    if (!this.target.gradSet) return;
+    const stage = this.stage;
+    if (stage !== null && stage.on) {
+      const width = this.target.width;
+      // The last lookup forward is the first backward: the Buf's gradient is whole, and goes to the heap once.
+      if (stage.members[stage.members.length - 1] === this) stage.block!.floats.set(this.target.grad!.subarray(0, rows * width));
+      this.table.accumulateStaged(this.ids, this.heapIds!.address, stage.block!.address + this.offset * 4, rows, width * 4);
+      return;
+    }
+    this.table.accumulate(this.ids, this.target.grad!, rows, this.target.width, this.offset);
+  }
+
+  /** The rows into the stage's block (each id checked by the kernel); the last lookup copies the block to the Buf. */
+  private gatherStaged(stage: GatherStage, rows: number): void {
+    const { dim, tableRows, view } = this.table;
+    const width = this.target.width;
+    const heapIds = this.heapIds!;
+    heapIds.ints.set(this.ids.subarray(0, rows));
+    const block = stage.block!;
+    const bad = stage.kernels!.gather(view.byteOffset, heapIds.address, rows, block.address + this.offset * 4, width * 4, dim * 4, tableRows);
+    if (bad >= 0) this.table.rowOf(this.ids[bad]!);
+    if (stage.members[stage.members.length - 1] === this) this.target.value.set(block.floats.subarray(0, rows * width));
+  }
+}
+
+/**
+ * Lookups (in the program's order) whose rows together fill every column of
+ * one Buf: each gathers its rows with the kernel into a block of the wasm
+ * heap laid out as the Buf (the Buf is in the program's own arena, which a
+ * module over the heap cannot address), and the last copies the block to
+ * the Buf in one piece; backward, the Buf's gradient is copied to the block
+ * once and each table's kernel sums its rows from there. The block may be
+ * copied whole because no other producer writes into the Buf.
+ */
+export class GatherStage {
+  block: HeapArray | null = null;
+  kernels: TableKernels | null = null;
+  /** Whether this step's lookups gather here (begin): decided once per step, for every member. */
+  on = false;
+
+  constructor(
+    readonly target: Buf,
+    readonly members: readonly EmbeddingOp[],
+  ) {}
+
+  allocate(rows: number): void {
+    this.block = HeapArray.create(rows * this.target.width);
+  }
+
+  /** Called by the first member's forward: whether every member can gather here this step. */
+  begin(): boolean {
+    const heap = this.block?.floats.buffer;
+    this.kernels = heap === undefined ? null : tableKernels(this.members[0]!.table.dim);
+    this.on =
+      this.kernels !== null &&
+      this.members.every((m) => m.heapIds !== null && m.table.view.buffer === heap && m.table.dim % 4 === 0 && m.table.summedInHeap);
+    return this.on;
+  }
+}
+
+/** Gives a GatherStage to each group of `ops`' lookups that fills its Buf's every column, once each. */
+export function stageGathers(ops: readonly Op[]): void {
+  const groups = new Map<Buf, EmbeddingOp[]>();
+  for (const op of ops) {
+    if (!(op instanceof EmbeddingOp)) continue;
+    const { target } = op.placement;
+    groups.set(target, [...(groups.get(target) ?? []), op]);
+  }
+  for (const [target, members] of groups) {
+    const columns = new Set<number>();
+    for (const m of members) for (let c = 0; c < m.table.dim; c++) columns.add(m.placement.offset + c);
+    const covered = columns.size === target.width && members.reduce((n, m) => n + m.table.dim, 0) === target.width;
+    const stage = covered ? new GatherStage(target, members) : null;
+    for (const m of members) m.stage = stage;
   }
 }
 

@@ -22,7 +22,7 @@ import type { FusedActivation } from "./activations.js";
 import { Buf, param, type Op, type Param } from "./buffers.js";
 import { DenseOp } from "./dense.js";
 import type { Gemm } from "./gemm.js";
-import { ActivationOp, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp } from "./layers.js";
+import { ActivationOp, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp, stageGathers } from "./layers.js";
 import { SimdArena, type Region } from "./arena.js";
 import { FusedLoss } from "./loss.js";
 import { TableParam } from "./tables.js";
@@ -207,6 +207,7 @@ export class Program {
     const bufOf = (name: string) => this.bufs.get(name)!;
     for (const name of [...plan.outputs, ...Object.values(plan.logits)]) read(this.bufs.get(name), "loss");
     for (const op of concatOps) this.placeParts(op, readers, producers);
+    stageGathers(this.ops);
     this.concatOps = concatOps;
     this.loss = new FusedLoss(ir.tasks, bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
   }

@@ -11,25 +11,28 @@
  *
  * On the wasm backend the rows and their summed gradients live in its heap,
  * next to the table, so that lazy Adam's WebAssembly kernel
- * (graph/adam-wasm.ts) reads them where they are.
+ * (graph/adam-wasm.ts) reads them where they are; so does the hash, so that
+ * the lookups' gradients, staged in the heap too, are summed by a kernel
+ * (table-kernels.ts accumulate, bit-equal to the loop here).
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
 import { idOutsideTable } from "../table-ids.js";
 import { HeapArray } from "../backend/tensor-memory.js";
 import { copyRows } from "./copy-rows.js";
+import { FIBONACCI, tableKernels } from "./table-kernels.js";
 
 export class TableParam {
   view: Float32Array<ArrayBufferLike> = new Float32Array(0);
   /** The hash: table rows (-1: free) and their places in `rows`; emptied after each update. */
-  private keys = new Int32Array(0);
-  private places = new Int32Array(0);
+  private keys: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private places: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** 32 - log2(keys.length): a multiplicative hash's top bits index the hash. */
   private shift = 32;
   private rows: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private values: Float32Array<ArrayBufferLike> = new Float32Array(0);
   /** The same arrays' blocks in the wasm heap, whose views are re-made after it grows; null elsewhere. */
-  private heap: { rows: HeapArray; values: HeapArray } | null = null;
+  private heap: { rows: HeapArray; values: HeapArray; keys: HeapArray | null; places: HeapArray | null } | null = null;
   private count = 0;
   /** Per accumulate: the batch rows that read their table row first, and the others with their rows' places. */
   private firsts = new Int32Array(0);
@@ -50,12 +53,17 @@ export class TableParam {
     const distinct = Math.min(this.tableRows, batchRows * this.lookups);
     const rows = HeapArray.create(distinct);
     const values = rows === null ? null : HeapArray.create(distinct * this.dim);
-    this.heap = rows !== null && values !== null ? { rows, values } : null;
+    const bits = Math.max(4, Math.ceil(Math.log2(2 * distinct)));
+    // The hash in the heap too where the kernels can sum into it (accumulateStaged).
+    const hashed = values !== null && tableKernels(this.dim) !== null;
+    const keys = hashed ? HeapArray.create(2 ** bits) : null;
+    const places = keys !== null ? HeapArray.create(2 ** bits) : null;
+    this.heap = rows !== null && values !== null ? { rows, values, keys: places !== null ? keys : null, places } : null;
     this.rows = this.heap?.rows.ints ?? new Int32Array(distinct);
     this.values = this.heap?.values.floats ?? new Float32Array(distinct * this.dim);
-    const bits = Math.max(4, Math.ceil(Math.log2(2 * distinct)));
-    this.keys = new Int32Array(2 ** bits).fill(-1);
-    this.places = new Int32Array(2 ** bits);
+    this.keys = this.heap?.keys?.ints ?? new Int32Array(2 ** bits);
+    this.keys.fill(-1);
+    this.places = this.heap?.places?.ints ?? new Int32Array(2 ** bits);
     this.shift = 32 - bits;
     this.firsts = new Int32Array(batchRows);
     this.repeats = new Int32Array(batchRows);
@@ -81,7 +89,7 @@ export class TableParam {
     for (let r = 0; r < batchRows; r++) {
       const row = this.rowOf(ids[r]!);
       // Fibonacci hashing, then linear probing: the hash is at most half full.
-      let h = Math.imul(row, 0x9e3779b1) >>> shift;
+      let h = Math.imul(row, FIBONACCI) >>> shift;
       let key = keys[h]!;
       while (key !== row && key !== -1) {
         h = (h + 1) & mask;
@@ -106,6 +114,43 @@ export class TableParam {
     }
   }
 
+  /** Whether accumulateStaged can run: the hash and the sums in the heap, rows of whole vectors, the kernels on. */
+  get summedInHeap(): boolean {
+    return this.heap?.places != null && tableKernels(this.dim) !== null;
+  }
+
+  /**
+   * accumulate's sum by the kernel (table-kernels.ts), for ids and gradient rows in the heap: `heapIds` and
+   * `grad` (the first row's first value) are byte addresses, `gradStride` the bytes between rows. `ids`, the
+   * same ids in JavaScript, name one outside the table. Only where summedInHeap.
+   */
+  accumulateStaged(ids: Int32Array, heapIds: number, grad: number, batchRows: number, gradStride: number): void {
+    const kernels = tableKernels(this.dim)!;
+    const { keys, places, rows, values } = this.heap!;
+    const count = kernels.accumulate(
+      keys!.address,
+      places!.address,
+      rows.address,
+      values.address,
+      this.count,
+      heapIds,
+      grad,
+      batchRows,
+      gradStride,
+      this.dim * 4,
+      this.shift,
+      keys!.length - 1,
+      this.tableRows,
+    );
+    if (count < 0) {
+      // The step fails: forget the rows summed so far, then name the id.
+      keys!.ints.fill(-1);
+      this.count = 0;
+      this.rowOf(ids[-1 - count]!);
+    }
+    this.count = count;
+  }
+
   /** Applies `rule` to the rows read this step (`step` counts from 1) and forgets them. */
   update(rule: SparseRule, slots: Float32Array[], step: number): void {
     if (this.count === 0) return;
@@ -121,5 +166,7 @@ export class TableParam {
     if (this.heap === null) return;
     this.rows = this.heap.rows.ints;
     this.values = this.heap.values.floats;
+    if (this.heap.keys !== null) this.keys = this.heap.keys.ints;
+    if (this.heap.places !== null) this.places = this.heap.places.ints;
   }
 }

@@ -17,9 +17,9 @@
  * array elsewhere (a plain JavaScript array) takes the JavaScript loop, as
  * does everything under MTL_WASM_ADAM=off.
  */
-import * as tf from "#tfjs";
-import { switchedOff } from "../../util/env-switch.js";
-import { name, section, uleb, vec, WASM_HEADER, webAssembly } from "../../util/wasm-binary.js";
+import { envSetting, switchedOff } from "../../util/env-switch.js";
+import { name, section, uleb, vec, WASM_HEADER } from "../../util/wasm-binary.js";
+import { heapExports, heapMemory, heapModule } from "../backend/heap-modules.js";
 import { add, bump, eqz, F32, f32Add, f32Load, F64, geU, get, I32, i32, i32Load, loop, mul, set, simd, sub, V128 } from "../../util/wasm-ops.js";
 
 /** Adam's factors for one step, as the JavaScript loops hold them. */
@@ -60,11 +60,7 @@ interface Exports {
   touch(a: number, b: number, c: number, rows: number, count: number, rowBytes: number): number;
 }
 
-interface WasmBackendLike {
-  wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } };
-}
-
-const instances = new WeakMap<object, Exports | null>();
+const kernelModule = heapModule(moduleBytes);
 
 /**
  * The kernels for arrays that all view the wasm backend's current heap, or
@@ -72,22 +68,12 @@ const instances = new WeakMap<object, Exports | null>();
  * the kernels' pairs of values do not cover).
  */
 export function adamKernelsFor(arrays: readonly ArrayBufferView[], dim = 2): AdamKernels | null {
-  if (dim % 2 !== 0 || arrays.length === 0 || switchedOff(processEnv()?.["MTL_WASM_ADAM"])) return null;
-  const memory = (tf.engine().backend as unknown as WasmBackendLike).wasm?.asm?.memory;
-  if (memory === undefined) return null;
-  const buffer = memory.buffer;
+  if (dim % 2 !== 0 || arrays.length === 0 || switchedOff(envSetting("MTL_WASM_ADAM"))) return null;
+  const buffer = heapMemory()?.buffer;
+  if (buffer === undefined) return null;
   for (const a of arrays) if (a.buffer !== buffer) return null;
-  let exports = instances.get(memory);
-  if (exports === undefined) {
-    exports = instantiate(memory);
-    instances.set(memory, exports);
-  }
-  return exports === null ? null : wrap(exports);
-}
-
-/** The environment where there is one (Node), read per call so that tests can switch; a page has none. */
-function processEnv(): Record<string, string | undefined> | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const exports = heapExports(kernelModule);
+  return exports === null ? null : wrap(exports as unknown as Exports);
 }
 
 function wrap(e: Exports): AdamKernels {
@@ -112,26 +98,6 @@ function wrap(e: Exports): AdamKernels {
       return e.touch(a.byteOffset, b.byteOffset, c.byteOffset, rows.byteOffset, count, dim * 4);
     },
   };
-}
-
-let compiled: object | null | undefined;
-
-function instantiate(memory: object): Exports | null {
-  const wasm = webAssembly();
-  if (wasm === undefined) return null;
-  if (compiled === undefined) {
-    try {
-      compiled = new wasm.Module(moduleBytes());
-    } catch {
-      compiled = null; // a runtime without SIMD rejects the module
-    }
-  }
-  if (compiled === null) return null;
-  try {
-    return new wasm.Instance(compiled, { e: { m: memory } }).exports as unknown as Exports;
-  } catch {
-    return null; // the memory was refused
-  }
 }
 
 // The module, assembled here (util/wasm-binary.ts).

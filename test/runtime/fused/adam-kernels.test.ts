@@ -17,8 +17,7 @@ import { ALIGNED_MIN_BYTES, writableRows } from "../../../src/runtime/backend/te
 import { loadModel, saveModel } from "../../../src/runtime/graph/save-load.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
-import type { TrainStepState } from "../../../src/runtime/graph/step-state.js";
-import { randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import { bits, bitsOf, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 
 before(async () => {
   await selectBackend("wasm");
@@ -28,20 +27,9 @@ after(() => {
   return selectBackend("cpu");
 });
 
-const bits = (a: Float32Array | Int32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-
 /** A model's weights as float32 bits, by name. */
 const weightBits = (model: tf.LayersModel): Record<string, number[]> =>
   Object.fromEntries(model.weights.map((w) => [w.originalName, bits(w.read().dataSync() as Float32Array)]));
-
-/** Every number of a state as its float32 bits. */
-function bitsOf(state: TrainStepState): Record<string, number[]> {
-  return Object.fromEntries([
-    ...state.weights.map((w) => [`weight ${w.name}`, bits(w.values)]),
-    ...state.optimizer.map((w, i) => [`optimizer ${i}`, bits(w.values)]),
-    ...state.sparse.flatMap((s) => s.slots.map((slot, i) => [`table ${s.table} slot ${i}`, bits(slot)])),
-  ]);
-}
 
 test("the fused step's WebAssembly Adam writes the JavaScript loops' bits, also after a resume", async () => {
   // Tables of dim 16 (the kernels' pairs) and dense layers: recsys-esmm at the tests' table size.

@@ -140,3 +140,14 @@ export function assertStatesClose(fused: TrainStepState, plain: TrainStepState, 
   fused.sparse.forEach((s, i) => s.slots.forEach((slot, k) => assertClose(slot, plain.sparse[i]!.slots[k]!, tolerance, `${what}: table ${s.table} slot ${k}`)));
 }
 
+/** An array's values as their float32 (or int32) bits. */
+export const bits = (a: Float32Array | Int32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+/** Every number of a step's state as its float32 bits, by where it lives. */
+export function bitsOf(state: TrainStepState): Record<string, number[]> {
+  return Object.fromEntries([
+    ...state.weights.map((w) => [`weight ${w.name}`, bits(w.values)]),
+    ...state.optimizer.map((w, i) => [`optimizer ${i}`, bits(w.values)]),
+    ...state.sparse.flatMap((s) => s.slots.map((slot, i) => [`table ${s.table} slot ${i}`, bits(slot)])),
+  ]);
+}
