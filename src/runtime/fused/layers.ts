@@ -12,7 +12,7 @@ import type { TableParam } from "./tables.js";
 import { prefetchRows } from "../../util/prefetch.js";
 import { copyRows } from "./copy-rows.js";
 import { HeapArray } from "../backend/tensor-memory.js";
-import { tableKernels, type TableKernels } from "./table-kernels.js";
+import { tableKernels } from "./table-kernels.js";
 
 /** Where the lookups' prefetch sums go, so that their reads stay. */
 let prefetched = 0;
@@ -98,7 +98,7 @@ export class EmbeddingOp implements Op {
     const heapIds = this.heapIds!;
     heapIds.ints.set(this.ids.subarray(0, rows));
     const block = stage.block!;
-    const bad = stage.kernels!.gather(view.byteOffset, heapIds.address, rows, block.address + this.offset * 4, width * 4, dim * 4, tableRows);
+    const bad = tableKernels(dim)!.gather(view.byteOffset, heapIds.address, rows, block.address + this.offset * 4, width * 4, dim * 4, tableRows);
     if (bad >= 0) this.table.rowOf(this.ids[bad]!);
     if (stage.members[stage.members.length - 1] === this) this.target.value.set(block.floats.subarray(0, rows * width));
   }
@@ -115,7 +115,6 @@ export class EmbeddingOp implements Op {
  */
 export class GatherStage {
   block: HeapArray | null = null;
-  kernels: TableKernels | null = null;
   /** Whether this step's lookups gather here (begin): decided once per step, for every member. */
   on = false;
 
@@ -131,10 +130,8 @@ export class GatherStage {
   /** Called by the first member's forward: whether every member can gather here this step. */
   begin(): boolean {
     const heap = this.block?.floats.buffer;
-    this.kernels = heap === undefined ? null : tableKernels(this.members[0]!.table.dim);
-    this.on =
-      this.kernels !== null &&
-      this.members.every((m) => m.heapIds !== null && m.table.view.buffer === heap && m.table.dim % 4 === 0 && m.table.summedInHeap);
+    // summedInHeap: each table's hash in the heap, and the kernels on for its rows' width.
+    this.on = heap !== undefined && this.members.every((m) => m.heapIds !== null && m.table.view.buffer === heap && m.table.summedInHeap);
     return this.on;
   }
 }
