@@ -55,11 +55,8 @@ export class EmbeddingOp implements Op {
     return { target: this.target, offset: this.offset };
   }
 
-  allocate(rows: number): void {
-    if (this.stage === null) return;
-    this.heapIds = HeapArray.create(rows);
-    if (this.stage.members[0] === this) this.stage.allocate(rows);
-  }
+  /** A staged lookup's room is made by its stage (allocateStages), before the program's arena. */
+  allocate(): void {}
 
   forward(rows: number): void {
     const stage = this.stage;
@@ -83,38 +80,36 @@ export class EmbeddingOp implements Op {
     const stage = this.stage;
     if (stage !== null && stage.on) {
       const width = this.target.width;
-      // The last lookup forward is the first backward: the Buf's gradient is whole, and goes to the heap once.
-      if (stage.members[stage.members.length - 1] === this) stage.block!.floats.set(this.target.grad!.subarray(0, rows * width));
-      this.table.accumulateStaged(this.ids, this.heapIds!.address, stage.block!.address + this.offset * 4, rows, width * 4);
+      this.table.accumulateStaged(this.ids, this.heapIds!.address, stage.grad!.address + this.offset * 4, rows, width * 4);
       return;
     }
     this.table.accumulate(this.ids, this.target.grad!, rows, this.target.width, this.offset);
   }
 
-  /** The rows into the stage's block (each id checked by the kernel); the last lookup copies the block to the Buf. */
+  /** The rows into the Buf in the heap, by the kernel (which checks each id). */
   private gatherStaged(stage: GatherStage, rows: number): void {
     const { dim, tableRows, view } = this.table;
     const width = this.target.width;
     const heapIds = this.heapIds!;
     heapIds.ints.set(this.ids.subarray(0, rows));
-    const block = stage.block!;
-    const bad = tableKernels(dim)!.gather(view.byteOffset, heapIds.address, rows, block.address + this.offset * 4, width * 4, dim * 4, tableRows);
+    const bad = tableKernels(dim)!.gather(view.byteOffset, heapIds.address, rows, stage.value!.address + this.offset * 4, width * 4, dim * 4, tableRows);
     if (bad >= 0) this.table.rowOf(this.ids[bad]!);
-    if (stage.members[stage.members.length - 1] === this) this.target.value.set(block.floats.subarray(0, rows * width));
   }
 }
 
 /**
  * Lookups (in the program's order) whose rows together fill every column of
- * one Buf: each gathers its rows with the kernel into a block of the wasm
- * heap laid out as the Buf (the Buf is in the program's own arena, which a
- * module over the heap cannot address), and the last copies the block to
- * the Buf in one piece; backward, the Buf's gradient is copied to the block
- * once and each table's kernel sums its rows from there. The block may be
- * copied whole because no other producer writes into the Buf.
+ * one Buf, which then lives in the wasm heap instead of the program's arena
+ * (a module over the heap cannot address the arena; nothing reads this Buf
+ * by its arena address, and BLAS reads it where it is): each lookup gathers
+ * its rows into it with the kernel, and each table's kernel sums its
+ * gradient rows from its gradient. The Buf's views are re-taken at each
+ * step's first lookup (begin), after the step's last allocation: the heap
+ * may have grown since.
  */
 export class GatherStage {
-  block: HeapArray | null = null;
+  value: HeapArray | null = null;
+  grad: HeapArray | null = null;
   /** Whether this step's lookups gather here (begin): decided once per step, for every member. */
   on = false;
 
@@ -123,17 +118,46 @@ export class GatherStage {
     readonly members: readonly EmbeddingOp[],
   ) {}
 
-  allocate(rows: number): void {
-    this.block = HeapArray.create(rows * this.target.width);
+  /** The Buf's room (and the members' ids') in the heap for `rows` rows; false, holding none, where there is no heap or it is full. */
+  allocate(rows: number): boolean {
+    // Where the kernels cannot run (MTL_WASM_TABLES=off, no SIMD, a width they do not cover) the Buf stays in the arena.
+    if (!this.members.every((m) => tableKernels(m.table.dim) !== null)) return false;
+    const size = rows * this.target.width;
+    this.value = HeapArray.create(size);
+    this.grad = this.target.needsGrad ? HeapArray.create(size) : null;
+    for (const m of this.members) m.heapIds = HeapArray.create(rows);
+    const held = this.value !== null && (this.grad !== null || !this.target.needsGrad) && this.members.every((m) => m.heapIds !== null);
+    if (!held) {
+      this.value = this.grad = null;
+      for (const m of this.members) m.heapIds = null;
+    }
+    return held;
   }
 
-  /** Called by the first member's forward: whether every member can gather here this step. */
+  /** Called by the first member's forward: the Buf's current views, and whether every member can gather here this step. */
   begin(): boolean {
-    const heap = this.block?.floats.buffer;
+    if (this.value === null) return (this.on = false);
+    this.target.value = this.value.floats;
+    if (this.grad !== null) this.target.grad = this.grad.floats;
     // summedInHeap: each table's hash in the heap, and the kernels on for its rows' width.
-    this.on = heap !== undefined && this.members.every((m) => m.heapIds !== null && m.table.view.buffer === heap && m.table.summedInHeap);
+    const heap = this.value.floats.buffer;
+    this.on = this.members.every((m) => m.table.view.buffer === heap && m.table.summedInHeap);
     return this.on;
   }
+}
+
+/** Each stage's room for `rows` rows; returns the Bufs the stages hold in the heap (the program lays out the others). */
+export function allocateStages(ops: readonly Op[], rows: number): Set<Buf> {
+  const held = new Set<Buf>();
+  for (const op of ops) {
+    const stage = op instanceof EmbeddingOp ? op.stage : null;
+    if (stage === null || stage.members[0] !== op) continue;
+    if (stage.allocate(rows)) {
+      held.add(stage.target);
+      stage.target.valueAt = stage.target.gradAt = -1;
+    }
+  }
+  return held;
 }
 
 /** Gives a GatherStage to each group of `ops`' lookups that fills its Buf's every column, once each. */

@@ -22,7 +22,7 @@ import type { FusedActivation } from "./activations.js";
 import { Buf, param, type Op, type Param } from "./buffers.js";
 import { DenseOp } from "./dense.js";
 import type { Gemm } from "./gemm.js";
-import { ActivationOp, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp, stageGathers } from "./layers.js";
+import { ActivationOp, allocateStages, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp, stageGathers } from "./layers.js";
 import { SimdArena, type Region } from "./arena.js";
 import { FusedLoss } from "./loss.js";
 import { TableParam } from "./tables.js";
@@ -284,7 +284,9 @@ export class Program {
 
   private allocate(rows: number): void {
     const owned = new Set(this.floatInputs.map((i) => i.buf));
-    const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf));
+    // Bufs the lookups fill whole live in the wasm heap, where their kernels reach them (layers.ts GatherStage).
+    const inHeap = allocateStages(this.ops, rows);
+    const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf) && !inHeap.has(buf));
     if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps)) {
       // Too large for a 32-bit memory: JavaScript arrays from now on, which every op then finds outside the arena.
       this.arena = null;

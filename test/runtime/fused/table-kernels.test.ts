@@ -20,6 +20,7 @@ import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
 import { seededRandom } from "../../helpers/random.js";
 import { bits, bitsOf, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 import { compileSource } from "../../../src/compiler.js";
+import { IdOutsideTableError } from "../../../src/runtime/table-ids.js";
 import type { ValidIR } from "../../../src/ir/types.js";
 
 before(async () => {
@@ -192,4 +193,37 @@ test("lookups of different widths share a stage; a width the kernels do not cove
   const odd = compileSource(MIXED.replace("dim: 8", "dim: 6"), "odd.mtl");
   assert.ok(odd.ir !== undefined);
   assert.deepEqual(await compareSteps(odd.ir, [48, 20]), [false, false, false, false]);
+});
+
+test("an id outside its table is refused through the kernels with the loops' message, and the weights stay as they were", async () => {
+  const ir = specIR(specFiles().find((s) => s.name === "bench/train/specs/recsys-esmm.mtl")!.path);
+  const good = randomBatch(ir, 64, 9);
+  const rows = ir.tables[0]!.rows;
+  // Two bad ids, the later lookup's (item3) in an earlier row: both name the one the loops find first (user9's).
+  const bad = { ...good, features: { ...good.features } };
+  for (const [feature, row, id] of [["item3", 2, rows], ["user9", 7, -1]] as const) {
+    const ids = Int32Array.from(bad.features[feature] as Int32Array);
+    ids[row] = id;
+    bad.features[feature] = ids;
+  }
+  const messages: string[] = [];
+  const states: Record<string, number[]>[] = [];
+  for (const setting of ["on", "off"]) {
+    process.env["MTL_WASM_TABLES"] = setting;
+    const step = createTrainStep(twins(ir)[0], { fused: true });
+    assert.throws(
+      () => step.runEncoded!(bad),
+      (error: unknown) => {
+        assert.ok(error instanceof IdOutsideTableError, String(error));
+        messages.push(error.message);
+        return true;
+      },
+    );
+    step.runEncoded!(good);
+    states.push(bitsOf(await step.exportState()));
+    step.dispose();
+  }
+  assert.equal(messages[0], messages[1]);
+  assert.match(messages[0]!, /feature 'user9' has the id -1/);
+  assert.deepEqual(states[0], states[1]);
 });
