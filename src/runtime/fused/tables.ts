@@ -12,8 +12,9 @@
  * On the wasm backend the rows and their summed gradients live in its heap,
  * next to the table, so that lazy Adam's WebAssembly kernel
  * (graph/adam-wasm.ts) reads them where they are; so does the hash, so that
- * the lookups' gradients, staged in the heap too, are summed by a kernel
- * (table-kernels.ts accumulate, bit-equal to the loop here).
+ * the lookups' gradients, in the heap too where the lookups fill their Buf
+ * (layers.ts GatherStage), are summed by a kernel (table-kernels.ts
+ * accumulate, bit-equal to the loop here).
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { SparseRule } from "../graph/sparse-update.js";
