@@ -17,6 +17,8 @@
  * pass and relu's backward run as SIMD kernels (simd.ts) on the same rows,
  * bit for bit what the JavaScript loops below compute; the bias is copied
  * into the arena first (biasRow: a row per layer, so the kernel reads it there).
+ * The bias gradient is then summed there too, in float32 row after row: within
+ * float32 summation rounding of the one-row product the loops use.
  */
 import type { Gemm } from "./gemm.js";
 import { activate, activateBackward, needsInput, type FusedActivation } from "./activations.js";
@@ -28,14 +30,21 @@ export class DenseOp implements Op {
   /** Pre-activation values, kept only where the backward needs them (swish). */
   private z = new Float32Array(0);
   /**
-   * A row of ones: the bias gradient is ones · dz, a product (the column sums
-   * by BLAS: a tenth of the time of summing them in the relu pass in JavaScript).
+   * A row of ones: without the arena the bias gradient is ones · dz, a product
+   * (the column sums by BLAS: a tenth of the time of summing them in the relu
+   * pass in JavaScript).
    */
   private ones = new Float32Array(0);
   /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto). */
   private target: Buf;
   private offset = 0;
-  /** Where the SIMD bias pass reads the bias (set by the program's arena layout); null: the JavaScript loop. */
+  /**
+   * A row of the arena (set by the program's layout) where the SIMD bias pass
+   * reads the bias, and where the backward sums the bias gradient's columns
+   * (simd.ts reluBackSum, columnSum: in a recsys-MMoE step 0.4 ms where the
+   * one-row products took 0.85 ms at 3-6 GFLOP/s); null: the JavaScript loop
+   * and the product.
+   */
   biasRow: Region | null = null;
 
   constructor(
@@ -54,7 +63,7 @@ export class DenseOp implements Op {
 
   /** Floats of arena the layer wants for its bias row (0: none). */
   get biasRowWidth(): number {
-    return this.simd !== null && this.bias !== null && this.writesAnywhere ? this.units : 0;
+    return this.simd !== null && this.bias !== null ? this.units : 0;
   }
 
   private get inWidth(): number {
@@ -116,16 +125,26 @@ export class DenseOp implements Op {
   backward(rows: number): void {
     const target = this.target;
     if (!target.gradSet || rows === 0) return;
-    const { units, inWidth, bias } = this;
+    const { units, inWidth, bias, simd, offset } = this;
     // dz = dy * act'(z), in place in the output's gradient, where that lies (rows of dzLd values from offset).
     const dzLd = target.width;
-    if (this.activation === "relu" && this.simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
-      this.simd.reluBack(target.gradAt + 4 * this.offset, rows, units, 4 * dzLd, target.valueAt + 4 * this.offset);
-    } else if (this.activation === "relu") reluBackward(target.value, target.grad!, this.offset, dzLd, rows, units);
-    else if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, this.y.grad!, rows, units);
-    const dz = from(target.grad!, this.offset);
+    const [dzAt, stride] = [target.gradAt + 4 * offset, 4 * dzLd];
+    // The bias gradient as column sums in the arena's bias row, in relu's backward pass or one pass after it.
+    const sums = bias !== null && simd !== null && this.biasRow !== null && target.gradAt >= 0 ? this.biasRow : null;
+    sums?.view.fill(0);
+    if (this.activation === "relu" && simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
+      const yAt = target.valueAt + 4 * offset;
+      if (sums !== null) simd.reluBackSum(dzAt, rows, units, stride, yAt, sums.address);
+      else simd.reluBack(dzAt, rows, units, stride, yAt);
+    } else {
+      if (this.activation === "relu") reluBackward(target.value, target.grad!, offset, dzLd, rows, units);
+      else if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, this.y.grad!, rows, units);
+      if (sums !== null) simd!.columnSum(dzAt, rows, units, stride, sums.address);
+    }
+    const dz = from(target.grad!, offset);
     if (bias !== null) {
-      this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
+      if (sums !== null) bias.grad.set(sums.view);
+      else this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
       bias.gradSet = true;
     }
     this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, dzLd, 0, this.kernel.grad, units);

@@ -66,6 +66,31 @@ test("reluBack: dy * (y > 0 ? 1 : 0) as JavaScript multiplies (-0 where dy < 0 a
   assert.ok([...floats.subarray(at, at + rows * stride)].some((v) => Object.is(v, -0)), "the -0 case is covered");
 });
 
+test("reluBackSum: reluBack's values, and each column's new dy summed in float32 row after row into the sum row (added to what it holds)", () => {
+  const { kernels, floats, before } = setup(true);
+  const [at, rows, units, stride, y, sum] = [8, 10, 13, 16, 5000, 9000];
+  kernels.reluBackSum(at * 4, rows, units, stride * 4, y * 4, sum * 4);
+  const dz = (dy: number, j: number, r: number) => dy * (before[y + r * stride + j]! > 0 ? 1 : 0);
+  const want = Float32Array.from(before.subarray(sum, sum + units));
+  for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) want[j] = want[j]! + dz(before[at + r * stride + j]!, j, r);
+  // Every value outside dy's rows and the sums as before; dy's rows as reluBack leaves them.
+  const untouched = Float32Array.from(floats);
+  untouched.set(before.subarray(sum, sum + units), sum);
+  assertRows(untouched, before, [at, rows, units, stride], dz, "reluBackSum's dy");
+  assert.deepEqual(floats.subarray(sum, sum + units), want, "the column sums");
+});
+
+test("columnSum: each column of strided rows (vectors and tail) summed in float32 row after row into the sum row; nothing else written", () => {
+  const { kernels, floats, before } = setup(true);
+  const [at, rows, units, stride, sum] = [41, 9, 11, 14, 2000];
+  kernels.columnSum(at * 4, rows, units, stride * 4, sum * 4);
+  const want = Float32Array.from(before.subarray(sum, sum + units));
+  for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) want[j] = want[j]! + before[at + r * stride + j]!;
+  const expected = Float32Array.from(before);
+  expected.set(want, sum);
+  assert.deepEqual(floats, expected);
+});
+
 test("mix: per row, sum over the experts of gate weight times the expert's row, at every stride, tail included", () => {
   const { kernels, floats, before } = setup();
   for (const [n, width] of [[8, 128], [5, 7], [1, 3], [3, 4]] as const) {
