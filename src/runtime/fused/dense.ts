@@ -18,13 +18,17 @@
  * bit for bit what the JavaScript loops below compute; the bias is copied
  * into the arena first (biasRow: a row per layer, so the kernel reads it there).
  * The bias gradient is then summed there too, in float32 row after row: within
- * float32 summation rounding of the one-row product the loops use.
+ * float32 summation rounding of the one-row product the loops use. An MMoE
+ * expert's last layer leaves both to the gates' mix backward (ReluStack in
+ * layers.ts), which computes the same bits in its own pass over the stack's
+ * gradient: the experts' passes over it took 1.8 ms of a recsys-MMoE step.
  */
 import type { Gemm } from "./gemm.js";
 import { activate, activateBackward, needsInput, type FusedActivation } from "./activations.js";
 import type { Region } from "./arena.js";
 import type { Buf, Op, Param } from "./buffers.js";
 import type { SimdKernels } from "./simd.js";
+import type { ReluStack } from "./layers.js";
 
 export class DenseOp implements Op {
   /** Pre-activation values, kept only where the backward needs them (swish). */
@@ -46,6 +50,8 @@ export class DenseOp implements Op {
    * and the product.
    */
   biasRow: Region | null = null;
+  /** The stack this layer writes into, when the stack's mix does its relu backward and bias sums (program.ts); null: none. */
+  reluStack: ReluStack | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -72,6 +78,10 @@ export class DenseOp implements Op {
 
   private get units(): number {
     return this.y.width;
+  }
+
+  get relu(): boolean {
+    return this.activation === "relu";
   }
 
   /** True when writeInto may move the output: the backward then needs no pre-activation values or per-row pass over y. */
@@ -129,10 +139,14 @@ export class DenseOp implements Op {
     // dz = dy * act'(z), in place in the output's gradient, where that lies (rows of dzLd values from offset).
     const dzLd = target.width;
     const [dzAt, stride] = [target.gradAt + 4 * offset, 4 * dzLd];
+    // Done by the stack's mix this step (ReluStack): dz in place, the bias gradient's sums at this layer's columns.
+    const mixed = this.reluStack?.done === true ? this.reluStack.sums : null;
     // The bias gradient as column sums in the arena's bias row, in relu's backward pass or one pass after it.
-    const sums = bias !== null && simd !== null && this.biasRow !== null && target.gradAt >= 0 ? this.biasRow : null;
+    const sums = mixed === null && bias !== null && simd !== null && this.biasRow !== null && target.gradAt >= 0 ? this.biasRow : null;
     sums?.view.fill(0);
-    if (this.activation === "relu" && simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
+    if (mixed !== null) {
+      // dz is in place already.
+    } else if (this.activation === "relu" && simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
       const yAt = target.valueAt + 4 * offset;
       if (sums !== null) simd.reluBackSum(dzAt, rows, units, stride, yAt, sums.address);
       else simd.reluBack(dzAt, rows, units, stride, yAt);
@@ -143,7 +157,8 @@ export class DenseOp implements Op {
     }
     const dz = from(target.grad!, offset);
     if (bias !== null) {
-      if (sums !== null) bias.grad.set(sums.view);
+      if (mixed !== null) bias.grad.set(mixed.view.subarray(offset, offset + units));
+      else if (sums !== null) bias.grad.set(sums.view);
       else this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
       bias.gradSet = true;
     }

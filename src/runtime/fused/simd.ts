@@ -3,7 +3,9 @@
  * from their opcodes (no toolchain, no binary file): relu over rows, a bias
  * added to (or copied into) every row, relu's backward, column sums (a
  * Dense layer's bias gradient, alone or in relu's backward pass), and an MMoE gate's
- * mix and its backward, for one gate or two gates sharing a stack. In V8 the
+ * mix and its backward, for one gate or two gates sharing a stack (the two
+ * gates' backward also doing the relu experts' backward and bias sums, in
+ * its pass over the stack's gradient: mix2BackRelu). In V8 the
  * same loops in JavaScript run one float at a time: with 3M relu values and
  * 2M mix products per 1,024-row recsys-MMoE batch they were a third of the
  * prediction's time outside the matrix products, and about 35 ms of a 120 ms
@@ -23,6 +25,25 @@
  */
 import { name, section, uleb, vec, WASM_HEADER, webAssembly, type WasmMemory } from "../../util/wasm-binary.js";
 import { add, and, bump, eqz, F32, f32Add, f32Load, f32Store, geU, get, I32, i32, loop, mem, mul, set, shl, simd, sub, tee, V128 } from "../../util/wasm-ops.js";
+
+/** mix2Back's parameters (and mix2BackRelu's first ones). */
+type Mix2BackArgs = [
+  gate0: number,
+  gate1: number,
+  dGate0: number,
+  dGate1: number,
+  gateStride: number,
+  stack: number,
+  dStack: number,
+  stackStride: number,
+  dOut0: number,
+  dOut1: number,
+  outStride: number,
+  rows: number,
+  n: number,
+  width: number,
+  flags: number,
+];
 
 /** Byte addresses and strides in the arena's memory; counts in floats. */
 export interface SimdKernels {
@@ -64,23 +85,16 @@ export interface SimdKernels {
    * gate0[k] dOut0[j], and each gate's dGate as mixBack's. `flags` bit 0: add to dStack, bit 1:
    * add to dGate0, bit 2: add to dGate1.
    */
-  mix2Back(
-    gate0: number,
-    gate1: number,
-    dGate0: number,
-    dGate1: number,
-    gateStride: number,
-    stack: number,
-    dStack: number,
-    stackStride: number,
-    dOut0: number,
-    dOut1: number,
-    outStride: number,
-    rows: number,
-    n: number,
-    width: number,
-    flags: number,
-  ): void;
+  mix2Back(...args: Mix2BackArgs): void;
+  /**
+   * mix2Back where every expert's row of the stack is a relu layer's output, read by nothing
+   * else: dStack is set (flags without ADD_STACK) to relu's backward of the gates' terms,
+   * (gate1[k] dOut1[j] + gate0[k] dOut0[j]) * (stack[k * width + j] > 0 ? 1 : 0), the bits
+   * reluBack would leave there, and each value is added to sums[k * width + j] (the experts'
+   * bias gradients, summed row after row as reluBackSum sums them), saving the experts' own
+   * pass over the stack's gradient.
+   */
+  mix2BackRelu(...args: [...Mix2BackArgs, sums: number]): void;
 }
 
 /** mixBack's and mix2Back's flags. */
@@ -324,19 +338,20 @@ function mix2Body(): number[] {
  * sums in a vector, then the lanes and the tail added) and for dStack's row
  * (set, or added to by flag bit 0). Parameters as SimdKernels declares them.
  */
-function mixBackBody(gates: 1 | 2): number[] {
+function mixBackBody(gates: 1 | 2, relu = false): number[] {
   let next = 0;
   const each = () => Array.from({ length: gates }, () => next++);
   const [gate, dGate] = [each(), each()];
   const [gs, stack, dStack, ss] = [next++, next++, next++, next++];
   const dOut = each();
   const [os, rows, n, width, flags] = [next++, next++, next++, next++, next++];
+  const sums = relu ? next++ : -1;
   const firstLocal = next;
-  const [left, col, end4, end, k, s, ds, g, dg] = [next++, next++, next++, next++, next++, next++, next++, each(), each()];
+  const [left, col, end4, end, k, s, ds, g, dg, sp] = [next++, next++, next++, next++, next++, next++, next++, each(), each(), next++];
   const i32s = next - firstLocal;
-  const [gv, acc, dv, sv] = [each(), each(), each(), next++];
+  const [gv, acc, dv, sv, zv] = [each(), each(), each(), next++, next++];
   const v128s = next - firstLocal - i32s;
-  const [gf, tail, df, sf] = [each(), each(), each(), next++];
+  const [gf, tail, df, sf, zf] = [each(), each(), each(), next++, next++];
   const f32s = next - firstLocal - i32s - v128s;
   const all = [...gate.keys()];
   /** dStack's value at col: the gates' terms, the last gate's first (the order the unpaired ops' backward passes add them), plus the old value when adding. */
@@ -344,17 +359,33 @@ function mixBackBody(gates: 1 | 2): number[] {
     ...[...all].reverse().flatMap((i, at) => [...get(weights[i]!), ...get(grads[i]!), ...madd.slice(0, madd.length / 2), ...(at > 0 ? madd.slice(madd.length / 2) : [])]),
     ...(adding ? [...get(ds), ...get(col), ...add, ...load, ...madd.slice(madd.length / 2)] : []),
   ];
+  /** relu's variant: the value times the stack value's mask (as reluGrad), kept in `z` and added to the sums at sp. */
+  const masked = (stackValue: number, z: number, vector: boolean) =>
+    relu
+      ? [
+          ...(vector ? [...get(stackValue), ...v128Zero, ...f32x4Gt, ...v128Ones, ...v128And, ...f32x4Mul] : [...get(stackValue), ...f32Zero, ...f32Gt, ...f32FromU32, ...f32Mul]),
+          ...tee(z),
+        ]
+      : [];
+  const summed = (z: number, vector: boolean) =>
+    relu
+      ? vector
+        ? [...get(sp), ...get(col), ...add, ...get(sp), ...get(col), ...add, ...v128Load, ...get(z), ...f32x4Add, ...v128Store]
+        : [...get(sp), ...get(col), ...add, ...get(sp), ...get(col), ...add, ...f32Load, ...get(z), ...f32Add, ...f32Store]
+      : [];
   const columns = (adding: boolean) => [
     ...loop([...get(col), ...get(end4), ...geU], [
       ...get(s), ...get(col), ...add, ...v128Load, ...set(sv),
       ...all.flatMap((i) => [...get(acc[i]!), ...get(dOut[i]!), ...get(col), ...add, ...v128Load, ...tee(dv[i]!), ...get(sv), ...f32x4Mul, ...f32x4Add, ...set(acc[i]!)]),
-      ...get(ds), ...get(col), ...add, ...dStackValue(gv, dv, [...f32x4Mul, ...f32x4Add], v128Load, adding), ...v128Store,
+      ...get(ds), ...get(col), ...add, ...dStackValue(gv, dv, [...f32x4Mul, ...f32x4Add], v128Load, adding), ...masked(sv, zv, true), ...v128Store,
+      ...summed(zv, true),
       ...bump(col, i32(16)),
     ]),
     ...loop([...get(col), ...get(end), ...geU], [
       ...get(s), ...get(col), ...add, ...f32Load, ...set(sf),
       ...all.flatMap((i) => [...get(tail[i]!), ...get(dOut[i]!), ...get(col), ...add, ...f32Load, ...tee(df[i]!), ...get(sf), ...f32Mul, ...f32Add, ...set(tail[i]!)]),
-      ...get(ds), ...get(col), ...add, ...dStackValue(gf, df, [...f32Mul, ...f32Add], f32Load, adding), ...f32Store,
+      ...get(ds), ...get(col), ...add, ...dStackValue(gf, df, [...f32Mul, ...f32Add], f32Load, adding), ...masked(sf, zf, false), ...f32Store,
+      ...summed(zf, false),
       ...bump(col, i32(4)),
     ]),
   ];
@@ -376,7 +407,7 @@ function mixBackBody(gates: 1 | 2): number[] {
     ...get(width), ...i32(-4), ...and, ...i32(2), ...shl, ...set(end4),
     ...get(width), ...i32(2), ...shl, ...set(end),
     ...loop([...get(left), ...eqz], [
-      ...get(stack), ...set(s), ...get(dStack), ...set(ds),
+      ...get(stack), ...set(s), ...get(dStack), ...set(ds), ...(relu ? [...get(sums), ...set(sp)] : []),
       ...all.flatMap((i) => [...get(gate[i]!), ...set(g[i]!), ...get(dGate[i]!), ...set(dg[i]!)]),
       ...get(n), ...set(k),
       ...loop([...get(k), ...eqz], [
@@ -384,7 +415,7 @@ function mixBackBody(gates: 1 | 2): number[] {
         ...i32(0), ...set(col),
         ...get(flags), ...i32(ADD_STACK), ...and, ...ifElse(columns(true), columns(false)),
         ...all.flatMap((i) => [...gateGrad(i), ...bump(g[i]!, i32(4)), ...bump(dg[i]!, i32(4))]),
-        ...bump(s, get(end)), ...bump(ds, get(end)),
+        ...bump(s, get(end)), ...bump(ds, get(end)), ...(relu ? bump(sp, get(end)) : []),
         ...get(k), ...i32(1), ...sub, ...set(k),
       ]),
       ...all.flatMap((i) => [...bump(gate[i]!, get(gs)), ...bump(dGate[i]!, get(gs)), ...bump(dOut[i]!, get(os))]),
@@ -408,6 +439,7 @@ const FUNCTIONS: readonly { name: keyof SimdKernels; params: number; body: () =>
   { name: "columnSum", params: 5, body: columnSumBody },
   { name: "mixBack", params: 12, body: () => mixBackBody(1) },
   { name: "mix2Back", params: 15, body: () => mixBackBody(2) },
+  { name: "mix2BackRelu", params: 16, body: () => mixBackBody(2, true) },
 ];
 
 function moduleBytes(): Uint8Array {

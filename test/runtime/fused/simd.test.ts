@@ -223,3 +223,27 @@ test("mix2Back: both gates' backward in one pass over the stack, each gate's fla
     }
   }
 });
+
+test("mix2BackRelu: mix2Back's gate gradients, and its stack gradient through relu with the experts' bias sums, bit for bit as mix2Back, then reluBackSum per expert", () => {
+  const { kernels, floats, before } = setup(true);
+  for (const [n, width] of BACK_SHAPES) {
+    for (const flags of [0, ADD_GATE | ADD_GATE1]) {
+      const rows = 3; // the regions below stay apart for 3 rows of the widest shape
+      const [gs, ss, os] = [n + 1, n * width + 3, width + 1];
+      const [g0, g1, dg0, dg1, stack, dStack, d0, d1, sums] = [4, 40, 80, 120, 200, 3600, 7000, 7500, 9000].map((v) => v * 4) as number[];
+      const run = (fused: boolean) => {
+        floats.set(before);
+        const args = [g0!, g1!, dg0!, dg1!, gs * 4, stack!, dStack!, ss * 4, d0!, d1!, os * 4, rows, n, width, flags] as const;
+        if (fused) kernels.mix2BackRelu(...args, sums!);
+        else {
+          kernels.mix2Back(...args);
+          for (let k = 0; k < n; k++) kernels.reluBackSum(dStack! + 4 * k * width, rows, width, ss * 4, stack! + 4 * k * width, sums! + 4 * k * width);
+        }
+        return Float32Array.from(floats);
+      };
+      const [fused, apart] = [run(true), run(false)];
+      assert.deepEqual(fused, apart, `n ${n} width ${width} flags ${flags}`);
+      assert.ok(fused.subarray(dStack! / 4, dStack! / 4 + rows * ss).some((v, i) => v === 0 && before[dStack! / 4 + i] !== 0), "the relu mask zeroed some");
+    }
+  }
+});
