@@ -210,7 +210,7 @@ export class Program {
     for (const name of [...plan.outputs, ...Object.values(plan.logits)]) read(this.bufs.get(name), "loss");
     for (const op of concatOps) this.placeParts(op, readers, producers);
     this.concatOps = concatOps;
-    for (const op of this.ops) if (op instanceof DotPairOp) this.reluStackOf(op, producers);
+    for (const op of this.ops) if (op instanceof DotPairOp) this.reluStackOf(op, producers, readers);
     this.loss = new FusedLoss(ir.tasks, bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
   }
 
@@ -263,12 +263,13 @@ export class Program {
   /**
    * Makes the pair's stack a ReluStack where every part is written in place
    * by a relu Dense layer: the pair's backward then does their relu backward
-   * and bias sums (the stack's gradient is the pair's alone: its two gates are
-   * the stack's only readers).
+   * and bias sums. Only where the pair's two gates are the stack's only
+   * readers: relu's derivative applies to the whole gradient, which another
+   * reader (a third gate, another pair) would add to after the pair has run.
    */
-  private reluStackOf(pair: DotPairOp, producers: ReadonlyMap<Buf, EmbeddingOp | DenseOp>): void {
+  private reluStackOf(pair: DotPairOp, producers: ReadonlyMap<Buf, EmbeddingOp | DenseOp>, readers: ReadonlyMap<Buf, ReadonlySet<string>>): void {
     const concat = this.concatOps.find((c) => c.out === pair.first.stack);
-    if (concat === undefined) return;
+    if (concat === undefined || readers.get(concat.out)?.size !== 2) return;
     const layers = concat.parts.map((part) => producers.get(part));
     if (!concat.parts.every((part, i) => this.placed.has(part) && layers[i] instanceof DenseOp && layers[i].relu)) return;
     const stack = new ReluStack(concat.out.width);

@@ -17,7 +17,8 @@ import { fusedBlas } from "../../../src/runtime/fused/support.js";
 import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
 import type { TrainStepState } from "../../../src/runtime/graph/step-state.js";
 import * as tf from "@tensorflow/tfjs";
-import { randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import type { ValidIR } from "../../../src/ir/types.js";
+import { gatesIR, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 import { arena, countCalls } from "./ops.js";
 
 before(async () => {
@@ -69,19 +70,34 @@ test("with SIMD, an MMoE's two gates over one stack mix in one pass (paired); a 
   assert.equal(program("specs/esmm.mtl").simd, true, "Node runs WebAssembly SIMD");
 });
 
-test("the paired mix does the experts' relu backward only where every expert's last layer is a relu written into the stack", () => {
+const programOf = (ir: ValidIR) => {
+  const built = buildModel(ir);
+  return new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(fusedBlas()!), true);
+};
+
+test("the paired mix does the experts' relu backward only where every expert's last layer is a relu written into the stack, and the pair alone reads it", () => {
   // mmoe: relu experts; esmm-mmoe-gmv: relu then dropout (the dropout's output, copied, is the stack's part).
   assert.deepEqual(program("specs/mmoe.mtl").mixes(), [{ stack: "gate_g_ctr_stack", paired: true, relu: true }]);
   assert.ok(program("specs/esmm-mmoe-gmv.mtl").mixes().every((m) => !m.relu));
+  // Three gates (a pair and one alone) or four (two pairs) add to the stack's gradient after a pair: no relu in the mix.
+  assert.deepEqual(programOf(gatesIR(2)).mixes().map((m) => [m.paired, m.relu]), [[true, true]]);
+  assert.deepEqual(programOf(gatesIR(3)).mixes().map((m) => [m.paired, m.relu]), [[true, false], [false, false]]);
+  assert.deepEqual(programOf(gatesIR(4)).mixes().map((m) => [m.paired, m.relu]), [[true, false], [true, false]]);
 });
 
 const bits = (a: Float32Array | Int32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 const stateBits = (state: TrainStepState) =>
   Object.fromEntries([...state.weights.map((w) => [`weight ${w.name}`, bits(w.values)]), ...state.optimizer.map((w, i) => [`optimizer ${i}`, bits(w.values)])]);
 
-for (const spec of ["bench/train/specs/recsys-mmoe.mtl", "specs/mmoe.mtl"]) {
+const RELU_STACK_SPECS: [string, () => ValidIR][] = [
+  ...["bench/train/specs/recsys-mmoe.mtl", "specs/mmoe.mtl"].map((name): [string, () => ValidIR] => [name, () => specIR(specFiles().find((s) => s.name === name)!.path)]),
+  // Experts of 6 (a scalar tail per expert) at offsets no multiple of four.
+  ["odd widths", oddWidthsIR],
+];
+
+for (const [spec, irOf] of RELU_STACK_SPECS) {
   test(`${spec}: the experts' relu backward and bias sums in the gates' mix backward train to the bits of the experts' own passes`, async () => {
-    const ir = specIR(specFiles().find((s) => s.name === spec)!.path);
+    const ir = irOf();
     const [a, b] = twins(ir);
     const blas = fusedBlas()!;
     const [inMix, apart] = [arena(), arena()];
