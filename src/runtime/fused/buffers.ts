@@ -35,7 +35,8 @@ export class Buf {
 export interface Param {
   readonly variable: tf.Variable;
   view: Float32Array<ArrayBufferLike>;
-  readonly grad: Float32Array;
+  /** Its own array, or (on the wasm backend) a view of the heap that adam.ts bindGradients keeps current. */
+  grad: Float32Array<ArrayBufferLike>;
   gradSet: boolean;
 }
 

@@ -17,26 +17,41 @@
  * pass and relu's backward run as SIMD kernels (simd.ts) on the same rows,
  * bit for bit what the JavaScript loops below compute; the bias is copied
  * into the arena first (biasRow: a row per layer, so the kernel reads it there).
+ * The bias gradient is then summed there too, in float32 row after row: within
+ * float32 summation rounding of the one-row product the loops use. An MMoE
+ * expert's last layer leaves both to the gates' mix backward (ReluStack in
+ * layers.ts), which computes the same bits in its own pass over the stack's
+ * gradient: the experts' passes over it took 1.8 ms of a recsys-MMoE step.
  */
 import type { Gemm } from "./gemm.js";
 import { activate, activateBackward, needsInput, type FusedActivation } from "./activations.js";
 import type { Region } from "./arena.js";
 import type { Buf, Op, Param } from "./buffers.js";
 import type { SimdKernels } from "./simd.js";
+import type { ReluStack } from "./layers.js";
 
 export class DenseOp implements Op {
   /** Pre-activation values, kept only where the backward needs them (swish). */
   private z = new Float32Array(0);
   /**
-   * A row of ones: the bias gradient is ones · dz, a product (the column sums
-   * by BLAS: a tenth of the time of summing them in the relu pass in JavaScript).
+   * A row of ones: without the arena the bias gradient is ones · dz, a product
+   * (the column sums by BLAS: a tenth of the time of summing them in the relu
+   * pass in JavaScript).
    */
   private ones = new Float32Array(0);
   /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto). */
   private target: Buf;
   private offset = 0;
-  /** Where the SIMD bias pass reads the bias (set by the program's arena layout); null: the JavaScript loop. */
+  /**
+   * A row of the arena (set by the program's layout) where the SIMD bias pass
+   * reads the bias, and where the backward sums the bias gradient's columns
+   * (simd.ts reluBackSum, columnSum: in a recsys-MMoE step 0.4 ms where the
+   * one-row products took 0.85 ms at 3-6 GFLOP/s); null: the JavaScript loop
+   * and the product.
+   */
   biasRow: Region | null = null;
+  /** The stack this layer writes into, when the stack's mix does its relu backward and bias sums (program.ts); null: none. */
+  reluStack: ReluStack | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -54,7 +69,7 @@ export class DenseOp implements Op {
 
   /** Floats of arena the layer wants for its bias row (0: none). */
   get biasRowWidth(): number {
-    return this.simd !== null && this.bias !== null && this.writesAnywhere ? this.units : 0;
+    return this.simd !== null && this.bias !== null ? this.units : 0;
   }
 
   private get inWidth(): number {
@@ -63,6 +78,10 @@ export class DenseOp implements Op {
 
   private get units(): number {
     return this.y.width;
+  }
+
+  get relu(): boolean {
+    return this.activation === "relu";
   }
 
   /** True when writeInto may move the output: the backward then needs no pre-activation values or per-row pass over y. */
@@ -116,16 +135,31 @@ export class DenseOp implements Op {
   backward(rows: number): void {
     const target = this.target;
     if (!target.gradSet || rows === 0) return;
-    const { units, inWidth, bias } = this;
+    const { units, inWidth, bias, simd, offset } = this;
     // dz = dy * act'(z), in place in the output's gradient, where that lies (rows of dzLd values from offset).
     const dzLd = target.width;
-    if (this.activation === "relu" && this.simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
-      this.simd.reluBack(target.gradAt + 4 * this.offset, rows, units, 4 * dzLd, target.valueAt + 4 * this.offset);
-    } else if (this.activation === "relu") reluBackward(target.value, target.grad!, this.offset, dzLd, rows, units);
-    else if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, this.y.grad!, rows, units);
-    const dz = from(target.grad!, this.offset);
+    const [dzAt, stride] = [target.gradAt + 4 * offset, 4 * dzLd];
+    // Done by the stack's mix this step (ReluStack): dz in place, the bias gradient's sums at this layer's columns.
+    const mixed = this.reluStack?.done === true ? this.reluStack.sums : null;
+    // The bias gradient as column sums in the arena's bias row, in relu's backward pass or one pass after it.
+    const sums = mixed === null && bias !== null && simd !== null && this.biasRow !== null && target.gradAt >= 0 ? this.biasRow : null;
+    sums?.view.fill(0);
+    if (mixed !== null) {
+      // dz is in place already.
+    } else if (this.activation === "relu" && simd !== null && target.valueAt >= 0 && target.gradAt >= 0) {
+      const yAt = target.valueAt + 4 * offset;
+      if (sums !== null) simd.reluBackSum(dzAt, rows, units, stride, yAt, sums.address);
+      else simd.reluBack(dzAt, rows, units, stride, yAt);
+    } else {
+      if (this.activation === "relu") reluBackward(target.value, target.grad!, offset, dzLd, rows, units);
+      else if (this.activation !== "linear") activateBackward(this.activation, this.y.value, this.z, this.y.grad!, this.y.grad!, rows, units);
+      if (sums !== null) simd!.columnSum(dzAt, rows, units, stride, sums.address);
+    }
+    const dz = from(target.grad!, offset);
     if (bias !== null) {
-      this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
+      if (mixed !== null) bias.grad.set(mixed.view.subarray(offset, offset + units));
+      else if (sums !== null) bias.grad.set(sums.view);
+      else this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
       bias.gradSet = true;
     }
     this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, dzLd, 0, this.kernel.grad, units);

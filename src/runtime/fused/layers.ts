@@ -8,6 +8,7 @@
 import { activate, activateBackward, type FusedActivation } from "./activations.js";
 import { writeOrAdd, type Buf, type Op } from "./buffers.js";
 import { ADD_GATE, ADD_GATE1, ADD_STACK, type SimdKernels } from "./simd.js";
+import type { Region } from "./arena.js";
 import type { TableParam } from "./tables.js";
 import { prefetchRows } from "../../util/prefetch.js";
 import { copyRows } from "./copy-rows.js";
@@ -320,12 +321,30 @@ export class DotOp implements Op {
 }
 
 /**
+ * A stack every part of which a relu Dense layer writes in place (MMoE's
+ * experts' last layers), read by one DotPairOp only: its backward can do the
+ * experts' relu backward and bias sums in its own pass over the stack's
+ * gradient (simd.ts mix2BackRelu), and the experts then skip theirs.
+ */
+export class ReluStack {
+  /** The experts' bias-gradient sums, `width` floats in the program's arena (its layout sets it); null: none. */
+  sums: Region | null = null;
+  /** Whether this step's mix backward did the experts' relu backward and sums. */
+  done = false;
+
+  constructor(readonly width: number) {}
+}
+
+/**
  * Two gates' mixes of one stack (MMoE's two tasks), as one op at the second's
  * place in the program: forward and backward each one SIMD pass over the
  * stack (mix2, mix2Back) instead of two; each DotOp's own passes where the
  * kernels cannot run, or only one output has a gradient.
  */
 export class DotPairOp implements Op {
+  /** Set by the program where the stack is a ReluStack. */
+  reluStack: ReluStack | null = null;
+
   constructor(
     readonly first: DotOp,
     readonly second: DotOp,
@@ -348,6 +367,8 @@ export class DotPairOp implements Op {
   backward(rows: number): void {
     const [a, b] = [this.first, this.second];
     const simd = a.kernels(true) !== null && a.out.gradSet && b.out.gradSet ? b.kernels(true) : null;
+    const relu = this.reluStack;
+    if (relu !== null) relu.done = false;
     if (simd === null) {
       // Backward order: the second's first, as two ops in the program would run.
       b.backward(rows);
@@ -357,7 +378,13 @@ export class DotPairOp implements Op {
     const { stack } = a;
     const [n, w] = [a.gate.width, a.out.width];
     const flags = (stack.gradSet ? ADD_STACK : 0) | (a.gate.gradSet ? ADD_GATE : 0) | (b.gate.gradSet ? ADD_GATE1 : 0);
-    simd.mix2Back(a.gate.valueAt, b.gate.valueAt, a.gate.gradAt, b.gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * n * w, a.out.gradAt, b.out.gradAt, 4 * w, rows, n, w, flags);
+    const args = [a.gate.valueAt, b.gate.valueAt, a.gate.gradAt, b.gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * n * w, a.out.gradAt, b.out.gradAt, 4 * w, rows, n, w, flags] as const;
+    // The experts' relu backward here only where this sets the whole gradient (relu's derivative applies to the sum).
+    if (relu?.sums != null && !stack.gradSet) {
+      relu.sums.view.fill(0);
+      simd.mix2BackRelu(...args, relu.sums.address);
+      relu.done = true;
+    } else simd.mix2Back(...args);
     a.gate.gradSet = b.gate.gradSet = stack.gradSet = true;
   }
 }

@@ -22,7 +22,7 @@ import type { FusedActivation } from "./activations.js";
 import { Buf, param, type Op, type Param } from "./buffers.js";
 import { DenseOp } from "./dense.js";
 import type { Gemm } from "./gemm.js";
-import { ActivationOp, allocateStages, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp, stageGathers } from "./layers.js";
+import { ActivationOp, allocateStages, ConcatOp, DotOp, DotPairOp, DropoutOp, EmbeddingOp, MultiplyOp, ReluStack, stageGathers } from "./layers.js";
 import { SimdArena, type Region } from "./arena.js";
 import { FusedLoss } from "./loss.js";
 import { TableParam } from "./tables.js";
@@ -68,6 +68,8 @@ export class Program {
   /** Where the Bufs live and the kernels that run on them; null: JavaScript arrays and loops (also from a batch too large for it on). */
   private arena: SimdArena | null;
   private readonly denseOps: DenseOp[] = [];
+  /** Stacks whose mix does their experts' relu backward (ReluStack). */
+  private readonly reluStacks: ReluStack[] = [];
 
   /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs; an arena: that one (the tests': one of a small maximum). */
   constructor(source: ProgramSource, gemm: Gemm, simd: boolean | SimdArena = true) {
@@ -209,6 +211,7 @@ export class Program {
     for (const op of concatOps) this.placeParts(op, readers, producers);
     stageGathers(this.ops);
     this.concatOps = concatOps;
+    for (const op of this.ops) if (op instanceof DotPairOp) this.reluStackOf(op, producers, readers);
     this.loss = new FusedLoss(ir.tasks, bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
   }
 
@@ -222,10 +225,17 @@ export class Program {
     return this.arena !== null;
   }
 
-  /** Each gate's mix by its stack's name: "paired" when two gates share one pass over the stack (DotPairOp). */
-  mixes(): { stack: string; paired: boolean }[] {
-    return this.ops.flatMap<{ stack: string; paired: boolean }>((op) =>
-      op instanceof DotPairOp ? [{ stack: op.first.stack.name, paired: true }] : op instanceof DotOp ? [{ stack: op.stack.name, paired: false }] : [],
+  /**
+   * Each gate's mix by its stack's name: "paired" when two gates share one pass over the stack (DotPairOp),
+   * "relu" when that pass also does the experts' relu backward (ReluStack).
+   */
+  mixes(): { stack: string; paired: boolean; relu: boolean }[] {
+    return this.ops.flatMap<{ stack: string; paired: boolean; relu: boolean }>((op) =>
+      op instanceof DotPairOp
+        ? [{ stack: op.first.stack.name, paired: true, relu: op.reluStack !== null }]
+        : op instanceof DotOp
+          ? [{ stack: op.stack.name, paired: false, relu: false }]
+          : [],
     );
   }
 
@@ -249,6 +259,24 @@ export class Program {
       concat.skip(i);
       this.placed.add(part);
     });
+  }
+
+  /**
+   * Makes the pair's stack a ReluStack where every part is written in place
+   * by a relu Dense layer: the pair's backward then does their relu backward
+   * and bias sums. Only where the pair's two gates are the stack's only
+   * readers: relu's derivative applies to the whole gradient, which another
+   * reader (a third gate, another pair) would add to after the pair has run.
+   */
+  private reluStackOf(pair: DotPairOp, producers: ReadonlyMap<Buf, EmbeddingOp | DenseOp>, readers: ReadonlyMap<Buf, ReadonlySet<string>>): void {
+    const concat = this.concatOps.find((c) => c.out === pair.first.stack);
+    if (concat === undefined || readers.get(concat.out)?.size !== 2) return;
+    const layers = concat.parts.map((part) => producers.get(part));
+    if (!concat.parts.every((part, i) => this.placed.has(part) && layers[i] instanceof DenseOp && layers[i].relu)) return;
+    const stack = new ReluStack(concat.out.width);
+    pair.reluStack = stack;
+    for (const layer of layers) (layer as DenseOp).reluStack = stack;
+    this.reluStacks.push(stack);
   }
 
   /** Takes the batch's arrays: float inputs are read in place, ids by the lookups. Grows the buffers for a larger batch. */
@@ -287,11 +315,12 @@ export class Program {
     // Bufs the lookups fill whole live in the wasm heap, where their kernels reach them (layers.ts GatherStage).
     const inHeap = allocateStages(this.ops, rows);
     const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf) && !inHeap.has(buf));
-    if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps)) {
+    if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps, this.reluStacks)) {
       // Too large for a 32-bit memory: JavaScript arrays from now on, which every op then finds outside the arena.
       this.arena = null;
       for (const buf of bufs) buf.valueAt = buf.gradAt = -1;
       for (const op of this.denseOps) op.biasRow = null;
+      for (const stack of this.reluStacks) stack.sums = null;
     }
     if (this.arena === null) for (const buf of bufs) buf.allocate(rows, !owned.has(buf));
     for (const op of this.ops) op.allocate(rows);
@@ -303,11 +332,18 @@ export class Program {
 
 /**
  * Every Buf's values (where it owns them: not a batch's input) and gradients
- * for `rows` rows, and each Dense layer's bias row, in one layout of the
- * arena: the growth that layout may need detaches every earlier view. False,
- * with nothing assigned, when they do not fit in the arena's memory.
+ * for `rows` rows, each Dense layer's bias row and each ReluStack's sums, in
+ * one layout of the arena: the growth that layout may need detaches every
+ * earlier view. False, with nothing assigned, when they do not fit in the
+ * arena's memory.
  */
-export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownValues: boolean }[], rows: number, dense: readonly DenseOp[]): boolean {
+export function layoutInArena(
+  arena: SimdArena,
+  bufs: readonly { buf: Buf; ownValues: boolean }[],
+  rows: number,
+  dense: readonly DenseOp[],
+  stacks: readonly ReluStack[] = [],
+): boolean {
   const regions: { floats: number; assign(region: Region): void }[] = [];
   for (const { buf, ownValues } of bufs) {
     const floats = rows * buf.width;
@@ -331,6 +367,7 @@ export function layoutInArena(arena: SimdArena, bufs: readonly { buf: Buf; ownVa
     }
   }
   for (const op of dense) if (op.biasRowWidth > 0) regions.push({ floats: op.biasRowWidth, assign: (r) => void (op.biasRow = r) });
+  for (const stack of stacks) regions.push({ floats: stack.width, assign: (r) => void (stack.sums = r) });
   const laid = arena.layout(regions.map((r) => r.floats));
   laid?.forEach((region, i) => regions[i]!.assign(region));
   return laid !== null;

@@ -20,7 +20,7 @@ import { SparseEmbeddings } from "../graph/sparse-embeddings.js";
 import { sparseRule } from "../graph/sparse-update.js";
 import { exportStepState, importStepState } from "../graph/step-state.js";
 import type { StepLosses, StepRunOptions, TrainBatch, TrainStep } from "../graph/train-step.js";
-import { adamUpdate, ensureSlots, slotVariables } from "./adam.js";
+import { adamUpdate, bindGradients, ensureSlots, slotVariables } from "./adam.js";
 import { stepSeed } from "../graph/dropout-seeds.js";
 import { gemmOn } from "./gemm.js";
 import type { DropoutOp } from "./layers.js";
@@ -66,6 +66,7 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: 
     // Tables' rows on cache lines (aligned-heap.ts): a copy only when a table's storage changed (restored, shared).
     for (const t of program.tables) ownAlignedStorage(t.variable);
     for (const p of program.params) p.view = view(p.variable);
+    bindGradients(adam, program.params);
     for (const t of program.tables) t.view = view(t.variable);
     return { acc1: view(adam.accBeta1), acc2: view(adam.accBeta2), moments: slots.map(view) };
   }

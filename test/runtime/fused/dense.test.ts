@@ -2,10 +2,12 @@
  * A fused Dense layer (src/runtime/fused/dense.ts) whose Bufs live in a SIMD
  * arena runs its bias(+relu) pass and relu's backward as SIMD kernels, and
  * computes bit for bit what its JavaScript loops compute: the output, the
- * gradient it leaves in place of dy, and the weight, bias and input
- * gradients; on its own rows and written into a concatenation's columns
- * (rows at a stride that is no multiple of four), with a width that leaves
- * each row a tail after the vectors.
+ * gradient it leaves in place of dy, and the weight and input gradients; on
+ * its own rows and written into a concatenation's columns (rows at a stride
+ * that is no multiple of four), with a width that leaves each row a tail
+ * after the vectors. Its bias gradient is dz's column sums in float32, row
+ * after row (bit for bit), in relu's backward pass or a pass of its own,
+ * within float32 rounding of the loops' one-row product.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -43,6 +45,13 @@ function run(simd: boolean, c: Case): { arrays: ArrayLike<number>[]; calls: Map<
   return { arrays: [forward, target.grad!, kernel.grad, bias?.grad ?? [], x.grad!], calls };
 }
 
+/** Column sums of dz's ROWS x UNITS values at `offset` in rows of `ld`, in float32, row after row. */
+function columnSums(dz: ArrayLike<number>, offset: number, ld: number): Float32Array {
+  const sums = new Float32Array(UNITS);
+  for (let r = 0; r < ROWS; r++) for (let j = 0; j < UNITS; j++) sums[j] = sums[j]! + dz[offset + r * ld + j]!;
+  return sums;
+}
+
 for (const activation of ["relu", "linear"] as const) {
   for (const bias of [true, false]) {
     for (const placed of [false, true]) {
@@ -51,9 +60,16 @@ for (const activation of ["relu", "linear"] as const) {
       test(`Dense ${name}: the SIMD kernels give the JavaScript loops' values, gradients and weight gradients bit for bit`, () => {
         const simd = run(true, c);
         const plain = run(false, c);
-        assertSameBits(simd.arrays, plain.arrays, name);
-        const forward = bias ? (activation === "relu" ? "biasRelu" : "bias") : activation === "relu" ? "relu" : undefined;
-        const expected = [...(forward === undefined ? [] : [forward]), ...(activation === "relu" ? ["reluBack"] : [])];
+        const [forward, dz, dKernel, dBias, dx] = simd.arrays;
+        const plainArrays = plain.arrays;
+        assertSameBits([forward!, dz!, dKernel!, dx!], [plainArrays[0]!, plainArrays[1]!, plainArrays[2]!, plainArrays[4]!], name);
+        if (bias) {
+          assertSameBits([dBias!], [columnSums(dz!, placed ? OFFSET : 0, placed ? CONCAT : UNITS)], `${name}: bias gradient`);
+          Array.from(dBias!).forEach((v, j) => assert.ok(Math.abs(v - plainArrays[3]![j]!) <= 1e-6, `${name}: bias gradient ${j} near the product's`));
+        }
+        const forwardKernel = bias ? (activation === "relu" ? "biasRelu" : "bias") : activation === "relu" ? "relu" : undefined;
+        const backwardKernel = activation === "relu" ? (bias ? "reluBackSum" : "reluBack") : bias ? "columnSum" : undefined;
+        const expected = [forwardKernel, backwardKernel].filter((k) => k !== undefined);
         assert.deepEqual([...simd.calls.keys()].sort(), expected.sort(), "the SIMD path ran");
       });
     }

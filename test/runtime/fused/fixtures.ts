@@ -65,11 +65,32 @@ train {
 
 /** The ODD_WIDTHS model's IR. */
 export function oddWidthsIR(): ValidIR {
-  const compiled = compileSource(ODD_WIDTHS, "odd.mtl");
-  assert.ok(compiled.ir !== undefined, compiled.diagnostics.map((d) => d.message).join("; "));
-  return compiled.ir;
+  return compiled(ODD_WIDTHS, "odd.mtl");
 }
 
+/** An MMoE of relu experts with `gates` gates (and tasks) over them. */
+export function gatesIR(gates: number): ValidIR {
+  const names = Array.from({ length: gates }, (_, i) => `t${i}`);
+  const text = [
+    `model gates "relu experts, ${gates} gates"`,
+    "feature user_id : categorical(buckets: 50, dim: 4)",
+    "feature item_id : categorical(buckets: 60, dim: 4)",
+    "input x = concat(*)",
+    "expert e[3] = mlp(x, [8], activation: relu)",
+    ...names.map((t) => `gate g_${t} = softmax(x) over e`),
+    ...names.map((t) => `tower ${t}_tower = mlp(g_${t}, [4])`),
+    ...names.map((t) => `task ${t} : binary = ${t}_tower label ${t}_label`),
+    "train {\n  optimizer: adam(lr: 0.001)\n  batch: 32\n  epochs: 1\n  seed: 7\n}",
+    "",
+  ].join("\n");
+  return compiled(text, "gates.mtl");
+}
+
+function compiled(text: string, file: string): ValidIR {
+  const result = compileSource(text, file);
+  assert.ok(result.ir !== undefined, result.diagnostics.map((d) => d.message).join("; "));
+  return result.ir;
+}
 
 /** A batch as the encoder makes it: ids in (a tenth of) each table, numbers around 0, 0/1 or real labels, masks with zeros. */
 export function randomBatch(ir: ValidIR, size: number, seed: number): EncodedBatch {

@@ -66,6 +66,31 @@ test("reluBack: dy * (y > 0 ? 1 : 0) as JavaScript multiplies (-0 where dy < 0 a
   assert.ok([...floats.subarray(at, at + rows * stride)].some((v) => Object.is(v, -0)), "the -0 case is covered");
 });
 
+test("reluBackSum: reluBack's values, and each column's new dy summed in float32 row after row into the sum row (added to what it holds)", () => {
+  const { kernels, floats, before } = setup(true);
+  const [at, rows, units, stride, y, sum] = [8, 10, 13, 16, 5000, 9000];
+  kernels.reluBackSum(at * 4, rows, units, stride * 4, y * 4, sum * 4);
+  const dz = (dy: number, j: number, r: number) => dy * (before[y + r * stride + j]! > 0 ? 1 : 0);
+  const want = Float32Array.from(before.subarray(sum, sum + units));
+  for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) want[j] = want[j]! + dz(before[at + r * stride + j]!, j, r);
+  // Every value outside dy's rows and the sums as before; dy's rows as reluBack leaves them.
+  const untouched = Float32Array.from(floats);
+  untouched.set(before.subarray(sum, sum + units), sum);
+  assertRows(untouched, before, [at, rows, units, stride], dz, "reluBackSum's dy");
+  assert.deepEqual(floats.subarray(sum, sum + units), want, "the column sums");
+});
+
+test("columnSum: each column of strided rows (vectors and tail) summed in float32 row after row into the sum row; nothing else written", () => {
+  const { kernels, floats, before } = setup(true);
+  const [at, rows, units, stride, sum] = [41, 9, 11, 14, 2000];
+  kernels.columnSum(at * 4, rows, units, stride * 4, sum * 4);
+  const want = Float32Array.from(before.subarray(sum, sum + units));
+  for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) want[j] = want[j]! + before[at + r * stride + j]!;
+  const expected = Float32Array.from(before);
+  expected.set(want, sum);
+  assert.deepEqual(floats, expected);
+});
+
 test("mix: per row, sum over the experts of gate weight times the expert's row, at every stride, tail included", () => {
   const { kernels, floats, before } = setup();
   for (const [n, width] of [[8, 128], [5, 7], [1, 3], [3, 4]] as const) {
@@ -195,6 +220,30 @@ test("mix2Back: both gates' backward in one pass over the stack, each gate's fla
       const [d0, d1] = l.dOuts.map((v) => v * 4) as [number, number];
       kernels.mix2Back(g0, g1, dg0, dg1, gs * 4, l.stack * 4, l.dStack * 4, ss * 4, d0, d1, os * 4, rows, n, width, flags);
       assertMixBack(floats, before, l, (flags & ADD_STACK) !== 0, [(flags & ADD_GATE) !== 0, (flags & ADD_GATE1) !== 0], `n ${n} width ${width} flags ${flags}`);
+    }
+  }
+});
+
+test("mix2BackRelu: mix2Back's gate gradients, and its stack gradient through relu with the experts' bias sums, bit for bit as mix2Back, then reluBackSum per expert", () => {
+  const { kernels, floats, before } = setup(true);
+  for (const [n, width] of BACK_SHAPES) {
+    for (const flags of [0, ADD_GATE | ADD_GATE1]) {
+      const rows = 3; // the regions below stay apart for 3 rows of the widest shape
+      const [gs, ss, os] = [n + 1, n * width + 3, width + 1];
+      const [g0, g1, dg0, dg1, stack, dStack, d0, d1, sums] = [4, 40, 80, 120, 200, 3600, 7000, 7500, 9000].map((v) => v * 4) as number[];
+      const run = (fused: boolean) => {
+        floats.set(before);
+        const args = [g0!, g1!, dg0!, dg1!, gs * 4, stack!, dStack!, ss * 4, d0!, d1!, os * 4, rows, n, width, flags] as const;
+        if (fused) kernels.mix2BackRelu(...args, sums!);
+        else {
+          kernels.mix2Back(...args);
+          for (let k = 0; k < n; k++) kernels.reluBackSum(dStack! + 4 * k * width, rows, width, ss * 4, stack! + 4 * k * width, sums! + 4 * k * width);
+        }
+        return Float32Array.from(floats);
+      };
+      const [fused, apart] = [run(true), run(false)];
+      assert.deepEqual(fused, apart, `n ${n} width ${width} flags ${flags}`);
+      assert.ok(fused.subarray(dStack! / 4, dStack! / 4 + rows * ss).some((v, i) => v === 0 && before[dStack! / 4 + i] !== 0), "the relu mask zeroed some");
     }
   }
 });

@@ -19,7 +19,7 @@ import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
 import { buildModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep } from "../../../src/runtime/graph/train-step.js";
 import { fusedBlas } from "../../../src/runtime/fused/support.js";
-import { assertLossesClose, assertStatesClose, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import { assertLossesClose, assertStatesClose, gatesIR, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 import type { ValidIR } from "../../../src/ir/types.js";
 import { smallArena } from "./ops.js";
 
@@ -36,6 +36,8 @@ const SPECS: [string, () => ValidIR][] = [
   ...["specs/mmoe.mtl", "specs/omoe.mtl", "specs/ple.mtl", "specs/esmm.mtl", "bench/train/specs/recsys-mmoe.mtl", "bench/train/specs/recsys-esmm.mtl"].map((name): [string, () => ValidIR] => [name, spec(name)]),
   // Every width with a tail after the vectors, experts at offsets that are no multiple of four in the stack.
   ["odd widths", oddWidthsIR],
+  // Relu experts under four gates (two pairs over one stack, each adding to its gradient: no relu in the mix).
+  ["four gates", () => gatesIR(4)],
 ];
 
 /** Arena layouts made since the last reset: the SIMD step lays its Bufs out there, the JavaScript one never. */
