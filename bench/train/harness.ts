@@ -63,7 +63,15 @@ export interface PeerStatus {
 export interface BenchResult {
   startedAt: string;
   options: BenchOptions;
-  machine: { cpu: string; cores: number; loadBefore: number; loadAfter: number; node: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    loadBefore: number;
+    loadAfter: number;
+    node: string;
+    /** OPENBLAS_* variables of the environment, which both sides' children inherit: OPENBLAS_CORETYPE picks the kernels, and so the limit. */
+    openblasEnv: Record<string, string>;
+  };
   mtl: { backend?: unknown; tfjs?: unknown; matmul?: unknown };
   peer: PeerStatus;
   limit: MachineLimit;
@@ -86,6 +94,7 @@ export async function runBench(options: BenchOptions, log: Log): Promise<BenchRe
       loadBefore,
       loadAfter: NaN,
       node: process.version,
+      openblasEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("OPENBLAS_") && e[1] !== undefined)),
     },
     mtl: {},
     peer,

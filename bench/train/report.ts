@@ -98,6 +98,12 @@ export function formatReport(result: BenchResult): string {
   lines.push(
     `machine: ${result.machine.cpu}, ${result.machine.cores} cores, 1-min load ${result.machine.loadBefore.toFixed(1)} at start, ${result.machine.loadAfter.toFixed(1)} at end (timings are noisy when it exceeds the core count)`,
   );
+  const openblasEnv = Object.entries(result.machine.openblasEnv);
+  if (openblasEnv.length > 0)
+    lines.push(
+      `OpenBLAS settings from the environment, for both sides and the limit: ${openblasEnv.map(([k, v]) => `${k}=${v}`).join(", ")}` +
+        (result.machine.openblasEnv["OPENBLAS_CORETYPE"] !== undefined ? " (OPENBLAS_CORETYPE forces those kernels instead of the CPU's own choice)" : ""),
+    );
   lines.push(
     `mtl: tfjs ${String(result.mtl.tfjs ?? "?")}, ${String(result.mtl.backend ?? "?")} backend, matrix products on ${String(result.mtl.matmul ?? "?")}, ${result.machine.node}`,
   );

@@ -65,7 +65,7 @@ test("without torch the report says so and how to get it", () => {
   const report = formatReport({
     startedAt: "",
     options: parseOptions([])!,
-    machine: { cpu: "cpu", cores: 2, loadBefore: 0, loadAfter: 0, node: "v20" },
+    machine: { cpu: "cpu", cores: 2, loadBefore: 0, loadAfter: 0, node: "v20", openblasEnv: {} },
     mtl: {},
     peer: { status: "missing", detail: `PyTorch peer not found (${TORCH_MISSING_HINT}); mtl figures alone.` },
     limit: { status: "unmeasured", shape: SGEMM_LIMIT_SHAPE, threads: 1, detail: "machine limit not measured: it is timed through the PyTorch peer" },
@@ -77,11 +77,11 @@ test("without torch the report says so and how to get it", () => {
 });
 
 test("a run on a machine busier than its cores says its multi-thread ratios are not a measurement", () => {
-  const busy = (threads: string) =>
+  const busy = (threads: string, openblasEnv: Record<string, string> = {}) =>
     formatReport({
       startedAt: "",
       options: parseOptions(["--threads", threads])!,
-      machine: { cpu: "cpu", cores: 2, loadBefore: 5, loadAfter: 1, node: "v20" },
+      machine: { cpu: "cpu", cores: 2, loadBefore: 5, loadAfter: 1, node: "v20", openblasEnv },
       mtl: {},
       peer: { status: "disabled", detail: "PyTorch peer not run (--no-torch): mtl figures alone" },
       limit: { status: "unmeasured", shape: SGEMM_LIMIT_SHAPE, threads: 1 },
@@ -89,6 +89,9 @@ test("a run on a machine busier than its cores says its multi-thread ratios are 
     });
   assert.match(busy("1,2"), /load \(5\.0\) exceeded its 2 cores: .* not a measurement; rerun on a quiet machine/);
   assert.doesNotMatch(busy("1"), /exceeded its 2 cores/);
+  // The limit and both sides' products depend on the kernels OpenBLAS runs: an environment that forces them says so.
+  assert.doesNotMatch(busy("1"), /OpenBLAS settings/);
+  assert.match(busy("1", { OPENBLAS_CORETYPE: "Haswell", OPENBLAS_L2_SIZE: "512" }), /OpenBLAS settings from the environment, for both sides and the limit: OPENBLAS_CORETYPE=Haswell, OPENBLAS_L2_SIZE=512 \(OPENBLAS_CORETYPE forces/);
 });
 
 test("--quick shrinks the specs but explicit options win", () => {
