@@ -131,6 +131,17 @@ async function makeCurrent(name: BackendName): Promise<void> {
  * used stops the run: they asked for speed and would otherwise get a
  * silently slower one.
  */
+/**
+ * OpenBLAS picks its kernels for the CPU it finds unless OPENBLAS_CORETYPE
+ * names others, and the products' speed follows: on the AVX-512 machine the
+ * benchmarks ran on, an environment forcing Haswell's halved it. Said where
+ * it applies, since the user may not know their environment sets it.
+ */
+function forcedKernels(library: string): string {
+  const core = process.env["OPENBLAS_CORETYPE"];
+  return core !== undefined && core !== "" && /openblas/i.test(library) ? ` (kernels forced by OPENBLAS_CORETYPE=${core})` : "";
+}
+
 async function matMulNote(threads: number | undefined): Promise<string> {
   const { wasmMatMulStatus } = await import("./wasm-backend.js");
   const status = wasmMatMulStatus();
@@ -138,7 +149,7 @@ async function matMulNote(threads: number | undefined): Promise<string> {
   if (status.blas !== null) {
     if (threads !== undefined) status.blas.setThreads?.(threads);
     const count = status.blas.threads;
-    return `, matrix products on ${status.blas.library}${count === null ? "" : `, ${count} thread${count === 1 ? "" : "s"}`}`;
+    return `, matrix products on ${status.blas.library}${count === null ? "" : `, ${count} thread${count === 1 ? "" : "s"}`}${forcedKernels(status.blas.library)}`;
   }
   if (status.requested) {
     throw new BackendUnavailableError(status.why);

@@ -23,7 +23,7 @@ test("with no preference, picks wasm when tfjs-node is absent and says why", asy
   } else {
     assert.equal(selection.name, "wasm");
     // The note after it names the native BLAS for matrix products, when there is one.
-    assert.match(selection.reason, /^wasm \(tfjs-node not installed\)(, matrix products on \S+, \d+ threads?)?$/);
+    assert.match(selection.reason, /^wasm \(tfjs-node not installed\)(, matrix products on \S+, \d+ threads?( \(kernels forced by OPENBLAS_CORETYPE=\S+\))?)?$/);
     assert.equal(selection.reason.includes("matrix products"), wasmMatMulStatus()?.blas != null);
     assert.equal(tf.getBackend(), "wasm");
   }
@@ -68,13 +68,27 @@ test('selectBackend("cpu") switches to the cpu backend and computes', async () =
 test('selectBackend("wasm") switches back, with the training kernels installed', async () => {
   const selection = await selectBackend("wasm");
   assert.equal(selection.name, "wasm");
-  assert.match(selection.reason, /^wasm \(requested\)(, matrix products on \S+, \d+ threads?)?$/);
+  assert.match(selection.reason, /^wasm \(requested\)(, matrix products on \S+, \d+ threads?( \(kernels forced by OPENBLAS_CORETYPE=\S+\))?)?$/);
   // Asked for a thread count (mtl train --threads), the BLAS takes it and the reason says so.
   const blas = wasmMatMulStatus()?.blas ?? null;
   const one = await selectBackend("wasm", { threads: 1 });
   if (blas !== null) {
-    assert.match(one.reason, /, matrix products on \S+, 1 thread$/);
+    assert.match(one.reason, /, matrix products on \S+, 1 thread( \(kernels forced by OPENBLAS_CORETYPE=\S+\))?$/);
     assert.equal(blas.threads, 1);
+    // An environment that forces OpenBLAS's kernels (this machine's sets Haswell's on an AVX-512 CPU) is named: it halves the products' speed.
+    const saved = process.env["OPENBLAS_CORETYPE"];
+    try {
+      process.env["OPENBLAS_CORETYPE"] = "Haswell";
+      const forced = (await selectBackend("wasm", { threads: 1 })).reason;
+      delete process.env["OPENBLAS_CORETYPE"];
+      const chosen = (await selectBackend("wasm", { threads: 1 })).reason;
+      if (/openblas/i.test(blas.library)) assert.match(forced, /, 1 thread \(kernels forced by OPENBLAS_CORETYPE=Haswell\)$/);
+      else assert.doesNotMatch(forced, /OPENBLAS_CORETYPE/);
+      assert.doesNotMatch(chosen, /OPENBLAS_CORETYPE/);
+    } finally {
+      if (saved === undefined) delete process.env["OPENBLAS_CORETYPE"];
+      else process.env["OPENBLAS_CORETYPE"] = saved;
+    }
   }
   assert.equal(tf.getBackend(), "wasm");
   assert.ok(tf.getKernel("UnsortedSegmentSum", "wasm") != null);
