@@ -1,11 +1,13 @@
 /**
  * Ids outside their embedding table. The encoder never produces one (a hash
  * is taken modulo the buckets, an unknown word reads the vocabulary's row 0),
- * so one reaches a training step only through the API (TrainStep.run or
- * runEncoded on arrays built by hand). Predictions refuse such an id
- * (gatherIndexError); the training steps clamped it into the table and
- * silently trained its last (or first) row instead. Now both refuse it,
- * naming the feature, before any weight changes:
+ * so one reaches a training step or a prediction only through the API
+ * (TrainStep.run, runEncoded or predictTasks on arrays built by hand). The
+ * training steps clamped it into the table and silently trained its last
+ * (or first) row instead; predictions threw without naming the feature, or,
+ * for a sequence's ids on TF.js's layers, clamped them too and scored
+ * another row. Now every path refuses it, naming the feature, before any
+ * weight changes:
  * - the fused step's lookups, which read every id anyway, throw
  *   (idOutsideTable: the two comparisons the clamp made), and the step's
  *   entry names the feature (namingFeature: a scan of the batch only when
@@ -13,7 +15,10 @@
  * - the plain step checks its inputs first (checkTableIds: one pass over the
  *   ids, microseconds against a step of TF.js kernels), before its sparse
  *   lookups (which clamp) or its gathers (which throw without the feature)
- *   see them.
+ *   see them;
+ * - predictTasks names the feature of the fused forward pass's error
+ *   (namingFeature), and checks the ids first before TF.js's layers run
+ *   (checkTableIds), for models buildModel or loadModel made.
  */
 import type { ValidIR } from "../ir/types.js";
 

@@ -13,6 +13,9 @@ import type { EncodedBatch } from "../../src/data/encode/index.js";
 import type { ValidIR } from "../../src/ir/types.js";
 import { selectBackend } from "../../src/runtime/backend/select.js";
 import { createTrainStep, type TrainStep } from "../../src/runtime/graph/train-step.js";
+import { buildModel } from "../../src/runtime/graph/build-model.js";
+import { predictTasks } from "../../src/runtime/graph/forward.js";
+import { featureTensors } from "../../src/train/tensors.js";
 import { IdOutsideTableError } from "../../src/runtime/table-ids.js";
 import { TableParam } from "../../src/runtime/fused/tables.js";
 import { assertStatesClose, plainRun, randomBatch, specFiles, specIR, twins } from "./fused/fixtures.js";
@@ -100,6 +103,53 @@ test("a sequence's padding (negative ids) trains as before; a sequence id outsid
     step.dispose();
     tf.disposeVariables();
   }
+});
+
+/** The batch's rows: a categorical feature's ids count one per row. */
+function rowsOf(ir: ValidIR, features: EncodedBatch["features"]): number {
+  const categorical = ir.features.find((f) => f.kind === "categorical")!;
+  return features[categorical.name]!.length;
+}
+
+/** predictTasks on `features` with MTL_FUSED_PREDICT set to `fused` ("on": the fused forward pass, "off": TF.js's layers). */
+function predictWith(fused: "on" | "off", model: tf.LayersModel, ir: ValidIR, features: EncodedBatch["features"]): void {
+  const saved = process.env["MTL_FUSED_PREDICT"];
+  process.env["MTL_FUSED_PREDICT"] = fused;
+  const inputs = featureTensors(ir, { size: rowsOf(ir, features), features });
+  try {
+    tf.dispose(predictTasks(model, inputs));
+  } finally {
+    tf.dispose(inputs);
+    if (saved === undefined) delete process.env["MTL_FUSED_PREDICT"];
+    else process.env["MTL_FUSED_PREDICT"] = saved;
+  }
+}
+
+test("predictions refuse an id outside its table with the training steps' message, on the fused forward pass and on TF.js's layers", () => {
+  const ir = specIR(specFiles().find((s) => s.name === "specs/mmoe.mtl")!.path);
+  const rows = ir.tables.find((t) => t.name === "item_id")!.rows;
+  const { model } = buildModel(ir);
+  const good = randomBatch(ir, 16, 2).features;
+  for (const fused of ["on", "off"] as const) {
+    predictWith(fused, model, ir, good);
+    for (const id of [rows, -1]) {
+      const ids = Int32Array.from(good["item_id"] as Int32Array);
+      ids[5] = id;
+      assert.throws(() => predictWith(fused, model, ir, { ...good, item_id: ids }), { name: "IdOutsideTableError", message: message("item_id", id, "item_id", rows) }, `fused ${fused}, id ${id}`);
+    }
+  }
+  tf.disposeVariables();
+});
+
+test("a prediction on TF.js's layers refuses a sequence id outside the table instead of clamping it into the last row; padding predicts as before", () => {
+  const ir = compileSource(SEQUENCE_SPEC, "seq.mtl").ir!;
+  const { model } = buildModel(ir);
+  const features = (history: number[]) => ({ user_id: Int32Array.of(3, 7), history: Int32Array.from(history), price: Float32Array.of(0.5, -1) });
+  for (const fused of ["on", "off"] as const) {
+    predictWith(fused, model, ir, features([1, 2, -1, 4, -1, -1]));
+    assert.throws(() => predictWith(fused, model, ir, features([1, 2, -1, 50, -1, -1])), { message: message("history", 50, "user_id", 50) }, `fused ${fused}`);
+  }
+  tf.disposeVariables();
 });
 
 test("the fused lookups read no row for an id outside the table", () => {

@@ -35,6 +35,11 @@ export function registerFusedForward(model: tf.LayersModel, ir: ValidIR, plan?: 
   registered.set(model, plan === undefined ? { ir } : { ir, plan });
 }
 
+/** The IR `model` was built from, when buildModel or loadModel made it. */
+export function registeredIR(model: tf.LayersModel): ValidIR | undefined {
+  return registered.get(model)?.ir;
+}
+
 /** Every task's output [rows, 1] by task name, or null when the plain forward must run. */
 export function fusedPredict(model: tf.LayersModel, inputs: Record<string, tf.Tensor>): Record<string, tf.Tensor> | null {
   const entry = registered.get(model);

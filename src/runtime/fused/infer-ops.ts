@@ -4,7 +4,7 @@
  * readers and writers that allow it take each row at `stride`.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { gatherIndexError } from "../backend/kernels/gather-override.js";
+import { idOutsideTable } from "../table-ids.js";
 import { activate, type FusedActivation } from "./activations.js";
 import { copyRows, words } from "./copy-rows.js";
 import type { Gemm } from "./gemm.js";
@@ -89,8 +89,8 @@ export class GatherOp implements ForwardOp {
     this.repeated = false;
     for (let r = 0; r < rows; r++) {
       const id = ids[r]!;
-      // As the TF.js path's gather does: an id outside the table is an error, not a clamped row.
-      if (!(id >= 0 && id < tableRows)) throw gatherIndexError(id, tableRows);
+      // An id outside the table is an error, not a clamped row; predictTasks names its feature (table-ids.ts).
+      if (!(id >= 0 && id < tableRows)) idOutsideTable(id, tableRows);
       touched ^= values[id * dim]!;
       differ |= id ^ first;
     }

@@ -4,7 +4,8 @@
  */
 import * as tf from "#tfjs";
 import type { TaskOutputs } from "../loss/types.js";
-import { fusedPredict } from "../fused/forward.js";
+import { fusedPredict, registeredIR } from "../fused/forward.js";
+import { checkTableIds, namingFeature } from "../table-ids.js";
 import { runnerOf, type BuiltModel } from "./build-model.js";
 
 export type FeatureTensors = Record<string, tf.Tensor>;
@@ -29,8 +30,18 @@ export function modelInputs(model: tf.LayersModel, inputs: FeatureTensors): tf.T
  * 32, which made scoring 1,000 candidates over twice as slow.
  */
 export function predictTasks(model: tf.LayersModel, inputs: FeatureTensors): Record<string, tf.Tensor> {
-  const fused = fusedPredict(model, inputs);
+  const ir = registeredIR(model);
+  const ids = (feature: string) => inputs[feature]?.dataSync();
+  let fused: Record<string, tf.Tensor> | null;
+  try {
+    fused = fusedPredict(model, inputs);
+  } catch (error) {
+    throw ir === undefined ? error : namingFeature(error, ir, ids);
+  }
   if (fused !== null) return fused;
+  // An id outside its table is refused naming its feature, as training does (table-ids.ts): TF.js's gather would
+  // throw without the feature, and a sequence's ids would be clamped into the table (ClampIds) and score another row.
+  if (ir !== undefined) checkTableIds(ir, ids);
   const fast = runnerOf(model);
   return tf.tidy(() => {
     const raw =

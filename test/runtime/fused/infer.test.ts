@@ -78,18 +78,20 @@ test("embeddings are gathered into the first layers' input and experts written i
   tf.disposeVariables();
 });
 
-test("an id outside its table fails as on the plain path (GatherV2: the index value ...), it is not clamped", () => {
+test("an id outside its table fails, it is not clamped: the program names the id and the table's size, predictTasks the feature too", () => {
   const ir = specIR(specFiles().find((s) => s.name === "bench/train/specs/recsys-mmoe.mtl")!.path);
-  const { plain, program: p } = program(ir, true);
+  const { built, plain, program: p } = program(ir, true);
   const batch = randomBatch(ir, 5, 1);
   const rows = ir.tables[0]!.rows;
-  const ids = batch.features[Object.keys(batch.features)[0]!] as Int32Array;
+  const feature = Object.keys(batch.features)[0]!;
+  const ids = batch.features[feature] as Int32Array;
   for (const bad of [rows, -1]) {
     ids[3] = bad;
-    const message = `GatherV2: the index value ${bad} is not in [0, ${rows - 1}]`;
-    assert.throws(() => p.run(5, batch.features), { message });
+    assert.throws(() => p.run(5, batch.features), { name: "IdOutsideTableError", message: `the id ${bad} is outside an embedding table of ${rows} rows (ids 0 to ${rows - 1})` });
     const inputs = featureTensors(ir, batch);
-    assert.throws(() => predictTasks(plain.model, inputs), { message }, "the plain path says the same");
+    assert.throws(() => predictTasks(built.model, inputs), { name: "IdOutsideTableError", message: new RegExp(`^feature '${feature}' has the id ${bad}, outside its embedding table`) });
+    // A model TF.js alone knows (no IR registered with it): its gather's own error.
+    assert.throws(() => predictTasks(plain.model, inputs), { message: `GatherV2: the index value ${bad} is not in [0, ${rows - 1}]` });
     tf.dispose(inputs);
   }
   tf.disposeVariables();
