@@ -145,6 +145,7 @@ export function wasmFloat32View(backend: {}, info: tf.TensorInfo): Float32Array 
 export class HeapArray {
   private f32: Float32Array = new Float32Array(0);
   private i32: Int32Array = new Int32Array(0);
+  private freed = false;
 
   private constructor(
     private readonly wasm: WasmHeapModule,
@@ -160,7 +161,7 @@ export class HeapArray {
     const address = alignedMalloc(wasm, Math.max(1, length) * 4);
     if (address === 0) return null;
     const array = new HeapArray(wasm, address, length);
-    heapBlocks.register(array, { wasm, address });
+    heapBlocks.register(array, { wasm, address }, array);
     return array;
   }
 
@@ -169,14 +170,33 @@ export class HeapArray {
     return tf.getBackend() === "wasm" ? (tf.engine().backend as unknown as WasmOutputs).wasm.HEAPU8.length : 0;
   }
 
+  /**
+   * Returns the block to the heap now. Its owner calls this when it is done
+   * (a train step's dispose, a buffer replaced by a larger one): V8 collects a
+   * small object holding hundreds of MB of the heap only when its own heap
+   * fills, so a process training model after model ran the 4 GiB heap out on
+   * blocks that waited for collection. Views taken before must not be used
+   * after; asking for one throws. Idempotent.
+   */
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    heapBlocks.unregister(this);
+    this.wasm._free(this.address);
+    this.f32 = new Float32Array(0);
+    this.i32 = new Int32Array(0);
+  }
+
   /** A Float32Array over the block; take it after the last allocation before use. */
   get floats(): Float32Array {
+    if (this.freed) throw new Error("a heap block was used after it was freed");
     if (this.f32.buffer !== this.wasm.HEAPU8.buffer) this.f32 = new Float32Array(this.wasm.HEAPU8.buffer, this.address, this.length);
     return this.f32;
   }
 
   /** An Int32Array over the same block. */
   get ints(): Int32Array {
+    if (this.freed) throw new Error("a heap block was used after it was freed");
     if (this.i32.buffer !== this.wasm.HEAPU8.buffer) this.i32 = new Int32Array(this.wasm.HEAPU8.buffer, this.address, this.length);
     return this.i32;
   }

@@ -64,6 +64,12 @@ export function bindGradients(adam: AdamFields, params: readonly Param[]): void 
   });
 }
 
+/** Returns the gradients' heap block (the step's dispose); the params' gradient views must not be used after. */
+export function releaseGradients(adam: AdamFields): void {
+  gradientBlocks.get(adam)?.block.free();
+  gradientBlocks.delete(adam);
+}
+
 /** The slots' variables in `params` order: m, v of each. */
 export function slotVariables(adam: AdamFields, count: number): tf.Variable[] {
   return Array.from({ length: count }, (_, i) => [adam.accumulatedFirstMoment[i]!.variable, adam.accumulatedSecondMoment[i]!.variable]).flat();

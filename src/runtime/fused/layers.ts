@@ -122,17 +122,26 @@ export class GatherStage {
   /** The Buf's room (and the members' ids') in the heap for `rows` rows; false, holding none, where there is no heap or it is full. */
   allocate(rows: number): boolean {
     // Where the kernels cannot run (MTL_WASM_TABLES=off, no SIMD, a width they do not cover) the Buf stays in the arena.
+    this.release();
     if (!this.members.every((m) => tableKernels(m.table.dim) !== null)) return false;
     const size = rows * this.target.width;
     this.value = HeapArray.create(size);
     this.grad = this.target.needsGrad ? HeapArray.create(size) : null;
     for (const m of this.members) m.heapIds = HeapArray.create(rows);
     const held = this.value !== null && (this.grad !== null || !this.target.needsGrad) && this.members.every((m) => m.heapIds !== null);
-    if (!held) {
-      this.value = this.grad = null;
-      for (const m of this.members) m.heapIds = null;
-    }
+    if (!held) this.release();
     return held;
+  }
+
+  /** Returns the heap blocks (a larger batch's allocate, the step's dispose, a partial allocation). */
+  release(): void {
+    this.value?.free();
+    this.grad?.free();
+    this.value = this.grad = null;
+    for (const m of this.members) {
+      m.heapIds?.free();
+      m.heapIds = null;
+    }
   }
 
   /** Called by the first member's forward: the Buf's current views, and whether every member can gather here this step. */

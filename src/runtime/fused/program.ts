@@ -310,6 +310,12 @@ export class Program {
     for (const p of this.params) p.gradSet = false;
   }
 
+  /** Returns the program's blocks of the wasm heap (the step's dispose); it must not run after. */
+  dispose(): void {
+    for (const table of this.tables) table.release();
+    for (const op of this.ops) if (op instanceof EmbeddingOp) op.stage?.release();
+  }
+
   private allocate(rows: number): void {
     const owned = new Set(this.floatInputs.map((i) => i.buf));
     // Bufs the lookups fill whole live in the wasm heap, where their kernels reach them (layers.ts GatherStage).

@@ -20,7 +20,7 @@ import { SparseEmbeddings } from "../graph/sparse-embeddings.js";
 import { sparseRule } from "../graph/sparse-update.js";
 import { exportStepState, importStepState } from "../graph/step-state.js";
 import type { StepLosses, StepRunOptions, TrainBatch, TrainStep } from "../graph/train-step.js";
-import { adamUpdate, bindGradients, ensureSlots, slotVariables } from "./adam.js";
+import { adamUpdate, bindGradients, ensureSlots, releaseGradients, slotVariables } from "./adam.js";
 import { stepSeed } from "../graph/dropout-seeds.js";
 import { gemmOn } from "./gemm.js";
 import type { DropoutOp } from "./layers.js";
@@ -137,6 +137,10 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: 
     },
     dispose() {
       optimizer.dispose();
+      // The heap blocks now, not when collected (tensor-memory.ts HeapArray.free): the tables' slots are hundreds of MB.
+      releaseGradients(adam);
+      program.dispose();
+      sparse?.dispose();
     },
   };
   return step;

@@ -51,6 +51,7 @@ export class TableParam {
   ) {}
 
   allocate(batchRows: number): void {
+    this.release();
     const distinct = Math.min(this.tableRows, batchRows * this.lookups);
     const rows = HeapArray.create(distinct);
     const values = rows === null ? null : HeapArray.create(distinct * this.dim);
@@ -60,6 +61,9 @@ export class TableParam {
     const keys = hashed ? HeapArray.create(2 ** bits) : null;
     const places = keys !== null ? HeapArray.create(2 ** bits) : null;
     this.heap = rows !== null && values !== null ? { rows, values, keys: places !== null ? keys : null, places } : null;
+    // Blocks of a partial allocation are not kept: returned now.
+    if (this.heap === null) for (const block of [rows, values, keys, places]) block?.free();
+    else if (places === null) keys?.free();
     this.rows = this.heap?.rows.ints ?? new Int32Array(distinct);
     this.values = this.heap?.values.floats ?? new Float32Array(distinct * this.dim);
     this.keys = this.heap?.keys?.ints ?? new Int32Array(2 ** bits);
@@ -159,6 +163,17 @@ export class TableParam {
     const rows = this.rows.subarray(0, this.count);
     rule.apply(this.view, slots, { rows, values: this.values.subarray(0, this.count * this.dim) }, this.dim, step);
     this.keys.fill(-1);
+    this.count = 0;
+  }
+
+  /** Returns the heap blocks (a larger batch's allocate, the step's dispose); the table holds no rows after. */
+  release(): void {
+    const heap = this.heap;
+    if (heap === null) return;
+    this.heap = null;
+    for (const block of [heap.rows, heap.values, heap.keys, heap.places]) block?.free();
+    this.rows = this.keys = this.places = new Int32Array(0);
+    this.values = new Float32Array(0);
     this.count = 0;
   }
 

@@ -62,6 +62,8 @@ export class SparseEmbeddings {
   private readonly tables: Table[];
   /** table row -> position in the step's small variable, -1 when not read; reset after use. */
   private readonly position: Int32Array;
+  /** Returns the slots' heap block (dispose). */
+  private readonly freeSlots: () => void;
 
   private constructor(
     built: BuiltModel,
@@ -76,9 +78,10 @@ export class SparseEmbeddings {
       rule.slots,
       rule.initialSlot,
     );
+    this.freeSlots = slots.free;
     this.tables = read.map(({ table, features }, i) => {
       const holder = embeddingHolder(built, table);
-      return { ir: table, features, holder, variable: holder.val as tf.Variable, slots: slots[i]!, rows: new Int32Array(0), small: null };
+      return { ir: table, features, holder, variable: holder.val as tf.Variable, slots: slots.views[i]!, rows: new Int32Array(0), small: null };
     });
     this.position = new Int32Array(Math.max(0, ...this.tables.map((t) => t.ir.rows))).fill(-1);
   }
@@ -88,6 +91,11 @@ export class SparseEmbeddings {
     const rule = sparseRule(optimizer);
     if (rule === null || !supportsInPlaceWrites() || built.ir.tables.length === 0) return null;
     return new SparseEmbeddings(built, rule);
+  }
+
+  /** Frees the tables' optimiser slots (the train step's dispose); nothing may use them after. */
+  dispose(): void {
+    this.freeSlots();
   }
 
   /** The tables' full variables, which the dense optimiser must leave alone. */
@@ -213,11 +221,12 @@ export class SparseEmbeddings {
  * at a time (huge-pages.ts; the wasm heap is advised as a whole). Other start
  * values (Adagrad's accumulator) must be written.
  */
-function tableSlots(sizes: readonly number[], count: number, initial: number): (() => Float32Array[])[] {
+function tableSlots(sizes: readonly number[], count: number, initial: number): { views: (() => Float32Array[])[]; free: () => void } {
   const total = sizes.reduce((sum, size) => sum + size * count, 0);
-  const all = arena(total, initial);
+  const block = arena(total, initial);
+  const all = block?.view ?? null;
   let offset = 0;
-  return sizes.map((size) => {
+  const views = sizes.map((size) => {
     const starts = Array.from({ length: count }, () => (offset += size) - size);
     if (all === null) {
       // Past a typed array's length limit, one allocation per slot.
@@ -233,10 +242,11 @@ function tableSlots(sizes: readonly number[], count: number, initial: number): (
       return starts.map((start) => values.subarray(start, start + size));
     };
   });
+  return { views, free: block?.free ?? (() => undefined) };
 }
 
-/** One block of `total` values set to `initial`, as a function returning a current view; null when too large for one. */
-function arena(total: number, initial: number): (() => Float32Array) | null {
+/** One block of `total` values set to `initial`: a function returning a current view, and one freeing a heap block; null when too large for one. */
+function arena(total: number, initial: number): { view: () => Float32Array; free: () => void } | null {
   if (total * 4 <= HEAP_SLOTS_MAX_BYTES) {
     const heapBefore = HeapArray.heapBytes();
     const block = HeapArray.create(total);
@@ -244,14 +254,14 @@ function arena(total: number, initial: number): (() => Float32Array) | null {
       // The heap's memory past its size before the allocation is fresh from growing it, hence zero.
       const written = initial !== 0 ? total : Math.min(total, Math.max(0, Math.ceil((heapBefore - block.address) / 4)));
       block.floats.fill(initial, 0, written);
-      return () => block.floats;
+      return { view: () => block.floats, free: () => block.free() };
     }
   }
   if (total > MAX_SLOT_ARENA) return null;
   const array = new Float32Array(total);
   adviseHugePages(array);
   if (initial !== 0) array.fill(initial);
-  return () => array;
+  return { view: () => array, free: () => undefined };
 }
 
 /** Slots up to this size go in the wasm heap (whose 4 GiB also hold the tables and every other tensor). */

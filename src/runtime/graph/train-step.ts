@@ -180,6 +180,7 @@ export function createTrainStep(built: BuiltModel, options: TrainStepOptions = {
     dispose() {
       optimizer.dispose();
       uncertainty?.dispose();
+      sparse?.dispose();
     },
   };
 }
