@@ -165,6 +165,20 @@ export class HeapArray {
     return array;
   }
 
+  /** Blocks of the given lengths, all or none: null (having freed any it made) where one cannot be made. */
+  static createAll(lengths: readonly number[]): HeapArray[] | null {
+    const blocks: HeapArray[] = [];
+    for (const length of lengths) {
+      const block = HeapArray.create(length);
+      if (block === null) {
+        for (const made of blocks) made.free();
+        return null;
+      }
+      blocks.push(block);
+    }
+    return blocks;
+  }
+
   /** The wasm backend's heap size in bytes now (0 on other backends). */
   static heapBytes(): number {
     return tf.getBackend() === "wasm" ? (tf.engine().backend as unknown as WasmOutputs).wasm.HEAPU8.length : 0;

@@ -125,15 +125,16 @@ export class GatherStage {
     this.release();
     if (!this.members.every((m) => tableKernels(m.table.dim) !== null)) return false;
     const size = rows * this.target.width;
-    this.value = HeapArray.create(size);
-    this.grad = this.target.needsGrad ? HeapArray.create(size) : null;
-    for (const m of this.members) m.heapIds = HeapArray.create(rows);
-    const held = this.value !== null && (this.grad !== null || !this.target.needsGrad) && this.members.every((m) => m.heapIds !== null);
-    if (!held) this.release();
-    return held;
+    const grads = this.target.needsGrad ? 1 : 0;
+    const blocks = HeapArray.createAll([size, ...(grads ? [size] : []), ...this.members.map(() => rows)]);
+    if (blocks === null) return false;
+    this.value = blocks[0]!;
+    this.grad = grads ? blocks[1]! : null;
+    this.members.forEach((m, i) => (m.heapIds = blocks[1 + grads + i]!));
+    return true;
   }
 
-  /** Returns the heap blocks (a larger batch's allocate, the step's dispose, a partial allocation). */
+  /** Returns the heap blocks (a larger batch's allocate, the step's dispose). */
   release(): void {
     this.value?.free();
     this.grad?.free();

@@ -33,7 +33,7 @@ export class TableParam {
   private rows: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private values: Float32Array<ArrayBufferLike> = new Float32Array(0);
   /** The same arrays' blocks in the wasm heap, whose views are re-made after it grows; null elsewhere. */
-  private heap: { rows: HeapArray; values: HeapArray; keys: HeapArray | null; places: HeapArray | null } | null = null;
+  private heap: { rows: HeapArray; values: HeapArray; hash: { keys: HeapArray; places: HeapArray } | null } | null = null;
   private count = 0;
   /** Per accumulate: the batch rows that read their table row first, and the others with their rows' places. */
   private firsts = new Int32Array(0);
@@ -53,22 +53,16 @@ export class TableParam {
   allocate(batchRows: number): void {
     this.release();
     const distinct = Math.min(this.tableRows, batchRows * this.lookups);
-    const rows = HeapArray.create(distinct);
-    const values = rows === null ? null : HeapArray.create(distinct * this.dim);
     const bits = Math.max(4, Math.ceil(Math.log2(2 * distinct)));
+    const sums = HeapArray.createAll([distinct, distinct * this.dim]);
     // The hash in the heap too where the kernels can sum into it (accumulateStaged).
-    const hashed = values !== null && tableKernels(this.dim) !== null;
-    const keys = hashed ? HeapArray.create(2 ** bits) : null;
-    const places = keys !== null ? HeapArray.create(2 ** bits) : null;
-    this.heap = rows !== null && values !== null ? { rows, values, keys: places !== null ? keys : null, places } : null;
-    // Blocks of a partial allocation are not kept: returned now.
-    if (this.heap === null) for (const block of [rows, values, keys, places]) block?.free();
-    else if (places === null) keys?.free();
+    const hash = sums !== null && tableKernels(this.dim) !== null ? HeapArray.createAll([2 ** bits, 2 ** bits]) : null;
+    this.heap = sums === null ? null : { rows: sums[0]!, values: sums[1]!, hash: hash === null ? null : { keys: hash[0]!, places: hash[1]! } };
     this.rows = this.heap?.rows.ints ?? new Int32Array(distinct);
     this.values = this.heap?.values.floats ?? new Float32Array(distinct * this.dim);
-    this.keys = this.heap?.keys?.ints ?? new Int32Array(2 ** bits);
+    this.keys = this.heap?.hash?.keys.ints ?? new Int32Array(2 ** bits);
     this.keys.fill(-1);
-    this.places = this.heap?.places?.ints ?? new Int32Array(2 ** bits);
+    this.places = this.heap?.hash?.places.ints ?? new Int32Array(2 ** bits);
     this.shift = 32 - bits;
     this.firsts = new Int32Array(batchRows);
     this.repeats = new Int32Array(batchRows);
@@ -121,7 +115,7 @@ export class TableParam {
 
   /** Whether accumulateStaged can run: the hash and the sums in the heap, rows of whole vectors, the kernels on. */
   get summedInHeap(): boolean {
-    return this.heap?.places != null && tableKernels(this.dim) !== null;
+    return this.heap?.hash != null && tableKernels(this.dim) !== null;
   }
 
   /**
@@ -131,10 +125,11 @@ export class TableParam {
    */
   accumulateStaged(ids: Int32Array, heapIds: number, grad: number, batchRows: number, gradStride: number): void {
     const kernels = tableKernels(this.dim)!;
-    const { keys, places, rows, values } = this.heap!;
+    const { hash, rows, values } = this.heap!;
+    const { keys, places } = hash!;
     const count = kernels.accumulate(
-      keys!.address,
-      places!.address,
+      keys.address,
+      places.address,
       rows.address,
       values.address,
       this.count,
@@ -144,12 +139,12 @@ export class TableParam {
       gradStride,
       this.dim * 4,
       this.shift,
-      keys!.length - 1,
+      keys.length - 1,
       this.tableRows,
     );
     if (count < 0) {
       // The step fails: forget the rows summed so far, then name the id.
-      keys!.ints.fill(-1);
+      keys.ints.fill(-1);
       this.count = 0;
       this.rowOf(ids[-1 - count]!);
     }
@@ -171,7 +166,7 @@ export class TableParam {
     const heap = this.heap;
     if (heap === null) return;
     this.heap = null;
-    for (const block of [heap.rows, heap.values, heap.keys, heap.places]) block?.free();
+    for (const block of [heap.rows, heap.values, heap.hash?.keys, heap.hash?.places]) block?.free();
     this.rows = this.keys = this.places = new Int32Array(0);
     this.values = new Float32Array(0);
     this.count = 0;
@@ -182,7 +177,9 @@ export class TableParam {
     if (this.heap === null) return;
     this.rows = this.heap.rows.ints;
     this.values = this.heap.values.floats;
-    if (this.heap.keys !== null) this.keys = this.heap.keys.ints;
-    if (this.heap.places !== null) this.places = this.heap.places.ints;
+    if (this.heap.hash !== null) {
+      this.keys = this.heap.hash.keys.ints;
+      this.places = this.heap.hash.places.ints;
+    }
   }
 }
