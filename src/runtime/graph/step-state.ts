@@ -47,7 +47,8 @@ export async function exportStepState(parts: StepParts & { steps: number }): Pro
     steps: parts.steps,
     weights: parts.model.weights.map((w) => toArray(w.originalName, w.read())),
     optimizer: optimizerWeights.map(({ name, tensor }) => toArray(name, tensor)),
-    sparse: (parts.sparse?.slots() ?? []).map(({ table, slots }) => ({ table, slots: slots.map((s) => s.slice()) })),
+    // New arrays already (the slots' per-row layout split into checkpoints' one array per slot).
+    sparse: parts.sparse?.slots() ?? [],
     logVariances: Object.fromEntries(
       Object.entries(parts.uncertainty?.variables ?? {}).map(([task, v]) => [task, v.dataSync()[0]!]),
     ),
