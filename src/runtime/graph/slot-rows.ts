@@ -13,7 +13,7 @@
  * (the TF.js variable's storage, a [rows, dim] tensor).
  *
  * Checkpoints keep one table-sized array per slot (format.ts), as before
- * this layout: `splitSlots` and `joinSlots` convert.
+ * this layout: `splitSlots` (or `copySlot`, one slot) and `joinSlots` convert.
  */
 
 /** The values from which table row `row`'s slot `slot` lies, `count` slots of `dim` values per row. */
@@ -23,20 +23,26 @@ export function slotStart(row: number, slot: number, count: number, dim: number)
 
 /** One table-sized array per slot from the per-row layout (new arrays). */
 export function splitSlots(rows: Float32Array, count: number, dim: number): Float32Array[] {
-  const tableRows = rows.length / (count * dim);
-  const from = words(rows);
   return Array.from({ length: count }, (_, slot) => {
-    const out = new Float32Array(tableRows * dim);
-    const to = words(out);
-    // Value by value (a subarray per row, 5.2M of them for the recsys models' slots, cost more than the copy),
-    // as integers: a float copy may quieten a NaN's payload.
-    for (let r = 0; r < tableRows; r++) {
-      const at = slotStart(r, slot, count, dim);
-      const into = r * dim;
-      for (let d = 0; d < dim; d++) to[into + d] = from[at + d]!;
-    }
+    const out = new Float32Array(rows.length / count);
+    copySlot(rows, slot, count, dim, out);
     return out;
   });
+}
+
+/** Writes slot `slot` of the per-row layout `rows` (`count` slots) into `into`, table-sized, as splitSlots' arrays hold it. */
+export function copySlot(rows: Float32Array, slot: number, count: number, dim: number, into: Float32Array): void {
+  const tableRows = rows.length / (count * dim);
+  if (into.length !== tableRows * dim) throw new Error(`a slot of ${tableRows} x ${dim} values does not fit an array of ${into.length}`);
+  const from = words(rows);
+  const to = words(into);
+  // Value by value (a subarray per row, 2.6M of them for a recsys model's slot, cost more than the copy),
+  // as integers: a float copy may quieten a NaN's payload.
+  for (let r = 0; r < tableRows; r++) {
+    const at = slotStart(r, slot, count, dim);
+    const base = r * dim;
+    for (let d = 0; d < dim; d++) to[base + d] = from[at + d]!;
+  }
 }
 
 /** Writes one table-sized array per slot (`slots.length` of them) into the per-row layout `rows`. */
@@ -44,14 +50,15 @@ export function joinSlots(slots: readonly Float32Array[], rows: Float32Array, di
   const count = slots.length;
   const tableRows = rows.length / (count * dim);
   const to = words(rows);
-  slots.forEach((values, slot) => {
-    const from = words(values);
-    for (let r = 0; r < tableRows; r++) {
-      const into = slotStart(r, slot, count, dim);
-      const at = r * dim;
-      for (let d = 0; d < dim; d++) to[into + d] = from[at + d]!;
+  const from = slots.map(words);
+  for (let r = 0; r < tableRows; r++) {
+    for (let slot = 0; slot < count; slot++) {
+      const values = from[slot]!;
+      const at = slotStart(r, slot, count, dim);
+      const base = r * dim;
+      for (let d = 0; d < dim; d++) to[at + d] = values[base + d]!;
     }
-  });
+  }
 }
 
 /** The same memory as 32-bit integers. */

@@ -21,7 +21,7 @@ import type { BuiltModel } from "./build-model.js";
 import type { FeatureTensors } from "./forward.js";
 import { names } from "../../plan/names.js";
 import { sparseRule, type SparseRule } from "./sparse-update.js";
-import { joinSlots, splitSlots } from "./slot-rows.js";
+import { copySlot, joinSlots, splitSlots } from "./slot-rows.js";
 
 /** What one step needs: renumbered ids, the small variables, and how to undo the swap. */
 export interface SparseLookup {
@@ -37,6 +37,71 @@ export interface SparseLookup {
 export interface SparseSlots {
   table: string;
   slots: Float32Array[];
+  /**
+   * Set on an export (SparseEmbeddings.slots) whose arrays are not made yet: a
+   * checkpoint's writer (format.ts) copies each slot straight into the file's
+   * buffer with it, instead of making `slots` (333 MB of fresh memory for a
+   * recsys model's Adam, about a second on the benchmark VM) and copying those.
+   */
+  readonly writer?: SlotWriter | undefined;
+}
+
+/**
+ * Writes a table's slots, each `size` values, as the arrays of SparseSlots.slots would hold them; `into`
+ * becomes that array (the export's snapshot: keep it unchanged).
+ */
+export interface SlotWriter {
+  readonly count: number;
+  readonly size: number;
+  write(slot: number, into: Float32Array): void;
+}
+
+/**
+ * A table's slots as exported: a snapshot whose arrays are made when first
+ * read, or when SparseEmbeddings is about to change the slots (freeze), unless
+ * a checkpoint's writer has copied them first: its copies are the arrays then,
+ * so an export written to a checkpoint straight away is copied once.
+ */
+class ExportedSlots implements SparseSlots {
+  private arrays: Float32Array[] | null = null;
+  /** The writer's copies so far. */
+  private readonly written: Float32Array[] = [];
+
+  constructor(
+    readonly table: string,
+    /** The table's slots now, each row's together; null once frozen. */
+    private source: (() => Float32Array) | null,
+    private readonly count: number,
+    private readonly dim: number,
+  ) {}
+
+  get slots(): Float32Array[] {
+    this.freeze();
+    return this.arrays!;
+  }
+
+  get writer(): SlotWriter | undefined {
+    const source = this.source;
+    if (source === null) return undefined;
+    const { count, dim } = this;
+    const write = (slot: number, into: Float32Array) => {
+      copySlot(source(), slot, count, dim, into);
+      this.written[slot] = into;
+      // Every slot written (filter skips the holes of those not yet): the copies are the snapshot.
+      if (this.source !== null && this.written.filter((a) => a !== undefined).length === count) {
+        this.arrays = [...this.written];
+        this.source = null;
+      }
+    };
+    return { count, size: source().length / count, write };
+  }
+
+  /** Makes the arrays from the slots as they are now; the slots may change after. */
+  freeze(): void {
+    if (this.source === null) return;
+    this.arrays = splitSlots(this.source(), this.count, this.dim);
+    this.source = null;
+  }
 }
 
 interface LayerVariableLike {
@@ -65,6 +130,8 @@ export class SparseEmbeddings {
   private readonly position: Int32Array;
   /** Returns the slots' heap block (dispose). */
   private readonly freeSlots: () => void;
+  /** Exports whose arrays are not made yet: frozen before the slots change. */
+  private exported: ExportedSlots[] = [];
 
   private constructor(
     built: BuiltModel,
@@ -94,8 +161,9 @@ export class SparseEmbeddings {
     return new SparseEmbeddings(built, rule);
   }
 
-  /** Frees the tables' optimiser slots (the train step's dispose); nothing may use them after. */
+  /** Frees the tables' optimiser slots (the train step's dispose); nothing may use them after (exports taken before stay valid). */
   dispose(): void {
+    this.beforeChange();
     this.freeSlots();
   }
 
@@ -141,6 +209,7 @@ export class SparseEmbeddings {
 
   /** Applies the optimiser to the rows read this step; `step` counts from 1. Call before release(). */
   update(grads: tf.NamedTensorMap, step: number): void {
+    this.beforeChange();
     for (const table of this.tables) {
       const grad = grads[table.small!.name];
       if (grad === undefined) continue; // the table did not reach the loss
@@ -152,19 +221,29 @@ export class SparseEmbeddings {
     }
   }
 
-  /** Table `name`'s slots as the rule reads them, each row's together (slot-rows.ts): a view taken now, valid until the next TF.js call that allocates. */
+  /**
+   * Table `name`'s slots for the rule to update, each row's together (slot-rows.ts): a view taken now, valid until
+   * the next TF.js call that allocates.
+   */
   slotRows(name: string): Float32Array {
     const table = this.tables.find((t) => t.ir.name === name);
     if (table === undefined) throw new Error(`no optimiser slots for table '${name}'`);
+    this.beforeChange();
     return table.slots();
   }
 
-  /** Each table's slots as checkpoints hold them, one table-sized array per slot (new arrays). */
+  /**
+   * Each table's slots as checkpoints hold them, one table-sized array per slot: a snapshot, whose arrays are
+   * made when read or before the slots next change (a checkpoint written straight away copies them once).
+   */
   slots(): SparseSlots[] {
-    return this.tables.map((t) => ({ table: t.ir.name, slots: splitSlots(t.slots(), this.rule.slots, t.ir.dim) }));
+    const exported = this.tables.map((t) => new ExportedSlots(t.ir.name, t.slots, this.rule.slots, t.ir.dim));
+    this.exported.push(...exported);
+    return exported;
   }
 
   restoreSlots(saved: readonly SparseSlots[]): void {
+    this.beforeChange();
     for (const table of this.tables) {
       const entry = saved.find((s) => s.table === table.ir.name);
       const size = table.ir.rows * table.ir.dim;
@@ -173,6 +252,12 @@ export class SparseEmbeddings {
       }
       joinSlots(entry.slots, table.slots(), table.ir.dim);
     }
+  }
+
+  /** Freezes the exports taken so far: the slots are about to change. */
+  private beforeChange(): void {
+    for (const e of this.exported) e.freeze();
+    this.exported = [];
   }
 
   /** The distinct rows all of a table's features read, in first-seen order. */

@@ -101,21 +101,34 @@ export interface Checkpoint {
 
 /** The state's arrays as one buffer and the entries that locate them. */
 export function packArrays(state: TrainStepState): { bytes: Uint8Array; entries: ArrayEntry[] } {
-  const items: { entry: Omit<ArrayEntry, "offset">; values: Float32Array | Int32Array }[] = [
-    ...state.weights.map((a) => ({ entry: { part: "weight" as const, name: a.name, shape: a.shape, dtype: a.dtype }, values: a.values })),
-    ...state.optimizer.map((a) => ({ entry: { part: "optimizer" as const, name: a.name, shape: a.shape, dtype: a.dtype }, values: a.values })),
-    ...state.sparse.flatMap((t) =>
-      t.slots.map((values) => ({ entry: { part: "sparse" as const, name: t.table, shape: [values.length], dtype: "float32" as const }, values })),
-    ),
+  const copied = (values: Float32Array | Int32Array) => ({
+    length: values.length,
+    copy: (into: Uint8Array) => into.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)),
+  });
+  const items: { entry: Omit<ArrayEntry, "offset">; length: number; copy(into: Uint8Array): void }[] = [
+    ...state.weights.map((a) => ({ entry: { part: "weight" as const, name: a.name, shape: a.shape, dtype: a.dtype }, ...copied(a.values) })),
+    ...state.optimizer.map((a) => ({ entry: { part: "optimizer" as const, name: a.name, shape: a.shape, dtype: a.dtype }, ...copied(a.values) })),
+    ...state.sparse.flatMap((t) => {
+      const sparse = (length: number) => ({ part: "sparse" as const, name: t.table, shape: [length], dtype: "float32" as const });
+      // Slots not split into arrays yet are written straight into the buffer (sparse-embeddings.ts SlotWriter),
+      // which then holds the export's arrays: not where the buffer's words are swapped after.
+      const writer = LITTLE_ENDIAN ? t.writer : undefined;
+      if (writer === undefined) return t.slots.map((values) => ({ entry: sparse(values.length), ...copied(values) }));
+      return Array.from({ length: writer.count }, (_, slot) => ({
+        entry: sparse(writer.size),
+        length: writer.size,
+        copy: (into: Uint8Array) => writer.write(slot, new Float32Array(into.buffer, into.byteOffset, writer.size)),
+      }));
+    }),
   ];
-  const total = items.reduce((sum, item) => sum + item.values.byteLength, 0);
+  const total = items.reduce((sum, item) => sum + item.length * 4, 0);
   const bytes = new Uint8Array(total);
   const entries: ArrayEntry[] = [];
   let offset = 0;
-  for (const { entry, values } of items) {
-    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
+  for (const { entry, length, copy } of items) {
+    copy(bytes.subarray(offset, offset + length * 4));
     entries.push({ ...entry, offset });
-    offset += values.byteLength;
+    offset += length * 4;
   }
   if (!LITTLE_ENDIAN) swapWords(bytes);
   return { bytes, entries };

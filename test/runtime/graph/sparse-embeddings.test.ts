@@ -6,6 +6,7 @@ import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep, type TrainBatch } from "../../../src/runtime/graph/train-step.js";
 import { SparseEmbeddings, type SparseSlots } from "../../../src/runtime/graph/sparse-embeddings.js";
+import { packArrays } from "../../../src/train/checkpoint/format.js";
 import { assertClose, esmmIR, features, inputTensors, ITEM_ROWS, mmoeIR, rawBatch, type RawBatch } from "./fixtures.js";
 
 const ADAM: OptimizerIR = { type: "adam", lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -184,10 +185,44 @@ test("per-slot arrays, as every checkpoint holds them, restore into the per-row 
         for (const k of [0, 1]) assert.deepEqual([...rows.subarray((2 * r + k) * dim, (2 * r + k + 1) * dim)], [...slots[k]!.subarray(r * dim, (r + 1) * dim)], `${backend}: ${table} row ${r} slot ${k}`);
       }
     }
-    assert.deepEqual(sparse.slots(), saved, `${backend}: exported as restored`);
+    assert.deepEqual(sparse.slots().map(({ table, slots }) => ({ table, slots })), saved, `${backend}: exported as restored`);
     const wrong = saved.map((s) => ({ ...s, slots: s.slots.map((a) => a.subarray(1)) }));
     assert.throws(() => sparse.restoreSlots(wrong), /does not fit table/);
     sparse.dispose();
+  }
+});
+
+test("an export is a snapshot: its weights and slots are those of when it was taken, after training on (the fused step's: test/runtime/fused/resume.test.ts), restoring other slots, or disposing", async () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    await selectBackend(backend);
+    const built = buildModel(withOptimizer(mmoeIR(), ADAM));
+    const step = createTrainStep(built);
+    const batches = [1, 2, 3].map((seed) => batchOf(rawBatch(16, seed)));
+    step.run(batches[0]!);
+    const copy = (s: SparseSlots[]) => s.map(({ table, slots }) => ({ table, slots: slots.map((x) => x.slice()) }));
+    const before = copy((await step.exportState()).sparse);
+    const keptState = await step.exportState();
+    const kept = keptState.sparse;
+    const weightsBefore = keptState.weights.map((w) => w.values.slice());
+    assert.ok(kept.every((s) => s.writer !== undefined), `${backend}: an export not read yet has a writer`);
+    // A checkpoint packed from an export: its arrays are then the file's, not copied again before the next step.
+    const packed = (await step.exportState()).sparse;
+    const { bytes } = packArrays({ steps: 1, weights: [], optimizer: [], sparse: packed, logVariances: {} });
+    assert.ok(packed.every((s) => s.writer === undefined && s.slots.every((a) => a.buffer === bytes.buffer)), `${backend}: packed, copied again`);
+    step.run(batches[1]!);
+    assert.ok(kept.every((s) => s.writer === undefined), `${backend}: the step froze the export`);
+    assert.deepEqual(copy(kept), before, `${backend}: trained on`);
+    assert.deepEqual(copy(packed), before, `${backend}: packed, then trained on`);
+    assert.deepEqual(keptState.weights.map((w) => w.values), weightsBefore, `${backend}: the weights trained on`);
+    assert.notDeepEqual(built.trainingModel.weights.map((w) => w.read().dataSync()), weightsBefore, `${backend}: the step changed no weight`);
+    const after = (await step.exportState()).sparse;
+    assert.notDeepEqual(copy(after), before, `${backend}: the step changed no slot`);
+    // Restoring other slots, then disposing, leave an earlier export as it was.
+    const third = (await step.exportState()).sparse;
+    await step.importState({ ...(await step.exportState()), sparse: before });
+    step.dispose();
+    assert.deepEqual(copy(third), copy(after), `${backend}: restored and disposed`);
+    tf.dispose(batches.map((b) => [b.inputs, b.labels, b.masks ?? {}]));
   }
 });
 
