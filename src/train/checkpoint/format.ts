@@ -13,6 +13,8 @@ import type { ValidIR } from "../../ir/types.js";
 import type { NamedArray, TrainStepState } from "../../runtime/graph/index.js";
 import type { BalancerState } from "../../runtime/balance/balancer.js";
 import type { FileFingerprint } from "../../model-dir/file-manifest.js";
+import { nonFiniteCount } from "../../util/finite.js";
+import { adviseHugePages } from "../../runtime/backend/huge-pages.js";
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -123,6 +125,9 @@ export function packArrays(state: TrainStepState): { bytes: Uint8Array; entries:
   ];
   const total = items.reduce((sum, item) => sum + item.length * 4, 0);
   const bytes = new Uint8Array(total);
+  // Fresh memory, faulted in as it is written: 2 MiB at a time where the system takes the advice (a recsys
+  // model's 500 MB took 1.7 s a checkpoint 4 KiB at a time on the benchmark VM, 0.2-1 s so).
+  adviseHugePages(bytes);
   const entries: ArrayEntry[] = [];
   let offset = 0;
   for (const { entry, length, copy } of items) {
@@ -191,6 +196,8 @@ function arrayAt(bytes: Uint8Array, offset: number, length: number, dtype: Named
 /** The first non-finite value of the state's weights, if any (a checkpoint must not keep one). */
 export function firstNonFiniteWeight(state: TrainStepState): { name: string; value: number } | null {
   for (const array of state.weights) {
+    // util/finite.ts's pass proves the nearly-always case: a value at a time took 0.45 s per checkpoint of a recsys model.
+    if (!(array.values instanceof Float32Array) || nonFiniteCount(array.values) === 0) continue;
     for (const value of array.values) if (!Number.isFinite(value)) return { name: array.name, value };
   }
   return null;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { TrainStepState } from "../../../src/runtime/graph/index.js";
-import { packArrays, unpackArrays } from "../../../src/train/checkpoint/format.js";
+import { firstNonFiniteWeight, packArrays, unpackArrays } from "../../../src/train/checkpoint/format.js";
 import type { SparseSlots } from "../../../src/runtime/graph/sparse-embeddings.js";
 import { copySlot } from "../../../src/runtime/graph/slot-rows.js";
 
@@ -60,4 +60,19 @@ test("slots given by a writer (an export not split into arrays yet) pack to the 
   const actual = packArrays({ ...state, sparse: [written] });
   assert.deepEqual(actual.entries, expected.entries);
   assert.deepEqual(actual.bytes, expected.bytes);
+});
+
+test("firstNonFiniteWeight names the first weight holding a NaN or an infinity, and its value", () => {
+  const weights = (...arrays: Float32Array[]) => ({ ...state, weights: arrays.map((values, i) => ({ name: `w${i}`, shape: [values.length], dtype: "float32" as const, values })) });
+  const finite = Float32Array.from({ length: 1001 }, (_, i) => i - 500);
+  assert.equal(firstNonFiniteWeight(weights(finite, finite)), null);
+  const late = finite.slice();
+  late[1000] = -Infinity;
+  late[999] = 3e38;
+  assert.deepEqual(firstNonFiniteWeight(weights(finite, late)), { name: "w1", value: -Infinity });
+  const nan = finite.slice();
+  nan[2] = NaN;
+  assert.ok(Number.isNaN(firstNonFiniteWeight(weights(nan, late))!.value));
+  // int32 weights are finite by type (the fixture's state has one, and an infinity among its float weights).
+  assert.deepEqual(firstNonFiniteWeight(state), { name: "dense/kernel", value: Infinity });
 });
