@@ -98,10 +98,7 @@ export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: 
       ? Object.fromEntries(Object.entries(program.outputs).map(([task, buf]) => [task, buf.value.slice(0, rows)]))
       : undefined;
     adamUpdate(adam, program.params, views.acc1, views.acc2, views.moments);
-    if (sparse !== null) {
-      const slots = new Map(sparse.slots().map((s) => [s.table, s.slots]));
-      for (const table of program.tables) table.update(rule!, tableSlots(slots, table.name), steps + 1);
-    }
+    if (sparse !== null) for (const table of program.tables) table.update(rule!, sparse.slotRows(table.name), steps + 1);
     steps++;
     const result: StepLosses = { total: Math.fround(loss.weighted + penalty), perTask: loss.perTask, l2: Math.fround(penalty) };
     if (scores !== undefined) result.scores = scores;
@@ -158,11 +155,4 @@ function drawDropoutMasks(dropouts: readonly DropoutOp[], baseSeeds: ReadonlyMap
     op.setMask(mask.dataSync() as Float32Array);
     mask.dispose();
   }
-}
-
-/** A table's sparse slots (restoreSlots replaces the arrays, so they are looked up per step). */
-function tableSlots(slots: ReadonlyMap<string, Float32Array[]>, table: string): Float32Array[] {
-  const found = slots.get(table);
-  if (found === undefined) throw new Error(`no optimiser slots for table '${table}'`);
-  return found;
 }

@@ -151,8 +151,8 @@ export class TableParam {
     this.count = count;
   }
 
-  /** Applies `rule` to the rows read this step (`step` counts from 1) and forgets them. */
-  update(rule: SparseRule, slots: Float32Array[], step: number): void {
+  /** Applies `rule` to the rows read this step (`step` counts from 1) and forgets them; `slots` each row's together (graph/slot-rows.ts). */
+  update(rule: SparseRule, slots: Float32Array, step: number): void {
     if (this.count === 0) return;
     this.reviewHeap();
     const rows = this.rows.subarray(0, this.count);

@@ -37,31 +37,33 @@ export interface AdamFactors {
 export interface AdamKernels {
   /**
    * Lazy Adam (sparse-update.ts): for each of `rows`' first `count` rows, the
-   * row's `dim` values of table, m and v from `values`' row in turn;
+   * row's `dim` values of table, and of m and v (each row's m then v in
+   * `slots`, slot-rows.ts), from `values`' row in turn;
    * table -= rate * m' / (sqrt(v' * inverse2) + epsilon) with m', v' unrounded.
    */
-  lazy(table: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, values: Float32Array, count: number, dim: number, f: AdamFactors): void;
+  lazy(table: Float32Array, slots: Float32Array, rows: Int32Array, values: Float32Array, count: number, dim: number, f: AdamFactors): void;
   /**
    * Dense Adam (fused/adam.ts): w += rate * m' / (sqrt(v' * inverse2) + epsilon) with m', v' rounded
    * to float32, over w's values in pairs; returns how many it did (all but the last of an odd count).
    */
   dense(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, f: AdamFactors): number;
   /**
-   * util/prefetch.ts's prefetchRows for three heap arrays, in fewer
-   * instructions per row (so more rows' misses are in flight): reads a value
-   * in each cache line of each of the first `count` rows (in range) of
-   * a, b and c, and returns their sum (keep it); where every row lies in
-   * one cache line, one word of each, summed as int32 (touchLine: a third of
-   * the instructions per row, ~9% faster over 26 tables' rows after a cache flush).
+   * util/prefetch.ts's prefetchRows for lazy's arrays, in fewer instructions
+   * per row (so more rows' misses are in flight): reads a value in each cache
+   * line of each of the first `count` rows (in range) of the table and of
+   * their m and v in `slots`, and returns their sum (keep it); where every
+   * table row, m and v lies in one cache line, one word of each, summed as
+   * int32 (touchLine: a third of the instructions per row, ~9% faster over 26
+   * tables' rows after a cache flush).
    */
-  touch(a: Float32Array, b: Float32Array, c: Float32Array, rows: Int32Array, count: number, dim: number): number;
+  touch(table: Float32Array, slots: Float32Array, rows: Int32Array, count: number, dim: number): number;
 }
 
 interface Exports {
-  lazy(table: number, m: number, v: number, rows: number, values: number, count: number, rowBytes: number, ...factors: number[]): void;
+  lazy(table: number, slots: number, rows: number, values: number, count: number, rowBytes: number, ...factors: number[]): void;
   dense(w: number, g: number, m: number, v: number, bytes: number, ...factors: number[]): void;
-  touch(a: number, b: number, c: number, rows: number, count: number, rowBytes: number): number;
-  touchLine(a: number, b: number, c: number, rows: number, count: number, rowBytes: number): number;
+  touch(table: number, slots: number, rows: number, count: number, rowBytes: number): number;
+  touchLine(table: number, slots: number, rows: number, count: number, rowBytes: number): number;
 }
 
 const kernelModule = heapModule(moduleBytes);
@@ -96,9 +98,9 @@ function wrap(e: Exports): AdamKernels {
     if (!ok) throw new Error("Adam's WebAssembly kernel was given arrays of different sizes");
   };
   return {
-    lazy: (table, m, v, rows, values, count, dim, f) => {
-      fits(m.length === table.length && v.length === table.length && rows.length >= count && values.length >= count * dim);
-      e.lazy(table.byteOffset, m.byteOffset, v.byteOffset, rows.byteOffset, values.byteOffset, count, dim * 4, f.beta1, f.c1, f.beta2, f.c2, f.rate, f.inverse2, f.epsilon);
+    lazy: (table, slots, rows, values, count, dim, f) => {
+      fits(slots.length === 2 * table.length && rows.length >= count && values.length >= count * dim);
+      e.lazy(table.byteOffset, slots.byteOffset, rows.byteOffset, values.byteOffset, count, dim * 4, f.beta1, f.c1, f.beta2, f.c2, f.rate, f.inverse2, f.epsilon);
     },
     dense: (w, g, m, v, f) => {
       fits(g.length >= w.length && m.length === w.length && v.length === w.length);
@@ -106,12 +108,12 @@ function wrap(e: Exports): AdamKernels {
       e.dense(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, done * 4, ...factors(f));
       return done;
     },
-    touch: (a, b, c, rows, count, dim) => {
-      fits(b.length === a.length && c.length === a.length && rows.length >= count);
+    touch: (table, slots, rows, count, dim) => {
+      fits(slots.length === 2 * table.length && rows.length >= count);
       const rowBytes = dim * 4;
-      // Rows that never straddle a cache line (aligned-heap.ts puts tables on lines): one read per row and array.
-      const oneLine = ALIGNMENT % rowBytes === 0 && [a, b, c].every((x) => x.byteOffset % ALIGNMENT === 0);
-      return (oneLine ? e.touchLine : e.touch)(a.byteOffset, b.byteOffset, c.byteOffset, rows.byteOffset, count, rowBytes);
+      // Rows, m and v that never straddle a cache line (aligned-heap.ts puts tables and slots on lines): one read each.
+      const oneLine = ALIGNMENT % rowBytes === 0 && [table, slots].every((x) => x.byteOffset % ALIGNMENT === 0);
+      return (oneLine ? e.touchLine : e.touch)(table.byteOffset, slots.byteOffset, rows.byteOffset, count, rowBytes);
     },
   };
 }
@@ -158,19 +160,23 @@ function splats(first: number, into: number): { code: number[]; k: number[] } {
   return { code: k.flatMap((local, i) => [...get(first + i), ...f64x2Splat, ...set(local)]), k };
 }
 
-/** lazy(table, m, v, rows, values, count, rowBytes, 7 factors); locals: i32 14 row's offset, 15-17 its table, m, v, 18 byte in it; v128 19.. */
+/**
+ * lazy(table, slots, rows, values, count, rowBytes, 7 factors): a row's m at byte 2 * offset of slots, its v
+ * rowBytes further (slot-rows.ts); locals: i32 13 row's offset, 14-16 its table, m, v, 17 byte in it; v128 18..
+ */
 function lazyBody(): number[] {
-  const [table, m, v, rows, values, count, rowBytes] = [0, 1, 2, 3, 4, 5, 6];
-  const [offset, tw, tm, tv, d] = [14, 15, 16, 17, 18];
-  const { code, k } = splats(7, 19);
-  const t = [26, 27, 28];
-  const at = (array: number, into: number) => [...get(array), ...get(offset), ...add, ...set(into)];
+  const [table, slots, rows, values, count, rowBytes] = [0, 1, 2, 3, 4, 5];
+  const [offset, tw, tm, tv, d] = [13, 14, 15, 16, 17];
+  const { code, k } = splats(6, 18);
+  const t = [25, 26, 27];
   return [
     ...vec([[...uleb(5), I32], [...uleb(10), V128]]),
     ...code,
     ...loop([...get(count), ...eqz], [
       ...get(rows), ...i32Load, ...get(rowBytes), ...mul, ...set(offset),
-      ...at(table, tw), ...at(m, tm), ...at(v, tv),
+      ...get(table), ...get(offset), ...add, ...set(tw),
+      ...get(slots), ...get(offset), ...add, ...get(offset), ...add, ...set(tm),
+      ...get(tm), ...get(rowBytes), ...add, ...set(tv),
       ...i32(0), ...set(d),
       ...loop([...get(d), ...get(rowBytes), ...geU], [
         ...pair({ w: tw, m: tm, v: tv, g: values, at: d, from: d, k, t, rounded: false, sign: fSub }),
@@ -202,26 +208,29 @@ function denseBody(): number[] {
   ];
 }
 
-/** touch(a, b, c, rows, count, rowBytes) -> f32; locals: i32 6 row's offset, 7 byte in it; f32 8 the sum. */
+/**
+ * touch(table, slots, rows, count, rowBytes) -> f32: each line of a table row (rowBytes at offset) and of
+ * its m and v (2 * rowBytes at 2 * offset of slots); locals: i32 5 row's offset, 6 byte in a row; f32 7 the sum.
+ */
 function touchBody(): number[] {
-  const [a, b, c, rows, count, rowBytes] = [0, 1, 2, 3, 4, 5];
-  const [offset, d, sum] = [6, 7, 8];
-  /** sum += a[at] + b[at] + c[at], `at` a byte offset left on the stack by `at`. */
-  const read = (at: number[]) => [
-    ...get(sum),
-    ...get(a), ...at, ...add, ...f32Load,
-    ...get(b), ...at, ...add, ...f32Load, ...f32Add,
-    ...get(c), ...at, ...add, ...f32Load, ...f32Add,
-    ...f32Add, ...set(sum),
+  const [table, slots, rows, count, rowBytes] = [0, 1, 2, 3, 4];
+  const [offset, d, sum] = [5, 6, 7];
+  /** sum += the value at byte `at` (on the stack after `at`) of `array`. */
+  const read = (array: number, at: number[]) => [...get(sum), ...get(array), ...at, ...add, ...f32Load, ...f32Add, ...set(sum)];
+  /** A value in each line of the `bytes` (on the stack after `bytes`) from `start` of `array`: every 64th byte, then the last value. */
+  const lines = (array: number, start: number[], bytes: number[]) => [
+    ...i32(0), ...set(d),
+    ...loop([...get(d), ...bytes, ...geU], [...read(array, [...start, ...get(d), ...add]), ...bump(d, i32(64))]),
+    // The row's last value: its line when the row does not start one.
+    ...read(array, [...start, ...bytes, ...add, ...i32(4), ...sub]),
   ];
+  const twice = (x: number) => [...get(x), ...get(x), ...add];
   return [
     ...vec([[...uleb(2), I32], [...uleb(1), F32]]),
     ...loop([...get(count), ...eqz], [
       ...get(rows), ...i32Load, ...get(rowBytes), ...mul, ...set(offset),
-      ...i32(0), ...set(d),
-      ...loop([...get(d), ...get(rowBytes), ...geU], [...read([...get(offset), ...get(d), ...add]), ...bump(d, i32(64))]),
-      // The row's last value: its line when the row does not start one.
-      ...read([...get(offset), ...get(rowBytes), ...add, ...i32(4), ...sub]),
+      ...lines(table, get(offset), get(rowBytes)),
+      ...lines(slots, twice(offset), twice(rowBytes)),
       ...bump(rows, i32(4)),
       ...get(count), ...i32(1), ...sub, ...set(count),
     ]),
@@ -231,19 +240,23 @@ function touchBody(): number[] {
 }
 
 /**
- * touchLine(a, b, c, rows, count, rowBytes) -> i32, for rows each within one cache line: a word of each
- * row of a, b and c, summed (as integers: no float latency in the chain); so few instructions per row
- * that more rows' misses are in flight at once. Locals: i32 6 row's offset, 7 the sum.
+ * touchLine(table, slots, rows, count, rowBytes) -> i32, for table rows, m and v each within one cache line: a
+ * word of each, summed (as integers: no float latency in the chain); so few instructions per row that more rows'
+ * misses are in flight at once. Locals: i32 5 row's offset, 6 its m's, 7 the sum.
  */
 function touchLineBody(): number[] {
-  const [a, b, c, rows, count, rowBytes] = [0, 1, 2, 3, 4, 5];
-  const [offset, sum] = [6, 7];
-  const word = (array: number) => [...get(array), ...get(offset), ...add, ...i32Load];
+  const [table, slots, rows, count, rowBytes] = [0, 1, 2, 3, 4];
+  const [offset, m, sum] = [5, 6, 7];
   return [
-    ...vec([[...uleb(2), I32]]),
+    ...vec([[...uleb(3), I32]]),
     ...loop([...get(count), ...eqz], [
       ...get(rows), ...i32Load, ...get(rowBytes), ...mul, ...set(offset),
-      ...get(sum), ...word(a), ...add, ...word(b), ...add, ...word(c), ...add, ...set(sum),
+      ...get(slots), ...get(offset), ...add, ...get(offset), ...add, ...set(m),
+      ...get(sum),
+      ...get(table), ...get(offset), ...add, ...i32Load, ...add,
+      ...get(m), ...i32Load, ...add,
+      ...get(m), ...get(rowBytes), ...add, ...i32Load, ...add,
+      ...set(sum),
       ...bump(rows, i32(4)),
       ...get(count), ...i32(1), ...sub, ...set(count),
     ]),
@@ -258,7 +271,7 @@ function moduleBytes(): Uint8Array {
   const bodies = [lazyBody(), denseBody(), touchBody(), touchLineBody()];
   return new Uint8Array([
     ...WASM_HEADER,
-    ...section(1, vec([type(7, 7), type(5, 7), type(6, 0, [F32]), type(6, 0, [I32])])),
+    ...section(1, vec([type(6, 7), type(5, 7), type(5, 0, [F32]), type(5, 0, [I32])])),
     ...section(2, vec([[...name("e"), ...name("m"), 0x02, 0x00, 0x00]])),
     ...section(3, vec([[0], [1], [2], [3]])),
     ...section(7, vec([[...name("lazy"), 0x00, 0], [...name("dense"), 0x00, 1], [...name("touch"), 0x00, 2], [...name("touchLine"), 0x00, 3]])),

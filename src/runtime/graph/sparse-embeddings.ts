@@ -21,6 +21,7 @@ import type { BuiltModel } from "./build-model.js";
 import type { FeatureTensors } from "./forward.js";
 import { names } from "../../plan/names.js";
 import { sparseRule, type SparseRule } from "./sparse-update.js";
+import { copySlot, joinSlots, splitSlots } from "./slot-rows.js";
 
 /** What one step needs: renumbered ids, the small variables, and how to undo the swap. */
 export interface SparseLookup {
@@ -32,10 +33,75 @@ export interface SparseLookup {
   release(): void;
 }
 
-/** Optimiser slots of one table, for checkpoints. */
+/** Optimiser slots of one table, for checkpoints: one table-sized array per slot. */
 export interface SparseSlots {
   table: string;
   slots: Float32Array[];
+  /**
+   * Set on an export (SparseEmbeddings.slots) whose arrays are not made yet: a
+   * checkpoint's writer (format.ts) copies each slot straight into the file's
+   * buffer with it, instead of making `slots` (333 MB of fresh memory for a
+   * recsys model's Adam, about a second on the benchmark VM) and copying those.
+   */
+  readonly writer?: SlotWriter | undefined;
+}
+
+/**
+ * Writes a table's slots, each `size` values, as the arrays of SparseSlots.slots would hold them; `into`
+ * becomes that array (the export's snapshot: keep it unchanged).
+ */
+export interface SlotWriter {
+  readonly count: number;
+  readonly size: number;
+  write(slot: number, into: Float32Array): void;
+}
+
+/**
+ * A table's slots as exported: a snapshot whose arrays are made when first
+ * read, or when SparseEmbeddings is about to change the slots (freeze), unless
+ * a checkpoint's writer has copied them first: its copies are the arrays then,
+ * so an export written to a checkpoint straight away is copied once.
+ */
+class ExportedSlots implements SparseSlots {
+  private arrays: Float32Array[] | null = null;
+  /** The writer's copies so far. */
+  private readonly written: Float32Array[] = [];
+
+  constructor(
+    readonly table: string,
+    /** The table's slots now, each row's together; null once frozen. */
+    private source: (() => Float32Array) | null,
+    private readonly count: number,
+    private readonly dim: number,
+  ) {}
+
+  get slots(): Float32Array[] {
+    this.freeze();
+    return this.arrays!;
+  }
+
+  get writer(): SlotWriter | undefined {
+    const source = this.source;
+    if (source === null) return undefined;
+    const { count, dim } = this;
+    const write = (slot: number, into: Float32Array) => {
+      copySlot(source(), slot, count, dim, into);
+      this.written[slot] = into;
+      // Every slot written (filter skips the holes of those not yet): the copies are the snapshot.
+      if (this.source !== null && this.written.filter((a) => a !== undefined).length === count) {
+        this.arrays = [...this.written];
+        this.source = null;
+      }
+    };
+    return { count, size: source().length / count, write };
+  }
+
+  /** Makes the arrays from the slots as they are now; the slots may change after. */
+  freeze(): void {
+    if (this.source === null) return;
+    this.arrays = splitSlots(this.source(), this.count, this.dim);
+    this.source = null;
+  }
 }
 
 interface LayerVariableLike {
@@ -48,8 +114,8 @@ interface Table {
   /** The Embedding layer's weight holder, whose `val` is swapped per step. */
   readonly holder: LayerVariableLike;
   readonly variable: tf.Variable;
-  /** Optimiser slots, one table-sized array each (fresh views: the wasm heap they may live in can move). */
-  slots(): Float32Array[];
+  /** Optimiser slots, each row's together (slot-rows.ts); a fresh view: the wasm heap it may live in can move. */
+  slots(): Float32Array;
   /** Per step: the distinct rows read, in the order of the small variable. */
   rows: Int32Array;
   small: tf.Variable | null;
@@ -64,6 +130,8 @@ export class SparseEmbeddings {
   private readonly position: Int32Array;
   /** Returns the slots' heap block (dispose). */
   private readonly freeSlots: () => void;
+  /** Exports whose arrays are not made yet: frozen before the slots change. */
+  private exported: ExportedSlots[] = [];
 
   private constructor(
     built: BuiltModel,
@@ -93,8 +161,9 @@ export class SparseEmbeddings {
     return new SparseEmbeddings(built, rule);
   }
 
-  /** Frees the tables' optimiser slots (the train step's dispose); nothing may use them after. */
+  /** Frees the tables' optimiser slots (the train step's dispose); nothing may use them after (exports taken before stay valid). */
   dispose(): void {
+    this.beforeChange();
     this.freeSlots();
   }
 
@@ -140,6 +209,7 @@ export class SparseEmbeddings {
 
   /** Applies the optimiser to the rows read this step; `step` counts from 1. Call before release(). */
   update(grads: tf.NamedTensorMap, step: number): void {
+    this.beforeChange();
     for (const table of this.tables) {
       const grad = grads[table.small!.name];
       if (grad === undefined) continue; // the table did not reach the loss
@@ -151,20 +221,43 @@ export class SparseEmbeddings {
     }
   }
 
-  /** Each table's slots, as views taken now: valid until the next TF.js call that allocates. */
+  /**
+   * Table `name`'s slots for the rule to update, each row's together (slot-rows.ts): a view taken now, valid until
+   * the next TF.js call that allocates.
+   */
+  slotRows(name: string): Float32Array {
+    const table = this.tables.find((t) => t.ir.name === name);
+    if (table === undefined) throw new Error(`no optimiser slots for table '${name}'`);
+    this.beforeChange();
+    return table.slots();
+  }
+
+  /**
+   * Each table's slots as checkpoints hold them, one table-sized array per slot: a snapshot, whose arrays are
+   * made when read or before the slots next change (a checkpoint written straight away copies them once).
+   */
   slots(): SparseSlots[] {
-    return this.tables.map((t) => ({ table: t.ir.name, slots: t.slots() }));
+    const exported = this.tables.map((t) => new ExportedSlots(t.ir.name, t.slots, this.rule.slots, t.ir.dim));
+    this.exported.push(...exported);
+    return exported;
   }
 
   restoreSlots(saved: readonly SparseSlots[]): void {
+    this.beforeChange();
     for (const table of this.tables) {
       const entry = saved.find((s) => s.table === table.ir.name);
       const size = table.ir.rows * table.ir.dim;
       if (entry === undefined || entry.slots.length !== this.rule.slots || entry.slots.some((s) => s.length !== size)) {
         throw new Error(`the saved optimiser state does not fit table '${table.ir.name}' (${table.ir.rows} x ${table.ir.dim})`);
       }
-      table.slots().forEach((slot, i) => slot.set(entry.slots[i]!));
+      joinSlots(entry.slots, table.slots(), table.ir.dim);
     }
+  }
+
+  /** Freezes the exports taken so far: the slots are about to change. */
+  private beforeChange(): void {
+    for (const e of this.exported) e.freeze();
+    this.exported = [];
   }
 
   /** The distinct rows all of a table's features read, in first-seen order. */
@@ -207,8 +300,9 @@ export class SparseEmbeddings {
 }
 
 /**
- * Each table's optimiser slots (`count` of `sizes[i]` values for table i),
- * cut from one allocation, as functions returning current views.
+ * Each table's optimiser slots (`count` of `sizes[i]` values for table i,
+ * each row's together: slot-rows.ts), cut from one allocation, as functions
+ * returning current views.
  *
  * On the wasm backend the allocation is a block of its heap, next to the
  * tables, so that lazy Adam's kernel (adam-wasm.ts) reads the slots where
@@ -217,44 +311,52 @@ export class SparseEmbeddings {
  * the allocator, whose pages the system maps only when first written, so
  * zero slots (Adam's moments) cost nothing until the rows they cover are
  * trained (filling 2 x 41.6M zeros by hand took about 1.8 s per run); one
- * allocation rather than one per slot, so that its pages can be mapped 2 MiB
+ * allocation rather than one per table, so that its pages can be mapped 2 MiB
  * at a time (huge-pages.ts; the wasm heap is advised as a whole). Other start
  * values (Adagrad's accumulator) must be written.
+ *
+ * Each table's slots start on a multiple of SLOT_ALIGNMENT bytes, so that a
+ * 16-float row's m and v (128 bytes) are a pair of cache lines in one page.
  */
-function tableSlots(sizes: readonly number[], count: number, initial: number): { views: (() => Float32Array[])[]; free: () => void } {
-  const total = sizes.reduce((sum, size) => sum + size * count, 0);
+function tableSlots(sizes: readonly number[], count: number, initial: number): { views: (() => Float32Array)[]; free: () => void } {
+  const padded = sizes.map((size) => Math.ceil((size * count) / SLOT_ALIGNMENT_VALUES) * SLOT_ALIGNMENT_VALUES);
+  const total = padded.reduce((sum, size) => sum + size, 0);
   const block = arena(total, initial);
   const all = block?.view ?? null;
   let offset = 0;
-  const views = sizes.map((size) => {
-    const starts = Array.from({ length: count }, () => (offset += size) - size);
+  const views = sizes.map((size, i) => {
+    const start = offset;
+    offset += padded[i]!;
     if (all === null) {
-      // Past a typed array's length limit, one allocation per slot.
-      const own = starts.map(() => new Float32Array(size));
-      for (const array of own) {
-        adviseHugePages(array);
-        if (initial !== 0) array.fill(initial);
-      }
+      // Past a typed array's length limit, one allocation per table.
+      const own = new Float32Array(size * count);
+      adviseHugePages(own);
+      if (initial !== 0) own.fill(initial);
       return () => own;
     }
-    return () => {
-      const values = all();
-      return starts.map((start) => values.subarray(start, start + size));
-    };
+    return () => all().subarray(start, start + size * count);
   });
   return { views, free: block?.free ?? (() => undefined) };
 }
 
-/** One block of `total` values set to `initial`: a function returning a current view, and one freeing a heap block; null when too large for one. */
+/** Where each table's slots start: 128 bytes, a 16-float row's m and v. */
+const SLOT_ALIGNMENT_VALUES = 32;
+
+/**
+ * One block of `total` values set to `initial`, starting on a multiple of SLOT_ALIGNMENT_VALUES values: a
+ * function returning a current view, and one freeing a heap block; null when too large for one.
+ */
 function arena(total: number, initial: number): { view: () => Float32Array; free: () => void } | null {
   if (total * 4 <= HEAP_SLOTS_MAX_BYTES) {
     const heapBefore = HeapArray.heapBytes();
-    const block = HeapArray.create(total);
+    // HeapArray blocks start on a cache line: room to move to the next SLOT_ALIGNMENT_VALUES boundary.
+    const block = HeapArray.create(total + SLOT_ALIGNMENT_VALUES);
     if (block !== null) {
+      const skip = (SLOT_ALIGNMENT_VALUES - ((block.address / 4) % SLOT_ALIGNMENT_VALUES)) % SLOT_ALIGNMENT_VALUES;
       // The heap's memory past its size before the allocation is fresh from growing it, hence zero.
-      const written = initial !== 0 ? total : Math.min(total, Math.max(0, Math.ceil((heapBefore - block.address) / 4)));
+      const written = initial !== 0 ? total + skip : Math.min(total + skip, Math.max(0, Math.ceil((heapBefore - block.address) / 4)));
       block.floats.fill(initial, 0, written);
-      return { view: () => block.floats, free: () => block.free() };
+      return { view: () => block.floats.subarray(skip, skip + total), free: () => block.free() };
     }
   }
   if (total > MAX_SLOT_ARENA) return null;

@@ -35,10 +35,11 @@ export interface SparseRule {
   /** The slots' starting values. */
   readonly initialSlot: number;
   /**
-   * Updates `table` (and `slots`, one array per slot, each table-sized) at
-   * the given rows. `step` counts from 1.
+   * Updates `table` and `slots` at the given rows. `slots` holds each table
+   * row's slots together (slot-rows.ts: row r's slot k at (r * slots + k) * dim).
+   * `step` counts from 1.
    */
-  apply(table: Float32Array, slots: Float32Array[], grad: RowGradients, dim: number, step: number): void;
+  apply(table: Float32Array, slots: Float32Array, grad: RowGradients, dim: number, step: number): void;
 }
 
 /** The sparse form of an optimizer, or null when it has none. */
@@ -85,8 +86,8 @@ function adagrad(lr: number, initialAccumulator: number): SparseRule {
   return {
     slots: 1,
     initialSlot: initialAccumulator,
-    apply(table, [accumulator], { rows, values }, dim) {
-      const acc = accumulator!;
+    apply(table, acc, { rows, values }, dim) {
+      // One slot: its per-row layout is the table's.
       prefetched += prefetchRows([table, acc], rows, rows.length, dim, table.length / dim);
       for (let r = 0; r < rows.length; r++) {
         const base = rows[r]! * dim;
@@ -118,35 +119,39 @@ function adam(lr: number, beta1: number, beta2: number, epsilon: number): Sparse
   return {
     slots: 2,
     initialSlot: 0,
-    apply(table, [first, second], { rows, values }, dim, step) {
-      const m = first!;
-      const v = second!;
+    apply(table, slots, { rows, values }, dim, step) {
       const factors: AdamFactors = { beta1, c1, beta2, c2, rate: lr / (1 - Math.pow(beta1, step)), inverse2: 1 / (1 - Math.pow(beta2, step)), epsilon };
-      const kernels = adamKernelsFor([table, m, v, rows, values], dim);
+      const kernels = adamKernelsFor([table, slots, rows, values], dim);
       if (kernels !== null) {
-        prefetched += kernels.touch(table, m, v, rows, rows.length, dim);
-        kernels.lazy(table, m, v, rows, values, rows.length, dim, factors);
+        prefetched += kernels.touch(table, slots, rows, rows.length, dim);
+        kernels.lazy(table, slots, rows, values, rows.length, dim, factors);
       } else {
-        prefetched += prefetchRows([table, m, v], rows, rows.length, dim, table.length / dim);
-        lazyAdam(table, m, v, rows, values, dim, factors);
+        const tableRows = table.length / dim;
+        prefetched += prefetchRows([table], rows, rows.length, dim, tableRows) + prefetchRows([slots], rows, rows.length, 2 * dim, tableRows);
+        lazyAdam(table, slots, rows, values, dim, factors);
       }
     },
   };
 }
 
-/** Lazy Adam's loop over the rows in JavaScript (exported for the kernel's tests). */
-export function lazyAdam(table: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array, values: Float32Array, dim: number, f: AdamFactors): void {
+/**
+ * Lazy Adam's loop over the rows in JavaScript (exported for the kernel's tests); `slots` holds
+ * each row's m then v (slot-rows.ts).
+ */
+export function lazyAdam(table: Float32Array, slots: Float32Array, rows: Int32Array, values: Float32Array, dim: number, f: AdamFactors): void {
   const { beta1, c1, beta2, c2, rate, inverse2, epsilon } = f;
   for (let r = 0; r < rows.length; r++) {
     const base = rows[r]! * dim;
+    const m = 2 * base;
+    const v = m + dim;
     const from = r * dim;
     for (let d = 0; d < dim; d++) {
       const at = base + d;
       const grad = values[from + d]!;
-      const mNext = m[at]! * beta1 + grad * c1;
-      const vNext = v[at]! * beta2 + grad * grad * c2;
-      m[at] = mNext;
-      v[at] = vNext;
+      const mNext = slots[m + d]! * beta1 + grad * c1;
+      const vNext = slots[v + d]! * beta2 + grad * grad * c2;
+      slots[m + d] = mNext;
+      slots[v + d] = vNext;
       table[at] = table[at]! - (rate * mNext) / (Math.sqrt(vNext * inverse2) + epsilon);
     }
   }

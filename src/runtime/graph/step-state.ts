@@ -10,6 +10,8 @@ import * as tf from "#tfjs";
 import type { UncertaintyWeights } from "../loss/uncertainty.js";
 import type { BalancerState, TaskBalancer } from "../balance/balancer.js";
 import { restoreOptimizerPowers } from "./optimizer-powers.js";
+import { writableRows } from "../backend/tensor-memory.js";
+import { adviseHugePages } from "../backend/huge-pages.js";
 import type { SparseEmbeddings, SparseSlots } from "./sparse-embeddings.js";
 
 export interface NamedArray {
@@ -47,7 +49,8 @@ export async function exportStepState(parts: StepParts & { steps: number }): Pro
     steps: parts.steps,
     weights: parts.model.weights.map((w) => toArray(w.originalName, w.read())),
     optimizer: optimizerWeights.map(({ name, tensor }) => toArray(name, tensor)),
-    sparse: (parts.sparse?.slots() ?? []).map(({ table, slots }) => ({ table, slots: slots.map((s) => s.slice()) })),
+    // A snapshot already, split from the slots' per-row layout when read or written into a checkpoint (sparse-embeddings.ts).
+    sparse: parts.sparse?.slots() ?? [],
     logVariances: Object.fromEntries(
       Object.entries(parts.uncertainty?.variables ?? {}).map(([task, v]) => [task, v.dataSync()[0]!]),
     ),
@@ -90,8 +93,18 @@ export async function importStepState(parts: StepParts, state: TrainStepState): 
 
 function toArray(name: string, tensor: tf.Tensor): NamedArray {
   const dtype = tensor.dtype === "int32" ? "int32" : "float32";
+  const shape = [...tensor.shape];
+  // On wasm, a float32 weight is copied once, out of the heap, into memory advised for huge pages (huge-pages.ts):
+  // dataSync's copy, copied again here, faulted in a recsys model's 166 MB of tables twice, 4 KiB at a time, per
+  // checkpoint (about a second on the benchmark VM). Other backends (cpu) may hand out their own storage: copied.
+  if (tf.getBackend() === "wasm" && writableRows(tensor) !== null) {
+    const values = new Float32Array(tensor.size);
+    adviseHugePages(values);
+    values.set(writableRows(tensor)!);
+    return { name, shape, dtype, values };
+  }
   const values = tensor.dataSync();
-  return { name, shape: [...tensor.shape], dtype, values: dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values) };
+  return { name, shape, dtype, values: dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values) };
 }
 
 function fromArray(a: NamedArray): tf.Tensor {

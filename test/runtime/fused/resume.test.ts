@@ -49,6 +49,22 @@ for (const [from, to] of [["fused", "plain"], ["plain", "fused"]] as const) {
   });
 }
 
+test("an export of the fused step is a snapshot: the steps after it leave its table slots as they were", async () => {
+  const ir = spec("specs/census-mmoe.mtl");
+  const step = createTrainStep(buildModel(ir), { fused: true });
+  assert.equal(step.engine, "fused");
+  run(step, ir, 0);
+  const kept = (await step.exportState()).sparse;
+  assert.ok(kept.length > 0 && kept.every((s) => s.writer !== undefined), "an export not read yet has a writer");
+  const copy = (state: typeof kept) => state.map(({ table, slots }) => ({ table, slots: slots.map((x) => x.slice()) }));
+  const before = copy((await step.exportState()).sparse);
+  run(step, ir, 1);
+  assert.deepEqual(copy(kept), before);
+  assert.notDeepEqual(copy((await step.exportState()).sparse), before, "the step changed no slot");
+  step.dispose();
+  tf.disposeVariables();
+});
+
 test("predict and the model's weights see what the fused step trained, with nothing to flush", async () => {
   const ir = spec("bench/train/specs/synthetic-mmoe.mtl");
   const built = buildModel(ir);

@@ -110,8 +110,8 @@ test("the sum kernel gives tables.ts's rows and bits: repeated ids, two lookups,
       kernel.accumulateStaged(ids[lookup]!, stagedIds[lookup]!.address, stagedGrad.address + offset * 4, rows, width * 4);
       HeapArray.create(4 * 1024 * 1024); // the heap may grow between lookups
     }
-    loops.update(loopRule, [], step);
-    kernel.update(kernelRule, [], step);
+    loops.update(loopRule, new Float32Array(0), step);
+    kernel.update(kernelRule, new Float32Array(0), step);
   }
   assert.equal(kernelSeen.length, 2);
   for (const [i, seen] of kernelSeen.entries()) {
@@ -124,7 +124,7 @@ test("the sum kernel gives tables.ts's rows and bits: repeated ids, two lookups,
   assert.throws(() => kernel.accumulateStaged(ids, inHeap(ids).address, grad.address, capacity, dim * 4), /30/);
   const fresh = Int32Array.from({ length: 4 }, () => 2);
   kernel.accumulateStaged(fresh, inHeap(fresh).address, grad.address, 4, dim * 4);
-  kernel.update(kernelRule, [], 3);
+  kernel.update(kernelRule, new Float32Array(0), 3);
   assert.deepEqual([...kernelSeen[2]!.rows], [2]);
 });
 

@@ -44,7 +44,7 @@ test("gradients are summed per distinct row, first seen first, from a column blo
   // A second lookup of the same table: ids 4 (seen), 2 (new), rows 0..1 only.
   table.accumulate(Int32Array.from([4, 2, 0, 0]), grad, 2, stride, 1);
   const { rule, seen } = recorder();
-  table.update(rule, [], 7);
+  table.update(rule, new Float32Array(0), 7);
   assert.deepEqual(seen, [{ rows: [3, 0, 4, 2], values: [101, 202, 10, 20, 1001, 2002, 10, 20], step: 7 }]);
 });
 
@@ -56,11 +56,11 @@ test("after an update the next step's rows start from none; every row of a table
   const grad = Float32Array.from({ length: rows }, (_, i) => i);
   const { rule, seen } = recorder();
   table.accumulate(ids, grad, rows, 1, 0);
-  table.update(rule, [], 1);
+  table.update(rule, new Float32Array(0), 1);
   assert.deepEqual(seen[0]!.rows, [...ids]);
   assert.deepEqual(seen[0]!.values, [...grad]);
   table.accumulate(Int32Array.from([5, 5]), Float32Array.from([1, 2]), 2, 1, 0);
-  table.update(rule, [], 2);
+  table.update(rule, new Float32Array(0), 2);
   assert.deepEqual(seen[1], { rows: [5], values: [3], step: 2 });
 });
 
@@ -88,7 +88,7 @@ test("the summed rows are those of adding row by row in batch order, bit for bit
       table.accumulate(ids, grad, batchRows, stride, offset);
     }
     const { rule, seen } = recorder();
-    table.update(rule, [], 1);
+    table.update(rule, new Float32Array(0), 1);
     assert.deepEqual(seen[0]!.rows, [...sums.keys()], `dim ${dim}: rows`);
     assert.deepEqual(Float32Array.from(seen[0]!.values), Float32Array.from([...sums.values()].flatMap((s) => [...s])), `dim ${dim}: sums`);
   }

@@ -5,7 +5,8 @@ import type { ValidIR, OptimizerIR } from "../../../src/ir/types.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { buildModel, type BuiltModel } from "../../../src/runtime/graph/build-model.js";
 import { createTrainStep, type TrainBatch } from "../../../src/runtime/graph/train-step.js";
-import { SparseEmbeddings } from "../../../src/runtime/graph/sparse-embeddings.js";
+import { SparseEmbeddings, type SparseSlots } from "../../../src/runtime/graph/sparse-embeddings.js";
+import { packArrays } from "../../../src/train/checkpoint/format.js";
 import { assertClose, esmmIR, features, inputTensors, ITEM_ROWS, mmoeIR, rawBatch, type RawBatch } from "./fixtures.js";
 
 const ADAM: OptimizerIR = { type: "adam", lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -169,6 +170,62 @@ test("exportState and importState continue a run exactly (sparse Adam, batch nor
   tf.dispose(batches.map((b) => [b.inputs, b.labels, b.masks ?? {}]));
 });
 
+test("per-slot arrays, as every checkpoint holds them, restore into the per-row slots and export back bit for bit", async () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    await selectBackend(backend);
+    const built = buildModel(withOptimizer(mmoeIR(), ADAM));
+    const sparse: SparseEmbeddings = SparseEmbeddings.create(built, ADAM)!;
+    const saved: SparseSlots[] = sparse.slots().map(({ table, slots }) => ({ table, slots: slots.map((s, k) => s.map((_, i) => (k + 1) * 1e4 + i)) }));
+    sparse.restoreSlots(saved);
+    for (const { table, slots } of saved) {
+      const dim = built.ir.tables.find((t) => t.name === table)!.dim;
+      const rows = sparse.slotRows(table);
+      // Row r's m, then its v (slot-rows.ts), each taken from that row of the table-sized arrays.
+      for (const r of [0, 1, slots[0]!.length / dim - 1]) {
+        for (const k of [0, 1]) assert.deepEqual([...rows.subarray((2 * r + k) * dim, (2 * r + k + 1) * dim)], [...slots[k]!.subarray(r * dim, (r + 1) * dim)], `${backend}: ${table} row ${r} slot ${k}`);
+      }
+    }
+    assert.deepEqual(sparse.slots().map(({ table, slots }) => ({ table, slots })), saved, `${backend}: exported as restored`);
+    const wrong = saved.map((s) => ({ ...s, slots: s.slots.map((a) => a.subarray(1)) }));
+    assert.throws(() => sparse.restoreSlots(wrong), /does not fit table/);
+    sparse.dispose();
+  }
+});
+
+test("an export is a snapshot: its weights and slots are those of when it was taken, after training on (the fused step's: test/runtime/fused/resume.test.ts), restoring other slots, or disposing", async () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    await selectBackend(backend);
+    const built = buildModel(withOptimizer(mmoeIR(), ADAM));
+    const step = createTrainStep(built);
+    const batches = [1, 2, 3].map((seed) => batchOf(rawBatch(16, seed)));
+    step.run(batches[0]!);
+    const copy = (s: SparseSlots[]) => s.map(({ table, slots }) => ({ table, slots: slots.map((x) => x.slice()) }));
+    const before = copy((await step.exportState()).sparse);
+    const keptState = await step.exportState();
+    const kept = keptState.sparse;
+    const weightsBefore = keptState.weights.map((w) => w.values.slice());
+    assert.ok(kept.every((s) => s.writer !== undefined), `${backend}: an export not read yet has a writer`);
+    // A checkpoint packed from an export: its arrays are then the file's, not copied again before the next step.
+    const packed = (await step.exportState()).sparse;
+    const { bytes } = packArrays({ steps: 1, weights: [], optimizer: [], sparse: packed, logVariances: {} });
+    assert.ok(packed.every((s) => s.writer === undefined && s.slots.every((a) => a.buffer === bytes.buffer)), `${backend}: packed, copied again`);
+    step.run(batches[1]!);
+    assert.ok(kept.every((s) => s.writer === undefined), `${backend}: the step froze the export`);
+    assert.deepEqual(copy(kept), before, `${backend}: trained on`);
+    assert.deepEqual(copy(packed), before, `${backend}: packed, then trained on`);
+    assert.deepEqual(keptState.weights.map((w) => w.values), weightsBefore, `${backend}: the weights trained on`);
+    assert.notDeepEqual(built.trainingModel.weights.map((w) => w.read().dataSync()), weightsBefore, `${backend}: the step changed no weight`);
+    const after = (await step.exportState()).sparse;
+    assert.notDeepEqual(copy(after), before, `${backend}: the step changed no slot`);
+    // Restoring other slots, then disposing, leave an earlier export as it was.
+    const third = (await step.exportState()).sparse;
+    await step.importState({ ...(await step.exportState()), sparse: before });
+    step.dispose();
+    assert.deepEqual(copy(third), copy(after), `${backend}: restored and disposed`);
+    tf.dispose(batches.map((b) => [b.inputs, b.labels, b.masks ?? {}]));
+  }
+});
+
 test("importState refuses the state of another model", async () => {
   await selectBackend("cpu");
   const step = createTrainStep(buildModel(esmmIR()));
@@ -184,12 +241,16 @@ test("wasm: the tables' optimiser slots live in the heap and start at their init
   for (const [optimizer, initial] of [[ADAM, 0], [ADAGRAD, 0.1]] as const) {
     // Blocks of NaN freed just before: malloc hands their memory out again unwritten.
     tf.dispose(Array.from({ length: 8 }, (_, i) => tf.fill([4096 + i], NaN)));
-    const sparse = SparseEmbeddings.create(buildModel(withOptimizer(mmoeIR(), optimizer)), optimizer)!;
-    const slots = sparse.slots().flatMap((s) => s.slots);
+    const built = buildModel(withOptimizer(mmoeIR(), optimizer));
+    const sparse = SparseEmbeddings.create(built, optimizer)!;
+    const slots = built.ir.tables.map((t) => sparse.slotRows(t.name));
     assert.ok(slots.length > 0);
     for (const slot of slots) {
       assert.equal(slot.buffer, wasm.HEAPU8.buffer, "a slot outside the wasm heap");
+      // Each table's slots on a pair of cache lines (a 16-float row's m and v), wherever the heap block began.
+      assert.equal(slot.byteOffset % 128, 0, "a table's slots do not start on 128 bytes");
       assert.ok(slot.every((x) => x === Math.fround(initial)), `a slot does not start at ${initial}`);
     }
+    sparse.dispose();
   }
 });

@@ -1,12 +1,15 @@
 /**
  * The arrays file reads back exactly: as views of the file's own buffer where
  * the values lie aligned (a loaded checkpoint is not copied again), as copies
- * where they do not.
+ * where they do not; slots an export has not split into arrays are written as
+ * those arrays would be.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { TrainStepState } from "../../../src/runtime/graph/index.js";
-import { packArrays, unpackArrays } from "../../../src/train/checkpoint/format.js";
+import { firstNonFiniteWeight, packArrays, unpackArrays } from "../../../src/train/checkpoint/format.js";
+import type { SparseSlots } from "../../../src/runtime/graph/sparse-embeddings.js";
+import { copySlot } from "../../../src/runtime/graph/slot-rows.js";
 
 const state: TrainStepState = {
   steps: 3,
@@ -41,4 +44,35 @@ test("unpacked arrays equal the packed ones, as views of an aligned buffer and a
   }
   assert.deepEqual(copied.weights.map((w) => w.dtype), ["float32", "int32"]);
   assert.ok(viewed.weights[1]!.values instanceof Int32Array);
+});
+
+test("slots given by a writer (an export not split into arrays yet) pack to the bytes of the same slots given as arrays, without making the arrays", () => {
+  // user_id's two slots as sparse-embeddings.ts keeps them: each row's m then v (slot-rows.ts), 2 rows of 1.
+  const perRow = Float32Array.of(0.25, -1, 0.5, 1);
+  const written: SparseSlots = {
+    table: "user_id",
+    get slots(): Float32Array[] {
+      throw new Error("the packer made the arrays");
+    },
+    writer: { count: 2, size: 2, write: (slot, into) => copySlot(perRow, slot, 2, 1, into) },
+  };
+  const expected = packArrays(state);
+  const actual = packArrays({ ...state, sparse: [written] });
+  assert.deepEqual(actual.entries, expected.entries);
+  assert.deepEqual(actual.bytes, expected.bytes);
+});
+
+test("firstNonFiniteWeight names the first weight holding a NaN or an infinity, and its value", () => {
+  const weights = (...arrays: Float32Array[]) => ({ ...state, weights: arrays.map((values, i) => ({ name: `w${i}`, shape: [values.length], dtype: "float32" as const, values })) });
+  const finite = Float32Array.from({ length: 1001 }, (_, i) => i - 500);
+  assert.equal(firstNonFiniteWeight(weights(finite, finite)), null);
+  const late = finite.slice();
+  late[1000] = -Infinity;
+  late[999] = 3e38;
+  assert.deepEqual(firstNonFiniteWeight(weights(finite, late)), { name: "w1", value: -Infinity });
+  const nan = finite.slice();
+  nan[2] = NaN;
+  assert.ok(Number.isNaN(firstNonFiniteWeight(weights(nan, late))!.value));
+  // int32 weights are finite by type (the fixture's state has one, and an infinity among its float weights).
+  assert.deepEqual(firstNonFiniteWeight(state), { name: "dense/kernel", value: Infinity });
 });
