@@ -35,8 +35,6 @@ Environment:
                        OpenBLAS library to load (default: the system's libopenblas, if any)
   MTL_BLAS_THREADS=N   threads for that BLAS (default: the cores this process is given;
                        mtl train --threads N overrides it)
-  MTL_EXPERT_MAJOR=on  the fused training step lays an MMoE's expert stack out expert by expert
-                       (same bits; not the default: measured slower, its mixes outweigh its products)
   MTL_FUSED=off        train with the plain TF.js step instead of the fused typed-array
                        step (which mtl train uses where it can; its "train step:" line says)
   MTL_FUSED_PREDICT=off predictions and metrics through TF.js's layers instead of the

@@ -7,9 +7,6 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 
-/** Floats between an expert-major Buf's blocks: a 64-byte cache line. */
-const PART_GAP = 16;
-
 /** A tensor of the plan, `width` values per batch row, row-major. Reshapes and flattens share their input's Buf. */
 export class Buf {
   value: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -19,13 +16,6 @@ export class Buf {
   /** Byte addresses of `value` and `grad` in the program's SIMD arena (arena.ts), or -1 where they are not there. */
   valueAt = -1;
   gradAt = -1;
-  /**
-   * 1: per row, the `width` values side by side. n > 1: expert-major, set by the program
-   * (MTL_EXPERT_MAJOR=on) on a gate's stack of n equal parts that Dense layers write in place and only mixes read: for a
-   * step of `rows` rows, part k's rows are a [rows, width / n] block from k * partStride(rows),
-   * so each expert's products write, and their backward reads, contiguous rows (ld = width / n).
-   */
-  parts = 1;
 
   constructor(
     readonly name: string,
@@ -34,24 +24,10 @@ export class Buf {
     readonly needsGrad: boolean,
   ) {}
 
-  /**
-   * Floats from one part's block to the next's (parts > 1) in a step of `rows` rows: a cache
-   * line more than the block, so that the n experts' rows a mix reads together do not all map
-   * to one cache set, as blocks a multiple of 4 KiB apart do.
-   */
-  partStride(rows: number): number {
-    return rows * (this.width / this.parts) + PART_GAP;
-  }
-
-  /** The floats of values (and of gradients) for `rows` rows. */
-  floats(rows: number): number {
-    return this.parts > 1 ? this.parts * this.partStride(rows) : rows * this.width;
-  }
-
   /** Room for `rows` rows; a batch's own arrays (inputs) are not allocated here. */
   allocate(rows: number, ownValues: boolean): void {
-    if (ownValues) this.value = new Float32Array(this.floats(rows));
-    if (this.needsGrad) this.grad = new Float32Array(this.floats(rows));
+    if (ownValues) this.value = new Float32Array(rows * this.width);
+    if (this.needsGrad) this.grad = new Float32Array(rows * this.width);
   }
 }
 

@@ -11,10 +11,7 @@
  * expert's last layer, in the gates' stack) writes its rows straight into
  * the concatenation's columns and reads its gradient from there (writeInto):
  * the products take the row stride as their leading dimension, so the
- * concatenation copies nothing. Where the stack is expert-major (Buf.parts,
- * MTL_EXPERT_MAJOR=on) the layer's rows are its own contiguous block there
- * instead (ld = units): the products and passes write and read one block,
- * not a column band of rows n times as wide.
+ * concatenation copies nothing.
  *
  * Where the program's Bufs live in its SIMD arena (arena.ts), the bias(+relu)
  * pass and relu's backward run as SIMD kernels (simd.ts) on the same rows,
@@ -42,9 +39,9 @@ export class DenseOp implements Op {
    * pass in JavaScript).
    */
   private ones = new Float32Array(0);
-  /** Where y's rows are: y itself, or columns column.. of a concatenation (writeInto). */
+  /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto). */
   private target: Buf;
-  private column = 0;
+  private offset = 0;
   /**
    * A row of the arena (set by the program's layout) where the SIMD bias pass
    * reads the bias, and where the backward sums the bias gradient's columns
@@ -92,18 +89,11 @@ export class DenseOp implements Op {
     return this.activation === "relu" || this.activation === "linear";
   }
 
-  /** From now on y's rows are columns column.. of `concat` (rows of concat.width values, or its block where concat is expert-major). */
-  writeInto(concat: Buf, column: number): void {
+  /** From now on y's rows are columns offset.. of `concat` (rows of concat.width values). */
+  writeInto(concat: Buf, offset: number): void {
     if (!this.writesAnywhere) throw new Error(`a ${this.activation} layer cannot write into a concatenation`);
     this.target = concat;
-    this.column = column;
-  }
-
-  /** y's first value in the target's arrays, and the floats from one row to the next, in a step of `rows` rows. */
-  private placement(rows: number): [offset: number, ld: number] {
-    // Expert-major: part k = column / units (the parts are equal).
-    const target = this.target;
-    return target.parts > 1 ? [(this.column / this.units) * target.partStride(rows), this.units] : [this.column, target.width];
+    this.offset = offset;
   }
 
   allocate(rows: number): void {
@@ -113,8 +103,8 @@ export class DenseOp implements Op {
 
   forward(rows: number): void {
     if (rows === 0) return;
-    const { units, inWidth } = this;
-    const [offset, ld] = this.placement(rows);
+    const { units, inWidth, offset } = this;
+    const ld = this.target.width;
     const b = this.bias?.view;
     // Bias and relu in the one pass over the product (the common case); otherwise the bias, then the activation.
     if (this.activation === "relu" || this.activation === "linear") {
@@ -145,9 +135,9 @@ export class DenseOp implements Op {
   backward(rows: number): void {
     const target = this.target;
     if (!target.gradSet || rows === 0) return;
-    const { units, inWidth, bias, simd } = this;
+    const { units, inWidth, bias, simd, offset } = this;
     // dz = dy * act'(z), in place in the output's gradient, where that lies (rows of dzLd values from offset).
-    const [offset, dzLd] = this.placement(rows);
+    const dzLd = target.width;
     const [dzAt, stride] = [target.gradAt + 4 * offset, 4 * dzLd];
     // Done by the stack's mix this step (ReluStack): dz in place, the bias gradient's sums at this layer's columns.
     const mixed = this.reluStack?.done === true ? this.reluStack.sums : null;
@@ -167,7 +157,7 @@ export class DenseOp implements Op {
     }
     const dz = from(target.grad!, offset);
     if (bias !== null) {
-      if (mixed !== null) bias.grad.set(mixed.view.subarray(this.column, this.column + units));
+      if (mixed !== null) bias.grad.set(mixed.view.subarray(offset, offset + units));
       else if (sums !== null) bias.grad.set(sums.view);
       else this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
       bias.gradSet = true;

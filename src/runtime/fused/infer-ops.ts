@@ -249,7 +249,7 @@ export class MixOp implements ForwardOp {
     const { view: s, stride: ss } = this.stack;
     const { view: out, stride: os } = this.out;
     if (this.simd !== null && this.gate.address >= 0 && this.stack.address >= 0 && this.out.address >= 0) {
-      this.simd.mix(this.gate.address, 4 * gs, this.stack.address, 4 * ss, 4 * w, this.out.address, 4 * os, rows, n, w);
+      this.simd.mix(this.gate.address, 4 * gs, this.stack.address, 4 * ss, this.out.address, 4 * os, rows, n, w);
       return;
     }
     for (let r = 0; r < rows; r++) {
@@ -280,7 +280,7 @@ export class Mix2Op implements ForwardOp {
       return;
     }
     const { gate, stack, out } = a;
-    this.simd.mix2(gate.address, b.gate.address, 4 * gate.stride, stack.address, 4 * stack.stride, 4 * out.width, out.address, b.out.address, 4 * out.stride, rows, gate.width, out.width);
+    this.simd.mix2(gate.address, b.gate.address, 4 * gate.stride, stack.address, 4 * stack.stride, out.address, b.out.address, 4 * out.stride, rows, gate.width, out.width);
   }
 }
 

@@ -1,9 +1,8 @@
 /**
  * The fused step's layers besides Dense: embedding lookups (whose gradient
  * is gathered per table row, for the sparse update), concatenations (a gate's
- * stack of experts is one too: per row, [n, w] is the n parts side by side,
- * or, under MTL_EXPERT_MAJOR=on, expert-major where only mixes read it:
- * Buf.parts), the gate's mix (Dot over the expert axis), products of task outputs, and
+ * stack of experts is one too: per row, [n, w] is the n parts side by side),
+ * the gate's mix (Dot over the expert axis), products of task outputs, and
  * activation layers.
  */
 import { activate, activateBackward, type FusedActivation } from "./activations.js";
@@ -237,19 +236,9 @@ export class ConcatOp implements Op {
 }
 
 /**
- * Floats from one row of a stack of n experts of w to the next, and from one
- * expert's row to the next expert's, in a step of `rows` rows: per row the
- * experts side by side, or expert-major (Buf.parts).
- */
-export function stackStrides(stack: Buf, n: number, w: number, rows: number): [row: number, expert: number] {
-  return stack.parts > 1 ? [w, stack.partStride(rows)] : [n * w, w];
-}
-
-/**
  * A gate's mix: out[w] = sum_k g[k] s[k, w], for gate weights g [n] and the
- * experts' stack s [n, w] (its rows laid out either way, stackStrides). In
- * SIMD (mix, mixBack) where the program's arena holds all three and their
- * gradients; the JavaScript loops otherwise.
+ * experts' stack s [n, w]. In SIMD (mix, mixBack) where the program's arena
+ * holds all three and their gradients; the JavaScript loops otherwise.
  */
 export class DotOp implements Op {
   constructor(
@@ -272,10 +261,9 @@ export class DotOp implements Op {
   forward(rows: number): void {
     const n = this.gate.width;
     const w = this.out.width;
-    const [rs, es] = stackStrides(this.stack, n, w, rows);
     const simd = this.kernels(false);
     if (simd !== null) {
-      simd.mix(this.gate.valueAt, 4 * n, this.stack.valueAt, 4 * rs, 4 * es, this.out.valueAt, 4 * w, rows, n, w);
+      simd.mix(this.gate.valueAt, 4 * n, this.stack.valueAt, 4 * n * w, this.out.valueAt, 4 * w, rows, n, w);
       return;
     }
     const g = this.gate.value;
@@ -283,11 +271,11 @@ export class DotOp implements Op {
     const out = this.out.value;
     for (let r = 0; r < rows; r++) {
       const o = r * w;
-      let at = r * rs;
+      let at = r * n * w;
       const g0 = g[r * n]!;
       for (let j = 0; j < w; j++) out[o + j] = g0 * s[at + j]!;
       for (let k = 1; k < n; k++) {
-        at += es;
+        at += w;
         const gk = g[r * n + k]!;
         for (let j = 0; j < w; j++) out[o + j] = out[o + j]! + gk * s[at + j]!;
       }
@@ -304,11 +292,10 @@ export class DotOp implements Op {
     const { gate, stack } = this;
     const addG = gate.gradSet;
     const addS = stack.gradSet;
-    const [rs, es] = stackStrides(stack, n, w, rows);
     const simd = this.kernels(true);
     if (simd !== null) {
       const flags = (addS ? ADD_STACK : 0) | (addG ? ADD_GATE : 0);
-      simd.mixBack(gate.valueAt, gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * rs, 4 * es, this.out.gradAt, 4 * w, rows, n, w, flags);
+      simd.mixBack(gate.valueAt, gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * n * w, this.out.gradAt, 4 * w, rows, n, w, flags);
       gate.gradSet = stack.gradSet = true;
       return;
     }
@@ -318,7 +305,7 @@ export class DotOp implements Op {
     for (let r = 0; r < rows; r++) {
       const o = r * w;
       for (let k = 0; k < n; k++) {
-        const at = r * rs + k * es;
+        const at = (r * n + k) * w;
         const gk = g[r * n + k]!;
         let total = 0;
         if (ds === null) for (let j = 0; j < w; j++) total += dOut[o + j]! * s[at + j]!;
@@ -384,8 +371,7 @@ export class DotPairOp implements Op {
       return;
     }
     const [n, w] = [a.gate.width, a.out.width];
-    const [rs, es] = stackStrides(a.stack, n, w, rows);
-    simd.mix2(a.gate.valueAt, b.gate.valueAt, 4 * n, a.stack.valueAt, 4 * rs, 4 * es, a.out.valueAt, b.out.valueAt, 4 * w, rows, n, w);
+    simd.mix2(a.gate.valueAt, b.gate.valueAt, 4 * n, a.stack.valueAt, 4 * n * w, a.out.valueAt, b.out.valueAt, 4 * w, rows, n, w);
   }
 
   backward(rows: number): void {
@@ -401,9 +387,8 @@ export class DotPairOp implements Op {
     }
     const { stack } = a;
     const [n, w] = [a.gate.width, a.out.width];
-    const [rs, es] = stackStrides(stack, n, w, rows);
     const flags = (stack.gradSet ? ADD_STACK : 0) | (a.gate.gradSet ? ADD_GATE : 0) | (b.gate.gradSet ? ADD_GATE1 : 0);
-    const args = [a.gate.valueAt, b.gate.valueAt, a.gate.gradAt, b.gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * rs, 4 * es, a.out.gradAt, b.out.gradAt, 4 * w, rows, n, w, flags] as const;
+    const args = [a.gate.valueAt, b.gate.valueAt, a.gate.gradAt, b.gate.gradAt, 4 * n, stack.valueAt, stack.gradAt, 4 * n * w, a.out.gradAt, b.out.gradAt, 4 * w, rows, n, w, flags] as const;
     // The experts' relu backward here only where this sets the whole gradient (relu's derivative applies to the sum).
     if (relu?.sums != null && !stack.gradSet) {
       relu.sums.view.fill(0);

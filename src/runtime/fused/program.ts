@@ -17,7 +17,6 @@
 import * as tf from "#tfjs";
 import type { PlanStep } from "../../plan/layer-plan.js";
 import { names } from "../../plan/names.js";
-import { envSetting, switchedOn } from "../../util/env-switch.js";
 import type { BuiltModel } from "../graph/build-model.js";
 import type { FusedActivation } from "./activations.js";
 import { Buf, param, type Op, type Param } from "./buffers.js";
@@ -104,8 +103,6 @@ export class Program {
       if (buf !== undefined) readers.set(buf, (readers.get(buf) ?? new Set()).add(by));
     };
     const producers = new Map<Buf, EmbeddingOp | DenseOp>();
-    /** Each mix's output name and the stack it reads (an expert-major stack has no other reader). */
-    const mixStacks = new Map<string, Buf>();
     const lookupsPerTable = new Map<string, number>();
     for (const step of needed) if (specs.get(step.layer)!.kind === "embedding") lookupsPerTable.set(step.layer, (lookupsPerTable.get(step.layer) ?? 0) + 1);
 
@@ -172,7 +169,6 @@ export class Program {
         }
         case "dot": {
           const op = new DotOp(inputs[0]!, inputs[1]!, produce(false), simdKernels);
-          if (op.gate !== op.stack) mixStacks.set(step.output, op.stack);
           // A second gate over a stack whose first mix nothing has read yet: both at the second's place, one pass over the stack.
           const first = simdKernels === null ? undefined : unpaired.get(op.stack);
           if (first !== undefined && !readers.has(first.out)) {
@@ -213,16 +209,15 @@ export class Program {
     const bufOf = (name: string) => this.bufs.get(name)!;
     for (const name of [...plan.outputs, ...Object.values(plan.logits)]) read(this.bufs.get(name), "loss");
     for (const op of concatOps) this.placeParts(op, readers, producers);
-    for (const op of concatOps) this.expertMajor(op, readers, mixStacks);
     stageGathers(this.ops);
     this.concatOps = concatOps;
     for (const op of this.ops) if (op instanceof DotPairOp) this.reluStackOf(op, producers, readers);
     this.loss = new FusedLoss(ir.tasks, bufOf, plan.logits, Object.fromEntries(ir.tasks.map((t, i) => [t.name, plan.outputs[i]!])));
   }
 
-  /** Each concatenation the program runs (one per distinct list of parts): its parts, how many of them their producers write in place, and whether it is expert-major. */
-  concatenations(): { name: string; parts: number; placed: number; expertMajor: boolean }[] {
-    return this.concatOps.map((op) => ({ name: op.out.name, parts: op.parts.length, placed: op.parts.filter((p) => this.placed.has(p)).length, expertMajor: op.out.parts > 1 }));
+  /** Each concatenation the program runs (one per distinct list of parts): its parts, and how many of them their producers write in place. */
+  concatenations(): { name: string; parts: number; placed: number }[] {
+    return this.concatOps.map((op) => ({ name: op.out.name, parts: op.parts.length, placed: op.parts.filter((p) => this.placed.has(p)).length }));
   }
 
   /** Whether the Bufs live in a SIMD arena and the kernels run (false: no WebAssembly SIMD, or simd was turned off). */
@@ -264,25 +259,6 @@ export class Program {
       concat.skip(i);
       this.placed.add(part);
     });
-  }
-
-  /**
-   * Under MTL_EXPERT_MAJOR=on, lays a gate's stack out expert-major
-   * (Buf.parts) where its n parts are all written in place by Dense layers
-   * (placeParts), are equally wide, and only mixes read it: each expert's
-   * products then write, and their backward reads, one contiguous block
-   * (ld = its units) instead of a band of rows n times as wide, and the mixes
-   * read the experts' rows from their blocks. Any other concatenation keeps
-   * its rows, which its other readers take. Not the default: in a
-   * recsys-MMoE step the experts' last products gained at most 0.5 ms and
-   * the mixes, reading n blocks at once, lost 0.6-0.9 ms (2x).
-   */
-  private expertMajor(concat: ConcatOp, readers: ReadonlyMap<Buf, ReadonlySet<string>>, mixStacks: ReadonlyMap<string, Buf>): void {
-    if (!switchedOn(envSetting("MTL_EXPERT_MAJOR"))) return;
-    const { parts, out } = concat;
-    if (parts.length < 2 || !parts.every((part) => this.placed.has(part) && part.width === parts[0]!.width)) return;
-    if (![...(readers.get(out) ?? [])].every((reader) => mixStacks.get(reader) === out)) return;
-    out.parts = parts.length;
   }
 
   /**
@@ -376,7 +352,7 @@ export function layoutInArena(
 ): boolean {
   const regions: { floats: number; assign(region: Region): void }[] = [];
   for (const { buf, ownValues } of bufs) {
-    const floats = buf.floats(rows);
+    const floats = rows * buf.width;
     if (ownValues) {
       regions.push({
         floats,

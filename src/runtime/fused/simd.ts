@@ -36,7 +36,6 @@ type Mix2BackArgs = [
   stack: number,
   dStack: number,
   stackStride: number,
-  expertStride: number,
   dOut0: number,
   dOut1: number,
   outStride: number,
@@ -66,26 +65,23 @@ export interface SimdKernels {
   /** As fill's rows: sum[j] += v[j] in float32, row after row, for the `units` floats at `sum`. */
   columnSum(at: number, rows: number, units: number, stride: number, sum: number): void;
   /**
-   * Per row: out[j] = sum_k gate[k] s_k[j] for k < n, j < width (summed in float32, expert by
-   * expert, as TF.js's batched product), where s_k is expert k's row of the stack, `expertStride`
-   * bytes after expert k - 1's: 4 * width where a row holds the experts side by side, the size
-   * of an expert's block where the stack is expert-major (Buf.parts). The rows of the gate, the
-   * stack (its first expert's) and the output are their strides apart.
+   * Per row: out[j] = sum_k gate[k] stack[k * width + j] for k < n, j < width (summed in float32,
+   * expert by expert, as TF.js's batched product); the three arrays' rows are their strides apart.
    */
-  mix(gate: number, gateStride: number, stack: number, stackStride: number, expertStride: number, out: number, outStride: number, rows: number, n: number, width: number): void;
+  mix(gate: number, gateStride: number, stack: number, stackStride: number, out: number, outStride: number, rows: number, n: number, width: number): void;
   /**
    * Two gates' mixes of one stack in one pass over it (each expert's row read once for both):
-   * per row, out0[j] = sum_k gate0[k] s_k[j] and out1 likewise from gate1.
+   * per row, out0[j] = sum_k gate0[k] stack[k * width + j] and out1 likewise from gate1.
    */
-  mix2(gate0: number, gate1: number, gateStride: number, stack: number, stackStride: number, expertStride: number, out0: number, out1: number, outStride: number, rows: number, n: number, width: number): void;
+  mix2(gate0: number, gate1: number, gateStride: number, stack: number, stackStride: number, out0: number, out1: number, outStride: number, rows: number, n: number, width: number): void;
   /**
-   * mix's backward, per row and expert k: dStack's s_k[j] (+)= gate[k] dOut[j], and dGate[k] (+)=
-   * sum_j dOut[j] s_k[j]; dGate's rows lie as gate's, dStack's as stack's (both strides). `flags`
-   * bit 0: add to dStack (else set it), bit 1: add to dGate.
+   * mix's backward, per row and expert k: dStack[k * width + j] (+)= gate[k] dOut[j], and
+   * dGate[k] (+)= sum_j dOut[j] stack[k * width + j]; dGate's rows lie as gate's, dStack's as
+   * stack's. `flags` bit 0: add to dStack (else set it), bit 1: add to dGate.
    */
-  mixBack(gate: number, dGate: number, gateStride: number, stack: number, dStack: number, stackStride: number, expertStride: number, dOut: number, outStride: number, rows: number, n: number, width: number, flags: number): void;
+  mixBack(gate: number, dGate: number, gateStride: number, stack: number, dStack: number, stackStride: number, dOut: number, outStride: number, rows: number, n: number, width: number, flags: number): void;
   /**
-   * mix2's backward in one pass over the stack: dStack's s_k[j] (+)= gate1[k] dOut1[j] +
+   * mix2's backward in one pass over the stack: dStack[k * width + j] (+)= gate1[k] dOut1[j] +
    * gate0[k] dOut0[j], and each gate's dGate as mixBack's. `flags` bit 0: add to dStack, bit 1:
    * add to dGate0, bit 2: add to dGate1.
    */
@@ -93,10 +89,10 @@ export interface SimdKernels {
   /**
    * mix2Back where every expert's row of the stack is a relu layer's output, read by nothing
    * else: dStack is set (flags without ADD_STACK) to relu's backward of the gates' terms,
-   * (gate1[k] dOut1[j] + gate0[k] dOut0[j]) * (s_k[j] > 0 ? 1 : 0), the bits reluBack would
-   * leave there, and each value is added to sums[k * width + j] (the experts' bias gradients,
-   * contiguous whatever the stack's layout, summed row after row as reluBackSum sums them),
-   * saving the experts' own pass over the stack's gradient.
+   * (gate1[k] dOut1[j] + gate0[k] dOut0[j]) * (stack[k * width + j] > 0 ? 1 : 0), the bits
+   * reluBack would leave there, and each value is added to sums[k * width + j] (the experts'
+   * bias gradients, summed row after row as reluBackSum sums them), saving the experts' own
+   * pass over the stack's gradient.
    */
   mix2BackRelu(...args: [...Mix2BackArgs, sums: number]): void;
 }
@@ -243,25 +239,26 @@ const columnSumBody = () => {
 };
 
 /**
- * mix(gate, gs, stack, ss, es, out, os, rows, n, width); locals 10 rows left, 11 column byte,
- * 12 SIMD end, 13 row end, 14 k left, 15 gate at, 16 stack at, and v128 17 the sum, f32 18.
+ * mix(gate, gs, stack, ss, out, os, rows, n, width); locals 9 rows left, 10 column byte,
+ * 11 SIMD end, 12 row end, 13 k left, 14 gate at, 15 stack at, 16 expert stride, and v128 17 the sum, f32 18.
  */
 function mixBody(): number[] {
-  const [gate, gs, stack, ss, es, out, os, rows, n, width] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [left, col, end4, end, k, g, s, acc, one] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const [gate, gs, stack, ss, out, os, rows, n, width] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [left, col, end4, end, k, g, s, expert, acc, one] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
   // Sums expert by expert over one column block: `load` the stack's values, `splat` the gate's weight.
   const experts = (sum: number, load: number[], splat: number[], madd: number[]) => [
     ...get(n), ...set(k), ...get(gate), ...set(g), ...get(stack), ...get(col), ...add, ...set(s),
     ...loop([...get(k), ...eqz], [
       ...get(sum), ...get(g), ...f32Load, ...splat, ...get(s), ...load, ...madd, ...set(sum),
-      ...bump(g, i32(4)), ...bump(s, get(es)), ...get(k), ...i32(1), ...sub, ...set(k),
+      ...bump(g, i32(4)), ...bump(s, get(expert)), ...get(k), ...i32(1), ...sub, ...set(k),
     ]),
   ];
   return [
-    ...vec([[...uleb(7), I32], [...uleb(1), V128], [...uleb(1), F32]]),
+    ...vec([[...uleb(8), I32], [...uleb(1), V128], [...uleb(1), F32]]),
     ...get(rows), ...set(left),
+    ...get(width), ...i32(2), ...shl, ...set(expert),
     ...get(width), ...i32(-4), ...and, ...i32(2), ...shl, ...set(end4),
-    ...get(width), ...i32(2), ...shl, ...set(end),
+    ...get(expert), ...set(end),
     ...loop([...get(left), ...eqz], [
       ...i32(0), ...set(col),
       ...loop([...get(col), ...get(end4), ...geU], [
@@ -284,14 +281,14 @@ function mixBody(): number[] {
 }
 
 /**
- * mix2(gate0, gate1, gs, stack, ss, es, out0, out1, os, rows, n, width): expert by expert, each
+ * mix2(gate0, gate1, gs, stack, ss, out0, out1, os, rows, n, width): expert by expert, each
  * expert's weights splatted once per row, the first expert setting both outputs, the others adding.
- * Locals: i32 12 rows left, 13 column byte, 14 SIMD end, 15 row end, 16 k, 17 gate0 at, 18 gate1 at,
- * 19 expert's row; v128 20 a, 21 b, 22 v; f32 23 a, 24 b, 25 v.
+ * Locals: i32 11 rows left, 12 column byte, 13 SIMD end, 14 row end, 15 k, 16 gate0 at, 17 gate1 at,
+ * 18 expert's row; v128 19 a, 20 b, 21 v; f32 22 a, 23 b, 24 v.
  */
 function mix2Body(): number[] {
-  const [gate0, gate1, gs, stack, ss, es, out0, out1, os, rows, n, width] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const [left, col, end4, end, k, g0, g1, row, a, b, v, af, bf, vf] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+  const [gate0, gate1, gs, stack, ss, out0, out1, os, rows, n, width] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [left, col, end4, end, k, g0, g1, row, a, b, v, af, bf, vf] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
   /** out[col] (+)= weight * value, as vectors or as single floats. */
   const update = (out: number, weight: number, value: number, load: number[], madd: number[], store: number[], adding: boolean) => [
     ...get(out), ...get(col), ...add,
@@ -316,7 +313,7 @@ function mix2Body(): number[] {
       ...update(out1, bf, vf, f32Load, [...f32Mul, ...f32Add], f32Store, adding),
       ...bump(col, i32(4)),
     ]),
-    ...bump(g0, i32(4)), ...bump(g1, i32(4)), ...bump(row, get(es)),
+    ...bump(g0, i32(4)), ...bump(g1, i32(4)), ...get(row), ...get(width), ...i32(2), ...shl, ...add, ...set(row),
   ];
   return [
     ...vec([[...uleb(8), I32], [...uleb(3), V128], [...uleb(3), F32]]),
@@ -345,7 +342,7 @@ function mixBackBody(gates: 1 | 2, relu = false): number[] {
   let next = 0;
   const each = () => Array.from({ length: gates }, () => next++);
   const [gate, dGate] = [each(), each()];
-  const [gs, stack, dStack, ss, es] = [next++, next++, next++, next++, next++];
+  const [gs, stack, dStack, ss] = [next++, next++, next++, next++];
   const dOut = each();
   const [os, rows, n, width, flags] = [next++, next++, next++, next++, next++];
   const sums = relu ? next++ : -1;
@@ -418,7 +415,7 @@ function mixBackBody(gates: 1 | 2, relu = false): number[] {
         ...i32(0), ...set(col),
         ...get(flags), ...i32(ADD_STACK), ...and, ...ifElse(columns(true), columns(false)),
         ...all.flatMap((i) => [...gateGrad(i), ...bump(g[i]!, i32(4)), ...bump(dg[i]!, i32(4))]),
-        ...bump(s, get(es)), ...bump(ds, get(es)), ...(relu ? bump(sp, get(end)) : []),
+        ...bump(s, get(end)), ...bump(ds, get(end)), ...(relu ? bump(sp, get(end)) : []),
         ...get(k), ...i32(1), ...sub, ...set(k),
       ]),
       ...all.flatMap((i) => [...bump(gate[i]!, get(gs)), ...bump(dGate[i]!, get(gs)), ...bump(dOut[i]!, get(os))]),
@@ -432,17 +429,17 @@ function mixBackBody(gates: 1 | 2, relu = false): number[] {
 /** The module's functions: each one's export name, parameter count (all i32) and body. */
 const FUNCTIONS: readonly { name: keyof SimdKernels; params: number; body: () => number[] }[] = [
   { name: "relu", params: 4, body: reluBody },
-  { name: "mix", params: 10, body: mixBody },
+  { name: "mix", params: 9, body: mixBody },
   { name: "fill", params: 5, body: fillBody },
-  { name: "mix2", params: 12, body: mix2Body },
+  { name: "mix2", params: 11, body: mix2Body },
   { name: "bias", params: 5, body: biasBody },
   { name: "biasRelu", params: 5, body: biasReluBody },
   { name: "reluBack", params: 5, body: reluBackBody },
   { name: "reluBackSum", params: 6, body: reluBackSumBody },
   { name: "columnSum", params: 5, body: columnSumBody },
-  { name: "mixBack", params: 13, body: () => mixBackBody(1) },
-  { name: "mix2Back", params: 16, body: () => mixBackBody(2) },
-  { name: "mix2BackRelu", params: 17, body: () => mixBackBody(2, true) },
+  { name: "mixBack", params: 12, body: () => mixBackBody(1) },
+  { name: "mix2Back", params: 15, body: () => mixBackBody(2) },
+  { name: "mix2BackRelu", params: 16, body: () => mixBackBody(2, true) },
 ];
 
 function moduleBytes(): Uint8Array {

@@ -2,9 +2,7 @@
  * How the fused program lays out concatenations (program.ts placeParts):
  * lookups and relu/linear Dense layers that only a concatenation reads write
  * straight into its columns, an MMoE's gates share one stack of the experts,
- * and a part anything else reads is still copied; under MTL_EXPERT_MAJOR=on
- * a stack only mixes read is laid out expert by expert, to the same bits as
- * the experts side by side in each row. agreement.test.ts proves
+ * and a part anything else reads is still copied. agreement.test.ts proves
  * the steps of every spec agree with the plain path; this proves those specs
  * take the placed paths it is meant to cover, and which gates' mixes the
  * SIMD program pairs.
@@ -20,7 +18,7 @@ import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
 import type { TrainStepState } from "../../../src/runtime/graph/step-state.js";
 import * as tf from "@tensorflow/tfjs";
 import type { ValidIR } from "../../../src/ir/types.js";
-import { bitsOf, gatesIR, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import { gatesIR, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 import { arena, countCalls } from "./ops.js";
 
 before(async () => {
@@ -36,52 +34,20 @@ function program(spec: string, simd = true) {
 
 const concatenations = (spec: string) => program(spec).concatenations();
 
-const programOf = (ir: ValidIR) => {
-  const built = buildModel(ir);
-  return new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(fusedBlas()!), true);
-};
-
 test("recsys-MMoE: the 26 lookups gather into the input, the experts write into one stack both gates read", () => {
   assert.deepEqual(concatenations("bench/train/specs/recsys-mmoe.mtl"), [
-    { name: "concat_x", parts: 26, placed: 26, expertMajor: false },
-    { name: "gate_g_ctr_stack", parts: 8, placed: 8, expertMajor: false },
+    { name: "concat_x", parts: 26, placed: 26 },
+    { name: "gate_g_ctr_stack", parts: 8, placed: 8 },
   ]);
 });
 
 test("recsys-ESMM: the lookups gather into the input both towers read", () => {
-  assert.deepEqual(concatenations("bench/train/specs/recsys-esmm.mtl"), [{ name: "concat_x", parts: 26, placed: 26, expertMajor: false }]);
-});
-
-/** What `build` returns with MTL_EXPERT_MAJOR set to `setting` (or unset). */
-function expertMajorSwitch<T>(setting: string | undefined, build: () => T): T {
-  const before = process.env["MTL_EXPERT_MAJOR"];
-  if (setting === undefined) delete process.env["MTL_EXPERT_MAJOR"];
-  else process.env["MTL_EXPERT_MAJOR"] = setting;
-  try {
-    return build();
-  } finally {
-    if (before === undefined) delete process.env["MTL_EXPERT_MAJOR"];
-    else process.env["MTL_EXPERT_MAJOR"] = before;
-  }
-}
-
-test("MTL_EXPERT_MAJOR=on: a stack is expert-major only where Dense layers write all its parts in place and only mixes read it", () => {
-  const major = (spec: string) => expertMajorSwitch("on", () => concatenations(spec)).map((c) => c.expertMajor);
-  assert.deepEqual(major("bench/train/specs/recsys-mmoe.mtl"), [false, true]);
-  assert.deepEqual(expertMajorSwitch("off", () => concatenations("bench/train/specs/recsys-mmoe.mtl")).map((c) => c.expertMajor), [false, false], "off");
-  assert.deepEqual(major("specs/mmoe.mtl"), [false, true]);
-  assert.deepEqual(major("specs/omoe.mtl"), [false, true], "one gate's mix alone");
-  // esmm-mmoe-gmv: the experts end in dropout, whose outputs are copied into the stack.
-  assert.ok(!major("specs/esmm-mmoe-gmv.mtl").some((m) => m));
-  // PLE: shared experts feed several stacks, so no stack has every part written in place.
-  assert.ok(!major("specs/ple.mtl").some((m) => m));
-  assert.deepEqual(expertMajorSwitch("on", () => programOf(gatesIR(3))).concatenations().map((c) => c.expertMajor), [false, true], "three gates: a pair and one alone");
-  assert.deepEqual(expertMajorSwitch("on", () => program("bench/train/specs/recsys-mmoe.mtl", false)).concatenations().map((c) => c.expertMajor), [false, true], "the JavaScript loops too");
+  assert.deepEqual(concatenations("bench/train/specs/recsys-esmm.mtl"), [{ name: "concat_x", parts: 26, placed: 26 }]);
 });
 
 test("a part another layer also reads is copied, beside placed parts of the same concatenation", () => {
   // census-MMoE: 32 lookups and one numeric block (the batch's own array) in the input.
-  assert.deepEqual(concatenations("specs/census-mmoe.mtl")[0], { name: "concat_x", parts: 33, placed: 32, expertMajor: false });
+  assert.deepEqual(concatenations("specs/census-mmoe.mtl")[0], { name: "concat_x", parts: 33, placed: 32 });
   // PLE: shared experts feed several gates' stacks; only each level-2 gate's own task experts are placed.
   const ple = concatenations("specs/ple.mtl");
   assert.deepEqual(
@@ -104,6 +70,11 @@ test("with SIMD, an MMoE's two gates over one stack mix in one pass (paired); a 
   assert.equal(program("specs/esmm.mtl").simd, true, "Node runs WebAssembly SIMD");
 });
 
+const programOf = (ir: ValidIR) => {
+  const built = buildModel(ir);
+  return new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(fusedBlas()!), true);
+};
+
 test("the paired mix does the experts' relu backward only where every expert's last layer is a relu written into the stack, and the pair alone reads it", () => {
   // mmoe: relu experts; esmm-mmoe-gmv: relu then dropout (the dropout's output, copied, is the stack's part).
   assert.deepEqual(program("specs/mmoe.mtl").mixes(), [{ stack: "gate_g_ctr_stack", paired: true, relu: true }]);
@@ -117,18 +88,6 @@ test("the paired mix does the experts' relu backward only where every expert's l
 const bits = (a: Float32Array | Int32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 const stateBits = (state: TrainStepState) =>
   Object.fromEntries([...state.weights.map((w) => [`weight ${w.name}`, bits(w.values)]), ...state.optimizer.map((w, i) => [`optimizer ${i}`, bits(w.values)])]);
-
-/** What `build` returns while Program's (private) `method` does nothing: the program without that decision. */
-function skipping<T>(method: string, build: () => T): T {
-  const original = Object.getOwnPropertyDescriptor(Program.prototype, method)!;
-  assert.equal(typeof original.value, "function", `Program has a method ${method}`);
-  Object.defineProperty(Program.prototype, method, { ...original, value: () => undefined });
-  try {
-    return build();
-  } finally {
-    Object.defineProperty(Program.prototype, method, original);
-  }
-}
 
 const RELU_STACK_SPECS: [string, () => ValidIR][] = [
   ...["bench/train/specs/recsys-mmoe.mtl", "specs/mmoe.mtl"].map((name): [string, () => ValidIR] => [name, () => specIR(specFiles().find((s) => s.name === name)!.path)]),
@@ -145,7 +104,14 @@ for (const [spec, irOf] of RELU_STACK_SPECS) {
     const [mixCalls, apartCalls] = [countCalls(inMix), countCalls(apart)];
     const withStack = createFusedTrainStep(a, blas, inMix);
     // The same program without its ReluStack: each expert runs its own relu backward (reluBackSum).
-    const without = skipping("reluStackOf", () => createFusedTrainStep(b, blas, apart));
+    const reluStackOf = Object.getOwnPropertyDescriptor(Program.prototype, "reluStackOf")!;
+    Object.defineProperty(Program.prototype, "reluStackOf", { ...reluStackOf, value: () => undefined });
+    let without;
+    try {
+      without = createFusedTrainStep(b, blas, apart);
+    } finally {
+      Object.defineProperty(Program.prototype, "reluStackOf", reluStackOf);
+    }
     for (const [s, size] of [64, 64, 23].entries()) {
       const batch = randomBatch(ir, size, 400 + s);
       assert.equal(withStack.runEncoded!(batch).total, without.runEncoded!(batch).total, `step ${s + 1}`);
@@ -157,45 +123,6 @@ for (const [spec, irOf] of RELU_STACK_SPECS) {
     for (const [key, values] of Object.entries(want)) assert.deepEqual(got[key], values, key);
     withStack.dispose();
     without.dispose();
-    tf.disposeVariables();
-  });
-}
-
-const specOf = (name: string) => () => specIR(specFiles().find((s) => s.name === name)!.path);
-
-/** Models with an expert-major stack, in the SIMD arena or the JavaScript loops: paired mixes with the relu backward, a pair and a mix alone (three gates), one gate, odd widths. */
-const EXPERT_MAJOR_CASES: [string, () => ValidIR, boolean][] = [
-  ["bench/train/specs/recsys-mmoe.mtl", specOf("bench/train/specs/recsys-mmoe.mtl"), true],
-  ["specs/omoe.mtl", specOf("specs/omoe.mtl"), true],
-  ["three gates", () => gatesIR(3), true],
-  ["odd widths", oddWidthsIR, true],
-  ["bench/train/specs/recsys-mmoe.mtl, JavaScript loops", specOf("bench/train/specs/recsys-mmoe.mtl"), false],
-  ["odd widths, JavaScript loops", oddWidthsIR, false],
-];
-
-for (const [name, irOf, simd] of EXPERT_MAJOR_CASES) {
-  test(`${name}: MTL_EXPERT_MAJOR=on's expert-major stack trains to the bits of the stack with the experts side by side in each row, a smaller batch included`, async () => {
-    const ir = irOf();
-    const built = buildModel(ir);
-    const layout = expertMajorSwitch("on", () => new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(fusedBlas()!), simd).concatenations());
-    assert.ok(layout.some((c) => c.expertMajor), "the model has an expert-major stack");
-    const [a, b] = twins(ir);
-    const blas = fusedBlas()!;
-    const major = expertMajorSwitch("on", () => createFusedTrainStep(a, blas, simd ? arena() : false));
-    const rows = expertMajorSwitch(undefined, () => createFusedTrainStep(b, blas, simd ? arena() : false));
-    // A smaller batch after larger ones: each expert's block starts at a multiple of that step's rows.
-    for (const [s, size] of [64, 64, 23, 64].entries()) {
-      const batch = randomBatch(ir, size, 700 + s);
-      const [got, want] = [major.runEncoded!(batch), rows.runEncoded!(batch)];
-      // Object.is per number: the same bits.
-      assert.deepEqual([got.total, ...Object.values(got.perTask)], [want.total, ...Object.values(want.perTask)], `step ${s + 1} losses`);
-    }
-    const [got, want] = [bitsOf(await major.exportState()), bitsOf(await rows.exportState())];
-    assert.deepEqual(Object.keys(got), Object.keys(want));
-    for (const [key, values] of Object.entries(want)) assert.deepEqual(got[key], values, key);
-    major.dispose();
-    rows.dispose();
-    built.trainingModel.dispose();
     tf.disposeVariables();
   });
 }

@@ -4,9 +4,7 @@
  * vectors, and leave every value outside their rows untouched: the
  * element-wise ones (relu, fill, bias, biasRelu, reluBack) bit for bit as one
  * float32 operation per value (what the JavaScript loops of dense.ts
- * compute), the mixes and their backward within float32 summation rounding,
- * with the stack's experts side by side in each row or expert-major (each
- * expert's rows a block of their own: the expert stride).
+ * compute), the mixes and their backward within float32 summation rounding.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -93,34 +91,20 @@ test("columnSum: each column of strided rows (vectors and tail) summed in float3
   assert.deepEqual(floats, expected);
 });
 
-/**
- * A stack's two layouts for `rows` rows of n experts of `width` (floats, with gaps that catch a wrong
- * stride): each row holding the experts side by side (stride `pad` past n * width, expert stride width),
- * or expert-major (rows `pad` past width apart, each expert's block a float past the last's rows).
- */
-function layouts(rows: number, n: number, width: number, pad: number): { name: string; ss: number; es: number }[] {
-  return [
-    { name: "side by side", ss: n * width + pad, es: width },
-    { name: "expert-major", ss: width + pad, es: rows * (width + pad) + 1 },
-  ];
-}
-
-test("mix: per row, sum over the experts of gate weight times the expert's row, at every stride and layout, tail included", () => {
+test("mix: per row, sum over the experts of gate weight times the expert's row, at every stride, tail included", () => {
   const { kernels, floats, before } = setup();
   for (const [n, width] of [[8, 128], [5, 7], [1, 3], [3, 4]] as const) {
+    floats.set(before);
     const rows = 6;
-    for (const { name, ss, es } of layouts(rows, n, width, 4)) {
-      floats.set(before);
-      const [gate, gs, stack, out, os] = [4, n + 2, 200, 8000, width + 5];
-      kernels.mix(gate * 4, gs * 4, stack * 4, ss * 4, es * 4, out * 4, os * 4, rows, n, width);
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < width; j++) {
-          let want = 0;
-          for (let k = 0; k < n; k++) want += before[gate + r * gs + k]! * before[stack + r * ss + k * es + j]!;
-          assert.ok(Math.abs(floats[out + r * os + j]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${name}: n ${n} width ${width} row ${r} column ${j}`);
-        }
-        for (let j = width; j < os; j++) assert.equal(floats[out + r * os + j], before[out + r * os + j], "between rows: untouched");
+    const [gate, gs, stack, ss, out, os] = [4, n + 2, 200, n * width + 4, 8000, width + 5];
+    kernels.mix(gate * 4, gs * 4, stack * 4, ss * 4, out * 4, os * 4, rows, n, width);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < width; j++) {
+        let want = 0;
+        for (let k = 0; k < n; k++) want += before[gate + r * gs + k]! * before[stack + r * ss + k * width + j]!;
+        assert.ok(Math.abs(floats[out + r * os + j]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `n ${n} width ${width} row ${r} column ${j}`);
       }
+      for (let j = width; j < os; j++) assert.equal(floats[out + r * os + j], before[out + r * os + j], "between rows: untouched");
     }
   }
 });
@@ -136,60 +120,18 @@ test("fill: each strided row's first `units` values set to the source row (vecto
   }
 });
 
-test("mix2: both gates' mixes of one stack, as mix computes each, in either layout, tail included", () => {
+test("mix2: both gates' mixes of one stack, as mix computes each, tail included", () => {
   const { kernels, floats, before } = setup();
   for (const [n, width] of [[8, 128], [5, 7], [1, 3]] as const) {
+    floats.set(before);
     const rows = 4;
-    for (const { name, ss, es } of layouts(rows, n, width, 2)) {
-      floats.set(before);
-      const [gate0, gate1, gs, stack, out0, out1, os] = [4, 100, n + 1, 300, 6000, 9000, width + 3];
-      kernels.mix2(gate0 * 4, gate1 * 4, gs * 4, stack * 4, ss * 4, es * 4, out0 * 4, out1 * 4, os * 4, rows, n, width);
-      const got = Float32Array.from(floats);
-      floats.set(before);
-      kernels.mix(gate0 * 4, gs * 4, stack * 4, ss * 4, es * 4, out0 * 4, os * 4, rows, n, width);
-      kernels.mix(gate1 * 4, gs * 4, stack * 4, ss * 4, es * 4, out1 * 4, os * 4, rows, n, width);
-      assert.deepEqual(got, floats, `${name}: n ${n} width ${width}: the same sums, in the same order, and nothing else written`);
-    }
-  }
-});
-
-test("every mix kernel gives the same bits for one stack side by side or expert-major, signed zeros included", () => {
-  const { kernels, floats, before } = setup(true);
-  const [rows, n, width] = [5, 6, 9];
-  const [g0, g1, dg0, dg1, gs, dOut0, dOut1, out0, out1, os, sums] = [4, 100, 200, 300, n, 3000, 3100, 4000, 4100, width, 5000];
-  // The stack and its gradient side by side (rows of n * width) and expert-major (blocks `es` apart, a gap after each).
-  const sideBySide = { stack: 1000, dStack: 1400, ss: n * width, es: width };
-  const major = { stack: 2000, dStack: 2400, ss: width, es: rows * width + 3 };
-  const at = (l: typeof major, base: number, r: number, k: number, j: number) => base + r * l.ss + k * l.es + j;
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < n; k++) {
-      for (let j = 0; j < width; j++) {
-        before[at(major, major.stack, r, k, j)] = before[at(sideBySide, sideBySide.stack, r, k, j)]!;
-        before[at(major, major.dStack, r, k, j)] = before[at(sideBySide, sideBySide.dStack, r, k, j)]!;
-      }
-    }
-  }
-  /** What a kernel wrote, the stack's gradient read back in side-by-side order. */
-  const results = (l: typeof major) => {
-    const dStack = Float32Array.from({ length: rows * n * width }, (_, i) => floats[at(l, l.dStack, Math.floor(i / (n * width)), Math.floor(i / width) % n, i % width)]!);
-    const region = (from: number, count: number) => Float32Array.from(floats.subarray(from, from + count));
-    return [region(out0, rows * width), region(out1, rows * width), region(dg0, rows * n), region(dg1, rows * n), region(sums, n * width), dStack];
-  };
-  const b = (v: number) => v * 4;
-  const run: Record<string, (l: typeof major) => void> = {
-    mix: (l) => kernels.mix(b(g0), b(gs), b(l.stack), b(l.ss), b(l.es), b(out0), b(os), rows, n, width),
-    mix2: (l) => kernels.mix2(b(g0), b(g1), b(gs), b(l.stack), b(l.ss), b(l.es), b(out0), b(out1), b(os), rows, n, width),
-    mixBack: (l) => kernels.mixBack(b(g0), b(dg0), b(gs), b(l.stack), b(l.dStack), b(l.ss), b(l.es), b(dOut0), b(os), rows, n, width, ADD_STACK),
-    mix2Back: (l) => kernels.mix2Back(b(g0), b(g1), b(dg0), b(dg1), b(gs), b(l.stack), b(l.dStack), b(l.ss), b(l.es), b(dOut0), b(dOut1), b(os), rows, n, width, ADD_GATE1),
-    mix2BackRelu: (l) => kernels.mix2BackRelu(b(g0), b(g1), b(dg0), b(dg1), b(gs), b(l.stack), b(l.dStack), b(l.ss), b(l.es), b(dOut0), b(dOut1), b(os), rows, n, width, 0, b(sums)),
-  };
-  for (const [name, kernel] of Object.entries(run)) {
+    const [gate0, gate1, gs, stack, ss, out0, out1, os] = [4, 100, n + 1, 300, n * width + 2, 6000, 9000, width + 3];
+    kernels.mix2(gate0 * 4, gate1 * 4, gs * 4, stack * 4, ss * 4, out0 * 4, out1 * 4, os * 4, rows, n, width);
+    const got = Float32Array.from(floats);
     floats.set(before);
-    kernel(sideBySide);
-    const want = results(sideBySide);
-    floats.set(before);
-    kernel(major);
-    assert.deepEqual(results(major), want, name);
+    kernels.mix(gate0 * 4, gs * 4, stack * 4, ss * 4, out0 * 4, os * 4, rows, n, width);
+    kernels.mix(gate1 * 4, gs * 4, stack * 4, ss * 4, out1 * 4, os * 4, rows, n, width);
+    assert.deepEqual(got, floats, `n ${n} width ${width}: the same sums, in the same order, and nothing else written`);
   }
 });
 
@@ -201,8 +143,6 @@ interface BackLayout {
   stack: number;
   dStack: number;
   ss: number;
-  /** Floats from one expert's row to the next expert's (width: side by side). */
-  es: number;
   dOuts: number[];
   os: number;
   rows: number;
@@ -222,7 +162,7 @@ function assertMixBack(floats: Float32Array, before: Float32Array, l: BackLayout
   for (let r = 0; r < l.rows; r++) {
     for (let k = 0; k < l.n; k++) {
       for (let j = 0; j < l.width; j++) {
-        const at = l.dStack + r * l.ss + k * l.es + j;
+        const at = l.dStack + r * l.ss + k * l.width + j;
         let want = addStack ? before[at]! : 0;
         let scale = Math.abs(want);
         l.gates.forEach((g, i) => {
@@ -238,7 +178,7 @@ function assertMixBack(floats: Float32Array, before: Float32Array, l: BackLayout
         let want = addGate[i] ? before[at]! : 0;
         let scale = Math.abs(want);
         for (let j = 0; j < l.width; j++) {
-          const term = before[l.dOuts[i]! + r * l.os + j]! * before[l.stack + r * l.ss + k * l.es + j]!;
+          const term = before[l.dOuts[i]! + r * l.os + j]! * before[l.stack + r * l.ss + k * l.width + j]!;
           want += term;
           scale += Math.abs(term);
         }
@@ -253,64 +193,57 @@ function assertMixBack(floats: Float32Array, before: Float32Array, l: BackLayout
 /** Shapes with and without a tail after the vectors, one expert, and MMoE's own (8 experts of 128). */
 const BACK_SHAPES = [[8, 128], [5, 7], [1, 3], [3, 4]] as const;
 
-test("mixBack: dStack set or added to, dGate set or added to, at every stride and layout, tail included, nothing else", () => {
+test("mixBack: dStack set or added to, dGate set or added to, at every stride, tail included, nothing else", () => {
   const { kernels, floats, before } = setup();
   for (const [n, width] of BACK_SHAPES) {
-    const rows = 3;
-    for (const { name, ss, es } of layouts(rows, n, width, 5)) {
-      for (const flags of [0, ADD_STACK, ADD_GATE, ADD_STACK | ADD_GATE]) {
-        floats.set(before);
-        const [gs, os] = [n + 3, width + 2];
-        const l: BackLayout = { gates: [4], dGates: [60], gs, stack: 200, dStack: 3600, ss, es, dOuts: [7000], os, rows, n, width };
-        kernels.mixBack(l.gates[0]! * 4, l.dGates[0]! * 4, gs * 4, l.stack * 4, l.dStack * 4, ss * 4, es * 4, l.dOuts[0]! * 4, os * 4, rows, n, width, flags);
-        assertMixBack(floats, before, l, (flags & ADD_STACK) !== 0, [(flags & ADD_GATE) !== 0], `${name}: n ${n} width ${width} flags ${flags}`);
-      }
+    for (const flags of [0, ADD_STACK, ADD_GATE, ADD_STACK | ADD_GATE]) {
+      floats.set(before);
+      const rows = 3;
+      const [gs, ss, os] = [n + 3, n * width + 5, width + 2];
+      const l: BackLayout = { gates: [4], dGates: [60], gs, stack: 200, dStack: 3600, ss, dOuts: [7000], os, rows, n, width };
+      kernels.mixBack(l.gates[0]! * 4, l.dGates[0]! * 4, gs * 4, l.stack * 4, l.dStack * 4, ss * 4, l.dOuts[0]! * 4, os * 4, rows, n, width, flags);
+      assertMixBack(floats, before, l, (flags & ADD_STACK) !== 0, [(flags & ADD_GATE) !== 0], `n ${n} width ${width} flags ${flags}`);
     }
   }
 });
 
-test("mix2Back: both gates' backward in one pass over the stack, each gate's flag its own, in either layout, tail included, nothing else", () => {
+test("mix2Back: both gates' backward in one pass over the stack, each gate's flag its own, tail included, nothing else", () => {
   const { kernels, floats, before } = setup();
   for (const [n, width] of BACK_SHAPES) {
-    const rows = 3;
-    for (const { name, ss, es } of layouts(rows, n, width, 3)) {
-      for (const flags of [0, ADD_STACK | ADD_GATE1, ADD_GATE | ADD_GATE1, ADD_STACK | ADD_GATE]) {
-        floats.set(before);
-        const [gs, os] = [n + 1, width + 1];
-        const l: BackLayout = { gates: [4, 40], dGates: [80, 120], gs, stack: 200, dStack: 3600, ss, es, dOuts: [7000, 7500], os, rows, n, width };
-        const [g0, g1] = l.gates.map((v) => v * 4) as [number, number];
-        const [dg0, dg1] = l.dGates.map((v) => v * 4) as [number, number];
-        const [d0, d1] = l.dOuts.map((v) => v * 4) as [number, number];
-        kernels.mix2Back(g0, g1, dg0, dg1, gs * 4, l.stack * 4, l.dStack * 4, ss * 4, es * 4, d0, d1, os * 4, rows, n, width, flags);
-        assertMixBack(floats, before, l, (flags & ADD_STACK) !== 0, [(flags & ADD_GATE) !== 0, (flags & ADD_GATE1) !== 0], `${name}: n ${n} width ${width} flags ${flags}`);
-      }
+    for (const flags of [0, ADD_STACK | ADD_GATE1, ADD_GATE | ADD_GATE1, ADD_STACK | ADD_GATE]) {
+      floats.set(before);
+      const rows = 3;
+      const [gs, ss, os] = [n + 1, n * width + 3, width + 1];
+      const l: BackLayout = { gates: [4, 40], dGates: [80, 120], gs, stack: 200, dStack: 3600, ss, dOuts: [7000, 7500], os, rows, n, width };
+      const [g0, g1] = l.gates.map((v) => v * 4) as [number, number];
+      const [dg0, dg1] = l.dGates.map((v) => v * 4) as [number, number];
+      const [d0, d1] = l.dOuts.map((v) => v * 4) as [number, number];
+      kernels.mix2Back(g0, g1, dg0, dg1, gs * 4, l.stack * 4, l.dStack * 4, ss * 4, d0, d1, os * 4, rows, n, width, flags);
+      assertMixBack(floats, before, l, (flags & ADD_STACK) !== 0, [(flags & ADD_GATE) !== 0, (flags & ADD_GATE1) !== 0], `n ${n} width ${width} flags ${flags}`);
     }
   }
 });
 
-test("mix2BackRelu: mix2Back's gate gradients, and its stack gradient through relu with the experts' bias sums, bit for bit as mix2Back, then reluBackSum per expert, in either layout", () => {
+test("mix2BackRelu: mix2Back's gate gradients, and its stack gradient through relu with the experts' bias sums, bit for bit as mix2Back, then reluBackSum per expert", () => {
   const { kernels, floats, before } = setup(true);
   for (const [n, width] of BACK_SHAPES) {
-    const rows = 3; // the regions below stay apart for 3 rows of the widest shape
-    for (const { name, ss, es } of layouts(rows, n, width, 3)) {
-      for (const flags of [0, ADD_GATE | ADD_GATE1]) {
-        const [gs, os] = [n + 1, width + 1];
-        const [g0, g1, dg0, dg1, stack, dStack, d0, d1, sums] = [4, 40, 80, 120, 200, 3600, 7000, 7500, 9000].map((v) => v * 4) as number[];
-        const run = (fused: boolean) => {
-          floats.set(before);
-          const args = [g0!, g1!, dg0!, dg1!, gs * 4, stack!, dStack!, ss * 4, es * 4, d0!, d1!, os * 4, rows, n, width, flags] as const;
-          if (fused) kernels.mix2BackRelu(...args, sums!);
-          else {
-            kernels.mix2Back(...args);
-            // Each expert's rows from its first value, at the stack's row stride; its bias sums contiguous in either layout.
-            for (let k = 0; k < n; k++) kernels.reluBackSum(dStack! + 4 * k * es, rows, width, ss * 4, stack! + 4 * k * es, sums! + 4 * k * width);
-          }
-          return Float32Array.from(floats);
-        };
-        const [fused, apart] = [run(true), run(false)];
-        assert.deepEqual(fused, apart, `${name}: n ${n} width ${width} flags ${flags}`);
-        assert.ok(fused.subarray(dStack! / 4, dStack! / 4 + Math.max(rows * ss, n * es)).some((v, i) => v === 0 && before[dStack! / 4 + i] !== 0), "the relu mask zeroed some");
-      }
+    for (const flags of [0, ADD_GATE | ADD_GATE1]) {
+      const rows = 3; // the regions below stay apart for 3 rows of the widest shape
+      const [gs, ss, os] = [n + 1, n * width + 3, width + 1];
+      const [g0, g1, dg0, dg1, stack, dStack, d0, d1, sums] = [4, 40, 80, 120, 200, 3600, 7000, 7500, 9000].map((v) => v * 4) as number[];
+      const run = (fused: boolean) => {
+        floats.set(before);
+        const args = [g0!, g1!, dg0!, dg1!, gs * 4, stack!, dStack!, ss * 4, d0!, d1!, os * 4, rows, n, width, flags] as const;
+        if (fused) kernels.mix2BackRelu(...args, sums!);
+        else {
+          kernels.mix2Back(...args);
+          for (let k = 0; k < n; k++) kernels.reluBackSum(dStack! + 4 * k * width, rows, width, ss * 4, stack! + 4 * k * width, sums! + 4 * k * width);
+        }
+        return Float32Array.from(floats);
+      };
+      const [fused, apart] = [run(true), run(false)];
+      assert.deepEqual(fused, apart, `n ${n} width ${width} flags ${flags}`);
+      assert.ok(fused.subarray(dStack! / 4, dStack! / 4 + rows * ss).some((v, i) => v === 0 && before[dStack! / 4 + i] !== 0), "the relu mask zeroed some");
     }
   }
 });
