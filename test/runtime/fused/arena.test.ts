@@ -4,13 +4,15 @@
  * memory the kernels read; a layout that needs more than the memory's maximum
  * gets null and leaves the memory (and the last layout's views) as they were;
  * a runtime that cannot reserve another memory gives no arena (the programs
- * then run their JavaScript loops), not an error.
+ * then run their JavaScript loops), not an error; where the system takes the
+ * advice, its memory is marked for huge pages.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WASM_PAGE } from "../../../src/util/wasm-binary.js";
 import { SimdArena } from "../../../src/runtime/fused/arena.js";
 import { smallArena } from "./ops.js";
+import { alignedInside, canAdvise, vmFlags } from "../../helpers/huge-pages.js";
 
 test("regions: 16-byte aligned, in order, not overlapping, each a view of its own floats at its address", () => {
   const { arena } = smallArena(4);
@@ -52,4 +54,15 @@ test("no address space for another memory (V8's RangeError): no arena, not an er
     api.Memory = memory;
   }
   assert.ok(SimdArena.create() !== null, "and an arena again once there is room");
+});
+
+test("the arena's memory is advised to use huge pages before its first layout is written, and the advice covers what it grows into", () => {
+  const made = SimdArena.create()!;
+  const [first] = made.layout([(8 << 20) / 4])!;
+  first!.view.fill(1.5);
+  if (canAdvise) assert.ok(vmFlags(alignedInside(first!.view)).includes("hg"), "the first layout's memory");
+  // A larger batch's layout grows the memory: the new room was advised with the first.
+  const regions = made.layout([(8 << 20) / 4, (16 << 20) / 4])!;
+  assert.ok(regions[0]!.view.every((v) => v === 1.5), "values kept");
+  if (canAdvise) assert.ok(vmFlags(alignedInside(regions[1]!.view)).includes("hg"), "memory grown into later");
 });
