@@ -24,6 +24,19 @@ import { adviseWasmHeap } from "../backend/huge-pages.js";
 /** A SIMD vector, in bytes: every region starts on one, so no row's first vector straddles two. */
 const ALIGN = 16;
 
+/**
+ * Bytes between one region's end and the next one's start: three cache
+ * lines. A batch's tensors are mostly multiples of 4 KiB (1,024 rows), so
+ * without it a tensor's values and its gradient, which relu's backward and
+ * the gates' mix backward read and write in one pass, start at the same
+ * offset within a page: each store then aliases the loads that follow it
+ * (4 KiB aliasing) and both map to the same cache sets. Three lines apart,
+ * no two of the first 64 regions share an offset within a page. Measured on
+ * recsys-MMoE steps, 12 rounds interleaved: 4% faster (ESMM, whose towers
+ * stream no such pairs in one pass: unchanged).
+ */
+const GAP = 3 * 64;
+
 export interface Region {
   /** Byte address of the first float, for the kernels. */
   readonly address: number;
@@ -47,12 +60,13 @@ export class SimdArena {
 
   /**
    * Regions of the given sizes (in floats) from address 0, each aligned to a
-   * SIMD vector, growing the memory once when they need more; every region
-   * of an earlier layout is invalid from now on. null, and the memory as it
-   * was, when they need more than the memory can grow to.
+   * SIMD vector and GAP bytes after the one before, growing the memory once
+   * when they need more; every region of an earlier layout is invalid from
+   * now on. null, and the memory as it was, when they need more than the
+   * memory can grow to.
    */
   layout(floats: readonly number[]): Region[] | null {
-    const bytes = floats.map((n) => Math.ceil((n * 4) / ALIGN) * ALIGN);
+    const bytes = floats.map((n, i) => Math.ceil((n * 4) / ALIGN) * ALIGN + (i + 1 < floats.length ? GAP : 0));
     const total = bytes.reduce((a, b) => a + b, 0);
     const pages = Math.ceil(total / WASM_PAGE) - this.memory.buffer.byteLength / WASM_PAGE;
     if (pages > 0) {
