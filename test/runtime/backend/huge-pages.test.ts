@@ -1,32 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { adviseHugePages, HUGE_PAGE_MIN_BYTES } from "../../../src/runtime/backend/huge-pages.js";
-import { loadKoffi } from "../../../src/runtime/backend/koffi.js";
 import { selectBackend } from "../../../src/runtime/backend/select.js";
 import { writableRows } from "../../../src/runtime/backend/tensor-memory.js";
-
-/** Where the advice can be given: Linux with koffi. Elsewhere every call must decline. */
-const koffi = loadKoffi();
-const canAdvise = process.platform === "linux" && typeof koffi !== "string";
-
-/** The VmFlags of the mapping holding `address` in /proc/self/smaps. */
-function vmFlags(address: bigint): string[] {
-  for (const block of readFileSync("/proc/self/smaps", "utf8").split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    const [start, end] = block.slice(0, block.indexOf(" ")).split("-").map((h) => BigInt(`0x${h}`));
-    if (address >= start! && address < end!) return (/VmFlags:(.*)/.exec(block)?.[1] ?? "").trim().split(/\s+/);
-  }
-  throw new Error(`no mapping holds 0x${address.toString(16)}`);
-}
-
-/** An address inside `view` that a 2 MiB page aligned within it covers (views of at least 4 MiB have one). */
-function alignedInside(view: ArrayBufferView): bigint {
-  const start = (koffi as Exclude<typeof koffi, string>).address(view);
-  const huge = 2n * 1024n * 1024n;
-  return ((start + huge - 1n) / huge) * huge;
-}
+import { alignedInside, canAdvise, vmFlags } from "../../helpers/huge-pages.js";
 
 test("a large buffer is advised to use huge pages, its values untouched; a small one is left alone", () => {
   const large = new Float32Array((16 * 1024 * 1024) / 4).map((_, i) => i * 0.5);

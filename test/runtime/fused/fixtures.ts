@@ -6,6 +6,7 @@
  * depend on a table's size).
  */
 import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileSource } from "../../../src/compiler.js";
@@ -171,4 +172,14 @@ export function bitsOf(state: TrainStepState): Record<string, number[]> {
     ...state.optimizer.map((w, i) => [`optimizer ${i}`, bits(w.values)]),
     ...state.sparse.flatMap((s) => s.slots.map((slot, i) => [`table ${s.table} slot ${i}`, bits(slot)])),
   ]);
+}
+
+/** Every weight, optimiser slot and table slot of the two steps, bit for bit; then both are disposed, with every variable. */
+export async function assertSameStateBits(got: TrainStep, want: TrainStep): Promise<void> {
+  const [a, b] = [bitsOf(await got.exportState()), bitsOf(await want.exportState())];
+  assert.deepEqual(Object.keys(a), Object.keys(b));
+  for (const [key, values] of Object.entries(b)) assert.deepEqual(a[key], values, key);
+  got.dispose();
+  want.dispose();
+  tf.disposeVariables();
 }

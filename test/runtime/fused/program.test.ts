@@ -15,10 +15,8 @@ import { gemmOn } from "../../../src/runtime/fused/gemm.js";
 import { Program } from "../../../src/runtime/fused/program.js";
 import { fusedBlas } from "../../../src/runtime/fused/support.js";
 import { createFusedTrainStep } from "../../../src/runtime/fused/step.js";
-import type { TrainStepState } from "../../../src/runtime/graph/step-state.js";
-import * as tf from "@tensorflow/tfjs";
 import type { ValidIR } from "../../../src/ir/types.js";
-import { gatesIR, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
+import { assertSameStateBits, gatesIR, oddWidthsIR, randomBatch, specFiles, specIR, twins } from "./fixtures.js";
 import { arena, countCalls } from "./ops.js";
 
 before(async () => {
@@ -85,10 +83,6 @@ test("the paired mix does the experts' relu backward only where every expert's l
   assert.deepEqual(programOf(gatesIR(4)).mixes().map((m) => [m.paired, m.relu]), [[true, false], [true, false]]);
 });
 
-const bits = (a: Float32Array | Int32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-const stateBits = (state: TrainStepState) =>
-  Object.fromEntries([...state.weights.map((w) => [`weight ${w.name}`, bits(w.values)]), ...state.optimizer.map((w, i) => [`optimizer ${i}`, bits(w.values)])]);
-
 const RELU_STACK_SPECS: [string, () => ValidIR][] = [
   ...["bench/train/specs/recsys-mmoe.mtl", "specs/mmoe.mtl"].map((name): [string, () => ValidIR] => [name, () => specIR(specFiles().find((s) => s.name === name)!.path)]),
   // Experts of 6 (a scalar tail per expert) at offsets no multiple of four.
@@ -118,11 +112,6 @@ for (const [spec, irOf] of RELU_STACK_SPECS) {
     }
     assert.ok((mixCalls.get("mix2BackRelu") ?? 0) > 0 && !apartCalls.has("mix2BackRelu"), "only the first ran the relu in the mix");
     assert.ok((apartCalls.get("reluBackSum") ?? 0) > (mixCalls.get("reluBackSum") ?? 0), "the experts' own passes ran in the second only");
-    const [got, want] = [stateBits(await withStack.exportState()), stateBits(await without.exportState())];
-    assert.deepEqual(Object.keys(got), Object.keys(want));
-    for (const [key, values] of Object.entries(want)) assert.deepEqual(got[key], values, key);
-    withStack.dispose();
-    without.dispose();
-    tf.disposeVariables();
+    await assertSameStateBits(withStack, without);
   });
 }
