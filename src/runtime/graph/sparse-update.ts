@@ -20,6 +20,7 @@
 import type { OptimizerIR } from "../../ir/types.js";
 import { prefetchRows } from "../../util/prefetch.js";
 import { adamKernelsFor, type AdamFactors } from "./adam-wasm.js";
+import { slotStart } from "./slot-rows.js";
 
 /** The gradient of one table at the batch's distinct rows. */
 export interface RowGradients {
@@ -113,11 +114,14 @@ function adagrad(lr: number, initialAccumulator: number): SparseRule {
  * live in the wasm heap (the fused step's), adam-wasm.ts's kernel evaluates
  * the same expressions two values at a time, to the same bits.
  */
+/** Adam's slots per table row: m, then v. */
+const ADAM_SLOTS = 2;
+
 function adam(lr: number, beta1: number, beta2: number, epsilon: number): SparseRule {
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   return {
-    slots: 2,
+    slots: ADAM_SLOTS,
     initialSlot: 0,
     apply(table, slots, { rows, values }, dim, step) {
       const factors: AdamFactors = { beta1, c1, beta2, c2, rate: lr / (1 - Math.pow(beta1, step)), inverse2: 1 / (1 - Math.pow(beta2, step)), epsilon };
@@ -127,7 +131,7 @@ function adam(lr: number, beta1: number, beta2: number, epsilon: number): Sparse
         kernels.lazy(table, slots, rows, values, rows.length, dim, factors);
       } else {
         const tableRows = table.length / dim;
-        prefetched += prefetchRows([table], rows, rows.length, dim, tableRows) + prefetchRows([slots], rows, rows.length, 2 * dim, tableRows);
+        prefetched += prefetchRows([table], rows, rows.length, dim, tableRows) + prefetchRows([slots], rows, rows.length, ADAM_SLOTS * dim, tableRows);
         lazyAdam(table, slots, rows, values, dim, factors);
       }
     },
@@ -141,9 +145,10 @@ function adam(lr: number, beta1: number, beta2: number, epsilon: number): Sparse
 export function lazyAdam(table: Float32Array, slots: Float32Array, rows: Int32Array, values: Float32Array, dim: number, f: AdamFactors): void {
   const { beta1, c1, beta2, c2, rate, inverse2, epsilon } = f;
   for (let r = 0; r < rows.length; r++) {
-    const base = rows[r]! * dim;
-    const m = 2 * base;
-    const v = m + dim;
+    const row = rows[r]!;
+    const base = row * dim;
+    const m = slotStart(row, 0, ADAM_SLOTS, dim);
+    const v = slotStart(row, 1, ADAM_SLOTS, dim);
     const from = r * dim;
     for (let d = 0; d < dim; d++) {
       const at = base + d;

@@ -97,10 +97,11 @@ function toArray(name: string, tensor: tf.Tensor): NamedArray {
   // On wasm, a float32 weight is copied once, out of the heap, into memory advised for huge pages (huge-pages.ts):
   // dataSync's copy, copied again here, faulted in a recsys model's 166 MB of tables twice, 4 KiB at a time, per
   // checkpoint (about a second on the benchmark VM). Other backends (cpu) may hand out their own storage: copied.
-  if (tf.getBackend() === "wasm" && writableRows(tensor) !== null) {
+  const storage = tf.getBackend() === "wasm" ? writableRows(tensor) : null;
+  if (storage !== null) {
     const values = new Float32Array(tensor.size);
     adviseHugePages(values);
-    values.set(writableRows(tensor)!);
+    values.set(storage);
     return { name, shape, dtype, values };
   }
   const values = tensor.dataSync();
