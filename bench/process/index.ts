@@ -7,11 +7,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileSource } from "../../src/compiler.js";
-import { findTorchPython, TORCH_MISSING_HINT } from "../../src/util/torch-python.js";
+import { TORCH_MISSING_HINT } from "../../src/util/torch-python.js";
 import { median } from "../train/stats.js";
 import { modelSize } from "../../src/runtime/graph/model-size.js";
 import { peerConfig } from "./peer-config.js";
-import { runMtl, runTorch, type ProcessRun } from "./run.js";
+import { findPeerPython, runMtl, runTorch, type ProcessRun } from "./run.js";
 import { PROCESS_WORKLOAD_IDS, processWorkload, type ProcessWorkloadId } from "./workloads.js";
 
 export interface Options {
@@ -90,8 +90,8 @@ export interface WorkloadResult {
 }
 
 export async function runBenchmark(options: Options, log: (line: string) => void): Promise<WorkloadResult[]> {
-  const torch = findTorchPython(options.python);
-  if (!torch.found) log(`PyTorch not found (${torch.why}): mtl's times alone. ${TORCH_MISSING_HINT}, and python3-pandas`);
+  const torch = findPeerPython(options.python);
+  if (!torch.found) log(`The PyTorch script cannot run (${torch.why}): mtl's times alone. ${TORCH_MISSING_HINT}, and python3-pandas`);
   const results: WorkloadResult[] = [];
   for (const id of options.workloads) {
     const workload = processWorkload(id, options.quick);

@@ -2,11 +2,12 @@
  * One timed run of each side, as a user runs it: a fresh process from spawn
  * to exit, wall time measured here.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packageRoot } from "../../src/util/package-root.js";
+import { findTorchPython, type TorchPython } from "../../src/util/torch-python.js";
 
 export interface ProcessRun {
   wallMs: number;
@@ -18,6 +19,14 @@ export interface ProcessRun {
 
 export const mtlCli = (): string => fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 export const torchProcessScript = (): string => join(packageRoot(), "bench", "process", "torch_process.py");
+
+/** A Python that runs the PyTorch script: findTorchPython's, when it also imports pandas (torch_process.py reads the CSV with it). */
+export function findPeerPython(explicit?: string): TorchPython {
+  const torch = findTorchPython(explicit);
+  if (!torch.found) return torch;
+  const pandas = spawnSync(torch.python, ["-c", "import pandas"], { stdio: "ignore", timeout: 60_000 });
+  return pandas.status === 0 ? torch : { found: false, why: `${torch.python} imports torch but not pandas` };
+}
 
 /** Environment both sides get: `threads` BLAS/OpenMP threads. */
 export function threadEnv(threads: number): NodeJS.ProcessEnv {

@@ -13,7 +13,7 @@ import { mtlChildScript } from "./paths.js";
 import { peerShape, type PeerShape } from "./peer-shape.js";
 import type { PeerForm } from "./protocol.js";
 import { Side, type SideFigures } from "./side.js";
-import { servingRounds, trainRounds } from "./rounds.js";
+import { servingRounds, trainRounds, unitsPerRound } from "./rounds.js";
 import { compileSpec, workloadSpec } from "./spec-source.js";
 import { findTorchPython, startTorchPeer, TORCH_MISSING_HINT } from "./torch-peer.js";
 import { QUICK_SERVING_SIZES, SERVING_SIZES, SGEMM_LIMIT_SHAPE, targetAt, workloadById, type ServingSizes, type Workload } from "./workloads.js";
@@ -231,7 +231,7 @@ async function runWorkload(
       workload: { kind: workload.kind, specFile: source.file, specText: source.text, serving },
     });
     for (const [side, form] of [[torch, "default"], [torchSparse, "sparse"]] as const) {
-      if (side !== null && shape !== null) await setUpPeer(side, shape, form, threads, options, bench);
+      if (side !== null && shape !== null) await setUpPeer(side, shape, form, workload, threads, options, bench);
     }
     const sides = [mtl, torch, torchSparse].filter((s): s is Side => s !== null);
     if (workload.kind === "train") await trainRounds(sides, ir.train.batch, options, workload, log);
@@ -246,6 +246,7 @@ async function setUpPeer(
   torch: Side,
   shape: PeerShape,
   form: PeerForm,
+  workload: Workload,
   threads: number,
   options: BenchOptions,
   bench: BenchResult,
@@ -262,6 +263,13 @@ async function setUpPeer(
   if (reply !== null) {
     torch.figures.threads = reply.threads ?? threads;
     bench.peer.blas = (torch.ready?.["blas"] as string | null | undefined) ?? null;
+  }
+  if (threads > 1) {
+    const choice = await torch.call({ cmd: "threads", threads, kind: workload.kind, units: unitsPerRound(options, workload) });
+    if (choice !== null) {
+      torch.figures.threads = choice.threads ?? threads;
+      if (choice.roundMs !== undefined) torch.figures.threadChoiceMs = choice.roundMs;
+    }
   }
 }
 

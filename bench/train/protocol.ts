@@ -8,6 +8,11 @@ import type { ServingSizes } from "./workloads.js";
 
 export type Command =
   | { cmd: "setup"; threads: number; seed: number; workload: SetupWorkload; form?: PeerForm }
+  /**
+   * PyTorch peer only, at more than one thread: keep torch's `threads` intra-op threads or drop to one
+   * (the BLAS stays on `threads`), whichever runs rounds of `units` steps or requests faster (torch_peer.py choose_threads).
+   */
+  | { cmd: "threads"; threads: number; kind: "train" | "serve"; units: number }
   /** PyTorch peer only: single-precision matrix product speed on `threads` (the machine's limit). */
   | { cmd: "sgemm"; threads: number; m: number; k: number; n: number; seconds: number }
   | { cmd: "train"; steps: number }
@@ -46,6 +51,8 @@ export interface Reply {
   wasmHeapBytes?: number;
   setupMs?: number;
   threads?: number;
+  /** threads: the median round's milliseconds at each intra-op thread count tried. */
+  roundMs?: Record<string, number>;
   /** Rows per training batch (mtl reports it from the spec). */
   batch?: number;
   stepMs?: number[];

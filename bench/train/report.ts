@@ -172,7 +172,8 @@ export function formatReport(result: BenchResult): string {
     const peerOnOpenBlas = /openblas/i.test(String(result.peer.blas ?? ""));
     if (mtlOnOpenBlas && peerOnOpenBlas) {
       notes.push("Both sides compute matrix products with OpenBLAS on the same number of threads: at one thread the ratios measure everything else; " +
-          "at more, PyTorch also spreads its other kernels over the threads, mtl only its products.");
+          "at more, mtl spreads only its products over the threads, and PyTorch its other kernels too or not, whichever ran the workload faster " +
+          "(tried before its rounds, with OMP_WAIT_POLICY=PASSIVE).");
     } else if (!mtlOnOpenBlas && peerOnOpenBlas) {
       notes.push(
         "mtl's matrix products ran on XNNPACK (128-bit wasm SIMD) against PyTorch's OpenBLAS: install libopenblas0-pthread " +
@@ -200,12 +201,24 @@ export function formatReport(result: BenchResult): string {
   return lines.join("\n");
 }
 
-/** What each side reported computing with, e.g. "mtl: BLAS on 2 threads; PyTorch: 2 intra-op threads". */
+/** What each side reported computing with, e.g. "mtl: 2 thread(s) for matrix products, ...; PyTorch: 2 intra-op thread(s)". */
 function threadsLine(runs: WorkloadResult[], withPeer: boolean): string {
-  const counts = (pick: (w: WorkloadResult) => SideFigures | null) =>
-    [...new Set(runs.map((w) => pick(w)?.threads).filter((n): n is number => n !== undefined))].join("/") || "?";
-  const mtl = `mtl: ${counts((w) => w.mtl)} thread(s) for matrix products, one for the rest of the step`;
-  return withPeer ? `${mtl}; PyTorch: ${counts((w) => w.torch)} intra-op thread(s)` : mtl;
+  const counts = (sides: (SideFigures | null)[]) =>
+    [...new Set(sides.map((side) => side?.threads).filter((n): n is number => n !== undefined))].sort().join("/") || "?";
+  const mtl = `mtl: ${counts(runs.map((w) => w.mtl))} thread(s) for matrix products, one for the rest of the step`;
+  if (!withPeer) return mtl;
+  const peers = runs.flatMap((w) => [w.torch, w.torchSparse]);
+  const chosen = peers.some((side) => side?.threadChoiceMs !== undefined)
+    ? ` (per workload and form: ${runs.flatMap((w) => peerChoices(w)).join(", ")})`
+    : "";
+  return `${mtl}; PyTorch: ${counts(peers)} intra-op thread(s)${chosen}`;
+}
+
+/** "recsys-MMoE sparse 1" for each PyTorch side of a workload that chose its intra-op threads. */
+function peerChoices(w: WorkloadResult): string[] {
+  return [w.torch, w.torchSparse]
+    .filter((side): side is SideFigures => side?.threadChoiceMs !== undefined && side.threads !== undefined)
+    .map((side) => `${w.title}${side.label === "PyTorch sparse" ? " sparse" : ""} ${side.threads}`);
 }
 
 const percent = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "");

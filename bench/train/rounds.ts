@@ -17,6 +17,17 @@ function roundOrder(sides: Side[], round: number): Side[] {
   return round % 2 === 0 ? sides : [...sides].reverse();
 }
 
+/** What a workload's step counts (warm-up, round) are multiplied by. */
+export function stepsScale(options: BenchOptions, workload: Workload): number {
+  // --quick is a smoke test: one step is enough there.
+  return options.quick ? 1 : (workload.stepsScale ?? 1);
+}
+
+/** Steps (training) or requests (serving) a side runs in one round. */
+export function unitsPerRound(options: BenchOptions, workload: Workload): number {
+  return workload.kind === "train" ? options.steps * stepsScale(options, workload) : options.requests;
+}
+
 export async function trainRounds(
   sides: Side[],
   batch: number,
@@ -24,8 +35,7 @@ export async function trainRounds(
   workload: Workload,
   log: Log,
 ): Promise<void> {
-  // --quick is a smoke test: one step is enough there.
-  const scale = options.quick ? 1 : (workload.stepsScale ?? 1);
+  const scale = stepsScale(options, workload);
   for (const side of sides) await side.call({ cmd: "train", steps: options.warmup * scale });
   for (let round = 0; round < options.rounds; round++) {
     for (const side of roundOrder(sides, round)) {

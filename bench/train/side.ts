@@ -14,6 +14,8 @@ export interface SideFigures {
   label: SideLabel;
   /** The threads the side reported computing with (mtl: its BLAS's; PyTorch: torch.get_num_threads()). */
   threads?: number;
+  /** PyTorch at more than one thread: the median round's milliseconds at each intra-op thread count it chose between. */
+  threadChoiceMs?: Record<string, number>;
   /** Training rows/s, or serving throughput rows/s, of each round. */
   roundRowsPerSec: number[];
   /** Serving only: the latency of every timed request, in milliseconds. */

@@ -25,6 +25,8 @@ rounds interleave with mtl's in one benchmark run:
   -> {"cmd": "train", "steps": 3}          <- {"ok": true, "stepMs": [...], ...}
   -> {"cmd": "serve", "requests": 20}      <- {"ok": true, "latencyMs": [...], ...}
   -> {"cmd": "throughput", "calls": 2}     <- {"ok": true, "callMs": [...], ...}
+  -> {"cmd": "threads", "threads": 2, "kind": "train", "units": 4}
+                                           <- {"ok": true, "threads": 1, "roundMs": {...}}
   -> {"cmd": "sgemm", "m": 1024, "k": 416, "n": 2048, "seconds": 1}
                                            <- {"ok": true, "gflops": 80.1, ...}
   -> {"cmd": "exit"}
@@ -57,6 +59,8 @@ from torch_common import Mlp, sparse_and_dense_adam  # noqa: E402 (bench/, after
 # step's ids (matters for cache behaviour of the embedding lookups).
 DISTINCT_BATCHES = 4
 DISTINCT_REQUESTS = 4
+# Thread choice at n > 1 threads (choose_threads): interleaved rounds of each setting.
+THREAD_ROUNDS = 3
 
 # The peer's forms (see the docstring); "default" when setup names none.
 FORMS = ("default", "sparse")
@@ -313,6 +317,26 @@ class Workload:
         return {"callMs": self.timed_calls(lambda _: self.big_batch, calls)}
 
 
+def choose_threads(workload, threads, kind, units):
+    """At n > 1 threads, the faster for this workload of torch's n intra-op
+    threads and one intra-op thread with the BLAS still on n (mtl's setting),
+    as an engineer tuning a trainer would choose: on two cores torch's OpenMP
+    threads compete with OpenBLAS's own for the same cores (the parent sets
+    OMP_WAIT_POLICY=PASSIVE so idle ones sleep), and which setting wins
+    depends on how much of a step is matrix products. Interleaved rounds of
+    `units` steps or requests (a benchmark round's worth), the median
+    round's time; what runs here is extra warm-up."""
+    run = (lambda: workload.train(units)["stepMs"]) if kind == "train" else (lambda: workload.serve(units)["latencyMs"])
+    rounds = {threads: [], 1: []}
+    for _ in range(THREAD_ROUNDS):
+        for n in rounds:
+            torch.set_num_threads(n)
+            rounds[n].append(sum(run()))
+    medians = {n: float(np.median(t)) for n, t in rounds.items()}
+    torch.set_num_threads(min(medians, key=medians.get))
+    return {"threads": torch.get_num_threads(), "roundMs": {str(n): m for n, m in medians.items()}}
+
+
 def main():
     print(json.dumps({
         "event": "ready",
@@ -343,6 +367,8 @@ def main():
                 reply["threads"] = torch.get_num_threads()
             elif workload is None:
                 raise RuntimeError(f"'{name}' before 'setup'")
+            elif name == "threads":
+                reply = choose_threads(workload, command["threads"], command["kind"], command["units"])
             elif name == "train":
                 reply = workload.train(command["steps"])
             elif name == "serve":

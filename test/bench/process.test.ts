@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBenchmark, reportTable } from "../../bench/process/index.js";
 import { NotPeerModel, peerConfig } from "../../bench/process/peer-config.js";
-import { torchParams } from "../../bench/process/run.js";
+import { findPeerPython, torchParams } from "../../bench/process/run.js";
 import { PROCESS_WORKLOAD_IDS, processWorkload } from "../../bench/process/workloads.js";
 import { compileSource } from "../../src/compiler.js";
 import { buildModel } from "../../src/runtime/graph/index.js";
@@ -48,6 +48,12 @@ test("the peer refuses a spec that is not the MMoE it implements", () => {
 test("--quick times mtl train and the PyTorch script as fresh processes and reports their ratio", async (t) => {
   const python = torchOrSkip(t);
   if (python === null) return;
+  const peer = findPeerPython(python);
+  if (!peer.found) {
+    assert.notEqual(process.env["CI"], "true", `the PyTorch script needs pandas under CI (apt-get install python3-pandas): ${peer.why}`);
+    t.skip(`pandas not installed: ${peer.why}`);
+    return;
+  }
   const options = { rounds: 1, quick: true, threads: 1, workloads: ["mmoe-synthetic" as const], work: mkdtempSync(join(tmpdir(), "mtl-process-bench-")), python, timeoutSeconds: 300 };
   const [result] = await runBenchmark(options, () => {});
   assert.equal(result!.mtl.length, 1);

@@ -4,12 +4,15 @@
  * same loss and gradients as the library default for the same weights, and
  * its steps touch only the table rows a batch reads, while the default's
  * dense Adam moves rows no batch read (the cost the benchmark used to hide).
+ * At more than one thread the peer picks its faster intra-op thread count.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname } from "node:path";
 import { torchPeerScript } from "../../bench/train/paths.js";
+import type { PeerShape } from "../../bench/train/peer-shape.js";
+import { startTorchPeer } from "../../bench/train/torch-peer.js";
 import { torchOrSkip } from "../codegen/torch/torch-helpers.js";
 
 const PROBE = `
@@ -139,4 +142,28 @@ test("serving: the best-practice form's one-user forward (RepeatedUser) scores a
   assert.equal(r.batchApplies, false, "a batch of many users is not split");
   assert.equal(r.defaultHasNone, true);
   assert.equal(r.esmmHasNone, true);
+});
+
+test("at two threads the peer keeps whichever intra-op thread count ran its rounds faster, and trains on with it", { timeout: 120_000 }, async (t) => {
+  const python = torchOrSkip(t);
+  if (python === null) return;
+  const { child } = await startTorchPeer({ python, threads: 2, timeoutMs: 60_000 });
+  try {
+    const shape = {
+      architecture: "mmoe", numeric: 0, categorical: { count: 3, buckets: 50, dim: 4 }, userFeatures: 1, experts: 2,
+      expertUnits: [8, 6], tasks: 2, towerUnits: [5], lr: 0.01, batch: 16, servingRows: 4, throughputRows: 8,
+    } as unknown as PeerShape;
+    const setup = await child.request({ cmd: "setup", threads: 2, seed: 7, workload: shape, form: "sparse" });
+    assert.equal(setup.threads, 2);
+    const choice = await child.request({ cmd: "threads", threads: 2, kind: "train", units: 3 });
+    const rounds = choice.roundMs!;
+    assert.deepEqual(Object.keys(rounds).sort(), ["1", "2"]);
+    assert.ok(rounds["1"]! > 0 && rounds["2"]! > 0);
+    assert.equal(choice.threads, rounds["1"]! <= rounds["2"]! ? 1 : 2);
+    const after = await child.request({ cmd: "train", steps: 2 });
+    assert.equal(after.stepMs?.length, 2);
+    assert.ok(Number.isFinite(after.loss));
+  } finally {
+    await child.close();
+  }
 });
