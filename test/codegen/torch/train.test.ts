@@ -5,6 +5,7 @@
  * does).
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -82,4 +83,21 @@ test("a run killed mid-way resumes from its checkpoint and ends with the weights
   assert.ok(!existsSync(checkpoint), "the checkpoint is removed once the model is saved");
   const distance = maxWeightDifference(folderWeights(killed), folderWeights(join(dir, "whole")));
   assert.ok(distance <= 1e-6, `the resumed run ends ${distance} away from the uninterrupted one`);
+});
+
+test("train.py lets idle OpenMP threads sleep, unless the environment says otherwise", async (t) => {
+  const python = torchOrSkip(t);
+  if (python === null) return;
+  const { pkg } = await setUp("openmp", 4);
+  const probe = `import json, sys
+sys.path.insert(0, sys.argv[1])
+import train
+unset, user = {}, {"OMP_WAIT_POLICY": "ACTIVE"}
+train.quiet_openmp(unset)
+train.quiet_openmp(user)
+print(json.dumps([unset, user, "torch" in sys.modules]))`;
+  const run = spawnSync(python, ["-c", probe, pkg], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  // Set before torch loads OpenMP: importing train.py must not import torch.
+  assert.deepEqual(JSON.parse(run.stdout), [{ OMP_WAIT_POLICY: "PASSIVE" }, { OMP_WAIT_POLICY: "ACTIVE" }, false]);
 });
