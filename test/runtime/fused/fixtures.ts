@@ -87,7 +87,8 @@ export function gatesIR(gates: number): ValidIR {
   return compiled(text, "gates.mtl");
 }
 
-function compiled(text: string, file: string): ValidIR {
+/** The IR of a spec's text. */
+export function compiled(text: string, file: string): ValidIR {
   const result = compileSource(text, file);
   assert.ok(result.ir !== undefined, result.diagnostics.map((d) => d.message).join("; "));
   return result.ir;
