@@ -41,8 +41,6 @@ Environment:
                        fused forward pass (which mtl uses where it can run the model)
   MTL_FUSED_SIMD=off   the fused step and forward pass run JavaScript loops instead of their
                        WebAssembly SIMD kernels (same results within float rounding; slower)
-  MTL_FUSED_WIDE=on    the fused step runs the Dense layers that read the same input as one
-                       wide product (same bits; not the default: measured slower so far)
   MTL_HUGE_PAGES=off   keep 4 KiB pages for the model's large buffers (default on Linux with
                        koffi: they are advised to use transparent huge pages, which fault in faster)
   MTL_SPLIT_CSV=on     training reads a large CSV file on two threads (not the default:

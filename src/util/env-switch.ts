@@ -1,6 +1,6 @@
 /**
  * The words an MTL_* environment switch understands (MTL_BLAS, MTL_FUSED,
- * MTL_FUSED_PREDICT, MTL_FUSED_SIMD, MTL_FUSED_WIDE, MTL_HUGE_PAGES, MTL_SPLIT_CSV, MTL_WASM_ADAM, MTL_WASM_TABLES), case and surrounding blanks ignored, so every switch
+ * MTL_FUSED_PREDICT, MTL_FUSED_SIMD, MTL_HUGE_PAGES, MTL_SPLIT_CSV, MTL_WASM_ADAM, MTL_WASM_TABLES), case and surrounding blanks ignored, so every switch
  * reads the same way.
  */
 const OFF_WORDS = new Set(["off", "0", "none", "false", "no"]);

@@ -13,12 +13,6 @@
  * the products take the row stride as their leading dimension, so the
  * concatenation copies nothing.
  *
- * Relu or linear layers that read one input may leave their product to a
- * WideDense (wide.ts): one product for all of them, whose output holds each
- * layer's y as a block of columns (writeIntoWide); the layers reading that y
- * read it there (readFrom), and the layer leaves its weight gradient to the
- * wide product's backward.
- *
  * Where the program's Bufs live in its SIMD arena (arena.ts), the bias(+relu)
  * pass and relu's backward run as SIMD kernels (simd.ts) on the same rows,
  * bit for bit what the JavaScript loops below compute; the bias is copied
@@ -35,7 +29,6 @@ import type { Region } from "./arena.js";
 import type { Buf, Op, Param } from "./buffers.js";
 import type { SimdKernels } from "./simd.js";
 import type { ReluStack } from "./layers.js";
-import type { WideDense } from "./wide.js";
 
 export class DenseOp implements Op {
   /** Pre-activation values, kept only where the backward needs them (swish). */
@@ -46,18 +39,9 @@ export class DenseOp implements Op {
    * pass in JavaScript).
    */
   private ones = new Float32Array(0);
-  /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto) or of a wide product's output (writeIntoWide). */
+  /** Where y's rows are: y itself, or columns offset.. of a concatenation (writeInto). */
   private target: Buf;
   private offset = 0;
-  /** The Buf whose gradSet says y's gradient is written this step: y, or the concatenation that reads it (writeInto). */
-  private written: Buf;
-  /** Where x's rows are: x itself, or columns xOffset.. of a wide product's output (readFrom). */
-  private xSource: Buf;
-  private xOffset = 0;
-  /** The wide product this layer's product and weight gradient are part of (wide.ts); null: its own. */
-  wide: WideDense | null = null;
-  /** Set by backward when dz is in place for the wide product's weight gradient this step. */
-  dzReady = false;
   /**
    * A row of the arena (set by the program's layout) where the SIMD bias pass
    * reads the bias, and where the backward sums the bias gradient's columns
@@ -71,18 +55,16 @@ export class DenseOp implements Op {
 
   constructor(
     private readonly gemm: Gemm,
-    /** The layer's input tensor (whose gradSet says whether dx adds to another reader's). */
-    readonly x: Buf,
+    private readonly x: Buf,
     /** The layer's own output tensor. */
     readonly y: Buf,
-    readonly kernel: Param,
+    private readonly kernel: Param,
     private readonly bias: Param | null,
     private readonly activation: FusedActivation,
     /** The kernels over the program's arena, or null (JavaScript loops). */
     private readonly simd: SimdKernels | null = null,
   ) {
-    this.target = this.written = y;
-    this.xSource = x;
+    this.target = y;
   }
 
   /** Floats of arena the layer wants for its bias row (0: none). */
@@ -94,7 +76,7 @@ export class DenseOp implements Op {
     return this.x.width;
   }
 
-  get units(): number {
+  private get units(): number {
     return this.y.width;
   }
 
@@ -107,30 +89,11 @@ export class DenseOp implements Op {
     return this.activation === "relu" || this.activation === "linear";
   }
 
-  /** Whether y's rows are written somewhere else than y (writeInto, writeIntoWide). */
-  get placed(): boolean {
-    return this.target !== this.y;
-  }
-
   /** From now on y's rows are columns offset.. of `concat` (rows of concat.width values). */
   writeInto(concat: Buf, offset: number): void {
     if (!this.writesAnywhere) throw new Error(`a ${this.activation} layer cannot write into a concatenation`);
-    this.target = this.written = concat;
+    this.target = concat;
     this.offset = offset;
-  }
-
-  /** From now on y's rows are columns offset.. of a wide product's output `wide`; y stays the tensor its readers write the gradient of. */
-  writeIntoWide(wide: Buf, offset: number): void {
-    if (!this.writesAnywhere) throw new Error(`a ${this.activation} layer cannot write into a wide product`);
-    this.target = wide;
-    this.written = this.y;
-    this.offset = offset;
-  }
-
-  /** From now on x's rows are read from columns offset.. of `source` (a wide product's output), and dx written there. */
-  readFrom(source: Buf, offset: number): void {
-    this.xSource = source;
-    this.xOffset = offset;
   }
 
   allocate(rows: number): void {
@@ -142,13 +105,11 @@ export class DenseOp implements Op {
     if (rows === 0) return;
     const { units, inWidth, offset } = this;
     const ld = this.target.width;
-    const [xs, xLd] = [from(this.xSource.value, this.xOffset), this.xSource.width];
     const b = this.bias?.view;
     // Bias and relu in the one pass over the product (the common case); otherwise the bias, then the activation.
     if (this.activation === "relu" || this.activation === "linear") {
       const out = this.target.value;
-      // Computed already in the wide product's columns this step.
-      if (this.wide?.on !== true) this.gemm(false, false, rows, units, inWidth, xs, xLd, this.kernel.view, units, 0, from(out, offset), ld);
+      this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, from(out, offset), ld);
       const { simd, biasRow } = this;
       const at = this.target.valueAt;
       if (simd !== null && at >= 0 && (b === undefined || biasRow !== null)) {
@@ -166,14 +127,14 @@ export class DenseOp implements Op {
       return;
     }
     const out = needsInput(this.activation) ? this.z : this.y.value;
-    this.gemm(false, false, rows, units, inWidth, xs, xLd, this.kernel.view, units, 0, out, units);
+    this.gemm(false, false, rows, units, inWidth, this.x.value, inWidth, this.kernel.view, units, 0, out, units);
     if (b !== undefined) addBias(out, b, rows, units, 0, units);
     activate(this.activation, out, this.y.value, rows, units);
   }
 
   backward(rows: number): void {
     const target = this.target;
-    if (!this.written.gradSet || rows === 0) return;
+    if (!target.gradSet || rows === 0) return;
     const { units, inWidth, bias, simd, offset } = this;
     // dz = dy * act'(z), in place in the output's gradient, where that lies (rows of dzLd values from offset).
     const dzLd = target.width;
@@ -201,14 +162,10 @@ export class DenseOp implements Op {
       else this.gemm(false, false, 1, units, rows, this.ones, rows, dz, dzLd, 0, bias.grad, units);
       bias.gradSet = true;
     }
-    const xLd = this.xSource.width;
-    if (this.wide?.on === true) this.dzReady = true;
-    else {
-      this.gemm(true, false, inWidth, units, rows, from(this.xSource.value, this.xOffset), xLd, dz, dzLd, 0, this.kernel.grad, units);
-      this.kernel.gradSet = true;
-    }
+    this.gemm(true, false, inWidth, units, rows, this.x.value, inWidth, dz, dzLd, 0, this.kernel.grad, units);
+    this.kernel.gradSet = true;
     if (this.x.needsGrad) {
-      this.gemm(false, true, rows, inWidth, units, dz, dzLd, this.kernel.view, units, this.x.gradSet ? 1 : 0, from(this.xSource.grad!, this.xOffset), xLd);
+      this.gemm(false, true, rows, inWidth, units, dz, dzLd, this.kernel.view, units, this.x.gradSet ? 1 : 0, this.x.grad!, inWidth);
       this.x.gradSet = true;
     }
   }

@@ -9,15 +9,10 @@ import { SMALL_PRODUCT } from "../backend/kernels/blas-matmul.js";
 /** NativeBlas.sgemm's contract. */
 export type Gemm = NativeBlas["sgemm"];
 
-/** Whether gemmOn's product of these sizes runs on the native BLAS (else its loop, which rounds each element once: other bits). */
-export function nativeProduct(m: number, n: number, k: number): boolean {
-  return m * n * k > SMALL_PRODUCT;
-}
-
 export function gemmOn(blas: NativeBlas): Gemm {
   return (transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc) => {
     if (m === 0 || n === 0) return;
-    if (nativeProduct(m, n, k)) {
+    if (m * n * k > SMALL_PRODUCT) {
       blas.sgemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc);
       return;
     }

@@ -8,9 +8,7 @@
  * With `simd` (the default where WebAssembly SIMD runs), the Bufs' values and
  * gradients live in one SIMD arena (arena.ts), laid out once per batch size,
  * and the element-wise passes of Dense layers and the gates' mixes run as its
- * kernels (simd.ts); an MMoE's two gates over one stack become one DotPairOp,
- * and relu or linear Dense layers reading one input one wide product
- * (wide.ts; only with MTL_FUSED_WIDE=on).
+ * kernels (simd.ts); an MMoE's two gates over one stack become one DotPairOp.
  * Without, the same ops run their JavaScript loops on JavaScript arrays (the
  * reference the tests compare the kernels with; MTL_FUSED_SIMD=off).
  *
@@ -28,7 +26,6 @@ import { ActivationOp, allocateStages, ConcatOp, DotOp, DotPairOp, DropoutOp, Em
 import { SimdArena, type Region } from "./arena.js";
 import { FusedLoss } from "./loss.js";
 import { TableParam } from "./tables.js";
-import { ROW_PAD, WideDense } from "./wide.js";
 
 interface DenseLike {
   kernel: { read(): tf.Tensor };
@@ -73,14 +70,9 @@ export class Program {
   private readonly denseOps: DenseOp[] = [];
   /** Stacks whose mix does their experts' relu backward (ReluStack). */
   private readonly reluStacks: ReluStack[] = [];
-  /** Dense layers on one input whose products run as one (wide.ts). */
-  private readonly wides: WideDense[] = [];
 
-  /**
-   * `simd` false: the JavaScript loops even where WebAssembly SIMD runs; an arena: that one (the tests': one of a small maximum).
-   * `wide` true: Dense layers on one input as one product (MTL_FUSED_WIDE=on; wide.ts); wide products need the arena.
-   */
-  constructor(source: ProgramSource, gemm: Gemm, simd: boolean | SimdArena = true, wide = false) {
+  /** `simd` false: the JavaScript loops even where WebAssembly SIMD runs; an arena: that one (the tests': one of a small maximum). */
+  constructor(source: ProgramSource, gemm: Gemm, simd: boolean | SimdArena = true) {
     const { plan, model: trainingModel, ir } = source;
     this.arena = simd === true ? SimdArena.create() : simd === false ? null : simd;
     const simdKernels = this.arena?.kernels ?? null;
@@ -217,7 +209,6 @@ export class Program {
     const bufOf = (name: string) => this.bufs.get(name)!;
     for (const name of [...plan.outputs, ...Object.values(plan.logits)]) read(this.bufs.get(name), "loss");
     for (const op of concatOps) this.placeParts(op, readers, producers);
-    if (wide && this.arena !== null) this.widen(gemm, readers);
     stageGathers(this.ops);
     this.concatOps = concatOps;
     for (const op of this.ops) if (op instanceof DotPairOp) this.reluStackOf(op, producers, readers);
@@ -227,11 +218,6 @@ export class Program {
   /** Each concatenation the program runs (one per distinct list of parts): its parts, and how many of them their producers write in place. */
   concatenations(): { name: string; parts: number; placed: number }[] {
     return this.concatOps.map((op) => ({ name: op.out.name, parts: op.parts.length, placed: op.parts.filter((p) => this.placed.has(p)).length }));
-  }
-
-  /** Each wide product: its input's name and its layers' outputs, in the order of their columns. */
-  wideProducts(): { input: string; layers: string[] }[] {
-    return this.wides.map((w) => ({ input: w.x.name, layers: w.members.map((m) => m.y.name) }));
   }
 
   /** Whether the Bufs live in a SIMD arena and the kernels run (false: no WebAssembly SIMD, or simd was turned off). */
@@ -273,47 +259,6 @@ export class Program {
       concat.skip(i);
       this.placed.add(part);
     });
-  }
-
-  /**
-   * Makes one WideDense of the relu or linear Dense layers that read one
-   * input, where at least two do and each one's output is read by Dense
-   * layers only (which can read it at a stride: readFrom) and written
-   * nowhere else (placeParts). The wide op runs at the first member's place,
-   * so before any of them forward and after all of them backward; each member
-   * keeps its place for its element-wise passes and its input's gradient
-   * (summed in the same order as without). An input that is itself a block of
-   * a wide product's output forms none (the product reads its input whole).
-   */
-  private widen(gemm: Gemm, readers: ReadonlyMap<Buf, ReadonlySet<string>>): void {
-    const denseByOutput = new Map(this.denseOps.map((op) => [op.y.name, op]));
-    /** The Dense layers reading `y`, when nothing else does (null otherwise). */
-    const denseReaders = (y: Buf): DenseOp[] | null => {
-      const ops = [...(readers.get(y) ?? [])].map((name) => denseByOutput.get(name));
-      return ops.length > 0 && ops.every((op) => op?.x === y) ? (ops as DenseOp[]) : null;
-    };
-    const byInput = new Map<Buf, DenseOp[]>();
-    for (const op of this.denseOps) {
-      if (op.writesAnywhere && !op.placed && denseReaders(op.y) !== null) byInput.set(op.x, [...(byInput.get(op.x) ?? []), op]);
-    }
-    const blocks = new Set<Buf>();
-    for (const [x, members] of byInput) {
-      if (members.length < 2 || blocks.has(x)) continue;
-      const out = new Buf(`wide\u0000${members.map((m) => m.y.name).join("\u0000")}`, members.reduce((n, m) => n + m.units, 0) + ROW_PAD, true);
-      this.bufs.set(out.name, out);
-      let offset = 0;
-      for (const m of members) {
-        m.writeIntoWide(out, offset);
-        for (const reader of denseReaders(m.y)!) reader.readFrom(out, offset);
-        this.placed.add(m.y);
-        blocks.add(m.y);
-        offset += m.units;
-      }
-      const op = new WideDense(gemm, x, members, out);
-      for (const m of members) m.wide = op;
-      this.ops.splice(this.ops.indexOf(members[0]!), 0, op);
-      this.wides.push(op);
-    }
   }
 
   /**
@@ -376,13 +321,12 @@ export class Program {
     // Bufs the lookups fill whole live in the wasm heap, where their kernels reach them (layers.ts GatherStage).
     const inHeap = allocateStages(this.ops, rows);
     const bufs = [...new Set(this.bufs.values())].filter((buf) => !this.placed.has(buf) && !inHeap.has(buf));
-    if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps, this.reluStacks, this.wides)) {
+    if (this.arena !== null && !layoutInArena(this.arena, bufs.map((buf) => ({ buf, ownValues: !owned.has(buf) })), rows, this.denseOps, this.reluStacks)) {
       // Too large for a 32-bit memory: JavaScript arrays from now on, which every op then finds outside the arena.
       this.arena = null;
       for (const buf of bufs) buf.valueAt = buf.gradAt = -1;
       for (const op of this.denseOps) op.biasRow = null;
       for (const stack of this.reluStacks) stack.sums = null;
-      for (const wide of this.wides) wide.region = null;
     }
     if (this.arena === null) for (const buf of bufs) buf.allocate(rows, !owned.has(buf));
     for (const op of this.ops) op.allocate(rows);
@@ -394,8 +338,7 @@ export class Program {
 
 /**
  * Every Buf's values (where it owns them: not a batch's input) and gradients
- * for `rows` rows, each Dense layer's bias row, each ReluStack's sums and each
- * wide product's packed kernels, in
+ * for `rows` rows, each Dense layer's bias row and each ReluStack's sums, in
  * one layout of the arena: the growth that layout may need detaches every
  * earlier view. False, with nothing assigned, when they do not fit in the
  * arena's memory.
@@ -406,7 +349,6 @@ export function layoutInArena(
   rows: number,
   dense: readonly DenseOp[],
   stacks: readonly ReluStack[] = [],
-  wides: readonly WideDense[] = [],
 ): boolean {
   const regions: { floats: number; assign(region: Region): void }[] = [];
   for (const { buf, ownValues } of bufs) {
@@ -432,7 +374,6 @@ export function layoutInArena(
   }
   for (const op of dense) if (op.biasRowWidth > 0) regions.push({ floats: op.biasRowWidth, assign: (r) => void (op.biasRow = r) });
   for (const stack of stacks) regions.push({ floats: stack.width, assign: (r) => void (stack.sums = r) });
-  for (const wide of wides) regions.push({ floats: wide.regionWidth, assign: (r) => void (wide.region = r) });
   const laid = arena.layout(regions.map((r) => r.floats));
   laid?.forEach((region, i) => regions[i]!.assign(region));
   return laid !== null;

@@ -26,7 +26,7 @@ import { gemmOn } from "./gemm.js";
 import type { DropoutOp } from "./layers.js";
 import { Program, type FusedFeatures } from "./program.js";
 import { namingFeature } from "../table-ids.js";
-import { fusedSimdOn, fusedWideOn } from "./support.js";
+import { fusedSimdOn } from "./support.js";
 import type { SimdArena } from "./arena.js";
 
 /** Labels and masks as typed arrays, by task name. */
@@ -35,17 +35,14 @@ interface FusedTargets {
   masks?: Record<string, ArrayLike<number>>;
 }
 
-/**
- * `simd` false: the program's JavaScript loops even where WebAssembly SIMD runs (MTL_FUSED_SIMD=off; the tests' reference); or the arena to use.
- * `wide` true: Dense layers on one input as one wide product (MTL_FUSED_WIDE=on).
- */
-export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: boolean | SimdArena = fusedSimdOn(), wide = fusedWideOn()): TrainStep {
+/** `simd` false: the program's JavaScript loops even where WebAssembly SIMD runs (MTL_FUSED_SIMD=off; the tests' reference); or the arena to use. */
+export function createFusedTrainStep(built: BuiltModel, blas: NativeBlas, simd: boolean | SimdArena = fusedSimdOn()): TrainStep {
   const { ir } = built;
   const optimizer = createOptimizer(ir.train.optimizer);
   const adam = optimizer as unknown as AdamFields;
   const rule = sparseRule(ir.train.optimizer);
   const sparse = SparseEmbeddings.create(built, ir.train.optimizer);
-  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas), simd, wide);
+  const program = new Program({ ir, plan: built.plan, model: built.trainingModel }, gemmOn(blas), simd);
   const l2 = ir.train.l2;
   let steps = 0;
 

@@ -9,7 +9,7 @@ import type { LayerPlan } from "../../plan/layer-plan.js";
 import { loadNativeBlas, type NativeBlas } from "../backend/blas/native-blas.js";
 import { activeNativeBlas } from "../backend/kernels/matmul-override.js";
 import { supportsInPlaceWrites } from "../backend/tensor-memory.js";
-import { switchedOff, switchedOn } from "../../util/env-switch.js";
+import { switchedOff } from "../../util/env-switch.js";
 import { FUSED_ACTIVATIONS } from "./activations.js";
 
 export interface FusedSupportOptions {
@@ -61,16 +61,6 @@ export function fusedPredictOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
  */
 export function fusedSimdOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
   return !switchedOff(env["MTL_FUSED_SIMD"]);
-}
-
-/**
- * True when MTL_FUSED_WIDE is on: the fused step runs relu or linear Dense
- * layers that read one input as one wide product (wide.ts; same bits). Off by
- * default: measured slower in recsys-MMoE steps (the copies and the wide
- * output's cache misses cost more than the products gain).
- */
-export function fusedWideOn(env: NodeJS.ProcessEnv = processEnv()): boolean {
-  return switchedOn(env["MTL_FUSED_WIDE"]);
 }
 
 export function fusedUnsupported(ir: ValidIR, plan: LayerPlan, options: FusedSupportOptions = {}): string[] {

@@ -87,8 +87,7 @@ export function gatesIR(gates: number): ValidIR {
   return compiled(text, "gates.mtl");
 }
 
-/** The IR of a spec's text. */
-export function compiled(text: string, file: string): ValidIR {
+function compiled(text: string, file: string): ValidIR {
   const result = compileSource(text, file);
   assert.ok(result.ir !== undefined, result.diagnostics.map((d) => d.message).join("; "));
   return result.ir;
