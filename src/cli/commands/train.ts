@@ -10,7 +10,7 @@ import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/che
 import { CheckpointError, ModelDirError, UsageError } from "../../errors.js";
 import { setReadThreads } from "../../data/readers/csv-split.js";
 import { fileError } from "../../data/readers/file-errors.js";
-import { readOptionsFor } from "../../train/read-options.js";
+import { overridesFor, readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
 import { verifyModelDir } from "../../model-dir/folder.js";
 import { RUN_RECORD } from "../../train/checkpoint/run-record.js";
@@ -150,7 +150,7 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
     }
     const read = stored && !dataGiven ? stored.read : readOptionsFor(plan.data, ir.data, overrides);
     const validFile = options.valid ?? stored?.valid?.file;
-    const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overrides) };
+    const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overridesFor(validFile, ir.data, overrides)) };
     const maxSteps = maxStepsOption ?? stored?.maxSteps ?? undefined;
     const run: SessionRun = {
       ir,
