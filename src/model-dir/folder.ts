@@ -40,6 +40,9 @@ const MODEL_JSON = "model.json";
 /** Files every model folder has, besides the weight files model.json names. */
 const REQUIRED_FILES = [MODEL_JSON, "encoding.json", "ir.json", "spec.mtl"] as const;
 
+/** The fixed names saving a model writes, besides run.json and the manifest (and the weight files, named by their content). */
+export const MODEL_FILE_NAMES: readonly string[] = [...REQUIRED_FILES, "metrics.json"];
+
 export interface ModelDirContents {
   ir: ValidIR;
   encoding: EncodingState;

@@ -5,7 +5,7 @@ import { DataError, type RawRecord, type ReadOptions } from "../data/record.js";
 import type { ValidIR } from "../ir/types.js";
 import { assertModelFits, buildModel, createTrainStep, type BuiltModel, type StepLosses, type StepRunOptions, type TrainStep } from "../runtime/graph/index.js";
 import { encoderCheck, SkipBudget } from "./bad-rows.js";
-import { neededColumns, requireColumns } from "./columns.js";
+import { checkColumns, neededColumns, requireColumns } from "./columns.js";
 import { encodeRows, encodeUnfitted, hasStatistics, permutation, readLabelledBlocks, type EncodedRows, type EncodeOptions } from "./encoded-rows.js";
 import { evaluate, evaluateEncoded, FileScores, type TaskEvaluation } from "../evaluate/evaluate.js";
 import type { Checkpoint, CheckpointPosition } from "./checkpoint/format.js";
@@ -92,7 +92,19 @@ export function readLabelled(
   const consumer = encoderOnly ? { numbers: numberColumns(ir), columns: new Set(needed.map((n) => n.column)) } : {};
   const records = (schema?: RecordCheck) => {
     const check = encoder ? encoderCheck((rows, file) => encoder.encodeBatch(rows, file), schema) : schema;
-    return readRecords(source.file, source.read, { ...budget.readerLimits(check), ...consumer });
+    return readRecords(source.file, source.read, { ...budget.readerLimits(check && columnsFirst(check)), ...consumer });
+  };
+  // The encoder checks each record inside the reader, before requireColumns sees it: an absent label column
+  // must still be named as such at the header (thrown, never skipped), not as a missing label on row 2.
+  const columnsFirst = (check: RecordCheck): RecordCheck => {
+    let first = source.read.format !== "jsonl";
+    return (record, file) => {
+      if (first) {
+        first = false;
+        checkColumns(new Set(Object.keys(record.fields)), needed, source.file, source.read);
+      }
+      return check(record, file);
+    };
   };
   if (source.read.format !== "jsonl") {
     const read = records();

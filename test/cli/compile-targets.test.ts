@@ -47,3 +47,12 @@ test("compile --target svg refuses a picture too large for Graphviz with one lin
   assert.equal(existsSync(out), false);
   assert.equal(runCli(CLI, ["compile", spec, "--target", "dot"]).status, 0);
 });
+
+test("compile --target torch prints no TensorFlow.js \"install tfjs-node\" banner", () => {
+  // The layout capture ran on the cpu backend before it was silenced (tf.getBackend() is undefined until the first op).
+  const dir = tempDir("torch-banner");
+  const result = runCli(CLI, ["compile", ESMM, "--target", "torch", "-o", join(dir.dir, "pkg")]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.doesNotMatch(result.stdout + result.stderr, /tfjs-node|=====/);
+  assert.match(result.stdout + result.stderr, /wrote the PyTorch package/);
+});

@@ -57,6 +57,8 @@ test("compile --emit ir and --target ir give the same schema-valid JSON, equal t
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, expected, `compile mmoe.mtl ${flags.join(" ")}: differs from --out-dir output`);
   }
+  // Both flags at once named two targets and printed the --emit one without a word: refused instead.
+  assertUsageError(runCli(CLI, ["compile", MMOE, "--target", "ts", "--emit", "ir"]), "--target with --emit", /--emit.*--target/);
 });
 
 test("compile is deterministic: two runs give byte-identical output for every example spec", () => {

@@ -66,6 +66,12 @@ describe("mtl demo", { concurrency: 2 }, () => {
       const auc = Number(row?.trim().split(/\s+/)[4]);
       assert.equal(auc.toFixed(4), printed[task]!.toFixed(4), `mtl eval's ${task} AUC (${row}) should be the demo's`);
     }
+    // The "Next" predict command as printed works too (it was `| head`, which ended in "standard output was closed", exit 1).
+    const predictLine = section(result.stdout, "Next:")[1]!.split(/\s{2,}/)[0]!;
+    assert.match(predictLine, /^npx mtl predict [^|]*$/);
+    const predicted = await runCliAsync(cli, predictLine.split(" ").slice(2), { cwd: dir, timeoutMs: 60_000 });
+    assertOk(predicted, predictLine);
+    assert.equal(readFileSync(join(dir, "census", "scores.csv"), "utf8").split("\n")[0], CENSUS_TASKS.join(","));
   });
 
   test("demo esmm prints ESMM, the clicks-only CVR model and the truth on one CTCVR table, and writes what it lists", async () => {

@@ -71,6 +71,18 @@ describe("mtl eval", { concurrency: 2 }, () => {
     assert.ok(line.includes("user_id, item_id, category"), line);
   });
 
+  test("a file without a label column is refused at its header, even with --skip-bad-rows", async () => {
+    assertSetup();
+    // The encoder's per-row check ran first: 'label column is missing' on line 2, a bad row that --skip-bad-rows skipped.
+    const lines = readFileSync(join(dir, "valid.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    const click = lines[0]!.indexOf("click");
+    writeFileSync(join(dir, "no-click.csv"), lines.map((l) => l.filter((_, i) => i !== click).join(",")).join("\n") + "\n");
+    for (const extra of [[], ["--skip-bad-rows", "1000"]]) {
+      const result = await mtl(["eval", MODEL, "--data", "no-click.csv", ...extra]);
+      assertDataError(result, `no click column ${extra.join(" ")}`, { file: "no-click.csv", line: 1, field: "click", message: /: error: column 'click' is missing, but the label of task 'ctr' reads it/ });
+    }
+  });
+
   test("a row without a group value stops the run at its line", async () => {
     assertSetup();
     const text = readFileSync(join(dir, "valid.csv"), "utf8").split("\n");

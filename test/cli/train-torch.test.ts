@@ -5,7 +5,7 @@
  * options it refuses, and the help that says when to switch.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -76,6 +76,18 @@ test("mtl train --engine torch refuses the options train.py has no counterpart f
   const nproc = runCli(CLI, ["train", "specs/mmoe.mtl", "--data", "x.csv", "--out", "m", "--nproc", "2"]);
   assert.equal(nproc.status, 2);
   assert.match(nproc.stderr, /--nproc needs --engine torch/);
+});
+
+test("mtl train --engine torch refuses an --out folder holding another tool's model.json, before looking for Python, and leaves it", () => {
+  const dir = scratchDir("torch-foreign");
+  const out = join(dir, "export");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "model.json"), "{\"theirs\": 1}\n");
+  writeFileSync(join(dir, "x.csv"), "user_id,item_id,price,click,purchase\nu1,i1,2,1,0\n");
+  const result = runCli(CLI, ["train", "specs/esmm.mtl", "--engine", "torch", "--data", join(dir, "x.csv"), "--out", out], { env: { ...process.env, MTL_PYTHON: "/nonexistent/python3" } });
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /^mtl: error: \S*export is not an mtl model folder, but holds model\.json, which saving the model would overwrite: .*pass --force/);
+  assert.equal(readFileSync(join(out, "model.json"), "utf8"), "{\"theirs\": 1}\n");
 });
 
 test("mtl compile --help says when to switch to PyTorch and how: N processes, torchrun's rendezvous for several machines, GPUs", () => {

@@ -57,6 +57,15 @@ test("missing values and unseen categories are filled as in predict; a bad value
     (error: unknown) => error instanceof mtl.DataError && error.line === 2 && /<request>:2/.test(error.render()) && /price/.test(error.render()),
   );
   assert.deepEqual(scorer.score([]), { ctr: new Float32Array(0), cvr: new Float32Array(0), ctcvr: new Float32Array(0) });
+  // From untyped callers: a null or an array candidate was a TypeError, or scored silently as all-missing.
+  for (const bad of [null, 5, ["1", "2"]]) {
+    assert.throws(
+      () => scorer.score([{ user_id: "1" }, bad as never]),
+      (error: unknown) => error instanceof mtl.DataError && error.line === 2 && /<request>:2: error: a candidate must be an object/.test(error.render()),
+      String(bad),
+    );
+  }
+  assert.throws(() => scorer.score(null as never), (error: unknown) => error instanceof mtl.DataError && /an array of candidates, got null/.test(error.message));
   scorer.dispose();
 });
 

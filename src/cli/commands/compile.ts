@@ -118,7 +118,7 @@ export function registerCompile(program: Command): void {
     .addHelpText("after", `\n${TORCH_HELP}`)
     .argument("<spec...>", ".mtl files to compile")
     .addOption(new Option("-t, --target <target>", "what to generate").choices([...Object.keys(TARGETS), TORCH]).default("ir"))
-    .addOption(new Option("--emit <target>", "alias of --target").choices([...Object.keys(TARGETS), TORCH]))
+    .addOption(new Option("--emit <target>", "alias of --target").choices([...Object.keys(TARGETS), TORCH]).conflicts("target"))
     .option("-o, --output <file>", "write here instead of standard output (one spec only; torch: the package folder); written atomically")
     .option("--out-dir <dir>", "write one file per spec into this folder, named after the spec")
     .option("--model <dir>", "ts, torch: a trained model folder (from 'mtl train --out') whose encoding statistics to embed; checked against its manifest, and trained on this spec")

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackendUnavailableError, UsageError } from "../../errors.js";
 import { lockOutFolder, OutFolderLockedError } from "../../train/out-lock.js";
+import { refuseForeignFiles } from "../../train/checkpoint/train-folder.js";
 import { findTorchPython, TORCH_MISSING_HINT } from "../../util/torch-python.js";
 import { compileOrReport } from "../compile-or-report.js";
 import { positiveInt } from "../data-options.js";
@@ -65,6 +66,8 @@ export async function runTorchTrain(spec: string | undefined, options: TorchTrai
   if (existsSync(join(out, "manifest.json")) && !existsSync(join(out, CHECKPOINT)) && !options.force) {
     throw new UsageError(`${out} already holds a trained model: pass --force to train over it, or choose another --out`);
   }
+  // As `mtl train`: no model and no run to resume, but another tool's model.json (say) that saving would overwrite.
+  if (!existsSync(join(out, "manifest.json")) && !existsSync(join(out, CHECKPOINT)) && !options.force) refuseForeignFiles(out);
 
   const torch = findTorchPython(process.env["MTL_PYTHON"]);
   if (!torch.found) throw new BackendUnavailableError(`--engine torch needs Python with PyTorch (${TORCH_MISSING_HINT}, or elsewhere pip install torch; or set MTL_PYTHON to a python that has it); tried ${torch.why}`);

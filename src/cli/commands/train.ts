@@ -10,7 +10,7 @@ import { checkpointDir, loadCheckpoint, removeCheckpoint } from "../../train/che
 import { CheckpointError, ModelDirError, UsageError } from "../../errors.js";
 import { setReadThreads } from "../../data/readers/csv-split.js";
 import { fileError } from "../../data/readers/file-errors.js";
-import { readOptionsFor } from "../../train/read-options.js";
+import { overridesFor, readOptionsFor } from "../../train/read-options.js";
 import { lockOutFolder, OutFolderLockedError, type OutLock } from "../../train/out-lock.js";
 import { verifyModelDir } from "../../model-dir/folder.js";
 import { RUN_RECORD } from "../../train/checkpoint/run-record.js";
@@ -61,7 +61,7 @@ export function registerTrain(program: Command): void {
         `A run records its spec, data and options in --out/${RUN_RECORD} as it starts (paths made absolute: --resume works from any working folder), and while training keeps the last checkpoint in --out/checkpoint/ (every minute by default, see --checkpoint-every, and at each epoch's end), deleted once the model is saved. Ctrl-C stops after the current step and saves one (exit 130).\n` +
         "`mtl train --resume DIR` continues a run stopped at any moment (killed too) with its recorded spec, data and options, from its last checkpoint, or from step 0 if it saved none yet; those given again must match, except --epochs, --max-steps, --valid, --skip-bad-rows and --checkpoint-every. " +
         "`mtl train SPEC --data FILE --resume DIR` does the same, and starts the run if DIR holds none: the command to give a scheduler that restarts preempted jobs.\n" +
-        "Into a folder holding an unfinished run, a run without --resume is refused (continue it with --resume, or pass --force to start afresh). Over a finished model, the same spec, data and options have nothing to do (exit 0); other ones are refused unless --force replaces the model. See docs/reliability.md.\n" +
+        "Into a folder holding an unfinished run, a run without --resume is refused (continue it with --resume, or pass --force to start afresh). Over a finished model, the same spec, data and options have nothing to do (exit 0); other ones are refused unless --force replaces the model. A folder that holds no run or model but files a model would overwrite (another tool's model.json, say) is refused unless --force. See docs/reliability.md.\n" +
         "One run at a time per --out folder: it holds --out/.lock while it runs, and a second one is refused.",
     )
     .argument("[spec]", "the .mtl spec (with --resume: by default the recorded one)")
@@ -150,7 +150,7 @@ async function runTrain(spec: string | undefined, options: TrainCliOptions, give
     }
     const read = stored && !dataGiven ? stored.read : readOptionsFor(plan.data, ir.data, overrides);
     const validFile = options.valid ?? stored?.valid?.file;
-    const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overrides) };
+    const valid = validFile === undefined ? undefined : { file: validFile, read: options.valid === undefined && stored?.valid ? stored.valid.read : readOptionsFor(validFile, ir.data, overridesFor(validFile, ir.data, overrides)) };
     const maxSteps = maxStepsOption ?? stored?.maxSteps ?? undefined;
     const run: SessionRun = {
       ir,

@@ -90,7 +90,8 @@ ${listing([
 Next:
 ${listing([
   [`npx mtl eval ${shown(modelDir)} --data ${data("test.csv")}`, "per-task AUC, log loss, NE, calibration"],
-  [`npx mtl predict ${shown(modelDir)} --data ${data("test.csv")} | head`, "one score per task and row"],
+  // Not `| head`: predict stops with an error when its reader closes standard output early.
+  [`npx mtl predict ${shown(modelDir)} --data ${data("test.csv")} -o ${shown(join(options.out, "scores.csv"))}`, "one score per task and row"],
   [`npx mtl inspect ${shown(modelDir)} --data ${data("test.csv")}`, "how each task's gate weighs the experts"],
   ["npx mtl demo --epochs 5", "more passes over the training rows"],
   ["npx mtl demo esmm", "ESMM against a clicks-only CVR model"],

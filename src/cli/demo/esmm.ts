@@ -97,7 +97,7 @@ ${listing([
 Next:
 ${listing([
   [`npx mtl eval ${model("esmm")} --data ${shown(files.test)}`, "per-task AUC and log loss, under each task's where"],
-  [`npx mtl predict ${model("esmm")} --data ${shown(files.test)} | head`, "pCTR, pCVR and pCTCVR per impression"],
+  [`npx mtl predict ${model("esmm")} --data ${shown(files.test)} -o ${model("scores.csv")}`, "pCTR, pCVR and pCTCVR per impression"],
   ["npm run experiments -- --only esmm", "ESMM against the clicks-only models over 3 seeds"],
 ])}
 `);

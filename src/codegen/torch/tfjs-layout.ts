@@ -20,7 +20,9 @@ export interface TfjsLayout {
 
 export async function tfjsLayout(ir: ValidIR, plan: LayerPlan): Promise<TfjsLayout> {
   // Only layouts are read here: the default backend will do, without its banner.
-  if (tf.getBackend() === "cpu") silenceCpuFirstUseBanner(tf.findBackend("cpu")!);
+  // tf.backend() picks it now: until then tf.getBackend() is undefined, and picking makes a new instance.
+  const backend = tf.backend();
+  if (tf.getBackend() === "cpu") silenceCpuFirstUseBanner(backend);
   const built = buildModel(ir, plan);
   let captured: TfjsLayout | undefined;
   try {

@@ -32,12 +32,26 @@ export function binaryDecoder(label: LabelIR, role: "label" | "where"): LabelDec
       if (lower === "false") return 0;
     }
     const shown = canonicalString(value);
+    const positive = positiveSpelling(shown);
     throw new FieldError(
       `${role} column '${column}' must be 0/1 or true/false, got ${describeValue(shown)}`,
       column,
-      `name the values that ${role === "label" ? "mean 1" : "select a row"}: \`${role} ${columnText(column)} ${isValuesText([shown])}\` (several: \`is "A" | "B"\`)`,
+      positive === null
+        ? `write the column's values as 0 and 1, or name the values that ${role === "label" ? "mean 1" : "select a row"} as the file writes them: \`${role} ${columnText(column)} is "..."\``
+        : `name the values that ${role === "label" ? "mean 1" : "select a row"}: \`${role} ${columnText(column)} ${isValuesText([positive])}\` (several: \`is "A" | "B"\`)`,
     );
   };
+}
+
+/**
+ * The value a hint offers as the one meaning 1: the bad value itself, except
+ * a spelling of 0 ("0.0" from a float column), which would invert the
+ * labels: then its 1 in the same spelling ("1.0"), or null when there is none.
+ */
+function positiveSpelling(shown: string): string | null {
+  if (shown.trim() === "" || Number(shown) !== 0) return shown;
+  const one = shown.replace("0", "1");
+  return Number(one) === 1 ? one : null;
 }
 
 /** A regression column: a finite number that fits a float32. */

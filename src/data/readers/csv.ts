@@ -110,7 +110,7 @@ function checkOptions(file: string, opts: ReadOptions): void {
       file,
       null,
       "the file has no header and no column names were given",
-      "list the columns in the spec's data section (columns: [a, b, ...]) or set header: true",
+      "name the columns with --columns a,b,... or in the spec's data section (columns: [a, b, ...]); if the file's first line is its header, leave out --no-header (or set header: true)",
     );
   }
   if (opts.columns) checkNames(file, null, opts.columns, "the spec's column list");

@@ -97,10 +97,18 @@ export function finishedRunDifferences(then: RunDescription<RecordedData>, now: 
   const pairs: [string, unknown, unknown][] = [
     ["train.epochs", then.ir.train.epochs, now.ir.train.epochs],
     ["--max-steps", then.run.maxSteps, now.run.maxSteps],
-    ["--valid", then.run.valid, now.run.valid],
   ];
   for (const [name, a, b] of pairs) {
     if (canonicalJson(a) !== canonicalJson(b)) found.push(`${name} is ${show(a ?? "absent")} in ${source} but ${show(b ?? "absent")} now`);
+  }
+  const [valid, validNow] = [then.run.valid, now.run.valid];
+  if (canonicalJson(valid) !== canonicalJson(validNow)) {
+    // Named by its file (the read options, a long object, only when the file is the same).
+    found.push(
+      valid?.file === validNow?.file
+        ? differences(valid?.read, validNow?.read, "--valid read options", 1).map((d) => `the ${d.path} are ${show(d.then)} in ${source} but ${show(d.now)} now`)[0]!
+        : `--valid is ${valid ? valid.file : "absent"} in ${source} but ${validNow ? validNow.file : "absent"} now`,
+    );
   }
   return found;
 }

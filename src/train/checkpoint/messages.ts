@@ -66,6 +66,11 @@ export function unfinishedRunError(out: string, where: string): CheckpointError 
   return new CheckpointError(`${out} holds an unfinished run (${where}): continue it with \`${resumeCommand(out)}\`, or pass --force to start afresh`);
 }
 
+/** A run into a folder that holds no run or model of mtl's, but files that saving the model would overwrite. */
+export function foreignFilesError(out: string, names: string[]): CheckpointError {
+  return new CheckpointError(`${out} is not an mtl model folder, but holds ${names.join(", ")}, which saving the model would overwrite: choose another --out folder (a new or empty one), or pass --force to overwrite them`);
+}
+
 /** A run into a folder holding a finished model that another run made (`why` says how it differs). */
 export function finishedModelError(out: string, why: string): CheckpointError {
   return new CheckpointError(`${out} holds a finished model ${why}: pass --force to train it again (replacing it), or choose another --out folder`);

@@ -22,7 +22,7 @@ import { checkpointDir, defaultCheckpointIo, removeCheckpoint, removeUncommitted
 import { MANIFEST } from "../../model-dir/folder.js";
 import { CheckpointError, ModelDirError, NonFiniteLossError } from "../../errors.js";
 import { removeRunRecord, runRecord, runRecordPath, runRecordText, writeRunRecord } from "./run-record.js";
-import { describeUnfinished, folderStatus, inspectTrainFolder, type TrainFolder } from "./train-folder.js";
+import { describeUnfinished, folderStatus, inspectTrainFolder, refuseForeignFiles, type TrainFolder } from "./train-folder.js";
 import { TrainingInterrupted, type CheckpointPlace } from "../interrupted.js";
 
 /**
@@ -119,6 +119,7 @@ export class CheckpointSession {
     if (folder.recordProblem && start !== "replace") throw folder.recordProblem;
     const status = folderStatus(folder);
     if (start === "new" && status === "unfinished") throw unfinishedRunError(run.out, describeUnfinished(folder));
+    if (start !== "replace" && status === "empty") refuseForeignFiles(run.out);
     if (start !== "replace" && status === "finished") throw finishedModelError(run.out, folder.record ? "of another run" : "with no record of the run that trained it");
     if (start === "continue" && !options.resume && (folder.checkpoint || folder.damaged)) throw unfinishedRunError(run.out, `${describeUnfinished(folder)}, which this run did not load`);
     const session = new CheckpointSession(run, options, !options.resume && !(start === "continue" && folder.record));

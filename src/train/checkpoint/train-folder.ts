@@ -8,10 +8,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { CheckpointMeta, RecordedData, RunDescription } from "./format.js";
 import { finishedRunDifferences } from "./compat.js";
-import { describePlace, finishedModelError } from "./messages.js";
+import { describePlace, finishedModelError, foreignFilesError } from "./messages.js";
 import { checkpointDir, hasCheckpoint, readCheckpointMeta } from "./store.js";
 import { CheckpointError } from "../../errors.js";
 import { MANIFEST } from "../../model-dir/file-manifest.js";
+import { MODEL_FILE_NAMES } from "../../model-dir/folder.js";
 import { readRunRecord, type RunRecord } from "./run-record.js";
 
 export interface TrainFolder {
@@ -63,6 +64,16 @@ export function folderStatus(folder: TrainFolder): FolderStatus {
   const unfinishedCheckpoint = folder.damaged !== null || (folder.checkpoint !== null && !folder.checkpoint.finished);
   if (folder.model && !unfinishedCheckpoint) return "finished";
   return unfinishedCheckpoint || folder.checkpoint || folder.record || folder.recordProblem ? "unfinished" : "empty";
+}
+
+/**
+ * A folder with no run or model of mtl's (status "empty") may still hold
+ * files of the same names as a model's (another tool's model.json, say):
+ * saving would overwrite them, so only --force goes past them.
+ */
+export function refuseForeignFiles(out: string): void {
+  const present = MODEL_FILE_NAMES.filter((name) => existsSync(join(out, name)));
+  if (present.length > 0) throw foreignFilesError(out, present);
 }
 
 /** The run the folder describes, for --resume: its record (the latest start's settings), else its checkpoint's. */

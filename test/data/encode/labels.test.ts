@@ -42,6 +42,14 @@ test("any other binary label is an error that suggests declaring the positive va
     assert.equal(error.hint, `name the values that mean 1: \`label click is ${JSON.stringify(String(click))}\` (several: \`is "A" | "B"\`)`);
     assert.equal(error.field, "click");
   }
+  // A spelling of 0 is never offered as the value meaning 1 (that would invert every label): its 1 is.
+  for (const [click, hint] of [["0.0", '`label click is "1.0"`'], [" 0", '`label click is " 1"`'], ["-0", '`label click is "..."`']] as const) {
+    const error = catchDataError(() =>
+      createEncoder(ir, { version: 1, rows: 0, features: {} }).encodeBatch(records([{ click }]), "train.csv"),
+    );
+    assert.ok(error.hint?.includes(hint), `${click}: ${error.hint}`);
+    assert.ok(!error.hint?.includes(`is ${JSON.stringify(click)}`), `${click}: ${error.hint}`);
+  }
 });
 
 test("regression labels are finite numbers", async () => {

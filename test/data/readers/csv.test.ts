@@ -214,6 +214,9 @@ test("a headerless file without column names is refused before reading", async (
   const err = await readError(fixture(dir, "nocols.csv", "1,2\n"), csvOptions({ header: false, columns: null }));
   assert.equal(err.line, null);
   assert.match(err.message, /no header and no column names/);
+  // It is mostly `--no-header` on a file that has one: the hint names both ways out, not only the spec's settings.
+  assert.match(err.hint ?? "", /--columns/);
+  assert.match(err.hint ?? "", /leave out --no-header/);
 });
 
 test("invalid UTF-8 names the line; in a data row it is a bad row, in the header it is fatal", async () => {

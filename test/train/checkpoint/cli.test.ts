@@ -118,6 +118,23 @@ describe("mtl train checkpoints", { concurrency: 2 }, () => {
     assert.doesNotMatch(result.stderr, /read 1,600 training rows/, "it should fail before reading the data");
   });
 
+  test("an --out folder of another tool's model.json is refused before any work and left as it was; --force overwrites; other files are no obstacle", async () => {
+    const out = join(dir, "tfjs-export");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "model.json"), "{\"theirs\": true}\n");
+    writeFileSync(join(out, "notes.txt"), "mine\n");
+    // One after the other: the second would find the first's lock.
+    for (const how of ["--out", "--resume"]) {
+      const result = await mtl(["train", spec, "--data", data, how, "tfjs-export", "--max-steps", "2", "--quiet"]);
+      assert.equal(errorLine(result, "--out over model.json"), "mtl: error: tfjs-export is not an mtl model folder, but holds model.json, which saving the model would overwrite: choose another --out folder (a new or empty one), or pass --force to overwrite them");
+    }
+    assert.equal(readFileSync(join(out, "model.json"), "utf8"), "{\"theirs\": true}\n");
+    assert.ok(!existsSync(join(out, "run.json")), "nothing was written");
+    assertOk(await mtl(["train", spec, "--data", data, "--out", "tfjs-export", "--max-steps", "2", "--quiet", "--force"]), "--force");
+    assertManifestHolds(out, "--force over model.json");
+    assert.equal(readFileSync(join(out, "notes.txt"), "utf8"), "mine\n", "a file of another name stays");
+  });
+
   test("an --out folder without write permission (chmod) fails before any work", { skip: process.getuid?.() === 0 && "running as root, which chmod does not stop (tested with injected failures in checkpoint/store.test.ts)" }, async () => {
     const locked = join(dir, "locked");
     mkdirSync(locked, { recursive: true });

@@ -85,6 +85,9 @@ describe("mtl train records its run", { concurrency: 2 }, () => {
 
     const reseeded = await mtl([...command, "--seed", "8"]);
     assertOneLineError(reseeded, "another seed", "finished", /^mtl: error: finished holds a finished model trained by another run \(train\.seed is 7 in the finished run but 8 now\): pass --force to train it again \(replacing it\), or choose another --out folder$/);
+    // The validation file by its path, not a cut-off JSON object of its read options.
+    const validated = await mtl([...command, "--valid", "train.csv"]);
+    assertOneLineError(validated, "another --valid", "finished", /\(--valid is absent in the finished run but \/\S*\/train\.csv now\)/);
     appendFileSync(join(project, "daily.csv"), readFileSync(join(project, "train.csv"), "utf8").split("\n")[1] + "\n");
     const newData = await mtl(command);
     assertOneLineError(newData, "new data at the same path", "daily.csv", /the training data differ: .*daily\.csv has \d+ bytes .*pass --force/);
