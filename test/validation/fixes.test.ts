@@ -40,6 +40,7 @@ const CASES: Case[] = [
   { code: "MTL3009", name: "invalid choice (name)", text: edit("transform: log1p", "transform: logp1"), newText: "log1p" },
   { code: "MTL3009", name: "invalid choice (string stays a string)", text: edit("transform: log1p", 'transform: "logp1"'), newText: '"log1p"' },
   { code: "MTL3009", name: "task type", text: edit("task ctr : binary", "task ctr : binery"), newText: "binary" },
+  { code: "MTL1008", name: "accented name", text: edit("label purchase", "label purchasé"), newText: "purchase" },
   { code: "MTL6001", name: "where column", text: edit("where click", "where clik", DATA), newText: "click" },
   { code: "MTL6001", name: "label column", text: edit("label purchase", "label purchse", DATA), newText: "purchase" },
   { code: "MTL6001", name: "quoted label column", text: edit("label purchase", 'label "purchse"', DATA), newText: '"purchase"' },

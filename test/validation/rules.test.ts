@@ -34,6 +34,7 @@ const CASES: Case[] = [
   { code: "MTL1003", trigger: edit([["label click\n", "«lbael» click\n"]]), nearMiss: VALID, says: "Did you mean 'label'?" },
   { code: "MTL1003", trigger: edit([["where click", "«wehre» click"]]), nearMiss: VALID, says: "Did you mean 'where'?" },
   { code: "MTL1006", trigger: edit([["e[2]", "e[«1e999»]"]]), nearMiss: edit([["e[2]", "e[2e0]"]]) },
+  { code: "MTL1008", trigger: edit([["label purchase", "label «purchasé»"]]), nearMiss: edit([["label purchase", 'label "purchasé"']]), says: "Rename it, e.g. 'purchase'" },
   { code: "MTL1007", trigger: edit([["tower t1", "«## stray doc»\n\ntower t1"]]), nearMiss: edit([["tower t1", "## attached doc\ntower t1"]]) },
 
   { code: "MTL2001", trigger: edit([["mlp(g1, [8])", "mlp(«gl», [8])"]]), nearMiss: VALID, says: "Did you mean 'g1'?" },
