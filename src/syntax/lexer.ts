@@ -1,5 +1,5 @@
 import { createTokenInstance, Lexer, type ILexingError, type IToken } from "./chevrotain.js";
-import { diagnostic, replacement, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Range } from "./ast.js";
 import { isIdentifier } from "./column-text.js";
 import type { LineIndex } from "./range.js";
@@ -49,9 +49,9 @@ const FOREIGN = /^[\p{L}\p{M}\p{N}_]+$/u;
  * A name written with letters outside ASCII (`usér_id`, `点击`) is lexed as
  * unexpected characters between names; the parser would then stumble over
  * each piece. Each such run, with the name pieces it touches, becomes one
- * name token, reported once (MTL1008, with the name's ASCII spelling as a
- * fix when accents are all that differs), so parsing goes on as if it were
- * a name. Other unexpected characters stay lexing errors.
+ * name token, reported once (MTL1008, suggesting the name's ASCII spelling
+ * when accents are all that differs), so parsing goes on as if it were a
+ * name. Other unexpected characters stay lexing errors.
  */
 function joinForeignNames(
   text: string,
@@ -90,9 +90,8 @@ function joinForeignNames(
     const ascii = image.normalize("NFD").replace(/\p{M}/gu, "");
     const hint = isIdentifier(ascii) && !DECLARATION_WORDS.has(ascii) ? ascii : undefined;
     const range = lines.range(start, end);
-    const d = diagnostic("MTL1008", file, range, image, hint ? `, e.g. '${hint}'` : "");
-    if (hint) d.fixes = [replacement(range, image, hint)];
-    diagnostics.push(d);
+    // A hint, not a fix: the name may be a column of the data (or a feature reading the column named like it), which a new spelling would not read.
+    diagnostics.push(diagnostic("MTL1008", file, range, image, hint ? `, e.g. '${hint}'` : ""));
   }
   while (i < tokens.length) out.push(tokens[i++]!);
   return { tokens: out, errors: rest };
