@@ -58,8 +58,8 @@ export const CATALOG = {
     `${what} must be ${rule}, but is ${value}.`),
   MTL3005: entry("error", "wrong-type", (what: string, expected: string, actual: string) =>
     `${what} must be ${expected}, but is ${actual}.`),
-  MTL3006: entry("error", "duplicate-option", (name: string) =>
-    `The option '${name}' is given more than once. Keep one.`),
+  MTL3006: entry("error", "duplicate-option", (name: string, what: "option" | "clause") =>
+    `The ${what} '${name}' is given more than once. Keep one.`),
   MTL3007: entry("error", "conflicting-options", (a: string, b: string, owner: string) =>
     `'${owner}' takes '${a}' or '${b}', not both. Remove one.`),
   MTL3008: entry("error", "wrong-arguments", (owner: string, usage: string) =>
