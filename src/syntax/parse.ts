@@ -8,7 +8,7 @@ import type { DeclNode } from "./parse-tree.js";
 import { parseTokens } from "./parser.js";
 import { LineIndex } from "./range.js";
 import { decodeSource } from "./source.js";
-import { DECLARATION_WORDS, Identifier, KEYWORD_WORDS, keywordOf, NumberLiteral, StringLiteral } from "./tokens.js";
+import { Comma, DECLARATION_WORDS, Identifier, KEYWORD_WORDS, keywordOf, LParen, NumberLiteral, StringLiteral, UnterminatedString } from "./tokens.js";
 import { attachTrivia, type TriviaMap } from "./trivia.js";
 
 export interface ParseResult {
@@ -93,7 +93,8 @@ function syntaxDiagnostics(errors: IRecognitionException[], lexed: LexResult, li
     if (!atEnd) collectBrokenNames(tokens, tok, declares, names);
     // A stray name in letters outside ASCII is reported by the lexer already (MTL1008).
     if (!inDeclaration && lexed.foreignNames.has(tok.startOffset)) continue;
-    const d = diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok), keyword ? ` Did you mean '${keyword}'?` : "");
+    const expected = afterBareName(error, tokens) ? "':', ',' or ')'" : error.message;
+    const d = diagnostic("MTL1003", file, range, expected, atEnd ? "the end of the file" : describe(tok), keyword ? ` Did you mean '${keyword}'?` : "");
     if (keyword) {
       d.fixes = [replacement(range, tok.image, keyword)];
       if (DECLARATION_WORDS.has(keyword)) broken.add(keyword);
@@ -101,6 +102,26 @@ function syntaxDiagnostics(errors: IRecognitionException[], lexed: LexResult, li
     out.push(d);
   }
   return out;
+}
+
+/**
+ * An argument that is a bare name followed by more (`buckets 10`, `transform
+ * log1p`) may be an option missing its ':' as well as a value missing the
+ * ',' after it: the call's "',' or ')'" leaves out the likelier fix.
+ */
+function afterBareName(error: IRecognitionException, tokens: readonly IToken[]): boolean {
+  const previous = (error as IRecognitionException & { previousToken?: IToken }).previousToken;
+  // Only before a number, string or name: before the next declaration or the end of the file the call is rather
+  // missing its ')', and before '[' its ',' (`mlp(x [64])`).
+  const found = error.token;
+  if (!(found.tokenType === NumberLiteral || found.tokenType === StringLiteral || found.tokenType === UnterminatedString || isNameToken(found))) return false;
+  if (error.context.ruleStack.at(-1) !== "call" || !previous || !isNameToken(previous)) return false;
+  const before = tokens[firstAtOrAfter(tokens, previous.startOffset) - 1];
+  return before !== undefined && (before.tokenType === LParen || before.tokenType === Comma);
+}
+
+function isNameToken(t: IToken | undefined): boolean {
+  return t !== undefined && (t.tokenType === Identifier || t.tokenType.CATEGORIES?.includes(Identifier) === true);
 }
 
 /** Names a syntax error kept out of the AST (see SpecFile.lostNames and skippedNames). */
@@ -117,10 +138,9 @@ interface BrokenNames {
  */
 function collectBrokenNames(tokens: IToken[], tok: IToken, declares: boolean, names: BrokenNames): void {
   let at = firstAtOrAfter(tokens, tok.startOffset);
-  const isName = (t: IToken | undefined) => t !== undefined && (t.tokenType === Identifier || t.tokenType.CATEGORIES?.includes(Identifier) === true);
-  if (declares && isName(tokens[at]) && isName(tokens[at + 1])) names.lost.add(tokens[at + 1]!.image);
+  if (declares && isNameToken(tokens[at]) && isNameToken(tokens[at + 1])) names.lost.add(tokens[at + 1]!.image);
   for (; at < tokens.length && !keywordOf(tokens[at]!.tokenType)?.declaration; at++) {
-    if (isName(tokens[at])) names.skipped.add(tokens[at]!.image);
+    if (isNameToken(tokens[at])) names.skipped.add(tokens[at]!.image);
   }
 }
 
