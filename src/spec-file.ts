@@ -40,6 +40,12 @@ export function specStyle(bytes: Uint8Array): SpecStyle {
   return { bom, crlf: newline > 0 && bytes[newline - 1] === 0x0d };
 }
 
+/** specStyle of a text already decoded (an editor's buffer, which may keep the BOM as U+FEFF). */
+export function textStyle(text: string): SpecStyle {
+  const newline = text.indexOf("\n");
+  return { bom: text.startsWith(BOM), crlf: newline > 0 && text[newline - 1] === "\r" };
+}
+
 /** `text` (decoded, so without a BOM) laid out in `style`. */
 export function inStyle(text: string, style: SpecStyle): string {
   const lines = style.crlf ? text.replace(/\r?\n/g, "\r\n") : text;

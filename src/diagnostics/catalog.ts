@@ -28,6 +28,8 @@ export const CATALOG = {
     `'${text.length > 40 ? text.slice(0, 40) + "..." : text}' is not a usable number: it is too large to represent. Use a smaller value.`),
   MTL1007: entry("warning", "detached-doc-comment", () =>
     `This doc comment ('##') documents nothing: no declaration starts on the next line. Move it right above a declaration, or use '#' for a plain comment.`),
+  MTL1008: entry("error", "non-ascii-name", (name: string, hint: string) =>
+    `'${name}' is not a valid name: names use the ASCII letters a-z and A-Z, digits and '_'. Rename it${hint}; a column may be written as a string, "${name}".`),
 
   // ── names and declarations ─────────────────────────────────────────────
   MTL2001: entry("error", "unknown-name", (name: string, hint: string) =>
@@ -56,8 +58,8 @@ export const CATALOG = {
     `${what} must be ${rule}, but is ${value}.`),
   MTL3005: entry("error", "wrong-type", (what: string, expected: string, actual: string) =>
     `${what} must be ${expected}, but is ${actual}.`),
-  MTL3006: entry("error", "duplicate-option", (name: string) =>
-    `The option '${name}' is given more than once. Keep one.`),
+  MTL3006: entry("error", "duplicate-option", (name: string, what: "option" | "clause") =>
+    `The ${what} '${name}' is given more than once. Keep one.`),
   MTL3007: entry("error", "conflicting-options", (a: string, b: string, owner: string) =>
     `'${owner}' takes '${a}' or '${b}', not both. Remove one.`),
   MTL3008: entry("error", "wrong-arguments", (owner: string, usage: string) =>

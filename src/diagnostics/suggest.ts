@@ -1,9 +1,11 @@
 /**
  * "Did you mean ...?" — the closest candidate by edit distance (with
- * transpositions), if close enough to be a plausible typo.
+ * transpositions), if close enough to be a plausible typo: at most one edit
+ * in three, and never every character (`z` is no typo of `a`, and `mtl check
+ * --fix` would silently read another name or column).
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.floor(word.length / 3));
+  const limit = Math.min(Math.max(1, Math.floor(word.length / 3)), word.length - 1);
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {

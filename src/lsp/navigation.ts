@@ -55,6 +55,9 @@ export function renameProblem(analysis: Analysis, sym: Sym, newName: string): st
   if (newName === sym.name) return undefined;
   // A group's members are renamed with it, so their new names must be free too (of anything but the group itself).
   const members = sym.kind === "feature" ? (sym.members ?? []) : [];
+  // Text the parser skipped after a syntax error has no references in the AST: a use there would keep the old name.
+  const skipped = [sym, ...members].find((s) => analysis.checked.ast.skippedNames?.has(s.name));
+  if (skipped) return `'${skipped.name}' is also written where a syntax error made the parser skip text, which a rename would miss; fix the syntax error first.`;
   const own = new Set<Sym>([sym, ...members]);
   for (const name of [newName, ...members.map((m) => memberName(newName, m.index))]) {
     const clash = analysis.checked.symbols.get(name);

@@ -170,6 +170,10 @@ export interface SpecFile {
    * also report them as missing.
    */
   broken?: ReadonlySet<string>;
+  /** Names that declarations kept out by a syntax error would declare (`gaet g = ...`): not also reported as unknown. */
+  lostNames?: ReadonlySet<string>;
+  /** Names in the text a syntax error made the parser skip: what they name is not reported as unused. */
+  skippedNames?: ReadonlySet<string>;
   range: Range;
 }
 

@@ -17,7 +17,7 @@ export type * from "chevrotain";
 const entry = createRequire(import.meta.url).resolve("chevrotain");
 const api = (await import(pathToFileURL(join(dirname(entry), "..", "chevrotain.mjs")).href)) as typeof Api;
 
-export const { EOF, createToken, tokenLabel, createSyntaxDiagramsCode } = api;
+export const { EOF, createToken, createTokenInstance, tokenLabel, createSyntaxDiagramsCode } = api;
 export const Lexer = api.Lexer;
 export type Lexer = Api.Lexer;
 export const EmbeddedActionsParser = api.EmbeddedActionsParser;

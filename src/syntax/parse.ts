@@ -8,7 +8,7 @@ import type { DeclNode } from "./parse-tree.js";
 import { parseTokens } from "./parser.js";
 import { LineIndex } from "./range.js";
 import { decodeSource } from "./source.js";
-import { DECLARATION_WORDS, Identifier, KEYWORD_WORDS, keywordOf, NumberLiteral, StringLiteral } from "./tokens.js";
+import { Comma, DECLARATION_WORDS, Identifier, KEYWORD_WORDS, keywordOf, LParen, NumberLiteral, StringLiteral, UnterminatedString } from "./tokens.js";
 import { attachTrivia, type TriviaMap } from "./trivia.js";
 
 export interface ParseResult {
@@ -55,25 +55,46 @@ function parse(text: string, file: string, invalidBytesReported: boolean, trees?
     else if (node.keyword) broken.add(node.kind);
   });
   const ast = buildSpec(decls, lexed.docs, lines, file);
-  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed.tokens, lines, file, broken)];
+  const names: BrokenNames = { lost: new Set(), skipped: new Set() };
+  const diagnostics = [...lexed.diagnostics, ...syntaxDiagnostics(errors, lexed, lines, file, broken, names)];
   if (broken.size > 0) ast.broken = broken;
+  if (names.lost.size > 0) ast.lostNames = names.lost;
+  if (names.skipped.size > 0) ast.skippedNames = names.skipped;
   for (const stray of ast.strayDocs) diagnostics.push(diagnostic("MTL1007", file, stray.range));
   return { result: { ast, text, diagnostics }, lexed };
 }
 
-/** Syntax errors; a name within typo distance of a keyword is taken for it (`modle`, `lbael`) and its declaration kind for `broken`. */
-function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, file: string, broken: Set<string>): Diagnostic[] {
-  const seen = new Set<number>();
+/**
+ * Syntax errors, one per declaration: recovery guesses (a token inserted or
+ * skipped), and whatever goes wrong after a wrong guess is a consequence of
+ * the first error, not a problem of its own. A name within typo distance of
+ * a keyword is taken for it (`modle`, `lbael`) and its declaration kind for
+ * `broken`.
+ */
+function syntaxDiagnostics(errors: IRecognitionException[], lexed: LexResult, lines: LineIndex, file: string, broken: Set<string>, names: BrokenNames): Diagnostic[] {
+  const tokens = lexed.tokens;
+  const starts = tokens.filter((t) => keywordOf(t.tokenType)?.declaration).map((t) => t.startOffset);
+  const reported = new Set<number>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
     const tok = error.token;
     const atEnd = tok.tokenType === EOF || !Number.isFinite(tok.startOffset);
     const range = atEnd ? endRange(tokens, lines) : lines.tokenRange(tok);
-    if (seen.has(range.start.offset)) continue;
-    seen.add(range.start.offset);
     // Two letters are too few to tell a typo from another name ('i' is not 'is').
     const keyword = !atEnd && tok.tokenType === Identifier && tok.image.length >= 3 ? closest(tok.image, KEYWORD_WORDS) : undefined;
-    const d = diagnostic("MTL1003", file, range, error.message, atEnd ? "the end of the file" : describe(tok), keyword ? ` Did you mean '${keyword}'?` : "");
+    // A declaration's rule that stops at the next declaration's keyword reports it for the declaration it was parsing;
+    // a misspelt declaration keyword starts a declaration of its own.
+    const inDeclaration = error.context.ruleStack.length > 1;
+    const owner = keyword && DECLARATION_WORDS.has(keyword) ? tok.startOffset : declarationAt(starts, atEnd ? Infinity : inDeclaration ? tok.startOffset - 1 : tok.startOffset);
+    if (reported.has(owner)) continue;
+    reported.add(owner);
+    // A misspelt clause keyword (`lable click`) is followed by a column, not by a declared name.
+    const declares = !inDeclaration && !(keyword && !DECLARATION_WORDS.has(keyword));
+    if (!atEnd) collectBrokenNames(tokens, tok, declares, names);
+    // A stray name in letters outside ASCII is reported by the lexer already (MTL1008).
+    if (!inDeclaration && lexed.foreignNames.has(tok.startOffset)) continue;
+    const expected = afterBareName(error, tokens) ? "':', ',' or ')'" : error.message;
+    const d = diagnostic("MTL1003", file, range, expected, atEnd ? "the end of the file" : describe(tok), keyword ? ` Did you mean '${keyword}'?` : "");
     if (keyword) {
       d.fixes = [replacement(range, tok.image, keyword)];
       if (DECLARATION_WORDS.has(keyword)) broken.add(keyword);
@@ -81,6 +102,70 @@ function syntaxDiagnostics(errors: IRecognitionException[], tokens: IToken[], li
     out.push(d);
   }
   return out;
+}
+
+/**
+ * An argument that is a bare name followed by more (`buckets 10`, `transform
+ * log1p`) may be an option missing its ':' as well as a value missing the
+ * ',' after it: the call's "',' or ')'" leaves out the likelier fix.
+ */
+function afterBareName(error: IRecognitionException, tokens: readonly IToken[]): boolean {
+  const previous = (error as IRecognitionException & { previousToken?: IToken }).previousToken;
+  // Only before a number, string or name: before the next declaration or the end of the file the call is rather
+  // missing its ')', and before '[' its ',' (`mlp(x [64])`).
+  const found = error.token;
+  if (!(found.tokenType === NumberLiteral || found.tokenType === StringLiteral || found.tokenType === UnterminatedString || isNameToken(found))) return false;
+  if (error.context.ruleStack.at(-1) !== "call" || !previous || !isNameToken(previous)) return false;
+  const before = tokens[firstAtOrAfter(tokens, previous.startOffset) - 1];
+  return before !== undefined && (before.tokenType === LParen || before.tokenType === Comma);
+}
+
+function isNameToken(t: IToken | undefined): boolean {
+  return t !== undefined && (t.tokenType === Identifier || t.tokenType.CATEGORIES?.includes(Identifier) === true);
+}
+
+/** Names a syntax error kept out of the AST (see SpecFile.lostNames and skippedNames). */
+interface BrokenNames {
+  lost: Set<string>;
+  skipped: Set<string>;
+}
+
+/**
+ * The names from the error's token to the next declaration, which recovery
+ * skips; after an error outside any declaration (`gaet g = ...`, a keyword
+ * misspelt or missing), the name right after the error's word is the name
+ * that declaration would have declared.
+ */
+function collectBrokenNames(tokens: IToken[], tok: IToken, declares: boolean, names: BrokenNames): void {
+  let at = firstAtOrAfter(tokens, tok.startOffset);
+  if (declares && isNameToken(tokens[at]) && isNameToken(tokens[at + 1])) names.lost.add(tokens[at + 1]!.image);
+  for (; at < tokens.length && !keywordOf(tokens[at]!.tokenType)?.declaration; at++) {
+    if (isNameToken(tokens[at])) names.skipped.add(tokens[at]!.image);
+  }
+}
+
+/** The index of the first token starting at or after `offset` (tokens.length if none). */
+function firstAtOrAfter(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The start of the declaration (by its keyword's offset, -1 before the first) that `offset` is in. */
+function declarationAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? -1 : starts[lo - 1]!;
 }
 
 /** Errors at the end of the file point just after the last token, where the missing text belongs. */

@@ -10,6 +10,7 @@ import {
 import { plainErrorMessages } from "./error-messages.js";
 import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode } from "./parse-tree.js";
 import * as T from "./tokens.js";
+import { keywordOf } from "./tokens.js";
 
 /**
  * The grammar. Declarations start with a keyword, so recovery can resync at
@@ -323,6 +324,15 @@ class MtlParser extends EmbeddedActionsParser {
     });
     node.rbracket = cover(node, this.CONSUME(T.RBracket));
   });
+
+  /**
+   * Recovery may drop a stray token (LA(1)) to match the one after it, but
+   * never a declaration's keyword: the next declaration starts there, and
+   * taking `feature :` `input x` for `feature : x` would lose `input x`.
+   */
+  protected override canTokenTypeBeDeletedInRecovery(): boolean {
+    return !keywordOf(this.LA(1).tokenType)?.declaration;
+  }
 
   private declaration(kind: DeclNode["kind"]): DeclNode {
     this.finishDecl();

@@ -28,7 +28,7 @@ export interface CheckedSpec {
 
 /** Runs every rule and reports all problems in one pass. */
 export function check(ast: A.SpecFile): CheckedSpec {
-  const ctx = new CheckContext(ast.file);
+  const ctx = new CheckContext(ast.file, ast.lostNames);
   const startOfFile: A.Range = { start: ast.range.start, end: ast.range.start };
   const singletons = declare(ctx, ast);
 
@@ -45,7 +45,7 @@ export function check(ast: A.SpecFile): CheckedSpec {
   checkTasks(ctx, tasks, taskDeclared ? undefined : (singletons.model?.name.range ?? startOfFile), draft(train).sample_weight);
   checkWeighting(ctx, train.weighting, tasks, singletons.train);
   checkData(ctx, data, singletons.data, draft(train).sample_weight);
-  reportUnused(ctx);
+  reportUnused(ctx, ast.skippedNames);
   if (!singletons.model && !ast.broken?.has("model")) ctx.report("MTL2004", startOfFile);
 
   return {
@@ -145,9 +145,10 @@ function reportMemberClash(ctx: CheckContext, name: string, first: Sym, second: 
 
 const KIND_WORD: Record<Sym["kind"], string> = { feature: "Feature", input: "Input", expert: "Expert", gate: "Gate", tower: "Tower", task: "Task" };
 
-function reportUnused(ctx: CheckContext): void {
+/** `skipped`: names in text a syntax error made the parser skip, which may be where they are used. */
+function reportUnused(ctx: CheckContext, skipped: ReadonlySet<string> = new Set()): void {
   for (const sym of ctx.symbols.values()) {
-    if (sym.kind === "task" || sym.references.length > 0) continue;
+    if (sym.kind === "task" || sym.references.length > 0 || skipped.has(sym.name)) continue;
     if (sym.kind === "feature" && sym.usedByStar) continue;
     // A group is used when it or any member is; members are not reported on their own.
     if (sym.kind === "feature" && (sym.group || sym.members?.some((m) => m.references.length > 0))) continue;

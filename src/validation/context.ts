@@ -11,7 +11,11 @@ export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
   readonly symbols = new Map<string, Sym>();
 
-  constructor(readonly file: string) {}
+  /** `lostNames`: names a declaration broken by a syntax error would declare (SpecFile.lostNames), not reported as unknown. */
+  constructor(
+    readonly file: string,
+    private readonly lostNames: ReadonlySet<string> = new Set(),
+  ) {}
 
   report<C extends DiagnosticCode>(code: C, range: A.Range, ...args: Parameters<(typeof CATALOG)[C]["message"]>): Diagnostic {
     const d = diagnostic(code, this.file, range, ...args);
@@ -42,6 +46,7 @@ export class CheckContext {
   resolve(name: A.Name, kinds: readonly RefKind[], options: { single?: boolean; featureGroups?: boolean } = {}): Sym | undefined {
     const sym = this.symbols.get(name.text);
     if (!sym) {
+      if (this.lostNames.has(name.text)) return undefined;
       const candidates = [...this.symbols.values()].filter((s) => kinds.includes(s.kind)).map((s) => s.name);
       const hint = closest(name.text, candidates) ?? closest(name.text, this.symbols.keys());
       this.suggest(this.report("MTL2001", name.range, name.text, hint ? ` Did you mean '${hint}'?` : ""), name, hint);

@@ -151,7 +151,7 @@ function checkTask(ctx: CheckContext, sym: TaskSym): void {
   checkTransferClauses(ctx, sym);
   if (decl.sampleWeight) checkSampleWeight(ctx, decl);
   if (decl.debias) checkDebiasCall(ctx, sym, decl.debias);
-  for (const repeated of decl.repeatedClauses) ctx.report("MTL3006", repeated.range, repeated.clause);
+  for (const repeated of decl.repeatedClauses) ctx.report("MTL3006", repeated.range, repeated.clause, "clause");
 }
 
 /** A row's weight is a column of its own: a latent task has no loss to weigh, and a label or mask column as weight is a mistake. */

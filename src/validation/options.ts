@@ -75,7 +75,7 @@ function checkAnyOptions(ctx: CheckContext, entries: readonly A.OptionEntry[], s
       continue;
     }
     if (given.has(name)) {
-      ctx.report("MTL3006", entry.name.range, name);
+      ctx.report("MTL3006", entry.name.range, name, "option");
       continue;
     }
     given.add(name);

@@ -17,11 +17,21 @@ test("three separate syntax errors are all reported, with position and expected 
   assert.deepEqual(
     errors.map((d) => [d.range.start.line, d.range.start.column, d.message]),
     [
-      [2, 33, "Expected ',' or ')', but found the number 10."],
+      [2, 33, "Expected ':', ',' or ')', but found the number 10."],
       [4, 1, "Expected ',' or ')', but found the keyword 'tower'."],
       [6, 1, "Expected a name, but found the keyword 'task'."],
     ],
   );
+});
+
+test("after a bare name in a call, the missing ':' is named with the ',' or ')' (it is the likelier fix); after a value it is not", () => {
+  const message = (call: string) => parseText(`model m\nfeature a : ${call}\n`, "s.mtl").diagnostics.map((d) => d.message);
+  assert.deepEqual(message("numeric(transform log1p)"), ["Expected ':', ',' or ')', but found the name 'log1p'."]);
+  assert.deepEqual(message("categorical(dim: 4, buckets 10)"), ["Expected ':', ',' or ')', but found the number 10."]);
+  assert.deepEqual(message("numeric(transform: log1p normalize: zscore)"), ["Expected ',' or ')', but found the name 'normalize'."]);
+  assert.deepEqual(message("categorical(vocab: [\"a\"] dim: 4)"), ["Expected ',' or ')', but found the name 'dim'."]);
+  assert.deepEqual(message("numeric(x"), ["Expected ',' or ')', but found the end of the file."]);
+  assert.deepEqual(message("numeric(x [4])"), ["Expected ',' or ')', but found '['."]);
 });
 
 test("declarations after a syntax error are still parsed", () => {

@@ -60,6 +60,12 @@ for (const c of CASES) {
   });
 }
 
+test("an accented name gets its ASCII spelling as a hint but no fix (it may be a column of the data, which another spelling would not read)", () => {
+  const d = only(edit("label purchase", "label purchasé"), "MTL1008");
+  assert.match(d.message, /Rename it, e\.g\. 'purchase'; a column may be written as a string, "purchasé"\./);
+  assert.equal(d.fixes, undefined);
+});
+
 test("no suggestion, no fix: the message has no hint either", () => {
   const d = only(edit("mlp(g1, [8])", "mlp(nothing_close, [8])"), "MTL2001");
   assert.equal(d.message, "Cannot find 'nothing_close'. Declare it, or fix the spelling.");

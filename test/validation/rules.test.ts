@@ -34,6 +34,7 @@ const CASES: Case[] = [
   { code: "MTL1003", trigger: edit([["label click\n", "«lbael» click\n"]]), nearMiss: VALID, says: "Did you mean 'label'?" },
   { code: "MTL1003", trigger: edit([["where click", "«wehre» click"]]), nearMiss: VALID, says: "Did you mean 'where'?" },
   { code: "MTL1006", trigger: edit([["e[2]", "e[«1e999»]"]]), nearMiss: edit([["e[2]", "e[2e0]"]]) },
+  { code: "MTL1008", trigger: edit([["label purchase", "label «purchasé»"]]), nearMiss: edit([["label purchase", 'label "purchasé"']]), says: "Rename it, e.g. 'purchase'" },
   { code: "MTL1007", trigger: edit([["tower t1", "«## stray doc»\n\ntower t1"]]), nearMiss: edit([["tower t1", "## attached doc\ntower t1"]]) },
 
   { code: "MTL2001", trigger: edit([["mlp(g1, [8])", "mlp(«gl», [8])"]]), nearMiss: VALID, says: "Did you mean 'g1'?" },
@@ -75,8 +76,8 @@ const CASES: Case[] = [
   { code: "MTL3005", trigger: edit([["dim: 8", "dim: «8.5»"]]), nearMiss: edit([["dim: 8", "dim: 8.0"]]), says: "must be an integer" },
   { code: "MTL3005", trigger: edit([["mlp(x, [16])", "mlp(x, «16»)"]]), nearMiss: VALID },
   { code: "MTL3005", trigger: edit([["mlp(x, [16])", "mlp(x, [16], batchnorm: «yes»)"]]), nearMiss: edit([["mlp(x, [16])", "mlp(x, [16], batchnorm: true)"]]) },
-  { code: "MTL3006", trigger: edit([["dim: 8", "dim: 8, «dim»: 4"]]), nearMiss: VALID },
-  { code: "MTL3006", trigger: edit([["label click\n", "label click «label clicked»\n"]]), nearMiss: VALID },
+  { code: "MTL3006", trigger: edit([["dim: 8", "dim: 8, «dim»: 4"]]), nearMiss: VALID, says: "The option 'dim' is given more than once" },
+  { code: "MTL3006", trigger: edit([["label click\n", "label click «label clicked»\n"]]), nearMiss: VALID, says: "The clause 'label' is given more than once" },
   { code: "MTL3007", trigger: edit([["dim: 8", 'dim: 8, «vocab»: ["a"]']]), nearMiss: VALID },
   { code: "MTL3008", trigger: edit([["mlp(x, [16])", "«mlp(x)»"]]), nearMiss: VALID },
   { code: "MTL3008", trigger: edit([["softmax(x) over e\ngate g2", "softmax(x, «x») over e\ngate g2"]]), nearMiss: VALID },
