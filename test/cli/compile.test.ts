@@ -61,6 +61,13 @@ test("compile --emit ir and --target ir give the same schema-valid JSON, equal t
   assertUsageError(runCli(CLI, ["compile", MMOE, "--target", "ts", "--emit", "ir"]), "--target with --emit", /--emit.*--target/);
 });
 
+test("compile refuses an option of another target (--model, --tfjs-node), which it used to ignore without a word", () => {
+  assertUsageError(runCli(CLI, ["compile", MMOE, "--target", "svg", "--model", "m"]), "--model with svg", /--model applies to --target ts and torch, not svg/);
+  assertUsageError(runCli(CLI, ["compile", MMOE, "--model", "m"]), "--model with the default ir", /--model applies to --target ts and torch, not ir/);
+  assertUsageError(runCli(CLI, ["compile", MMOE, "--emit", "dot", "--tfjs-node"]), "--tfjs-node with dot", /--tfjs-node applies to --target ts, not dot/);
+  assertUsageError(runCli(CLI, ["compile", MMOE, "--target", "torch", "--tfjs-node", "-o", "x"]), "--tfjs-node with torch", /--tfjs-node applies to --target ts, not torch/);
+});
+
 test("compile is deterministic: two runs give byte-identical output for every example spec", () => {
   const first = compileAll();
   const second = compileAll();

@@ -132,8 +132,13 @@ export function registerCompile(program: Command): void {
 async function runCompile(specs: string[], options: CompileOptions): Promise<number> {
   if (options.output && options.outDir) throw new UsageError("use either --output or --out-dir, not both");
   if (specs.length > 1 && !options.outDir) throw new UsageError("compiling several specs needs --out-dir DIR");
-  if ((options.emit ?? options.target) === TORCH) return runCompileTorch(specs, options);
-  const target = TARGETS[(options.emit ?? options.target) as keyof typeof TARGETS];
+  const name = options.emit ?? options.target;
+  // Given where they do nothing, they were silently ignored: a user who asked for a trained model's statistics got none.
+  if (options.model !== undefined && name !== "ts" && name !== TORCH)
+    throw new UsageError(`--model applies to --target ts and torch, not ${name}: leave it out, or compile to ts or torch`);
+  if (options.tfjsNode && name !== "ts") throw new UsageError(`--tfjs-node applies to --target ts, not ${name}: leave it out, or compile to ts`);
+  if (name === TORCH) return runCompileTorch(specs, options);
+  const target = TARGETS[name as keyof typeof TARGETS];
   const outputs: NamedPath[] = options.outDir
     ? specs.map((spec) => {
         const path = outputFile(options.outDir!, spec, target.extension);
