@@ -258,7 +258,7 @@ class Completion {
   /** The task's own label column, written as a name. */
   private ownLabel(): string | undefined {
     const label = this.decl?.clauses.find((c) => c.keyword?.tokenType === T.Label);
-    return label?.column?.tokenType === T.Identifier || label?.column?.tokenType.CATEGORIES?.includes(T.Identifier) ? label.column.image : undefined;
+    return T.isNameToken(label?.column) ? label!.column!.image : undefined;
   }
 
   /** `where` takes any 0/1 column: the labels of the other binary tasks, and the columns the data block lists. */

@@ -8,7 +8,7 @@ import type { DeclNode } from "./parse-tree.js";
 import { parseTokens } from "./parser.js";
 import { LineIndex } from "./range.js";
 import { decodeSource } from "./source.js";
-import { Comma, DECLARATION_WORDS, Identifier, KEYWORD_WORDS, keywordOf, LParen, NumberLiteral, StringLiteral, UnterminatedString } from "./tokens.js";
+import { Comma, DECLARATION_WORDS, Identifier, isNameToken, KEYWORD_WORDS, keywordOf, LParen, NumberLiteral, StringLiteral, UnterminatedString } from "./tokens.js";
 import { attachTrivia, type TriviaMap } from "./trivia.js";
 
 export interface ParseResult {
@@ -120,10 +120,6 @@ function afterBareName(error: IRecognitionException, tokens: readonly IToken[]):
   return before !== undefined && (before.tokenType === LParen || before.tokenType === Comma);
 }
 
-function isNameToken(t: IToken | undefined): boolean {
-  return t !== undefined && (t.tokenType === Identifier || t.tokenType.CATEGORIES?.includes(Identifier) === true);
-}
-
 /** Names a syntax error kept out of the AST (see SpecFile.lostNames and skippedNames). */
 interface BrokenNames {
   lost: Set<string>;
@@ -144,28 +140,27 @@ function collectBrokenNames(tokens: IToken[], tok: IToken, declares: boolean, na
   }
 }
 
-/** The index of the first token starting at or after `offset` (tokens.length if none). */
-function firstAtOrAfter(tokens: readonly IToken[], offset: number): number {
+/** How many of `count` ascending offsets (the i-th is `at(i)`) lie below `limit`: a binary search. */
+function countBelow(count: number, at: (i: number) => number, limit: number): number {
   let lo = 0;
-  let hi = tokens.length;
+  let hi = count;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    if (at(mid) < limit) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+/** The index of the first token starting at or after `offset` (tokens.length if none). */
+function firstAtOrAfter(tokens: readonly IToken[], offset: number): number {
+  return countBelow(tokens.length, (i) => tokens[i]!.startOffset, offset);
+}
+
 /** The start of the declaration (by its keyword's offset, -1 before the first) that `offset` is in. */
 function declarationAt(starts: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (starts[mid]! <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? -1 : starts[lo - 1]!;
+  const before = countBelow(starts.length, (i) => starts[i]!, offset + 1);
+  return before === 0 ? -1 : starts[before - 1]!;
 }
 
 /** Errors at the end of the file point just after the last token, where the missing text belongs. */

@@ -10,7 +10,6 @@ import {
 import { plainErrorMessages } from "./error-messages.js";
 import { argNode, callNode, clauseNode, cover, declNode, listNode, namedValueNode, valueNode, type DeclNode } from "./parse-tree.js";
 import * as T from "./tokens.js";
-import { keywordOf } from "./tokens.js";
 
 /**
  * The grammar. Declarations start with a keyword, so recovery can resync at
@@ -331,7 +330,7 @@ class MtlParser extends EmbeddedActionsParser {
    * taking `feature :` `input x` for `feature : x` would lose `input x`.
    */
   protected override canTokenTypeBeDeletedInRecovery(): boolean {
-    return !keywordOf(this.LA(1).tokenType)?.declaration;
+    return !T.keywordOf(this.LA(1).tokenType)?.declaration;
   }
 
   private declaration(kind: DeclNode["kind"]): DeclNode {

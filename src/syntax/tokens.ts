@@ -9,6 +9,11 @@ import { NAME_PATTERN } from "./column-text.js";
  */
 export const Identifier = createToken({ name: "Identifier", pattern: NAME_PATTERN, label: "a name" });
 
+/** A token that is a name: an Identifier, or a soft keyword (which is one too, by category). */
+export function isNameToken(t: { tokenType: TokenType } | undefined): boolean {
+  return t !== undefined && (t.tokenType === Identifier || t.tokenType.CATEGORIES?.includes(Identifier) === true);
+}
+
 /** What completion and the error messages say about a keyword: its word and what it introduces. */
 export interface KeywordInfo {
   word: string;

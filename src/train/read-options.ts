@@ -19,7 +19,7 @@ export interface DataOverrides {
  */
 export function readOptionsFor(file: string, data: DataIR, overrides: DataOverrides = {}): ReadOptions {
   const guess = guessFormat(file);
-  const format = overrides.format ?? guess?.format ?? data.format;
+  const format = formatOf(guess, data, overrides);
   if (format !== "csv") {
     // Flags that only a CSV reader reads would otherwise be dropped without a word.
     const given = [overrides.delimiter !== undefined && "--delimiter", overrides.header === false && "--no-header", overrides.columns !== undefined && "--columns"].filter(Boolean);
@@ -36,13 +36,18 @@ export function readOptionsFor(file: string, data: DataIR, overrides: DataOverri
   };
 }
 
+/** The format a file is read as: --format, else its name's (`guess`, guessFormat's), else the spec's. */
+function formatOf(guess: ReturnType<typeof guessFormat>, data: DataIR, overrides: DataOverrides): ReadOptions["format"] {
+  return overrides.format ?? guess?.format ?? data.format;
+}
+
 /**
  * The overrides that apply to a second file read with the first one's flags
  * (mtl train's --valid): without the CSV-only ones when it is not CSV, so
  * that a headerless CSV training file may have a JSONL validation file.
  */
 export function overridesFor(file: string, data: DataIR, overrides: DataOverrides): DataOverrides {
-  if ((overrides.format ?? guessFormat(file)?.format ?? data.format) === "csv") return overrides;
+  if (formatOf(guessFormat(file), data, overrides) === "csv") return overrides;
   const { delimiter: _delimiter, header: _header, columns: _columns, ...rest } = overrides;
   return rest;
 }

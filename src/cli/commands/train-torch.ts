@@ -63,11 +63,13 @@ export async function runTorchTrain(spec: string | undefined, options: TorchTrai
   }
   if (!existsSync(options.data)) throw new UsageError(`--data ${options.data}: no such file`);
   const out = options.out;
-  if (existsSync(join(out, "manifest.json")) && !existsSync(join(out, CHECKPOINT)) && !options.force) {
-    throw new UsageError(`${out} already holds a trained model: pass --force to train over it, or choose another --out`);
+  if (!options.force && !existsSync(join(out, CHECKPOINT))) {
+    if (existsSync(join(out, "manifest.json"))) {
+      throw new UsageError(`${out} already holds a trained model: pass --force to train over it, or choose another --out`);
+    }
+    // As `mtl train`: no model and no run to resume, but another tool's model.json (say) that saving would overwrite.
+    refuseForeignFiles(out);
   }
-  // As `mtl train`: no model and no run to resume, but another tool's model.json (say) that saving would overwrite.
-  if (!existsSync(join(out, "manifest.json")) && !existsSync(join(out, CHECKPOINT)) && !options.force) refuseForeignFiles(out);
 
   const torch = findTorchPython(process.env["MTL_PYTHON"]);
   if (!torch.found) throw new BackendUnavailableError(`--engine torch needs Python with PyTorch (${TORCH_MISSING_HINT}, or elsewhere pip install torch; or set MTL_PYTHON to a python that has it); tried ${torch.why}`);
